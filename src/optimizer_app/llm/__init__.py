@@ -1,0 +1,1 @@
+"""LLM providers behind one protocol, prompts and output checks."""

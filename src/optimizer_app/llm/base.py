@@ -1,0 +1,72 @@
+"""The LLMProvider protocol and the errors that tell the worker whether to retry.
+
+    LLMError
+    ├── LLMTransientError   429, 5xx, timeouts, connection errors: retry later (retry_after)
+    ├── LLMOutputError      unusable answer as a whole (garbage, truncated): retry
+    └── LLMPermanentError   auth refused, quota exhausted, bad request: fail, do not retry
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..domain.attributes import Attribute
+from ..domain.products import Product
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    product: Product
+    attributes: tuple[Attribute, ...]
+    language: str
+    instructions: str = ""
+    brand_voice: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What one product's generation produced.
+
+    `values` holds only values that passed the output checks; `rejected` says, for each requested
+    attribute that has no acceptable value, why (the worker retries those items). `flags` lists
+    warnings for accepted values (e.g. a number not present in the input) shown at review."""
+
+    values: dict[Attribute, str]
+    rejected: dict[Attribute, str] = field(default_factory=dict)
+    flags: dict[Attribute, list[str]] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    model: str = ""
+
+
+class LLMError(Exception):
+    pass
+
+
+class LLMTransientError(LLMError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LLMOutputError(LLMError):
+    pass
+
+
+class LLMPermanentError(LLMError):
+    pass
+
+
+class LLMProvider(Protocol):
+    name: str
+
+    async def generate(self, request: GenerationRequest) -> Generation: ...
+
+    async def aclose(self) -> None: ...

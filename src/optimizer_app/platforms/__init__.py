@@ -1,0 +1,1 @@
+"""One client per store platform behind the StoreClient protocol."""

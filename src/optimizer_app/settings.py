@@ -1,0 +1,106 @@
+"""Every setting, read once from the environment. README.md's Configuration table lists them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_DEV_SECRET = "dev-only-secret-change-me"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def _str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default) or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Database; unset means an embedded PostgreSQL under EMBEDDED_PG_DIR (demo and tests only).
+    database_url: str = ""
+    embedded_pg_dir: str = ".pgdata"
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    sql_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parents[2] / "sql")
+
+    # Web
+    host: str = "127.0.0.1"
+    port: int = 8000
+    app_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = _DEV_SECRET
+    token_encryption_key: str = ""
+    session_ttl_seconds: int = 3600
+    max_body_bytes: int = 1_000_000
+    max_job_products: int = 10_000
+
+    # Wix
+    wix_app_id: str = ""
+    wix_app_secret: str = ""
+    wix_webhook_public_key: str = ""
+    wix_api_base: str = "https://www.wixapis.com"
+
+    # LLM
+    llm_provider: str = ""  # "openai" | "offline"; empty: openai when a key or base URL is set
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = 60.0
+
+    # Worker
+    worker_concurrency: int = 64
+    worker_lease_seconds: int = 120
+    worker_max_attempts: int = 4
+    worker_poll_seconds: float = 2.0
+    worker_retry_base_seconds: float = 5.0
+    worker_shutdown_grace_seconds: float = 20.0
+    maintenance_interval_seconds: float = 30.0
+
+    @property
+    def resolved_llm_provider(self) -> str:
+        if self.llm_provider:
+            return self.llm_provider
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "offline"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        port = _int("PORT", 8000)
+        return cls(
+            database_url=_str("DATABASE_URL"),
+            embedded_pg_dir=_str("EMBEDDED_PG_DIR", ".pgdata"),
+            db_pool_min=_int("DB_POOL_MIN", 1),
+            db_pool_max=_int("DB_POOL_MAX", 10),
+            sql_dir=Path(_str("SQL_DIR")) if _str("SQL_DIR") else cls().sql_dir,
+            host=_str("HOST", "127.0.0.1"),
+            port=port,
+            app_base_url=_str("APP_BASE_URL", f"http://127.0.0.1:{port}"),
+            secret_key=_str("SECRET_KEY", _DEV_SECRET),
+            token_encryption_key=_str("TOKEN_ENCRYPTION_KEY"),
+            session_ttl_seconds=_int("SESSION_TTL_SECONDS", 3600),
+            max_body_bytes=_int("MAX_BODY_BYTES", 1_000_000),
+            max_job_products=_int("MAX_JOB_PRODUCTS", 10_000),
+            wix_app_id=_str("WIX_APP_ID"),
+            wix_app_secret=_str("WIX_APP_SECRET"),
+            wix_webhook_public_key=_str("WIX_WEBHOOK_PUBLIC_KEY").replace("\\n", "\n"),
+            wix_api_base=_str("WIX_API_BASE", "https://www.wixapis.com"),
+            llm_provider=_str("LLM_PROVIDER"),
+            openai_api_key=_str("OPENAI_API_KEY"),
+            openai_base_url=_str("OPENAI_BASE_URL"),
+            openai_model=_str("OPENAI_MODEL", "gpt-4o-mini"),
+            llm_timeout_seconds=_float("LLM_TIMEOUT_SECONDS", 60.0),
+            worker_concurrency=_int("WORKER_CONCURRENCY", 64),
+            worker_lease_seconds=_int("WORKER_LEASE_SECONDS", 120),
+            worker_max_attempts=_int("WORKER_MAX_ATTEMPTS", 4),
+            worker_poll_seconds=_float("WORKER_POLL_SECONDS", 2.0),
+            worker_retry_base_seconds=_float("WORKER_RETRY_BASE_SECONDS", 5.0),
+            worker_shutdown_grace_seconds=_float("WORKER_SHUTDOWN_GRACE_SECONDS", 20.0),
+            maintenance_interval_seconds=_float("MAINTENANCE_INTERVAL_SECONDS", 30.0),
+        )
