@@ -1,0 +1,99 @@
+"""optimizer-app serve | worker | migrate | demo | sandbox-token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from . import db
+from .settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="optimizer-app")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the web process")
+    sub.add_parser("worker", help="run a worker process")
+    sub.add_parser("migrate", help="apply sql/*.sql migrations once each")
+    demo = sub.add_parser("demo", help="run everything locally on sandboxes")
+    demo.add_argument("--sandbox-port", type=int, default=8101)
+    token = sub.add_parser("sandbox-token", help="print a signed platform token for the demo store")
+    token.add_argument("--platform", choices=["wix"], default="wix")
+    token.add_argument("--instance-id", default=None)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+
+    if args.command == "migrate":
+        url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
+        applied = asyncio.run(db.migrate(url, settings.sql_dir))
+        print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+        return 0
+    if args.command == "serve":
+        return _serve(settings)
+    if args.command == "worker":
+        return asyncio.run(_worker(settings))
+    if args.command == "demo":
+        from . import demo as demo_module
+
+        return demo_module.run(settings, sandbox_port=args.sandbox_port)
+    if args.command == "sandbox-token":
+        from . import demo as demo_module
+
+        print(demo_module.sandbox_instance(settings, args.instance_id or demo_module.DEMO_INSTANCE_ID))
+        return 0
+    return 2
+
+
+def _serve(settings: Settings) -> int:
+    import dataclasses
+
+    import uvicorn
+
+    from .web.app import create_app
+
+    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
+    app = create_app(dataclasses.replace(settings, database_url=url))
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=True)
+    return 0
+
+
+async def _worker(settings: Settings) -> int:
+    from .llm.factory import build_provider
+    from .worker import Worker, WorkerConfig
+
+    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
+    pool = await db.create_pool(url, min_size=1, max_size=4)
+    provider = build_provider(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    worker = Worker(
+        pool,
+        provider,
+        WorkerConfig(
+            concurrency=settings.worker_concurrency,
+            lease_seconds=settings.worker_lease_seconds,
+            max_attempts=settings.worker_max_attempts,
+            poll_seconds=settings.worker_poll_seconds,
+            retry_base_seconds=settings.worker_retry_base_seconds,
+            shutdown_grace_seconds=settings.worker_shutdown_grace_seconds,
+            maintenance_interval_seconds=settings.maintenance_interval_seconds,
+        ),
+        listen_dsn=url,
+    )
+    try:
+        await worker.run(stop)
+    finally:
+        await provider.aclose()
+        await pool.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Builds the StoreClient for a store, with its tokens kept encrypted in the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+import httpx
+
+from .auth import wix as wix_auth
+from .crypto import TokenCipher
+from .errors import Forbidden
+from .platforms.base import StoreClient
+from .platforms.wix import WixClient
+from .settings import Settings
+from .stores import Store
+from .tokens import StoredTokenSource
+
+
+class StoreClients:
+    """One per process: shares the HTTP connection pool between every store's client."""
+
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, cipher: TokenCipher, http: httpx.AsyncClient) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.cipher = cipher
+        self.http = http
+
+    def for_store(self, store: Store) -> StoreClient:
+        if not store.installed:
+            raise Forbidden("The app is not installed on this store any more.")
+        if store.platform == "wix":
+            tokens = StoredTokenSource(self.pool, store.id, self.cipher, self._mint_wix)
+            return WixClient(api_base=self.settings.wix_api_base, tokens=tokens, http=self.http)
+        raise Forbidden(f"The {store.platform} platform is not supported.")
+
+    async def mint_wix(self, instance_id: str) -> wix_auth.AccessToken:
+        return await wix_auth.mint_access_token(
+            self.http,
+            api_base=self.settings.wix_api_base,
+            app_id=self.settings.wix_app_id,
+            app_secret=self.settings.wix_app_secret,
+            instance_id=instance_id,
+        )
+
+    async def _mint_wix(self, store: Store) -> tuple[str, datetime | None, str | None]:
+        token = await self.mint_wix(store.external_id)
+        return token.token, token.expires_at, None

@@ -1,0 +1,51 @@
+"""Job and item states, and how a job's status follows from its item counters."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class JobStatus(str, Enum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    DONE_WITH_FAILURES = "DONE_WITH_FAILURES"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class ItemStatus(str, Enum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+FINISHED_JOB_STATUSES = frozenset(
+    {JobStatus.DONE, JobStatus.DONE_WITH_FAILURES, JobStatus.FAILED, JobStatus.CANCELED}
+)
+
+SOURCE_SCOPES = ("products", "collections")
+
+
+def finished_status(total: int, done: int, failed: int, canceled: int) -> JobStatus | None:
+    """The final status once every item has finished, else None (still running).
+
+    Mirrors the CASE in queue.py's _SETTLE_JOBS statement; tests keep the two in step."""
+    if done + failed + canceled < total:
+        return None
+    if done == total:
+        return JobStatus.DONE
+    if done > 0:
+        return JobStatus.DONE_WITH_FAILURES
+    if failed > 0:
+        return JobStatus.FAILED
+    return JobStatus.CANCELED
+
+
+def retry_delay(attempt: int, base_seconds: float, retry_after: float | None = None, cap: float = 600.0) -> float:
+    """Seconds before the next try: the server's Retry-After when given, else exponential backoff."""
+    if retry_after is not None and retry_after > 0:
+        return min(retry_after, cap)
+    return min(base_seconds * (2 ** max(0, attempt - 1)), cap)

@@ -1,0 +1,136 @@
+"""What the API shows of jobs and their items, always scoped to one store, and review edits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from .domain.attributes import Attribute
+from .domain.jobs import ItemStatus, JobStatus
+from .errors import Conflict, InvalidRequest, NotFound
+
+_JOB_COLUMNS = """
+id, status, source_scope, source_ids, attributes, target_lang, user_prompt, credits_charged,
+credits_refunded, items_total, items_done, items_failed, items_canceled, created_at, started_at,
+finished_at
+"""
+
+# -- list_jobs --
+_LIST_JOBS = f"""
+SELECT {_JOB_COLUMNS} FROM jobs
+WHERE store_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
+ORDER BY id DESC LIMIT $4
+"""
+
+# -- get_job --
+_GET_JOB = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = $1 AND store_id = $2"
+
+# -- list_items --
+_LIST_ITEMS = """
+SELECT id, product_id, attribute, status, attempts, before_value, after_value, flags, error,
+       review_state, published_at, updated_at, jp.snapshot->>'title' AS product_title
+FROM job_items ji
+JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
+WHERE ji.job_id = $1 AND ji.store_id = $2 AND ($3::text IS NULL OR ji.status = $3) AND ji.id > $4
+ORDER BY ji.id LIMIT $5
+"""
+
+# -- edit_item --
+_EDIT_ITEM = """
+UPDATE job_items SET after_value = $3, review_state = 'EDITED', flags = '[]'::jsonb, updated_at = now()
+WHERE id = $1 AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
+RETURNING id
+"""
+
+# -- item_state --
+_ITEM_STATE = """
+SELECT status, published_at, attribute, before_value FROM job_items WHERE id = $1 AND store_id = $2
+"""
+
+
+def _iso(ts: datetime | None) -> str | None:
+    return ts.isoformat() if ts else None
+
+
+def job_json(r: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "status": r["status"],
+        "source_scope": r["source_scope"],
+        "source_ids": list(r["source_ids"]),
+        "attributes": list(r["attributes"]),
+        "target_lang": r["target_lang"],
+        "user_prompt": r["user_prompt"],
+        "credits_charged": r["credits_charged"],
+        "credits_refunded": r["credits_refunded"],
+        "counts": {
+            "total": r["items_total"],
+            "done": r["items_done"],
+            "failed": r["items_failed"],
+            "canceled": r["items_canceled"],
+            "pending": r["items_total"] - r["items_done"] - r["items_failed"] - r["items_canceled"],
+        },
+        "created_at": _iso(r["created_at"]),
+        "started_at": _iso(r["started_at"]),
+        "finished_at": _iso(r["finished_at"]),
+    }
+
+
+def item_json(r: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "product_id": r["product_id"],
+        "product_title": r["product_title"],
+        "attribute": r["attribute"],
+        "status": r["status"],
+        "attempts": r["attempts"],
+        "before": r["before_value"],
+        "after": r["after_value"],
+        "flags": r["flags"],
+        "error": r["error"],
+        "review_state": r["review_state"],
+        "published_at": _iso(r["published_at"]),
+    }
+
+
+async def list_jobs(
+    conn: asyncpg.Connection, *, store_id: int, status: str | None, before_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    if status is not None and status not in JobStatus.__members__:
+        raise InvalidRequest(f"unknown status {status!r}", allowed=list(JobStatus.__members__))
+    return [job_json(r) for r in await conn.fetch(_LIST_JOBS, store_id, status, before_id, limit)]
+
+
+async def get_job(conn: asyncpg.Connection, *, store_id: int, job_id: int) -> dict[str, Any]:
+    row = await conn.fetchrow(_GET_JOB, job_id, store_id)
+    if row is None:
+        raise NotFound("No such job.")
+    return job_json(row)
+
+
+async def list_items(
+    conn: asyncpg.Connection, *, store_id: int, job_id: int, status: str | None, after_id: int, limit: int
+) -> list[dict[str, Any]]:
+    if status is not None and status not in ItemStatus.__members__:
+        raise InvalidRequest(f"unknown status {status!r}", allowed=list(ItemStatus.__members__))
+    if await conn.fetchrow(_GET_JOB, job_id, store_id) is None:
+        raise NotFound("No such job.")
+    return [item_json(r) for r in await conn.fetch(_LIST_ITEMS, job_id, store_id, status, after_id, limit)]
+
+
+async def item_for_edit(conn: asyncpg.Connection, *, store_id: int, item_id: int) -> tuple[Attribute, str]:
+    """(attribute, value before) of an item that may still be edited; NotFound / Conflict otherwise."""
+    state = await conn.fetchrow(_ITEM_STATE, item_id, store_id)
+    if state is None:
+        raise NotFound("No such item.")
+    if state["status"] != "DONE" or state["published_at"] is not None:
+        raise Conflict("Only improved items that are not published yet can be edited.")
+    return Attribute(state["attribute"]), state["before_value"] or ""
+
+
+async def edit_item(conn: asyncpg.Connection, *, store_id: int, item_id: int, value: str) -> None:
+    """Replace an item's improved value (already checked) before it is published."""
+    if await conn.fetchval(_EDIT_ITEM, item_id, store_id, value) is None:
+        raise Conflict("Only improved items that are not published yet can be edited.")

@@ -1,0 +1,210 @@
+"""Publish accepted values to the store and revert them, with a log of what was replaced.
+
+Each product is published in its own short transaction that holds its items' row locks while the
+platform is called, so a second publish of the same items waits or is told they are in progress,
+and an item is written to the store once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from .domain.attributes import Attribute
+from .domain.products import Product
+from .errors import Conflict, NotFound
+from .platforms.base import StaleRevision, StoreClient, StorePlatformError
+
+# -- items_to_publish --
+_ITEMS = """
+SELECT id, job_id, product_id, attribute, status, after_value, published_at
+FROM job_items WHERE id = ANY($1::bigint[]) AND store_id = $2
+"""
+
+# -- lock_unpublished_items --
+# Items of one product still to publish; rows another request is publishing are skipped.
+_LOCK_ITEMS = """
+SELECT id, attribute, after_value FROM job_items
+WHERE id = ANY($1::bigint[]) AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
+ORDER BY id
+FOR UPDATE SKIP LOCKED
+"""
+
+# -- mark_published --
+_MARK_PUBLISHED = """
+UPDATE job_items SET published_at = now(), review_state = 'PUBLISHED', updated_at = now()
+WHERE id = ANY($1::bigint[])
+"""
+
+# -- insert_publish_logs --
+_INSERT_LOGS = """
+INSERT INTO publish_logs (store_id, job_item_id, product_id, attribute, old_value, new_value)
+SELECT $1, l.item_id, $2, l.attribute, l.old_value, l.new_value
+FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[]) AS l(item_id, attribute, old_value, new_value)
+"""
+
+# -- list_publish_logs --
+_LIST_LOGS = """
+SELECT id, job_item_id, product_id, attribute, old_value, new_value, published_at, reverted_at
+FROM publish_logs WHERE store_id = $1 AND ($2::bigint IS NULL OR id < $2)
+ORDER BY id DESC LIMIT $3
+"""
+
+# -- lock_publish_log --
+_LOCK_LOG = "SELECT * FROM publish_logs WHERE id = $1 AND store_id = $2 FOR UPDATE"
+
+# -- mark_reverted --
+_MARK_REVERTED = "UPDATE publish_logs SET reverted_at = now() WHERE id = $1"
+
+# -- unpublish_item --
+_UNPUBLISH_ITEM = """
+UPDATE job_items SET published_at = NULL, review_state = 'REVERTED', updated_at = now() WHERE id = $1
+"""
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    item_id: int
+    status: str  # published | already_published | in_progress | not_ready | not_found | error
+    message: str = ""
+    log_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"item_id": self.item_id, "status": self.status}
+        if self.message:
+            data["message"] = self.message
+        return data
+
+
+async def publish_items(
+    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, item_ids: Sequence[int]
+) -> list[PublishOutcome]:
+    """Write the items' values to the store; one outcome per requested id, in request order.
+
+    Raises NotFound when none of the ids belongs to the store."""
+    async with pool.acquire() as conn:
+        rows = {r["id"]: r for r in await conn.fetch(_ITEMS, list(item_ids), store_id)}
+    if not rows:
+        raise NotFound("None of these items exist in this store.")
+    outcomes: dict[int, PublishOutcome] = {}
+    by_product: dict[str, list[int]] = defaultdict(list)
+    for item_id in item_ids:
+        row = rows.get(item_id)
+        if row is None:
+            outcomes[item_id] = PublishOutcome(item_id, "not_found", "No such item in this store.")
+        elif row["published_at"] is not None:
+            outcomes[item_id] = PublishOutcome(item_id, "already_published")
+        elif row["status"] != "DONE":
+            outcomes[item_id] = PublishOutcome(item_id, "not_ready", "This item has no improved value yet.")
+        else:
+            by_product[row["product_id"]].append(item_id)
+    for product_id, ids in by_product.items():
+        for outcome in await _publish_product(pool, client, store_id=store_id, product_id=product_id, item_ids=ids):
+            outcomes[outcome.item_id] = outcome
+    return [outcomes[i] for i in dict.fromkeys(item_ids)]
+
+
+async def _publish_product(
+    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, product_id: str, item_ids: list[int]
+) -> list[PublishOutcome]:
+    async with pool.acquire() as conn, conn.transaction():
+        locked = await conn.fetch(_LOCK_ITEMS, item_ids, store_id)
+        locked_ids = {r["id"] for r in locked}
+        outcomes = [
+            PublishOutcome(i, "in_progress", "Another request is publishing this item.")
+            for i in item_ids
+            if i not in locked_ids
+        ]
+        if not locked:
+            return outcomes
+        values = {Attribute(r["attribute"]): r["after_value"] for r in locked}
+        try:
+            before = await _write_with_retry(client, product_id, values)
+        except StorePlatformError as exc:
+            return outcomes + [PublishOutcome(r["id"], "error", exc.message) for r in locked]
+        await conn.execute(
+            _INSERT_LOGS,
+            store_id,
+            product_id,
+            [r["id"] for r in locked],
+            [r["attribute"] for r in locked],
+            [before.value(Attribute(r["attribute"])) for r in locked],
+            [r["after_value"] for r in locked],
+        )
+        await conn.execute(_MARK_PUBLISHED, [r["id"] for r in locked])
+    return outcomes + [PublishOutcome(r["id"], "published") for r in locked]
+
+
+async def _write_with_retry(client: StoreClient, product_id: str, values: dict[Attribute, str]) -> Product:
+    """Read the product, write `values` over it; on a stale revision read again and retry once.
+
+    Returns the product as it was just before the successful write."""
+    product = await client.get_product(product_id)
+    try:
+        await client.update_product(product, values)
+    except StaleRevision:
+        product = await client.get_product(product_id)
+        await client.update_product(product, values)
+    return product
+
+
+async def list_logs(
+    conn: asyncpg.Connection, *, store_id: int, before_id: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    return [_log_json(r) for r in await conn.fetch(_LIST_LOGS, store_id, before_id, limit)]
+
+
+async def revert(
+    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, log_id: int, force: bool = False
+) -> dict[str, Any]:
+    """Write the replaced value back. Refuses (409) when already reverted, or when the store's
+    value has changed since it was published, unless `force`."""
+    async with pool.acquire() as conn, conn.transaction():
+        log = await conn.fetchrow(_LOCK_LOG, log_id, store_id)
+        if log is None:
+            raise NotFound("No such publish log entry.")
+        if log["reverted_at"] is not None:
+            raise Conflict("This change has already been reverted.")
+        attribute = Attribute(log["attribute"])
+        product = await client.get_product(log["product_id"])
+        if not force and _normalise(product.value(attribute)) != _normalise(log["new_value"]):
+            raise Conflict(
+                "The store's value changed after it was published; revert with force to overwrite it.",
+                current_value=product.value(attribute),
+            )
+        try:
+            await client.update_product(product, {attribute: log["old_value"]})
+        except StaleRevision:
+            product = await client.get_product(log["product_id"])
+            await client.update_product(product, {attribute: log["old_value"]})
+        await conn.execute(_MARK_REVERTED, log_id)
+        if log["job_item_id"] is not None:
+            await conn.execute(_UNPUBLISH_ITEM, log["job_item_id"])
+        reverted = await conn.fetchrow(_LOCK_LOG, log_id, store_id)
+    return _log_json(reverted)
+
+
+def _normalise(value: str) -> str:
+    return re.sub(r"\s+", " ", value or "").strip()
+
+
+def _log_json(r: asyncpg.Record) -> dict[str, Any]:
+    def iso(ts: datetime | None) -> str | None:
+        return ts.isoformat() if ts else None
+
+    return {
+        "id": r["id"],
+        "item_id": r["job_item_id"],
+        "product_id": r["product_id"],
+        "attribute": r["attribute"],
+        "old_value": r["old_value"],
+        "new_value": r["new_value"],
+        "published_at": iso(r["published_at"]),
+        "reverted_at": iso(r["reverted_at"]),
+    }

@@ -1,0 +1,448 @@
+"""The queue: every SQL statement that moves jobs and job_items, and the credits they carry.
+
+job_items is the queue. An item is claimed with FOR UPDATE SKIP LOCKED and a lease, processed
+with no transaction open, and settled by a statement fenced on the lease. Job counters and
+credit refunds move in the same transactions as the items they count.
+
+Lock order, in every transaction that takes more than one: job_items → jobs (by id) → stores (by id).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from .domain.attributes import Attribute
+from .domain.plans import job_cost
+from .domain.products import Product
+from .errors import Conflict, InsufficientCredits, NotFound
+
+CHANNEL = "job_items"
+
+# -- charge_credits --
+# Take n credits only if the store has them; no row means not enough credits.
+_CHARGE = """
+UPDATE stores SET credits_used = credits_used + $2
+WHERE id = $1 AND uninstalled_at IS NULL AND credits_total - credits_used >= $2
+RETURNING credits_total - credits_used AS remaining
+"""
+
+# -- remaining_credits --
+_REMAINING = "SELECT greatest(credits_total - credits_used, 0) FROM stores WHERE id = $1"
+
+# -- ledger_entry --
+_LEDGER = "INSERT INTO credit_ledger (store_id, delta, reason, job_id) VALUES ($1, $2, $3, $4)"
+
+# -- insert_job --
+_INSERT_JOB = """
+INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, user_prompt,
+                  credits_charged, items_total)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id
+"""
+
+# -- claim --
+# Take up to $2 claimable items in fairness order, plus the still-pending siblings of the products
+# they belong to (so one LLM call covers every field of a product), and lease them to worker $1.
+# Returns each item with its product snapshot and the job's instructions.
+_CLAIM = """
+WITH picked AS (
+    SELECT id, job_id, seq FROM job_items
+    WHERE status = 'PENDING' AND run_after <= now()
+    ORDER BY seq, job_id, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), siblings AS (
+    SELECT s.id FROM job_items s
+    JOIN (SELECT DISTINCT job_id, seq FROM picked) p ON s.job_id = p.job_id AND s.seq = p.seq
+    WHERE s.status = 'PENDING' AND s.run_after <= now()
+      AND s.id NOT IN (SELECT id FROM picked)
+    FOR UPDATE OF s SKIP LOCKED
+), claimed AS (
+    UPDATE job_items ji
+    SET status = 'RUNNING', lease_owner = $1, lease_until = now() + make_interval(secs => $3),
+        attempts = ji.attempts + 1, updated_at = now()
+    WHERE ji.id IN (SELECT id FROM picked UNION ALL SELECT id FROM siblings)
+    RETURNING ji.id, ji.job_id, ji.store_id, ji.product_id, ji.attribute, ji.attempts
+)
+SELECT c.id, c.job_id, c.store_id, c.product_id, c.attribute, c.attempts,
+       jp.snapshot, j.target_lang, j.user_prompt, st.settings
+FROM claimed c
+JOIN job_products jp ON jp.job_id = c.job_id AND jp.product_id = c.product_id
+JOIN jobs j ON j.id = c.job_id
+JOIN stores st ON st.id = c.store_id
+"""
+
+# -- mark_jobs_running --
+_MARK_RUNNING = """
+UPDATE jobs SET status = 'RUNNING', started_at = now()
+WHERE id = ANY($1::bigint[]) AND status = 'PENDING'
+"""
+
+# -- complete_items --
+# Save results for items worker $1 still holds; items whose lease it lost are left alone.
+_COMPLETE = """
+UPDATE job_items ji
+SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL,
+    lease_owner = NULL, lease_until = NULL, updated_at = now()
+FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
+WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
+RETURNING ji.job_id
+"""
+
+# -- fail_or_retry_items --
+# Items worker $1 still holds that failed: back to PENDING after a delay, or FAILED when the
+# failure is permanent or the item has used its attempts.
+_FAIL_OR_RETRY = """
+UPDATE job_items ji
+SET status = CASE WHEN f.permanent OR ji.attempts >= $2 THEN 'FAILED' ELSE 'PENDING' END,
+    run_after = now() + make_interval(secs => f.delay),
+    error = f.error, lease_owner = NULL, lease_until = NULL, updated_at = now()
+FROM unnest($3::bigint[], $4::text[], $5::float8[], $6::bool[]) AS f(id, error, delay, permanent)
+WHERE ji.id = f.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
+RETURNING ji.job_id, ji.store_id, ji.status
+"""
+
+# -- release_items --
+# Give items back unprocessed (worker shutting down): the attempt does not count.
+_RELEASE = """
+UPDATE job_items
+SET status = 'PENDING', attempts = greatest(attempts - 1, 0), lease_owner = NULL,
+    lease_until = NULL, run_after = now(), updated_at = now()
+WHERE id = ANY($2::bigint[]) AND status = 'RUNNING' AND lease_owner = $1
+"""
+
+# -- recover_expired_leases --
+# Items whose worker died or stalled: back to PENDING, or FAILED when out of attempts.
+_RECOVER = """
+UPDATE job_items
+SET status = CASE WHEN attempts >= $1 THEN 'FAILED' ELSE 'PENDING' END,
+    error = CASE WHEN attempts >= $1 THEN 'The worker processing this item stopped responding.'
+                 ELSE error END,
+    lease_owner = NULL, lease_until = NULL, run_after = now(), updated_at = now()
+WHERE id IN (
+    SELECT id FROM job_items
+    WHERE status = 'RUNNING' AND lease_until < now()
+    ORDER BY lease_until
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+RETURNING job_id, store_id, status
+"""
+
+# -- lock_jobs --
+_LOCK_JOBS = "SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE"
+
+# -- count_items_into_jobs --
+# Add finished items to their jobs' counters and settle jobs whose items have all finished.
+# The CASE mirrors domain.jobs.finished_status.
+_COUNT_INTO_JOBS = """
+UPDATE jobs j
+SET items_done = j.items_done + c.done,
+    items_failed = j.items_failed + c.failed,
+    credits_refunded = j.credits_refunded + c.failed,
+    status = CASE
+        WHEN j.status IN ('CANCELED') THEN j.status
+        WHEN j.items_done + c.done + j.items_failed + c.failed + j.items_canceled < j.items_total
+            THEN 'RUNNING'
+        WHEN j.items_done + c.done = j.items_total THEN 'DONE'
+        WHEN j.items_done + c.done > 0 THEN 'DONE_WITH_FAILURES'
+        ELSE 'FAILED' END,
+    finished_at = CASE
+        WHEN j.items_done + c.done + j.items_failed + c.failed + j.items_canceled >= j.items_total
+            THEN coalesce(j.finished_at, now())
+        ELSE j.finished_at END
+FROM unnest($1::bigint[], $2::int[], $3::int[]) AS c(job_id, done, failed)
+WHERE j.id = c.job_id
+"""
+
+# -- refund_credits --
+# Gives back exactly $2 credits: from credits_used while there is any (a monthly reset may have
+# zeroed it since the charge), the rest added to credits_total, so the ledger stays exact.
+_REFUND = """
+UPDATE stores SET credits_used = credits_used - least(credits_used, $2),
+                  credits_total = credits_total + ($2 - least(credits_used, $2))
+WHERE id = $1
+"""
+
+# -- cancel_pending_items --
+_CANCEL_ITEMS = """
+UPDATE job_items SET status = 'CANCELED', lease_owner = NULL, updated_at = now()
+WHERE job_id = $1 AND status = 'PENDING'
+"""
+
+# -- cancel_job --
+_CANCEL_JOB = """
+UPDATE jobs
+SET items_canceled = items_canceled + $2, credits_refunded = credits_refunded + $2,
+    status = 'CANCELED', finished_at = CASE WHEN items_done + items_failed + items_canceled + $2 >= items_total
+                                            THEN now() ELSE finished_at END
+WHERE id = $1
+"""
+
+# -- job_for_store --
+_JOB_FOR_STORE = "SELECT id, status FROM jobs WHERE id = $1 AND store_id = $2 FOR NO KEY UPDATE"
+
+# -- open_jobs_of_store --
+_OPEN_JOBS_OF_STORE = """
+SELECT id FROM jobs WHERE store_id = $1 AND status IN ('PENDING', 'RUNNING') ORDER BY id
+"""
+
+# -- queue_depth --
+_QUEUE_DEPTH = "SELECT status, count(*) FROM job_items WHERE status IN ('PENDING', 'RUNNING') GROUP BY status"
+
+
+@dataclass(frozen=True)
+class EnqueuedJob:
+    job_id: int
+    credits_charged: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class ClaimedItem:
+    id: int
+    job_id: int
+    store_id: int
+    product_id: str
+    attribute: Attribute
+    attempts: int
+    product: Product
+    target_lang: str
+    user_prompt: str
+    store_settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item_id: int
+    value: str
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    item_id: int
+    error: str
+    delay_seconds: float
+    permanent: bool = False
+
+
+@dataclass(frozen=True)
+class SettleOutcome:
+    completed: int
+    retried: int
+    failed: int
+    fenced_out: int
+
+
+async def enqueue_job(
+    conn: asyncpg.Connection,
+    *,
+    store_id: int,
+    source_scope: str,
+    source_ids: Sequence[str],
+    attributes: Sequence[Attribute],
+    target_lang: str,
+    user_prompt: str,
+    products: Sequence[Product],
+) -> EnqueuedJob:
+    """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
+
+    Raises InsufficientCredits (and writes nothing) when the store cannot pay."""
+    cost = job_cost(len(products), len(attributes))
+    async with conn.transaction():
+        remaining = await conn.fetchval(_CHARGE, store_id, cost)
+        if remaining is None:
+            have = await conn.fetchval(_REMAINING, store_id)
+            raise InsufficientCredits(required=cost, remaining=int(have or 0))
+        job_id = await conn.fetchval(
+            _INSERT_JOB,
+            store_id,
+            source_scope,
+            list(source_ids),
+            [a.value for a in attributes],
+            target_lang,
+            user_prompt,
+            cost,
+            cost,
+        )
+        await conn.execute(_LEDGER, store_id, -cost, "job_charge", job_id)
+        await conn.copy_records_to_table(
+            "job_products",
+            columns=["job_id", "product_id", "snapshot"],
+            records=[(job_id, p.id, p.to_snapshot()) for p in products],
+        )
+        await conn.copy_records_to_table(
+            "job_items",
+            columns=["job_id", "store_id", "product_id", "seq", "attribute", "before_value"],
+            records=[
+                (job_id, store_id, p.id, seq, a.value, p.value(a))
+                for seq, p in enumerate(products)
+                for a in attributes
+            ],
+        )
+        await conn.execute(f"NOTIFY {CHANNEL}")
+    return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining))
+
+
+async def claim(
+    conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float
+) -> list[ClaimedItem]:
+    """Lease up to `limit` items (a few more when a product's fields straddle the limit)."""
+    if limit <= 0:
+        return []
+    rows = await conn.fetch(_CLAIM, worker_id, limit, float(lease_seconds))
+    if not rows:
+        return []
+    job_ids = sorted({r["job_id"] for r in rows})
+    await conn.execute(_MARK_RUNNING, job_ids)
+    products: dict[tuple[int, str], Product] = {}
+    items = []
+    for r in rows:
+        key = (r["job_id"], r["product_id"])
+        if key not in products:
+            products[key] = Product.from_snapshot(r["snapshot"])
+        items.append(
+            ClaimedItem(
+                id=r["id"],
+                job_id=r["job_id"],
+                store_id=r["store_id"],
+                product_id=r["product_id"],
+                attribute=Attribute(r["attribute"]),
+                attempts=r["attempts"],
+                product=products[key],
+                target_lang=r["target_lang"],
+                user_prompt=r["user_prompt"],
+                store_settings=r["settings"] or {},
+            )
+        )
+    return items
+
+
+async def settle(
+    conn: asyncpg.Connection,
+    *,
+    worker_id: str,
+    results: Sequence[ItemResult] = (),
+    failures: Sequence[ItemFailure] = (),
+    max_attempts: int,
+) -> SettleOutcome:
+    """Write a batch of results and failures for items `worker_id` holds, in one transaction.
+
+    Items whose lease the worker lost are skipped (counted in fenced_out)."""
+    async with conn.transaction():
+        done_jobs: list[int] = []
+        if results:
+            done_jobs = [
+                r["job_id"]
+                for r in await conn.fetch(
+                    _COMPLETE,
+                    worker_id,
+                    [r.item_id for r in results],
+                    [r.value for r in results],
+                    [json.dumps(r.flags) for r in results],
+                )
+            ]
+        failed_rows: list[asyncpg.Record] = []
+        if failures:
+            failed_rows = await conn.fetch(
+                _FAIL_OR_RETRY,
+                worker_id,
+                max_attempts,
+                [f.item_id for f in failures],
+                [f.error for f in failures],
+                [float(f.delay_seconds) for f in failures],
+                [f.permanent for f in failures],
+            )
+        final_failures = [r for r in failed_rows if r["status"] == "FAILED"]
+        await _count_into_jobs(conn, done_jobs, final_failures)
+    retried = len(failed_rows) - len(final_failures)
+    return SettleOutcome(
+        completed=len(done_jobs),
+        retried=retried,
+        failed=len(final_failures),
+        fenced_out=len(results) + len(failures) - len(done_jobs) - len(failed_rows),
+    )
+
+
+async def release(conn: asyncpg.Connection, *, worker_id: str, item_ids: Sequence[int]) -> int:
+    """Hand leased items back untouched; returns how many were still held."""
+    if not item_ids:
+        return 0
+    status = await conn.execute(_RELEASE, worker_id, list(item_ids))
+    return int(status.split()[-1])
+
+
+async def recover_expired_leases(conn: asyncpg.Connection, *, max_attempts: int, limit: int = 1000) -> int:
+    """Return items of dead workers to the queue (or fail them when out of attempts)."""
+    async with conn.transaction():
+        rows = await conn.fetch(_RECOVER, max_attempts, limit)
+        await _count_into_jobs(conn, [], [r for r in rows if r["status"] == "FAILED"])
+    return len(rows)
+
+
+async def cancel_job(conn: asyncpg.Connection, *, job_id: int, store_id: int) -> int:
+    """Cancel a job's pending items and refund them; returns the credits refunded.
+
+    Items already running finish normally. Raises NotFound for another store's job."""
+    async with conn.transaction():
+        job = await conn.fetchrow(_JOB_FOR_STORE, job_id, store_id)
+        if job is None:
+            raise NotFound("No such job.")
+        if job["status"] not in ("PENDING", "RUNNING"):
+            raise Conflict(f"This job has already finished ({job['status'].lower()}).")
+        return await _cancel_locked_job(conn, job_id=job_id, store_id=store_id)
+
+
+async def cancel_store_jobs(conn: asyncpg.Connection, *, store_id: int) -> int:
+    """Cancel and refund every open job of a store (uninstall); returns the credits refunded."""
+    refunded = 0
+    async with conn.transaction():
+        job_ids = [r["id"] for r in await conn.fetch(_OPEN_JOBS_OF_STORE, store_id)]
+        if job_ids:
+            await conn.execute(_LOCK_JOBS, job_ids)
+        for job_id in job_ids:
+            refunded += await _cancel_locked_job(conn, job_id=job_id, store_id=store_id)
+    return refunded
+
+
+async def queue_depth(conn: asyncpg.Connection) -> dict[str, int]:
+    counts = {"PENDING": 0, "RUNNING": 0}
+    for r in await conn.fetch(_QUEUE_DEPTH):
+        counts[r["status"]] = r["count"]
+    return counts
+
+
+async def _cancel_locked_job(conn: asyncpg.Connection, *, job_id: int, store_id: int) -> int:
+    status = await conn.execute(_CANCEL_ITEMS, job_id)
+    canceled = int(status.split()[-1])
+    await conn.execute(_CANCEL_JOB, job_id, canceled)
+    if canceled:
+        await conn.execute(_REFUND, store_id, canceled)
+        await conn.execute(_LEDGER, store_id, canceled, "refund_canceled", job_id)
+    return canceled
+
+
+async def _count_into_jobs(
+    conn: asyncpg.Connection, done_jobs: Iterable[int], failed_rows: Sequence[asyncpg.Record]
+) -> None:
+    done = Counter(done_jobs)
+    failed = Counter(r["job_id"] for r in failed_rows)
+    job_ids = sorted(set(done) | set(failed))
+    if not job_ids:
+        return
+    await conn.execute(_LOCK_JOBS, job_ids)
+    await conn.execute(
+        _COUNT_INTO_JOBS, job_ids, [done[j] for j in job_ids], [failed[j] for j in job_ids]
+    )
+    refunds: dict[tuple[int, int], int] = defaultdict(int)
+    for r in failed_rows:
+        refunds[(r["store_id"], r["job_id"])] += 1
+    for (store_id, job_id), n in sorted(refunds.items()):
+        await conn.execute(_REFUND, store_id, n)
+        await conn.execute(_LEDGER, store_id, n, "refund_failed", job_id)

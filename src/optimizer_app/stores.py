@@ -1,0 +1,256 @@
+"""Stores: installation, tokens, settings, plans and the monthly credit reset (their SQL lives here).
+
+Every change of a store's credits writes a credit_ledger row in the same transaction, so that for
+every store sum(credit_ledger.delta) = credits_total - credits_used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from . import queue
+from .domain.plans import FREE_PLAN, add_months, next_reset_on
+
+# -- find_store --
+_FIND = "SELECT * FROM stores WHERE platform = $1 AND external_id = $2"
+
+# -- get_store --
+_GET = "SELECT * FROM stores WHERE id = $1"
+
+# -- insert_store --
+# A new installation on the free plan; nothing when the store already exists.
+_INSERT = """
+INSERT INTO stores (platform, external_id, display_name, plan_id, credits_total, credits_reset_on)
+SELECT $1, $2, $3, p.id, p.monthly_credits, $4 FROM plans p WHERE p.id = $5
+ON CONFLICT (platform, external_id) DO NOTHING
+RETURNING id, credits_total
+"""
+
+# -- reinstall_store --
+# The history and the credit balance stay: reinstalling must not mint free credits.
+_REINSTALL = """
+UPDATE stores SET uninstalled_at = NULL, installed_at = now(), needs_reauth = false
+WHERE id = $1 AND uninstalled_at IS NOT NULL
+"""
+
+# -- save_tokens --
+_SAVE_TOKENS = """
+UPDATE stores SET access_token_enc = $2, refresh_token_enc = coalesce($3, refresh_token_enc),
+                  token_expires_at = $4, needs_reauth = false
+WHERE id = $1
+"""
+
+# -- uninstall_store --
+_UNINSTALL = """
+UPDATE stores SET uninstalled_at = now(), access_token_enc = NULL, refresh_token_enc = NULL,
+                  token_expires_at = NULL
+WHERE id = $1
+"""
+
+# -- update_settings --
+_UPDATE_SETTINGS = "UPDATE stores SET settings = $2 WHERE id = $1 RETURNING settings"
+
+# -- lock_store --
+_LOCK = "SELECT * FROM stores WHERE id = $1 FOR NO KEY UPDATE"
+
+# -- change_plan --
+# The new plan's monthly credits replace the old plan's; credits already used stay used.
+_CHANGE_PLAN = """
+UPDATE stores s
+SET plan_id = p.id, plan_cycle = $3, plan_ends_on = NULL,
+    credits_total = greatest(p.monthly_credits, s.credits_used)
+FROM plans p
+WHERE s.id = $1 AND p.id = $2
+RETURNING s.credits_total
+"""
+
+# -- plan_ends --
+_PLAN_ENDS = "UPDATE stores SET plan_ends_on = $2 WHERE id = $1"
+
+# -- stores_due_for_reset --
+_DUE_FOR_RESET = """
+SELECT id FROM stores
+WHERE credits_reset_on <= $1 AND uninstalled_at IS NULL
+ORDER BY id
+LIMIT $2
+"""
+
+# -- reset_credits --
+# Only while still due, so two maintenance runs reset a store once.
+_RESET = """
+UPDATE stores s
+SET credits_used = 0, credits_total = p.monthly_credits, credits_reset_on = $3, plan_id = p.id,
+    plan_ends_on = CASE WHEN s.plan_ends_on <= $2 THEN NULL ELSE s.plan_ends_on END
+FROM plans p
+WHERE s.id = $1 AND s.credits_reset_on <= $2
+  AND p.id = CASE WHEN s.plan_ends_on IS NOT NULL AND s.plan_ends_on <= $2 THEN 'free' ELSE s.plan_id END
+RETURNING s.credits_total
+"""
+
+# -- ledger_entry --
+_LEDGER = "INSERT INTO credit_ledger (store_id, delta, reason, job_id) VALUES ($1, $2, $3, NULL)"
+
+# -- record_webhook --
+# First delivery of an event id wins; a replay inserts nothing.
+_RECORD_WEBHOOK = """
+INSERT INTO webhook_events (platform, event_id, event_type, store_id) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING
+RETURNING event_id
+"""
+
+# -- ledger_balance --
+_LEDGER_BALANCE = """
+SELECT s.credits_total - s.credits_used AS balance, coalesce(sum(l.delta), 0) AS ledger
+FROM stores s LEFT JOIN credit_ledger l ON l.store_id = s.id
+WHERE s.id = $1
+GROUP BY s.id
+"""
+
+
+@dataclass(frozen=True)
+class Store:
+    id: int
+    platform: str
+    external_id: str
+    display_name: str
+    plan_id: str
+    credits_total: int
+    credits_used: int
+    credits_reset_on: date
+    settings: dict[str, Any]
+    installed: bool
+    needs_reauth: bool
+    access_token_enc: bytes | None
+    refresh_token_enc: bytes | None
+    token_expires_at: datetime | None
+    plan_ends_on: date | None
+
+    @property
+    def credits_remaining(self) -> int:
+        return max(0, self.credits_total - self.credits_used)
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Store:
+        return cls(
+            id=row["id"],
+            platform=row["platform"],
+            external_id=row["external_id"],
+            display_name=row["display_name"],
+            plan_id=row["plan_id"],
+            credits_total=row["credits_total"],
+            credits_used=row["credits_used"],
+            credits_reset_on=row["credits_reset_on"],
+            settings=row["settings"] or {},
+            installed=row["uninstalled_at"] is None,
+            needs_reauth=row["needs_reauth"],
+            access_token_enc=row["access_token_enc"],
+            refresh_token_enc=row["refresh_token_enc"],
+            token_expires_at=row["token_expires_at"],
+            plan_ends_on=row["plan_ends_on"],
+        )
+
+
+async def find(conn: asyncpg.Connection, platform: str, external_id: str) -> Store | None:
+    row = await conn.fetchrow(_FIND, platform, external_id)
+    return Store.from_row(row) if row else None
+
+
+async def get(conn: asyncpg.Connection, store_id: int) -> Store | None:
+    row = await conn.fetchrow(_GET, store_id)
+    return Store.from_row(row) if row else None
+
+
+async def install(
+    conn: asyncpg.Connection, *, platform: str, external_id: str, display_name: str, today: date
+) -> Store:
+    """Create the store on the free plan with its credits (ledger: plan_grant), or reactivate
+    an uninstalled one. Safe when two first opens race: one insert wins, one grant is written."""
+    async with conn.transaction():
+        row = await conn.fetchrow(_INSERT, platform, external_id, display_name, add_months(today, 1), FREE_PLAN)
+        if row is not None:
+            await conn.execute(_LEDGER, row["id"], row["credits_total"], "plan_grant")
+            store_id = row["id"]
+        else:
+            existing = await conn.fetchrow(_FIND, platform, external_id)
+            store_id = existing["id"]
+            await conn.execute(_REINSTALL, store_id)
+        store = await get(conn, store_id)
+    assert store is not None
+    return store
+
+
+async def save_tokens(
+    conn: asyncpg.Connection,
+    store_id: int,
+    *,
+    access_token_enc: bytes,
+    expires_at: datetime | None,
+    refresh_token_enc: bytes | None = None,
+) -> None:
+    await conn.execute(_SAVE_TOKENS, store_id, access_token_enc, refresh_token_enc, expires_at)
+
+
+async def uninstall(conn: asyncpg.Connection, store_id: int) -> int:
+    """Wipe tokens, cancel and refund every open job. Returns the credits refunded."""
+    async with conn.transaction():
+        refunded = await queue.cancel_store_jobs(conn, store_id=store_id)
+        await conn.execute(_UNINSTALL, store_id)
+    return refunded
+
+
+async def update_settings(conn: asyncpg.Connection, store_id: int, settings: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = await conn.fetchval(_UPDATE_SETTINGS, store_id, settings)
+    return result
+
+
+async def change_plan(conn: asyncpg.Connection, store_id: int, plan_id: str, *, cycle: str | None = None) -> int:
+    """Move the store to `plan_id` now; returns the ledger delta written (may be negative)."""
+    async with conn.transaction():
+        before = await conn.fetchrow(_LOCK, store_id)
+        total = await conn.fetchval(_CHANGE_PLAN, store_id, plan_id, cycle)
+        if total is None:
+            raise ValueError(f"unknown plan {plan_id!r}")
+        delta = int(total) - int(before["credits_total"])
+        if delta:
+            await conn.execute(_LEDGER, store_id, delta, f"plan_change:{plan_id}")
+    return delta
+
+
+async def schedule_plan_end(conn: asyncpg.Connection, store_id: int, ends_on: date | None) -> None:
+    """Auto-renewal cancelled: the plan stays until `ends_on`, then the reset moves it to free."""
+    await conn.execute(_PLAN_ENDS, store_id, ends_on)
+
+
+async def reset_due_credits(conn: asyncpg.Connection, *, today: date, limit: int = 500) -> int:
+    """Monthly reset for every store whose reset date has come; each store once."""
+    count = 0
+    for row in await conn.fetch(_DUE_FOR_RESET, today, limit):
+        async with conn.transaction():
+            before = await conn.fetchrow(_LOCK, row["id"])
+            if before is None or before["credits_reset_on"] > today:
+                continue
+            new_reset = next_reset_on(before["credits_reset_on"], today)
+            total = await conn.fetchval(_RESET, row["id"], today, new_reset)
+            if total is None:
+                continue
+            delta = int(total) - (before["credits_total"] - before["credits_used"])
+            await conn.execute(_LEDGER, row["id"], delta, "monthly_reset")
+            count += 1
+    return count
+
+
+async def record_webhook(
+    conn: asyncpg.Connection, *, platform: str, event_id: str, event_type: str, store_id: int | None
+) -> bool:
+    """True the first time an event id is seen; False for a replay."""
+    return await conn.fetchval(_RECORD_WEBHOOK, platform, event_id, event_type, store_id) is not None
+
+
+async def ledger_balance(conn: asyncpg.Connection, store_id: int) -> tuple[int, int]:
+    """(credits_total - credits_used, sum of the ledger): equal for a healthy store."""
+    row = await conn.fetchrow(_LEDGER_BALANCE, store_id)
+    return int(row["balance"]), int(row["ledger"])

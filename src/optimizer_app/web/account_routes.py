@@ -1,0 +1,98 @@
+"""The calling store's account: plan and credits (/api/me) and its settings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import stores
+from ..domain.attributes import parse_attributes
+from ..domain.plans import PLANS
+from ..errors import InvalidRequest
+from ..stores import Store
+from .context import current_store, json_body, services
+
+_LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "brand_voice": "",
+    "default_language": "en",
+    "default_attributes": ["title", "description", "seo_title", "seo_description"],
+}
+
+
+def me_json(store: Store) -> dict[str, Any]:
+    plan = PLANS.get(store.plan_id)
+    return {
+        "store": {
+            "id": store.id,
+            "platform": store.platform,
+            "name": store.display_name,
+        },
+        "plan": {
+            "id": store.plan_id,
+            "name": plan.name if plan else store.plan_id,
+            "monthly_credits": plan.monthly_credits if plan else None,
+            "ends_on": store.plan_ends_on.isoformat() if store.plan_ends_on else None,
+        },
+        "credits": {
+            "total": store.credits_total,
+            "used": store.credits_used,
+            "remaining": store.credits_remaining,
+            "reset_on": store.credits_reset_on.isoformat(),
+        },
+        "plans": [
+            {"id": p.id, "name": p.name, "price_cents": p.price_cents, "monthly_credits": p.monthly_credits}
+            for p in PLANS.values()
+        ],
+    }
+
+
+async def me(request: Request) -> JSONResponse:
+    return JSONResponse(me_json(await current_store(request)))
+
+
+async def get_settings(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    return JSONResponse({**DEFAULT_SETTINGS, **store.settings})
+
+
+def _validate_settings(body: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(body) - set(DEFAULT_SETTINGS)
+    if unknown:
+        raise InvalidRequest(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    clean: dict[str, Any] = {}
+    if "brand_voice" in body:
+        voice = body["brand_voice"]
+        if not isinstance(voice, str) or len(voice) > 500:
+            raise InvalidRequest("brand_voice must be text of at most 500 characters.")
+        clean["brand_voice"] = voice.strip()
+    if "default_language" in body:
+        lang = body["default_language"]
+        if not isinstance(lang, str) or not _LANG.match(lang):
+            raise InvalidRequest("default_language must be a language code such as 'en' or 'ar'.")
+        clean["default_language"] = lang
+    if "default_attributes" in body:
+        try:
+            clean["default_attributes"] = [a.value for a in parse_attributes(body["default_attributes"])]
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+    return clean
+
+
+async def put_settings(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    changes = _validate_settings(await json_body(request))
+    async with services(request).pool.acquire() as conn:
+        saved = await stores.update_settings(conn, store.id, {**store.settings, **changes})
+    return JSONResponse({**DEFAULT_SETTINGS, **saved})
+
+
+routes = [
+    Route("/api/me", me, methods=["GET"]),
+    Route("/api/settings", get_settings, methods=["GET"]),
+    Route("/api/settings", put_settings, methods=["PUT"]),
+]

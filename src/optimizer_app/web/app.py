@@ -1,0 +1,74 @@
+"""The Starlette app factory."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from itsdangerous import URLSafeTimedSerializer
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from .. import db
+from ..clients import StoreClients
+from ..crypto import TokenCipher
+from ..settings import Settings
+from . import (
+    account_routes,
+    catalog_routes,
+    health_routes,
+    job_routes,
+    publish_routes,
+    shell_routes,
+    webhook_routes,
+)
+from .errors import HANDLERS
+from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> Starlette:
+    if not settings.database_url:
+        raise ValueError("DATABASE_URL is required to serve (the demo command sets one up).")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pool = await db.create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+        cipher = TokenCipher(settings.token_encryption_key or settings.secret_key)
+        app.state.services = Services(
+            settings=settings,
+            pool=pool,
+            http=http,
+            cipher=cipher,
+            clients=StoreClients(settings, pool, cipher, http),
+            sessions=URLSafeTimedSerializer(settings.secret_key, salt="optimizer-app-session"),
+        )
+        try:
+            yield
+        finally:
+            await http.aclose()
+            await pool.close()
+
+    routes = [
+        *health_routes.routes,
+        *shell_routes.routes,
+        *account_routes.routes,
+        *catalog_routes.routes,
+        *job_routes.routes,
+        *publish_routes.routes,
+        *webhook_routes.routes,
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=settings.extra_frame_ancestors),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )

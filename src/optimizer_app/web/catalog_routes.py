@@ -1,0 +1,53 @@
+"""GET /api/products and /api/collections: the store's catalog, proxied for the calling store."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import catalog
+from ..domain.products import Product
+from .context import current_store, int_param, services
+
+
+def product_json(p: Product) -> dict[str, object]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "description_html": p.description_html,
+        "seo_title": p.seo_title,
+        "seo_description": p.seo_description,
+        "image_url": p.image_url,
+        "collection_ids": list(p.collection_ids),
+    }
+
+
+async def list_products(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    svc = services(request)
+    limit = int_param(request, "limit", 50, minimum=1, maximum=100)
+    query = (request.query_params.get("q") or "").strip() or None
+    cursor = request.query_params.get("cursor") or None
+    client = svc.clients.for_store(store)
+    page = await client.list_products(cursor=cursor, query=query, limit=limit)
+    async with svc.pool.acquire() as conn:
+        await catalog.remember(conn, store.id, page.products)
+    return JSONResponse(
+        {"products": [product_json(p) for p in page.products], "next_cursor": page.next_cursor, "total": page.total}
+    )
+
+
+async def list_collections(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    client = services(request).clients.for_store(store)
+    collections = await client.list_collections()
+    return JSONResponse(
+        {"collections": [{"id": c.id, "name": c.name, "product_count": c.product_count} for c in collections]}
+    )
+
+
+routes = [
+    Route("/api/products", list_products, methods=["GET"]),
+    Route("/api/collections", list_collections, methods=["GET"]),
+]

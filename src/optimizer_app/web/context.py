@@ -1,0 +1,108 @@
+"""Who is calling: the store taken from a verified platform token or an app session, never from an
+id the browser sent; and request-body parsing with clear errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired
+from starlette.requests import Request
+
+from .. import stores
+from ..auth import wix as wix_auth
+from ..errors import MalformedRequest, Unauthorized
+from ..stores import Store
+from .services import Services
+
+SESSION_PREFIX = "oas."
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+async def current_store(request: Request) -> Store:
+    """The calling store. Accepts `X-Wix-Instance: <signed instance>` or
+    `Authorization: Bearer oas.<session>` (issued by the app shell from a verified instance)."""
+    svc = services(request)
+    instance = request.headers.get("x-wix-instance")
+    if instance is not None:
+        return await store_from_wix_instance(svc, instance)
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
+    if not token.startswith(SESSION_PREFIX):
+        raise Unauthorized("Unrecognised token.")
+    try:
+        data = svc.sessions.loads(token[len(SESSION_PREFIX) :], max_age=svc.settings.session_ttl_seconds)
+    except SignatureExpired:
+        raise Unauthorized("The session has expired; reopen the app.") from None
+    except BadSignature:
+        raise Unauthorized("Invalid session token.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("store_id"), int):
+        raise Unauthorized("Invalid session token.")
+    async with svc.pool.acquire() as conn:
+        store = await stores.get(conn, data["store_id"])
+    if store is None or not store.installed:
+        raise Unauthorized("The app is not installed on this store.")
+    return store
+
+
+def issue_session(svc: Services, store: Store) -> str:
+    return SESSION_PREFIX + svc.sessions.dumps({"store_id": store.id})
+
+
+async def store_from_wix_instance(svc: Services, instance: str) -> Store:
+    """Verify the instance; on the first open of a new (or reinstalled) site, onboard it."""
+    verified = wix_auth.verify_instance(
+        instance, app_id=svc.settings.wix_app_id, app_secret=svc.settings.wix_app_secret
+    )
+    async with svc.pool.acquire() as conn:
+        store = await stores.find(conn, "wix", verified.instance_id)
+    if store is not None and store.installed and store.access_token_enc is not None:
+        return store
+    token = await svc.clients.mint_wix(verified.instance_id)
+    async with svc.pool.acquire() as conn:
+        store = await stores.install(
+            conn,
+            platform="wix",
+            external_id=verified.instance_id,
+            display_name=str(verified.raw.get("siteName") or ""),
+            today=datetime.now(UTC).date(),
+        )
+        await stores.save_tokens(
+            conn, store.id, access_token_enc=svc.cipher.encrypt(token.token), expires_at=token.expires_at
+        )
+        refreshed = await stores.get(conn, store.id)
+    assert refreshed is not None
+    return refreshed
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        raise MalformedRequest("The request body is empty; send a JSON object.")
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MalformedRequest(f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MalformedRequest("The request body must be a JSON object.")
+    return data
+
+
+def int_param(request: Request, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise MalformedRequest(f"Query parameter {name!r} must be an integer.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise MalformedRequest(f"Query parameter {name!r} must be between {minimum} and {maximum}.")
+    return value

@@ -1,0 +1,148 @@
+"""Jobs: create (charges credits), list, show, items, cancel; and editing an item before publishing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import catalog, jobs, queue
+from ..domain.attributes import parse_attributes
+from ..domain.jobs import SOURCE_SCOPES
+from ..domain.plans import job_cost
+from ..errors import InsufficientCredits, InvalidRequest
+from ..llm.checks import check_value
+from .context import current_store, int_param, json_body, services
+
+_LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+MAX_PROMPT_CHARS = 2000
+
+
+def _source_ids(body: dict[str, Any], limit: int) -> list[str]:
+    ids = body.get("source_ids")
+    if not isinstance(ids, list) or not ids:
+        raise InvalidRequest("source_ids must be a non-empty list of ids.")
+    if not all(isinstance(i, str | int) and str(i).strip() for i in ids):
+        raise InvalidRequest("source_ids must hold non-empty strings.")
+    unique = list(dict.fromkeys(str(i).strip() for i in ids))
+    if len(unique) > limit:
+        raise InvalidRequest(f"A job can hold at most {limit} products.", max_products=limit)
+    return unique
+
+
+async def create_job(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    svc = services(request)
+    body = await json_body(request)
+    scope = body.get("source_scope")
+    if scope not in SOURCE_SCOPES:
+        raise InvalidRequest("source_scope must be 'products' or 'collections'.")
+    try:
+        attributes = parse_attributes(body.get("attributes"))
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from None
+    limit = svc.settings.max_job_products
+    source_ids = _source_ids(body, limit)
+    target_lang = body.get("target_lang") or store.settings.get("default_language") or "en"
+    if not isinstance(target_lang, str) or not _LANG.match(target_lang):
+        raise InvalidRequest("target_lang must be a language code such as 'en', 'fr' or 'pt-BR'.")
+    user_prompt = body.get("user_prompt") or ""
+    if not isinstance(user_prompt, str) or len(user_prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"user_prompt must be text of at most {MAX_PROMPT_CHARS} characters.")
+    if scope == "products":
+        # Cheap early answer before reading the catalog; the charge itself is the real check.
+        cost = job_cost(len(source_ids), len(attributes))
+        if cost > store.credits_remaining:
+            raise InsufficientCredits(required=cost, remaining=store.credits_remaining)
+    client = svc.clients.for_store(store)
+    if scope == "products":
+        products = await catalog.products_by_id(svc.pool, client, store.id, source_ids)
+    else:
+        products = await catalog.products_of_collections(svc.pool, client, store.id, source_ids, limit=limit)
+        if not products:
+            raise InvalidRequest("These collections hold no products.")
+    async with svc.pool.acquire() as conn:
+        job = await queue.enqueue_job(
+            conn,
+            store_id=store.id,
+            source_scope=scope,
+            source_ids=source_ids,
+            attributes=attributes,
+            target_lang=target_lang,
+            user_prompt=user_prompt,
+            products=products,
+        )
+    return JSONResponse(
+        {
+            "job_id": job.job_id,
+            "credits_charged": job.credits_charged,
+            "credits_remaining": job.remaining,
+            "products": len(products),
+        },
+        status_code=201,
+    )
+
+
+async def list_jobs(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    status = request.query_params.get("status") or None
+    before = request.query_params.get("before")
+    limit = int_param(request, "limit", 50, minimum=1, maximum=200)
+    before_id = int_param(request, "before", 0, minimum=1) if before else None
+    async with services(request).pool.acquire() as conn:
+        rows = await jobs.list_jobs(conn, store_id=store.id, status=status, before_id=before_id, limit=limit)
+    return JSONResponse({"jobs": rows})
+
+
+async def get_job(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    async with services(request).pool.acquire() as conn:
+        job = await jobs.get_job(conn, store_id=store.id, job_id=request.path_params["job_id"])
+    return JSONResponse(job)
+
+
+async def list_items(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    status = request.query_params.get("status") or None
+    after = int_param(request, "after", 0, minimum=0)
+    limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
+    async with services(request).pool.acquire() as conn:
+        items = await jobs.list_items(
+            conn, store_id=store.id, job_id=request.path_params["job_id"], status=status, after_id=after, limit=limit
+        )
+    next_after = items[-1]["id"] if len(items) == limit else None
+    return JSONResponse({"items": items, "next_after": next_after})
+
+
+async def cancel_job(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    async with services(request).pool.acquire() as conn:
+        refunded = await queue.cancel_job(conn, job_id=request.path_params["job_id"], store_id=store.id)
+        job = await jobs.get_job(conn, store_id=store.id, job_id=request.path_params["job_id"])
+    return JSONResponse({"job": job, "credits_refunded": refunded})
+
+
+async def edit_item(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    body = await json_body(request)
+    item_id = request.path_params["item_id"]
+    async with services(request).pool.acquire() as conn:
+        attribute, before = await jobs.item_for_edit(conn, store_id=store.id, item_id=item_id)
+        checked = check_value(attribute, before=before, after=body.get("after"), source_text=before)
+        if checked.value is None:
+            raise InvalidRequest(f"This value cannot be used: {checked.error}.", reason=checked.error)
+        await jobs.edit_item(conn, store_id=store.id, item_id=item_id, value=checked.value)
+    return JSONResponse({"id": item_id, "after": checked.value, "review_state": "EDITED"})
+
+
+routes = [
+    Route("/api/jobs", create_job, methods=["POST"]),
+    Route("/api/jobs", list_jobs, methods=["GET"]),
+    Route("/api/jobs/{job_id:int}", get_job, methods=["GET"]),
+    Route("/api/jobs/{job_id:int}/items", list_items, methods=["GET"]),
+    Route("/api/jobs/{job_id:int}/cancel", cancel_job, methods=["POST"]),
+    Route("/api/items/{item_id:int}", edit_item, methods=["PATCH"]),
+]

@@ -1,0 +1,64 @@
+"""Publishing accepted values to the store, the publish log, and reverting a published change."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import publishing
+from ..errors import InvalidRequest
+from .context import current_store, int_param, json_body, services
+
+MAX_ITEMS_PER_PUBLISH = 500
+
+
+async def publish(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    body = await json_body(request)
+    item_ids = body.get("item_ids")
+    if (
+        not isinstance(item_ids, list)
+        or not item_ids
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in item_ids)
+    ):
+        raise InvalidRequest("item_ids must be a non-empty list of item ids (integers).")
+    if len(item_ids) > MAX_ITEMS_PER_PUBLISH:
+        raise InvalidRequest(f"Publish at most {MAX_ITEMS_PER_PUBLISH} items at a time.")
+    svc = services(request)
+    outcomes = await publishing.publish_items(
+        svc.pool, svc.clients.for_store(store), store_id=store.id, item_ids=item_ids
+    )
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    return JSONResponse({"results": [o.as_json() for o in outcomes], "counts": counts})
+
+
+async def list_logs(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    limit = int_param(request, "limit", 50, minimum=1, maximum=200)
+    before = int_param(request, "before", 0, minimum=0) or None
+    async with services(request).pool.acquire() as conn:
+        logs = await publishing.list_logs(conn, store_id=store.id, before_id=before, limit=limit)
+    return JSONResponse({"logs": logs})
+
+
+async def revert(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    raw = await request.body()
+    force = False
+    if raw.strip():
+        force = bool((await json_body(request)).get("force", False))
+    svc = services(request)
+    log = await publishing.revert(
+        svc.pool, svc.clients.for_store(store), store_id=store.id, log_id=request.path_params["log_id"], force=force
+    )
+    return JSONResponse(log)
+
+
+routes = [
+    Route("/api/publish", publish, methods=["POST"]),
+    Route("/api/publish-logs", list_logs, methods=["GET"]),
+    Route("/api/publish-logs/{log_id:int}/revert", revert, methods=["POST"]),
+]

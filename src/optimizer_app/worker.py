@@ -1,0 +1,302 @@
+"""The worker loop: claim a batch → one LLM call per product → buffer results → settle in batches.
+
+No transaction or connection is held across an LLM call. The number of items in flight is bounded
+by `concurrency`; the claim asks for exactly the free slots. A dedicated connection LISTENs for new
+work and polling is the fallback. On stop, in-flight calls get a grace period, then their items
+are released unprocessed, so nothing is stranded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import asyncpg
+
+from . import queue, stores
+from .domain.jobs import retry_delay
+from .llm.base import (
+    GenerationRequest,
+    LLMOutputError,
+    LLMPermanentError,
+    LLMProvider,
+    LLMTransientError,
+)
+from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_LATENCY
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    concurrency: int = 64
+    lease_seconds: float = 120.0
+    max_attempts: int = 4
+    poll_seconds: float = 2.0
+    retry_base_seconds: float = 5.0
+    shutdown_grace_seconds: float = 20.0
+    maintenance_interval_seconds: float = 30.0
+    flush_size: int = 100
+    flush_interval_seconds: float = 0.1
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        provider: LLMProvider,
+        config: WorkerConfig,
+        *,
+        listen_dsn: str | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.pool = pool
+        self.provider = provider
+        self.config = config
+        self.listen_dsn = listen_dsn
+        self.worker_id = worker_id or new_worker_id()
+        self._wake = asyncio.Event()
+        self._in_flight = 0
+        self._tasks: dict[asyncio.Task[None], list[int]] = {}
+        self._results: list[queue.ItemResult] = []
+        self._failures: list[queue.ItemFailure] = []
+        self._buffer_changed = asyncio.Event()
+        self.processed = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        background = [asyncio.create_task(self._flush_loop(stop), name="flush")]
+        if self.listen_dsn:
+            background.append(asyncio.create_task(self._listen_loop(stop), name="listen"))
+        if self.config.maintenance_interval_seconds > 0:
+            background.append(asyncio.create_task(self._maintenance_loop(stop), name="maintenance"))
+        log.info("worker %s started (concurrency %d)", self.worker_id, self.config.concurrency)
+        try:
+            await self._claim_loop(stop)
+        finally:
+            await self._drain()
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await self._flush()
+            log.info("worker %s stopped", self.worker_id)
+
+    async def _claim_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            free = self.config.concurrency - self._in_flight
+            claimed: list[queue.ClaimedItem] = []
+            if free > 0:
+                try:
+                    async with self.pool.acquire() as conn:
+                        claimed = await queue.claim(
+                            conn, worker_id=self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
+                        )
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("claim failed, retrying: %s", exc)
+                    await _sleep_or_stop(stop, 1.0)
+                    continue
+            for group in _group_by_product(claimed):
+                self._start(group)
+            if claimed and len(claimed) >= free:
+                await self._wait_for_slot(stop)
+            elif not claimed:
+                self._wake.clear()
+                await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
+
+    def _start(self, items: list[queue.ClaimedItem]) -> None:
+        self._in_flight += len(items)
+        task = asyncio.create_task(self._process(items))
+        self._tasks[task] = [i.id for i in items]
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        ids = self._tasks.pop(task, [])
+        self._in_flight -= len(ids)
+        self._wake.set()
+
+    async def _wait_for_slot(self, stop: asyncio.Event) -> None:
+        while self._in_flight >= self.config.concurrency and not stop.is_set():
+            self._wake.clear()
+            await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
+
+    async def _process(self, items: list[queue.ClaimedItem]) -> None:
+        first = items[0]
+        request = GenerationRequest(
+            product=first.product,
+            attributes=tuple(i.attribute for i in items),
+            language=first.target_lang,
+            instructions=first.user_prompt,
+            brand_voice=str(first.store_settings.get("brand_voice", "")),
+        )
+        started = time.perf_counter()
+        try:
+            generation = await self.provider.generate(request)
+        except LLMTransientError as exc:
+            self._record_call("transient", started)
+            self._fail(items, _describe(exc, "The AI service is busy"), exc.retry_after, permanent=False)
+            return
+        except LLMOutputError as exc:
+            self._record_call("bad_output", started)
+            self._fail(items, _describe(exc, "The AI answer was unusable"), None, permanent=False)
+            return
+        except LLMPermanentError as exc:
+            self._record_call("refused", started)
+            self._fail(items, _describe(exc, "The AI service refused the request"), None, permanent=True)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a provider bug must not kill the worker; the item retries
+            log.exception("provider failed on product %s", first.product_id)
+            self._record_call("error", started)
+            self._fail(items, f"Unexpected error: {exc}", None, permanent=False)
+            return
+        self._record_call("ok", started)
+        for item in items:
+            value = generation.values.get(item.attribute)
+            if value is not None:
+                self._results.append(queue.ItemResult(item.id, value, generation.flags.get(item.attribute, [])))
+            else:
+                reason = generation.rejected.get(item.attribute, "no value returned")
+                self._fail([item], f"The AI answer for this field was rejected: {reason}", None, permanent=False)
+        self._buffer_changed.set()
+
+    def _record_call(self, outcome: str, started: float) -> None:
+        LLM_CALLS.labels(self.provider.name, outcome).inc()
+        LLM_LATENCY.observe(time.perf_counter() - started)
+
+    def _fail(
+        self, items: list[queue.ClaimedItem], error: str, retry_after: float | None, *, permanent: bool
+    ) -> None:
+        for item in items:
+            delay = retry_delay(item.attempts, self.config.retry_base_seconds, retry_after)
+            self._failures.append(queue.ItemFailure(item.id, error, delay, permanent))
+        self._buffer_changed.set()
+
+    async def _flush_loop(self, stop: asyncio.Event) -> None:
+        while True:
+            await self._buffer_changed.wait()
+            if len(self._results) + len(self._failures) < self.config.flush_size and not stop.is_set():
+                await asyncio.sleep(self.config.flush_interval_seconds)
+            self._buffer_changed.clear()
+            if not await self._flush():
+                await asyncio.sleep(1.0)
+                self._buffer_changed.set()
+
+    async def _flush(self) -> bool:
+        """Settle buffered outcomes; on a database error keep them for the next try."""
+        if not self._results and not self._failures:
+            return True
+        results, failures = self._results, self._failures
+        self._results, self._failures = [], []
+        try:
+            async with self.pool.acquire() as conn:
+                outcome = await queue.settle(
+                    conn,
+                    worker_id=self.worker_id,
+                    results=results,
+                    failures=failures,
+                    max_attempts=self.config.max_attempts,
+                )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("settling %d items failed, will retry: %s", len(results) + len(failures), exc)
+            self._results[:0], self._failures[:0] = results, failures
+            return False
+        self.processed += outcome.completed + outcome.failed
+        ITEMS_PROCESSED.labels("done").inc(outcome.completed)
+        ITEMS_PROCESSED.labels("failed").inc(outcome.failed)
+        ITEMS_PROCESSED.labels("retried").inc(outcome.retried)
+        if outcome.fenced_out:
+            ITEMS_PROCESSED.labels("lease_lost").inc(outcome.fenced_out)
+            log.warning("%d results dropped: lease lost", outcome.fenced_out)
+        return True
+
+    async def _drain(self) -> None:
+        """Let in-flight calls finish within the grace period; release the rest unprocessed."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self.config.shutdown_grace_seconds)
+        leftover = dict(self._tasks)
+        for task in leftover:
+            task.cancel()
+        await asyncio.gather(*leftover, return_exceptions=True)
+        ids = [i for item_ids in leftover.values() for i in item_ids]
+        if ids:
+            async with self.pool.acquire() as conn:
+                released = await queue.release(conn, worker_id=self.worker_id, item_ids=ids)
+            log.info("released %d unfinished items", released)
+
+    async def _listen_loop(self, stop: asyncio.Event) -> None:
+        assert self.listen_dsn is not None
+        while not stop.is_set():
+            try:
+                conn = await asyncpg.connect(self.listen_dsn)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("LISTEN connection failed, polling meanwhile: %s", exc)
+                await _sleep_or_stop(stop, 2.0)
+                continue
+            lost = asyncio.Event()
+            conn.add_termination_listener(lambda _c: lost.set())
+            try:
+                await conn.add_listener(queue.CHANNEL, lambda *_: self._wake.set())
+                await _wait_any(stop, lost, timeout=None)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("LISTEN connection lost: %s", exc)
+            finally:
+                if not conn.is_closed():
+                    await conn.close(timeout=2)
+
+    async def _maintenance_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await run_maintenance(self.pool, max_attempts=self.config.max_attempts)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("maintenance failed: %s", exc)
+            await _sleep_or_stop(stop, self.config.maintenance_interval_seconds)
+
+
+async def run_maintenance(pool: asyncpg.Pool, *, max_attempts: int, today: date | None = None) -> dict[str, int]:
+    """Expired leases back to the queue, and monthly credit resets. Safe to run from every worker."""
+    async with pool.acquire() as conn:
+        recovered = await queue.recover_expired_leases(conn, max_attempts=max_attempts)
+        reset = await stores.reset_due_credits(conn, today=today or date.today())
+    if recovered:
+        log.info("recovered %d items with expired leases", recovered)
+    return {"recovered": recovered, "credits_reset": reset}
+
+
+def _group_by_product(items: list[queue.ClaimedItem]) -> list[list[queue.ClaimedItem]]:
+    groups: dict[tuple[int, str], list[queue.ClaimedItem]] = defaultdict(list)
+    for item in items:
+        groups[(item.job_id, item.product_id)].append(item)
+    return list(groups.values())
+
+
+def _describe(exc: Exception, summary: str) -> str:
+    detail = str(exc).strip()
+    return f"{summary}: {detail}" if detail else summary
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def _wait_any(*events: asyncio.Event, timeout: float | None) -> None:
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+

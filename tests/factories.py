@@ -1,0 +1,124 @@
+"""Builders for test data, through the same functions the app uses."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+
+import asyncpg
+
+from optimizer_app import queue, stores
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.products import Product
+from optimizer_app.llm.base import Generation, GenerationRequest, LLMTransientError, Usage
+
+ALL = tuple(Attribute)
+
+
+def products(n: int, prefix: str = "p") -> list[Product]:
+    return [
+        Product(
+            id=f"{prefix}{i}",
+            title=f"plain product {i}",
+            description_html=f"<p>Product {i} description.</p>",
+            seo_title="",
+            seo_description="",
+        )
+        for i in range(n)
+    ]
+
+
+async def new_store(pool: asyncpg.Pool, *, plan: str = "free", platform: str = "wix") -> stores.Store:
+    async with pool.acquire() as conn:
+        store = await stores.install(
+            conn, platform=platform, external_id=str(uuid.uuid4()), display_name="Test store", today=date.today()
+        )
+        if plan != "free":
+            await stores.change_plan(conn, store.id, plan)
+        fresh = await stores.get(conn, store.id)
+    assert fresh is not None
+    return fresh
+
+
+async def enqueue(
+    pool: asyncpg.Pool, store_id: int, items: Sequence[Product], attributes: Sequence[Attribute] = ALL
+) -> queue.EnqueuedJob:
+    async with pool.acquire() as conn:
+        return await queue.enqueue_job(
+            conn,
+            store_id=store_id,
+            source_scope="products",
+            source_ids=[p.id for p in items],
+            attributes=attributes,
+            target_lang="en",
+            user_prompt="",
+            products=items,
+        )
+
+
+async def assert_ledger_balanced(pool: asyncpg.Pool, store_id: int) -> None:
+    async with pool.acquire() as conn:
+        balance, ledger = await stores.ledger_balance(conn, store_id)
+    assert balance == ledger, f"store {store_id}: balance {balance} != ledger {ledger}"
+    assert balance >= 0
+
+
+async def job_row(pool: asyncpg.Pool, job_id: int) -> asyncpg.Record:
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM jobs WHERE id = $1", job_id)
+    assert row is not None
+    return row
+
+
+async def item_statuses(pool: asyncpg.Pool, job_id: int) -> Counter[str]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT status FROM job_items WHERE job_id = $1", job_id)
+    return Counter(r["status"] for r in rows)
+
+
+async def wait_for_job(pool: asyncpg.Pool, job_id: int, timeout: float = 30.0) -> asyncpg.Record:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        row = await job_row(pool, job_id)
+        if row["finished_at"] is not None:
+            return row
+        if loop.time() > deadline:
+            raise AssertionError(f"job {job_id} did not finish: {dict(row)}")
+        await asyncio.sleep(0.05)
+
+
+class ScriptedProvider:
+    """An in-process LLMProvider for queue tests: answers instantly and records every call.
+
+    `fail_first` makes the first N calls for each product raise a transient error;
+    `always_fail` makes every call fail."""
+
+    name = "scripted"
+
+    def __init__(self, *, delay: float = 0.0, fail_first: int = 0, always_fail: bool = False) -> None:
+        self.delay = delay
+        self.fail_first = fail_first
+        self.always_fail = always_fail
+        self.calls: list[tuple[str, tuple[Attribute, ...]]] = []
+        self._per_product: Counter[str] = Counter()
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        pid = request.product.id
+        self.calls.append((pid, request.attributes))
+        self._per_product[pid] += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.always_fail or self._per_product[pid] <= self.fail_first:
+            raise LLMTransientError("rate limited (scripted)", retry_after=0.0)
+        return Generation(
+            values={a: f"Improved {a.value} of {pid}" for a in request.attributes},
+            usage=Usage(calls=1),
+            model="scripted",
+        )
+
+    async def aclose(self) -> None:
+        return None

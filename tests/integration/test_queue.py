@@ -1,0 +1,263 @@
+"""The queue against real PostgreSQL: charging, claiming, settling, retries, refunds, leases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import asyncpg
+import pytest
+
+from optimizer_app import queue
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.errors import Conflict, InsufficientCredits, NotFound
+from optimizer_app.worker import Worker, WorkerConfig, run_maintenance
+from tests.factories import (
+    ScriptedProvider,
+    assert_ledger_balanced,
+    enqueue,
+    item_statuses,
+    job_row,
+    new_store,
+    products,
+    wait_for_job,
+)
+
+FAST = WorkerConfig(
+    concurrency=16,
+    lease_seconds=30,
+    max_attempts=3,
+    poll_seconds=0.05,
+    retry_base_seconds=0.0,
+    shutdown_grace_seconds=5,
+    maintenance_interval_seconds=0,
+    flush_interval_seconds=0.02,
+)
+
+
+async def run_workers(pool: asyncpg.Pool, workers: list[Worker], job_id: int, timeout: float = 30) -> asyncpg.Record:
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(w.run(stop)) for w in workers]
+    try:
+        return await wait_for_job(pool, job_id, timeout)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+
+async def test_enqueue_charges_credits_and_writes_every_item(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(5), (Attribute.TITLE, Attribute.SEO_TITLE))
+    assert job.credits_charged == 10
+    assert job.remaining == 90
+    async with pool.acquire() as conn:
+        items = await conn.fetch("SELECT product_id, attribute, before_value, seq FROM job_items WHERE job_id = $1", job.job_id)
+        ledger = await conn.fetch("SELECT delta, reason FROM credit_ledger WHERE store_id = $1 ORDER BY id", store.id)
+    assert len(items) == 10
+    assert {(r["product_id"], r["attribute"]) for r in items} == {
+        (f"p{i}", a) for i in range(5) for a in ("title", "seo_title")
+    }
+    assert {r["before_value"] for r in items if r["attribute"] == "title"} == {f"plain product {i}" for i in range(5)}
+    assert [(r["delta"], r["reason"]) for r in ledger] == [(100, "plan_grant"), (-10, "job_charge")]
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_not_enough_credits_writes_nothing(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    with pytest.raises(InsufficientCredits) as info:
+        await enqueue(pool, store.id, products(26))  # 104 credits > 100
+    assert info.value.details == {"required": 104, "remaining": 100}
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM jobs") == 0
+        assert await conn.fetchval("SELECT count(*) FROM job_items") == 0
+        assert await conn.fetchval("SELECT credits_used FROM stores WHERE id = $1", store.id) == 0
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_two_jobs_racing_for_the_last_credits_exactly_one_wins(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)  # 100 credits
+    await enqueue(pool, store.id, products(10, "warm"), (Attribute.TITLE, Attribute.SEO_TITLE, Attribute.DESCRIPTION))
+    # 70 left; each contender needs 60.
+    contenders = [enqueue(pool, store.id, products(15, f"c{i}")) for i in range(2)]
+    outcomes = await asyncio.gather(*contenders, return_exceptions=True)
+    wins = [o for o in outcomes if isinstance(o, queue.EnqueuedJob)]
+    losses = [o for o in outcomes if isinstance(o, InsufficientCredits)]
+    assert len(wins) == 1 and len(losses) == 1
+    assert losses[0].details == {"required": 60, "remaining": 10}
+    async with pool.acquire() as conn:
+        used, total = await conn.fetchrow("SELECT credits_used, credits_total FROM stores WHERE id = $1", store.id)
+        assert await conn.fetchval("SELECT count(*) FROM jobs") == 2
+    assert (used, total) == (90, 100)
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_many_concurrent_jobs_never_overdraw(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    outcomes = await asyncio.gather(
+        *(enqueue(pool, store.id, products(3, f"r{i}")) for i in range(20)), return_exceptions=True
+    )
+    wins = [o for o in outcomes if isinstance(o, queue.EnqueuedJob)]
+    assert all(isinstance(o, queue.EnqueuedJob | InsufficientCredits) for o in outcomes)
+    assert len(wins) == 8  # 8 × 12 = 96 ≤ 100 < 108
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_four_workers_drain_one_job_without_processing_any_item_twice(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool, plan="pro")
+    job = await enqueue(pool, store.id, products(300))
+    provider = ScriptedProvider(delay=0.001)
+    workers = [Worker(pool, provider, FAST, worker_id=f"w{i}") for i in range(4)]
+    row = await run_workers(pool, workers, job.job_id)
+    assert row["status"] == "DONE"
+    assert (row["items_done"], row["items_failed"]) == (1200, 0)
+    # One LLM call per product, covering all four fields, and no product called twice.
+    per_product = Counter(pid for pid, _ in provider.calls)
+    assert len(per_product) == 300 and set(per_product.values()) == {1}
+    assert all(len(attrs) == 4 for _, attrs in provider.calls)
+    assert sum(w.processed for w in workers) == 1200
+    assert sum(1 for w in workers if w.processed) >= 2
+    async with pool.acquire() as conn:
+        wrong = await conn.fetchval(
+            "SELECT count(*) FROM job_items WHERE job_id = $1 AND (after_value IS NULL OR attempts <> 1)", job.job_id
+        )
+    assert wrong == 0
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_transient_failures_retry_then_succeed(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(3), (Attribute.TITLE,))
+    provider = ScriptedProvider(fail_first=2)
+    row = await run_workers(pool, [Worker(pool, provider, FAST)], job.job_id)
+    assert row["status"] == "DONE"
+    async with pool.acquire() as conn:
+        attempts = await conn.fetch("SELECT attempts FROM job_items WHERE job_id = $1", job.job_id)
+    assert {r["attempts"] for r in attempts} == {3}
+    assert len(provider.calls) == 9
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_retry_then_failed_then_refund(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(4), (Attribute.TITLE, Attribute.SEO_TITLE))
+    provider = ScriptedProvider(always_fail=True)
+    row = await run_workers(pool, [Worker(pool, provider, FAST)], job.job_id)
+    assert row["status"] == "FAILED"
+    assert (row["items_failed"], row["credits_refunded"]) == (8, 8)
+    assert len(provider.calls) == 4 * FAST.max_attempts
+    async with pool.acquire() as conn:
+        errors = await conn.fetch("SELECT status, attempts, error FROM job_items WHERE job_id = $1", job.job_id)
+        store_row = await conn.fetchrow("SELECT credits_used FROM stores WHERE id = $1", store.id)
+        refunds = await conn.fetchval(
+            "SELECT sum(delta) FROM credit_ledger WHERE store_id = $1 AND reason = 'refund_failed'", store.id
+        )
+    assert all(r["status"] == "FAILED" and r["attempts"] == FAST.max_attempts for r in errors)
+    assert all("rate limited" in r["error"] for r in errors)
+    assert store_row["credits_used"] == 0
+    assert refunds == 8
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_cancel_refunds_pending_items(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(10), (Attribute.TITLE, Attribute.DESCRIPTION))
+    async with pool.acquire() as conn:
+        claimed = await queue.claim(conn, worker_id="w", limit=4, lease_seconds=30)
+        refunded = await queue.cancel_job(conn, job_id=job.job_id, store_id=store.id)
+    assert len(claimed) == 4
+    assert refunded == 16
+    statuses = await item_statuses(pool, job.job_id)
+    assert statuses == Counter({"CANCELED": 16, "RUNNING": 4})
+    row = await job_row(pool, job.job_id)
+    assert row["status"] == "CANCELED" and row["finished_at"] is None
+    # The running items finish normally; the job stays canceled and becomes finished.
+    async with pool.acquire() as conn:
+        await queue.settle(
+            conn, worker_id="w", results=[queue.ItemResult(i.id, "new value") for i in claimed], max_attempts=3
+        )
+    row = await job_row(pool, job.job_id)
+    assert (row["status"], row["items_done"], row["items_canceled"]) == ("CANCELED", 4, 16)
+    assert row["finished_at"] is not None
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT credits_used FROM stores WHERE id = $1", store.id) == 4
+        with pytest.raises(Conflict):
+            await queue.cancel_job(conn, job_id=job.job_id, store_id=store.id)
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_cancel_of_another_stores_job_is_not_found(pool: asyncpg.Pool) -> None:
+    a, b = await new_store(pool), await new_store(pool)
+    job = await enqueue(pool, a.id, products(2))
+    async with pool.acquire() as conn:
+        with pytest.raises(NotFound):
+            await queue.cancel_job(conn, job_id=job.job_id, store_id=b.id)
+    assert await item_statuses(pool, job.job_id) == Counter({"PENDING": 8})
+
+
+async def test_claim_takes_every_field_of_a_product_together(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(5))
+    async with pool.acquire() as conn:
+        claimed = await queue.claim(conn, worker_id="w", limit=6, lease_seconds=30)
+    by_product = Counter(i.product_id for i in claimed)
+    assert by_product == Counter({"p0": 4, "p1": 4})
+    assert all(i.job_id == job.job_id and i.product.title.startswith("plain product") for i in claimed)
+
+
+async def test_claim_interleaves_a_small_job_with_a_large_one(pool: asyncpg.Pool) -> None:
+    big_store, small_store = await new_store(pool, plan="pro"), await new_store(pool)
+    big = await enqueue(pool, big_store.id, products(500, "big"), (Attribute.TITLE,))
+    async with pool.acquire() as conn:
+        first = await queue.claim(conn, worker_id="w", limit=50, lease_seconds=30)
+    small = await enqueue(pool, small_store.id, products(3, "small"), (Attribute.TITLE,))
+    async with pool.acquire() as conn:
+        second = await queue.claim(conn, worker_id="w", limit=10, lease_seconds=30)
+    assert {i.job_id for i in first} == {big.job_id}
+    assert {i.product_id for i in second if i.job_id == small.job_id} == {"small0", "small1", "small2"}
+
+
+async def test_a_worker_that_lost_its_lease_cannot_write(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(1), (Attribute.TITLE,))
+    async with pool.acquire() as conn:
+        [item] = await queue.claim(conn, worker_id="slow", limit=1, lease_seconds=30)
+        await conn.execute("UPDATE job_items SET lease_until = now() - interval '1 second' WHERE id = $1", item.id)
+        assert await queue.recover_expired_leases(conn, max_attempts=3) == 1
+        [again] = await queue.claim(conn, worker_id="fast", limit=1, lease_seconds=30)
+        late = await queue.settle(conn, worker_id="slow", results=[queue.ItemResult(item.id, "stale")], max_attempts=3)
+        ok = await queue.settle(conn, worker_id="fast", results=[queue.ItemResult(again.id, "fresh")], max_attempts=3)
+        value = await conn.fetchval("SELECT after_value FROM job_items WHERE id = $1", item.id)
+    assert (late.completed, late.fenced_out) == (0, 1)
+    assert ok.completed == 1
+    assert value == "fresh"
+    assert (await job_row(pool, job.job_id))["status"] == "DONE"
+
+
+async def test_expired_lease_out_of_attempts_fails_and_refunds(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(1), (Attribute.TITLE,))
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE job_items SET attempts = 2 WHERE job_id = $1", job.job_id)
+        await queue.claim(conn, worker_id="dead", limit=1, lease_seconds=30)
+        await conn.execute("UPDATE job_items SET lease_until = now() - interval '1 second'")
+    result = await run_maintenance(pool, max_attempts=3)
+    assert result["recovered"] == 1
+    row = await job_row(pool, job.job_id)
+    assert (row["status"], row["items_failed"], row["credits_refunded"]) == ("FAILED", 1, 1)
+    await assert_ledger_balanced(pool, store.id)
+
+
+async def test_stopping_a_worker_releases_its_items_without_counting_an_attempt(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(4), (Attribute.TITLE,))
+    provider = ScriptedProvider(delay=30)
+    worker = Worker(pool, provider, WorkerConfig(**{**FAST.__dict__, "shutdown_grace_seconds": 0.2}))
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    while len(provider.calls) < 4:
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT status, attempts, lease_owner FROM job_items WHERE job_id = $1", job.job_id)
+    assert [(r["status"], r["attempts"], r["lease_owner"]) for r in rows] == [("PENDING", 0, None)] * 4
