@@ -47,21 +47,24 @@ RETURNING id
 """
 
 # -- claim --
-# Take up to $2 claimable items in fairness order, plus the still-pending siblings of the products
-# they belong to (so one LLM call covers every field of a product), and lease them to worker $1.
+# Lease up to $2 products to worker $1: every pending field of each, so one LLM call covers the
+# product. A product is taken through its head (its lowest pending item); a product whose head
+# another worker is claiming right now is skipped whole, so concurrent claims never split one.
 # Returns each item with its product snapshot and the job's instructions.
 _CLAIM = """
 WITH picked AS (
-    SELECT id, job_id, seq FROM job_items
+    SELECT id, job_id, seq FROM job_items ji
     WHERE status = 'PENDING' AND run_after <= now()
+      AND NOT EXISTS (
+          SELECT 1 FROM job_items h
+          WHERE h.seq = ji.seq AND h.job_id = ji.job_id AND h.status = 'PENDING' AND h.id < ji.id)
     ORDER BY seq, job_id, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 ), siblings AS (
     SELECT s.id FROM job_items s
-    JOIN (SELECT DISTINCT job_id, seq FROM picked) p ON s.job_id = p.job_id AND s.seq = p.seq
-    WHERE s.status = 'PENDING' AND s.run_after <= now()
-      AND s.id NOT IN (SELECT id FROM picked)
+    JOIN picked p ON s.job_id = p.job_id AND s.seq = p.seq
+    WHERE s.status = 'PENDING' AND s.id <> p.id
     FOR UPDATE OF s SKIP LOCKED
 ), claimed AS (
     UPDATE job_items ji
@@ -293,7 +296,7 @@ async def enqueue_job(
 async def claim(
     conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float
 ) -> list[ClaimedItem]:
-    """Lease up to `limit` items (a few more when a product's fields straddle the limit)."""
+    """Lease up to `limit` products, with all their pending items."""
     if limit <= 0:
         return []
     rows = await conn.fetch(_CLAIM, worker_id, limit, float(lease_seconds))

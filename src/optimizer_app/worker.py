@@ -1,7 +1,7 @@
 """The worker loop: claim a batch → one LLM call per product → buffer results → settle in batches.
 
 No transaction or connection is held across an LLM call. The number of items in flight is bounded
-by `concurrency`; the claim asks for exactly the free slots. A dedicated connection LISTENs for new
+by `concurrency` (LLM calls, one per product); the claim asks for exactly the free slots. A dedicated connection LISTENs for new
 work and polling is the fallback. On stop, in-flight calls get a grace period, then their items
 are released unprocessed, so nothing is stranded.
 """
@@ -67,7 +67,7 @@ class Worker:
         self.listen_dsn = listen_dsn
         self.worker_id = worker_id or new_worker_id()
         self._wake = asyncio.Event()
-        self._in_flight = 0
+        self._in_flight = 0  # products (LLM calls) in flight
         self._tasks: dict[asyncio.Task[None], list[int]] = {}
         self._results: list[queue.ItemResult] = []
         self._failures: list[queue.ItemFailure] = []
@@ -105,23 +105,24 @@ class Worker:
                     log.warning("claim failed, retrying: %s", exc)
                     await _sleep_or_stop(stop, 1.0)
                     continue
-            for group in _group_by_product(claimed):
+            groups = _group_by_product(claimed)
+            for group in groups:
                 self._start(group)
-            if claimed and len(claimed) >= free:
+            if groups and len(groups) >= free:
                 await self._wait_for_slot(stop)
             elif not claimed:
                 self._wake.clear()
                 await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
 
     def _start(self, items: list[queue.ClaimedItem]) -> None:
-        self._in_flight += len(items)
+        self._in_flight += 1
         task = asyncio.create_task(self._process(items))
         self._tasks[task] = [i.id for i in items]
         task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        ids = self._tasks.pop(task, [])
-        self._in_flight -= len(ids)
+        self._tasks.pop(task, None)
+        self._in_flight -= 1
         self._wake.set()
 
     async def _wait_for_slot(self, stop: asyncio.Event) -> None:

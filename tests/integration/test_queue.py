@@ -162,7 +162,7 @@ async def test_cancel_refunds_pending_items(pool: asyncpg.Pool) -> None:
     store = await new_store(pool)
     job = await enqueue(pool, store.id, products(10), (Attribute.TITLE, Attribute.DESCRIPTION))
     async with pool.acquire() as conn:
-        claimed = await queue.claim(conn, worker_id="w", limit=4, lease_seconds=30)
+        claimed = await queue.claim(conn, worker_id="w", limit=2, lease_seconds=30)
         refunded = await queue.cancel_job(conn, job_id=job.job_id, store_id=store.id)
     assert len(claimed) == 4
     assert refunded == 16
@@ -198,7 +198,7 @@ async def test_claim_takes_every_field_of_a_product_together(pool: asyncpg.Pool)
     store = await new_store(pool)
     job = await enqueue(pool, store.id, products(5))
     async with pool.acquire() as conn:
-        claimed = await queue.claim(conn, worker_id="w", limit=6, lease_seconds=30)
+        claimed = await queue.claim(conn, worker_id="w", limit=2, lease_seconds=30)
     by_product = Counter(i.product_id for i in claimed)
     assert by_product == Counter({"p0": 4, "p1": 4})
     assert all(i.job_id == job.job_id and i.product.title.startswith("plain product") for i in claimed)

@@ -1,0 +1,164 @@
+"""Checks every generated value passes before it is saved.
+
+A value is never shortened here: one over its limit is refused (`too_long: N > MAX`) so the
+provider can ask for it again with the limit restated.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import nh3
+
+from ..domain.attributes import Attribute
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4", "a", "span"}
+)
+_CONTENT_DROPPED_TAGS = frozenset({"script", "style", "noscript", "iframe", "template", "object"})
+
+_HTML_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(_CONTENT_DROPPED_TAGS),
+    attributes={"a": {"href"}},
+    url_schemes={"http", "https", "mailto"},
+    # Relative links would point into the app or the admin, never where the owner meant.
+    url_relative="deny",
+    link_rel="noopener noreferrer",
+)
+_TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=set(_CONTENT_DROPPED_TAGS))
+
+# Block-level tags separate words; without a space "<li>a</li><li>b</li>" would read "ab".
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|br|li|ul|ol|h[1-6]|div|tr|td|th|table|section|article|blockquote|hr)\b[^>]*>",
+    re.IGNORECASE,
+)
+# Tags a model often uses for the same purpose as an allowed one: renamed rather than dropped,
+# so "<h1>Title</h1><div>text</div>" keeps its structure instead of reading "Titletext".
+_RENAMED_TAG = re.compile(r"<(\s*/?\s*)(h1|h5|h6|div|section|article)\b", re.IGNORECASE)
+_RENAMES = {"h1": "h2", "h5": "h4", "h6": "h4", "div": "p", "section": "p", "article": "p"}
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
+_QUOTES = (('"', '"'), ("\u201c", "\u201d"), ("\u00ab", "\u00bb"))
+
+_UNITS = (
+    r"%|cm|mm|km|m|kg|mg|g|ml|cl|l|oz|lbs|lb|inches|inch|in|ft|kw|w|v|mah|wh|tb|gb|mb|ghz|mhz|hz|"
+    r"pcs|pieces|pack|years|year|months|month|days|day|hours|hour|h|min"
+)
+_NUMBER = re.compile(rf"(?<![\d.,])(\d+(?:[.,]\d+)*)(?:\s?({_UNITS})(?![a-z]))?", re.IGNORECASE)
+
+MATERIALS = (
+    "cotton", "wool", "merino", "cashmere", "alpaca", "mohair", "silk", "satin", "linen", "hemp",
+    "denim", "leather", "suede", "velvet", "polyester", "nylon", "spandex", "elastane", "acrylic",
+    "viscose", "rayon", "bamboo", "steel", "aluminium", "aluminum", "titanium", "copper", "brass",
+    "bronze", "gold", "silver", "platinum", "oak", "walnut", "teak", "marble", "granite",
+    "ceramic", "porcelain", "glass", "crystal", "silicone", "rubber", "cork",
+)  # fmt: skip
+CLAIMS = (
+    "organic", "certified", "hypoallergenic", "vegan", "waterproof", "bpa-free", "recycled",
+    "biodegradable", "handmade", "fair trade", "dermatologically tested", "clinically proven",
+    "patented", "award-winning", "warranty", "guarantee",
+)  # fmt: skip
+_MATERIAL_WORDS = re.compile(r"\b(" + "|".join(MATERIALS) + r")\b", re.IGNORECASE)
+_CLAIM_WORDS = re.compile(r"\b(" + "|".join(re.escape(c) for c in CLAIMS) + r")\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """`value` is the cleaned value to save, or None with `error` saying why it was refused."""
+
+    value: str | None
+    error: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+def sanitize_html(value: str) -> str:
+    """Keep the safe tag list; drop scripts and styles with their content, event handlers,
+    `javascript:` and relative links; add `rel` to the links left."""
+    renamed = _RENAMED_TAG.sub(lambda m: f"<{m.group(1)}{_RENAMES[m.group(2).lower()]}", value)
+    return _EMPTY_PARAGRAPH.sub("", _HTML_CLEANER.clean(renamed)).strip()
+
+
+def visible_text(value: str) -> str:
+    """What a shopper reads: no tags, entities decoded, whitespace collapsed."""
+    spaced = _BLOCK_TAG.sub(" ", value)
+    return " ".join(html.unescape(_TEXT_CLEANER.clean(spaced)).split())
+
+
+def text_length(attribute: Attribute, value: str) -> int:
+    return len(visible_text(value) if attribute.is_html else " ".join(value.split()))
+
+
+def check_value(attribute: Attribute, *, before: str, after: object, source_text: str) -> CheckResult:
+    if not isinstance(after, str) or not after.strip():
+        return CheckResult(None, "empty")
+    if attribute.is_html:
+        value = sanitize_html(after)
+        text = visible_text(value)
+    else:
+        value = text = _unquote(visible_text(after))
+    if not text:
+        return CheckResult(None, "empty")
+    if text.casefold() == visible_text(before).casefold():
+        return CheckResult(None, "unchanged")
+    if len(text) > attribute.max_length:
+        return CheckResult(None, f"too_long: {len(text)} > {attribute.max_length}")
+    return CheckResult(value, None, fact_flags(text, source_text))
+
+
+def fact_flags(text: str, source_text: str) -> list[str]:
+    """Warnings for numbers, materials and claims the output states but the input never did."""
+    flags: list[str] = []
+    known_numbers = {key for m in _NUMBER.finditer(source_text) for key in _number_keys(m.group(1))}
+    for m in _NUMBER.finditer(text):
+        if not _number_keys(m.group(1)) & known_numbers:
+            shown = f"{m.group(1)} {m.group(2)}" if m.group(2) and m.group(2) != "%" else m.group(0)
+            flags.append(f"number not in the product data: {shown.strip()}")
+    flags += _word_flags(_MATERIAL_WORDS, text, source_text, "material")
+    flags += _word_flags(_CLAIM_WORDS, text, source_text, "claim")
+    return list(dict.fromkeys(flags))
+
+
+def _word_flags(pattern: re.Pattern[str], text: str, source_text: str, kind: str) -> list[str]:
+    known = {m.group(1).casefold() for m in pattern.finditer(source_text)}
+    return [
+        f"{kind} not in the product data: {word}"
+        for word in dict.fromkeys(m.group(1).casefold() for m in pattern.finditer(text))
+        if word not in known
+    ]
+
+
+def _number_keys(token: str) -> set[str]:
+    """Canonical readings of a number as written: "1,5" and "1.5" match, "1,299" matches "1299"."""
+    keys = {token}
+    separators = {c for c in token if c in ".,"}
+    if len(separators) == 2:
+        decimal = token[max(token.rfind("."), token.rfind(","))]
+        whole, _, frac = token.rpartition(decimal)
+        readings = [whole.replace(".", "").replace(",", "") + "." + frac]
+    elif len(separators) == 1:
+        sep = separators.pop()
+        readings = [token.replace(sep, ".")] if token.count(sep) == 1 else []
+        if re.fullmatch(rf"\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+", token):
+            readings.append(token.replace(sep, ""))
+    else:
+        readings = [token]
+    for reading in readings:
+        try:
+            keys.add(format(Decimal(reading).normalize(), "f"))
+        except InvalidOperation:
+            continue
+    return keys
+
+
+def _unquote(text: str) -> str:
+    for left, right in _QUOTES:
+        if len(text) > 2 and text.startswith(left) and text.endswith(right):
+            return text[1:-1].strip()
+    return text
