@@ -154,7 +154,8 @@ SET items_done = j.items_done + c.done,
             THEN 'RUNNING'
         WHEN j.items_done + c.done = j.items_total THEN 'DONE'
         WHEN j.items_done + c.done > 0 THEN 'DONE_WITH_FAILURES'
-        ELSE 'FAILED' END,
+        WHEN j.items_failed + c.failed > 0 THEN 'FAILED'
+        ELSE 'CANCELED' END,
     finished_at = CASE
         WHEN j.items_done + c.done + j.items_failed + c.failed + j.items_canceled >= j.items_total
             THEN coalesce(j.finished_at, now())

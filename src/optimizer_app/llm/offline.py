@@ -27,7 +27,7 @@ MAX_FACT_CHARS = 200
 _PROMO_PUNCTUATION = re.compile(r"!+|[*#~]{2,}")
 _PROMO_WORDS = frozenset(
     {"BEST", "SALE", "HOT", "NEW", "CHEAP", "DEAL", "DEALS", "OFFER", "LIMITED", "FREE", "SHIPPING",
-     "WOW", "AMAZING", "TOP", "SUPER", "MEGA", "DISCOUNT", "BESTSELLER", "SELLER", "OFF"}
+     "WOW", "AMAZING", "MEGA", "DISCOUNT", "BESTSELLER"}
 )  # fmt: skip
 _BRACKETED = re.compile(r"[\[(]([^\])]*)[\])]")
 _SMALL_WORDS = frozenset(
@@ -88,14 +88,16 @@ def fit_words(text: str, limit: int) -> str:
 
 
 def clean_title(title: str) -> str:
-    text = _PROMO_PUNCTUATION.sub(" ", visible_text(title))
-    text = _BRACKETED.sub(lambda m: " " if _is_promo(m.group(1)) else m.group(0), text)
+    text = _BRACKETED.sub(lambda m: " " if _is_promo(m.group(1)) else m.group(0), visible_text(title))
+    # In an all-caps title "BEST" may be part of the name; it is noise only when it shouts
+    # against lower-case words or carries exclamation marks.
+    mixed_case = not _single_case(text)
     words = text.split()
-    while words and words[0].strip(_TRAILING_JUNK) in _PROMO_WORDS:
+    while words and _is_promo_word(words[0], mixed_case):
         words.pop(0)
-    while words and words[-1].strip(_TRAILING_JUNK) in _PROMO_WORDS:
+    while words and _is_promo_word(words[-1], mixed_case):
         words.pop()
-    text = " ".join(words).strip(_TRAILING_JUNK)
+    text = " ".join(_PROMO_PUNCTUATION.sub(" ", " ".join(words)).split()).strip(_TRAILING_JUNK)
     if _single_case(text):
         text = _title_case(text)
     return fit_words(text, Attribute.TITLE.max_length)
@@ -198,8 +200,14 @@ def _is_promo(text: str) -> bool:
     return bool(words) and all(w.upper() in _PROMO_WORDS for w in words if w)
 
 
+def _is_promo_word(word: str, mixed_case: bool) -> bool:
+    core = word.strip(_TRAILING_JUNK + "!*#~")
+    return core in _PROMO_WORDS and (mixed_case or "!" in word)
+
+
 def _single_case(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
+    # Words with digits ("2M", "4K") say nothing about how the rest was typed.
+    letters = [c for w in text.split() if not any(d.isdigit() for d in w) for c in w if c.isalpha()]
     cased = [c for c in letters if c.lower() != c.upper()]
     return bool(cased) and (all(c.isupper() for c in cased) or all(c.islower() for c in cased))
 

@@ -1,0 +1,370 @@
+"""OpenAI, or any OpenAI-compatible server (vLLM, llama.cpp, Ollama...), through the official SDK.
+
+One chat.completions call per product returns every requested attribute as one JSON object.
+The SDK never retries (`max_retries=0`): the worker owns retries and reschedules items with
+`run_after`, honouring the `retry_after` carried by `LLMTransientError`.
+
+Output mode: servers differ in structured-output support, so the provider starts with
+`json_schema`, then `json_object`, then plain text (a JSON object asked for in the prompt).
+Until a mode has been accepted once, calls are serialised behind a lock, and the first one probes:
+
+- 400 or 422 on a structured mode: the next mode is tried. These codes mean "this request is
+  invalid"; whether the mode is the cause shows when the next mode is accepted. A request that
+  is invalid for another reason fails in every mode and changes nothing.
+- 500+ whose message names response_format / json_schema / json_object / schema: the same
+  (some servers crash on an unknown response_format). Any other 5xx is transient.
+- The first mode answered with HTTP 200 is remembered for the life of the instance, and once a
+  mode is confirmed a 4xx is the request's fault and never downgrades it. A rejection that names
+  response_format is remembered at once, so a transient error in the next mode does not make the
+  next call ask the same question again. The mode only moves down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx2
+import openai
+from openai.types.chat import ChatCompletion
+
+from ..domain.attributes import Attribute
+from .base import (
+    Generation,
+    GenerationRequest,
+    LLMError,
+    LLMOutputError,
+    LLMPermanentError,
+    LLMTransientError,
+    Usage,
+)
+from .checks import check_value
+from .prompts import MODES, build_messages, build_retry_messages, parse_reply, response_format, source_text
+
+log = logging.getLogger(__name__)
+
+_FORMAT_WORDS = ("response_format", "response format", "json_schema", "json_object", "schema")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|\u00b5s|ns|m|s)")
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "\u00b5s": 1e-6, "ns": 1e-9}
+_TRY_AGAIN = re.compile(r"try again in\s+((?:\d+(?:\.\d+)?\s*(?:h|ms|m|s)\s*)+)", re.IGNORECASE)
+_MAX_DETAIL = 300
+
+Messages = list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The server's `x-ratelimit-*` headers as last seen; resets in seconds."""
+
+    limit_requests: int | None = None
+    remaining_requests: int | None = None
+    reset_requests: float | None = None
+    limit_tokens: int | None = None
+    remaining_tokens: int | None = None
+    reset_tokens: float | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimits | None:
+        def get(name: str) -> str | None:
+            return headers.get(f"x-ratelimit-{name}")
+
+        if all(get(f"{k}-{u}") is None for k in ("limit", "remaining", "reset") for u in ("requests", "tokens")):
+            return None
+        return cls(
+            limit_requests=_int(get("limit-requests")),
+            remaining_requests=_int(get("remaining-requests")),
+            reset_requests=parse_reset_duration(get("reset-requests")),
+            limit_tokens=_int(get("limit-tokens")),
+            remaining_tokens=_int(get("remaining-tokens")),
+            reset_tokens=parse_reset_duration(get("reset-tokens")),
+        )
+
+
+def parse_reset_duration(value: str | None) -> float | None:
+    """Seconds in an OpenAI reset duration: "12ms" → 0.012, "6m0s" → 360.0, "1.5" → 1.5."""
+    if value is None:
+        return None
+    text = value.strip().replace(" ", "")
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    if not text or _DURATION.sub("", text):
+        return None
+    return sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION.findall(text))
+
+
+def parse_retry_after(headers: Mapping[str, str], message: str = "") -> float | None:
+    """Seconds to wait: `retry-after-ms`, then `retry-after` (seconds or an HTTP date), then the
+    "Please try again in 4.2s" of OpenAI's 429 message."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    after = headers.get("retry-after")
+    if after:
+        try:
+            return max(0.0, float(after))
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(after)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    match = _TRY_AGAIN.search(message)
+    return parse_reset_duration(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    data: dict[str, Any]
+    usage: Usage
+    model: str
+
+
+class OpenAIProvider:
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None,
+        model: str,
+        timeout: float = 60.0,
+        max_completion_tokens: int = 1500,
+        http_client: httpx2.AsyncClient | None = None,
+    ) -> None:
+        self.model = model
+        self.max_completion_tokens = max_completion_tokens
+        self.rate_limits: RateLimits | None = None
+        self._owns_http_client = http_client is None
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url or None,
+            timeout=timeout,
+            max_retries=0,
+            http_client=http_client,
+        )
+        self._mode_index = 0
+        self._mode_confirmed = False
+        self._mode_lock = asyncio.Lock()
+
+    @property
+    def mode(self) -> str:
+        """The output mode calls use now: json_schema, json_object or text."""
+        return MODES[self._mode_index]
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        source = source_text(request)
+        answer = await self._ask(lambda mode: build_messages(request, mode=mode), request.attributes)
+        usage = answer.usage
+        values: dict[Attribute, str] = {}
+        rejected: dict[Attribute, str] = {}
+        flags: dict[Attribute, list[str]] = {}
+        too_long: dict[Attribute, str] = {}
+
+        def accept(attribute: Attribute, data: dict[str, Any]) -> str | None:
+            if attribute.value not in data:
+                rejected[attribute] = "missing from the answer"
+                return None
+            after = data[attribute.value]
+            checked = check_value(attribute, before=request.product.value(attribute), after=after, source_text=source)
+            if checked.value is not None:
+                values[attribute] = checked.value
+                if checked.flags:
+                    flags[attribute] = checked.flags
+                rejected.pop(attribute, None)
+                return None
+            rejected[attribute] = checked.error or "rejected"
+            return checked.error
+
+        for attribute in request.attributes:
+            error = accept(attribute, answer.data)
+            if error and error.startswith("too_long"):
+                too_long[attribute] = answer.data[attribute.value]
+
+        if too_long:
+            try:
+                retry = await self._ask(
+                    lambda mode: build_retry_messages(request, too_long, mode=mode), tuple(too_long)
+                )
+            except LLMError as exc:
+                # The values already accepted stand; the over-long ones keep their reason and the
+                # worker retries those items later.
+                log.warning("re-asking %d over-long value(s) failed: %s", len(too_long), exc)
+            else:
+                usage = _add(usage, retry.usage)
+                for attribute in too_long:
+                    accept(attribute, retry.data)
+        return Generation(values=values, rejected=rejected, flags=flags, usage=usage, model=answer.model)
+
+    async def aclose(self) -> None:
+        if self._owns_http_client:
+            await self._client.close()
+
+    async def _ask(self, messages_for: Callable[[str], Messages], attributes: tuple[Attribute, ...]) -> _Answer:
+        if not self._mode_confirmed:
+            async with self._mode_lock:
+                if not self._mode_confirmed:
+                    return await self._probe(messages_for, attributes)
+        mode = self.mode
+        try:
+            raw = await self._post(mode, messages_for(mode), attributes)
+        except openai.OpenAIError as exc:
+            raise _map_error(exc) from exc
+        return self._read(raw, calls=1)
+
+    async def _probe(self, messages_for: Callable[[str], Messages], attributes: tuple[Attribute, ...]) -> _Answer:
+        index = self._mode_index
+        calls = 0
+        while True:
+            mode = MODES[index]
+            calls += 1
+            try:
+                raw = await self._post(mode, messages_for(mode), attributes)
+            except openai.APIStatusError as exc:
+                if index + 1 < len(MODES) and _rejects_mode(exc):
+                    log.warning(
+                        "the LLM server refused response_format %s (HTTP %s: %s); trying %s",
+                        mode, exc.status_code, _detail(exc), MODES[index + 1],
+                    )  # fmt: skip
+                    index += 1
+                    if _names_response_format(exc):
+                        self._mode_index = index
+                    continue
+                raise _map_error(exc) from exc
+            except openai.OpenAIError as exc:
+                raise _map_error(exc) from exc
+            self._mode_index = index
+            self._mode_confirmed = True
+            return self._read(raw, calls=calls)
+
+    async def _post(self, mode: str, messages: Messages, attributes: tuple[Attribute, ...]) -> Any:
+        fmt = response_format(mode, attributes)
+        extra: dict[str, Any] = {} if fmt is None else {"response_format": fmt}
+        try:
+            raw = await self._client.chat.completions.with_raw_response.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                max_completion_tokens=self.max_completion_tokens,
+                **extra,
+            )
+        except openai.APIStatusError as exc:
+            self._note_rate_limits(exc.response.headers)
+            raise
+        self._note_rate_limits(raw.headers)
+        return raw
+
+    def _note_rate_limits(self, headers: Mapping[str, str]) -> None:
+        limits = RateLimits.from_headers(headers)
+        if limits is not None:
+            self.rate_limits = limits
+
+    def _read(self, raw: Any, *, calls: int) -> _Answer:
+        try:
+            completion = raw.parse()
+        except ValueError as exc:
+            raise LLMOutputError("the AI service sent a response that is not JSON") from exc
+        if not isinstance(completion, ChatCompletion) or not getattr(completion, "choices", None):
+            raise LLMOutputError("the AI service sent a response without choices")
+        usage = _usage(completion, calls)
+        choice = completion.choices[0]
+        message = getattr(choice, "message", None)
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            raise LLMOutputError(f"the model refused: {_clip(str(refusal))}")
+        if choice.finish_reason == "length":
+            raise LLMOutputError(
+                f"truncated: the answer hit the {self.max_completion_tokens}-token limit "
+                f"({usage.completion_tokens} completion tokens)"
+            )
+        if choice.finish_reason == "content_filter":
+            raise LLMOutputError("the answer was blocked by the content filter")
+        content = getattr(message, "content", None)
+        if not isinstance(content, str) or not content.strip():
+            raise LLMOutputError("the answer was empty")
+        try:
+            data = parse_reply(content)
+        except ValueError as exc:
+            raise LLMOutputError(f"the answer is not a JSON object: {_clip(content, 120)!r}") from exc
+        return _Answer(data=data, usage=usage, model=getattr(completion, "model", None) or self.model)
+
+
+def _usage(completion: ChatCompletion, calls: int) -> Usage:
+    usage = getattr(completion, "usage", None)
+    return Usage(
+        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        calls=calls,
+    )
+
+
+def _add(a: Usage, b: Usage) -> Usage:
+    return Usage(a.prompt_tokens + b.prompt_tokens, a.completion_tokens + b.completion_tokens, a.calls + b.calls)
+
+
+def _rejects_mode(exc: openai.APIStatusError) -> bool:
+    return exc.status_code in (400, 422) or (exc.status_code >= 500 and _names_response_format(exc))
+
+
+def _names_response_format(exc: openai.APIStatusError) -> bool:
+    text = f"{exc.message} {json.dumps(exc.body, default=str)}".lower()
+    return any(word in text for word in _FORMAT_WORDS)
+
+
+def _map_error(exc: openai.OpenAIError) -> LLMError:
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMTransientError("the AI service did not answer in time")
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMTransientError(f"could not reach the AI service: {exc}")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        detail = _detail(exc)
+        headers = exc.response.headers
+        if status == 429:
+            if "insufficient_quota" in (exc.code, exc.type):
+                return LLMPermanentError(f"the AI account's quota is exhausted (HTTP 429): {detail}")
+            return LLMTransientError(f"rate limited (HTTP 429): {detail}", parse_retry_after(headers, detail))
+        # 408 and 409 are the server's own timeouts and lock conflicts: worth another try.
+        if status in (408, 409) or status >= 500:
+            return LLMTransientError(f"HTTP {status}: {detail}", parse_retry_after(headers))
+        if status in (401, 403):
+            return LLMPermanentError(f"the AI service refused the credentials (HTTP {status}): {detail}")
+        return LLMPermanentError(f"the AI service rejected the request (HTTP {status}): {detail}")
+    if isinstance(exc, openai.APIResponseValidationError):
+        return LLMOutputError(f"the AI service sent an unexpected response: {exc}")
+    return LLMTransientError(f"AI service error: {exc}")
+
+
+def _detail(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    message = body.get("message") if isinstance(body, dict) else None
+    return _clip(str(message) if message else exc.message)
+
+
+def _clip(text: str, limit: int = _MAX_DETAIL) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(float(value))
+    except (ValueError, OverflowError):
+        return None

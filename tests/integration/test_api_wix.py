@@ -1,0 +1,409 @@
+"""The web API end to end on the Wix sandbox: identity, catalog, jobs, credits, publish, revert,
+webhooks and store isolation, over real HTTP and real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from optimizer_app.auth import wix as wix_auth
+from optimizer_app.llm.offline import OfflineProvider
+from optimizer_app.sandbox.runner import LoopbackServer
+from optimizer_app.settings import Settings
+from optimizer_app.web.context import SESSION_PREFIX
+from optimizer_app.worker import Worker, WorkerConfig
+from tests.factories import assert_ledger_balanced, wait_for_job
+from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, WixSite, new_site
+
+WORKER = WorkerConfig(concurrency=8, poll_seconds=0.05, retry_base_seconds=0, maintenance_interval_seconds=0)
+
+
+def sandbox_product(sandbox: LoopbackServer, instance_id: str, product_id: str) -> dict[str, Any]:
+    res = httpx.get(f"{sandbox.url}/_sandbox/instances/{instance_id}/products/{product_id}")
+    res.raise_for_status()
+    data: dict[str, Any] = res.json()
+    return data.get("product", data)
+
+
+async def first_products(api: httpx.AsyncClient, site: WixSite, n: int) -> list[dict[str, Any]]:
+    res = await api.get("/api/products", params={"limit": n}, headers=site.headers)
+    assert res.status_code == 200, res.text
+    products: list[dict[str, Any]] = res.json()["products"]
+    assert len(products) == n
+    return products
+
+
+async def drain(pool: asyncpg.Pool, job_id: int) -> asyncpg.Record:
+    stop = asyncio.Event()
+    task = asyncio.create_task(Worker(pool, OfflineProvider(), WORKER).run(stop))
+    try:
+        return await wait_for_job(pool, job_id)
+    finally:
+        stop.set()
+        await task
+
+
+def expired_instance() -> str:
+    past = datetime.now(UTC) - timedelta(hours=5)
+    payload = wix_auth.new_instance_payload("expired-site", WIX_APP_ID, now=past)
+    return wix_auth.sign_instance(payload, WIX_APP_SECRET)
+
+
+def tampered_instance() -> str:
+    signature, _, payload = new_site().instance.partition(".")
+    other = new_site().instance.partition(".")[2]
+    return f"{signature}.{other}"
+
+
+@pytest.mark.parametrize(
+    ("headers", "fragment"),
+    [
+        ({}, "Missing credentials"),
+        ({"X-Wix-Instance": ""}, ""),
+        ({"X-Wix-Instance": "garbage"}, ""),
+        ({"X-Wix-Instance": "a.b.c"}, ""),
+        ({"X-Wix-Instance": tampered_instance()}, ""),
+        ({"X-Wix-Instance": expired_instance()}, ""),
+        (
+            {"X-Wix-Instance": wix_auth.sign_instance(wix_auth.new_instance_payload("s", "another-app"), WIX_APP_SECRET)},
+            "",
+        ),
+        ({"X-Wix-Instance": wix_auth.sign_instance(wix_auth.new_instance_payload("s", WIX_APP_ID), "wrong")}, ""),
+        ({"Authorization": "Bearer oas.forged"}, "Invalid session"),
+        ({"Authorization": "Bearer some-jwt"}, "Unrecognised"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "Missing credentials"),
+    ],
+)
+async def test_bad_credentials_are_401_json(api: httpx.AsyncClient, headers: dict[str, str], fragment: str) -> None:
+    res = await api.get("/api/me", headers=headers)
+    assert res.status_code == 401
+    error = res.json()["error"]
+    assert error["code"] == "unauthorized"
+    assert fragment in error["message"]
+
+
+async def test_expired_session_is_401(api: httpx.AsyncClient, settings: Settings) -> None:
+    class Old(URLSafeTimedSerializer):
+        def get_timestamp(self) -> int:
+            return int((datetime.now(UTC) - timedelta(hours=2)).timestamp())
+
+    token = SESSION_PREFIX + Old(settings.secret_key, salt="optimizer-app-session").dumps({"store_id": 1})
+    res = await api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert res.status_code == 401
+    assert "expired" in res.json()["error"]["message"]
+
+
+async def test_first_open_onboards_the_store_once(api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer) -> None:
+    site = new_site()
+    first, second = await asyncio.gather(
+        api.get("/api/me", headers=site.headers), api.get("/api/me", headers=site.headers)
+    )
+    assert first.status_code == second.status_code == 200
+    me = first.json()
+    assert me["plan"]["id"] == "free"
+    assert me["credits"] == {**me["credits"], "total": 100, "used": 0, "remaining": 100}
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT id, access_token_enc FROM stores WHERE external_id = $1", site.instance_id)
+        grants = await conn.fetchval("SELECT count(*) FROM credit_ledger WHERE reason = 'plan_grant'")
+    assert len(rows) == 1 and grants == 1
+    assert rows[0]["access_token_enc"] is not None and b"OauthNG" not in rows[0]["access_token_enc"]
+    await assert_ledger_balanced(pool, rows[0]["id"])
+
+
+async def test_shell_page_hands_out_a_session(api: httpx.AsyncClient) -> None:
+    site = new_site()
+    page = await api.get("/app/wix", params={"instance": site.instance, "locale": "en"})
+    assert page.status_code == 200
+    assert "frame-ancestors" in page.headers["content-security-policy"]
+    assert "https://manage.wix.com" in page.headers["content-security-policy"]
+    config = json.loads(page.text.split('<script id="config" type="application/json">')[1].split("</script>")[0])
+    me = await api.get("/api/me", headers={"Authorization": f"Bearer {config['session']}"})
+    assert me.status_code == 200 and me.json()["store"]["platform"] == "wix"
+    bad = await api.get("/app/wix", params={"instance": "nope"})
+    assert bad.status_code == 401 and "could not open" in bad.text
+
+
+async def test_catalog_pages_through_every_product(api: httpx.AsyncClient) -> None:
+    site = new_site()
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 50, **({"cursor": cursor} if cursor else {})}
+        res = await api.get("/api/products", params=params, headers=site.headers)
+        assert res.status_code == 200, res.text
+        body = res.json()
+        seen.extend(p["id"] for p in body["products"])
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) >= 150
+    collections = (await api.get("/api/collections", headers=site.headers)).json()["collections"]
+    assert len(collections) >= 4 and all(c["name"] for c in collections)
+
+
+async def test_not_enough_credits_is_402_and_writes_nothing(api: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    site = new_site()
+    products = await first_products(api, site, 30)
+    res = await api.post(
+        "/api/jobs",
+        headers=site.headers,
+        json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["title", "description", "seo_title", "seo_description"]},
+    )
+    assert res.status_code == 402
+    assert res.json()["error"] | {} == {**res.json()["error"], "required": 120, "remaining": 100}
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM jobs") == 0
+        assert await conn.fetchval("SELECT credits_used FROM stores") == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"source_scope": "everything", "source_ids": ["x"], "attributes": ["title"]}, 422),
+        ({"source_scope": "products", "source_ids": [], "attributes": ["title"]}, 422),
+        ({"source_scope": "products", "source_ids": ["x"], "attributes": ["price"]}, 422),
+        ({"source_scope": "products", "source_ids": ["x"], "attributes": ["title"], "target_lang": "english!"}, 422),
+        ({"source_scope": "products", "source_ids": ["no-such-product"], "attributes": ["title"]}, 422),
+        ({"source_scope": "products", "source_ids": ["x"], "attributes": ["title"], "user_prompt": "x" * 2001}, 422),
+    ],
+)
+async def test_invalid_job_requests_are_rejected(api: httpx.AsyncClient, body: dict[str, Any], status: int) -> None:
+    res = await api.post("/api/jobs", headers=new_site().headers, json=body)
+    assert res.status_code == status, res.text
+    assert res.json()["error"]["code"] == "invalid_request"
+
+
+async def test_malformed_and_oversized_bodies(api: httpx.AsyncClient) -> None:
+    site = new_site()
+    bad_json = await api.post("/api/jobs", headers={**site.headers, "content-type": "application/json"}, content=b"{nope")
+    assert bad_json.status_code == 400 and bad_json.json()["error"]["code"] == "malformed_request"
+    not_object = await api.post("/api/jobs", headers=site.headers, json=[1, 2])
+    assert not_object.status_code == 400
+    huge = await api.post("/api/jobs", headers=site.headers, content=b"x" * 70_000)
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "payload_too_large"
+
+    async def chunks() -> Any:
+        for _ in range(100):
+            yield b"y" * 1000
+
+    streamed = await api.post("/api/jobs", headers=site.headers, content=chunks())
+    assert streamed.status_code == 413
+
+
+async def test_the_whole_loop_create_improve_publish_revert(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    products = await first_products(api, site, 3)
+    ids = [p["id"] for p in products]
+    created = await api.post(
+        "/api/jobs",
+        headers=site.headers,
+        json={"source_scope": "products", "source_ids": ids, "attributes": ["title", "seo_title"], "target_lang": "en"},
+    )
+    assert created.status_code == 201, created.text
+    job_id = created.json()["job_id"]
+    assert created.json()["credits_charged"] == 6
+    job = await drain(pool, job_id)
+    assert job["status"] == "DONE"
+
+    shown = (await api.get(f"/api/jobs/{job_id}", headers=site.headers)).json()
+    assert shown["counts"] == {"total": 6, "done": 6, "failed": 0, "canceled": 0, "pending": 0}
+    items = (await api.get(f"/api/jobs/{job_id}/items", headers=site.headers)).json()["items"]
+    assert len(items) == 6 and all(i["after"] and i["after"] != i["before"] for i in items)
+    titles = [i for i in items if i["attribute"] == "title"]
+    target = titles[0]
+    before_name = sandbox_product(wix_sandbox, site.instance_id, target["product_id"])["name"]
+    assert before_name == target["before"]
+
+    published = await api.post("/api/publish", headers=site.headers, json={"item_ids": [target["id"]]})
+    assert published.status_code == 200
+    assert published.json()["results"] == [{"item_id": target["id"], "status": "published"}]
+    after = sandbox_product(wix_sandbox, site.instance_id, target["product_id"])
+    assert after["name"] == target["after"]
+
+    again = await api.post("/api/publish", headers=site.headers, json={"item_ids": [target["id"]]})
+    assert again.json()["results"][0]["status"] == "already_published"
+    assert sandbox_product(wix_sandbox, site.instance_id, target["product_id"])["revision"] == after["revision"]
+
+    logs = (await api.get("/api/publish-logs", headers=site.headers)).json()["logs"]
+    assert [(l["item_id"], l["old_value"], l["new_value"]) for l in logs] == [(target["id"], before_name, target["after"])]
+    reverted = await api.post(f"/api/publish-logs/{logs[0]['id']}/revert", headers=site.headers)
+    assert reverted.status_code == 200 and reverted.json()["reverted_at"]
+    assert sandbox_product(wix_sandbox, site.instance_id, target["product_id"])["name"] == before_name
+    twice = await api.post(f"/api/publish-logs/{logs[0]['id']}/revert", headers=site.headers)
+    assert twice.status_code == 409
+
+
+async def test_publishing_an_item_twice_at_once_writes_once(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    [product] = await first_products(api, site, 1)
+    created = await api.post(
+        "/api/jobs", headers=site.headers,
+        json={"source_scope": "products", "source_ids": [product["id"]], "attributes": ["seo_title", "seo_description"]},
+    )
+    await drain(pool, created.json()["job_id"])
+    items = (await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)).json()["items"]
+    ids = [i["id"] for i in items]
+    first, second = await asyncio.gather(
+        api.post("/api/publish", headers=site.headers, json={"item_ids": ids}),
+        api.post("/api/publish", headers=site.headers, json={"item_ids": ids}),
+    )
+    statuses = sorted(r["status"] for res in (first, second) for r in res.json()["results"])
+    assert statuses.count("published") == 2
+    assert set(statuses) - {"published"} <= {"already_published", "in_progress"}
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM publish_logs") == 2
+
+
+async def test_editing_a_value_before_publishing(api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer) -> None:
+    site = new_site()
+    [product] = await first_products(api, site, 1)
+    created = await api.post(
+        "/api/jobs", headers=site.headers,
+        json={"source_scope": "products", "source_ids": [product["id"]], "attributes": ["seo_title"]},
+    )
+    await drain(pool, created.json()["job_id"])
+    [item] = (await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)).json()["items"]
+    too_long = await api.patch(f"/api/items/{item['id']}", headers=site.headers, json={"after": "word " * 20})
+    assert too_long.status_code == 422 and "too_long" in too_long.json()["error"]["message"]
+    edited = await api.patch(f"/api/items/{item['id']}", headers=site.headers, json={"after": "Hand-written SEO title"})
+    assert edited.status_code == 200
+    await api.post("/api/publish", headers=site.headers, json={"item_ids": [item["id"]]})
+    seo = sandbox_product(wix_sandbox, site.instance_id, product["id"])["seoData"]["tags"]
+    assert {"type": "title", "children": "Hand-written SEO title"}.items() <= next(t for t in seo if t["type"] == "title").items()
+
+
+async def test_cancel_refunds_through_the_api(api: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    site = new_site()
+    products = await first_products(api, site, 5)
+    created = await api.post(
+        "/api/jobs", headers=site.headers,
+        json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["title", "description"]},
+    )
+    job_id = created.json()["job_id"]
+    canceled = await api.post(f"/api/jobs/{job_id}/cancel", headers=site.headers)
+    assert canceled.status_code == 200
+    assert canceled.json()["credits_refunded"] == 10
+    assert canceled.json()["job"]["status"] == "CANCELED"
+    me = (await api.get("/api/me", headers=site.headers)).json()
+    assert me["credits"]["remaining"] == 100
+    again = await api.post(f"/api/jobs/{job_id}/cancel", headers=site.headers)
+    assert again.status_code == 409
+    listed = (await api.get("/api/jobs", params={"status": "CANCELED"}, headers=site.headers)).json()["jobs"]
+    assert [j["id"] for j in listed] == [job_id]
+    async with pool.acquire() as conn:
+        store_id = await conn.fetchval("SELECT id FROM stores WHERE external_id = $1", site.instance_id)
+    await assert_ledger_balanced(pool, store_id)
+
+
+async def test_a_store_cannot_reach_another_stores_data(api: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    a, b = new_site(), new_site()
+    products = await first_products(api, a, 2)
+    created = await api.post(
+        "/api/jobs", headers=a.headers,
+        json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["title"]},
+    )
+    job_id = created.json()["job_id"]
+    await drain(pool, job_id)
+    items = (await api.get(f"/api/jobs/{job_id}/items", headers=a.headers)).json()["items"]
+    await api.post("/api/publish", headers=a.headers, json={"item_ids": [items[0]["id"]]})
+    log_id = (await api.get("/api/publish-logs", headers=a.headers)).json()["logs"][0]["id"]
+    await api.get("/api/me", headers=b.headers)
+
+    for method, path, body in [
+        ("GET", f"/api/jobs/{job_id}", None),
+        ("GET", f"/api/jobs/{job_id}/items", None),
+        ("POST", f"/api/jobs/{job_id}/cancel", None),
+        ("POST", "/api/publish", {"item_ids": [i["id"] for i in items]}),
+        ("PATCH", f"/api/items/{items[1]['id']}", {"after": "Stolen title"}),
+        ("POST", f"/api/publish-logs/{log_id}/revert", None),
+    ]:
+        res = await api.request(method, path, headers=b.headers, json=body)
+        assert res.status_code == 404, (method, path, res.text)
+    assert (await api.get("/api/jobs", headers=b.headers)).json()["jobs"] == []
+    assert (await api.get("/api/publish-logs", headers=b.headers)).json()["logs"] == []
+
+
+async def test_settings_round_trip_and_validation(api: httpx.AsyncClient) -> None:
+    site = new_site()
+    saved = await api.put(
+        "/api/settings", headers=site.headers,
+        json={"brand_voice": "Warm and concise", "default_language": "fr", "default_attributes": ["title"]},
+    )
+    assert saved.status_code == 200
+    assert (await api.get("/api/settings", headers=site.headers)).json() == {
+        "brand_voice": "Warm and concise", "default_language": "fr", "default_attributes": ["title"],
+    }
+    for bad in ({"default_language": "français"}, {"default_attributes": ["price"]}, {"colour": "red"}, {"brand_voice": 5}):
+        res = await api.put("/api/settings", headers=site.headers, json=bad)
+        assert res.status_code == 422, bad
+
+
+async def test_health_metrics_and_json_404(api: httpx.AsyncClient) -> None:
+    health = await api.get("/health")
+    assert health.json() == {"status": "ok", "database": "ok"}
+    metrics = await api.get("/metrics")
+    assert "optimizer_queue_depth" in metrics.text
+    missing = await api.get("/api/nothing-here")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+async def test_wix_webhooks_forged_replayed_and_billing(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, wix_keys: tuple[str, str]
+) -> None:
+    site = new_site()
+    products = await first_products(api, site, 5)
+    job = await api.post(
+        "/api/jobs", headers=site.headers,
+        json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["title"]},
+    )
+    assert job.status_code == 201
+    private, _ = wix_keys
+    forged_key, _ = wix_auth.generate_keypair()
+
+    def post(token: str) -> httpx.Response:
+        return httpx.post(f"{api.base_url}/webhooks/wix", content=token)
+
+    forged = post(wix_auth.sign_webhook("AppRemoved", site.instance_id, {"appId": WIX_APP_ID}, private_key_pem=forged_key))
+    assert forged.status_code == 401
+    assert post("not-a-jwt").status_code == 401
+
+    purchase = wix_auth.sign_webhook(
+        "PaidPlanPurchased", site.instance_id,
+        {"vendorProductId": "pro", "cycle": "MONTHLY", "operationTimeStamp": "2026-11-24T10:00:00Z"},
+        private_key_pem=private, event_id="evt-purchase-1",
+    )
+    assert post(purchase).json()["status"] == "processed"
+    me = (await api.get("/api/me", headers=site.headers)).json()
+    assert me["plan"]["id"] == "pro" and me["credits"]["total"] == 5000 and me["credits"]["used"] == 5
+    assert post(purchase).json()["status"] == "duplicate"
+    assert (await api.get("/api/me", headers=site.headers)).json()["credits"] == me["credits"]
+
+    cancel_renewal = wix_auth.sign_webhook(
+        "PaidPlanAutoRenewalCancelled", site.instance_id,
+        {"vendorProductId": "pro", "cycle": "MONTHLY", "cancelReason": "USER_CANCEL"}, private_key_pem=private,
+    )
+    assert post(cancel_renewal).status_code == 200
+    me = (await api.get("/api/me", headers=site.headers)).json()
+    assert me["plan"]["id"] == "pro" and me["plan"]["ends_on"] == me["credits"]["reset_on"]
+
+    removed = wix_auth.sign_webhook("AppRemoved", site.instance_id, {"appId": WIX_APP_ID}, private_key_pem=private)
+    assert post(removed).json()["status"] == "processed"
+    async with pool.acquire() as conn:
+        store = await conn.fetchrow("SELECT * FROM stores WHERE external_id = $1", site.instance_id)
+        statuses = await conn.fetch("SELECT DISTINCT status FROM job_items")
+    assert store["uninstalled_at"] is not None and store["access_token_enc"] is None
+    assert [r["status"] for r in statuses] == ["CANCELED"]
+    assert store["credits_used"] == 0
+    await assert_ledger_balanced(pool, store["id"])
+    assert post(removed).json()["status"] == "duplicate"

@@ -1,0 +1,93 @@
+"""Pure rules: attributes, plan arithmetic, job status, retry delays."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from optimizer_app.crypto import TokenCipher
+from optimizer_app.domain.attributes import Attribute, parse_attributes
+from optimizer_app.domain.jobs import JobStatus, finished_status, retry_delay
+from optimizer_app.domain.plans import add_months, job_cost, next_reset_on, plan_for_vendor_product, remaining
+from optimizer_app.domain.products import Product
+
+
+def test_parse_attributes_keeps_order_and_drops_duplicates() -> None:
+    assert parse_attributes(["seo_title", "title", "seo_title"]) == (Attribute.SEO_TITLE, Attribute.TITLE)
+
+
+@pytest.mark.parametrize("bad", [[], None, "title", ["title", "price"], [1]])
+def test_parse_attributes_rejects_bad_input(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_attributes(bad)
+
+
+def test_seo_limits() -> None:
+    assert Attribute.SEO_TITLE.max_length == 60
+    assert Attribute.SEO_DESCRIPTION.max_length == 160
+    assert Attribute.DESCRIPTION.is_html and not Attribute.TITLE.is_html
+
+
+def test_job_cost_is_products_times_fields() -> None:
+    assert job_cost(24, 3) == 72
+    assert remaining(100, 130) == 0
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2028, 1, 31), 1, date(2028, 2, 29)),
+        (date(2026, 12, 15), 1, date(2027, 1, 15)),
+        (date(2026, 3, 31), 13, date(2027, 4, 30)),
+    ],
+)
+def test_add_months_clamps_to_month_end(day: date, months: int, expected: date) -> None:
+    assert add_months(day, months) == expected
+
+
+def test_next_reset_skips_months_missed_while_idle() -> None:
+    assert next_reset_on(date(2026, 8, 10), today=date(2026, 11, 24)) == date(2026, 12, 10)
+    assert next_reset_on(date(2026, 11, 24), today=date(2026, 11, 24)) == date(2026, 12, 24)
+
+
+def test_vendor_plan_mapping() -> None:
+    assert plan_for_vendor_product("PRO") == "pro"
+    assert plan_for_vendor_product(None) == "free"
+    assert plan_for_vendor_product("enterprise-unknown") == "free"
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ((10, 4, 0, 0), None),
+        ((10, 10, 0, 0), JobStatus.DONE),
+        ((10, 7, 3, 0), JobStatus.DONE_WITH_FAILURES),
+        ((10, 0, 10, 0), JobStatus.FAILED),
+        ((10, 0, 2, 8), JobStatus.FAILED),
+        ((10, 0, 0, 10), JobStatus.CANCELED),
+    ],
+)
+def test_finished_status(counts: tuple[int, int, int, int], expected: JobStatus | None) -> None:
+    assert finished_status(*counts) == expected
+
+
+def test_retry_delay_prefers_retry_after_and_backs_off_otherwise() -> None:
+    assert retry_delay(1, 5.0, retry_after=12.5) == 12.5
+    assert [retry_delay(a, 5.0) for a in (1, 2, 3)] == [5.0, 10.0, 20.0]
+    assert retry_delay(30, 5.0) == 600.0
+
+
+def test_product_snapshot_round_trip() -> None:
+    p = Product(id="1", title="T", description_html="<p>d</p>", revision="3", collection_ids=("c",), extra={"price": 9})
+    assert Product.from_snapshot(p.to_snapshot()) == p
+
+
+def test_token_cipher_round_trip_and_wrong_key() -> None:
+    cipher = TokenCipher("a passphrase")
+    sealed = cipher.encrypt("secret-token")
+    assert b"secret-token" not in sealed
+    assert cipher.decrypt(sealed) == "secret-token"
+    with pytest.raises(ValueError):
+        TokenCipher("another passphrase").decrypt(sealed)
