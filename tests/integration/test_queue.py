@@ -261,3 +261,20 @@ async def test_stopping_a_worker_releases_its_items_without_counting_an_attempt(
     async with pool.acquire() as conn:
         rows = await conn.fetch("SELECT status, attempts, lease_owner FROM job_items WHERE job_id = $1", job.job_id)
     assert [(r["status"], r["attempts"], r["lease_owner"]) for r in rows] == [("PENDING", 0, None)] * 4
+
+
+async def test_notify_wakes_an_idle_worker_long_before_its_poll(pool: asyncpg.Pool, database_url: str) -> None:
+    store = await new_store(pool)
+    provider = ScriptedProvider()
+    sleepy = WorkerConfig(**{**FAST.__dict__, "poll_seconds": 60})
+    worker = Worker(pool, provider, sleepy, listen_dsn=database_url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        await asyncio.sleep(0.5)  # idle: the first claim found nothing, the next poll is a minute away
+        job = await enqueue(pool, store.id, products(2), (Attribute.TITLE,))
+        row = await wait_for_job(pool, job.job_id, timeout=10)
+    finally:
+        stop.set()
+        await task
+    assert row["status"] == "DONE"
