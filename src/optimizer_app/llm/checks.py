@@ -10,6 +10,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import nh3
 
@@ -61,8 +62,7 @@ CLAIMS = (
     "biodegradable", "handmade", "fair trade", "dermatologically tested", "clinically proven",
     "patented", "award-winning", "warranty", "guarantee",
 )  # fmt: skip
-_MATERIAL_WORDS = re.compile(r"\b(" + "|".join(MATERIALS) + r")\b", re.IGNORECASE)
-_CLAIM_WORDS = re.compile(r"\b(" + "|".join(re.escape(c) for c in CLAIMS) + r")\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -114,24 +114,46 @@ def check_value(attribute: Attribute, *, before: str, after: object, source_text
 
 def fact_flags(text: str, source_text: str) -> list[str]:
     """Warnings for numbers, materials and claims the output states but the input never did."""
+    known = _source_facts(source_text)
     flags: list[str] = []
-    known_numbers = {key for m in _NUMBER.finditer(source_text) for key in _number_keys(m.group(1))}
     for m in _NUMBER.finditer(text):
-        if not _number_keys(m.group(1)) & known_numbers:
+        if not _number_keys(m.group(1)) & known.numbers:
             shown = f"{m.group(1)} {m.group(2)}" if m.group(2) and m.group(2) != "%" else m.group(0)
             flags.append(f"number not in the product data: {shown.strip()}")
-    flags += _word_flags(_MATERIAL_WORDS, text, source_text, "material")
-    flags += _word_flags(_CLAIM_WORDS, text, source_text, "claim")
+    said = _Terms.of(text)
+    flags += [f"material not in the product data: {t}" for t in said.found(MATERIALS) if t not in known.terms]
+    flags += [f"claim not in the product data: {t}" for t in said.found(CLAIMS) if t not in known.terms]
     return list(dict.fromkeys(flags))
 
 
-def _word_flags(pattern: re.Pattern[str], text: str, source_text: str, kind: str) -> list[str]:
-    known = {m.group(1).casefold() for m in pattern.finditer(source_text)}
-    return [
-        f"{kind} not in the product data: {word}"
-        for word in dict.fromkeys(m.group(1).casefold() for m in pattern.finditer(text))
-        if word not in known
-    ]
+@dataclass(frozen=True)
+class _Terms:
+    folded: str
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Terms:
+        folded = text.casefold()
+        return cls(folded, frozenset(_WORD.findall(folded)))
+
+    def found(self, vocabulary: tuple[str, ...]) -> list[str]:
+        """Terms of `vocabulary` present, in order of appearance; phrases match as substrings."""
+        hits = [t for t in vocabulary if (t in self.words if t.isalpha() else t in self.folded)]
+        return sorted(hits, key=self.folded.find)
+
+
+@dataclass(frozen=True)
+class _SourceFacts:
+    numbers: frozenset[str]
+    terms: frozenset[str]
+
+
+@lru_cache(maxsize=256)
+def _source_facts(source_text: str) -> _SourceFacts:
+    # One product's source is checked once per attribute: analyse it once.
+    numbers = frozenset(key for m in _NUMBER.finditer(source_text) for key in _number_keys(m.group(1)))
+    terms = _Terms.of(source_text)
+    return _SourceFacts(numbers, frozenset(terms.found(MATERIALS) + terms.found(CLAIMS)))
 
 
 def _number_keys(token: str) -> set[str]:

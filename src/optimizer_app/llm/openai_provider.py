@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import openai
@@ -47,6 +47,11 @@ from .base import (
 )
 from .checks import check_value
 from .prompts import MODES, build_messages, build_retry_messages, parse_reply, response_format, source_text
+
+if TYPE_CHECKING:
+    from openai._legacy_response import LegacyAPIResponse
+
+    RawCompletion = LegacyAPIResponse[ChatCompletion]
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +258,7 @@ class OpenAIProvider:
             self._mode_confirmed = True
             return self._read(raw, calls=calls)
 
-    async def _post(self, mode: str, messages: Messages, attributes: tuple[Attribute, ...]) -> Any:
+    async def _post(self, mode: str, messages: Messages, attributes: tuple[Attribute, ...]) -> RawCompletion:
         fmt = response_format(mode, attributes)
         extra: dict[str, Any] = {} if fmt is None else {"response_format": fmt}
         try:
@@ -274,25 +279,28 @@ class OpenAIProvider:
         if limits is not None:
             self.rate_limits = limits
 
-    def _read(self, raw: Any, *, calls: int) -> _Answer:
+    def _read(self, raw: RawCompletion, *, calls: int) -> _Answer:
         try:
             completion = raw.parse()
         except ValueError as exc:
             raise LLMOutputError("the AI service sent a response that is not JSON") from exc
+        if isinstance(completion, str):  # what the SDK returns for a non-JSON content type
+            raise LLMOutputError("the AI service sent a response that is not JSON")
         if not isinstance(completion, ChatCompletion) or not getattr(completion, "choices", None):
             raise LLMOutputError("the AI service sent a response without choices")
         usage = _usage(completion, calls)
         choice = completion.choices[0]
         message = getattr(choice, "message", None)
         refusal = getattr(message, "refusal", None)
+        finish_reason = getattr(choice, "finish_reason", None)
         if refusal:
             raise LLMOutputError(f"the model refused: {_clip(str(refusal))}")
-        if choice.finish_reason == "length":
+        if finish_reason == "length":
             raise LLMOutputError(
                 f"truncated: the answer hit the {self.max_completion_tokens}-token limit "
                 f"({usage.completion_tokens} completion tokens)"
             )
-        if choice.finish_reason == "content_filter":
+        if finish_reason == "content_filter":
             raise LLMOutputError("the answer was blocked by the content filter")
         content = getattr(message, "content", None)
         if not isinstance(content, str) or not content.strip():

@@ -1,0 +1,520 @@
+"""A local OpenAI-compatible chat completions server for the demo, the tests and the benchmarks.
+
+It answers `POST /v1/chat/completions` in OpenAI's shape (body, `usage`, `x-request-id`,
+`openai-processing-ms`, `x-ratelimit-*` headers) with deterministic improved copy built by the
+offline rules from the product data in the prompt. Structured-output support, latency, RPM/TPM
+limits (continuously refilled token buckets, like OpenAI's) and faults are set through
+`LLMSandboxConfig`, at runtime via `app.state.llm` or `POST /_sandbox/config`.
+
+Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..domain.attributes import Attribute
+from ..domain.products import Product
+from ..llm import offline
+from ..llm.checks import visible_text
+from ..llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
+
+FAULTS = frozenset(
+    {"429", "insufficient_quota", "500", "503", "401", "400", "slow", "not_json",
+     "garbage", "truncated", "missing_field", "empty", "unchanged", "too_long", "refusal"}
+)  # fmt: skip
+DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "sandbox-model")
+# What the headers report when no limit is simulated: OpenAI always sends them.
+NOMINAL_RPM = 10_000
+NOMINAL_TPM = 10_000_000
+
+
+@dataclass
+class LLMSandboxConfig:
+    api_key: str | None = None  # None: any non-empty bearer key is accepted
+    models: list[str] = field(default_factory=list)  # empty: any model name is accepted
+    latency_seconds: float = 0.0
+    rpm_limit: int = 0  # 0: unlimited
+    tpm_limit: int = 0
+    supports_json_schema: bool = True
+    supports_json_object: bool = True
+    unsupported_status: int = 400  # some servers answer 422 or 500 instead
+    unsupported_message: str = ""  # empty: "response_format <type> is not supported"
+    faults: list[str] = field(default_factory=list)  # next responses, consumed in order
+    error_rate: float = 0.0  # share of calls answered 500
+    seed: int = 0
+    fault_retry_after_seconds: float = 1.2
+    slow_seconds: float = 5.0
+    text_fences: bool = True  # text mode answers like a chatty model: prose and a ```json fence
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply a JSON object of changes; raises ValueError naming the first bad field."""
+        for name, value in changes.items():
+            if name not in _FIELD_TYPES:
+                raise ValueError(f"unknown config field {name!r}")
+            if not _FIELD_TYPES[name](value):
+                raise ValueError(f"invalid value for {name!r}: {value!r}")
+            if name == "faults" and not set(value) <= FAULTS:
+                raise ValueError(f"unknown faults: {sorted(set(value) - FAULTS)}; known: {sorted(FAULTS)}")
+            setattr(self, name, list(value) if isinstance(value, list) else value)
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+
+
+def _is_str_list(v: object) -> bool:
+    return isinstance(v, list) and all(isinstance(i, str) for i in v)
+
+
+_FIELD_TYPES = {
+    "api_key": lambda v: v is None or isinstance(v, str),
+    "models": _is_str_list,
+    "latency_seconds": _is_number,
+    "rpm_limit": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "tpm_limit": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+    "supports_json_schema": lambda v: isinstance(v, bool),
+    "supports_json_object": lambda v: isinstance(v, bool),
+    "unsupported_status": lambda v: v in (400, 422, 500),
+    "unsupported_message": lambda v: isinstance(v, str),
+    "faults": _is_str_list,
+    "error_rate": lambda v: _is_number(v) and v <= 1,
+    "seed": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "fault_retry_after_seconds": _is_number,
+    "slow_seconds": _is_number,
+    "text_fences": lambda v: isinstance(v, bool),
+}
+
+
+@dataclass
+class LLMSandboxStats:
+    calls: int = 0
+    answered_200: int = 0
+    answered_429: int = 0
+    answered_4xx: int = 0  # other than 429
+    answered_5xx: int = 0
+    by_mode: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MODES, 0))
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class _Bucket:
+    """Capacity `limit`, refilled continuously at limit/60 per second."""
+
+    def __init__(self) -> None:
+        self.level: float | None = None
+        self.updated = time.monotonic()
+
+    def refill(self, limit: int, now: float) -> float:
+        if self.level is None:
+            self.level = float(limit)
+        self.level = min(float(limit), self.level + (now - self.updated) * limit / 60)
+        self.updated = now
+        return self.level
+
+    def wait_for(self, limit: int, cost: float, now: float) -> float:
+        """Seconds until `cost` fits; 0 means it fits now (and it is taken)."""
+        level = self.refill(limit, now)
+        cost = min(cost, limit)
+        if level >= cost:
+            self.level = level - cost
+            return 0.0
+        return (cost - level) * 60 / limit
+
+    def headers(self, limit: int, nominal: int, now: float) -> tuple[int, int, str]:
+        if limit <= 0:
+            return nominal, nominal, "0s"
+        level = self.refill(limit, now)
+        return limit, int(level), format_duration((limit - level) * 60 / limit)
+
+
+class _LLMSandbox:
+    def __init__(self, config: LLMSandboxConfig) -> None:
+        self.config = config
+        self.stats = LLMSandboxStats()
+        self.requests = _Bucket()
+        self.tokens = _Bucket()
+        self.rng = random.Random(config.seed)
+
+    def reset(self) -> None:
+        # In place: `app.state.llm_stats` keeps pointing at the live counters.
+        vars(self.stats).update(vars(LLMSandboxStats()))
+        self.requests = _Bucket()
+        self.tokens = _Bucket()
+        self.rng = random.Random(self.config.seed)
+        self.config.faults.clear()
+
+
+def create_llm_sandbox(config: LLMSandboxConfig | None = None) -> Starlette:
+    sandbox = _LLMSandbox(config or LLMSandboxConfig())
+
+    async def chat_completions(request: Request) -> Response:
+        return await _chat_completions(sandbox, request)
+
+    async def models(request: Request) -> Response:
+        names = sandbox.config.models or list(DEFAULT_MODELS)
+        data = [{"id": n, "object": "model", "created": 1_700_000_000, "owned_by": "sandbox"} for n in names]
+        return JSONResponse({"object": "list", "data": data})
+
+    async def get_config(request: Request) -> Response:
+        return JSONResponse(asdict(sandbox.config))
+
+    async def post_config(request: Request) -> Response:
+        try:
+            changes = await request.json()
+            if not isinstance(changes, dict):
+                raise ValueError("the body must be a JSON object")
+            sandbox.config.update(changes)
+        except ValueError as exc:
+            return JSONResponse({"error": {"code": "invalid_config", "message": str(exc)}}, status_code=400)
+        return JSONResponse(asdict(sandbox.config))
+
+    async def stats(request: Request) -> Response:
+        return JSONResponse(asdict(sandbox.stats))
+
+    async def reset(request: Request) -> Response:
+        sandbox.reset()
+        return JSONResponse(asdict(sandbox.stats))
+
+    app = Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/models", models, methods=["GET"]),
+            Route("/_sandbox/config", get_config, methods=["GET"]),
+            Route("/_sandbox/config", post_config, methods=["POST"]),
+            Route("/_sandbox/stats", stats, methods=["GET"]),
+            Route("/_sandbox/reset", reset, methods=["POST"]),
+        ]
+    )
+    app.state.llm = sandbox.config
+    app.state.llm_stats = sandbox.stats
+    app.state.llm_sandbox = sandbox
+    return app
+
+
+async def _chat_completions(sandbox: _LLMSandbox, request: Request) -> Response:
+    started = time.monotonic()
+    config = sandbox.config
+    stats = sandbox.stats
+    stats.calls += 1
+
+    def error(status: int, message: str, type_: str, code: str | None = None, param: str | None = None,
+              headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+        if status == 429:
+            stats.answered_429 += 1
+        elif status >= 500:
+            stats.answered_5xx += 1
+        else:
+            stats.answered_4xx += 1
+        body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
+        return JSONResponse(body, status_code=status, headers={**_headers(sandbox, started), **(headers or {})})
+
+    key = request.headers.get("authorization", "")
+    token = key[7:].strip() if key.lower().startswith("bearer ") else ""
+    if not token:
+        return error(401, "You didn't provide an API key. You need to provide your API key in an Authorization "
+                          "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                     "invalid_request_error")  # fmt: skip
+    if config.api_key is not None and token != config.api_key:
+        return error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
+    if not isinstance(body, dict):
+        return error(400, "The body of your request must be a JSON object.", "invalid_request_error")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        return error(400, "you must provide a model parameter", "invalid_request_error", param="model")
+    if config.models and model not in config.models:
+        return error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                     "invalid_request_error", "model_not_found")  # fmt: skip
+    messages = body.get("messages")
+    if not _valid_messages(messages):
+        return error(400, "'messages' must be a non-empty array of objects with a role and a content.",
+                     "invalid_request_error", param="messages")  # fmt: skip
+
+    response_format = body.get("response_format")
+    mode = response_format.get("type") if isinstance(response_format, dict) else "text"
+    if mode not in MODES:
+        return error(400, f"Invalid value for 'response_format.type': {mode!r}.", "invalid_request_error",
+                     param="response_format")  # fmt: skip
+    stats.by_mode[mode] += 1
+    if (mode == "json_schema" and not config.supports_json_schema) or (
+        mode == "json_object" and not config.supports_json_object
+    ):
+        status = config.unsupported_status
+        message = config.unsupported_message or f"response_format {mode} is not supported"
+        return error(status, message, "invalid_request_error" if status < 500 else "server_error",
+                     param="response_format")  # fmt: skip
+
+    prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+    max_tokens = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+    limited = _rate_limited(sandbox, model, prompt_tokens + int(max_tokens))
+    if limited is not None:
+        message, wait, kind = limited
+        return error(429, message, kind, "rate_limit_exceeded", headers=_retry_headers(wait))
+
+    fault = config.faults.pop(0) if config.faults else None
+    if fault is None and config.error_rate and sandbox.rng.random() < config.error_rate:
+        fault = "500"
+    if fault == "429":
+        wait = config.fault_retry_after_seconds
+        message = (f"Rate limit reached for {model} in organization org-sandbox on requests per min (RPM): "
+                   f"Limit 1, Used 1, Requested 1. Please try again in {format_duration(wait)}.")  # fmt: skip
+        return error(429, message, "requests", "rate_limit_exceeded", headers=_retry_headers(wait))
+    if fault == "insufficient_quota":
+        return error(429, "You exceeded your current quota, please check your plan and billing details.",
+                     "insufficient_quota", "insufficient_quota")  # fmt: skip
+    if fault in ("500", "503"):
+        message = ("The server had an error while processing your request. Sorry about that!" if fault == "500"
+                   else "The engine is currently overloaded, please try again later.")  # fmt: skip
+        return error(int(fault), message, "server_error")
+    if fault == "401":
+        return error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+    if fault == "400":
+        return error(400, "Invalid request.", "invalid_request_error")
+    if fault is not None and fault not in FAULTS:
+        return error(500, f"unknown sandbox fault {fault!r}", "server_error")
+
+    if fault == "slow":
+        await asyncio.sleep(config.slow_seconds)
+    elif config.latency_seconds:
+        await asyncio.sleep(config.latency_seconds)
+    if fault == "not_json":
+        stats.answered_200 += 1
+        return Response("<html><body>upstream error</body></html>", media_type="text/html",
+                        headers=_headers(sandbox, started))  # fmt: skip
+
+    content, finish_reason, refusal = _answer(messages, response_format, mode, fault, config.text_fences)
+    completion_tokens = len(content or "") // 4 + 1
+    stats.answered_200 += 1
+    stats.prompt_tokens += prompt_tokens
+    stats.completion_tokens += completion_tokens
+    payload = {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+                "logprobs": None,
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+        "system_fingerprint": "fp_sandbox",
+    }
+    return JSONResponse(payload, headers=_headers(sandbox, started))
+
+
+def _valid_messages(messages: object) -> bool:
+    return (
+        isinstance(messages, list)
+        and bool(messages)
+        and all(isinstance(m, dict) and isinstance(m.get("role"), str) and "content" in m for m in messages)
+    )
+
+
+def _rate_limited(sandbox: _LLMSandbox, model: str, token_cost: int) -> tuple[str, float, str] | None:
+    config = sandbox.config
+    now = time.monotonic()
+    if config.rpm_limit > 0:
+        wait = sandbox.requests.wait_for(config.rpm_limit, 1, now)
+        if wait > 0:
+            used = config.rpm_limit - int(sandbox.requests.level or 0)
+            return _limit_message(model, "requests", "RPM", config.rpm_limit, used, 1, wait), wait, "requests"
+    if config.tpm_limit > 0:
+        wait = sandbox.tokens.wait_for(config.tpm_limit, token_cost, now)
+        if wait > 0:
+            if config.rpm_limit > 0:
+                # The request was counted against RPM above; it is not served, so give it back.
+                sandbox.requests.level = (sandbox.requests.level or 0) + 1
+            used = config.tpm_limit - int(sandbox.tokens.level or 0)
+            message = _limit_message(model, "tokens", "TPM", config.tpm_limit, used, token_cost, wait)
+            return message, wait, "tokens"
+    return None
+
+
+def _limit_message(model: str, what: str, abbr: str, limit: int, used: int, requested: int, wait: float) -> str:
+    return (
+        f"Rate limit reached for {model} in organization org-sandbox on {what} per min ({abbr}): "
+        f"Limit {limit}, Used {used}, Requested {requested}. Please try again in {format_duration(wait)}. "
+        "Visit https://platform.openai.com/account/rate-limits to learn more."
+    )
+
+
+def _retry_headers(wait: float) -> dict[str, str]:
+    return {"retry-after": str(max(1, math.ceil(wait))), "retry-after-ms": str(max(1, math.ceil(wait * 1000)))}
+
+
+def _headers(sandbox: _LLMSandbox, started: float) -> dict[str, str]:
+    config = sandbox.config
+    now = time.monotonic()
+    limit_r, remaining_r, reset_r = sandbox.requests.headers(config.rpm_limit, NOMINAL_RPM, now)
+    limit_t, remaining_t, reset_t = sandbox.tokens.headers(config.tpm_limit, NOMINAL_TPM, now)
+    return {
+        "x-request-id": f"req_{uuid.uuid4().hex}",
+        "openai-processing-ms": str(int((now - started) * 1000)),
+        "openai-organization": "org-sandbox",
+        "x-ratelimit-limit-requests": str(limit_r),
+        "x-ratelimit-remaining-requests": str(remaining_r),
+        "x-ratelimit-reset-requests": reset_r,
+        "x-ratelimit-limit-tokens": str(limit_t),
+        "x-ratelimit-remaining-tokens": str(remaining_t),
+        "x-ratelimit-reset-tokens": reset_t,
+    }
+
+
+def format_duration(seconds: float) -> str:
+    """OpenAI's reset format: "12ms", "1.2s", "6m0s", "1h2m3s"."""
+    if seconds < 1:
+        return f"{max(0, round(seconds * 1000))}ms"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{round(secs, 3):g}s"
+    if minutes or hours:
+        text = f"{int(minutes)}m{text}"
+    if hours:
+        text = f"{int(hours)}h{text}"
+    return text
+
+
+def _answer(
+    messages: list[dict[str, Any]], response_format: object, mode: str, fault: str | None, fences: bool
+) -> tuple[str | None, str, str | None]:
+    """(content, finish_reason, refusal) for a successful call."""
+    if fault == "refusal":
+        return None, "stop", "I'm sorry, but I can't help with that request."
+    prompt = _last_user_content(messages)
+    names = _requested_fields(response_format, prompt)
+    product = _product_from_prompt(prompt)
+    values = {name: _improved(name, product) for name in names}
+    if names and fault in ("empty", "unchanged", "too_long"):
+        first = names[0]
+        if fault == "empty":
+            values[first] = ""
+        elif fault == "unchanged":
+            values[first] = _current(first, product)
+        else:
+            values[first] = _too_long(first, product)
+    if names and fault == "missing_field":
+        values.pop(names[-1])
+    if fault == "garbage":
+        return "Sure! Here is the improved copy: title = a great product, description = even better", "stop", None
+    content = json.dumps(values, ensure_ascii=False)
+    if fault == "truncated":
+        return content[: max(1, len(content) // 2)], "length", None
+    if mode == "text" and fences:
+        content = f"Here is the improved copy:\n\n```json\n{content}\n```"
+    return content, "stop", None
+
+
+def _last_user_content(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
+
+
+def _requested_fields(response_format: object, prompt: str) -> list[str]:
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema") or {}
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            return [str(name) for name in properties]
+    for line in prompt.splitlines():
+        if line.startswith(FIELDS_LABEL):
+            return [n.strip() for n in line[len(FIELDS_LABEL) :].split(",") if n.strip()]
+    return []
+
+
+def _product_from_prompt(prompt: str) -> Product:
+    lines = prompt.splitlines()
+    data: object = {}
+    if DATA_BEGIN in lines:
+        index = lines.index(DATA_BEGIN) + 1
+        try:
+            data = json.loads(lines[index]) if index < len(lines) else {}
+        except ValueError:
+            data = {}
+    if not isinstance(data, dict):
+        data = {}
+    facts = data.get("facts")
+    return Product(
+        id="sandbox",
+        title=str(data.get("title") or ""),
+        description_html=str(data.get("description_html") or ""),
+        seo_title=str(data.get("seo_title") or ""),
+        seo_description=str(data.get("seo_description") or ""),
+        extra=facts if isinstance(facts, dict) else {},
+    )
+
+
+def _improved(name: str, product: Product) -> str:
+    try:
+        attribute = Attribute(name)
+    except ValueError:
+        return f"Improved {name.replace('_', ' ')} for {product.title or 'this product'}"
+    current = _current(name, product)
+    value = offline.improve(product, attribute)
+    if value and _norm(value) != _norm(current):
+        return value
+    title = offline.clean_title(product.title) or "This product"
+    limit = attribute.max_length
+    if attribute is Attribute.DESCRIPTION:
+        return f"<h2>{offline.fit_words(title, 120)}</h2>{value or f'<p>{title}.</p>'}"
+    candidates = [f"{title} | Official Store", f"{title} - Shop Online", f"Shop {title}", f"{title}."]
+    if attribute is Attribute.SEO_DESCRIPTION:
+        candidates = [f"Discover {title}. Details, sizes and care in one place.", f"Discover {title}."]
+    fitted = (offline.fit_words(c, limit) for c in candidates)
+    return next((c for c in fitted if c and _norm(c) != _norm(current)), f"Shop {title}")
+
+
+def _current(name: str, product: Product) -> str:
+    try:
+        return product.value(Attribute(name))
+    except ValueError:
+        return ""
+
+
+def _too_long(name: str, product: Product) -> str:
+    try:
+        limit = Attribute(name).max_length
+    except ValueError:
+        limit = 200
+    base = offline.clean_title(product.title) or "Product"
+    words = (f"{base} with carefully chosen details for everyday use " * (limit // 40 + 2)).split()
+    text = ""
+    for word in words:
+        text = f"{text} {word}".strip()
+        if len(text) > limit + 20:
+            break
+    return f"<p>{text}</p>" if name == Attribute.DESCRIPTION.value else text
+
+
+def _norm(text: str) -> str:
+    return visible_text(text).casefold()

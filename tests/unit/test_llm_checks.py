@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import pytest
+
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.llm.checks import CheckResult, check_value, fact_flags, sanitize_html, visible_text
+
+
+def check(attribute: Attribute, after: object, *, before: str = "Old value", source: str = "") -> CheckResult:
+    return check_value(attribute, before=before, after=after, source_text=source)
+
+
+class TestSanitizeHtml:
+    def test_removes_script_and_style_with_their_content(self) -> None:
+        out = sanitize_html("<p>Hi</p><script>alert('x')</script><style>p{color:red}</style>")
+        assert out == "<p>Hi</p>"
+
+    def test_removes_event_handlers_and_style_attributes(self) -> None:
+        out = sanitize_html('<p onclick="steal()" style="color:red" class="x">Hi</p>')
+        assert out == "<p>Hi</p>"
+
+    def test_removes_javascript_links_and_keeps_http_links_with_rel(self) -> None:
+        out = sanitize_html('<a href="javascript:alert(1)">bad</a> <a href="https://shop.example/x">ok</a>')
+        assert "javascript" not in out
+        assert '<a href="https://shop.example/x" rel="noopener noreferrer">ok</a>' in out
+
+    def test_keeps_mailto_and_drops_relative_links(self) -> None:
+        out = sanitize_html('<a href="mailto:hi@example.com">mail</a><a href="/admin">rel</a>')
+        assert 'href="mailto:hi@example.com"' in out
+        assert "/admin" not in out
+
+    def test_keeps_the_allowed_tags(self) -> None:
+        html = (
+            "<h2>A</h2><h3>B</h3><h4>C</h4><p>x<br>y <strong>s</strong> <b>b</b> <em>e</em> <i>i</i> "
+            "<span>sp</span></p><ul><li>1</li></ul><ol><li>2</li></ol>"
+        )
+        assert sanitize_html(html) == html
+
+    def test_drops_disallowed_tags_but_keeps_their_text(self) -> None:
+        html = '<p>See <img src="x" onerror="y()"><font color="red">this</font></p><iframe src="x">f</iframe>'
+        out = sanitize_html(html)
+        assert out == "<p>See this</p>"
+
+    def test_renames_headings_and_divs_instead_of_gluing_words(self) -> None:
+        assert sanitize_html("<h1>Title</h1><div>Body</div>") == "<h2>Title</h2><p>Body</p>"
+
+
+class TestVisibleText:
+    def test_strips_tags_decodes_entities_and_separates_blocks(self) -> None:
+        assert visible_text("<p>Tom &amp; Jerry</p><ul><li>one</li><li>two</li></ul>") == "Tom & Jerry one two"
+
+    def test_drops_script_content(self) -> None:
+        assert visible_text("<p>a</p><script>var x = 1;</script>") == "a"
+
+
+class TestCheckValue:
+    @pytest.mark.parametrize("after", [None, 42, ["x"], "", "   \n ", "<p> </p>"])
+    def test_not_a_string_or_blank_is_empty(self, after: object) -> None:
+        result = check(Attribute.DESCRIPTION, after)
+        assert result.value is None and result.error == "empty"
+
+    def test_unchanged_ignores_case_and_whitespace(self) -> None:
+        result = check(Attribute.TITLE, "  linen   SHIRT ", before="Linen shirt")
+        assert result.value is None and result.error == "unchanged"
+
+    def test_description_unchanged_compares_visible_text(self) -> None:
+        result = check(Attribute.DESCRIPTION, "<div>Soft  cotton.</div>", before="<p>Soft cotton.</p>", source="cotton")
+        assert result.error == "unchanged"
+
+    def test_over_the_limit_is_refused_never_cut(self) -> None:
+        value = "word " * 13  # 64 characters once collapsed
+        result = check(Attribute.SEO_TITLE, value)
+        assert result.value is None
+        assert result.error == "too_long: 64 > 60"
+
+    def test_exactly_at_the_limit_is_accepted(self) -> None:
+        value = "a" * 59 + "b"
+        assert check(Attribute.SEO_TITLE, value).value == value
+
+    def test_description_limit_counts_visible_text_not_markup(self) -> None:
+        text = "x" * 7990
+        result = check(Attribute.DESCRIPTION, f"<p><strong>{text}</strong></p>")
+        assert result.value == f"<p><strong>{text}</strong></p>"
+        assert check(Attribute.DESCRIPTION, f"<p>{'x' * 8001}</p>").error == "too_long: 8001 > 8000"
+
+    def test_description_is_sanitised(self) -> None:
+        result = check(Attribute.DESCRIPTION, '<p onclick="x()">New text</p><script>bad()</script>')
+        assert result.value == "<p>New text</p>"
+
+    def test_plain_text_gets_tags_stripped_and_whitespace_collapsed(self) -> None:
+        result = check(Attribute.TITLE, "<b>Linen</b>\n  shirt &amp; tie")
+        assert result.value == "Linen shirt & tie"
+
+    def test_plain_text_loses_wrapping_quotes(self) -> None:
+        assert check(Attribute.SEO_TITLE, '"Linen shirt"').value == "Linen shirt"
+
+
+class TestFactFlags:
+    def test_flags_numbers_not_in_the_source(self) -> None:
+        flags = fact_flags("Holds 42 cm of stuff and 350 ml", "capacity 350 ml")
+        assert flags == ["number not in the product data: 42 cm"]
+
+    def test_numbers_match_across_decimal_and_thousands_notation(self) -> None:
+        assert fact_flags("Weighs 1,5 kg, costs 1299 and is 2.0 m long", "1.5 kg; price 1,299; length 2 m") == []
+
+    def test_flags_decimals_and_percentages(self) -> None:
+        assert fact_flags("Now 4.5 stars and 100% pure", "") == [
+            "number not in the product data: 4.5",
+            "number not in the product data: 100%",
+        ]
+
+    def test_flags_materials_not_in_the_source(self) -> None:
+        flags = fact_flags("A Leather wallet with silk lining", '{"material": "silk"}')
+        assert flags == ["material not in the product data: leather"]
+
+    def test_flags_certification_claims_not_in_the_source(self) -> None:
+        assert fact_flags("Certified organic cotton", "cotton") == [
+            "claim not in the product data: certified",
+            "claim not in the product data: organic",
+        ]
+
+    def test_check_value_reports_flags_on_accepted_values(self) -> None:
+        result = check(Attribute.SEO_DESCRIPTION, "Cashmere scarf, 200 cm long.", source="A soft scarf")
+        assert result.value == "Cashmere scarf, 200 cm long."
+        assert result.flags == [
+            "number not in the product data: 200 cm",
+            "material not in the product data: cashmere",
+        ]
+
+    def test_facts_from_the_source_raise_no_flag(self) -> None:
+        source = '{"title": "Wool hat", "facts": {"size": "58 cm", "material": "merino wool"}}'
+        assert check(Attribute.TITLE, "Merino Wool Hat, 58 cm", before="Wool hat", source=source).flags == []
