@@ -99,8 +99,18 @@ class ScriptedProvider:
 
     name = "scripted"
 
-    def __init__(self, *, delay: float = 0.0, fail_first: int = 0, always_fail: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        fail_first: int = 0,
+        always_fail: bool = False,
+        reject: frozenset[Attribute] = frozenset(),
+        retry_rejected: bool = True,
+    ) -> None:
         self.delay = delay
+        self.reject = reject
+        self.retry_rejected = retry_rejected
         self.fail_first = fail_first
         self.always_fail = always_fail
         self.calls: list[tuple[str, tuple[Attribute, ...]]] = []
@@ -115,9 +125,11 @@ class ScriptedProvider:
         if self.always_fail or self._per_product[pid] <= self.fail_first:
             raise LLMTransientError("rate limited (scripted)", retry_after=0.0)
         return Generation(
-            values={a: f"Improved {a.value} of {pid}" for a in request.attributes},
+            values={a: f"Improved {a.value} of {pid}" for a in request.attributes if a not in self.reject},
+            rejected={a: "unchanged" for a in request.attributes if a in self.reject},
             usage=Usage(calls=1),
             model="scripted",
+            retry_rejected=self.retry_rejected,
         )
 
     async def aclose(self) -> None:

@@ -33,6 +33,8 @@ from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_LATENCY
 
 log = logging.getLogger(__name__)
 
+_CLOSING_FLUSH_TRIES = 5
+
 
 @dataclass(frozen=True)
 class WorkerConfig:
@@ -72,10 +74,12 @@ class Worker:
         self._results: list[queue.ItemResult] = []
         self._failures: list[queue.ItemFailure] = []
         self._buffer_changed = asyncio.Event()
+        self._closing = False
         self.processed = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        background = [asyncio.create_task(self._flush_loop(stop), name="flush")]
+        flusher = asyncio.create_task(self._flush_loop(), name="flush")
+        background = []
         if self.listen_dsn:
             background.append(asyncio.create_task(self._listen_loop(stop), name="listen"))
         if self.config.maintenance_interval_seconds > 0:
@@ -84,11 +88,14 @@ class Worker:
         try:
             await self._claim_loop(stop)
         finally:
-            await self._drain()
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
-            await self._flush()
+            await self._drain()
+            # The flusher is never cancelled mid-statement: it is told to finish and awaited.
+            self._closing = True
+            self._buffer_changed.set()
+            await flusher
             log.info("worker %s stopped", self.worker_id)
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
@@ -168,7 +175,12 @@ class Worker:
                 self._results.append(queue.ItemResult(item.id, value, generation.flags.get(item.attribute, [])))
             else:
                 reason = generation.rejected.get(item.attribute, "no value returned")
-                self._fail([item], f"The AI answer for this field was rejected: {reason}", None, permanent=False)
+                self._fail(
+                    [item],
+                    f"The AI answer for this field was rejected: {reason}",
+                    None,
+                    permanent=not generation.retry_rejected,
+                )
         self._buffer_changed.set()
 
     def _record_call(self, outcome: str, started: float) -> None:
@@ -183,13 +195,19 @@ class Worker:
             self._failures.append(queue.ItemFailure(item.id, error, delay, permanent))
         self._buffer_changed.set()
 
-    async def _flush_loop(self, stop: asyncio.Event) -> None:
+    async def _flush_loop(self) -> None:
+        failures_while_closing = 0
         while True:
             await self._buffer_changed.wait()
-            if len(self._results) + len(self._failures) < self.config.flush_size and not stop.is_set():
+            if len(self._results) + len(self._failures) < self.config.flush_size and not self._closing:
                 await asyncio.sleep(self.config.flush_interval_seconds)
             self._buffer_changed.clear()
-            if not await self._flush():
+            flushed = await self._flush()
+            if self._closing and (flushed or failures_while_closing >= _CLOSING_FLUSH_TRIES):
+                # Whatever could not be written is recovered when its leases expire.
+                return
+            if not flushed:
+                failures_while_closing += self._closing
                 await asyncio.sleep(1.0)
                 self._buffer_changed.set()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -14,7 +15,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from optimizer_app.auth import wix as wix_auth
-from optimizer_app.llm.offline import OfflineProvider
+from optimizer_app.llm.openai_provider import OpenAIProvider
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
 from optimizer_app.web.context import SESSION_PREFIX
@@ -40,14 +41,25 @@ async def first_products(api: httpx.AsyncClient, site: WixSite, n: int) -> list[
     return products
 
 
-async def drain(pool: asyncpg.Pool, job_id: int) -> asyncpg.Record:
-    stop = asyncio.Event()
-    task = asyncio.create_task(Worker(pool, OfflineProvider(), WORKER).run(stop))
-    try:
-        return await wait_for_job(pool, job_id)
-    finally:
-        stop.set()
-        await task
+Drain = Callable[[int], Awaitable[asyncpg.Record]]
+
+
+@pytest.fixture
+def drain(pool: asyncpg.Pool, llm_sandbox: LoopbackServer) -> Drain:
+    """Run a worker on the sandbox LLM, through the real openai SDK, until the job finishes."""
+
+    async def run(job_id: int) -> asyncpg.Record:
+        provider = OpenAIProvider(api_key="sandbox", base_url=f"{llm_sandbox.url}/v1", model="gpt-4o-mini")
+        stop = asyncio.Event()
+        task = asyncio.create_task(Worker(pool, provider, WORKER).run(stop))
+        try:
+            return await wait_for_job(pool, job_id)
+        finally:
+            stop.set()
+            await task
+            await provider.aclose()
+
+    return run
 
 
 def expired_instance() -> str:
@@ -197,7 +209,7 @@ async def test_malformed_and_oversized_bodies(api: httpx.AsyncClient) -> None:
     assert streamed.status_code == 413
 
 
-async def test_the_whole_loop_create_improve_publish_revert(
+async def test_the_whole_loop_create_improve_publish_revert(drain: Drain, 
     api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer
 ) -> None:
     site = new_site()
@@ -211,7 +223,7 @@ async def test_the_whole_loop_create_improve_publish_revert(
     assert created.status_code == 201, created.text
     job_id = created.json()["job_id"]
     assert created.json()["credits_charged"] == 6
-    job = await drain(pool, job_id)
+    job = await drain(job_id)
     assert job["status"] == "DONE"
 
     shown = (await api.get(f"/api/jobs/{job_id}", headers=site.headers)).json()
@@ -242,7 +254,7 @@ async def test_the_whole_loop_create_improve_publish_revert(
     assert twice.status_code == 409
 
 
-async def test_publishing_an_item_twice_at_once_writes_once(
+async def test_publishing_an_item_twice_at_once_writes_once(drain: Drain, 
     api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer
 ) -> None:
     site = new_site()
@@ -251,7 +263,7 @@ async def test_publishing_an_item_twice_at_once_writes_once(
         "/api/jobs", headers=site.headers,
         json={"source_scope": "products", "source_ids": [product["id"]], "attributes": ["seo_title", "seo_description"]},
     )
-    await drain(pool, created.json()["job_id"])
+    await drain(created.json()["job_id"])
     items = (await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)).json()["items"]
     ids = [i["id"] for i in items]
     first, second = await asyncio.gather(
@@ -265,14 +277,14 @@ async def test_publishing_an_item_twice_at_once_writes_once(
         assert await conn.fetchval("SELECT count(*) FROM publish_logs") == 2
 
 
-async def test_editing_a_value_before_publishing(api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer) -> None:
+async def test_editing_a_value_before_publishing(drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer) -> None:
     site = new_site()
     [product] = await first_products(api, site, 1)
     created = await api.post(
         "/api/jobs", headers=site.headers,
         json={"source_scope": "products", "source_ids": [product["id"]], "attributes": ["seo_title"]},
     )
-    await drain(pool, created.json()["job_id"])
+    await drain(created.json()["job_id"])
     [item] = (await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)).json()["items"]
     too_long = await api.patch(f"/api/items/{item['id']}", headers=site.headers, json={"after": "word " * 20})
     assert too_long.status_code == 422 and "too_long" in too_long.json()["error"]["message"]
@@ -306,7 +318,7 @@ async def test_cancel_refunds_through_the_api(api: httpx.AsyncClient, pool: asyn
     await assert_ledger_balanced(pool, store_id)
 
 
-async def test_a_store_cannot_reach_another_stores_data(api: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+async def test_a_store_cannot_reach_another_stores_data(drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     a, b = new_site(), new_site()
     products = await first_products(api, a, 2)
     created = await api.post(
@@ -314,7 +326,7 @@ async def test_a_store_cannot_reach_another_stores_data(api: httpx.AsyncClient, 
         json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["title"]},
     )
     job_id = created.json()["job_id"]
-    await drain(pool, job_id)
+    await drain(job_id)
     items = (await api.get(f"/api/jobs/{job_id}/items", headers=a.headers)).json()["items"]
     await api.post("/api/publish", headers=a.headers, json={"item_ids": [items[0]["id"]]})
     log_id = (await api.get("/api/publish-logs", headers=a.headers)).json()["logs"][0]["id"]

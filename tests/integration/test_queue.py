@@ -278,3 +278,20 @@ async def test_notify_wakes_an_idle_worker_long_before_its_poll(pool: asyncpg.Po
         stop.set()
         await task
     assert row["status"] == "DONE"
+
+
+@pytest.mark.parametrize(("retry_rejected", "calls"), [(True, 2 * FAST.max_attempts), (False, 2)])
+async def test_a_rejected_field_fails_alone_and_is_refunded(
+    pool: asyncpg.Pool, retry_rejected: bool, calls: int
+) -> None:
+    store = await new_store(pool)
+    job = await enqueue(pool, store.id, products(2), (Attribute.TITLE, Attribute.SEO_TITLE))
+    provider = ScriptedProvider(reject=frozenset({Attribute.TITLE}), retry_rejected=retry_rejected)
+    row = await run_workers(pool, [Worker(pool, provider, FAST)], job.job_id)
+    assert (row["status"], row["items_done"], row["items_failed"]) == ("DONE_WITH_FAILURES", 2, 2)
+    assert len(provider.calls) == calls
+    async with pool.acquire() as conn:
+        failed = await conn.fetch("SELECT attribute, error FROM job_items WHERE status = 'FAILED'")
+    assert {r["attribute"] for r in failed} == {"title"}
+    assert all("unchanged" in r["error"] for r in failed)
+    await assert_ledger_balanced(pool, store.id)

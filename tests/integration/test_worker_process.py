@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -24,7 +25,7 @@ def slow_llm() -> Iterator[LoopbackServer]:
         yield server
 
 
-def start_worker(database_url: str, llm_url: str, **extra: str) -> subprocess.Popen[bytes]:
+def start_worker(database_url: str, llm_url: str, log: Path, **extra: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -38,12 +39,10 @@ def start_worker(database_url: str, llm_url: str, **extra: str) -> subprocess.Po
         "MAINTENANCE_INTERVAL_SECONDS": "0.5",
         **extra,
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "optimizer_app.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "optimizer_app.cli", "worker"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 async def wait_until_running(pool: asyncpg.Pool, at_least: int, timeout: float = 20) -> None:
@@ -58,11 +57,11 @@ async def wait_until_running(pool: asyncpg.Pool, at_least: int, timeout: float =
 
 
 async def test_a_killed_worker_loses_nothing_and_nothing_runs_twice(
-    pool: asyncpg.Pool, database_url: str, slow_llm: LoopbackServer
+    pool: asyncpg.Pool, database_url: str, slow_llm: LoopbackServer, tmp_path: Path
 ) -> None:
     store = await new_store(pool, plan="starter")
     job = await enqueue(pool, store.id, products(12))
-    victim = start_worker(database_url, slow_llm.url)
+    victim = start_worker(database_url, slow_llm.url, tmp_path / "victim.log")
     try:
         await wait_until_running(pool, 4)
         victim.send_signal(signal.SIGKILL)
@@ -70,7 +69,7 @@ async def test_a_killed_worker_loses_nothing_and_nothing_runs_twice(
         async with pool.acquire() as conn:
             orphaned = await conn.fetchval("SELECT count(*) FROM job_items WHERE status = 'RUNNING'")
         assert orphaned > 0
-        survivor = start_worker(database_url, slow_llm.url)
+        survivor = start_worker(database_url, slow_llm.url, tmp_path / "survivor.log")
         try:
             row = await wait_for_job(pool, job.job_id, timeout=60)
         finally:
@@ -92,15 +91,14 @@ async def test_a_killed_worker_loses_nothing_and_nothing_runs_twice(
 
 
 async def test_sigterm_finishes_or_releases_every_claimed_item(
-    pool: asyncpg.Pool, database_url: str, slow_llm: LoopbackServer
+    pool: asyncpg.Pool, database_url: str, slow_llm: LoopbackServer, tmp_path: Path
 ) -> None:
     store = await new_store(pool, plan="starter")
     job = await enqueue(pool, store.id, products(40))
-    worker = start_worker(database_url, slow_llm.url, WORKER_SHUTDOWN_GRACE_SECONDS="10")
+    worker = start_worker(database_url, slow_llm.url, tmp_path / "worker.log", WORKER_SHUTDOWN_GRACE_SECONDS="10")
     await wait_until_running(pool, 4)
     worker.send_signal(signal.SIGTERM)
-    _, stderr = worker.communicate(timeout=30)
-    assert worker.returncode == 0, stderr.decode()[-2000:]
+    assert worker.wait(timeout=30) == 0, (tmp_path / "worker.log").read_text()[-2000:]
     async with pool.acquire() as conn:
         counts = dict(await conn.fetch("SELECT status, count(*) FROM job_items WHERE job_id = $1 GROUP BY status", job.job_id))
         stranded = await conn.fetchval("SELECT count(*) FROM job_items WHERE lease_owner IS NOT NULL")

@@ -36,14 +36,16 @@ class Generation:
     """What one product's generation produced.
 
     `values` holds only values that passed the output checks; `rejected` says, for each requested
-    attribute that has no acceptable value, why (the worker retries those items). `flags` lists
-    warnings for accepted values (e.g. a number not present in the input) shown at review."""
+    attribute that has no acceptable value, why (the worker retries those items unless
+    `retry_rejected` is False: a deterministic provider would only answer the same again).
+    `flags` lists warnings for accepted values (e.g. a number not present in the input)."""
 
     values: dict[Attribute, str]
     rejected: dict[Attribute, str] = field(default_factory=dict)
     flags: dict[Attribute, list[str]] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     model: str = ""
+    retry_rejected: bool = True
 
 
 class LLMError(Exception):

@@ -62,7 +62,9 @@ class OfflineProvider:
             values[attribute] = checked.value
             if checked.flags:
                 flags[attribute] = checked.flags
-        return Generation(values=values, rejected=rejected, flags=flags, usage=Usage(), model=MODEL)
+        return Generation(
+            values=values, rejected=rejected, flags=flags, usage=Usage(), model=MODEL, retry_rejected=False
+        )
 
     async def aclose(self) -> None:
         return None
