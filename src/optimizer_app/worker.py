@@ -1,14 +1,15 @@
 """The worker loop: claim a batch → one LLM call per product → buffer results → settle in batches.
 
-No transaction or connection is held across an LLM call. The number of items in flight is bounded
-by `concurrency` (LLM calls, one per product); the claim asks for exactly the free slots. A dedicated connection LISTENs for new
-work and polling is the fallback. On stop, in-flight calls get a grace period, then their items
+No transaction or connection is held across an LLM call. In-flight work is bounded by
+`concurrency` (LLM calls, one per product); the claim asks for exactly the free slots. A dedicated
+connection LISTENs for new work and polling is the fallback. On stop, in-flight calls get a grace period, then their items
 are released unprocessed, so nothing is stranded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -187,9 +188,7 @@ class Worker:
         LLM_CALLS.labels(self.provider.name, outcome).inc()
         LLM_LATENCY.observe(time.perf_counter() - started)
 
-    def _fail(
-        self, items: list[queue.ClaimedItem], error: str, retry_after: float | None, *, permanent: bool
-    ) -> None:
+    def _fail(self, items: list[queue.ClaimedItem], error: str, retry_after: float | None, *, permanent: bool) -> None:
         for item in items:
             delay = retry_delay(item.attempts, self.config.retry_base_seconds, retry_after)
             self._failures.append(queue.ItemFailure(item.id, error, delay, permanent))
@@ -263,7 +262,7 @@ class Worker:
                 await _sleep_or_stop(stop, 2.0)
                 continue
             lost = asyncio.Event()
-            conn.add_termination_listener(lambda _c: lost.set())
+            conn.add_termination_listener(lambda _c, lost=lost: lost.set())
             try:
                 await conn.add_listener(queue.CHANNEL, lambda *_: self._wake.set())
                 await _wait_any(stop, lost, timeout=None)
@@ -305,10 +304,8 @@ def _describe(exc: Exception, summary: str) -> str:
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 async def _wait_any(*events: asyncio.Event, timeout: float | None) -> None:
@@ -318,4 +315,3 @@ async def _wait_any(*events: asyncio.Event, timeout: float | None) -> None:
     finally:
         for w in waiters:
             w.cancel()
-

@@ -51,7 +51,9 @@ async def test_enqueue_charges_credits_and_writes_every_item(pool: asyncpg.Pool)
     assert job.credits_charged == 10
     assert job.remaining == 90
     async with pool.acquire() as conn:
-        items = await conn.fetch("SELECT product_id, attribute, before_value, seq FROM job_items WHERE job_id = $1", job.job_id)
+        items = await conn.fetch(
+            "SELECT product_id, attribute, before_value, seq FROM job_items WHERE job_id = $1", job.job_id
+        )
         ledger = await conn.fetch("SELECT delta, reason FROM credit_ledger WHERE store_id = $1 ORDER BY id", store.id)
     assert len(items) == 10
     assert {(r["product_id"], r["attribute"]) for r in items} == {

@@ -91,8 +91,12 @@ async def test_refund_after_a_reset_still_balances(pool: asyncpg.Pool) -> None:
 
 async def test_webhook_event_ids_are_recorded_once(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        first = await stores.record_webhook(conn, platform="wix", event_id="e1", event_type="AppInstalled", store_id=None)
-        replay = await stores.record_webhook(conn, platform="wix", event_id="e1", event_type="AppInstalled", store_id=None)
+        first = await stores.record_webhook(
+            conn, platform="wix", event_id="e1", event_type="AppInstalled", store_id=None
+        )
+        replay = await stores.record_webhook(
+            conn, platform="wix", event_id="e1", event_type="AppInstalled", store_id=None
+        )
         other_platform = await stores.record_webhook(
             conn, platform="shopify", event_id="e1", event_type="app/uninstalled", store_id=None
         )
@@ -108,7 +112,10 @@ async def test_job_status_sql_matches_the_domain_rule(pool: asyncpg.Pool) -> Non
             await conn.execute(
                 "UPDATE jobs SET status = 'RUNNING', items_total = 2, items_done = $2, items_failed = $3,"
                 " items_canceled = $4, finished_at = NULL WHERE id = $1",
-                job.job_id, done, failed, canceled,
+                job.job_id,
+                done,
+                failed,
+                canceled,
             )
             await conn.execute(queue._COUNT_INTO_JOBS, [job.job_id], [0], [0])
             status, finished_at = await conn.fetchrow("SELECT status, finished_at FROM jobs WHERE id = $1", job.job_id)

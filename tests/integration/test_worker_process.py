@@ -100,7 +100,9 @@ async def test_sigterm_finishes_or_releases_every_claimed_item(
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0, (tmp_path / "worker.log").read_text()[-2000:]
     async with pool.acquire() as conn:
-        counts = dict(await conn.fetch("SELECT status, count(*) FROM job_items WHERE job_id = $1 GROUP BY status", job.job_id))
+        counts = dict(
+            await conn.fetch("SELECT status, count(*) FROM job_items WHERE job_id = $1 GROUP BY status", job.job_id)
+        )
         stranded = await conn.fetchval("SELECT count(*) FROM job_items WHERE lease_owner IS NOT NULL")
     assert "RUNNING" not in counts and stranded == 0
     assert counts.get("DONE", 0) >= 4

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Attribute(str, Enum):
+class Attribute(StrEnum):
     TITLE = "title"
     DESCRIPTION = "description"
     SEO_TITLE = "seo_title"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class JobStatus(str, Enum):
+class JobStatus(StrEnum):
     PENDING = "PENDING"
     RUNNING = "RUNNING"
     DONE = "DONE"
@@ -14,7 +14,7 @@ class JobStatus(str, Enum):
     CANCELED = "CANCELED"
 
 
-class ItemStatus(str, Enum):
+class ItemStatus(StrEnum):
     PENDING = "PENDING"
     RUNNING = "RUNNING"
     DONE = "DONE"
@@ -22,9 +22,7 @@ class ItemStatus(str, Enum):
     CANCELED = "CANCELED"
 
 
-FINISHED_JOB_STATUSES = frozenset(
-    {JobStatus.DONE, JobStatus.DONE_WITH_FAILURES, JobStatus.FAILED, JobStatus.CANCELED}
-)
+FINISHED_JOB_STATUSES = frozenset({JobStatus.DONE, JobStatus.DONE_WITH_FAILURES, JobStatus.FAILED, JobStatus.CANCELED})
 
 SOURCE_SCOPES = ("products", "collections")
 
@@ -48,4 +46,5 @@ def retry_delay(attempt: int, base_seconds: float, retry_after: float | None = N
     """Seconds before the next try: the server's Retry-After when given, else exponential backoff."""
     if retry_after is not None and retry_after > 0:
         return min(retry_after, cap)
-    return min(base_seconds * (2 ** max(0, attempt - 1)), cap)
+    backoff: float = base_seconds * 2.0 ** max(0, attempt - 1)
+    return min(backoff, cap)

@@ -69,6 +69,6 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=settings.extra_frame_ancestors),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
