@@ -1,16 +1,16 @@
 """The app's named errors. The web layer maps each to one HTTP status in one place.
 
-    AppError
-    ├── InvalidRequest      400 / 422  malformed or invalid input
-    ├── Unauthorized        401  missing, forged, expired or foreign token/signature
-    ├── InsufficientCredits 402  not enough credits for the job
-    ├── Forbidden           403
-    ├── NotFound            404  unknown id, or an id of another store
-    ├── Conflict            409  state does not allow the action (already reverted, ...)
-    ├── PayloadTooLarge     413
-    ├── RateLimited         429  with retry_after seconds
-    ├── PlatformError       502  the store platform failed or refused (see platforms.base)
-    └── Unavailable         503  database or dependency down
+AppError
+├── InvalidRequest      400 / 422  malformed or invalid input
+├── Unauthorized        401  missing, forged, expired or foreign token/signature
+├── InsufficientCredits 402  not enough credits for the job
+├── Forbidden           403
+├── NotFound            404  unknown id, or an id of another store
+├── Conflict            409  state does not allow the action (already reverted, ...)
+├── PayloadTooLarge     413
+├── RateLimited         429  with retry_after seconds
+├── PlatformError       502  the store platform failed or refused (see platforms.base)
+└── Unavailable         503  database or dependency down
 """
 
 from __future__ import annotations

@@ -29,8 +29,9 @@ _GET_JOB = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = $1 AND store_id = $2"
 
 # -- list_items --
 _LIST_ITEMS = """
-SELECT id, product_id, attribute, status, attempts, before_value, after_value, flags, error,
-       review_state, published_at, updated_at, jp.snapshot->>'title' AS product_title
+SELECT ji.id, ji.product_id, ji.attribute, ji.status, ji.attempts, ji.before_value, ji.after_value,
+       ji.flags, ji.error, ji.review_state, ji.published_at, ji.updated_at,
+       jp.snapshot->>'title' AS product_title
 FROM job_items ji
 JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
 WHERE ji.job_id = $1 AND ji.store_id = $2 AND ($3::text IS NULL OR ji.status = $3) AND ji.id > $4

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-ITEMS_PROCESSED = Counter(
-    "optimizer_items_processed_total", "Job items settled by this process", ["outcome"]
-)
+ITEMS_PROCESSED = Counter("optimizer_items_processed_total", "Job items settled by this process", ["outcome"])
 LLM_CALLS = Counter("optimizer_llm_calls_total", "LLM generate calls by outcome", ["provider", "outcome"])
 LLM_LATENCY = Histogram(
     "optimizer_llm_latency_seconds",

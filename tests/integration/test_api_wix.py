@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from optimizer_app.auth import wix as wix_auth
 from optimizer_app.llm.openai_provider import OpenAIProvider
@@ -106,11 +106,12 @@ async def test_bad_credentials_are_401_json(api: httpx.AsyncClient, headers: dic
 
 
 async def test_expired_session_is_401(api: httpx.AsyncClient, settings: Settings) -> None:
-    class Old(URLSafeTimedSerializer):
+    class TwoHoursAgo(TimestampSigner):
         def get_timestamp(self) -> int:
             return int((datetime.now(UTC) - timedelta(hours=2)).timestamp())
 
-    token = SESSION_PREFIX + Old(settings.secret_key, salt="optimizer-app-session").dumps({"store_id": 1})
+    old = URLSafeTimedSerializer(settings.secret_key, salt="optimizer-app-session", signer=TwoHoursAgo)
+    token = SESSION_PREFIX + old.dumps({"store_id": 1})
     res = await api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert res.status_code == 401
     assert "expired" in res.json()["error"]["message"]

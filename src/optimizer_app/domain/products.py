@@ -21,6 +21,9 @@ class Product:
     image_url: str | None = None
     # Facts the LLM may use (price, material, brand...); never instructions.
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the platform client needs to write the product back (e.g. Wix's other SEO tags);
+    # never shown to the LLM.
+    platform_data: dict[str, Any] = field(default_factory=dict)
 
     def value(self, attribute: Attribute) -> str:
         return {
@@ -41,6 +44,7 @@ class Product:
             "collection_ids": list(self.collection_ids),
             "image_url": self.image_url,
             "extra": self.extra,
+            "platform_data": self.platform_data,
         }
 
     @classmethod
@@ -55,6 +59,7 @@ class Product:
             collection_ids=tuple(data.get("collection_ids", ())),
             image_url=data.get("image_url"),
             extra=dict(data.get("extra", {})),
+            platform_data=dict(data.get("platform_data", {})),
         )
 
 

@@ -50,8 +50,10 @@ HANDLERS = {
     AppError: app_error,
     HTTPException: http_error,
     OSError: database_down,
-    asyncpg.PostgresConnectionStatusError: database_down,
+    asyncpg.PostgresConnectionError: database_down,
     asyncpg.CannotConnectNowError: database_down,
+    asyncpg.AdminShutdownError: database_down,
+    asyncpg.ConnectionDoesNotExistError: database_down,
     asyncpg.InterfaceError: database_down,
     Exception: unexpected,
 }

@@ -1,0 +1,1 @@
+"""Platform identity: verifying tokens and signatures, minting access tokens."""

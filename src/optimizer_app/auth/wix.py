@@ -1,0 +1,270 @@
+"""Wix identity: the dashboard `instance`, webhook JWTs, and minting an instance's access token.
+
+The `instance` query parameter Wix gives a dashboard page is `signature.payload`, both base64url
+without padding; the signature is HMAC-SHA256 over the *encoded* payload with the app secret.
+Webhook bodies are RS256 JWTs whose `data` claim is a JSON string holding `eventType`,
+`instanceId` and a JSON-string `data` payload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..errors import Unauthorized
+from ..platforms.base import PlatformAuthError, PlatformUnavailable
+
+LEEWAY = timedelta(seconds=60)
+# Instances without an expirationDate (older format) are trusted for as long as Wix's own.
+UNDATED_INSTANCE_TTL = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class WixInstance:
+    instance_id: str
+    app_def_id: str
+    sign_date: datetime
+    expires_at: datetime | None
+    uid: str | None
+    permissions: str | None
+    vendor_product_id: str | None
+    site_owner_id: str | None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WixWebhookEvent:
+    event_id: str
+    event_type: str
+    instance_id: str
+    payload: dict[str, Any]
+    identity: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_at: datetime
+
+
+def _b64decode(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _parse_time(value: object, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise Unauthorized(f"The Wix instance has no valid {name}.")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Unauthorized(f"The Wix instance has no valid {name}.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def verify_instance(instance: str, *, app_id: str, app_secret: str, now: datetime | None = None) -> WixInstance:
+    """Check a dashboard `instance`; raises Unauthorized saying what is wrong with it."""
+    if not app_secret or not app_id:
+        raise Unauthorized("The Wix app is not configured on this server.")
+    if not instance:
+        raise Unauthorized("The Wix instance is missing.")
+    parts = instance.split(".")
+    if len(parts) != 2 or not all(parts):
+        raise Unauthorized("The Wix instance is malformed: expected signature.payload.")
+    signature_b64, payload_b64 = parts
+    try:
+        signature = _b64decode(signature_b64)
+    except (binascii.Error, ValueError):
+        raise Unauthorized("The Wix instance signature is not base64url.") from None
+    expected = hmac.new(app_secret.encode(), payload_b64.encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(signature, expected):
+        raise Unauthorized("The Wix instance signature does not match.")
+    try:
+        data = json.loads(_b64decode(payload_b64))
+    except (binascii.Error, ValueError):
+        raise Unauthorized("The Wix instance payload is not base64url JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("instanceId"), str) or not data["instanceId"]:
+        raise Unauthorized("The Wix instance has no instanceId.")
+    if data.get("appDefId") != app_id:
+        raise Unauthorized("The Wix instance belongs to another app.")
+    now = now or datetime.now(UTC)
+    sign_date = _parse_time(data.get("signDate"), "signDate")
+    if sign_date - LEEWAY > now:
+        raise Unauthorized("The Wix instance is signed in the future.")
+    expires_at = _parse_time(data["expirationDate"], "expirationDate") if data.get("expirationDate") else None
+    deadline = expires_at or sign_date + UNDATED_INSTANCE_TTL
+    if deadline + LEEWAY < now:
+        raise Unauthorized("The Wix instance has expired; reload the page from the Wix dashboard.")
+    return WixInstance(
+        instance_id=data["instanceId"],
+        app_def_id=data["appDefId"],
+        sign_date=sign_date,
+        expires_at=expires_at,
+        uid=data.get("uid"),
+        permissions=data.get("permissions"),
+        vendor_product_id=data.get("vendorProductId"),
+        site_owner_id=data.get("siteOwnerId"),
+        raw=data,
+    )
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_instance_payload(
+    instance_id: str,
+    app_id: str,
+    *,
+    now: datetime | None = None,
+    ttl: timedelta = timedelta(hours=4),
+    vendor_product_id: str | None = None,
+) -> dict[str, Any]:
+    """A payload shaped like the instances Wix signs (for the sandbox, the demo and tests)."""
+    now = now or datetime.now(UTC)
+    owner = str(uuid.uuid5(uuid.NAMESPACE_URL, f"wix-owner:{instance_id}"))
+    return {
+        "instanceId": instance_id,
+        "appDefId": app_id,
+        "signDate": _iso(now),
+        "expirationDate": _iso(now + ttl),
+        "uid": owner,
+        "permissions": "OWNER",
+        "demoMode": False,
+        "siteOwnerId": owner,
+        "vendorProductId": vendor_product_id,
+        "aor": True,
+    }
+
+
+def sign_instance(payload: dict[str, Any], app_secret: str) -> str:
+    payload_b64 = _b64encode(json.dumps(payload, separators=(",", ":")).encode())
+    signature = hmac.new(app_secret.encode(), payload_b64.encode(), hashlib.sha256).digest()
+    return f"{_b64encode(signature)}.{payload_b64}"
+
+
+def verify_webhook(body: bytes, *, public_key_pem: str) -> WixWebhookEvent:
+    """Check a webhook body (an RS256 JWT) and unwrap its three layers."""
+    if not public_key_pem:
+        raise Unauthorized("Wix webhooks are not configured on this server (no public key).")
+    token = body.decode("ascii", errors="replace").strip()
+    try:
+        claims = jwt.decode(token, public_key_pem, algorithms=["RS256"], options={"require": ["data"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The Wix webhook has expired.") from None
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"The Wix webhook signature is invalid: {exc}.") from None
+    try:
+        envelope = json.loads(claims["data"]) if isinstance(claims["data"], str) else claims["data"]
+        payload = envelope.get("data") or "{}"
+        payload = json.loads(payload) if isinstance(payload, str) else payload
+        identity = envelope.get("identity")
+        identity = json.loads(identity) if isinstance(identity, str) else identity
+    except (TypeError, ValueError, AttributeError):
+        raise Unauthorized("The Wix webhook envelope is not the expected JSON.") from None
+    event_type, instance_id = envelope.get("eventType"), envelope.get("instanceId")
+    if not isinstance(event_type, str) or not isinstance(instance_id, str) or not isinstance(payload, dict):
+        raise Unauthorized("The Wix webhook lacks eventType or instanceId.")
+    event_id = payload.get("id") or envelope.get("id") or hashlib.sha256(token.encode()).hexdigest()
+    return WixWebhookEvent(
+        event_id=str(event_id),
+        event_type=event_type,
+        instance_id=instance_id,
+        payload=payload,
+        identity=identity if isinstance(identity, dict) else None,
+    )
+
+
+def sign_webhook(
+    event_type: str,
+    instance_id: str,
+    payload: dict[str, Any],
+    *,
+    private_key_pem: str,
+    event_id: str | None = None,
+    identity: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> str:
+    """A webhook body the way Wix sends one (for the sandbox and tests)."""
+    now = now or datetime.now(UTC)
+    inner = {**payload, **({"id": event_id} if event_id else {})}
+    envelope = {
+        "eventType": event_type,
+        "instanceId": instance_id,
+        "data": json.dumps(inner),
+        "identity": json.dumps(identity or {"identityType": "APP"}),
+    }
+    claims = {
+        "data": json.dumps(envelope),
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+    }
+    return jwt.encode(claims, private_key_pem, algorithm="RS256")
+
+
+def generate_keypair() -> tuple[str, str]:
+    """(private PEM, public PEM) of a new RSA key, as Wix keeps per app."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+async def mint_access_token(
+    http: httpx.AsyncClient, *, api_base: str, app_id: str, app_secret: str, instance_id: str
+) -> AccessToken:
+    """`POST /oauth2/token` with client credentials for one instance: a 4-hour token, no refresh token."""
+    body = {
+        "grant_type": "client_credentials",
+        "client_id": app_id,
+        "client_secret": app_secret,
+        "instance_id": instance_id,
+    }
+    last: Exception | None = None
+    for attempt in range(3):
+        try:
+            res = await http.post(f"{api_base}/oauth2/token", json=body, timeout=15)
+        except httpx.TransportError as exc:
+            last = exc
+        else:
+            if res.status_code < 300:
+                data = res.json()
+                expires_in = int(data.get("expires_in", 14400))
+                return AccessToken(data["access_token"], datetime.now(UTC) + timedelta(seconds=expires_in))
+            if res.status_code < 500 and res.status_code != 429:
+                message = _error_message(res)
+                raise PlatformAuthError(f"Wix refused to issue an access token: {message}", status=res.status_code)
+            last = PlatformUnavailable(f"Wix answered {res.status_code} to the token request", status=res.status_code)
+        if attempt < 2:
+            await asyncio.sleep(0.2 * 2**attempt)
+    raise PlatformUnavailable(f"Wix could not issue an access token: {last}")
+
+
+def _error_message(res: httpx.Response) -> str:
+    try:
+        data = res.json()
+    except ValueError:
+        return res.text[:200]
+    return str(data.get("message") or data.get("error_description") or data.get("error") or data)[:200]

@@ -1,0 +1,514 @@
+"""A local stand-in for www.wixapis.com: OAuth, Stores Catalog V3 products, Categories.
+
+It follows Wix's documented behaviour for what the app uses: client-credentials tokens valid
+14,400 s with no refresh token, `Authorization` with or without `Bearer`, cursor paging
+(`cursorPaging.limit` ≤ 100, `pagingMetadata.cursors.next`), `product.revision` required on
+update and bumped by it, Wix's error shape `{message, details: {applicationError|validationError}}`,
+and 429 beyond 200 requests a minute per instance (Wix documents no rate-limit headers; this
+sandbox sends `Retry-After` as a courtesy, and clients must also cope without it).
+
+Routes under `/_sandbox/` are not Wix's: they let tests and the demo look inside, inject faults,
+sign instances and webhooks, and show an admin page that frames the app like the Wix dashboard.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import html
+import json
+import secrets
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from ..auth import wix as wix_auth
+from .wix_catalog import build_catalog
+
+TOKEN_TTL = 14_400
+MAX_PAGE = 100
+
+
+@dataclass
+class _Instance:
+    categories: list[dict[str, Any]]
+    products: dict[str, dict[str, Any]]  # insertion order = createdDate order
+    requests: deque[float] = field(default_factory=deque)
+
+
+@dataclass
+class _Fault:
+    path_prefix: str
+    status: int
+    remaining: int
+    retry_after: float | None
+
+
+class WixSandboxState:
+    """Everything the sandbox holds; reachable as `app.state.wix` from Python."""
+
+    def __init__(self, app_id: str, app_secret: str, rate_limit_per_minute: int) -> None:
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.instances: dict[str, _Instance] = {}
+        self.tokens: dict[str, tuple[str, float]] = {}  # token -> (instance id, expires at)
+        self.faults: list[_Fault] = []
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def instance(self, instance_id: str) -> _Instance:
+        with self.lock:
+            if instance_id not in self.instances:
+                categories, products = build_catalog(instance_id)
+                self.instances[instance_id] = _Instance(categories, {p["id"]: p for p in products})
+            return self.instances[instance_id]
+
+    def mint(self, instance_id: str) -> str:
+        token = "OauthNG.JWS." + secrets.token_urlsafe(32)
+        self.tokens[token] = (instance_id, time.time() + TOKEN_TTL)
+        return token
+
+    def expire_tokens(self) -> int:
+        count = len(self.tokens)
+        self.tokens = {t: (i, 0.0) for t, (i, _) in self.tokens.items()}
+        return count
+
+    def take_fault(self, path: str) -> _Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if path.startswith(fault.path_prefix) and fault.remaining > 0:
+                    fault.remaining -= 1
+                    return fault
+        return None
+
+
+def _error(status: int, message: str, code: str | None = None, **data: Any) -> JSONResponse:
+    details: dict[str, Any]
+    if code is None:
+        details = {"validationError": {"fieldViolations": [{"description": message, **data}]}}
+    else:
+        details = {"applicationError": {"code": code, "description": message, "data": data}}
+    return JSONResponse({"message": message, "details": details}, status_code=status)
+
+
+def _encode_cursor(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("offset"), int) else None
+
+
+def _matches(product: dict[str, Any], flt: dict[str, Any]) -> bool:
+    for key, cond in flt.items():
+        if key == "id":
+            if isinstance(cond, dict) and "$in" in cond:
+                if product["id"] not in cond["$in"]:
+                    return False
+            elif isinstance(cond, dict) and "$eq" in cond:
+                if product["id"] != cond["$eq"]:
+                    return False
+            elif product["id"] != cond:
+                return False
+        elif key in ("allCategoriesInfo.categories", "directCategoriesInfo.categories"):
+            wanted: set[str] = set()
+            for clause in (cond or {}).get("$matchItems", []):
+                inner = clause.get("id", {})
+                wanted |= set(inner.get("$in", [])) | ({inner["$eq"]} if "$eq" in inner else set())
+            have = {c["id"] for c in product[key.split(".")[0]]["categories"]}
+            if not wanted & have:
+                return False
+        elif key == "visible":
+            if product.get("visible") != (cond.get("$eq") if isinstance(cond, dict) else cond):
+                return False
+        else:
+            raise ValueError(f"filter on {key!r} is not supported")
+    return True
+
+
+_DEFAULT_FIELDS = (
+    "id",
+    "revision",
+    "name",
+    "slug",
+    "visible",
+    "createdDate",
+    "updatedDate",
+    "seoData",
+    "brand",
+    "ribbon",
+)
+_FIELD_KEYS = {
+    "PLAIN_DESCRIPTION": ("plainDescription",),
+    "DIRECT_CATEGORIES_INFO": ("directCategoriesInfo",),
+    "ALL_CATEGORIES_INFO": ("allCategoriesInfo",),
+    "MEDIA_ITEMS_INFO": ("media",),
+    "THUMBNAIL": ("media",),
+    "INFO_SECTION": ("infoSections",),
+    "INFO_SECTION_PLAIN_DESCRIPTION": ("infoSections",),
+    "CURRENCY": ("actualPriceRange",),
+}
+
+
+def _project(product: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    keep = set(_DEFAULT_FIELDS) | {"actualPriceRange", "media"}
+    for f in fields:
+        keep |= set(_FIELD_KEYS.get(f, ()))
+    return {k: copy.deepcopy(v) for k, v in product.items() if k in keep and v is not None}
+
+
+def create_wix_sandbox(
+    *,
+    app_id: str,
+    app_secret: str,
+    webhook_private_key_pem: str | None = None,
+    rate_limit_per_minute: int = 200,
+    app_url: str = "",
+) -> Starlette:
+    state = WixSandboxState(app_id, app_secret, rate_limit_per_minute)
+
+    def authorise(request: Request) -> tuple[str | None, JSONResponse | None]:
+        header = request.headers.get("authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else header
+        entry = state.tokens.get(token)
+        if not token or entry is None:
+            return None, _error(401, "Invalid access token", "UNAUTHENTICATED")
+        instance_id, expires = entry
+        if expires < time.time():
+            return None, _error(401, "Access token expired", "UNAUTHENTICATED")
+        return instance_id, None
+
+    def gate(request: Request) -> tuple[_Instance | None, JSONResponse | None]:
+        """Auth, faults and the per-instance rate limit, in that order."""
+        state.counts[request.url.path] += 1
+        fault = state.take_fault(request.url.path)
+        if fault is not None:
+            headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+            response = _error(fault.status, "Injected sandbox fault", "SANDBOX_FAULT")
+            response.headers.update(headers)
+            return None, response
+        instance_id, denied = authorise(request)
+        if denied is not None or instance_id is None:
+            return None, denied
+        inst = state.instance(instance_id)
+        now = time.monotonic()
+        with state.lock:
+            while inst.requests and inst.requests[0] <= now - 60:
+                inst.requests.popleft()
+            if len(inst.requests) >= state.rate_limit_per_minute:
+                retry = max(1, int(inst.requests[0] + 60 - now) + 1)
+                response = _error(429, "Too many requests", "TOO_MANY_REQUESTS")
+                response.headers["Retry-After"] = str(retry)
+                return None, response
+            inst.requests.append(now)
+        return inst, None
+
+    async def token(request: Request) -> JSONResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "Request body is not JSON")
+        if body.get("grant_type") != "client_credentials":
+            return _error(400, "unsupported grant_type", "INVALID_GRANT_TYPE")
+        if body.get("client_id") != state.app_id or body.get("client_secret") != state.app_secret:
+            return _error(401, "Invalid client credentials", "INVALID_CLIENT")
+        instance_id = body.get("instance_id")
+        if not instance_id:
+            return _error(400, "instance_id must not be empty")
+        state.counts["/oauth2/token"] += 1
+        state.instance(instance_id)
+        return JSONResponse({"access_token": state.mint(instance_id), "token_type": "Bearer", "expires_in": TOKEN_TTL})
+
+    async def token_info(request: Request) -> JSONResponse:
+        body = await request.json()
+        token = str(body.get("token", ""))
+        entry = state.tokens.get(token)
+        if entry is not None:
+            instance_id, expires = entry
+            return JSONResponse(
+                {
+                    "active": str(expires > time.time()).lower(),
+                    "subjectType": "APP",
+                    "subjectId": state.app_id,
+                    "exp": str(int(expires)),
+                    "iat": str(int(expires - TOKEN_TTL)),
+                    "clientId": state.app_id,
+                    "instanceId": instance_id,
+                }
+            )
+        try:
+            verified = wix_auth.verify_instance(token, app_id=state.app_id, app_secret=state.app_secret)
+        except Exception:
+            return JSONResponse({"active": "false"})
+        return JSONResponse(
+            {
+                "active": "true",
+                "subjectType": "USER",
+                "subjectId": verified.uid,
+                "exp": str(int(verified.expires_at.timestamp())) if verified.expires_at else None,
+                "iat": str(int(verified.sign_date.timestamp())),
+                "clientId": state.app_id,
+                "instanceId": verified.instance_id,
+            }
+        )
+
+    def _page(items: list[dict[str, Any]], offset: int, limit: int, extra: dict[str, Any]) -> dict[str, Any]:
+        page = items[offset : offset + limit]
+        has_next = offset + limit < len(items)
+        cursors = {"next": _encode_cursor({**extra, "offset": offset + limit}) if has_next else None}
+        if offset:
+            cursors["prev"] = _encode_cursor({**extra, "offset": max(0, offset - limit)})
+        return {"count": len(page), "cursors": cursors, "hasNext": has_next}
+
+    async def query_products(request: Request) -> JSONResponse:
+        inst, denied = gate(request)
+        if inst is None:
+            return denied  # type: ignore[return-value]
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "Request body is not JSON")
+        query = body.get("query") or body.get("search") or {}
+        paging = query.get("cursorPaging") or {}
+        limit = int(paging.get("limit") or 100)
+        if not 1 <= limit <= MAX_PAGE:
+            return _error(400, f"cursorPaging.limit must be between 1 and {MAX_PAGE}")
+        cursor = paging.get("cursor")
+        expression = ""
+        if cursor:
+            if query.get("filter") or query.get("sort"):
+                return _error(400, "filter and sort must not be passed with a cursor", "INVALID_CURSOR")
+            decoded = _decode_cursor(cursor)
+            if decoded is None:
+                return _error(400, "invalid cursor", "INVALID_CURSOR")
+            flt, expression, offset = decoded.get("filter") or {}, decoded.get("expression", ""), decoded["offset"]
+        else:
+            flt, offset = query.get("filter") or {}, 0
+            if request.url.path.endswith("/search"):
+                expression = str((query.get("search") or {}).get("expression") or "")
+        try:
+            items = [p for p in inst.products.values() if _matches(p, flt)]
+        except ValueError as exc:
+            return _error(400, str(exc))
+        if expression:
+            needle = expression.casefold()
+            items = [p for p in items if needle in (p["name"] + " " + p.get("plainDescription", "")).casefold()]
+        fields = body.get("fields") or []
+        return JSONResponse(
+            {
+                "products": [_project(p, fields) for p in items[offset : offset + limit]],
+                "pagingMetadata": _page(items, offset, limit, {"filter": flt, "expression": expression}),
+            }
+        )
+
+    async def get_product(request: Request) -> JSONResponse:
+        inst, denied = gate(request)
+        if inst is None:
+            return denied  # type: ignore[return-value]
+        product = inst.products.get(request.path_params["product_id"])
+        if product is None:
+            return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
+        fields = request.query_params.getlist("fields")
+        return JSONResponse({"product": _project(product, fields)})
+
+    def _apply_update(inst: _Instance, patch: dict[str, Any], path_id: str | None) -> tuple[int, dict[str, Any]]:
+        """(status, body) of updating one product, the way Update Product answers."""
+        product_id = patch.get("id") or path_id
+        if path_id is not None and patch.get("id") not in (None, path_id):
+            return 400, {"message": "product.id does not match the path"}
+        product = inst.products.get(str(product_id))
+        if product is None:
+            return 404, {"message": "Product not found", "code": "PRODUCT_NOT_FOUND"}
+        revision = patch.get("revision")
+        if revision in (None, ""):
+            return 400, {"message": "revision must not be empty"}
+        if str(revision) != product["revision"]:
+            return 409, {"message": "revision mismatch", "code": "REVISION_MISMATCH"}
+        if "description" in patch and not isinstance(patch["description"], dict):
+            return 400, {"message": "description: Expected an object"}
+        if "name" in patch and not (isinstance(patch["name"], str) and 1 <= len(patch["name"]) <= 80):
+            return 400, {"message": "name must be 1 to 80 characters"}
+        for key in ("name", "plainDescription", "seoData", "visible", "slug"):
+            if key in patch:
+                product[key] = copy.deepcopy(patch[key])
+        product["revision"] = str(int(product["revision"]) + 1)
+        product["updatedDate"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return 200, {"product": copy.deepcopy(product)}
+
+    async def update_product(request: Request) -> JSONResponse:
+        inst, denied = gate(request)
+        if inst is None:
+            return denied  # type: ignore[return-value]
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "Request body is not JSON")
+        patch = body.get("product")
+        if not isinstance(patch, dict):
+            return _error(400, "product must not be empty")
+        with state.lock:
+            status, result = _apply_update(inst, patch, request.path_params["product_id"])
+        if status != 200:
+            code = result.get("code")
+            return _error(status, result["message"], code) if code else _error(status, result["message"])
+        return JSONResponse(result)
+
+    async def bulk_update(request: Request) -> JSONResponse:
+        inst, denied = gate(request)
+        if inst is None:
+            return denied  # type: ignore[return-value]
+        body = await request.json()
+        entries = body.get("products") or []
+        if not 1 <= len(entries) <= MAX_PAGE:
+            return _error(400, f"products must hold 1 to {MAX_PAGE} items")
+        results = []
+        with state.lock:
+            for index, entry in enumerate(entries):
+                status, result = _apply_update(inst, (entry or {}).get("product") or {}, None)
+                meta: dict[str, Any] = {"originalIndex": index, "success": status == 200}
+                if status == 200:
+                    meta["id"] = result["product"]["id"]
+                else:
+                    meta["error"] = {"code": result.get("code", "INVALID_ARGUMENT"), "description": result["message"]}
+                item = {"itemMetadata": meta}
+                if status == 200 and body.get("returnEntity"):
+                    item["item"] = result["product"]
+                results.append(item)
+        ok = sum(1 for r in results if r["itemMetadata"]["success"])
+        return JSONResponse(
+            {"results": results, "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok}}
+        )
+
+    async def query_categories(request: Request) -> JSONResponse:
+        inst, denied = gate(request)
+        if inst is None:
+            return denied  # type: ignore[return-value]
+        body = await request.json()
+        tree = body.get("treeReference") or {}
+        if tree.get("appNamespace") != "@wix/stores":
+            return _error(400, "treeReference.appNamespace must be @wix/stores")
+        visible = [c for c in inst.categories if c["visible"]]
+        limit = int(((body.get("query") or {}).get("cursorPaging") or {}).get("limit") or 100)
+        return JSONResponse(
+            {"categories": copy.deepcopy(visible[:limit]), "pagingMetadata": _page(visible, 0, limit, {})}
+        )
+
+    # -- routes that are the sandbox's own, not Wix's --
+
+    async def raw_product(request: Request) -> JSONResponse:
+        inst = state.instance(request.path_params["instance_id"])
+        product = inst.products.get(request.path_params["product_id"])
+        if product is None:
+            return JSONResponse({"message": "Product not found"}, status_code=404)
+        return JSONResponse({"product": copy.deepcopy(product)})
+
+    async def edit_product(request: Request) -> JSONResponse:
+        """Change a product as the owner would in the Wix dashboard (bumps the revision)."""
+        inst = state.instance(request.path_params["instance_id"])
+        body = await request.json()
+        with state.lock:
+            product = inst.products[request.path_params["product_id"]]
+            product.update(body)
+            product["revision"] = str(int(product["revision"]) + 1)
+            return JSONResponse({"product": copy.deepcopy(product)})
+
+    async def faults(request: Request) -> JSONResponse:
+        body = await request.json()
+        fault = _Fault(
+            path_prefix=str(body.get("path_prefix", "/")),
+            status=int(body.get("status", 500)),
+            remaining=int(body.get("count", 1)),
+            retry_after=float(body["retry_after"]) if body.get("retry_after") is not None else None,
+        )
+        with state.lock:
+            state.faults.append(fault)
+        return JSONResponse({"queued": True})
+
+    async def stats(request: Request) -> JSONResponse:
+        return JSONResponse({"requests": dict(state.counts), "tokens": len(state.tokens)})
+
+    async def expire(request: Request) -> JSONResponse:
+        return JSONResponse({"expired": state.expire_tokens()})
+
+    async def instance(request: Request) -> JSONResponse:
+        instance_id = request.query_params.get("instance_id") or secrets.token_hex(8)
+        signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, state.app_id), state.app_secret)
+        return JSONResponse({"instance": signed, "instance_id": instance_id})
+
+    async def send_webhook(request: Request) -> JSONResponse:
+        if not webhook_private_key_pem:
+            return JSONResponse({"message": "no webhook key configured"}, status_code=400)
+        body = await request.json()
+        token = wix_auth.sign_webhook(
+            body["event_type"],
+            body["instance_id"],
+            body.get("payload") or {},
+            private_key_pem=webhook_private_key_pem,
+            event_id=body.get("event_id"),
+        )
+        async with httpx.AsyncClient(timeout=10) as client:
+            res = await client.post(body["url"], content=token, headers={"content-type": "text/plain"})
+        return JSONResponse({"status": res.status_code, "body": res.text[:500]})
+
+    async def admin(request: Request) -> HTMLResponse:
+        instance_id = request.query_params.get("instance_id") or "demo-site"
+        signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, state.app_id), state.app_secret)
+        src = f"{app_url}/app/wix?instance={signed}&locale=en&viewMode=dashboard"
+        return HTMLResponse(_ADMIN_PAGE.format(src=html.escape(src, quote=True), site=html.escape(instance_id)))
+
+    async def reset(request: Request) -> Response:
+        with state.lock:
+            state.faults.clear()
+            state.counts.clear()
+        return Response(status_code=204)
+
+    routes = [
+        Route("/oauth2/token", token, methods=["POST"]),
+        Route("/oauth2/token-info", token_info, methods=["POST"]),
+        Route("/stores/v3/products/query", query_products, methods=["POST"]),
+        Route("/stores/v3/products/search", query_products, methods=["POST"]),
+        Route("/stores/v3/products/{product_id}", get_product, methods=["GET"]),
+        Route("/stores/v3/products/{product_id}", update_product, methods=["PATCH"]),
+        Route("/stores/v3/bulk/products/update", bulk_update, methods=["POST"]),
+        Route("/categories/v1/categories/query", query_categories, methods=["POST"]),
+        Route("/_sandbox/instances/{instance_id}/products/{product_id}", raw_product, methods=["GET"]),
+        Route("/_sandbox/instances/{instance_id}/products/{product_id}", edit_product, methods=["PATCH"]),
+        Route("/_sandbox/faults", faults, methods=["POST"]),
+        Route("/_sandbox/stats", stats, methods=["GET"]),
+        Route("/_sandbox/tokens/expire", expire, methods=["POST"]),
+        Route("/_sandbox/instance", instance, methods=["GET"]),
+        Route("/_sandbox/webhooks", send_webhook, methods=["POST"]),
+        Route("/_sandbox/admin", admin, methods=["GET"]),
+        Route("/_sandbox/reset", reset, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.wix = state
+    return app
+
+
+_ADMIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Wix dashboard (sandbox)</title>
+<style>
+body{{margin:0;font-family:system-ui,sans-serif;display:grid;grid-template-columns:220px 1fr;grid-template-rows:56px 1fr;height:100vh}}
+header{{grid-column:1/3;background:#162d3d;color:#fff;display:flex;align-items:center;padding:0 1rem;gap:1rem}}
+nav{{background:#f0f4f7;padding:1rem;font-size:.9rem;color:#32536a}}nav div{{padding:.4rem 0}}
+main{{padding:0}}iframe{{border:0;width:100%;height:100%}}.badge{{background:#3899ec;border-radius:4px;padding:.1rem .4rem;font-size:.75rem}}
+</style></head>
+<body><header><strong>Wix</strong><span>My Site ({site})</span><span class="badge">sandbox</span></header>
+<nav><div>Home</div><div>Store Products</div><div>Apps</div><div><strong>Optimizer App</strong></div></nav>
+<main><iframe id="app" title="Optimizer App" src="{src}"></iframe></main>
+</body></html>"""
