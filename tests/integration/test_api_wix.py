@@ -14,8 +14,13 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from optimizer_app import publishing, stores
 from optimizer_app.auth import wix as wix_auth
+from optimizer_app.clients import StoreClients
+from optimizer_app.crypto import TokenCipher
+from optimizer_app.domain.products import Product
 from optimizer_app.llm.openai_provider import OpenAIProvider
+from optimizer_app.platforms.wix import WixClient
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
 from optimizer_app.web.context import SESSION_PREFIX
@@ -467,3 +472,69 @@ async def test_wix_webhooks_forged_replayed_and_billing(
     assert store["credits_used"] == 0
     await assert_ledger_balanced(pool, store["id"])
     assert post(removed).json()["status"] == "duplicate"
+
+
+async def test_an_expired_store_token_is_minted_again(api: httpx.AsyncClient, wix_sandbox: LoopbackServer) -> None:
+    site = new_site()
+    await first_products(api, site, 1)
+    httpx.post(f"{wix_sandbox.url}/_sandbox/tokens/expire").raise_for_status()
+    await first_products(api, site, 2)
+    mints = httpx.get(f"{wix_sandbox.url}/_sandbox/stats").json()["requests"]["/oauth2/token"]
+    assert mints == 2
+
+
+async def test_a_platform_outage_is_a_502_with_a_readable_error(
+    api: httpx.AsyncClient, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    await first_products(api, site, 1)
+    httpx.post(
+        f"{wix_sandbox.url}/_sandbox/faults",
+        json={"path_prefix": "/stores/v3/products/query", "status": 503, "count": 10, "retry_after": 0.01},
+    ).raise_for_status()
+    res = await api.get("/api/products", headers=site.headers)
+    assert res.status_code == 502
+    assert res.json()["error"]["code"] == "platform_error" and "503" in res.json()["error"]["message"]
+
+
+async def test_publish_reads_again_and_retries_once_on_a_stale_revision(
+    drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer, settings: Settings
+) -> None:
+    site = new_site()
+    [product] = await first_products(api, site, 1)
+    created = await api.post(
+        "/api/jobs",
+        headers=site.headers,
+        json={"source_scope": "products", "source_ids": [product["id"]], "attributes": ["title"]},
+    )
+    await drain(created.json()["job_id"])
+    [item] = (await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)).json()["items"]
+
+    class OwnerEditsMeanwhile(WixClient):
+        """The owner renames the product in the Wix dashboard right after the app first reads it."""
+
+        edited = False
+
+        async def get_product(self, product_id: str) -> Product:
+            product = await super().get_product(product_id)
+            if not self.edited:
+                self.edited = True
+                httpx.patch(
+                    f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/products/{product_id}",
+                    json={"name": "Renamed by the owner"},
+                ).raise_for_status()
+            return product
+
+    async with pool.acquire() as conn:
+        store = await stores.find(conn, "wix", site.instance_id)
+    assert store is not None
+    async with httpx.AsyncClient() as http:
+        clients = StoreClients(settings, pool, TokenCipher(settings.token_encryption_key), http)
+        plain = clients.for_store(store)
+        assert isinstance(plain, WixClient)
+        client = OwnerEditsMeanwhile(api_base=plain.api_base, tokens=plain.tokens, http=http)
+        [outcome] = await publishing.publish_items(pool, client, store_id=store.id, item_ids=[item["id"]])
+    assert outcome.status == "published" and client.edited
+    assert sandbox_product(wix_sandbox, site.instance_id, product["id"])["name"] == item["after"]
+    [log] = (await api.get("/api/publish-logs", headers=site.headers)).json()["logs"]
+    assert log["old_value"] == "Renamed by the owner"

@@ -1,0 +1,222 @@
+"""The Wix client against the Wix sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from optimizer_app.auth import wix as wix_auth
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.platforms.base import (
+    PlatformAuthError,
+    PlatformUnavailable,
+    ProductNotFound,
+    StaleRevision,
+    StorePlatformError,
+)
+from optimizer_app.platforms.wix import WixClient
+from optimizer_app.sandbox.runner import LoopbackServer
+from optimizer_app.sandbox.wix import create_wix_sandbox
+from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET
+
+INSTANCE = "8f7c2d1e-0000-4000-8000-000000000001"
+
+
+class MintingTokens:
+    """A TokenSource that mints with the real OAuth call and counts how often."""
+
+    def __init__(self, http: httpx.AsyncClient, api_base: str) -> None:
+        self.http, self.api_base = http, api_base
+        self.token: str | None = None
+        self.mints = 0
+
+    async def get(self) -> str:
+        return self.token or await self.refresh()
+
+    async def refresh(self) -> str:
+        self.mints += 1
+        minted = await wix_auth.mint_access_token(
+            self.http, api_base=self.api_base, app_id=WIX_APP_ID, app_secret=WIX_APP_SECRET, instance_id=INSTANCE
+        )
+        self.token = minted.token
+        return self.token
+
+
+@pytest.fixture
+def sandbox() -> Iterator[LoopbackServer]:
+    with LoopbackServer(
+        create_wix_sandbox(app_id=WIX_APP_ID, app_secret=WIX_APP_SECRET, rate_limit_per_minute=1000)
+    ) as s:
+        yield s
+
+
+@pytest.fixture
+async def client(sandbox: LoopbackServer) -> AsyncIterator[tuple[WixClient, MintingTokens]]:
+    async with httpx.AsyncClient() as http:
+        tokens = MintingTokens(http, sandbox.url)
+        yield WixClient(api_base=sandbox.url, tokens=tokens, http=http, backoff_base=0.01), tokens
+
+
+def raw(sandbox: LoopbackServer, product_id: str) -> dict[str, object]:
+    product: dict[str, object] = httpx.get(f"{sandbox.url}/_sandbox/instances/{INSTANCE}/products/{product_id}").json()[
+        "product"
+    ]
+    return product
+
+
+def fault(sandbox: LoopbackServer, **spec: object) -> None:
+    httpx.post(f"{sandbox.url}/_sandbox/faults", json=spec).raise_for_status()
+
+
+async def test_paging_reads_every_product_once(client: tuple[WixClient, MintingTokens]) -> None:
+    wix, _ = client
+    ids: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = await wix.list_products(cursor=cursor, limit=30)
+        ids.extend(p.id for p in page.products)
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == 7 and len(ids) == 200 == len(set(ids))
+
+
+async def test_search_collections_and_products_of_a_collection(client: tuple[WixClient, MintingTokens]) -> None:
+    wix, _ = client
+    found = await wix.list_products(query="linen", limit=100)
+    assert found.products and all("linen" in (p.title + p.description_html).lower() for p in found.products)
+    collections = await wix.list_collections()
+    assert len(collections) == 8
+    biggest = max(collections, key=lambda c: c.product_count or 0)
+    members: list[str] = []
+    cursor = None
+    while True:
+        page = await wix.products_in_collection(biggest.id, cursor=cursor, limit=10)
+        members.extend(p.id for p in page.products)
+        assert all(biggest.id in p.collection_ids for p in page.products)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert len(members) == biggest.product_count == len(set(members))
+
+
+async def test_get_products_in_batches_leaves_unknown_ids_out(client: tuple[WixClient, MintingTokens]) -> None:
+    wix, _ = client
+    page = await wix.list_products(limit=100)
+    second = await wix.list_products(cursor=page.next_cursor, limit=100)
+    wanted = [p.id for p in page.products + second.products] + ["no-such-id"]
+    got = await wix.get_products(wanted)
+    assert {p.id for p in got} == set(wanted) - {"no-such-id"}
+    with pytest.raises(ProductNotFound):
+        await wix.get_product("no-such-id")
+
+
+async def test_update_writes_the_mapped_fields_and_keeps_other_seo_tags(
+    client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer
+) -> None:
+    wix, _ = client
+    products = (await wix.list_products(limit=100)).products
+    product = next(p for p in products if p.seo_title)  # has both SEO tags already
+    updated = await wix.update_product(
+        product,
+        {Attribute.TITLE: "New name", Attribute.DESCRIPTION: "<p>New</p>", Attribute.SEO_DESCRIPTION: "New meta"},
+    )
+    stored = raw(sandbox, product.id)
+    assert (stored["name"], stored["plainDescription"]) == ("New name", "<p>New</p>")
+    assert updated.seo_description == "New meta" and updated.seo_title == product.seo_title
+    assert int(str(stored["revision"])) == int(product.revision or 0) + 1 == int(updated.revision or 0)
+
+
+async def test_a_stale_revision_is_reported(client: tuple[WixClient, MintingTokens]) -> None:
+    wix, _ = client
+    product = (await wix.list_products(limit=1)).products[0]
+    await wix.update_product(product, {Attribute.TITLE: "First writer"})
+    with pytest.raises(StaleRevision):
+        await wix.update_product(product, {Attribute.TITLE: "Second writer"})
+    with pytest.raises(StorePlatformError):
+        await wix.update_product(replace(product, revision=None), {Attribute.TITLE: "No revision"})
+
+
+async def test_a_rate_limit_episode_ends_in_success_without_losing_the_write(
+    client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer
+) -> None:
+    wix, _ = client
+    product = (await wix.list_products(limit=1)).products[0]
+    fault(sandbox, path_prefix="/stores/v3/products/", status=429, count=3, retry_after=0.05)
+    await wix.update_product(product, {Attribute.TITLE: "After the storm"})
+    stored = raw(sandbox, product.id)
+    assert stored["name"] == "After the storm"
+    assert stored["revision"] == str(int(product.revision or 0) + 1)
+
+
+async def test_server_errors_beyond_the_retries_are_unavailable(
+    client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer
+) -> None:
+    wix, _ = client
+    fault(sandbox, path_prefix="/stores/v3/products/query", status=503, count=10)
+    with pytest.raises(PlatformUnavailable):
+        await wix.list_products()
+    stats = httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"]
+    assert stats["/stores/v3/products/query"] == wix.max_retries + 1
+
+
+async def test_an_expired_token_is_refreshed_once(
+    client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer
+) -> None:
+    wix, tokens = client
+    await wix.list_products(limit=1)
+    httpx.post(f"{sandbox.url}/_sandbox/tokens/expire").raise_for_status()
+    page = await wix.list_products(limit=1)
+    assert page.products and tokens.mints == 2
+
+
+async def test_bulk_update_reports_each_item(client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer) -> None:
+    wix, _ = client
+    a, b, c = (await wix.list_products(limit=3)).products
+    outcomes = await wix.update_products(
+        [
+            (a, {Attribute.TITLE: "Bulk A"}),
+            (replace(b, revision="999"), {Attribute.TITLE: "Bulk B"}),
+            (c, {Attribute.SEO_TITLE: "Bulk C"}),
+        ]
+    )
+    assert [type(o).__name__ for o in outcomes] == ["Product", "StaleRevision", "Product"]
+    assert raw(sandbox, a.id)["name"] == "Bulk A" and raw(sandbox, b.id)["name"] == b.title
+
+
+async def test_the_sandbox_limits_each_instance_to_its_rate() -> None:
+    app = create_wix_sandbox(app_id=WIX_APP_ID, app_secret=WIX_APP_SECRET, rate_limit_per_minute=5)
+    with LoopbackServer(app) as server:
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            minted = await wix_auth.mint_access_token(
+                http, api_base=server.url, app_id=WIX_APP_ID, app_secret=WIX_APP_SECRET, instance_id=INSTANCE
+            )
+            statuses = []
+            for _ in range(7):
+                res = await http.post(
+                    "/stores/v3/products/query",
+                    json={"query": {"cursorPaging": {"limit": 1}}},
+                    headers={"Authorization": f"Bearer {minted.token}"},
+                )
+                statuses.append(res.status_code)
+            assert statuses == [200] * 5 + [429, 429]
+            assert int(res.headers["retry-after"]) > 0
+            assert res.json()["details"]["applicationError"]["code"] == "TOO_MANY_REQUESTS"
+            other = await wix_auth.mint_access_token(
+                http, api_base=server.url, app_id=WIX_APP_ID, app_secret=WIX_APP_SECRET, instance_id="another-site"
+            )
+            res = await http.post(
+                "/stores/v3/products/query",
+                json={"query": {"cursorPaging": {"limit": 1}}},
+                headers={"Authorization": other.token},
+            )
+            assert res.status_code == 200  # another instance has its own budget
+            with pytest.raises(PlatformAuthError):
+                await wix_auth.mint_access_token(
+                    http, api_base=server.url, app_id=WIX_APP_ID, app_secret="wrong", instance_id=INSTANCE
+                )
