@@ -101,7 +101,12 @@ async def publish_items(
         elif row["published_at"] is not None:
             outcomes[item_id] = PublishOutcome(item_id, "already_published")
         elif row["status"] != "DONE":
-            outcomes[item_id] = PublishOutcome(item_id, "not_ready", "This item has no improved value yet.")
+            reason = (
+                "This item failed; it has no improved value."
+                if row["status"] == "FAILED"
+                else ("This item has no improved value yet.")
+            )
+            outcomes[item_id] = PublishOutcome(item_id, "not_ready", reason)
         else:
             by_product[row["product_id"]].append(item_id)
     for product_id, ids in by_product.items():

@@ -178,7 +178,7 @@ class Worker:
                 reason = generation.rejected.get(item.attribute, "no value returned")
                 self._fail(
                     [item],
-                    f"The AI answer for this field was rejected: {reason}",
+                    f"The generated value was rejected: {reason}",
                     None,
                     permanent=not generation.retry_rejected,
                 )
