@@ -2,8 +2,8 @@
 
 No transaction or connection is held across an LLM call. In-flight work is bounded by
 `concurrency` (LLM calls, one per product); the claim asks for exactly the free slots. A dedicated
-connection LISTENs for new work and polling is the fallback. On stop, in-flight calls get a grace period, then their items
-are released unprocessed, so nothing is stranded.
+connection LISTENs for new work and polling is the fallback. On stop, in-flight calls get a grace
+period, then their items are released unprocessed, so nothing is stranded.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The LLMProvider protocol and the errors that tell the worker whether to retry.
 
-    LLMError
-    ├── LLMTransientError   429, 5xx, timeouts, connection errors: retry later (retry_after)
-    ├── LLMOutputError      unusable answer as a whole (garbage, truncated): retry
-    └── LLMPermanentError   auth refused, quota exhausted, bad request: fail, do not retry
+LLMError
+├── LLMTransientError   429, 5xx, timeouts, connection errors: retry later (retry_after)
+├── LLMOutputError      unusable answer as a whole (garbage, truncated): retry
+└── LLMPermanentError   auth refused, quota exhausted, bad request: fail, do not retry
 """
 
 from __future__ import annotations

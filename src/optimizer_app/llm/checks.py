@@ -16,9 +16,7 @@ import nh3
 
 from ..domain.attributes import Attribute
 
-ALLOWED_TAGS = frozenset(
-    {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4", "a", "span"}
-)
+ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4", "a", "span"})
 _CONTENT_DROPPED_TAGS = frozenset({"script", "style", "noscript", "iframe", "template", "object"})
 
 _HTML_CLEANER = nh3.Cleaner(

@@ -17,8 +17,9 @@ import math
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -79,7 +80,7 @@ def _is_str_list(v: object) -> bool:
     return isinstance(v, list) and all(isinstance(i, str) for i in v)
 
 
-_FIELD_TYPES = {
+_FIELD_TYPES: dict[str, Callable[[Any], bool]] = {
     "api_key": lambda v: v is None or isinstance(v, str),
     "models": _is_str_list,
     "latency_seconds": _is_number,
@@ -327,7 +328,7 @@ async def _chat_completions(sandbox: _LLMSandbox, request: Request) -> Response:
     return JSONResponse(payload, headers=_headers(sandbox, started))
 
 
-def _valid_messages(messages: object) -> bool:
+def _valid_messages(messages: object) -> TypeGuard[list[dict[str, Any]]]:
     return (
         isinstance(messages, list)
         and bool(messages)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import html
 import json
 import secrets
 import threading
@@ -23,9 +22,11 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -35,6 +36,9 @@ from ..auth import wix as wix_auth
 from .wix_catalog import build_catalog
 
 TOKEN_TTL = 14_400
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
 MAX_PAGE = 100
 
 
@@ -468,7 +472,7 @@ def create_wix_sandbox(
         instance_id = request.query_params.get("instance_id") or "demo-site"
         signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, state.app_id), state.app_secret)
         src = f"{app_url}/app/wix?instance={signed}&locale=en&viewMode=dashboard"
-        return HTMLResponse(_ADMIN_PAGE.format(src=html.escape(src, quote=True), site=html.escape(instance_id)))
+        return HTMLResponse(_templates.get_template("wix_admin.html").render(src=src, site=instance_id))
 
     async def reset(request: Request) -> Response:
         with state.lock:
@@ -498,17 +502,3 @@ def create_wix_sandbox(
     app = Starlette(routes=routes)
     app.state.wix = state
     return app
-
-
-_ADMIN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Wix dashboard (sandbox)</title>
-<style>
-body{{margin:0;font-family:system-ui,sans-serif;display:grid;grid-template-columns:220px 1fr;grid-template-rows:56px 1fr;height:100vh}}
-header{{grid-column:1/3;background:#162d3d;color:#fff;display:flex;align-items:center;padding:0 1rem;gap:1rem}}
-nav{{background:#f0f4f7;padding:1rem;font-size:.9rem;color:#32536a}}nav div{{padding:.4rem 0}}
-main{{padding:0}}iframe{{border:0;width:100%;height:100%}}.badge{{background:#3899ec;border-radius:4px;padding:.1rem .4rem;font-size:.75rem}}
-</style></head>
-<body><header><strong>Wix</strong><span>My Site ({site})</span><span class="badge">sandbox</span></header>
-<nav><div>Home</div><div>Store Products</div><div>Apps</div><div><strong>Optimizer App</strong></div></nav>
-<main><iframe id="app" title="Optimizer App" src="{src}"></iframe></main>
-</body></html>"""

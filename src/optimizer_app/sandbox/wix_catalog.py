@@ -7,8 +7,8 @@ empty ones; most products lack SEO tags; a few are in French, German, Spanish or
 from __future__ import annotations
 
 import random
-from collections import Counter
 import uuid
+from collections import Counter
 from typing import Any
 
 CATEGORIES = [
