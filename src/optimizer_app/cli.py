@@ -64,7 +64,7 @@ def _serve(settings: Settings) -> int:
 
 async def _worker(settings: Settings) -> int:
     from .llm.factory import build_provider
-    from .worker import Worker, WorkerConfig
+    from .worker import Worker, config_from_settings
 
     url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
     pool = await db.create_pool(url, min_size=1, max_size=4)
@@ -73,20 +73,7 @@ async def _worker(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    worker = Worker(
-        pool,
-        provider,
-        WorkerConfig(
-            concurrency=settings.worker_concurrency,
-            lease_seconds=settings.worker_lease_seconds,
-            max_attempts=settings.worker_max_attempts,
-            poll_seconds=settings.worker_poll_seconds,
-            retry_base_seconds=settings.worker_retry_base_seconds,
-            shutdown_grace_seconds=settings.worker_shutdown_grace_seconds,
-            maintenance_interval_seconds=settings.maintenance_interval_seconds,
-        ),
-        listen_dsn=url,
-    )
+    worker = Worker(pool, provider, config_from_settings(settings), listen_dsn=url)
     try:
         await worker.run(stop)
     finally:

@@ -31,6 +31,7 @@ from .llm.base import (
     LLMTransientError,
 )
 from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_LATENCY
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,18 @@ class WorkerConfig:
     maintenance_interval_seconds: float = 30.0
     flush_size: int = 100
     flush_interval_seconds: float = 0.1
+
+
+def config_from_settings(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        concurrency=settings.worker_concurrency,
+        lease_seconds=settings.worker_lease_seconds,
+        max_attempts=settings.worker_max_attempts,
+        poll_seconds=settings.worker_poll_seconds,
+        retry_base_seconds=settings.worker_retry_base_seconds,
+        shutdown_grace_seconds=settings.worker_shutdown_grace_seconds,
+        maintenance_interval_seconds=settings.maintenance_interval_seconds,
+    )
 
 
 def new_worker_id() -> str:

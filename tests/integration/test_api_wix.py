@@ -67,6 +67,23 @@ def drain(pool: asyncpg.Pool, llm_sandbox: LoopbackServer) -> Drain:
     return run
 
 
+async def improved_items(
+    api: httpx.AsyncClient, drain: Drain, site: WixSite, product_ids: list[str], attributes: list[str]
+) -> list[dict[str, Any]]:
+    """Create a job for the products, run it to the end, and return its items."""
+    created = await api.post(
+        "/api/jobs",
+        headers=site.headers,
+        json={"source_scope": "products", "source_ids": product_ids, "attributes": attributes},
+    )
+    assert created.status_code == 201, created.text
+    await drain(created.json()["job_id"])
+    items: list[dict[str, Any]] = (
+        await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)
+    ).json()["items"]
+    return items
+
+
 def expired_instance() -> str:
     past = datetime.now(UTC) - timedelta(hours=5)
     payload = wix_auth.new_instance_payload("expired-site", WIX_APP_ID, now=past)
@@ -279,17 +296,7 @@ async def test_publishing_an_item_twice_at_once_writes_once(
 ) -> None:
     site = new_site()
     [product] = await first_products(api, site, 1)
-    created = await api.post(
-        "/api/jobs",
-        headers=site.headers,
-        json={
-            "source_scope": "products",
-            "source_ids": [product["id"]],
-            "attributes": ["seo_title", "seo_description"],
-        },
-    )
-    await drain(created.json()["job_id"])
-    items = (await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)).json()["items"]
+    items = await improved_items(api, drain, site, [product["id"]], ["seo_title", "seo_description"])
     ids = [i["id"] for i in items]
     first, second = await asyncio.gather(
         api.post("/api/publish", headers=site.headers, json={"item_ids": ids}),
@@ -307,13 +314,7 @@ async def test_editing_a_value_before_publishing(
 ) -> None:
     site = new_site()
     [product] = await first_products(api, site, 1)
-    created = await api.post(
-        "/api/jobs",
-        headers=site.headers,
-        json={"source_scope": "products", "source_ids": [product["id"]], "attributes": ["seo_title"]},
-    )
-    await drain(created.json()["job_id"])
-    [item] = (await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)).json()["items"]
+    [item] = await improved_items(api, drain, site, [product["id"]], ["seo_title"])
     too_long = await api.patch(f"/api/items/{item['id']}", headers=site.headers, json={"after": "word " * 20})
     assert too_long.status_code == 422 and "too_long" in too_long.json()["error"]["message"]
     edited = await api.patch(f"/api/items/{item['id']}", headers=site.headers, json={"after": "Hand-written SEO title"})
@@ -358,14 +359,8 @@ async def test_a_store_cannot_reach_another_stores_data(
 ) -> None:
     a, b = new_site(), new_site()
     products = await first_products(api, a, 2)
-    created = await api.post(
-        "/api/jobs",
-        headers=a.headers,
-        json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["title"]},
-    )
-    job_id = created.json()["job_id"]
-    await drain(job_id)
-    items = (await api.get(f"/api/jobs/{job_id}/items", headers=a.headers)).json()["items"]
+    items = await improved_items(api, drain, a, [p["id"] for p in products], ["title"])
+    job_id = (await api.get("/api/jobs", headers=a.headers)).json()["jobs"][0]["id"]
     await api.post("/api/publish", headers=a.headers, json={"item_ids": [items[0]["id"]]})
     log_id = (await api.get("/api/publish-logs", headers=a.headers)).json()["logs"][0]["id"]
     await api.get("/api/me", headers=b.headers)
@@ -502,13 +497,7 @@ async def test_publish_reads_again_and_retries_once_on_a_stale_revision(
 ) -> None:
     site = new_site()
     [product] = await first_products(api, site, 1)
-    created = await api.post(
-        "/api/jobs",
-        headers=site.headers,
-        json={"source_scope": "products", "source_ids": [product["id"]], "attributes": ["title"]},
-    )
-    await drain(created.json()["job_id"])
-    [item] = (await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=site.headers)).json()["items"]
+    [item] = await improved_items(api, drain, site, [product["id"]], ["title"])
 
     class OwnerEditsMeanwhile(WixClient):
         """The owner renames the product in the Wix dashboard right after the app first reads it."""

@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,6 +222,28 @@ def create_wix_sandbox(
             inst.requests.append(now)
         return inst, None
 
+    Handler = Callable[[Request, _Instance, dict[str, Any]], Awaitable[JSONResponse]]
+
+    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
+        """Gate the request, then hand the handler its instance and JSON body (empty for GET)."""
+
+        async def wrapped(request: Request) -> JSONResponse:
+            inst, denied = gate(request)
+            if denied is not None or inst is None:
+                assert denied is not None
+                return denied
+            body: dict[str, Any] = {}
+            if request.method != "GET":
+                try:
+                    body = await request.json()
+                except ValueError:
+                    return _error(400, "Request body is not JSON")
+                if not isinstance(body, dict):
+                    return _error(400, "Request body must be a JSON object")
+            return await handler(request, inst, body)
+
+        return wrapped
+
     async def token(request: Request) -> JSONResponse:
         try:
             body = await request.json()
@@ -278,14 +301,7 @@ def create_wix_sandbox(
             cursors["prev"] = _encode_cursor({**extra, "offset": max(0, offset - limit)})
         return {"count": len(page), "cursors": cursors, "hasNext": has_next}
 
-    async def query_products(request: Request) -> JSONResponse:
-        inst, denied = gate(request)
-        if inst is None:
-            return denied  # type: ignore[return-value]
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "Request body is not JSON")
+    async def query_products(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         query = body.get("query") or body.get("search") or {}
         paging = query.get("cursorPaging") or {}
         limit = int(paging.get("limit") or 100)
@@ -319,10 +335,7 @@ def create_wix_sandbox(
             }
         )
 
-    async def get_product(request: Request) -> JSONResponse:
-        inst, denied = gate(request)
-        if inst is None:
-            return denied  # type: ignore[return-value]
+    async def get_product(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         product = inst.products.get(request.path_params["product_id"])
         if product is None:
             return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
@@ -353,14 +366,7 @@ def create_wix_sandbox(
         product["updatedDate"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return 200, {"product": copy.deepcopy(product)}
 
-    async def update_product(request: Request) -> JSONResponse:
-        inst, denied = gate(request)
-        if inst is None:
-            return denied  # type: ignore[return-value]
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "Request body is not JSON")
+    async def update_product(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         patch = body.get("product")
         if not isinstance(patch, dict):
             return _error(400, "product must not be empty")
@@ -371,11 +377,7 @@ def create_wix_sandbox(
             return _error(status, result["message"], code) if code else _error(status, result["message"])
         return JSONResponse(result)
 
-    async def bulk_update(request: Request) -> JSONResponse:
-        inst, denied = gate(request)
-        if inst is None:
-            return denied  # type: ignore[return-value]
-        body = await request.json()
+    async def bulk_update(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         entries = body.get("products") or []
         if not 1 <= len(entries) <= MAX_PAGE:
             return _error(400, f"products must hold 1 to {MAX_PAGE} items")
@@ -397,11 +399,7 @@ def create_wix_sandbox(
             {"results": results, "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok}}
         )
 
-    async def query_categories(request: Request) -> JSONResponse:
-        inst, denied = gate(request)
-        if inst is None:
-            return denied  # type: ignore[return-value]
-        body = await request.json()
+    async def query_categories(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         tree = body.get("treeReference") or {}
         if tree.get("appNamespace") != "@wix/stores":
             return _error(400, "treeReference.appNamespace must be @wix/stores")
@@ -483,12 +481,12 @@ def create_wix_sandbox(
     routes = [
         Route("/oauth2/token", token, methods=["POST"]),
         Route("/oauth2/token-info", token_info, methods=["POST"]),
-        Route("/stores/v3/products/query", query_products, methods=["POST"]),
-        Route("/stores/v3/products/search", query_products, methods=["POST"]),
-        Route("/stores/v3/products/{product_id}", get_product, methods=["GET"]),
-        Route("/stores/v3/products/{product_id}", update_product, methods=["PATCH"]),
-        Route("/stores/v3/bulk/products/update", bulk_update, methods=["POST"]),
-        Route("/categories/v1/categories/query", query_categories, methods=["POST"]),
+        Route("/stores/v3/products/query", endpoint(query_products), methods=["POST"]),
+        Route("/stores/v3/products/search", endpoint(query_products), methods=["POST"]),
+        Route("/stores/v3/products/{product_id}", endpoint(get_product), methods=["GET"]),
+        Route("/stores/v3/products/{product_id}", endpoint(update_product), methods=["PATCH"]),
+        Route("/stores/v3/bulk/products/update", endpoint(bulk_update), methods=["POST"]),
+        Route("/categories/v1/categories/query", endpoint(query_categories), methods=["POST"]),
         Route("/_sandbox/instances/{instance_id}/products/{product_id}", raw_product, methods=["GET"]),
         Route("/_sandbox/instances/{instance_id}/products/{product_id}", edit_product, methods=["PATCH"]),
         Route("/_sandbox/faults", faults, methods=["POST"]),
