@@ -57,6 +57,10 @@ _UPDATE_SETTINGS = "UPDATE stores SET settings = $2 WHERE id = $1 RETURNING sett
 # -- lock_store --
 _LOCK = "SELECT * FROM stores WHERE id = $1 FOR NO KEY UPDATE"
 
+# -- mark_needs_reauth --
+# The platform refused our refresh token: the owner must authorise the app again.
+_NEEDS_REAUTH = "UPDATE stores SET needs_reauth = true, access_token_enc = NULL WHERE id = $1"
+
 # -- change_plan --
 # The new plan's monthly credits replace the old plan's; credits already used stay used.
 _CHANGE_PLAN = """
@@ -192,6 +196,16 @@ async def save_tokens(
     refresh_token_enc: bytes | None = None,
 ) -> None:
     await conn.execute(_SAVE_TOKENS, store_id, access_token_enc, refresh_token_enc, expires_at)
+
+
+async def lock(conn: asyncpg.Connection, store_id: int) -> Store | None:
+    """The store, row-locked until the surrounding transaction ends."""
+    row = await conn.fetchrow(_LOCK, store_id)
+    return Store.from_row(row) if row else None
+
+
+async def mark_needs_reauth(conn: asyncpg.Connection, store_id: int) -> None:
+    await conn.execute(_NEEDS_REAUTH, store_id)
 
 
 async def uninstall(conn: asyncpg.Connection, store_id: int) -> int:

@@ -1,4 +1,9 @@
-"""Platform access tokens kept encrypted in the stores table, minted or refreshed on demand."""
+"""Platform access tokens kept encrypted in the stores table, minted or refreshed on demand.
+
+A refresh runs inside a transaction that holds the store's row lock, so two processes never
+refresh the same store at once: the second waits, then finds the token the first one saved.
+This matters where refresh tokens are single-use (Salla): spending one twice revokes the pair.
+"""
 
 from __future__ import annotations
 
@@ -12,46 +17,95 @@ from . import stores
 from .crypto import TokenCipher
 from .platforms.base import PlatformAuthError
 
-# Mint a new token for the store: (access token, expires at, refresh token or None).
+# Get a new token for the store: (access token, expires at, new refresh token or None).
 Minter = Callable[[stores.Store], Awaitable[tuple[str, datetime | None, str | None]]]
 
 _EARLY = timedelta(minutes=5)
 
 
-class StoredTokenSource:
-    """TokenSource for one store. Tokens expiring within five minutes are replaced early."""
+class NeedsReauthorisation(PlatformAuthError):
+    """The platform refused to renew the store's credentials; the owner must authorise again."""
 
-    def __init__(self, pool: asyncpg.Pool, store_id: int, cipher: TokenCipher, mint: Minter) -> None:
+
+def _fresh(store: stores.Store) -> bool:
+    return store.access_token_enc is not None and (
+        store.token_expires_at is None or store.token_expires_at - _EARLY > datetime.now(UTC)
+    )
+
+
+class StoredTokenSource:
+    """TokenSource for one store. Tokens expiring within five minutes are replaced early.
+
+    `refusals` are the minter's exceptions that mean the credentials are gone for good: the store
+    is then marked as needing re-authorisation."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        store_id: int,
+        cipher: TokenCipher,
+        mint: Minter,
+        *,
+        refusals: tuple[type[Exception], ...] = (),
+    ) -> None:
         self._pool = pool
         self._store_id = store_id
         self._cipher = cipher
         self._mint = mint
+        self._refusals = refusals
         self._lock = asyncio.Lock()
+        self._seen: bytes | None = None
 
     async def get(self) -> str:
         async with self._pool.acquire() as conn:
             store = await stores.get(conn, self._store_id)
-        if store is None or not store.installed:
-            raise PlatformAuthError("The app is not installed on this store.")
-        if store.access_token_enc and (
-            store.token_expires_at is None or store.token_expires_at - _EARLY > datetime.now(UTC)
-        ):
+        _check_usable(store)
+        assert store is not None
+        if _fresh(store):
+            assert store.access_token_enc is not None
+            self._seen = bytes(store.access_token_enc)
             return self._cipher.decrypt(store.access_token_enc)
-        return await self.refresh()
+        return await self._renew(rejected=False)
 
     async def refresh(self) -> str:
-        async with self._lock:
-            async with self._pool.acquire() as conn:
-                store = await stores.get(conn, self._store_id)
-            if store is None or not store.installed:
-                raise PlatformAuthError("The app is not installed on this store.")
-            token, expires_at, refresh_token = await self._mint(store)
-            async with self._pool.acquire() as conn:
-                await stores.save_tokens(
-                    conn,
-                    self._store_id,
-                    access_token_enc=self._cipher.encrypt(token),
-                    expires_at=expires_at,
-                    refresh_token_enc=self._cipher.encrypt(refresh_token) if refresh_token else None,
-                )
-            return token
+        """After the platform rejected the token last handed out: replace it, unless another
+        process already has."""
+        return await self._renew(rejected=True)
+
+    async def _renew(self, *, rejected: bool) -> str:
+        async with self._lock, self._pool.acquire() as conn:
+            refused: Exception | None = None
+            async with conn.transaction():
+                store = await stores.lock(conn, self._store_id)
+                _check_usable(store)
+                assert store is not None
+                current = bytes(store.access_token_enc) if store.access_token_enc is not None else None
+                if _fresh(store) and current is not None and (not rejected or current != self._seen):
+                    # Renewed meanwhile (by another process, or by this one for a concurrent caller).
+                    assert store.access_token_enc is not None
+                    self._seen = bytes(store.access_token_enc)
+                    return self._cipher.decrypt(store.access_token_enc)
+                try:
+                    token, expires_at, refresh_token = await self._mint(store)
+                except self._refusals as exc:
+                    await stores.mark_needs_reauth(conn, self._store_id)
+                    refused = exc
+                else:
+                    sealed = self._cipher.encrypt(token)
+                    await stores.save_tokens(
+                        conn,
+                        self._store_id,
+                        access_token_enc=sealed,
+                        expires_at=expires_at,
+                        refresh_token_enc=self._cipher.encrypt(refresh_token) if refresh_token else None,
+                    )
+                    self._seen = sealed
+                    return token
+            raise NeedsReauthorisation("The store must authorise the app again.") from refused
+
+
+def _check_usable(store: stores.Store | None) -> None:
+    if store is None or not store.installed:
+        raise PlatformAuthError("The app is not installed on this store.")
+    if store.needs_reauth:
+        raise NeedsReauthorisation("The store must authorise the app again.")

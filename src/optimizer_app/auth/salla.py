@@ -1,0 +1,162 @@
+"""Salla identity: webhook signatures, OAuth tokens (single-use refresh tokens) and the embedded
+dashboard token introspection.
+
+Webhooks carry `X-Salla-Signature`: the hex HMAC-SHA256 of the raw body with the app's webhook
+secret. Token responses give `expires` as an absolute Unix time (`expires_in` is tolerated).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from ..errors import Unauthorized
+from ..platforms.base import PlatformAuthError, PlatformUnavailable
+
+DEFAULT_TTL = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class SallaTokens:
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class SallaWebhookEvent:
+    event_id: str
+    event: str
+    merchant_id: str
+    created_at: str
+    data: dict[str, Any]
+
+
+class RefreshRejected(PlatformAuthError):
+    """Salla refused the refresh token (used twice or revoked): the merchant must authorise again."""
+
+
+def sign_body(body: bytes, secret: str) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_webhook(body: bytes, signature: str | None, *, secret: str) -> SallaWebhookEvent:
+    if not secret:
+        raise Unauthorized("Salla webhooks are not configured on this server (no secret).")
+    if not signature or not hmac.compare_digest(signature.strip().lower(), sign_body(body, secret)):
+        raise Unauthorized("The Salla webhook signature does not match.")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise Unauthorized("The Salla webhook body is not JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("event"), str) or data.get("merchant") is None:
+        raise Unauthorized("The Salla webhook lacks event or merchant.")
+    payload: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else {}
+    return SallaWebhookEvent(
+        # Salla retries a failed delivery with the same body; events carry no id of their own.
+        event_id=hashlib.sha256(body).hexdigest(),
+        event=data["event"],
+        merchant_id=str(data["merchant"]),
+        created_at=str(data.get("created_at", "")),
+        data=payload,
+    )
+
+
+def parse_tokens(data: dict[str, Any], *, now: datetime | None = None) -> SallaTokens:
+    now = now or datetime.now(UTC)
+    if data.get("expires"):
+        expires_at = datetime.fromtimestamp(int(data["expires"]), UTC)
+    elif data.get("expires_in"):
+        expires_at = now + timedelta(seconds=int(data["expires_in"]))
+    else:
+        expires_at = now + DEFAULT_TTL
+    return SallaTokens(
+        access_token=str(data["access_token"]),
+        refresh_token=data.get("refresh_token"),
+        expires_at=expires_at,
+        scope=str(data.get("scope", "")),
+    )
+
+
+async def _token_request(http: httpx.AsyncClient, auth_base: str, form: dict[str, str]) -> SallaTokens:
+    try:
+        res = await http.post(f"{auth_base}/oauth2/token", data=form, timeout=15)
+    except httpx.TransportError as exc:
+        raise PlatformUnavailable(f"Salla could not be reached: {exc}") from exc
+    if res.status_code >= 500 or res.status_code == 429:
+        raise PlatformUnavailable(f"Salla answered {res.status_code} to the token request", status=res.status_code)
+    try:
+        data = res.json()
+    except ValueError:
+        data = {}
+    if res.status_code >= 400 or "access_token" not in data:
+        error = str(data.get("error") or data.get("message") or res.status_code)
+        if form.get("grant_type") == "refresh_token" and error == "invalid_grant":
+            raise RefreshRejected("Salla rejected the refresh token; the merchant must authorise the app again.")
+        raise PlatformAuthError(f"Salla refused the token request: {error}", status=res.status_code)
+    return parse_tokens(data)
+
+
+async def exchange_code(
+    http: httpx.AsyncClient, *, auth_base: str, client_id: str, client_secret: str, code: str, redirect_uri: str
+) -> SallaTokens:
+    return await _token_request(
+        http,
+        auth_base,
+        {
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "scope": "offline_access",
+        },
+    )
+
+
+async def refresh(
+    http: httpx.AsyncClient, *, auth_base: str, client_id: str, client_secret: str, refresh_token: str
+) -> SallaTokens:
+    """Spend a refresh token (single use) for a new pair."""
+    return await _token_request(
+        http,
+        auth_base,
+        {
+            "grant_type": "refresh_token",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "refresh_token": refresh_token,
+        },
+    )
+
+
+async def introspect_embedded_token(http: httpx.AsyncClient, *, api_base: str, app_id: str, token: str) -> str:
+    """Check the embedded dashboard's short-lived token with Salla; returns the merchant id."""
+    if not token:
+        raise Unauthorized("The Salla dashboard token is missing.")
+    try:
+        res = await http.post(
+            f"{api_base}/exchange-authority/v1/introspect",
+            json={"token": token},
+            headers={"S-Source": app_id},
+            timeout=10,
+        )
+    except httpx.TransportError as exc:
+        raise PlatformUnavailable(f"Salla could not be reached: {exc}") from exc
+    if res.status_code >= 500:
+        raise PlatformUnavailable(f"Salla answered {res.status_code} to the introspection", status=res.status_code)
+    try:
+        body = res.json()
+    except ValueError:
+        body = {}
+    data = body.get("data") if isinstance(body, dict) else None
+    if res.status_code != 200 or not body.get("success") or not isinstance(data, dict) or not data.get("merchant_id"):
+        raise Unauthorized("The Salla dashboard token is invalid or expired.")
+    return str(data["merchant_id"])

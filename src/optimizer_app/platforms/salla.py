@@ -1,0 +1,208 @@
+"""Salla Merchant API (admin/v2) client.
+
+Field mapping: title → `name`; description → `description` (HTML); SEO title →
+`metadata_title`; meta description → `metadata_description` (read back from `metadata.title` /
+`metadata.description`). Collections are Salla categories. Paging is `page`/`per_page` (≤ 60);
+this client's cursor is the next page number. Responses use the `{status, success, data}` envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from ..domain.attributes import Attribute
+from ..domain.products import Collection, Product, ProductPage
+from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError, TokenSource
+
+MAX_PER_PAGE = 60
+_MAX_WAIT = 60.0
+_FETCH_CONCURRENCY = 4
+
+
+class SallaClient:
+    platform = "salla"
+
+    def __init__(
+        self,
+        *,
+        api_base: str,
+        tokens: TokenSource,
+        http: httpx.AsyncClient | None = None,
+        max_retries: int = 4,
+        backoff_base: float = 0.5,
+        language: str = "ar",
+    ) -> None:
+        self.api_base = api_base.rstrip("/")
+        self.tokens = tokens
+        self._own_http = http is None
+        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.language = language
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self.http.aclose()
+
+    async def _request(
+        self, method: str, path: str, *, params: Any = None, json: Any = None
+    ) -> tuple[Any, dict[str, Any]]:
+        """(data, whole body) of one call; 429 waits for Retry-After / X-RateLimit-Reset, 5xx and
+        network errors back off, 401 refreshes the token once."""
+        token = await self.tokens.get()
+        refreshed = False
+        attempt = 0
+        while True:
+            headers = {"Authorization": f"Bearer {token}", "Accept-Language": self.language}
+            try:
+                res = await self.http.request(method, self.api_base + path, params=params, json=json, headers=headers)
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries:
+                    raise PlatformUnavailable(f"Salla could not be reached: {exc}") from exc
+                await asyncio.sleep(self.backoff_base * 2**attempt)
+                attempt += 1
+                continue
+            if res.status_code == 401 and not refreshed:
+                token = await self.tokens.refresh()
+                refreshed = True
+                continue
+            if res.status_code == 429 or res.status_code >= 500:
+                if attempt >= self.max_retries:
+                    raise PlatformUnavailable(
+                        f"Salla is unavailable ({res.status_code}): {_message(res)}", status=res.status_code
+                    )
+                await asyncio.sleep(self._wait(res, attempt))
+                attempt += 1
+                continue
+            body = _json(res)
+            if res.status_code == 404:
+                raise ProductNotFound(f"Salla: {_message(res)}", status=404)
+            if res.status_code in (401, 403):
+                raise PlatformAuthError(f"Salla refused access: {_message(res)}", status=res.status_code)
+            if res.status_code >= 400 or body.get("success") is False:
+                raise StorePlatformError(f"Salla answered {res.status_code}: {_message(res)}", status=res.status_code)
+            return body.get("data"), body
+
+    def _wait(self, res: httpx.Response, attempt: int) -> float:
+        retry_after = res.headers.get("retry-after")
+        if retry_after:
+            try:
+                return min(float(retry_after), _MAX_WAIT)
+            except ValueError:
+                pass
+        reset = res.headers.get("x-ratelimit-reset")
+        if reset and reset.isdigit():
+            return min(max(0.0, int(reset) - time.time()), _MAX_WAIT)
+        return float(min(self.backoff_base * 2**attempt, _MAX_WAIT))
+
+    async def _page(self, params: dict[str, Any], cursor: str | None, limit: int) -> ProductPage:
+        page = int(cursor) if cursor and cursor.isdigit() else 1
+        data, body = await self._request(
+            "GET", "/products", params={**params, "page": page, "per_page": min(limit, MAX_PER_PAGE)}
+        )
+        pagination = body.get("pagination") or {}
+        current, total_pages = int(pagination.get("currentPage", page)), int(pagination.get("totalPages", page))
+        return ProductPage(
+            products=[to_product(p) for p in data or []],
+            next_cursor=str(current + 1) if current < total_pages else None,
+            total=pagination.get("total"),
+        )
+
+    async def list_products(
+        self, *, cursor: str | None = None, query: str | None = None, limit: int = 50
+    ) -> ProductPage:
+        return await self._page({"keyword": query} if query else {}, cursor, limit)
+
+    async def list_collections(self) -> list[Collection]:
+        collections: list[Collection] = []
+        page = 1
+        while True:
+            data, body = await self._request("GET", "/categories", params={"page": page, "per_page": MAX_PER_PAGE})
+            collections.extend(Collection(id=str(c["id"]), name=str(c.get("name", ""))) for c in data or [])
+            pagination = body.get("pagination") or {}
+            if int(pagination.get("currentPage", page)) >= int(pagination.get("totalPages", page)):
+                return collections
+            page += 1
+
+    async def products_in_collection(
+        self, collection_id: str, *, cursor: str | None = None, limit: int = 100
+    ) -> ProductPage:
+        return await self._page({"category": collection_id}, cursor, limit)
+
+    async def get_product(self, product_id: str) -> Product:
+        data, _ = await self._request("GET", f"/products/{product_id}")
+        return to_product(data)
+
+    async def get_products(self, product_ids: Sequence[str]) -> list[Product]:
+        gate = asyncio.Semaphore(_FETCH_CONCURRENCY)
+
+        async def one(pid: str) -> Product | None:
+            async with gate:
+                try:
+                    return await self.get_product(pid)
+                except ProductNotFound:
+                    return None
+
+        found = await asyncio.gather(*(one(pid) for pid in product_ids))
+        return [p for p in found if p is not None]
+
+    async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
+        data, _ = await self._request("PUT", f"/products/{product.id}", json=to_salla_update(values))
+        return to_product(data)
+
+
+def to_product(data: dict[str, Any]) -> Product:
+    metadata = data.get("metadata") or {}
+    extra: dict[str, Any] = {}
+    price = data.get("price") or {}
+    if isinstance(price, dict) and price.get("amount") is not None:
+        extra["price"] = f"{price['amount']} {price.get('currency', '')}".strip()
+    if (data.get("brand") or {}).get("name"):
+        extra["brand"] = data["brand"]["name"]
+    if data.get("subtitle"):
+        extra["subtitle"] = data["subtitle"]
+    main_image = data.get("main_image") or ((data.get("images") or [{}])[0] or {}).get("url")
+    return Product(
+        id=str(data["id"]),
+        title=str(data.get("name") or ""),
+        description_html=str(data.get("description") or ""),
+        seo_title=str(metadata.get("title") or data.get("metadata_title") or ""),
+        seo_description=str(metadata.get("description") or data.get("metadata_description") or ""),
+        revision=None,
+        collection_ids=tuple(str(c["id"]) for c in data.get("categories") or [] if isinstance(c, dict)),
+        image_url=main_image,
+        extra=extra,
+    )
+
+
+def to_salla_update(values: Mapping[Attribute, str]) -> dict[str, str]:
+    fields = {
+        Attribute.TITLE: "name",
+        Attribute.DESCRIPTION: "description",
+        Attribute.SEO_TITLE: "metadata_title",
+        Attribute.SEO_DESCRIPTION: "metadata_description",
+    }
+    return {fields[attribute]: value for attribute, value in values.items()}
+
+
+def _json(res: httpx.Response) -> dict[str, Any]:
+    try:
+        data = res.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _message(res: httpx.Response) -> str:
+    body = _json(res)
+    error = body.get("error") or {}
+    if isinstance(error, dict) and error.get("message"):
+        fields = error.get("fields") or {}
+        detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in fields.items()) if fields else ""
+        return f"{error['message']}{' (' + detail + ')' if detail else ''}"[:300]
+    return (res.text or str(res.status_code))[:300]

@@ -1,0 +1,385 @@
+"""A local stand-in for Salla: accounts.salla.sa OAuth, the Merchant API admin/v2, and the
+embedded-token introspection, served from one origin.
+
+Behaviour follows Salla's documentation for what the app uses: the `{status, success, data}`
+envelope with `pagination` (`per_page` ≤ 60, camelCase keys), errors as
+`{status, success: false, error: {code, message, fields}}`, tokens whose `expires` is an absolute
+Unix time, single-use refresh tokens (reusing one answers `invalid_grant` and revokes the pair),
+and a per-store leaky bucket announced in `X-RateLimit-Limit/Remaining/Reset` with `Retry-After`
+on 429. Routes under `/_sandbox/` are the sandbox's own.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..auth.salla import sign_body
+
+ACCESS_TTL = 14 * 24 * 3600
+EMBEDDED_TTL = 300
+
+_CATEGORIES = [
+    ("ملابس", "Clothing"),
+    ("عطور", "Perfumes"),
+    ("القهوة", "Coffee"),
+    ("المنزل", "Home"),
+    ("الهدايا", "Gifts"),
+]
+_PRODUCTS = {
+    "ملابس": ["ثوب رجالي قطن", "عباية سوداء كلاسيكية", "شماغ أحمر", "جاكيت شتوي", "قميص كتان"],
+    "عطور": ["عطر العود الملكي", "دهن عود كمبودي", "بخور معطر", "عطر الورد الطائفي", "مسك أبيض"],
+    "القهوة": ["قهوة عربية شقراء", "هيل حب", "دلة قهوة نحاسية", "تمر سكري فاخر", "فناجين قهوة"],
+    "المنزل": ["سجادة صلاة", "فانوس رمضان", "مبخرة خشبية", "وسادة مطرزة", "مفرش طاولة"],
+    "الهدايا": ["صندوق هدايا فاخر", "سبحة كهرمان", "ساعة جدارية", "قلم فاخر", "محفظة جلد"],
+}
+_DESCRIPTIONS = [
+    "<p>{name} بجودة عالية.</p>",
+    "<p>{name}</p><ul><li>صناعة يدوية</li><li>شحن سريع</li></ul>",
+    "",
+    "{name} - أفضل سعر!!!",
+    "<p>{name} made with care.</p>",
+]
+
+
+@dataclass
+class _Store:
+    products: dict[str, dict[str, Any]]
+    categories: list[dict[str, Any]]
+    level: float = 0.0
+    last_leak: float = field(default_factory=time.monotonic)
+
+
+class SallaSandboxState:
+    def __init__(self, client_id: str, client_secret: str, webhook_secret: str, rate_limit: int) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.webhook_secret = webhook_secret
+        self.rate_limit = rate_limit
+        self.stores: dict[str, _Store] = {}
+        self.access: dict[str, tuple[str, float]] = {}  # access token -> (merchant, expires)
+        self.refresh: dict[str, tuple[str, str]] = {}  # live refresh token -> (merchant, its access token)
+        self.spent_refresh: dict[str, str] = {}  # used refresh token -> merchant
+        self.codes: dict[str, str] = {}
+        self.embedded: dict[str, tuple[str, float]] = {}
+        self.faults: list[dict[str, Any]] = []
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def store(self, merchant: str) -> _Store:
+        with self.lock:
+            if merchant not in self.stores:
+                self.stores[merchant] = _seed(merchant)
+            return self.stores[merchant]
+
+    def issue(self, merchant: str, *, ttl: int = ACCESS_TTL) -> dict[str, Any]:
+        access, refresh = "sa_" + secrets.token_urlsafe(24), "sr_" + secrets.token_urlsafe(24)
+        expires = time.time() + ttl
+        self.access[access] = (merchant, expires)
+        self.refresh[refresh] = (merchant, access)
+        return {
+            "token_type": "bearer",
+            "access_token": access,
+            "expires": int(expires),
+            "refresh_token": refresh,
+            "scope": "offline_access products.read_write categories.read",
+        }
+
+
+def _seed(merchant: str) -> _Store:
+    rng = random.Random(merchant)
+    categories: list[dict[str, Any]] = [
+        {"id": 1000 + i, "name": ar, "name_en": en} for i, (ar, en) in enumerate(_CATEGORIES)
+    ]
+    products: dict[str, dict[str, Any]] = {}
+    n = 0
+    for round_ in range(3):
+        for category in categories:
+            for name in _PRODUCTS[str(category["name"])]:
+                n += 1
+                full = name if round_ == 0 else f"{name} {('الإصدار الفاخر', 'حجم كبير')[round_ - 1]}"
+                pid = str(800000 + n)
+                has_seo = rng.random() < 0.2
+                products[pid] = {
+                    "id": int(pid),
+                    "sku": f"SKU-{pid}",
+                    "name": full,
+                    "description": rng.choice(_DESCRIPTIONS).format(name=full),
+                    "price": {"amount": round(rng.uniform(20, 900), 2), "currency": "SAR"},
+                    "status": "sale",
+                    "main_image": f"https://cdn.salla.sa/sandbox/{pid}.jpg",
+                    "categories": [{"id": category["id"], "name": category["name"]}],
+                    "metadata": {
+                        "title": f"{full} | متجر التجربة" if has_seo else None,
+                        "description": f"اشتري {full} الآن" if has_seo else None,
+                        "url": f"https://salla.sa/sandbox/p{pid}",
+                    },
+                }
+    return _Store(products=products, categories=categories)
+
+
+def _ok(data: Any, status: int = 200, **extra: Any) -> JSONResponse:
+    return JSONResponse({"status": status, "success": True, "data": data, **extra}, status_code=status)
+
+
+def _fail(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> JSONResponse:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return JSONResponse({"status": status, "success": False, "error": error}, status_code=status)
+
+
+def create_salla_sandbox(
+    *, client_id: str, client_secret: str, webhook_secret: str = "", rate_limit_per_minute: int = 120
+) -> Starlette:
+    state = SallaSandboxState(client_id, client_secret, webhook_secret, rate_limit_per_minute)
+
+    def gate(request: Request) -> tuple[_Store | None, JSONResponse | None, dict[str, str]]:
+        path = request.url.path
+        state.counts[path] = state.counts.get(path, 0) + 1
+        with state.lock:
+            for fault in state.faults:
+                if path.startswith(fault["path_prefix"]) and fault["count"] > 0:
+                    fault["count"] -= 1
+                    response = _fail(fault["status"], "sandbox_fault", "Injected sandbox fault")
+                    if fault.get("retry_after") is not None:
+                        response.headers["Retry-After"] = f"{fault['retry_after']:g}"
+                    return None, response, {}
+        header = request.headers.get("authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else ""
+        entry = state.access.get(token)
+        if entry is None or entry[1] < time.time():
+            return None, _fail(401, "unauthorized", "The access token is invalid"), {}
+        shop = state.store(entry[0])
+        now = time.monotonic()
+        with state.lock:
+            # Leaky bucket: holds `rate_limit` requests, drains one a second.
+            shop.level = max(0.0, shop.level - (now - shop.last_leak))
+            shop.last_leak = now
+            reset = int(time.time() + shop.level)
+            if shop.level + 1 > state.rate_limit:
+                wait = shop.level + 1 - state.rate_limit
+                headers = {
+                    "X-RateLimit-Limit": str(state.rate_limit),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": str(reset),
+                    "Retry-After": str(max(1, round(wait))),
+                }
+                response = _fail(429, "too_many_requests", "Too Many Attempts.")
+                response.headers.update(headers)
+                return None, response, {}
+            shop.level += 1
+            remaining = int(state.rate_limit - shop.level)
+        return (
+            shop,
+            None,
+            {
+                "X-RateLimit-Limit": str(state.rate_limit),
+                "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(reset),
+            },
+        )
+
+    def paged(items: list[dict[str, Any]], request: Request, headers: dict[str, str]) -> JSONResponse:
+        try:
+            page = int(request.query_params.get("page", "1"))
+            per_page = int(request.query_params.get("per_page", "15"))
+        except ValueError:
+            return _fail(422, "validation_failed", "alert.invalid_fields", {"page": ["must be an integer"]})
+        if not 1 <= per_page <= 60:
+            return _fail(422, "validation_failed", "alert.invalid_fields", {"per_page": ["must be 1 to 60"]})
+        total_pages = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        pagination = {
+            "count": len(chunk),
+            "total": len(items),
+            "perPage": per_page,
+            "currentPage": page,
+            "totalPages": total_pages,
+            "links": {"next": f"?page={page + 1}"} if page < total_pages else {},
+        }
+        response = _ok(copy.deepcopy(chunk), pagination=pagination)
+        response.headers.update(headers)
+        return response
+
+    async def token(request: Request) -> JSONResponse:
+        form = await request.form()
+        if form.get("client_id") != state.client_id or form.get("client_secret") != state.client_secret:
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        grant = form.get("grant_type")
+        with state.lock:
+            if grant == "authorization_code":
+                merchant = state.codes.pop(str(form.get("code")), None)
+                if merchant is None:
+                    return JSONResponse({"error": "invalid_grant"}, status_code=400)
+                return JSONResponse(state.issue(merchant))
+            if grant == "refresh_token":
+                refresh = str(form.get("refresh_token"))
+                state.counts["refresh"] = state.counts.get("refresh", 0) + 1
+                live = state.refresh.pop(refresh, None)
+                if live is None:
+                    merchant = state.spent_refresh.get(refresh)
+                    if merchant is not None:  # reuse: Salla revokes every token of the pair
+                        for t in [t for t, (m, _) in state.access.items() if m == merchant]:
+                            del state.access[t]
+                    return JSONResponse({"error": "invalid_grant"}, status_code=400)
+                merchant, old_access = live
+                state.spent_refresh[refresh] = merchant
+                state.access.pop(old_access, None)
+                return JSONResponse(state.issue(merchant))
+        return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+
+    async def introspect(request: Request) -> JSONResponse:
+        if request.headers.get("s-source") != state.client_id:
+            return _fail(403, "forbidden", "Unknown app")
+        body = await request.json()
+        entry = state.embedded.get(str(body.get("token", "")))
+        if entry is None or entry[1] < time.time():
+            return _fail(401, "unauthorized", "Invalid or expired token")
+        return _ok({"merchant_id": int(entry[0]), "user_id": 1, "exp": int(entry[1])})
+
+    async def list_products(request: Request) -> JSONResponse:
+        shop, denied, headers = gate(request)
+        if shop is None:
+            assert denied is not None
+            return denied
+        items = list(shop.products.values())
+        keyword = request.query_params.get("keyword")
+        if keyword:
+            items = [p for p in items if keyword.casefold() in (p["name"] + p["description"]).casefold()]
+        category = request.query_params.get("category")
+        if category:
+            items = [p for p in items if any(str(c["id"]) == category for c in p["categories"])]
+        return paged(items, request, headers)
+
+    async def get_product(request: Request) -> JSONResponse:
+        shop, denied, headers = gate(request)
+        if shop is None:
+            assert denied is not None
+            return denied
+        product = shop.products.get(request.path_params["product_id"])
+        if product is None:
+            return _fail(404, "not_found", "The product was not found")
+        response = _ok(copy.deepcopy(product))
+        response.headers.update(headers)
+        return response
+
+    async def update_product(request: Request) -> JSONResponse:
+        shop, denied, headers = gate(request)
+        if shop is None:
+            assert denied is not None
+            return denied
+        product = shop.products.get(request.path_params["product_id"])
+        if product is None:
+            return _fail(404, "not_found", "The product was not found")
+        body = await request.json()
+        if "name" in body and not (isinstance(body["name"], str) and body["name"].strip()):
+            return _fail(422, "validation_failed", "alert.invalid_fields", {"name": ["The name field is required."]})
+        with state.lock:
+            for key in ("name", "description"):
+                if key in body:
+                    product[key] = body[key]
+            if "metadata_title" in body:
+                product["metadata"]["title"] = body["metadata_title"]
+            if "metadata_description" in body:
+                product["metadata"]["description"] = body["metadata_description"]
+            response = _ok(copy.deepcopy(product), status=201)
+        response.headers.update(headers)
+        return response
+
+    async def list_categories(request: Request) -> JSONResponse:
+        shop, denied, headers = gate(request)
+        if shop is None:
+            assert denied is not None
+            return denied
+        return paged(shop.categories, request, headers)
+
+    async def authorize(request: Request) -> JSONResponse:
+        """Easy Mode: deliver tokens the way `app.store.authorize` does (signed webhook body)."""
+        body = await request.json()
+        merchant = str(body["merchant"])
+        state.store(merchant)
+        payload = {
+            "event": "app.store.authorize",
+            "merchant": int(merchant),
+            "created_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "data": state.issue(merchant, ttl=int(body.get("ttl", ACCESS_TTL))),
+        }
+        raw = json.dumps(payload).encode()
+        return JSONResponse({"body": raw.decode(), "signature": sign_body(raw, state.webhook_secret)})
+
+    async def embedded_token(request: Request) -> JSONResponse:
+        merchant = request.query_params.get("merchant", "1")
+        token = "em_tok_" + secrets.token_urlsafe(16)
+        state.embedded[token] = (merchant, time.time() + EMBEDDED_TTL)
+        return JSONResponse({"token": token})
+
+    async def code(request: Request) -> JSONResponse:
+        merchant = request.query_params.get("merchant", "1")
+        value = secrets.token_hex(8)
+        state.codes[value] = merchant
+        return JSONResponse({"code": value})
+
+    async def raw_product(request: Request) -> JSONResponse:
+        shop = state.store(request.path_params["merchant"])
+        product = shop.products.get(request.path_params["product_id"])
+        return JSONResponse({"product": product}, status_code=200 if product else 404)
+
+    async def faults(request: Request) -> JSONResponse:
+        body = await request.json()
+        with state.lock:
+            state.faults.append(
+                {
+                    "path_prefix": body.get("path_prefix", "/"),
+                    "status": int(body.get("status", 500)),
+                    "count": int(body.get("count", 1)),
+                    "retry_after": body.get("retry_after"),
+                }
+            )
+        return JSONResponse({"queued": True})
+
+    async def expire(request: Request) -> JSONResponse:
+        with state.lock:
+            state.access = {t: (m, 0.0) for t, (m, _) in state.access.items()}
+        return JSONResponse({"expired": True})
+
+    async def stats(request: Request) -> JSONResponse:
+        return JSONResponse({"requests": dict(state.counts)})
+
+    async def reset(request: Request) -> Response:
+        with state.lock:
+            state.faults.clear()
+            state.counts.clear()
+        return Response(status_code=204)
+
+    app = Starlette(
+        routes=[
+            Route("/oauth2/token", token, methods=["POST"]),
+            Route("/exchange-authority/v1/introspect", introspect, methods=["POST"]),
+            Route("/admin/v2/products", list_products, methods=["GET"]),
+            Route("/admin/v2/products/{product_id}", get_product, methods=["GET"]),
+            Route("/admin/v2/products/{product_id}", update_product, methods=["PUT"]),
+            Route("/admin/v2/categories", list_categories, methods=["GET"]),
+            Route("/_sandbox/authorize", authorize, methods=["POST"]),
+            Route("/_sandbox/embedded-token", embedded_token, methods=["GET"]),
+            Route("/_sandbox/code", code, methods=["GET"]),
+            Route("/_sandbox/merchants/{merchant}/products/{product_id}", raw_product, methods=["GET"]),
+            Route("/_sandbox/faults", faults, methods=["POST"]),
+            Route("/_sandbox/tokens/expire", expire, methods=["POST"]),
+            Route("/_sandbox/stats", stats, methods=["GET"]),
+            Route("/_sandbox/reset", reset, methods=["POST"]),
+        ]
+    )
+    app.state.salla = state
+    return app
