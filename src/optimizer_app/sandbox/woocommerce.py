@@ -1,0 +1,266 @@
+"""A local stand-in for a WordPress site running WooCommerce's REST API v3.
+
+Over plain HTTP it authenticates the way WooCommerce does: one-legged OAuth 1.0a (HMAC-SHA1 or
+HMAC-SHA256, timestamps within 15 minutes, nonces used once) and refuses Basic auth, which it
+accepts only when the request reached it over HTTPS (`X-Forwarded-Proto: https` stands for a TLS
+terminator). Lists carry `X-WP-Total`, `X-WP-TotalPages` and a `Link` header; errors are
+`{code, message, data: {status}}`; batches hold at most 100 objects.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hmac
+import random
+import threading
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..platforms.woocommerce import WooCredentials, oauth1_params
+
+_CATEGORIES = [(15, "Clothing"), (16, "Decor"), (17, "Kitchen"), (18, "Garden")]
+_NAMES = {
+    15: ["Hoodie with Logo", "V-Neck T-Shirt", "Beanie", "Polo", "Long Sleeve Tee", "Cap"],
+    16: ["Ceramic Vase", "Wall Art Print", "Throw Pillow", "Table Runner", "Candle Holder"],
+    17: ["Espresso Cup", "Olive Wood Spoon", "Tea Kettle", "Salad Bowl", "Spice Jar Set"],
+    18: ["Watering Can", "Terracotta Pot", "Garden Gloves", "Pruning Shears", "Bird Feeder"],
+}
+_WINDOW = 15 * 60
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, "data": {"status": status}}, status_code=status)
+
+
+def _seed(seed: str) -> dict[int, dict[str, Any]]:
+    rng = random.Random(seed)
+    products: dict[int, dict[str, Any]] = {}
+    pid = 100
+    for round_ in range(3):
+        for category_id, category_name in _CATEGORIES:
+            for name in _NAMES[category_id]:
+                pid += 1
+                meta: list[dict[str, Any]] = []
+                if pid % 4 == 0:
+                    meta = [
+                        {"id": pid * 10, "key": "_yoast_wpseo_title", "value": f"{name} - Shop"},
+                        {"id": pid * 10 + 1, "key": "_yoast_wpseo_metadesc", "value": f"Buy {name}."},
+                    ]
+                elif pid % 7 == 0:
+                    meta = [{"id": pid * 10, "key": "rank_math_title", "value": f"{name} %sep% %sitename%"}]
+                full = name if round_ == 0 else f"{name} ({('Blue', 'Large')[round_ - 1]})"
+                products[pid] = {
+                    "id": pid,
+                    "name": full,
+                    "slug": full.lower().replace(" ", "-"),
+                    "type": "simple",
+                    "status": "publish",
+                    "description": rng.choice(["", f"<p>{full}.</p>", f"{full} in stock now!!"]),
+                    "short_description": "",
+                    "price": f"{rng.uniform(5, 90):.2f}",
+                    "categories": [{"id": category_id, "name": category_name, "slug": category_name.lower()}],
+                    "images": [{"id": pid, "src": f"https://woo.example/wp-content/uploads/{pid}.jpg"}],
+                    "attributes": [],
+                    "meta_data": meta,
+                }
+    return products
+
+
+class WooSandboxState:
+    def __init__(self, consumer_key: str, consumer_secret: str) -> None:
+        self.credentials = WooCredentials(consumer_key, consumer_secret)
+        self.products = _seed(consumer_key)
+        self.nonces: set[str] = set()
+        self.faults: list[dict[str, Any]] = []
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+
+def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> Starlette:
+    state = WooSandboxState(consumer_key, consumer_secret)
+
+    def authenticate(request: Request) -> JSONResponse | None:
+        path = request.url.path
+        state.counts[path] = state.counts.get(path, 0) + 1
+        with state.lock:
+            for fault in state.faults:
+                if path.startswith(fault["path_prefix"]) and fault["count"] > 0:
+                    fault["count"] -= 1
+                    response = _error(fault["status"], "sandbox_fault", "Injected sandbox fault")
+                    if fault.get("retry_after") is not None:
+                        response.headers["Retry-After"] = f"{fault['retry_after']:g}"
+                    return response
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("basic "):
+            if request.headers.get("x-forwarded-proto") != "https":
+                return _error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            ok = (user, password) == (state.credentials.consumer_key, state.credentials.consumer_secret)
+            return None if ok else _error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
+        query = dict(request.query_params)
+        signature = query.pop("oauth_signature", "")
+        if query.get("oauth_consumer_key") != state.credentials.consumer_key:
+            return _error(401, "woocommerce_rest_authentication_error", "Consumer key is invalid.")
+        try:
+            timestamp = int(query.get("oauth_timestamp", "0"))
+        except ValueError:
+            timestamp = 0
+        if abs(time.time() - timestamp) > _WINDOW:
+            return _error(401, "woocommerce_rest_authentication_error", "Invalid timestamp.")
+        nonce = query.get("oauth_nonce", "")
+        url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+        others = {k: v for k, v in query.items() if not k.startswith("oauth_")}
+        method = query.get("oauth_signature_method", "")
+        if method not in ("HMAC-SHA1", "HMAC-SHA256"):
+            return _error(401, "woocommerce_rest_authentication_error", "Invalid signature method.")
+        expected = oauth1_params(
+            request.method, url, others, state.credentials, nonce=nonce, timestamp=timestamp, signature_method=method
+        )["oauth_signature"]
+        if not hmac.compare_digest(signature, expected):
+            return _error(
+                401, "woocommerce_rest_authentication_error", "Invalid signature - provided signature does not match."
+            )
+        with state.lock:
+            if nonce in state.nonces:
+                return _error(
+                    401, "woocommerce_rest_authentication_error", "Invalid nonce - nonce has already been used."
+                )
+            state.nonces.add(nonce)
+        return None
+
+    async def list_products(request: Request) -> Response:
+        denied = authenticate(request)
+        if denied is not None:
+            return denied
+        try:
+            page = int(request.query_params.get("page", "1"))
+            per_page = int(request.query_params.get("per_page", "10"))
+        except ValueError:
+            return _error(400, "rest_invalid_param", "Invalid parameter(s): page, per_page")
+        if not 1 <= per_page <= 100:
+            return _error(400, "rest_invalid_param", "Invalid parameter(s): per_page")
+        items = list(state.products.values())
+        if search := request.query_params.get("search"):
+            items = [p for p in items if search.casefold() in (p["name"] + p["description"]).casefold()]
+        if category := request.query_params.get("category"):
+            items = [p for p in items if any(str(c["id"]) == category for c in p["categories"])]
+        if include := request.query_params.get("include"):
+            wanted = {int(i) for i in include.split(",") if i.isdigit()}
+            items = [p for p in items if p["id"] in wanted]
+        total_pages = max(1, -(-len(items) // per_page))
+        chunk = copy.deepcopy(items[(page - 1) * per_page : page * per_page])
+        base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+        links = [f'<{base}?page={page + 1}>; rel="next"'] if page < total_pages else []
+        links.append(f'<{base}?page={total_pages}>; rel="last"')
+        headers = {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(total_pages), "Link": ", ".join(links)}
+        return JSONResponse(chunk, headers=headers)
+
+    def _update(product: dict[str, Any], body: dict[str, Any]) -> None:
+        for key in ("name", "description", "short_description"):
+            if key in body:
+                product[key] = body[key]
+        for entry in body.get("meta_data") or []:
+            existing = next((m for m in product["meta_data"] if m["key"] == entry["key"]), None)
+            if existing is not None:
+                existing["value"] = entry["value"]
+            else:
+                product["meta_data"].append({"id": len(product["meta_data"]) + 1, **entry})
+
+    async def product(request: Request) -> Response:
+        denied = authenticate(request)
+        if denied is not None:
+            return denied
+        found = state.products.get(int(request.path_params["product_id"]))
+        if found is None:
+            return _error(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
+        if request.method == "PUT":
+            body = await request.json()
+            if "name" in body and not str(body["name"]).strip():
+                return _error(400, "rest_invalid_param", "Invalid parameter(s): name")
+            with state.lock:
+                _update(found, body)
+        return JSONResponse(copy.deepcopy(found))
+
+    async def batch(request: Request) -> Response:
+        denied = authenticate(request)
+        if denied is not None:
+            return denied
+        body = await request.json()
+        updates = body.get("update") or []
+        if len(updates) + len(body.get("create") or []) + len(body.get("delete") or []) > 100:
+            return _error(
+                413,
+                "woocommerce_rest_request_entity_too_large",
+                "Unable to accept more than 100 items for this request.",
+            )
+        results = []
+        with state.lock:
+            for entry in updates:
+                found = state.products.get(int(entry.get("id", 0)))
+                if found is None:
+                    results.append(
+                        {
+                            "id": entry.get("id"),
+                            "error": {
+                                "code": "woocommerce_rest_product_invalid_id",
+                                "message": "Invalid ID.",
+                                "data": {"status": 400},
+                            },
+                        }
+                    )
+                    continue
+                _update(found, entry)
+                results.append(copy.deepcopy(found))
+        return JSONResponse({"update": results})
+
+    async def categories(request: Request) -> Response:
+        denied = authenticate(request)
+        if denied is not None:
+            return denied
+        counts = {
+            cid: sum(1 for p in state.products.values() if p["categories"][0]["id"] == cid) for cid, _ in _CATEGORIES
+        }
+        return JSONResponse(
+            [{"id": cid, "name": name, "slug": name.lower(), "count": counts[cid]} for cid, name in _CATEGORIES]
+        )
+
+    async def raw(request: Request) -> Response:
+        found = state.products.get(int(request.path_params["product_id"]))
+        return JSONResponse(found, status_code=200 if found else 404)
+
+    async def faults(request: Request) -> Response:
+        body = await request.json()
+        with state.lock:
+            state.faults.append(
+                {
+                    "path_prefix": body.get("path_prefix", "/"),
+                    "status": int(body.get("status", 500)),
+                    "count": int(body.get("count", 1)),
+                    "retry_after": body.get("retry_after"),
+                }
+            )
+        return JSONResponse({"queued": True})
+
+    async def stats(request: Request) -> Response:
+        return JSONResponse({"requests": dict(state.counts)})
+
+    prefix = "/wp-json/wc/v3"
+    app = Starlette(
+        routes=[
+            Route(f"{prefix}/products", list_products, methods=["GET"]),
+            Route(f"{prefix}/products/batch", batch, methods=["POST"]),
+            Route(f"{prefix}/products/categories", categories, methods=["GET"]),
+            Route(f"{prefix}/products/{{product_id:int}}", product, methods=["GET", "PUT"]),
+            Route("/_sandbox/products/{product_id:int}", raw, methods=["GET"]),
+            Route("/_sandbox/faults", faults, methods=["POST"]),
+            Route("/_sandbox/stats", stats, methods=["GET"]),
+        ]
+    )
+    app.state.woocommerce = state
+    return app

@@ -1,0 +1,127 @@
+"""WooCommerce: the REST v3 client against the WooCommerce sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.platforms.base import PlatformAuthError, StorePlatformError
+from optimizer_app.platforms.woocommerce import WooCommerceClient, WooCredentials, oauth1_params
+from optimizer_app.sandbox.runner import LoopbackServer
+from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
+
+KEYS = WooCredentials("ck_" + "a" * 40, "cs_" + "b" * 40)
+
+
+@pytest.fixture
+def site() -> Iterator[LoopbackServer]:
+    with LoopbackServer(
+        create_woocommerce_sandbox(consumer_key=KEYS.consumer_key, consumer_secret=KEYS.consumer_secret)
+    ) as s:
+        yield s
+
+
+@pytest.fixture
+async def woo(site: LoopbackServer) -> AsyncIterator[WooCommerceClient]:
+    async with httpx.AsyncClient() as http:
+        yield WooCommerceClient(site_url=site.url, credentials=KEYS, http=http, backoff_base=0.01)
+
+
+def meta(site: LoopbackServer, product_id: str) -> dict[str, str]:
+    raw = httpx.get(f"{site.url}/_sandbox/products/{product_id}").json()
+    return {m["key"]: m["value"] for m in raw["meta_data"]}
+
+
+async def test_paging_search_categories_and_lookup(woo: WooCommerceClient) -> None:
+    await woo.check()
+    ids: list[str] = []
+    cursor = None
+    while True:
+        page = await woo.list_products(cursor=cursor, limit=25)
+        ids.extend(p.id for p in page.products)
+        assert page.total == 63
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(ids) == 63 == len(set(ids))
+    found = await woo.list_products(query="hoodie")
+    assert found.products and all("hoodie" in p.title.lower() for p in found.products)
+    categories = await woo.list_collections()
+    assert [c.name for c in categories] == ["Clothing", "Decor", "Kitchen", "Garden"]
+    members = await woo.products_in_collection(categories[0].id)
+    assert len(members.products) == categories[0].product_count
+    got = await woo.get_products([*ids[:3], "999999"])
+    assert sorted(p.id for p in got) == sorted(ids[:3])
+
+
+async def test_updates_write_the_seo_plugin_keys_the_product_already_uses(
+    woo: WooCommerceClient, site: LoopbackServer
+) -> None:
+    products = (await woo.list_products(limit=100)).products
+    yoast = next(p for p in products if p.seo_title and p.platform_data["seo_plugin"] == "yoast")
+    rank_math = next(p for p in products if p.platform_data["seo_plugin"] == "rank_math")
+    plain = next(p for p in products if not p.seo_title)
+    for product in (yoast, rank_math, plain):
+        await woo.update_product(
+            product, {Attribute.SEO_TITLE: f"SEO {product.id}", Attribute.TITLE: f"Name {product.id}"}
+        )
+    assert meta(site, yoast.id)["_yoast_wpseo_title"] == f"SEO {yoast.id}"
+    assert meta(site, rank_math.id)["rank_math_title"] == f"SEO {rank_math.id}"
+    assert "_yoast_wpseo_title" not in meta(site, rank_math.id)
+    assert meta(site, plain.id)["_yoast_wpseo_title"] == f"SEO {plain.id}"
+    assert (await woo.get_product(plain.id)).title == f"Name {plain.id}"
+
+
+async def test_batch_update_reports_each_item(woo: WooCommerceClient, site: LoopbackServer) -> None:
+    a, b = (await woo.list_products(limit=2)).products
+    outcomes = await woo.update_products(
+        [(a, {Attribute.DESCRIPTION: "<p>A</p>"}), (replace(b, id="999999"), {Attribute.TITLE: "Ghost"})]
+    )
+    assert [type(o).__name__ for o in outcomes] == ["Product", "StorePlatformError"]
+    assert httpx.get(f"{site.url}/_sandbox/products/{a.id}").json()["description"] == "<p>A</p>"
+    stats = httpx.get(f"{site.url}/_sandbox/stats").json()["requests"]
+    assert stats["/wp-json/wc/v3/products/batch"] == 1
+
+
+async def test_server_errors_are_retried(woo: WooCommerceClient, site: LoopbackServer) -> None:
+    httpx.post(
+        f"{site.url}/_sandbox/faults", json={"path_prefix": "/wp-json/wc/v3/products", "status": 503, "count": 2}
+    )
+    assert (await woo.list_products(limit=5)).products
+
+
+async def test_wrong_keys_are_refused(site: LoopbackServer) -> None:
+    async with httpx.AsyncClient() as http:
+        wrong = WooCommerceClient(site_url=site.url, credentials=replace(KEYS, consumer_secret="cs_wrong"), http=http)
+        with pytest.raises(PlatformAuthError, match="signature"):
+            await wrong.check()
+        unknown = WooCommerceClient(site_url=site.url, credentials=replace(KEYS, consumer_key="ck_unknown"), http=http)
+        with pytest.raises(PlatformAuthError, match="Consumer key"):
+            await unknown.check()
+
+
+def test_basic_auth_only_over_https_and_nonces_only_once(site: LoopbackServer) -> None:
+    basic = "Basic " + base64.b64encode(f"{KEYS.consumer_key}:{KEYS.consumer_secret}".encode()).decode()
+    url = f"{site.url}/wp-json/wc/v3/products"
+    assert httpx.get(url, headers={"Authorization": basic}).status_code == 401
+    assert httpx.get(url, headers={"Authorization": basic, "X-Forwarded-Proto": "https"}).status_code == 200
+    signed = oauth1_params("GET", url, {}, KEYS, nonce="n-1", timestamp=int(time.time()))
+    assert httpx.get(url, params=signed).status_code == 200
+    replay = httpx.get(url, params=signed)
+    assert replay.status_code == 401 and "nonce" in replay.json()["message"]
+    stale = oauth1_params("GET", url, {}, KEYS, nonce="n-2", timestamp=int(time.time()) - 3600)
+    assert httpx.get(url, params=stale).json()["code"] == "woocommerce_rest_authentication_error"
+    sha1 = oauth1_params("GET", url, {}, KEYS, nonce="n-3", timestamp=int(time.time()), signature_method="HMAC-SHA1")
+    assert httpx.get(url, params=sha1).status_code == 200
+
+
+async def test_a_bad_update_is_a_readable_error(woo: WooCommerceClient) -> None:
+    product = (await woo.list_products(limit=1)).products[0]
+    with pytest.raises(StorePlatformError, match="name"):
+        await woo.update_product(product, {Attribute.TITLE: "  "})
