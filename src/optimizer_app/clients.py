@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import asyncpg
 import httpx
 
+from .auth import salla as salla_auth
 from .auth import wix as wix_auth
 from .crypto import TokenCipher
 from .errors import Forbidden
 from .platforms.base import StoreClient
+from .platforms.salla import SallaClient
 from .platforms.wix import WixClient
+from .platforms.woocommerce import WooCommerceClient, WooCredentials
 from .settings import Settings
 from .stores import Store
 from .tokens import StoredTokenSource
@@ -32,6 +36,15 @@ class StoreClients:
         if store.platform == "wix":
             tokens = StoredTokenSource(self.pool, store.id, self.cipher, self._mint_wix)
             return WixClient(api_base=self.settings.wix_api_base, tokens=tokens, http=self.http)
+        if store.platform == "salla":
+            tokens = StoredTokenSource(
+                self.pool, store.id, self.cipher, self._refresh_salla, refusals=(salla_auth.RefreshRejected,)
+            )
+            return SallaClient(api_base=self.settings.salla_api_base, tokens=tokens, http=self.http)
+        if store.platform == "woocommerce":
+            return WooCommerceClient(
+                site_url=store.external_id, credentials=self.woocommerce_credentials(store), http=self.http
+            )
         raise Forbidden(f"The {store.platform} platform is not supported.")
 
     async def mint_wix(self, instance_id: str) -> wix_auth.AccessToken:
@@ -46,3 +59,24 @@ class StoreClients:
     async def _mint_wix(self, store: Store) -> tuple[str, datetime | None, str | None]:
         token = await self.mint_wix(store.external_id)
         return token.token, token.expires_at, None
+
+    async def _refresh_salla(self, store: Store) -> tuple[str, datetime | None, str | None]:
+        if store.refresh_token_enc is None:
+            raise salla_auth.RefreshRejected("The store has no refresh token; it must authorise the app again.")
+        tokens = await salla_auth.refresh(
+            self.http,
+            auth_base=self.settings.salla_auth_base,
+            client_id=self.settings.salla_client_id,
+            client_secret=self.settings.salla_client_secret,
+            refresh_token=self.cipher.decrypt(store.refresh_token_enc),
+        )
+        return tokens.access_token, tokens.expires_at, tokens.refresh_token
+
+    def seal_woocommerce_credentials(self, credentials: WooCredentials) -> bytes:
+        return self.cipher.encrypt(json.dumps([credentials.consumer_key, credentials.consumer_secret]))
+
+    def woocommerce_credentials(self, store: Store) -> WooCredentials:
+        if store.access_token_enc is None:
+            raise Forbidden("This WooCommerce site has no keys saved; connect it again.")
+        key, secret = json.loads(self.cipher.decrypt(store.access_token_enc))
+        return WooCredentials(key, secret)

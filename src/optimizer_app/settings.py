@@ -50,6 +50,14 @@ class Settings:
     wix_webhook_public_key: str = ""
     wix_api_base: str = "https://www.wixapis.com"
 
+    # Salla
+    salla_client_id: str = ""
+    salla_client_secret: str = ""
+    salla_webhook_secret: str = ""
+    salla_api_base: str = "https://api.salla.dev/admin/v2"
+    salla_auth_base: str = "https://accounts.salla.sa"
+    salla_introspect_base: str = "https://api.salla.dev"
+
     # LLM
     llm_provider: str = ""  # "openai" | "offline"; empty: openai when a key or base URL is set
     openai_api_key: str = ""
@@ -94,6 +102,12 @@ class Settings:
             wix_app_secret=_str("WIX_APP_SECRET"),
             wix_webhook_public_key=_str("WIX_WEBHOOK_PUBLIC_KEY").replace("\\n", "\n"),
             wix_api_base=_str("WIX_API_BASE", "https://www.wixapis.com"),
+            salla_client_id=_str("SALLA_CLIENT_ID"),
+            salla_client_secret=_str("SALLA_CLIENT_SECRET"),
+            salla_webhook_secret=_str("SALLA_WEBHOOK_SECRET"),
+            salla_api_base=_str("SALLA_API_BASE", "https://api.salla.dev/admin/v2"),
+            salla_auth_base=_str("SALLA_AUTH_BASE", "https://accounts.salla.sa"),
+            salla_introspect_base=_str("SALLA_INTROSPECT_BASE", "https://api.salla.dev"),
             llm_provider=_str("LLM_PROVIDER"),
             openai_api_key=_str("OPENAI_API_KEY"),
             openai_base_url=_str("OPENAI_BASE_URL"),

@@ -160,3 +160,27 @@ async def introspect_embedded_token(http: httpx.AsyncClient, *, api_base: str, a
     if res.status_code != 200 or not body.get("success") or not isinstance(data, dict) or not data.get("merchant_id"):
         raise Unauthorized("The Salla dashboard token is invalid or expired.")
     return str(data["merchant_id"])
+
+
+@dataclass(frozen=True)
+class SallaMerchant:
+    id: str
+    name: str
+
+
+async def merchant_of(http: httpx.AsyncClient, *, auth_base: str, access_token: str) -> SallaMerchant:
+    """`GET /oauth2/user/info`: who authorised the app (no `data` envelope on this endpoint)."""
+    try:
+        res = await http.get(
+            f"{auth_base}/oauth2/user/info", headers={"Authorization": f"Bearer {access_token}"}, timeout=15
+        )
+    except httpx.TransportError as exc:
+        raise PlatformUnavailable(f"Salla could not be reached: {exc}") from exc
+    if res.status_code != 200:
+        raise PlatformAuthError(f"Salla refused the user info request ({res.status_code})", status=res.status_code)
+    body = res.json()
+    info = body.get("data", body) if isinstance(body, dict) else {}
+    merchant = info.get("merchant") or {}
+    if not merchant.get("id"):
+        raise PlatformAuthError("Salla's user info has no merchant.")
+    return SallaMerchant(id=str(merchant["id"]), name=str(merchant.get("name") or ""))

@@ -240,6 +240,26 @@ def create_salla_sandbox(
                 return JSONResponse(state.issue(merchant))
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
 
+    async def user_info(request: Request) -> JSONResponse:
+        header = request.headers.get("authorization", "")
+        entry = state.access.get(header[7:] if header.lower().startswith("bearer ") else "")
+        if entry is None or entry[1] < time.time():
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        merchant = entry[0]
+        return JSONResponse(
+            {
+                "id": 1,
+                "name": "صاحب المتجر",
+                "email": "owner@example.sa",
+                "merchant": {
+                    "id": int(merchant),
+                    "username": f"store{merchant}",
+                    "name": "متجر التجربة",
+                    "plan": "pro",
+                },
+            }
+        )
+
     async def introspect(request: Request) -> JSONResponse:
         if request.headers.get("s-source") != state.client_id:
             return _fail(403, "forbidden", "Unknown app")
@@ -366,6 +386,7 @@ def create_salla_sandbox(
     app = Starlette(
         routes=[
             Route("/oauth2/token", token, methods=["POST"]),
+            Route("/oauth2/user/info", user_info, methods=["GET"]),
             Route("/exchange-authority/v1/introspect", introspect, methods=["POST"]),
             Route("/admin/v2/products", list_products, methods=["GET"]),
             Route("/admin/v2/products/{product_id}", get_product, methods=["GET"]),

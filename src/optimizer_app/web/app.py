@@ -21,8 +21,10 @@ from . import (
     health_routes,
     job_routes,
     publish_routes,
+    salla_routes,
     shell_routes,
     webhook_routes,
+    woocommerce_routes,
 )
 from .errors import HANDLERS
 from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -62,6 +64,8 @@ def create_app(settings: Settings) -> Starlette:
         *job_routes.routes,
         *publish_routes.routes,
         *webhook_routes.routes,
+        *salla_routes.routes,
+        *woocommerce_routes.routes,
     ]
     return Starlette(
         routes=routes,

@@ -8,8 +8,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..metrics import HTTP_REQUESTS
 
-# Where the platforms' admins frame embedded apps.
-WIX_ADMIN_ORIGINS = ("https://manage.wix.com", "https://*.wix.com", "https://*.editorx.com")
+# Where the platforms' admins frame embedded apps (Shopify's are per shop: set by its shell route).
+ADMIN_ORIGINS = (
+    "https://manage.wix.com",
+    "https://*.wix.com",
+    "https://*.editorx.com",
+    "https://s.salla.sa",
+    "https://*.salla.sa",
+)
 
 
 class BodyLimitMiddleware:
@@ -76,7 +82,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, extra_frame_ancestors: str = "") -> None:
         self.app = app
-        origins = " ".join(("'self'", *WIX_ADMIN_ORIGINS, extra_frame_ancestors)).strip()
+        origins = " ".join(("'self'", *ADMIN_ORIGINS, extra_frame_ancestors)).strip()
         self.csp = f"frame-ancestors {origins}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

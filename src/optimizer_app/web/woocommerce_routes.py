@@ -1,0 +1,58 @@
+"""WooCommerce sites connect with REST API keys: the keys are proved by a test call, then kept
+encrypted. The site URL identifies the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import stores
+from ..errors import InvalidRequest
+from ..platforms.base import PlatformAuthError
+from ..platforms.woocommerce import WooCommerceClient, WooCredentials
+from .account_routes import me_json
+from .context import issue_session, json_body, services
+
+
+def normalise_site_url(raw: object) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidRequest("site_url must be the address of your WordPress site, e.g. https://shop.example.com.")
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidRequest("site_url must start with https:// (or http:// for a local site).")
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+async def connect(request: Request) -> JSONResponse:
+    svc = services(request)
+    body = await json_body(request)
+    site_url = normalise_site_url(body.get("site_url"))
+    key, secret = body.get("consumer_key"), body.get("consumer_secret")
+    if not (isinstance(key, str) and key.startswith("ck_") and isinstance(secret, str) and secret.startswith("cs_")):
+        raise InvalidRequest("consumer_key (ck_…) and consumer_secret (cs_…) are the REST API keys from WooCommerce.")
+    credentials = WooCredentials(key, secret)
+    try:
+        await WooCommerceClient(site_url=site_url, credentials=credentials, http=svc.http, max_retries=1).check()
+    except PlatformAuthError as exc:
+        raise InvalidRequest(f"WooCommerce refused these keys: {exc.message}", reason="keys_refused") from None
+    async with svc.pool.acquire() as conn, conn.transaction():
+        store = await stores.install(
+            conn,
+            platform="woocommerce",
+            external_id=site_url,
+            display_name=urlsplit(site_url).netloc,
+            today=datetime.now(UTC).date(),
+        )
+        await stores.save_tokens(
+            conn, store.id, access_token_enc=svc.clients.seal_woocommerce_credentials(credentials), expires_at=None
+        )
+        saved = await stores.get(conn, store.id)
+    assert saved is not None
+    return JSONResponse({"session": issue_session(svc, saved), "me": me_json(saved)}, status_code=201)
+
+
+routes = [Route("/api/woocommerce/connect", connect, methods=["POST"])]

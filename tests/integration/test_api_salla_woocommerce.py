@@ -1,0 +1,224 @@
+"""Salla and WooCommerce through the web API: install, webhooks, billing, a job end to end
+(create → worker → publish → the sandbox store changed → revert), uninstall and reinstall."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from optimizer_app.auth import salla as salla_auth
+from optimizer_app.llm.openai_provider import OpenAIProvider
+from optimizer_app.sandbox.runner import LoopbackServer
+from optimizer_app.sandbox.salla import create_salla_sandbox
+from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
+from optimizer_app.settings import Settings
+from optimizer_app.web.context import SESSION_PREFIX
+from optimizer_app.worker import Worker, WorkerConfig
+from tests.factories import assert_ledger_balanced, wait_for_job
+
+SALLA_ID, SALLA_SECRET, SALLA_HOOKS = "salla-app", "salla-secret", "salla-webhook-secret"
+WOO_KEY, WOO_SECRET = "ck_" + "1" * 40, "cs_" + "2" * 40
+MERCHANT = 778899
+
+
+@pytest.fixture
+def salla() -> Iterator[LoopbackServer]:
+    app = create_salla_sandbox(client_id=SALLA_ID, client_secret=SALLA_SECRET, webhook_secret=SALLA_HOOKS)
+    with LoopbackServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def woo() -> Iterator[LoopbackServer]:
+    with LoopbackServer(create_woocommerce_sandbox(consumer_key=WOO_KEY, consumer_secret=WOO_SECRET)) as server:
+        yield server
+
+
+@pytest.fixture
+def web(settings: Settings, salla: LoopbackServer) -> Iterator[LoopbackServer]:
+    from optimizer_app.web.app import create_app
+
+    configured = replace(
+        settings,
+        salla_client_id=SALLA_ID,
+        salla_client_secret=SALLA_SECRET,
+        salla_webhook_secret=SALLA_HOOKS,
+        salla_api_base=f"{salla.url}/admin/v2",
+        salla_auth_base=salla.url,
+        salla_introspect_base=salla.url,
+    )
+    with LoopbackServer(create_app(configured)) as server:
+        yield server
+
+
+@pytest.fixture
+async def api(web: LoopbackServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=web.url, timeout=30) as client:
+        yield client
+
+
+def salla_event(event: str, data: dict[str, Any], merchant: int = MERCHANT) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(
+        {"event": event, "merchant": merchant, "created_at": "2026-11-24 10:00:00", "data": data}
+    ).encode()
+    return body, {
+        "X-Salla-Signature": salla_auth.sign_body(body, SALLA_HOOKS),
+        "X-Salla-Security-Strategy": "Signature",
+    }
+
+
+def session_for(settings: Settings, store_id: int) -> dict[str, str]:
+    """The session the app shell hands the page after verifying the platform's token."""
+    token = URLSafeTimedSerializer(settings.secret_key, salt="optimizer-app-session").dumps({"store_id": store_id})
+    return {"Authorization": f"Bearer {SESSION_PREFIX}{token}"}
+
+
+async def run_job(
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    llm: LoopbackServer,
+    headers: dict[str, str],
+    ids: list[str],
+    attributes: list[str],
+) -> list[dict[str, Any]]:
+    created = await api.post(
+        "/api/jobs", headers=headers, json={"source_scope": "products", "source_ids": ids, "attributes": attributes}
+    )
+    assert created.status_code == 201, created.text
+    provider = OpenAIProvider(api_key="sandbox", base_url=f"{llm.url}/v1", model="gpt-4o-mini")
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        Worker(pool, provider, WorkerConfig(poll_seconds=0.05, maintenance_interval_seconds=0)).run(stop)
+    )
+    try:
+        assert (await wait_for_job(pool, created.json()["job_id"]))["status"] == "DONE"
+    finally:
+        stop.set()
+        await task
+        await provider.aclose()
+    items: list[dict[str, Any]] = (
+        await api.get(f"/api/jobs/{created.json()['job_id']}/items", headers=headers)
+    ).json()["items"]
+    return items
+
+
+async def test_salla_install_job_publish_revert_billing_uninstall(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, salla: LoopbackServer, llm_sandbox: LoopbackServer, settings: Settings
+) -> None:
+    forged_body, _ = salla_event("app.uninstalled", {})
+    assert (
+        await api.post("/webhooks/salla", content=forged_body, headers={"X-Salla-Signature": "0" * 64})
+    ).status_code == 401
+
+    # Easy Mode: Salla delivers the tokens in a signed app.store.authorize webhook.
+    delivered = httpx.post(f"{salla.url}/_sandbox/authorize", json={"merchant": MERCHANT}).json()
+    first = await api.post(
+        "/webhooks/salla", content=delivered["body"], headers={"X-Salla-Signature": delivered["signature"]}
+    )
+    assert first.json()["status"] == "processed"
+    replay = await api.post(
+        "/webhooks/salla", content=delivered["body"], headers={"X-Salla-Signature": delivered["signature"]}
+    )
+    assert replay.json()["status"] == "duplicate"
+    async with pool.acquire() as conn:
+        store_id = await conn.fetchval(
+            "SELECT id FROM stores WHERE platform = 'salla' AND external_id = $1", str(MERCHANT)
+        )
+    headers = session_for(settings, store_id)
+
+    products = (await api.get("/api/products", params={"limit": 2}, headers=headers)).json()["products"]
+    assert len(products) == 2
+    items = await run_job(api, pool, llm_sandbox, headers, [p["id"] for p in products], ["title", "seo_description"])
+    target = next(i for i in items if i["attribute"] == "title")
+    published = await api.post("/api/publish", headers=headers, json={"item_ids": [target["id"]]})
+    assert published.json()["results"][0]["status"] == "published"
+    raw = httpx.get(f"{salla.url}/_sandbox/merchants/{MERCHANT}/products/{target['product_id']}").json()["product"]
+    assert raw["name"] == target["after"]
+    log_id = (await api.get("/api/publish-logs", headers=headers)).json()["logs"][0]["id"]
+    assert (await api.post(f"/api/publish-logs/{log_id}/revert", headers=headers)).status_code == 200
+    raw = httpx.get(f"{salla.url}/_sandbox/merchants/{MERCHANT}/products/{target['product_id']}").json()["product"]
+    assert raw["name"] == target["before"]
+
+    body, sig = salla_event("app.subscription.started", {"item_slug": "pro", "plan_name": "Pro", "plan_period": "1"})
+    assert (await api.post("/webhooks/salla", content=body, headers=sig)).status_code == 200
+    assert (await api.get("/api/me", headers=headers)).json()["plan"]["id"] == "pro"
+    body, sig = salla_event("app.subscription.canceled", {"item_slug": "pro", "end_date": "2026-12-31"})
+    await api.post("/webhooks/salla", content=body, headers=sig)
+    assert (await api.get("/api/me", headers=headers)).json()["plan"]["ends_on"] == "2026-12-31"
+
+    pending = await api.post(
+        "/api/jobs",
+        headers=headers,
+        json={"source_scope": "products", "source_ids": [products[0]["id"]], "attributes": ["description"]},
+    )
+    body, sig = salla_event("app.uninstalled", {})
+    assert (await api.post("/webhooks/salla", content=body, headers=sig)).json()["status"] == "processed"
+    assert (await api.get("/api/me", headers=headers)).status_code == 401
+    async with pool.acquire() as conn:
+        store = await conn.fetchrow("SELECT * FROM stores WHERE id = $1", store_id)
+        status = await conn.fetchval("SELECT status FROM jobs WHERE id = $1", pending.json()["job_id"])
+    assert store["access_token_enc"] is None and store["refresh_token_enc"] is None and status == "CANCELED"
+    await assert_ledger_balanced(pool, store_id)
+
+    again = httpx.post(f"{salla.url}/_sandbox/authorize", json={"merchant": MERCHANT}).json()
+    await api.post("/webhooks/salla", content=again["body"], headers={"X-Salla-Signature": again["signature"]})
+    me = (await api.get("/api/me", headers=headers)).json()
+    assert me["store"]["id"] == store_id
+    assert len((await api.get("/api/jobs", headers=headers)).json()["jobs"]) == 2  # history kept
+
+
+async def test_salla_oauth_callback_installs_with_the_merchant_from_user_info(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, salla: LoopbackServer
+) -> None:
+    start = await api.get("/oauth/salla/install", follow_redirects=False)
+    assert start.status_code == 302 and "scope=offline_access" in start.headers["location"]
+    state = start.headers["location"].split("state=")[1]
+    assert "-" not in state
+    code = httpx.get(f"{salla.url}/_sandbox/code", params={"merchant": "4455"}).json()["code"]
+    assert (await api.get("/oauth/salla/callback", params={"code": code, "state": "forged"})).status_code == 401
+    done = await api.get("/oauth/salla/callback", params={"code": code, "state": state})
+    assert done.status_code == 200, done.text
+    async with pool.acquire() as conn:
+        store = await conn.fetchrow("SELECT * FROM stores WHERE platform = 'salla' AND external_id = '4455'")
+    assert store is not None and store["refresh_token_enc"] is not None
+
+
+async def test_woocommerce_connect_job_publish_revert(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, woo: LoopbackServer, llm_sandbox: LoopbackServer
+) -> None:
+    bad = await api.post(
+        "/api/woocommerce/connect", json={"site_url": woo.url, "consumer_key": WOO_KEY, "consumer_secret": "cs_wrong"}
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["reason"] == "keys_refused"
+    assert (
+        await api.post("/api/woocommerce/connect", json={"site_url": "ftp://x", "consumer_key": "a"})
+    ).status_code == 422
+    connected = await api.post(
+        "/api/woocommerce/connect",
+        json={"site_url": woo.url + "/", "consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET},
+    )
+    assert connected.status_code == 201, connected.text
+    headers = {"Authorization": f"Bearer {connected.json()['session']}"}
+    async with pool.acquire() as conn:
+        sealed = await conn.fetchval("SELECT access_token_enc FROM stores WHERE platform = 'woocommerce'")
+    assert WOO_SECRET.encode() not in sealed
+
+    products = (await api.get("/api/products", params={"limit": 3}, headers=headers)).json()["products"]
+    items = await run_job(api, pool, llm_sandbox, headers, [p["id"] for p in products], ["title", "seo_title"])
+    seo = next(i for i in items if i["attribute"] == "seo_title")
+    await api.post("/api/publish", headers=headers, json={"item_ids": [seo["id"]]})
+    raw = httpx.get(f"{woo.url}/_sandbox/products/{seo['product_id']}").json()
+    keys = {m["key"]: m["value"] for m in raw["meta_data"]}
+    assert seo["after"] in keys.values()
+    log_id = (await api.get("/api/publish-logs", headers=headers)).json()["logs"][0]["id"]
+    assert (await api.post(f"/api/publish-logs/{log_id}/revert", headers=headers)).status_code == 200
+    raw = httpx.get(f"{woo.url}/_sandbox/products/{seo['product_id']}").json()
+    assert seo["after"] not in {m["value"] for m in raw["meta_data"]}
