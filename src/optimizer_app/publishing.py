@@ -1,8 +1,9 @@
 """Publish accepted values to the store and revert them, with a log of what was replaced.
 
-Each product is published in its own short transaction that holds its items' row locks while the
-platform is called, so a second publish of the same items waits or is told they are in progress,
-and an item is written to the store once.
+Products are published in chunks of up to 100, each in a transaction that holds its items' row
+locks while the platform is called, so a concurrent publish of the same items is told they are in
+progress and an item is written to the store once. Platforms with a bulk update (Wix, WooCommerce)
+get one write call per chunk; the others one per product.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import asyncpg
 from .domain.attributes import Attribute
 from .domain.products import Product
 from .errors import Conflict, NotFound
-from .platforms.base import StaleRevision, StoreClient, StorePlatformError
+from .platforms.base import BulkUpdater, StaleRevision, StoreClient, StorePlatformError
+
+_CHUNK = 100
 
 # -- items_to_publish --
 _ITEMS = """
@@ -45,8 +48,9 @@ WHERE id = ANY($1::bigint[])
 # -- insert_publish_logs --
 _INSERT_LOGS = """
 INSERT INTO publish_logs (store_id, job_item_id, product_id, attribute, old_value, new_value)
-SELECT $1, l.item_id, $2, l.attribute, l.old_value, l.new_value
-FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[]) AS l(item_id, attribute, old_value, new_value)
+SELECT $1, l.item_id, l.product_id, l.attribute, l.old_value, l.new_value
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+     AS l(item_id, product_id, attribute, old_value, new_value)
 """
 
 # -- list_publish_logs --
@@ -109,41 +113,78 @@ async def publish_items(
             outcomes[item_id] = PublishOutcome(item_id, "not_ready", reason)
         else:
             by_product[row["product_id"]].append(item_id)
-    for product_id, ids in by_product.items():
-        for outcome in await _publish_product(pool, client, store_id=store_id, product_id=product_id, item_ids=ids):
+    products = list(by_product)
+    for begin in range(0, len(products), _CHUNK):
+        chunk = {pid: by_product[pid] for pid in products[begin : begin + _CHUNK]}
+        for outcome in await _publish_chunk(pool, client, store_id=store_id, items_by_product=chunk):
             outcomes[outcome.item_id] = outcome
     return [outcomes[i] for i in dict.fromkeys(item_ids)]
 
 
-async def _publish_product(
-    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, product_id: str, item_ids: list[int]
+async def _publish_chunk(
+    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, items_by_product: dict[str, list[int]]
 ) -> list[PublishOutcome]:
+    wanted = [i for ids in items_by_product.values() for i in ids]
     async with pool.acquire() as conn, conn.transaction():
-        locked = await conn.fetch(_LOCK_ITEMS, item_ids, store_id)
+        locked = await conn.fetch(_LOCK_ITEMS, wanted, store_id)
         locked_ids = {r["id"] for r in locked}
         outcomes = [
             PublishOutcome(i, "in_progress", "Another request is publishing this item.")
-            for i in item_ids
+            for i in wanted
             if i not in locked_ids
         ]
-        if not locked:
-            return outcomes
-        values = {Attribute(r["attribute"]): r["after_value"] for r in locked}
+        rows_by_product: dict[str, list[asyncpg.Record]] = defaultdict(list)
+        product_of = {i: pid for pid, ids in items_by_product.items() for i in ids}
+        for r in locked:
+            rows_by_product[product_of[r["id"]]].append(r)
+        values = {
+            pid: {Attribute(r["attribute"]): r["after_value"] for r in rows} for pid, rows in rows_by_product.items()
+        }
+        written, errors = await _write(client, values)
+        for pid, message in errors.items():
+            outcomes += [PublishOutcome(r["id"], "error", message) for r in rows_by_product[pid]]
+        done = [(pid, r) for pid in written for r in rows_by_product[pid]]
+        if done:
+            await conn.execute(
+                _INSERT_LOGS,
+                store_id,
+                [r["id"] for _, r in done],
+                [pid for pid, _ in done],
+                [r["attribute"] for _, r in done],
+                [written[pid].value(Attribute(r["attribute"])) for pid, r in done],
+                [r["after_value"] for _, r in done],
+            )
+            await conn.execute(_MARK_PUBLISHED, [r["id"] for _, r in done])
+    return outcomes + [PublishOutcome(r["id"], "published") for _, r in done]
+
+
+async def _write(
+    client: StoreClient, values: dict[str, dict[Attribute, str]]
+) -> tuple[dict[str, Product], dict[str, str]]:
+    """Write each product's values; returns (the products as they were before each successful
+    write, an error message per product that failed)."""
+    written: dict[str, Product] = {}
+    errors: dict[str, str] = {}
+    single = list(values)
+    if isinstance(client, BulkUpdater) and len(values) > 1:
+        current = {p.id: p for p in await client.get_products(list(values))}
+        present = [pid for pid in values if pid in current]
+        errors.update({pid: "This product no longer exists in the store." for pid in values if pid not in current})
+        results = await client.update_products([(current[pid], values[pid]) for pid in present])
+        single = []
+        for pid, result in zip(present, results, strict=True):
+            if isinstance(result, StaleRevision):
+                single.append(pid)
+            elif isinstance(result, StorePlatformError):
+                errors[pid] = result.message
+            else:
+                written[pid] = current[pid]
+    for pid in single:
         try:
-            before = await _write_with_retry(client, product_id, values)
+            written[pid] = await _write_with_retry(client, pid, values[pid])
         except StorePlatformError as exc:
-            return outcomes + [PublishOutcome(r["id"], "error", exc.message) for r in locked]
-        await conn.execute(
-            _INSERT_LOGS,
-            store_id,
-            product_id,
-            [r["id"] for r in locked],
-            [r["attribute"] for r in locked],
-            [before.value(Attribute(r["attribute"])) for r in locked],
-            [r["after_value"] for r in locked],
-        )
-        await conn.execute(_MARK_PUBLISHED, [r["id"] for r in locked])
-    return outcomes + [PublishOutcome(r["id"], "published") for r in locked]
+            errors[pid] = exc.message
+    return written, errors
 
 
 async def _write_with_retry(client: StoreClient, product_id: str, values: dict[Attribute, str]) -> Product:

@@ -527,3 +527,25 @@ async def test_publish_reads_again_and_retries_once_on_a_stale_revision(
     assert sandbox_product(wix_sandbox, site.instance_id, product["id"])["name"] == item["after"]
     [log] = (await api.get("/api/publish-logs", headers=site.headers)).json()["logs"]
     assert log["old_value"] == "Renamed by the owner"
+
+
+async def test_publishing_many_products_uses_one_bulk_update(
+    drain: Drain, api: httpx.AsyncClient, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    products = await first_products(api, site, 4)
+    items = await improved_items(api, drain, site, [p["id"] for p in products], ["title", "seo_title"])
+    httpx.post(f"{wix_sandbox.url}/_sandbox/reset").raise_for_status()
+    published = await api.post("/api/publish", headers=site.headers, json={"item_ids": [i["id"] for i in items]})
+    assert published.json()["counts"] == {"published": 8}
+    calls = httpx.get(f"{wix_sandbox.url}/_sandbox/stats").json()["requests"]
+    assert calls.get("/stores/v3/bulk/products/update") == 1
+    assert not any(path.startswith("/stores/v3/products/") and path != "/stores/v3/products/query" for path in calls)
+    for item in items:
+        stored = sandbox_product(wix_sandbox, site.instance_id, item["product_id"])
+        if item["attribute"] == "title":
+            assert stored["name"] == item["after"]
+        else:
+            assert any(t.get("children") == item["after"] for t in stored["seoData"]["tags"])
+    logs = (await api.get("/api/publish-logs", headers=site.headers)).json()["logs"]
+    assert sorted(log["item_id"] for log in logs) == sorted(i["id"] for i in items)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..domain.attributes import Attribute
 from ..domain.products import Collection, Product, ProductPage
@@ -68,3 +68,13 @@ class StoreClient(Protocol):
         as the platform now holds it. Raises StaleRevision when the product changed meanwhile."""
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class BulkUpdater(Protocol):
+    """A client whose platform updates many products in one call (Wix bulk update, WooCommerce batch)."""
+
+    async def update_products(
+        self, items: Sequence[tuple[Product, Mapping[Attribute, str]]]
+    ) -> list[Product | StorePlatformError]:
+        """One outcome per item, in order: the product as now stored, or the error for that item."""
