@@ -18,16 +18,21 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..auth.salla import sign_body
 
 ACCESS_TTL = 14 * 24 * 3600
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
 EMBEDDED_TTL = 300
 
 _CATEGORIES = [
@@ -141,7 +146,12 @@ def _fail(status: int, code: str, message: str, fields: dict[str, list[str]] | N
 
 
 def create_salla_sandbox(
-    *, client_id: str, client_secret: str, webhook_secret: str = "", rate_limit_per_minute: int = 120
+    *,
+    client_id: str,
+    client_secret: str,
+    webhook_secret: str = "",
+    rate_limit_per_minute: int = 120,
+    app_url: str = "",
 ) -> Starlette:
     state = SallaSandboxState(client_id, client_secret, webhook_secret, rate_limit_per_minute)
 
@@ -351,6 +361,16 @@ def create_salla_sandbox(
         state.codes[value] = merchant
         return JSONResponse({"code": value})
 
+    async def admin(request: Request) -> HTMLResponse:
+        """A stand-in for the Salla merchant dashboard that embeds the app with a fresh token."""
+        merchant = request.query_params.get("merchant", "1")
+        token = "em_tok_" + secrets.token_urlsafe(16)
+        state.embedded[token] = (merchant, time.time() + EMBEDDED_TTL)
+        page = _templates.get_template("salla_admin.html").render(
+            src=f"{app_url}/app/salla?token={token}", merchant=merchant
+        )
+        return HTMLResponse(page)
+
     async def raw_product(request: Request) -> JSONResponse:
         shop = state.store(request.path_params["merchant"])
         product = shop.products.get(request.path_params["product_id"])
@@ -394,6 +414,7 @@ def create_salla_sandbox(
             Route("/admin/v2/categories", list_categories, methods=["GET"]),
             Route("/_sandbox/authorize", authorize, methods=["POST"]),
             Route("/_sandbox/embedded-token", embedded_token, methods=["GET"]),
+            Route("/_sandbox/admin", admin, methods=["GET"]),
             Route("/_sandbox/code", code, methods=["GET"]),
             Route("/_sandbox/merchants/{merchant}/products/{product_id}", raw_product, methods=["GET"]),
             Route("/_sandbox/faults", faults, methods=["POST"]),
