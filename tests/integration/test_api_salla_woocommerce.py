@@ -222,3 +222,44 @@ async def test_woocommerce_connect_job_publish_revert(
     assert (await api.post(f"/api/publish-logs/{log_id}/revert", headers=headers)).status_code == 200
     raw = httpx.get(f"{woo.url}/_sandbox/products/{seo['product_id']}").json()
     assert seo["after"] not in {m["value"] for m in raw["meta_data"]}
+
+
+def page_config(html: str) -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(
+        html.split('<script id="config" type="application/json">')[1].split("</script>")[0]
+    )
+    return config
+
+
+async def test_the_salla_dashboard_opens_the_app_with_an_embedded_token(
+    api: httpx.AsyncClient, salla: LoopbackServer
+) -> None:
+    token = httpx.get(f"{salla.url}/_sandbox/embedded-token", params={"merchant": MERCHANT}).json()["token"]
+    not_installed = await api.get("/app/salla", params={"token": token})
+    assert not_installed.status_code == 401 and "Salla App Store" in not_installed.text
+    delivered = httpx.post(f"{salla.url}/_sandbox/authorize", json={"merchant": MERCHANT}).json()
+    await api.post("/webhooks/salla", content=delivered["body"], headers={"X-Salla-Signature": delivered["signature"]})
+    page = await api.get("/app/salla", params={"token": token})
+    assert page.status_code == 200
+    assert "https://s.salla.sa" in page.headers["content-security-policy"]
+    session = page_config(page.text)["session"]
+    me = await api.get("/api/me", headers={"Authorization": f"Bearer {session}"})
+    assert me.json()["store"]["platform"] == "salla"
+    forged = await api.get("/app/salla", params={"token": "em_tok_forged"})
+    assert forged.status_code == 401
+
+
+async def test_the_woocommerce_connect_form(api: httpx.AsyncClient, woo: LoopbackServer) -> None:
+    form = await api.get("/app/woocommerce")
+    assert form.status_code == 200 and 'name="consumer_key"' in form.text
+    refused = await api.post(
+        "/app/woocommerce", data={"site_url": woo.url, "consumer_key": WOO_KEY, "consumer_secret": "cs_nope"}
+    )
+    assert refused.status_code == 422 and "refused these keys" in refused.text and 'name="consumer_key"' in refused.text
+    opened = await api.post(
+        "/app/woocommerce", data={"site_url": woo.url, "consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET}
+    )
+    assert opened.status_code == 200
+    session = page_config(opened.text)["session"]
+    me = await api.get("/api/me", headers={"Authorization": f"Bearer {session}"})
+    assert me.json()["store"]["platform"] == "woocommerce"

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired
 from starlette.requests import Request
 
 from .. import stores
+from ..auth import salla as salla_auth
 from ..auth import wix as wix_auth
 from ..errors import MalformedRequest, Unauthorized
 from ..stores import Store
@@ -80,6 +81,19 @@ async def store_from_wix_instance(svc: Services, instance: str) -> Store:
         refreshed = await stores.get(conn, store.id)
     assert refreshed is not None
     return refreshed
+
+
+async def store_from_salla_token(svc: Services, token: str) -> Store:
+    """The embedded Salla dashboard's short-lived token, checked with Salla; the store must have
+    been installed (Salla delivers its tokens by webhook)."""
+    merchant = await salla_auth.introspect_embedded_token(
+        svc.http, api_base=svc.settings.salla_introspect_base, app_id=svc.settings.salla_client_id, token=token
+    )
+    async with svc.pool.acquire() as conn:
+        store = await stores.find(conn, "salla", merchant)
+    if store is None or not store.installed or store.access_token_enc is None:
+        raise Unauthorized("The app is not installed on this store yet; install it from the Salla App Store.")
+    return store
 
 
 async def json_body(request: Request) -> dict[str, Any]:

@@ -7,15 +7,18 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
 from .. import stores
 from ..errors import InvalidRequest
 from ..platforms.base import PlatformAuthError
 from ..platforms.woocommerce import WooCommerceClient, WooCredentials
+from ..stores import Store
 from .account_routes import me_json
 from .context import issue_session, json_body, services
+from .services import Services
+from .shell_routes import app_page, templates
 
 
 def normalise_site_url(raw: object) -> str:
@@ -27,14 +30,12 @@ def normalise_site_url(raw: object) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
 
 
-async def connect(request: Request) -> JSONResponse:
-    svc = services(request)
-    body = await json_body(request)
-    site_url = normalise_site_url(body.get("site_url"))
-    key, secret = body.get("consumer_key"), body.get("consumer_secret")
+async def connect_site(svc: Services, site_url_raw: object, key: object, secret: object) -> Store:
+    """Prove the keys with one authenticated call, then install the site with its keys encrypted."""
+    site_url = normalise_site_url(site_url_raw)
     if not (isinstance(key, str) and key.startswith("ck_") and isinstance(secret, str) and secret.startswith("cs_")):
         raise InvalidRequest("consumer_key (ck_…) and consumer_secret (cs_…) are the REST API keys from WooCommerce.")
-    credentials = WooCredentials(key, secret)
+    credentials = WooCredentials(key.strip(), secret.strip())
     try:
         await WooCommerceClient(site_url=site_url, credentials=credentials, http=svc.http, max_retries=1).check()
     except PlatformAuthError as exc:
@@ -52,7 +53,35 @@ async def connect(request: Request) -> JSONResponse:
         )
         saved = await stores.get(conn, store.id)
     assert saved is not None
-    return JSONResponse({"session": issue_session(svc, saved), "me": me_json(saved)}, status_code=201)
+    return saved
 
 
-routes = [Route("/api/woocommerce/connect", connect, methods=["POST"])]
+async def connect(request: Request) -> JSONResponse:
+    svc = services(request)
+    body = await json_body(request)
+    store = await connect_site(svc, body.get("site_url"), body.get("consumer_key"), body.get("consumer_secret"))
+    return JSONResponse({"session": issue_session(svc, store), "me": me_json(store)}, status_code=201)
+
+
+async def connect_page(request: Request) -> HTMLResponse:
+    return HTMLResponse(templates.get_template("woocommerce_connect.html").render(error=None))
+
+
+async def connect_form(request: Request) -> HTMLResponse:
+    """The connect form posts here; on success the app opens with a session for the site."""
+    form = await request.form()
+
+    async def identify(svc: Services, _request: Request) -> Store:
+        return await connect_site(svc, form.get("site_url"), form.get("consumer_key"), form.get("consumer_secret"))
+
+    try:
+        return await app_page(request, "woocommerce", identify, error_template="woocommerce_connect.html")
+    finally:
+        await form.close()
+
+
+routes = [
+    Route("/api/woocommerce/connect", connect, methods=["POST"]),
+    Route("/app/woocommerce", connect_page, methods=["GET"]),
+    Route("/app/woocommerce", connect_form, methods=["POST"]),
+]
