@@ -20,8 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply sql/*.sql migrations once each")
     demo = sub.add_parser("demo", help="run everything locally on sandboxes")
     demo.add_argument("--sandbox-port", type=int, default=8101)
-    token = sub.add_parser("sandbox-token", help="print a signed platform token for the demo store")
-    token.add_argument("--platform", choices=["wix"], default="wix")
+    token = sub.add_parser(
+        "sandbox-token",
+        help="wix: a signed instance for X-Wix-Instance; salla, woocommerce: an app session for "
+        "'Authorization: Bearer' (the demo must have run once)",
+    )
+    token.add_argument("--platform", choices=["wix", "salla", "woocommerce"], default="wix")
     token.add_argument("--instance-id", default=None)
     args = parser.parse_args(argv)
 
@@ -44,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sandbox-token":
         from . import demo as demo_module
 
-        print(demo_module.sandbox_instance(settings, args.instance_id or demo_module.DEMO_INSTANCE_ID))
+        if args.platform == "wix":
+            print(demo_module.sandbox_instance(settings, args.instance_id or demo_module.DEMO_INSTANCE_ID))
+        else:
+            print(asyncio.run(demo_module.sandbox_session(settings, args.platform)))
         return 0
     return 2
 

@@ -1,8 +1,8 @@
 """`optimizer-app demo`: the whole product on one machine with nothing configured.
 
-Embedded PostgreSQL (unless DATABASE_URL is set), the Wix sandbox on loopback, the web and worker
-processes, and the offline LLM unless one is configured. Prints the sandbox admin page that frames
-the app the way the Wix dashboard does.
+Embedded PostgreSQL (unless DATABASE_URL is set), a sandbox for each platform on loopback, the web
+and worker processes, and the offline LLM unless one is configured. Prints, per platform, the
+sandbox admin page that frames the app the way the platform's dashboard does.
 """
 
 from __future__ import annotations
@@ -13,19 +13,26 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 import httpx
 
-from . import db
+from . import db, stores
 from .auth import wix as wix_auth
 from .sandbox.runner import LoopbackServer
+from .sandbox.salla import create_salla_sandbox
 from .sandbox.wix import create_wix_sandbox
+from .sandbox.woocommerce import create_woocommerce_sandbox
 from .settings import Settings
+from .web.context import SESSION_PREFIX, session_serializer
 
-# Credentials of the demo's own Wix app; the sandbox and the app agree on them.
+# Credentials of the demo's own apps; the sandboxes and the app agree on them.
 DEMO_WIX_APP_ID = "6c0fd8b4-1f62-4d4b-9a53-0b8f6f0d3a71"
 DEMO_WIX_APP_SECRET = "demo-wix-app-secret"
 DEMO_INSTANCE_ID = "5f0b2a6e-8d1c-4b7a-9e3f-2c6d1a9b8e40"
+DEMO_SALLA = ("demo-salla-app", "demo-salla-secret", "demo-salla-webhook-secret")
+DEMO_SALLA_MERCHANT = 1234509876
+DEMO_WOO_KEYS = ("ck_" + "d" * 40, "cs_" + "e" * 40)
 
 
 def wix_credentials(settings: Settings) -> tuple[str, str]:
@@ -37,40 +44,85 @@ def sandbox_instance(settings: Settings, instance_id: str = DEMO_INSTANCE_ID) ->
     return wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, app_id), app_secret)
 
 
+async def sandbox_session(settings: Settings, platform: str) -> str:
+    """An app session for the demo store of `platform` (what the app page would hand out)."""
+    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
+    conn = await db.connect(url)
+    try:
+        store = await stores.first_of_platform(conn, platform)
+    finally:
+        await conn.close()
+    if store is None:
+        raise SystemExit(f"No {platform} store yet: run `make demo` first.")
+    return SESSION_PREFIX + session_serializer(settings.secret_key).dumps({"store_id": store.id})
+
+
+@dataclass
+class _Sandboxes:
+    wix: LoopbackServer
+    salla: LoopbackServer
+    woo: LoopbackServer
+
+    def stop(self) -> None:
+        for server in (self.wix, self.salla, self.woo):
+            server.stop()
+
+
 def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
     database_url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
     applied = asyncio.run(db.migrate(database_url, settings.sql_dir))
     print(f"database ready ({len(applied)} migrations applied)")
     app_id, app_secret = wix_credentials(settings)
     private_pem, public_pem = wix_auth.generate_keypair()
-    sandbox = LoopbackServer(
-        create_wix_sandbox(
-            app_id=app_id,
-            app_secret=app_secret,
-            webhook_private_key_pem=private_pem,
-            app_url=settings.app_base_url,
-        ),
-        port=sandbox_port,
-    ).start()
+    salla_id, salla_secret, salla_hooks = DEMO_SALLA
+    app_url = settings.app_base_url
+    sandboxes = _Sandboxes(
+        wix=LoopbackServer(
+            create_wix_sandbox(
+                app_id=app_id, app_secret=app_secret, webhook_private_key_pem=private_pem, app_url=app_url
+            ),
+            port=sandbox_port,
+        ).start(),
+        salla=LoopbackServer(
+            create_salla_sandbox(
+                client_id=salla_id, client_secret=salla_secret, webhook_secret=salla_hooks, app_url=app_url
+            ),
+            port=sandbox_port + 1,
+        ).start(),
+        woo=LoopbackServer(
+            create_woocommerce_sandbox(consumer_key=DEMO_WOO_KEYS[0], consumer_secret=DEMO_WOO_KEYS[1]),
+            port=sandbox_port + 2,
+        ).start(),
+    )
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "WIX_APP_ID": app_id,
         "WIX_APP_SECRET": app_secret,
-        "WIX_API_BASE": sandbox.url,
+        "WIX_API_BASE": sandboxes.wix.url,
         "WIX_WEBHOOK_PUBLIC_KEY": public_pem,
-        "EXTRA_FRAME_ANCESTORS": sandbox.url,
+        "SALLA_CLIENT_ID": salla_id,
+        "SALLA_CLIENT_SECRET": salla_secret,
+        "SALLA_WEBHOOK_SECRET": salla_hooks,
+        "SALLA_API_BASE": f"{sandboxes.salla.url}/admin/v2",
+        "SALLA_AUTH_BASE": sandboxes.salla.url,
+        "SALLA_INTROSPECT_BASE": sandboxes.salla.url,
+        "EXTRA_FRAME_ANCESTORS": f"{sandboxes.wix.url} {sandboxes.salla.url}",
         "PORT": str(settings.port),
     }
     exe = [sys.executable, "-m", "optimizer_app.cli"]
     children = [subprocess.Popen([*exe, "serve"], env=env), subprocess.Popen([*exe, "worker"], env=env)]
     try:
-        _wait_healthy(f"{settings.app_base_url}/health")
+        _wait_healthy(f"{app_url}/health")
+        _install_salla_store(sandboxes.salla.url, app_url)
         provider = settings.resolved_llm_provider
         print()
-        print(f"  Optimizer App is running at {settings.app_base_url} (LLM: {provider})")
-        print(f"  Open the sandbox Wix dashboard: {sandbox.url}/_sandbox/admin?instance_id={DEMO_INSTANCE_ID}")
-        print(f"  API with curl: curl -H 'X-Wix-Instance: {sandbox_instance(settings)}' {settings.app_base_url}/api/me")
+        print(f"  Optimizer App is running at {app_url} (LLM: {provider})")
+        print(f"  Wix dashboard (sandbox):   {sandboxes.wix.url}/_sandbox/admin?instance_id={DEMO_INSTANCE_ID}")
+        print(f"  Salla dashboard (sandbox): {sandboxes.salla.url}/_sandbox/admin?merchant={DEMO_SALLA_MERCHANT}")
+        print(f"  WooCommerce connect page:  {app_url}/app/woocommerce")
+        print(f"      site {sandboxes.woo.url}  key {DEMO_WOO_KEYS[0]}  secret {DEMO_WOO_KEYS[1]}")
+        print(f"  API with curl: curl -H 'X-Wix-Instance: {sandbox_instance(settings)}' {app_url}/api/me")
         print("  Press Ctrl-C to stop.")
         print()
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -87,7 +139,17 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
-        sandbox.stop()
+        sandboxes.stop()
+
+
+def _install_salla_store(salla_url: str, app_url: str) -> None:
+    """Install the demo merchant the way Salla's Easy Mode does: a signed app.store.authorize."""
+    delivered = httpx.post(f"{salla_url}/_sandbox/authorize", json={"merchant": DEMO_SALLA_MERCHANT}).json()
+    httpx.post(
+        f"{app_url}/webhooks/salla",
+        content=delivered["body"],
+        headers={"X-Salla-Signature": delivered["signature"], "X-Salla-Security-Strategy": "Signature"},
+    ).raise_for_status()
 
 
 def _wait_healthy(url: str, timeout: float = 30.0) -> None:

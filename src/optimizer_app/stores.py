@@ -18,6 +18,9 @@ from .domain.plans import FREE_PLAN, add_months, next_reset_on
 # -- find_store --
 _FIND = "SELECT * FROM stores WHERE platform = $1 AND external_id = $2"
 
+# -- first_store_of_platform --
+_FIRST_OF_PLATFORM = "SELECT * FROM stores WHERE platform = $1 AND uninstalled_at IS NULL ORDER BY id LIMIT 1"
+
 # -- get_store --
 _GET = "SELECT * FROM stores WHERE id = $1"
 
@@ -165,6 +168,12 @@ async def find(conn: asyncpg.Connection, platform: str, external_id: str) -> Sto
 
 async def get(conn: asyncpg.Connection, store_id: int) -> Store | None:
     row = await conn.fetchrow(_GET, store_id)
+    return Store.from_row(row) if row else None
+
+
+async def first_of_platform(conn: asyncpg.Connection, platform: str) -> Store | None:
+    """The oldest installed store of a platform (the demo's own)."""
+    row = await conn.fetchrow(_FIRST_OF_PLATFORM, platform)
     return Store.from_row(row) if row else None
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 
 from optimizer_app.auth import salla as salla_auth
 from optimizer_app.llm.openai_provider import OpenAIProvider
@@ -20,7 +19,7 @@ from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.salla import create_salla_sandbox
 from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
 from optimizer_app.settings import Settings
-from optimizer_app.web.context import SESSION_PREFIX
+from optimizer_app.web.context import SESSION_PREFIX, session_serializer
 from optimizer_app.worker import Worker, WorkerConfig
 from tests.factories import assert_ledger_balanced, wait_for_job
 
@@ -77,7 +76,7 @@ def salla_event(event: str, data: dict[str, Any], merchant: int = MERCHANT) -> t
 
 def session_for(settings: Settings, store_id: int) -> dict[str, str]:
     """The session the app shell hands the page after verifying the platform's token."""
-    token = URLSafeTimedSerializer(settings.secret_key, salt="optimizer-app-session").dumps({"store_id": store_id})
+    token = session_serializer(settings.secret_key).dumps({"store_id": store_id})
     return {"Authorization": f"Bearer {SESSION_PREFIX}{token}"}
 
 

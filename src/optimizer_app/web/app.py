@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 
 import httpx
-from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
@@ -26,6 +25,7 @@ from . import (
     webhook_routes,
     woocommerce_routes,
 )
+from .context import session_serializer
 from .errors import HANDLERS
 from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from .services import Services
@@ -48,7 +48,7 @@ def create_app(settings: Settings) -> Starlette:
             http=http,
             cipher=cipher,
             clients=StoreClients(settings, pool, cipher, http),
-            sessions=URLSafeTimedSerializer(settings.secret_key, salt="optimizer-app-session"),
+            sessions=session_serializer(settings.secret_key),
         )
         try:
             yield

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
 
 from .. import stores
@@ -18,6 +18,10 @@ from ..stores import Store
 from .services import Services
 
 SESSION_PREFIX = "oas."
+
+
+def session_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="optimizer-app-session")
 
 
 def services(request: Request) -> Services:
