@@ -13,12 +13,18 @@ from .auth import wix as wix_auth
 from .crypto import TokenCipher
 from .errors import Forbidden
 from .platforms.base import StoreClient
+from .platforms.pacing import pacer_for
 from .platforms.salla import SallaClient
 from .platforms.wix import WixClient
 from .platforms.woocommerce import WooCommerceClient, WooCredentials
 from .settings import Settings
 from .stores import Store
 from .tokens import StoredTokenSource
+
+# Documented per-store limits: Wix 200 a minute per instance; Salla 120 a minute on its smallest
+# plan (larger plans get more, and its X-RateLimit headers pause the client when the bucket is empty).
+WIX_REQUESTS_PER_MINUTE = 200
+SALLA_REQUESTS_PER_MINUTE = 120
 
 
 class StoreClients:
@@ -35,12 +41,22 @@ class StoreClients:
             raise Forbidden("The app is not installed on this store any more.")
         if store.platform == "wix":
             tokens = StoredTokenSource(self.pool, store.id, self.cipher, self._mint_wix)
-            return WixClient(api_base=self.settings.wix_api_base, tokens=tokens, http=self.http)
+            return WixClient(
+                api_base=self.settings.wix_api_base,
+                tokens=tokens,
+                http=self.http,
+                pacer=pacer_for("wix", store.external_id, WIX_REQUESTS_PER_MINUTE),
+            )
         if store.platform == "salla":
             tokens = StoredTokenSource(
                 self.pool, store.id, self.cipher, self._refresh_salla, refusals=(salla_auth.RefreshRejected,)
             )
-            return SallaClient(api_base=self.settings.salla_api_base, tokens=tokens, http=self.http)
+            return SallaClient(
+                api_base=self.settings.salla_api_base,
+                tokens=tokens,
+                http=self.http,
+                pacer=pacer_for("salla", store.external_id, SALLA_REQUESTS_PER_MINUTE),
+            )
         if store.platform == "woocommerce":
             return WooCommerceClient(
                 site_url=store.external_id, credentials=self.woocommerce_credentials(store), http=self.http

@@ -18,6 +18,7 @@ import httpx
 from ..domain.attributes import Attribute
 from ..domain.products import Collection, Product, ProductPage
 from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError, TokenSource
+from .pacing import Pacer
 
 MAX_PER_PAGE = 60
 _MAX_WAIT = 60.0
@@ -35,6 +36,7 @@ class SallaClient:
         http: httpx.AsyncClient | None = None,
         max_retries: int = 4,
         backoff_base: float = 0.5,
+        pacer: Pacer | None = None,
         language: str = "ar",
     ) -> None:
         self.api_base = api_base.rstrip("/")
@@ -43,6 +45,7 @@ class SallaClient:
         self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
         self.max_retries = max_retries
         self.backoff_base = backoff_base
+        self.pacer = pacer
         self.language = language
 
     async def aclose(self) -> None:
@@ -59,6 +62,8 @@ class SallaClient:
         attempt = 0
         while True:
             headers = {"Authorization": f"Bearer {token}", "Accept-Language": self.language}
+            if self.pacer is not None:
+                await self.pacer.wait()
             try:
                 res = await self.http.request(method, self.api_base + path, params=params, json=json, headers=headers)
             except httpx.TransportError as exc:
@@ -67,6 +72,7 @@ class SallaClient:
                 await asyncio.sleep(self.backoff_base * 2**attempt)
                 attempt += 1
                 continue
+            self._note_quota(res)
             if res.status_code == 401 and not refreshed:
                 token = await self.tokens.refresh()
                 refreshed = True
@@ -87,6 +93,14 @@ class SallaClient:
             if res.status_code >= 400 or body.get("success") is False:
                 raise StorePlatformError(f"Salla answered {res.status_code}: {_message(res)}", status=res.status_code)
             return body.get("data"), body
+
+    def _note_quota(self, res: httpx.Response) -> None:
+        """Salla announces the bucket in every answer: when it is empty, hold back until it resets."""
+        if self.pacer is None:
+            return
+        remaining, reset = res.headers.get("x-ratelimit-remaining"), res.headers.get("x-ratelimit-reset")
+        if res.status_code == 429 or (remaining == "0" and reset and reset.isdigit()):
+            self.pacer.pause_until(time.monotonic() + self._wait(res, 0))
 
     def _wait(self, res: httpx.Response, attempt: int) -> float:
         retry_after = res.headers.get("retry-after")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ from .base import (
     StorePlatformError,
     TokenSource,
 )
+from .pacing import Pacer
 
 _FIELDS = ["PLAIN_DESCRIPTION", "DIRECT_CATEGORIES_INFO", "MEDIA_ITEMS_INFO", "INFO_SECTION_PLAIN_DESCRIPTION"]
 _STORES_TREE = {"appNamespace": "@wix/stores", "treeKey": None}
@@ -43,6 +45,7 @@ class WixClient:
         http: httpx.AsyncClient | None = None,
         max_retries: int = 4,
         backoff_base: float = 0.5,
+        pacer: Pacer | None = None,
     ) -> None:
         self.api_base = api_base.rstrip("/")
         self.tokens = tokens
@@ -50,6 +53,7 @@ class WixClient:
         self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
         self.max_retries = max_retries
         self.backoff_base = backoff_base
+        self.pacer = pacer
 
     async def aclose(self) -> None:
         if self._own_http:
@@ -62,6 +66,8 @@ class WixClient:
         refreshed = False
         attempt = 0
         while True:
+            if self.pacer is not None:
+                await self.pacer.wait()
             try:
                 res = await self.http.request(
                     method, self.api_base + path, json=json, params=params, headers={"Authorization": token}
@@ -81,7 +87,10 @@ class WixClient:
                     raise PlatformUnavailable(
                         f"Wix is unavailable ({res.status_code}): {_message(res)}", status=res.status_code
                     )
-                await asyncio.sleep(self._backoff(attempt, res.headers.get("retry-after")))
+                wait = self._backoff(attempt, res.headers.get("retry-after"))
+                if self.pacer is not None and res.status_code == 429:
+                    self.pacer.pause_until(time.monotonic() + wait)
+                await asyncio.sleep(wait)
                 attempt += 1
                 continue
             if res.status_code >= 400:
