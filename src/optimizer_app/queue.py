@@ -50,36 +50,51 @@ RETURNING id
 # Lease up to $2 products to worker $1: every pending field of each, so one LLM call covers the
 # product. A product is taken through its head (its lowest pending item); a product whose head
 # another worker is claiming right now is skipped whole, so concurrent claims never split one.
+# Heads are found first without locks, then locked by id: keeping joins out from under the
+# FOR UPDATE means a row another worker just took is rechecked alone, not by re-running the join.
 # Returns each item with its product snapshot and the job's instructions.
 _CLAIM = """
-WITH picked AS (
-    SELECT id, job_id, seq FROM job_items ji
+WITH candidates AS (
+    SELECT id FROM job_items ji
     WHERE status = 'PENDING' AND run_after <= now()
       AND NOT EXISTS (
           SELECT 1 FROM job_items h
           WHERE h.seq = ji.seq AND h.job_id = ji.job_id AND h.status = 'PENDING' AND h.id < ji.id)
     ORDER BY seq, job_id, id
+    LIMIT $2 * 2
+), picked AS (
+    SELECT id, job_id, seq FROM job_items
+    WHERE id = ANY(ARRAY(SELECT id FROM candidates)) AND status = 'PENDING'
+    ORDER BY seq, job_id, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 ), siblings AS (
-    SELECT s.id FROM job_items s
-    JOIN picked p ON s.job_id = p.job_id AND s.seq = p.seq
-    WHERE s.status = 'PENDING' AND s.id <> p.id
-    FOR UPDATE OF s SKIP LOCKED
+    SELECT s.id FROM picked p
+    CROSS JOIN LATERAL (
+        SELECT id FROM job_items s
+        WHERE s.job_id = p.job_id AND s.seq = p.seq AND s.status = 'PENDING' AND s.id <> p.id
+        FOR UPDATE SKIP LOCKED) s
 ), claimed AS (
     UPDATE job_items ji
     SET status = 'RUNNING', lease_owner = $1, lease_until = now() + make_interval(secs => $3),
         attempts = ji.attempts + 1, updated_at = now()
-    WHERE ji.id IN (SELECT id FROM picked UNION ALL SELECT id FROM siblings)
+    WHERE ji.id = ANY(ARRAY(SELECT id FROM picked UNION ALL SELECT id FROM siblings))
     RETURNING ji.id, ji.job_id, ji.store_id, ji.product_id, ji.attribute, ji.attempts
 )
 SELECT c.id, c.job_id, c.store_id, c.product_id, c.attribute, c.attempts,
-       jp.snapshot, j.target_lang, j.user_prompt, st.settings
+       (SELECT jp.snapshot FROM job_products jp WHERE jp.job_id = c.job_id AND jp.product_id = c.product_id)
+           AS snapshot,
+       j.target_lang, j.user_prompt, st.settings
 FROM claimed c
-JOIN job_products jp ON jp.job_id = c.job_id AND jp.product_id = c.product_id
 JOIN jobs j ON j.id = c.job_id
 JOIN stores st ON st.id = c.store_id
 """
+
+# -- analyze_queue --
+# A large job changes job_items at once; fresh statistics keep the claim on its index from the
+# first claim instead of after the next autoanalyze.
+_ANALYZE = "ANALYZE job_items"
+_ANALYZE_AFTER_ITEMS = 2000
 
 # -- mark_jobs_running --
 _MARK_RUNNING = """
@@ -140,11 +155,9 @@ RETURNING job_id, store_id, status
 # -- lock_jobs --
 _LOCK_JOBS = "SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE"
 
-# -- count_items_into_jobs --
-# Add finished items to their jobs' counters and settle jobs whose items have all finished.
-# The CASE mirrors domain.jobs.finished_status.
-_COUNT_INTO_JOBS = """
-UPDATE jobs j
+# How a batch of c.done / c.failed items moves its job's counters and, once every item has
+# finished, its status. The CASE mirrors domain.jobs.finished_status; a canceled job stays canceled.
+_COUNT_SET = """
 SET items_done = j.items_done + c.done,
     items_failed = j.items_failed + c.failed,
     credits_refunded = j.credits_refunded + c.failed,
@@ -160,8 +173,39 @@ SET items_done = j.items_done + c.done,
         WHEN j.items_done + c.done + j.items_failed + c.failed + j.items_canceled >= j.items_total
             THEN coalesce(j.finished_at, now())
         ELSE j.finished_at END
+"""
+
+# -- count_items_into_jobs --
+# Add finished items to their jobs' counters (jobs already locked in id order by the caller).
+_COUNT_INTO_JOBS = f"""
+UPDATE jobs j
+{_COUNT_SET}
 FROM unnest($1::bigint[], $2::int[], $3::int[]) AS c(job_id, done, failed)
 WHERE j.id = c.job_id
+"""
+
+# -- complete_and_count --
+# The common case in one statement (so one round trip and no explicit transaction): save results
+# for items worker $1 still holds, then count them into their jobs, locking the jobs in id order.
+# Items whose lease the worker lost are left alone. Returns one row per job with its count.
+_COMPLETE_AND_COUNT = f"""
+WITH done AS (
+    UPDATE job_items ji
+    SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL,
+        lease_owner = NULL, lease_until = NULL, updated_at = now()
+    FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
+    WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
+    RETURNING ji.job_id
+), c AS (
+    SELECT job_id, count(*)::int AS done, 0 AS failed FROM done GROUP BY job_id
+), locked AS (
+    SELECT id FROM jobs WHERE id IN (SELECT job_id FROM c) ORDER BY id FOR NO KEY UPDATE
+)
+UPDATE jobs j
+{_COUNT_SET}
+FROM c
+WHERE j.id = c.job_id AND j.id IN (SELECT id FROM locked)
+RETURNING c.done
 """
 
 # -- refund_credits --
@@ -289,6 +333,8 @@ async def enqueue_job(
             ],
         )
         await conn.execute(f"NOTIFY {CHANNEL}")
+    if cost >= _ANALYZE_AFTER_ITEMS:
+        await conn.execute(_ANALYZE)
     return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining))
 
 
@@ -335,30 +381,31 @@ async def settle(
     """Write a batch of results and failures for items `worker_id` holds, in one transaction.
 
     Items whose lease the worker lost are skipped (counted in fenced_out)."""
+    flags = [json.dumps(r.flags) if r.flags else "[]" for r in results]
+    if not failures:
+        rows = await conn.fetch(
+            _COMPLETE_AND_COUNT, worker_id, [r.item_id for r in results], [r.value for r in results], flags
+        )
+        completed = sum(r["done"] for r in rows)
+        return SettleOutcome(completed=completed, retried=0, failed=0, fenced_out=len(results) - completed)
     async with conn.transaction():
         done_jobs: list[int] = []
         if results:
             done_jobs = [
                 r["job_id"]
                 for r in await conn.fetch(
-                    _COMPLETE,
-                    worker_id,
-                    [r.item_id for r in results],
-                    [r.value for r in results],
-                    [json.dumps(r.flags) for r in results],
+                    _COMPLETE, worker_id, [r.item_id for r in results], [r.value for r in results], flags
                 )
             ]
-        failed_rows: list[asyncpg.Record] = []
-        if failures:
-            failed_rows = await conn.fetch(
-                _FAIL_OR_RETRY,
-                worker_id,
-                max_attempts,
-                [f.item_id for f in failures],
-                [f.error for f in failures],
-                [float(f.delay_seconds) for f in failures],
-                [f.permanent for f in failures],
-            )
+        failed_rows: list[asyncpg.Record] = await conn.fetch(
+            _FAIL_OR_RETRY,
+            worker_id,
+            max_attempts,
+            [f.item_id for f in failures],
+            [f.error for f in failures],
+            [float(f.delay_seconds) for f in failures],
+            [f.permanent for f in failures],
+        )
         final_failures = [r for r in failed_rows if r["status"] == "FAILED"]
         await _count_into_jobs(conn, done_jobs, final_failures)
     retried = len(failed_rows) - len(final_failures)

@@ -101,6 +101,9 @@ RETURNING s.credits_total
 # -- ledger_entry --
 _LEDGER = "INSERT INTO credit_ledger (store_id, delta, reason, job_id) VALUES ($1, $2, $3, NULL)"
 
+# -- grant_credits --
+_GRANT = "UPDATE stores SET credits_total = credits_total + $2 WHERE id = $1"
+
 # -- record_webhook --
 # First delivery of an event id wins; a replay inserts nothing.
 _RECORD_WEBHOOK = """
@@ -264,6 +267,13 @@ async def reset_due_credits(conn: asyncpg.Connection, *, today: date, limit: int
             await conn.execute(_LEDGER, row["id"], delta, "monthly_reset")
             count += 1
     return count
+
+
+async def grant_credits(conn: asyncpg.Connection, store_id: int, credits: int, *, reason: str) -> None:
+    """Extra credits on top of the plan's (support gestures, load tests), written to the ledger."""
+    async with conn.transaction():
+        await conn.execute(_GRANT, store_id, credits)
+        await conn.execute(_LEDGER, store_id, credits, reason)
 
 
 async def record_webhook(

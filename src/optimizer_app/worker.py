@@ -147,7 +147,10 @@ class Worker:
         self._wake.set()
 
     async def _wait_for_slot(self, stop: asyncio.Event) -> None:
-        while self._in_flight >= self.config.concurrency and not stop.is_set():
+        # Claim again only when a quarter of the slots are free: a few large claims cost far less
+        # than one small claim per finished call.
+        refill_at = self.config.concurrency - max(1, self.config.concurrency // 4)
+        while self._in_flight > refill_at and not stop.is_set():
             self._wake.clear()
             await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
 

@@ -297,3 +297,21 @@ async def test_a_rejected_field_fails_alone_and_is_refunded(
     assert {r["attribute"] for r in failed} == {"title"}
     assert all("unchanged" in r["error"] for r in failed)
     await assert_ledger_balanced(pool, store.id)
+
+
+async def test_a_large_job_refreshes_the_queue_statistics(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool, plan="scale")
+    async with pool.acquire() as conn:
+        before = await conn.fetchval("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'job_items'")
+    await enqueue(pool, store.id, products(10), (Attribute.TITLE,))
+    async with pool.acquire() as conn:
+        after_small = await conn.fetchval("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'job_items'")
+    await enqueue(pool, store.id, products(500))
+    async with pool.acquire() as conn:
+        after_large = await conn.fetchval("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'job_items'")
+        plan = "\n".join(
+            r[0]
+            for r in await conn.fetch("EXPLAIN " + queue._CLAIM, "w", 256, 30.0)  # noqa: SLF001
+        )
+    assert before is None and after_small is None and after_large is not None
+    assert "job_items_pending" in plan and "Seq Scan on job_products" not in plan

@@ -1,0 +1,99 @@
+"""`python -m bench` (make bench): runs the scenarios several times, prints medians next to their
+targets, and writes bench/results/<timestamp>.json with every run, the machine and the command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import scenarios
+from .harness import ROOT, admin_url, median
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "database": "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded PostgreSQL",
+    }
+
+
+async def _repeat(runs: int, make: Any) -> list[dict[str, Any]]:
+    results = []
+    for _ in range(runs):
+        results.append(await make())
+    return results
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    base = admin_url()
+    n, runs = args.products, args.repeats
+    out: dict[str, Any] = {"machine": _machine(), "command": " ".join(sys.argv), "scenarios": {}}
+    rows: list[tuple[str, str, str]] = []
+
+    ours = await _repeat(runs, lambda: scenarios.drain(base, n_products=n))
+    theirs = await _repeat(runs, lambda: scenarios.pgqueuer_drain(base, n_jobs=n * 4))
+    ours_rate = median([r["items_per_s"] for r in ours])
+    theirs_rate = median([r["jobs_per_s"] for r in theirs])
+    out["scenarios"]["a_drain"] = {"runs": ours, "pgqueuer_runs": theirs, "ratio": ours_rate / theirs_rate}
+    rows.append(("a. drain, 1 worker process, zero-latency provider", f"{ours_rate:,.0f} items/s", ""))
+    rows.append(("a. PgQueuer 1.6.0, same database, batch 100", f"{theirs_rate:,.0f} jobs/s", ""))
+    rows.append(("a. ours / PgQueuer", f"{ours_rate / theirs_rate:.2f}×", "≥ 1.5×"))
+
+    for count in args.scale:
+        runs_n = await _repeat(runs, lambda c=count: scenarios.drain(base, n_products=n, workers=c))
+        rate = median([r["items_per_s"] for r in runs_n])
+        out["scenarios"][f"scale_{count}_workers"] = {"runs": runs_n}
+        rows.append((f"scaling: {count} worker process(es)", f"{rate:,.0f} items/s", ""))
+
+    sdk = await _repeat(runs, lambda: scenarios.drain(base, n_products=n, provider="openai"))
+    sdk_rate = median([r["items_per_s"] for r in sdk])
+    calls = median([r["llm_calls_per_product"] for r in sdk])
+    out["scenarios"]["b_sdk"] = {"runs": sdk}
+    rows.append(("b. openai SDK → sandbox LLM (0 latency), per worker process", f"{sdk_rate:,.0f} items/s", "≥ 1,500"))
+    rows.append(("b. LLM calls per product (4 fields)", f"{calls:.2f}", "1"))
+
+    enq = await scenarios.enqueue_api(base, n_products=n, repeats=max(5, runs * 2))
+    out["scenarios"]["d_enqueue"] = enq
+    rows.append((f"d. POST /api/jobs, {n:,} products × 4 fields: p50", f"{enq['p50_s'] * 1000:,.0f} ms", ""))
+    rows.append(("d. … p99", f"{enq['p99_s'] * 1000:,.0f} ms", "< 2,000 ms"))
+
+    fair = await _repeat(runs, lambda: scenarios.fairness(base, big_products=n, llm_latency=args.llm_latency))
+    b_done = median([r["b_done_s"] for r in fair])
+    out["scenarios"]["e_fairness"] = {"runs": fair}
+    rows.append(
+        (f"e. store B's 10 items during A's {n * 4:,}-item job", f"{b_done:.2f} s", f"≤ 5 s + {args.llm_latency} s")
+    )
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'scenario'.ljust(width)}  {'median of ' + str(runs):>16}  target")
+    for name, value, target in rows:
+        print(f"{name.ljust(width)}  {value:>16}  {target}")
+    return out
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--products", type=int, default=10_000, help="products per job (× 4 fields)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--scale", type=int, nargs="*", default=[2, 4], help="worker process counts to add")
+    parser.add_argument("--llm-latency", type=float, default=0.05, help="sandbox LLM latency in scenario e")
+    args = parser.parse_args()
+    result = asyncio.run(main(args))
+    folder = ROOT / "bench" / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / time.strftime("%Y%m%d-%H%M%S.json")
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(f"\nwritten: {Path(path).relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,160 @@
+"""What every scenario needs: a fresh migrated database, a funded store, servers in their own
+processes, and waiting for a job to finish."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+
+from optimizer_app import db, queue, stores
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.products import Product
+from optimizer_app.llm.base import Generation, GenerationRequest, Usage
+
+ROOT = Path(__file__).resolve().parents[1]
+SQL_DIR = ROOT / "sql"
+
+
+def admin_url() -> str:
+    return os.environ.get("DATABASE_URL") or db.embedded_database_url(ROOT / ".pgdata-bench")
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+@asynccontextmanager
+async def fresh_database(base_url: str) -> AsyncIterator[str]:
+    name = f"optimizer_bench_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(base_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = _with_database(base_url, name)
+    await db.migrate(url, SQL_DIR)
+    try:
+        yield url
+    finally:
+        conn = await asyncpg.connect(base_url)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+def products(n: int, prefix: str = "p") -> list[Product]:
+    return [Product(id=f"{prefix}{i}", title=f"product {i}", description_html=f"<p>Product {i}.</p>") for i in range(n)]
+
+
+async def funded_store(conn: asyncpg.Connection, credits: int, platform: str = "wix") -> stores.Store:
+    store = await stores.install(
+        conn, platform=platform, external_id=str(uuid.uuid4()), display_name="bench", today=date.today()
+    )
+    await stores.grant_credits(conn, store.id, credits, reason="bench_grant")
+    return store
+
+
+async def enqueue(conn: asyncpg.Connection, store_id: int, items: Sequence[Product]) -> int:
+    job = await queue.enqueue_job(
+        conn,
+        store_id=store_id,
+        source_scope="products",
+        source_ids=[p.id for p in items],
+        attributes=tuple(Attribute),
+        target_lang="en",
+        user_prompt="",
+        products=items,
+    )
+    return job.job_id
+
+
+async def wait_finished(conn: asyncpg.Connection, job_id: int, *, timeout: float = 900, poll: float = 0.05) -> float:
+    """Seconds until the job finished, measured from the call."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if await conn.fetchval("SELECT finished_at IS NOT NULL FROM jobs WHERE id = $1", job_id):
+            return time.perf_counter() - started
+        await asyncio.sleep(poll)
+    raise TimeoutError(f"job {job_id} did not finish in {timeout} s")
+
+
+class InstantProvider:
+    """A zero-latency in-process LLM: the queue, not the model, is what is measured."""
+
+    name = "instant"
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        return Generation(
+            values={a: f"Improved {a.value} for {request.product.id}" for a in request.attributes},
+            usage=Usage(calls=1),
+            model="instant",
+        )
+
+    async def aclose(self) -> None:
+        return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], ready_url: str | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process (its output discarded), waited for when `ready_url` is given, always stopped."""
+    child = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if ready_url:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    httpx.get(ready_url, timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError(f"{args} did not start")
+        yield child
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+@contextmanager
+def llm_sandbox(**config: object) -> Iterator[str]:
+    """The sandbox LLM server in its own process; yields its base URL (…/v1 is the API)."""
+    port = free_port()
+    args = [
+        sys.executable, "-m", "uvicorn", "--factory", "optimizer_app.sandbox.llm:create_llm_sandbox",
+        "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with process(args, {}, ready_url=f"{url}/_sandbox/stats"):
+        if config:
+            httpx.post(f"{url}/_sandbox/config", json=config).raise_for_status()
+        yield url
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]

@@ -1,0 +1,176 @@
+"""The benchmark scenarios. Each returns its figures for one run; __main__ repeats and takes medians."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from contextlib import ExitStack
+from typing import Any
+
+import asyncpg
+import httpx
+
+from optimizer_app import catalog, db, queue
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.web.context import SESSION_PREFIX, session_serializer
+
+from .harness import (
+    enqueue,
+    free_port,
+    fresh_database,
+    funded_store,
+    llm_sandbox,
+    percentile,
+    process,
+    products,
+    wait_finished,
+)
+
+FIELDS = 4
+
+
+def _workers(stack: ExitStack, dsn: str, count: int, provider: str, llm_url: str | None = None) -> None:
+    args = [sys.executable, "-m", "bench.worker_child", dsn, provider, *([llm_url] if llm_url else [])]
+    for _ in range(count):
+        stack.enter_context(process(args, {}))
+
+
+async def _idle_workers_ready() -> None:
+    # The children connect, LISTEN and poll once; a second is ample on this machine.
+    await asyncio.sleep(1.5)
+
+
+async def drain(base_url: str, *, n_products: int, workers: int = 1, provider: str = "instant") -> dict[str, Any]:
+    """Scenarios a and b: one job of n_products × 4 fields drained by `workers` worker processes."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        try:
+            store = await funded_store(conn, n_products * FIELDS)
+            with ExitStack() as stack:
+                llm_url = stack.enter_context(llm_sandbox()) if provider == "openai" else None
+                _workers(stack, dsn, workers, provider, llm_url)
+                await _idle_workers_ready()
+                started = time.perf_counter()
+                job_id = await enqueue(conn, store.id, products(n_products))
+                enqueued = time.perf_counter() - started
+                # From the enqueue's commit (its NOTIFY wakes the workers) to the job's end.
+                elapsed = await wait_finished(conn, job_id, poll=0.01)
+                calls = httpx.get(f"{llm_url}/_sandbox/stats").json()["calls"] if llm_url else None
+            done = await conn.fetchval("SELECT items_done FROM jobs WHERE id = $1", job_id)
+        finally:
+            await conn.close()
+    items = n_products * FIELDS
+    assert done == items, f"{done} of {items} items done"
+    figures: dict[str, Any] = {
+        "items": items,
+        "seconds": elapsed,
+        "items_per_s": items / elapsed,
+        "enqueue_s": enqueued,
+    }
+    if calls is not None:
+        figures["llm_calls_per_product"] = calls / n_products
+    return figures
+
+
+async def pgqueuer_drain(base_url: str, *, n_jobs: int, batch_size: int = 100) -> dict[str, Any]:
+    """PgQueuer 1.6 draining n_jobs no-op jobs with its own QueueManager, batch 100, same server."""
+    from pgqueuer.db import AsyncpgDriver
+    from pgqueuer.models import Job
+    from pgqueuer.qm import QueueManager
+    from pgqueuer.queries import Queries
+    from pgqueuer.types import QueueExecutionMode
+
+    async with fresh_database(base_url) as dsn:
+        setup = await asyncpg.connect(dsn)
+        await Queries(AsyncpgDriver(setup)).install()
+        for start in range(0, n_jobs, 10_000):
+            count = min(10_000, n_jobs - start)
+            await Queries(AsyncpgDriver(setup)).enqueue(["noop"] * count, [None] * count, [0] * count)
+        await setup.close()
+        conn = await asyncpg.connect(dsn)
+        manager = QueueManager(Queries(AsyncpgDriver(conn)))
+        processed = 0
+
+        @manager.entrypoint("noop")
+        async def noop(job: Job) -> None:
+            nonlocal processed
+            processed += 1
+
+        started = time.perf_counter()
+        await manager.run(batch_size=batch_size, mode=QueueExecutionMode.drain)
+        elapsed = time.perf_counter() - started
+    assert processed == n_jobs, f"{processed} of {n_jobs} jobs processed"
+    return {"jobs": n_jobs, "seconds": elapsed, "jobs_per_s": n_jobs / elapsed}
+
+
+async def enqueue_api(base_url: str, *, n_products: int, repeats: int) -> dict[str, Any]:
+    """Scenario d: POST /api/jobs for n_products × 4 fields, the products already in the catalog
+    cache (a Wix sandbox site has 200 products, so 10,000 snapshots are written to the cache the way
+    browsing the catalog writes them)."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        store = await funded_store(conn, n_products * FIELDS * (repeats + 1))
+        items = products(n_products)
+        await catalog.remember(conn, store.id, items)
+        await conn.close()
+        port, secret = free_port(), "bench-secret"
+        env = {
+            "DATABASE_URL": dsn,
+            "PORT": str(port),
+            "SECRET_KEY": secret,
+            "WIX_APP_ID": "bench",
+            "WIX_APP_SECRET": "bench",
+        }
+        url = f"http://127.0.0.1:{port}"
+        session = SESSION_PREFIX + session_serializer(secret).dumps({"store_id": store.id})
+        body = {
+            "source_scope": "products",
+            "source_ids": [p.id for p in items],
+            "attributes": ["title", "description", "seo_title", "seo_description"],
+        }
+        latencies = []
+        with process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health"):
+            async with httpx.AsyncClient(
+                base_url=url, timeout=60, headers={"Authorization": f"Bearer {session}"}
+            ) as http:
+                for _ in range(repeats):
+                    started = time.perf_counter()
+                    res = await http.post("/api/jobs", json=body)
+                    latencies.append(time.perf_counter() - started)
+                    assert res.status_code == 201, res.text
+    return {
+        "repeats": repeats,
+        "p50_s": percentile(latencies, 50),
+        "p99_s": percentile(latencies, 99),
+        "max_s": max(latencies),
+    }
+
+
+async def fairness(base_url: str, *, big_products: int, llm_latency: float) -> dict[str, Any]:
+    """Scenario e: store B's 10-item job submitted while store A's big job drains."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        try:
+            a = await funded_store(conn, big_products * FIELDS)
+            b = await funded_store(conn, 100)
+            with ExitStack() as stack:
+                llm_url = stack.enter_context(llm_sandbox(latency_seconds=llm_latency))
+                _workers(stack, dsn, 1, "openai", llm_url)
+                await _idle_workers_ready()
+                big = await enqueue(conn, a.id, products(big_products, "a"))
+                await asyncio.sleep(2.0)
+                small = await queue.enqueue_job(
+                    conn, store_id=b.id, source_scope="products", source_ids=[f"b{i}" for i in range(10)],
+                    attributes=(Attribute.TITLE,), target_lang="en", user_prompt="", products=products(10, "b"),
+                )  # fmt: skip
+                b_seconds = await wait_finished(conn, small.job_id, poll=0.01)
+                big_done = await conn.fetchval("SELECT items_done FROM jobs WHERE id = $1", big)
+        finally:
+            await conn.close()
+    return {
+        "b_done_s": b_seconds,
+        "b_own_llm_s": llm_latency,
+        "a_items_done_when_b_finished": big_done,
+        "a_items": big_products * FIELDS,
+    }

@@ -1,0 +1,44 @@
+"""A worker process for the benchmarks: `python -m bench.worker_child DSN PROVIDER [LLM_URL]`.
+
+PROVIDER is `instant` (zero-latency, in process) or `openai` (the real SDK against LLM_URL).
+Runs until SIGTERM, like `optimizer-app worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+from optimizer_app import db
+from optimizer_app.llm.base import LLMProvider
+from optimizer_app.llm.openai_provider import OpenAIProvider
+from optimizer_app.worker import Worker, WorkerConfig
+
+from .harness import InstantProvider
+
+
+async def main(dsn: str, provider_name: str, llm_url: str | None) -> None:
+    pool = await db.create_pool(dsn, min_size=2, max_size=4)
+    provider: LLMProvider
+    if provider_name == "openai":
+        provider = OpenAIProvider(api_key="bench", base_url=f"{llm_url}/v1", model="gpt-4o-mini")
+    else:
+        provider = InstantProvider()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    config = WorkerConfig(
+        concurrency=int(os.environ.get("BENCH_WORKER_CONCURRENCY", "256")),
+        poll_seconds=0.05,
+        maintenance_interval_seconds=0,
+    )
+    try:
+        await Worker(pool, provider, config, listen_dsn=dsn).run(stop)
+    finally:
+        await provider.aclose()
+        await pool.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None))
