@@ -309,9 +309,6 @@ async def test_a_large_job_refreshes_the_queue_statistics(pool: asyncpg.Pool) ->
     await enqueue(pool, store.id, products(500))
     async with pool.acquire() as conn:
         after_large = await conn.fetchval("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'job_items'")
-        plan = "\n".join(
-            r[0]
-            for r in await conn.fetch("EXPLAIN " + queue._CLAIM, "w", 256, 30.0)  # noqa: SLF001
-        )
+        plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + queue._CLAIM, "w", 256, 30.0))
     assert before is None and after_small is None and after_large is not None
     assert "job_items_pending" in plan and "Seq Scan on job_products" not in plan
