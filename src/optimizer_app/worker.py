@@ -36,6 +36,8 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 _CLOSING_FLUSH_TRIES = 5
+# What a lost or restarting database raises through asyncpg, its pool and the socket below it.
+_DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ class Worker:
                         claimed = await queue.claim(
                             conn, worker_id=self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
                         )
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except _DATABASE_ERRORS as exc:
                     log.warning("claim failed, retrying: %s", exc)
                     await _sleep_or_stop(stop, 1.0)
                     continue
@@ -241,7 +243,7 @@ class Worker:
                     failures=failures,
                     max_attempts=self.config.max_attempts,
                 )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _DATABASE_ERRORS as exc:
             log.warning("settling %d items failed, will retry: %s", len(results) + len(failures), exc)
             self._results[:0], self._failures[:0] = results, failures
             return False
@@ -282,7 +284,7 @@ class Worker:
             try:
                 await conn.add_listener(queue.CHANNEL, lambda *_: self._wake.set())
                 await _wait_any(stop, lost, timeout=None)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except _DATABASE_ERRORS as exc:
                 log.warning("LISTEN connection lost: %s", exc)
             finally:
                 if not conn.is_closed():
@@ -292,7 +294,7 @@ class Worker:
         while not stop.is_set():
             try:
                 await run_maintenance(self.pool, max_attempts=self.config.max_attempts)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except _DATABASE_ERRORS as exc:
                 log.warning("maintenance failed: %s", exc)
             await _sleep_or_stop(stop, self.config.maintenance_interval_seconds)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -90,3 +92,29 @@ def new_site(instance_id: str | None = None) -> WixSite:
 async def api(web: LoopbackServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=web.url, timeout=30) as client:
         yield client
+
+
+Drain = Callable[[int], Awaitable[asyncpg.Record]]
+
+
+@pytest.fixture
+def drain(pool: asyncpg.Pool, llm_sandbox: LoopbackServer) -> Drain:
+    """Run a worker on the sandbox LLM, through the real openai SDK, until the job finishes."""
+    from optimizer_app.llm.openai_provider import OpenAIProvider
+    from optimizer_app.worker import Worker, WorkerConfig
+    from tests.factories import wait_for_job
+
+    config = WorkerConfig(concurrency=8, poll_seconds=0.05, retry_base_seconds=0, maintenance_interval_seconds=0)
+
+    async def run(job_id: int) -> asyncpg.Record:
+        provider = OpenAIProvider(api_key="sandbox", base_url=f"{llm_sandbox.url}/v1", model="gpt-4o-mini")
+        stop = asyncio.Event()
+        task = asyncio.create_task(Worker(pool, provider, config).run(stop))
+        try:
+            return await wait_for_job(pool, job_id)
+        finally:
+            stop.set()
+            await task
+            await provider.aclose()
+
+    return run

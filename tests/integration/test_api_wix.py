@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,16 +18,12 @@ from optimizer_app.auth import wix as wix_auth
 from optimizer_app.clients import StoreClients
 from optimizer_app.crypto import TokenCipher
 from optimizer_app.domain.products import Product
-from optimizer_app.llm.openai_provider import OpenAIProvider
 from optimizer_app.platforms.wix import WixClient
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
 from optimizer_app.web.context import SESSION_PREFIX
-from optimizer_app.worker import Worker, WorkerConfig
-from tests.factories import assert_ledger_balanced, wait_for_job
-from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, WixSite, new_site
-
-WORKER = WorkerConfig(concurrency=8, poll_seconds=0.05, retry_base_seconds=0, maintenance_interval_seconds=0)
+from tests.factories import assert_ledger_balanced
+from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, Drain, WixSite, new_site
 
 
 def sandbox_product(sandbox: LoopbackServer, instance_id: str, product_id: str) -> dict[str, Any]:
@@ -44,27 +39,6 @@ async def first_products(api: httpx.AsyncClient, site: WixSite, n: int) -> list[
     products: list[dict[str, Any]] = res.json()["products"]
     assert len(products) == n
     return products
-
-
-Drain = Callable[[int], Awaitable[asyncpg.Record]]
-
-
-@pytest.fixture
-def drain(pool: asyncpg.Pool, llm_sandbox: LoopbackServer) -> Drain:
-    """Run a worker on the sandbox LLM, through the real openai SDK, until the job finishes."""
-
-    async def run(job_id: int) -> asyncpg.Record:
-        provider = OpenAIProvider(api_key="sandbox", base_url=f"{llm_sandbox.url}/v1", model="gpt-4o-mini")
-        stop = asyncio.Event()
-        task = asyncio.create_task(Worker(pool, provider, WORKER).run(stop))
-        try:
-            return await wait_for_job(pool, job_id)
-        finally:
-            stop.set()
-            await task
-            await provider.aclose()
-
-    return run
 
 
 async def improved_items(

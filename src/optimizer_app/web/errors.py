@@ -55,5 +55,6 @@ HANDLERS = {
     asyncpg.AdminShutdownError: database_down,
     asyncpg.ConnectionDoesNotExistError: database_down,
     asyncpg.InterfaceError: database_down,
+    asyncpg.InternalClientError: database_down,
     Exception: unexpected,
 }
