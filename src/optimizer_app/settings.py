@@ -41,6 +41,7 @@ class Settings:
     session_ttl_seconds: int = 3600
     max_body_bytes: int = 1_000_000
     max_job_products: int = 10_000
+    api_rate_limit_per_minute: int = 100
     # Space-separated origins allowed to frame the app besides the platforms' admins (the demo's sandbox).
     extra_frame_ancestors: str = ""
 
@@ -97,6 +98,7 @@ class Settings:
             session_ttl_seconds=_int("SESSION_TTL_SECONDS", 3600),
             max_body_bytes=_int("MAX_BODY_BYTES", 1_000_000),
             max_job_products=_int("MAX_JOB_PRODUCTS", 10_000),
+            api_rate_limit_per_minute=_int("API_RATE_LIMIT_PER_MINUTE", 100),
             extra_frame_ancestors=_str("EXTRA_FRAME_ANCESTORS"),
             wix_app_id=_str("WIX_APP_ID"),
             wix_app_secret=_str("WIX_APP_SECRET"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -523,3 +524,17 @@ async def test_publishing_many_products_uses_one_bulk_update(
             assert any(t.get("children") == item["after"] for t in stored["seoData"]["tags"])
     logs = (await api.get("/api/publish-logs", headers=site.headers)).json()["logs"]
     assert sorted(log["item_id"] for log in logs) == sorted(i["id"] for i in items)
+
+
+async def test_one_store_hammering_the_api_is_limited_alone(settings: Settings) -> None:
+    from optimizer_app.web.app import create_app
+
+    with LoopbackServer(create_app(replace(settings, api_rate_limit_per_minute=30))) as web:
+        async with httpx.AsyncClient(base_url=web.url) as client:
+            noisy, quiet = new_site(), new_site()
+            statuses = [(await client.get("/api/me", headers=noisy.headers)).status_code for _ in range(8)]
+            limited = await client.get("/api/me", headers=noisy.headers)
+            assert statuses[:5] == [200] * 5 and 429 in statuses and limited.status_code == 429
+            assert int(limited.headers["retry-after"]) >= 1
+            assert limited.json()["error"]["code"] == "rate_limited"
+            assert (await client.get("/api/me", headers=quiet.headers)).status_code == 200

@@ -6,28 +6,23 @@ from __future__ import annotations
 import asyncio
 import time
 
+from ..domain.ratelimit import TokenBucket
+
 
 class Pacer:
-    """A token bucket: `rate_per_minute` requests a minute, bursts up to `burst`.
-
-    Each request reserves its slot synchronously (no await between reading and taking a token),
-    so concurrent tasks queue up in order without a lock tied to one event loop."""
+    """Waits for a token of the store's bucket (`rate_per_minute`, bursts up to `burst`) before
+    each request. The slot is reserved synchronously, so concurrent tasks queue up in order
+    without a lock tied to one event loop."""
 
     def __init__(self, rate_per_minute: float, burst: int | None = None) -> None:
-        self.rate = rate_per_minute / 60.0
-        self.capacity = float(burst if burst is not None else max(1, int(rate_per_minute // 6)))
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
+        capacity = float(burst if burst is not None else max(1, int(rate_per_minute // 6)))
+        self.bucket = TokenBucket(rate_per_minute, capacity, time.monotonic())
         self.paused_until = 0.0
 
     def reserve(self) -> float:
         """Take a slot; returns how long to wait before using it."""
         now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        self.tokens -= 1
-        debt = -self.tokens / self.rate if self.tokens < 0 else 0.0
-        return max(debt, self.paused_until - now)
+        return max(self.bucket.reserve(now), self.paused_until - now)
 
     async def wait(self) -> None:
         delay = self.reserve()

@@ -28,6 +28,7 @@ from . import (
 from .context import session_serializer
 from .errors import HANDLERS
 from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .ratelimit import StoreRateLimiter
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> Starlette:
             cipher=cipher,
             clients=StoreClients(settings, pool, cipher, http),
             sessions=session_serializer(settings.secret_key),
+            rate_limiter=StoreRateLimiter(settings.api_rate_limit_per_minute),
         )
         try:
             yield

@@ -30,6 +30,13 @@ def services(request: Request) -> Services:
 
 
 async def current_store(request: Request) -> Store:
+    """The calling store, within its API rate limit (429 beyond it)."""
+    store = await _identify(request)
+    services(request).rate_limiter.check(store.id)
+    return store
+
+
+async def _identify(request: Request) -> Store:
     """The calling store. Accepts `X-Wix-Instance: <signed instance>` or
     `Authorization: Bearer oas.<session>` (issued by the app shell from a verified instance)."""
     svc = services(request)

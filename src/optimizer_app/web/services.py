@@ -11,6 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 from ..clients import StoreClients
 from ..crypto import TokenCipher
 from ..settings import Settings
+from .ratelimit import StoreRateLimiter
 
 
 @dataclass
@@ -21,3 +22,4 @@ class Services:
     cipher: TokenCipher
     clients: StoreClients
     sessions: URLSafeTimedSerializer
+    rate_limiter: StoreRateLimiter

@@ -1,0 +1,31 @@
+"""A token bucket, as arithmetic on a clock the caller passes in."""
+
+from __future__ import annotations
+
+
+class TokenBucket:
+    """`rate_per_minute` tokens a minute, holding at most `capacity`."""
+
+    def __init__(self, rate_per_minute: float, capacity: float, now: float) -> None:
+        self.rate = rate_per_minute / 60.0
+        self.capacity = capacity
+        self.tokens = capacity
+        self.updated = now
+
+    def _refill(self, now: float) -> None:
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+
+    def reserve(self, now: float) -> float:
+        """Take a token even if it is not there yet; returns the seconds until it is."""
+        self._refill(now)
+        self.tokens -= 1
+        return -self.tokens / self.rate if self.tokens < 0 else 0.0
+
+    def try_take(self, now: float) -> float:
+        """Take a token if there is one and return 0; else take nothing and return the wait."""
+        self._refill(now)
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
