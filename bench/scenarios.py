@@ -174,3 +174,36 @@ async def fairness(base_url: str, *, big_products: int, llm_latency: float) -> d
         "a_items_done_when_b_finished": big_done,
         "a_items": big_products * FIELDS,
     }
+
+
+async def rate_limited_llm(
+    base_url: str, *, rpm_limit: int, latency: float, warmup: float = 5.0, window: float = 15.0
+) -> dict[str, Any]:
+    """Scenario c: one worker process against the sandbox LLM with `latency` and `rpm_limit`;
+    achieved requests/s over a window after warm-up, as a share of the limit, and the 429 share."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        try:
+            store = await funded_store(conn, 100_000)
+            n = int(rpm_limit / 60 * (warmup + window) * 2)
+            await queue.enqueue_job(
+                conn, store_id=store.id, source_scope="products", source_ids=[f"p{i}" for i in range(n)],
+                attributes=(Attribute.TITLE,), target_lang="en", user_prompt="", products=products(n),
+            )  # fmt: skip
+            with ExitStack() as stack:
+                llm_url = stack.enter_context(llm_sandbox(latency_seconds=latency, rpm_limit=rpm_limit))
+                _workers(stack, dsn, 1, "openai", llm_url)
+                await asyncio.sleep(warmup)
+                first = httpx.get(f"{llm_url}/_sandbox/stats").json()
+                await asyncio.sleep(window)
+                last = httpx.get(f"{llm_url}/_sandbox/stats").json()
+        finally:
+            await conn.close()
+    served = last["answered_200"] - first["answered_200"]
+    rate = served / window
+    return {
+        "requests_per_s": rate,
+        "share_of_limit": rate / (rpm_limit / 60),
+        "share_429": last["answered_429"] / max(1, last["calls"]),
+        "calls": last["calls"],
+    }

@@ -308,13 +308,35 @@ async def test_rate_limit_headers_are_parsed(sandbox: Sandbox, provider: OpenAIP
 
 async def test_sandbox_rpm_limit_answers_429_when_exceeded(sandbox: Sandbox, provider: OpenAIProvider) -> None:
     sandbox.config.rpm_limit = 3
+    provider.limiter.headroom = 1e9  # pacing off: this pins the sandbox's own 429
     for _ in range(3):
         await provider.generate(request(Attribute.TITLE))
+    provider.limiter.paused_until = 0.0
+    provider.limiter.requests = None
     with pytest.raises(LLMTransientError) as caught:
         await provider.generate(request(Attribute.TITLE))
     assert caught.value.retry_after is not None and 15 < caught.value.retry_after <= 20.5
     assert sandbox.stats.answered_429 == 1
     assert provider.rate_limits is not None and provider.rate_limits.remaining_requests == 0
+
+
+async def test_the_provider_waits_when_the_server_says_the_bucket_is_empty(
+    sandbox: Sandbox, provider: OpenAIProvider
+) -> None:
+    sandbox.config.rpm_limit = 3
+    provider.limiter.headroom = 1e9  # no pacing, so the three calls go at once
+    for _ in range(3):
+        await provider.generate(request(Attribute.TITLE))
+    # The server said remaining 0: the next call waits for the reset instead of earning a 429.
+    assert provider.limiter.reserve(0) > 15
+    assert sandbox.stats.answered_429 == 0
+
+
+async def test_concurrent_calls_stay_under_the_announced_limit(sandbox: Sandbox, provider: OpenAIProvider) -> None:
+    sandbox.config.rpm_limit = 1200
+    await asyncio.gather(*(provider.generate(request(Attribute.TITLE)) for _ in range(30)))
+    assert sandbox.stats.answered_429 == 0
+    assert provider.limiter.requests is not None and provider.limiter.requests.rate * 60 == pytest.approx(1200 * 0.97)
 
 
 async def test_sandbox_tpm_limit_answers_429_on_tokens(sandbox: Sandbox, provider: OpenAIProvider) -> None:

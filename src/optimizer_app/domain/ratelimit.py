@@ -16,10 +16,10 @@ class TokenBucket:
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
 
-    def reserve(self, now: float) -> float:
-        """Take a token even if it is not there yet; returns the seconds until it is."""
+    def reserve(self, now: float, cost: float = 1.0) -> float:
+        """Take `cost` tokens even if they are not there yet; returns the seconds until they are."""
         self._refill(now)
-        self.tokens -= 1
+        self.tokens -= cost
         return -self.tokens / self.rate if self.tokens < 0 else 0.0
 
     def try_take(self, now: float) -> float:

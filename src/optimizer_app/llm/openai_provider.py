@@ -47,6 +47,7 @@ from .base import (
 )
 from .checks import check_value
 from .prompts import MODES, build_messages, build_retry_messages, parse_reply, response_format, source_text
+from .ratelimit import AdaptiveLimiter
 
 if TYPE_CHECKING:
     from openai._legacy_response import LegacyAPIResponse
@@ -156,6 +157,7 @@ class OpenAIProvider:
         self.model = model
         self.max_completion_tokens = max_completion_tokens
         self.rate_limits: RateLimits | None = None
+        self.limiter = AdaptiveLimiter()
         self._owns_http_client = http_client is None
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
@@ -261,6 +263,8 @@ class OpenAIProvider:
     async def _post(self, mode: str, messages: Messages, attributes: tuple[Attribute, ...]) -> RawCompletion:
         fmt = response_format(mode, attributes)
         extra: dict[str, Any] = {} if fmt is None else {"response_format": fmt}
+        prompt_tokens = sum(len(m.get("content", "")) for m in messages) / 4
+        await self.limiter.wait(prompt_tokens + self.max_completion_tokens)
         try:
             raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model,
@@ -270,6 +274,8 @@ class OpenAIProvider:
             )
         except openai.APIStatusError as exc:
             self._note_rate_limits(exc.response.headers)
+            if exc.status_code == 429:
+                self.limiter.pause(parse_retry_after(exc.response.headers, str(exc)) or 1.0)
             raise
         self._note_rate_limits(raw.headers)
         return raw
@@ -278,6 +284,14 @@ class OpenAIProvider:
         limits = RateLimits.from_headers(headers)
         if limits is not None:
             self.rate_limits = limits
+            self.limiter.observe(
+                limit_requests=limits.limit_requests,
+                remaining_requests=limits.remaining_requests,
+                reset_requests=limits.reset_requests,
+                limit_tokens=limits.limit_tokens,
+                remaining_tokens=limits.remaining_tokens,
+                reset_tokens=limits.reset_tokens,
+            )
 
     def _read(self, raw: RawCompletion, *, calls: int) -> _Answer:
         try:
