@@ -48,7 +48,9 @@ async def drain(base_url: str, *, n_products: int, workers: int = 1, provider: s
         try:
             store = await funded_store(conn, n_products * FIELDS)
             with ExitStack() as stack:
-                llm_url = stack.enter_context(llm_sandbox()) if provider == "openai" else None
+                # Limits far above what one process can send, so (b) measures the client, not pacing.
+                unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
+                llm_url = stack.enter_context(llm_sandbox(**unbound)) if provider == "openai" else None
                 _workers(stack, dsn, workers, provider, llm_url)
                 await _idle_workers_ready()
                 started = time.perf_counter()
