@@ -102,9 +102,10 @@ UPDATE jobs SET status = 'RUNNING', started_at = now()
 WHERE id = ANY($1::bigint[]) AND status = 'PENDING'
 """
 
-# -- complete_items --
-# Save results for items worker $1 still holds; items whose lease it lost are left alone.
-_COMPLETE = """
+# -- save_results --
+# Results ($2 ids, $3 values, $4 flags) for the items worker $1 still holds; items whose lease it
+# lost are left alone.
+_SAVE_RESULTS = """
 UPDATE job_items ji
 SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL,
     lease_owner = NULL, lease_until = NULL, updated_at = now()
@@ -112,6 +113,7 @@ FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
 WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
 RETURNING ji.job_id
 """
+
 
 # -- fail_or_retry_items --
 # Items worker $1 still holds that failed: back to PENDING after a delay, or FAILED when the
@@ -190,12 +192,7 @@ WHERE j.id = c.job_id
 # Items whose lease the worker lost are left alone. Returns one row per job with its count.
 _COMPLETE_AND_COUNT = f"""
 WITH done AS (
-    UPDATE job_items ji
-    SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL,
-        lease_owner = NULL, lease_until = NULL, updated_at = now()
-    FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
-    WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
-    RETURNING ji.job_id
+{_SAVE_RESULTS}
 ), c AS (
     SELECT job_id, count(*)::int AS done, 0 AS failed FROM done GROUP BY job_id
 ), locked AS (
@@ -394,7 +391,7 @@ async def settle(
             done_jobs = [
                 r["job_id"]
                 for r in await conn.fetch(
-                    _COMPLETE, worker_id, [r.item_id for r in results], [r.value for r in results], flags
+                    _SAVE_RESULTS, worker_id, [r.item_id for r in results], [r.value for r in results], flags
                 )
             ]
         failed_rows: list[asyncpg.Record] = await conn.fetch(

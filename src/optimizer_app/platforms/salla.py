@@ -17,7 +17,14 @@ import httpx
 
 from ..domain.attributes import Attribute
 from ..domain.products import Collection, Product, ProductPage
-from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError, TokenSource
+from .base import (
+    PlatformAuthError,
+    PlatformUnavailable,
+    ProductNotFound,
+    StorePlatformError,
+    TokenSource,
+    retry_wait,
+)
 from .pacing import Pacer
 
 MAX_PER_PAGE = 60
@@ -103,16 +110,11 @@ class SallaClient:
             self.pacer.pause_until(time.monotonic() + self._wait(res, 0))
 
     def _wait(self, res: httpx.Response, attempt: int) -> float:
-        retry_after = res.headers.get("retry-after")
-        if retry_after:
-            try:
-                return min(float(retry_after), _MAX_WAIT)
-            except ValueError:
-                pass
+        """Retry-After, else the end of Salla's rate-limit window, else backoff."""
         reset = res.headers.get("x-ratelimit-reset")
-        if reset and reset.isdigit():
+        if not res.headers.get("retry-after") and reset and reset.isdigit():
             return min(max(0.0, int(reset) - time.time()), _MAX_WAIT)
-        return float(min(self.backoff_base * 2**attempt, _MAX_WAIT))
+        return retry_wait(res.headers, attempt, self.backoff_base, _MAX_WAIT)
 
     async def _page(self, params: dict[str, Any], cursor: str | None, limit: int) -> ProductPage:
         page = int(cursor) if cursor and cursor.isdigit() else 1

@@ -25,12 +25,12 @@ from .base import (
     StaleRevision,
     StorePlatformError,
     TokenSource,
+    retry_wait,
 )
 from .pacing import Pacer
 
 _FIELDS = ["PLAIN_DESCRIPTION", "DIRECT_CATEGORIES_INFO", "MEDIA_ITEMS_INFO", "INFO_SECTION_PLAIN_DESCRIPTION"]
 _STORES_TREE = {"appNamespace": "@wix/stores", "treeKey": None}
-_MAX_WAIT = 30.0
 _BATCH = 100
 
 
@@ -75,7 +75,7 @@ class WixClient:
             except httpx.TransportError as exc:
                 if attempt >= self.max_retries:
                     raise PlatformUnavailable(f"Wix could not be reached: {exc}") from exc
-                await asyncio.sleep(self._backoff(attempt, None))
+                await asyncio.sleep(retry_wait({}, attempt, self.backoff_base))
                 attempt += 1
                 continue
             if res.status_code == 401 and not refreshed:
@@ -87,7 +87,7 @@ class WixClient:
                     raise PlatformUnavailable(
                         f"Wix is unavailable ({res.status_code}): {_message(res)}", status=res.status_code
                     )
-                wait = self._backoff(attempt, res.headers.get("retry-after"))
+                wait = retry_wait(res.headers, attempt, self.backoff_base)
                 if self.pacer is not None and res.status_code == 429:
                     self.pacer.pause_until(time.monotonic() + wait)
                 await asyncio.sleep(wait)
@@ -97,14 +97,6 @@ class WixClient:
                 raise _error_for(res)
             data: dict[str, Any] = res.json()
             return data
-
-    def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(float(retry_after), _MAX_WAIT)
-            except ValueError:
-                pass
-        return float(min(self.backoff_base * 2**attempt, _MAX_WAIT))
 
     async def _query(self, path: str, query: dict[str, Any]) -> ProductPage:
         data = await self._request("POST", path, json={"query": query, "fields": _FIELDS})

@@ -27,11 +27,10 @@ import httpx
 
 from ..domain.attributes import Attribute
 from ..domain.products import Collection, Product, ProductPage
-from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError
+from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError, retry_wait
 
 MAX_PER_PAGE = 100
 MAX_BATCH = 100
-_MAX_WAIT = 30.0
 
 SEO_KEYS = {
     "yoast": ("_yoast_wpseo_title", "_yoast_wpseo_metadesc"),
@@ -131,7 +130,7 @@ class WooCommerceClient:
                         f"The WooCommerce site is unavailable ({res.status_code}): {_message(res)}",
                         status=res.status_code,
                     )
-                await asyncio.sleep(self._wait(res, attempt))
+                await asyncio.sleep(retry_wait(res.headers, attempt, self.backoff_base))
                 attempt += 1
                 continue
             if res.status_code in (401, 403):
@@ -143,15 +142,6 @@ class WooCommerceClient:
                     f"WooCommerce answered {res.status_code}: {_message(res)}", status=res.status_code
                 )
             return res
-
-    def _wait(self, res: httpx.Response, attempt: int) -> float:
-        retry_after = res.headers.get("retry-after")
-        if retry_after:
-            try:
-                return min(float(retry_after), _MAX_WAIT)
-            except ValueError:
-                pass
-        return float(min(self.backoff_base * 2**attempt, _MAX_WAIT))
 
     async def check(self) -> None:
         """A cheap authenticated call: proves the site URL and keys before they are saved."""
