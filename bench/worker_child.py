@@ -31,7 +31,9 @@ async def main(dsn: str, provider_name: str, llm_url: str | None) -> None:
     config = WorkerConfig(
         concurrency=int(os.environ.get("BENCH_WORKER_CONCURRENCY", "256")),
         poll_seconds=0.05,
-        maintenance_interval_seconds=0,
+        lease_seconds=float(os.environ.get("BENCH_LEASE_SECONDS", "120")),
+        maintenance_interval_seconds=float(os.environ.get("BENCH_MAINTENANCE_SECONDS", "0")),
+        max_attempts=10,
     )
     try:
         await Worker(pool, provider, config, listen_dsn=dsn).run(stop)
