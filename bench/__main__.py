@@ -80,6 +80,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         (f"e. store B's 10 items during A's {n * 4:,}-item job", f"{b_done:.2f} s", f"≤ 5 s + {args.llm_latency} s")
     )
 
+    loads = await _repeat(runs, lambda: scenarios.api_load(base, clients=200, seconds=10))
+    out["scenarios"]["f_api_load"] = {"runs": loads}
+    rows.append(("f. 200 clients on GET/POST /api/jobs: p50", f"{median([r['p50_ms'] for r in loads]):,.0f} ms", ""))
+    rows.append(("f. … p99", f"{median([r['p99_ms'] for r in loads]):,.0f} ms", "< 100 ms"))
+    rows.append(("f. … requests/s", f"{median([r['requests_per_s'] for r in loads]):,.0f}", ""))
+    rows.append(("f. … errors", str(sum(sum(r["errors"].values()) for r in loads)), "0"))
+
     width = max(len(r[0]) for r in rows)
     print(f"\n{'scenario'.ljust(width)}  {'median of ' + str(runs):>16}  target")
     for name, value, target in rows:

@@ -209,3 +209,60 @@ async def rate_limited_llm(
         "share_429": last["answered_429"] / max(1, last["calls"]),
         "calls": last["calls"],
     }
+
+
+async def api_load(base_url: str, *, clients: int, seconds: float) -> dict[str, Any]:
+    """Scenario f: `clients` concurrent clients, each its own store, alternating GET /api/jobs and
+    POST /api/jobs (1 product × 1 field) for `seconds`; plus one store hammering GET /api/jobs
+    as fast as it can, which its per-store limit must contain."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        port, secret = free_port(), "bench-secret"
+        serializer = session_serializer(secret)
+        sessions = []
+        for _ in range(clients + 1):
+            store = await funded_store(conn, 10_000)
+            await catalog.remember(conn, store.id, products(1))
+            sessions.append(SESSION_PREFIX + serializer.dumps({"store_id": store.id}))
+        await conn.close()
+        env = {"DATABASE_URL": dsn, "PORT": str(port), "SECRET_KEY": secret, "WIX_APP_ID": "b", "WIX_APP_SECRET": "b"}
+        url = f"http://127.0.0.1:{port}"
+        latencies: list[float] = []
+        errors: dict[int, int] = {}
+        hammer = {"ok": 0, "limited": 0}
+        body = {"source_scope": "products", "source_ids": ["p0"], "attributes": ["title"]}
+        with process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health"):
+            limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
+            async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+                deadline = time.perf_counter() + seconds
+
+                async def client(session: str) -> None:
+                    headers = {"Authorization": f"Bearer {session}"}
+                    turn = 0
+                    while time.perf_counter() < deadline:
+                        started = time.perf_counter()
+                        if turn % 2:
+                            res = await http.post("/api/jobs", json=body, headers=headers)
+                        else:
+                            res = await http.get("/api/jobs", params={"limit": 20}, headers=headers)
+                        latencies.append(time.perf_counter() - started)
+                        if res.status_code >= 400:
+                            errors[res.status_code] = errors.get(res.status_code, 0) + 1
+                        turn += 1
+                        await asyncio.sleep(0.5)  # a person clicking, not a loop
+
+                async def hammerer(session: str) -> None:
+                    headers = {"Authorization": f"Bearer {session}"}
+                    while time.perf_counter() < deadline:
+                        res = await http.get("/api/jobs", headers=headers)
+                        hammer["limited" if res.status_code == 429 else "ok"] += 1
+
+                await asyncio.gather(*(client(s) for s in sessions[:clients]), hammerer(sessions[-1]))
+    return {
+        "requests": len(latencies),
+        "requests_per_s": len(latencies) / seconds,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "errors": errors,
+        "hammer": hammer,
+    }
