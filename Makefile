@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench chaos install clean
+.PHONY: demo test lint bench chaos install clean dashboard
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# The dashboard (React + TypeScript, built by Vite into dashboard/dist), rebuilt when its sources change.
+DASHBOARD_BUILD := dashboard/dist/.vite/manifest.json
+$(DASHBOARD_BUILD): dashboard/package.json dashboard/package-lock.json dashboard/index.html \
+		dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
+	cd dashboard && npm ci --no-audit --no-fund && npm run build
+	touch $(DASHBOARD_BUILD)
+
+dashboard: $(DASHBOARD_BUILD)
+
+demo: $(STAMP) $(DASHBOARD_BUILD)
 	$(BIN)/optimizer-app demo
 
-test: lint
+test: lint $(DASHBOARD_BUILD)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -1,19 +1,25 @@
 """The page the platform's admin frames: verifies the platform token, onboards the store and hands
-the page a short-lived app session for its API calls."""
+the dashboard (built by Vite into dashboard/dist) its config and a short-lived app session for its
+API calls. The built assets are served from /assets."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from ..errors import AppError
 from ..stores import Store
-from .account_routes import me_json
+from .account_routes import DEFAULT_SETTINGS, me_json
 from .context import issue_session, services, store_from_salla_token, store_from_wix_instance
 from .services import Services
 
@@ -23,6 +29,54 @@ templates = Environment(
 
 
 Identify = Callable[[Services, Request], Awaitable[Store]]
+
+DIST = Path(__file__).resolve().parents[3] / "dashboard" / "dist"
+MANIFEST = DIST / ".vite" / "manifest.json"
+WIX_UPGRADE_URL = "https://www.wix.com/apps/upgrade/{app_id}?appInstanceId={instance_id}"
+BILLING_NOTES = {
+    "wix": "Plans are billed by Wix; upgrading opens Wix checkout in this window.",
+    "salla": "Plans are billed by Salla: change your plan from the app's page in the Salla App Store.",
+    "shopify": "Plans are billed by Shopify: change your plan from the app's page in your Shopify admin.",
+}
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The script and stylesheets of the built dashboard, as named in Vite's manifest."""
+
+    script: str
+    styles: tuple[str, ...]
+
+
+_bundle_cache: dict[str, tuple[float, Bundle | None]] = {}
+
+
+def dashboard_bundle(manifest: Path = MANIFEST) -> Bundle | None:
+    """The built dashboard's entry, or None when it has not been built (re-read when it changes)."""
+    try:
+        mtime = manifest.stat().st_mtime
+    except OSError:
+        return None
+    cached = _bundle_cache.get(str(manifest))
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    bundle: Bundle | None = None
+    try:
+        entries: dict[str, Any] = json.loads(manifest.read_text())
+        entry = entries.get("index.html") or next((e for e in entries.values() if e.get("isEntry")), None)
+        if entry is not None:
+            bundle = Bundle("/" + entry["file"], tuple("/" + css for css in entry.get("css", [])))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        bundle = None
+    _bundle_cache[str(manifest)] = (mtime, bundle)
+    return bundle
+
+
+def upgrade_url(svc: Services, store: Store) -> str | None:
+    """Where the platform sells this app's plans, opened in the top window by the Billing screen."""
+    if store.platform == "wix" and svc.settings.wix_app_id:
+        return WIX_UPGRADE_URL.format(app_id=quote(svc.settings.wix_app_id), instance_id=quote(store.external_id))
+    return None
 
 
 async def app_page(
@@ -41,7 +95,11 @@ async def app_page(
             "platform": platform,
             "me": me_json(store),
             "locale": request.query_params.get("locale", "en"),
-        }
+            "settings": {**DEFAULT_SETTINGS, **store.settings},
+            "upgrade_url": upgrade_url(svc, store),
+            "billing_note": BILLING_NOTES.get(platform),
+        },
+        bundle=dashboard_bundle(),
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
@@ -61,4 +119,5 @@ async def salla_app(request: Request) -> HTMLResponse:
 routes = [
     Route("/app/wix", wix_app, methods=["GET"]),
     Route("/app/salla", salla_app, methods=["GET"]),
+    Mount("/assets", StaticFiles(directory=DIST / "assets", check_dir=False), name="assets"),
 ]

@@ -1,0 +1,121 @@
+import { useCallback, useEffect, useState } from "react";
+import { api } from "./api";
+import { CONFIG, fmt, isRtl } from "./config";
+import type { Me, StoreSettings } from "./types";
+import { Optimise } from "./screens/Optimise";
+import { Queue } from "./screens/Queue";
+import { Results } from "./screens/Results";
+import { Billing } from "./screens/Billing";
+import { SettingsScreen } from "./screens/Settings";
+import { Activity } from "./screens/Activity";
+
+export type Tab = "optimise" | "queue" | "results" | "billing" | "settings" | "activity";
+
+const TABS: { id: Tab; label: string }[] = [
+  { id: "optimise", label: "Optimise" },
+  { id: "queue", label: "Queue" },
+  { id: "results", label: "Results" },
+  { id: "activity", label: "Activity" },
+  { id: "billing", label: "Billing" },
+  { id: "settings", label: "Settings" },
+];
+
+const DEFAULT_SETTINGS: StoreSettings = {
+  brand_voice: "",
+  default_language: "en",
+  default_attributes: ["title", "description", "seo_title", "seo_description"],
+};
+
+export interface Shared {
+  me: Me;
+  setMe: (me: Me) => void;
+  refreshMe: () => void;
+  settings: StoreSettings;
+  setSettings: (s: StoreSettings) => void;
+  go: (tab: Tab, jobId?: number) => void;
+  setWorkingLanguage: (lang: string) => void;
+}
+
+function initialTab(): Tab {
+  const hash = window.location.hash.replace("#", "").split("/")[0];
+  return (TABS.find((t) => t.id === hash)?.id ?? "optimise") as Tab;
+}
+
+export function App() {
+  const [me, setMe] = useState<Me>(CONFIG.me);
+  const [settings, setSettings] = useState<StoreSettings>({ ...DEFAULT_SETTINGS, ...(CONFIG.settings ?? {}) });
+  const [tab, setTab] = useState<Tab>(initialTab);
+  const [jobId, setJobId] = useState<number | null>(null);
+  const [workingLanguage, setWorkingLanguage] = useState<string>(settings.default_language);
+
+  const rtl = isRtl(CONFIG.locale) || isRtl(settings.default_language) || isRtl(workingLanguage);
+  useEffect(() => {
+    document.documentElement.dir = rtl ? "rtl" : "ltr";
+    document.documentElement.lang = rtl ? "ar" : "en";
+  }, [rtl]);
+
+  useEffect(() => setWorkingLanguage(settings.default_language), [settings.default_language]);
+
+  const refreshMe = useCallback(() => {
+    api<Me>("/api/me")
+      .then(setMe)
+      .catch(() => undefined);
+  }, []);
+
+  const go = useCallback((next: Tab, id?: number) => {
+    setTab(next);
+    if (id !== undefined) setJobId(id);
+    try {
+      window.history.replaceState(null, "", `#${next}`);
+    } catch {
+      /* some hosts forbid history changes; the tab still switches */
+    }
+    window.scrollTo(0, 0);
+  }, []);
+
+  const shared: Shared = { me, setMe, refreshMe, settings, setSettings, go, setWorkingLanguage };
+  const low = me.credits.remaining <= Math.max(5, (me.credits.total || 0) * 0.1);
+
+  return (
+    <div className="app" dir={rtl ? "rtl" : "ltr"} data-testid="app-root">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">✦</span>
+          <div>
+            <div className="app-name">Optimizer</div>
+            <div className="store-name">{me.store.name || "Your store"}</div>
+          </div>
+        </div>
+        <button
+          type="button"
+          className={`credits-pill${low ? " low" : ""}`}
+          onClick={() => go("billing")}
+          aria-label={`${fmt(me.credits.remaining)} credits left on the ${me.plan.name} plan. Open billing.`}
+        >
+          <strong>{fmt(me.credits.remaining)}</strong> credits left · {me.plan.name}
+        </button>
+      </header>
+      <nav className="tabs" aria-label="Sections">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            className={`tab${tab === t.id ? " active" : ""}`}
+            aria-current={tab === t.id ? "page" : undefined}
+            onClick={() => go(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </nav>
+      <main className="content" id="main">
+        {tab === "optimise" && <Optimise shared={shared} />}
+        {tab === "queue" && <Queue shared={shared} />}
+        {tab === "results" && <Results shared={shared} jobId={jobId} setJobId={setJobId} />}
+        {tab === "billing" && <Billing shared={shared} />}
+        {tab === "settings" && <SettingsScreen shared={shared} />}
+        {tab === "activity" && <Activity shared={shared} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+import { CONFIG } from "./config";
+
+/** An API failure, with a sentence a store owner can read. */
+export class ApiError extends Error {
+  status: number;
+  code: string;
+  details: Record<string, unknown>;
+  constructor(status: number, code: string, message: string, details: Record<string, unknown>) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+function plainMessage(status: number, serverMessage: string | undefined): string {
+  if (status === 0) return "We could not reach Optimizer. Check your connection and try again.";
+  if (status === 401) return "Your session has ended. Reopen the app from your store admin to continue.";
+  if (status === 403) return "You do not have access to this.";
+  if (status === 404) return serverMessage || "We could not find this any more.";
+  if (status === 429) return "Too many requests at once. Wait a few seconds and try again.";
+  if (status === 502) return "Your store did not answer. Try again in a moment.";
+  if (status >= 500) return "Something went wrong on our side. Try again in a moment.";
+  return serverMessage || "That did not work. Try again.";
+}
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: init.method ?? "GET",
+      headers: {
+        Authorization: `Bearer ${CONFIG.session}`,
+        ...(init.body !== undefined ? { "Content-Type": "application/json" } : {}),
+      },
+      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      credentials: "omit",
+    });
+  } catch {
+    throw new ApiError(0, "network", plainMessage(0, undefined), {});
+  }
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string } & Record<string, unknown> } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? "error", plainMessage(res.status, err?.message), err ?? {});
+  }
+  return data as T;
+}
+
+export function messageOf(e: unknown): string {
+  return e instanceof ApiError ? e.message : "Something went wrong. Try again.";
+}

@@ -1,0 +1,132 @@
+import { useState } from "react";
+import { CONFIG, day, fmt } from "../config";
+import type { Shared } from "../App";
+import type { Plan } from "../types";
+import { Notice } from "../ui";
+
+function price(p: Plan): string {
+  return p.price_cents === 0 ? "Free" : `$${(p.price_cents / 100).toFixed(p.price_cents % 100 ? 2 : 0)} / month`;
+}
+
+/** Opens the platform's own upgrade page in the top window (the app itself lives in an iframe). */
+export function openUpgrade(): boolean {
+  const url = CONFIG.upgrade_url;
+  if (!url) return false;
+  const opened = window.open(url, "_top");
+  if (!opened) window.open(url, "_blank", "noopener");
+  return true;
+}
+
+export function UpgradeActions({ shared, compact }: { shared: Shared; compact?: boolean }) {
+  const [hint, setHint] = useState<string | null>(null);
+  return (
+    <div className="upgrade-actions">
+      {CONFIG.upgrade_url ? (
+        <button
+          type="button"
+          className="btn primary small"
+          onClick={() => {
+            if (!openUpgrade()) setHint(CONFIG.billing_note ?? "");
+          }}
+        >
+          Upgrade plan
+        </button>
+      ) : null}
+      {compact ? (
+        <button type="button" className="btn secondary small" onClick={() => shared.go("billing")}>
+          Compare plans
+        </button>
+      ) : null}
+      {hint ? <span className="muted small">{hint}</span> : null}
+    </div>
+  );
+}
+
+export function Billing({ shared }: { shared: Shared }) {
+  const { me } = shared;
+  const total = me.credits.total || 0;
+  const used = Math.min(me.credits.used, total);
+  const pct = total ? Math.round((100 * used) / total) : 0;
+  const current = me.plans.find((p) => p.id === me.plan.id);
+  const better = me.plans.filter((p) => (p.monthly_credits ?? 0) > (current?.monthly_credits ?? me.plan.monthly_credits ?? 0));
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>Billing</h1>
+          <p className="muted">Each field of each product costs one credit. Credits renew every month.</p>
+        </div>
+      </div>
+      <div className="grid-2">
+        <section className="card" aria-labelledby="plan-title">
+          <h2 id="plan-title">Your plan</h2>
+          <div className="plan-name">
+            {me.plan.name}
+            {me.plan.monthly_credits != null ? (
+              <span className="muted"> · {fmt(me.plan.monthly_credits)} credits a month</span>
+            ) : null}
+          </div>
+          <div className="meter-label">
+            <span>
+              <strong>{fmt(me.credits.remaining)}</strong> of {fmt(total)} credits left
+            </span>
+            <span className="muted">{pct}% used</span>
+          </div>
+          <div
+            className={`meter${pct >= 90 ? " high" : ""}`}
+            role="meter"
+            aria-label="Credits used"
+            aria-valuemin={0}
+            aria-valuemax={total}
+            aria-valuenow={used}
+          >
+            <span style={{ width: `${pct}%` }} />
+          </div>
+          <p className="muted small">
+            Your credits reset to {fmt(me.plan.monthly_credits ?? total)} on <strong>{day(me.credits.reset_on)}</strong>.
+            {me.plan.ends_on ? ` Your plan ends on ${day(me.plan.ends_on)}.` : ""}
+          </p>
+        </section>
+        <section className="card" aria-labelledby="plans-title">
+          <h2 id="plans-title">Plans</h2>
+          {better.length === 0 ? (
+            <Notice kind="info">You are on our largest plan. Contact us if you need more credits.</Notice>
+          ) : null}
+          <ul className="plans">
+            {me.plans.map((p) => {
+              const isCurrent = p.id === me.plan.id;
+              const isBetter = better.some((b) => b.id === p.id);
+              return (
+                <li key={p.id} className={`plan${isCurrent ? " current" : ""}`}>
+                  <div>
+                    <div className="plan-title">{p.name}</div>
+                    <div className="muted small">
+                      {p.monthly_credits != null ? `${fmt(p.monthly_credits)} credits a month` : ""} · {price(p)}
+                    </div>
+                  </div>
+                  {isCurrent ? (
+                    <span className="badge success">Current plan</span>
+                  ) : isBetter && CONFIG.upgrade_url ? (
+                    <button
+                      type="button"
+                      className="btn secondary small"
+                      aria-label={`Upgrade to ${p.name}`}
+                      onClick={() => openUpgrade()}
+                    >
+                      Upgrade
+                    </button>
+                  ) : null}
+                </li>
+              );
+            })}
+          </ul>
+          <p className="muted small">
+            {CONFIG.billing_note ??
+              "Plans are billed by your store platform; upgrading opens its checkout in this window."}
+          </p>
+        </section>
+      </div>
+    </div>
+  );
+}

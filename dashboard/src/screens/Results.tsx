@@ -1,0 +1,510 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { api, ApiError, messageOf } from "../api";
+import { FIELD_LABEL, FIELD_LIMIT, fmt, plural, when } from "../config";
+import type { Shared } from "../App";
+import type { Item, Job, PublishLog, PublishOutcome } from "../types";
+import { diffWords, plainText, safeHtml, type Piece } from "../text";
+import { Confirm, Empty, ErrorBox, Loading, Notice, Progress, StatusBadge, usePolling } from "../ui";
+import { jobSummary } from "./Queue";
+
+const OUTCOME_WORDS: Record<string, string> = {
+  published: "Published to your store",
+  already_published: "Was already published",
+  in_progress: "Being published, check again in a moment",
+  not_ready: "Not ready to publish",
+  not_found: "No longer exists",
+  error: "Could not be published",
+};
+
+export function Results({
+  shared,
+  jobId,
+  setJobId,
+}: {
+  shared: Shared;
+  jobId: number | null;
+  setJobId: (id: number) => void;
+}) {
+  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const loadJobs = useCallback(() => {
+    api<{ jobs: Job[] }>("/api/jobs?limit=50")
+      .then((d) => {
+        setJobs(d.jobs);
+        setError(null);
+      })
+      .catch((e) => setError(`We could not load your job history. ${messageOf(e)}`));
+  }, []);
+  useEffect(loadJobs, [loadJobs]);
+
+  useEffect(() => {
+    if (jobId === null && jobs && jobs.length) setJobId(jobs[0].id);
+  }, [jobId, jobs, setJobId]);
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>Results</h1>
+          <p className="muted">Compare before and after, edit what you want, then publish to your store.</p>
+        </div>
+      </div>
+      {error ? <ErrorBox message={error} onRetry={loadJobs} /> : null}
+      {jobs === null && !error ? <Loading label="Loading your job history…" /> : null}
+      {jobs !== null && jobs.length === 0 ? (
+        <section className="card">
+          <Empty title="No results yet.">
+            Improved text appears here once a job has run.{" "}
+            <button type="button" className="link" onClick={() => shared.go("optimise")}>
+              Start your first job
+            </button>
+            .
+          </Empty>
+        </section>
+      ) : null}
+      {jobs !== null && jobs.length > 0 ? (
+        <div className="results-layout">
+          <nav className="card history" aria-label="Job history">
+            <h2>Job history</h2>
+            <ul>
+              {jobs.map((j) => (
+                <li key={j.id}>
+                  <button
+                    type="button"
+                    className={`history-item${j.id === jobId ? " active" : ""}`}
+                    aria-current={j.id === jobId ? "true" : undefined}
+                    onClick={() => setJobId(j.id)}
+                  >
+                    <span className="history-title">
+                      Job #{j.id} <StatusBadge status={j.status} />
+                    </span>
+                    <span className="muted small">
+                      {plural(j.counts.total, "change", "changes")} · {when(j.created_at)}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          {jobId !== null ? <JobResults key={jobId} jobId={jobId} onChanged={loadJobs} /> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void }) {
+  const [job, setJob] = useState<Job | null>(null);
+  const [items, setItems] = useState<Item[] | null>(null);
+  const [logs, setLogs] = useState<PublishLog[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [outcomes, setOutcomes] = useState<Map<number, PublishOutcome>>(new Map());
+  const [publishing, setPublishing] = useState(false);
+  const [notice, setNotice] = useState<{ kind: "success" | "error" | "info"; text: string } | null>(null);
+  const [forceRevert, setForceRevert] = useState<{ log: PublishLog; current: string } | null>(null);
+
+  const loadLogs = useCallback(async () => {
+    const l = await api<{ logs: PublishLog[] }>("/api/publish-logs?limit=200");
+    setLogs(l.logs);
+  }, []);
+
+  const seen = useRef<string>("");
+  const load = useCallback(
+    async (withLogs = true) => {
+      try {
+        const j = await api<Job>(`/api/jobs/${jobId}`);
+        const c = j.counts;
+        const key = `${j.status}:${c.done}:${c.failed}:${c.canceled}`;
+        setJob(j);
+        if (key !== seen.current || withLogs) {
+          seen.current = key;
+          const all: Item[] = [];
+          let after = 0;
+          for (;;) {
+            const page = await api<{ items: Item[]; next_after: number | null }>(
+              `/api/jobs/${jobId}/items?limit=1000&after=${after}`,
+            );
+            all.push(...page.items);
+            if (!page.next_after) break;
+            after = page.next_after;
+          }
+          setItems(all);
+        }
+        if (withLogs) await loadLogs();
+        setError(null);
+      } catch (e) {
+        setError(`We could not load this job. ${messageOf(e)}`);
+      }
+    },
+    [jobId, loadLogs],
+  );
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const active = !!job && (job.status === "PENDING" || job.status === "RUNNING");
+  usePolling(() => void load(false), 2500, active);
+  const status = job?.status;
+  useEffect(() => {
+    if (status && status !== "PENDING" && status !== "RUNNING") onChanged();
+  }, [status, onChanged]);
+
+  const liveLog = useMemo(() => {
+    const map = new Map<number, PublishLog>();
+    for (const log of logs) if (log.item_id !== null && !log.reverted_at && !map.has(log.item_id)) map.set(log.item_id, log);
+    return map;
+  }, [logs]);
+
+  const groups = useMemo(() => {
+    const byProduct = new Map<string, { title: string; items: Item[] }>();
+    for (const item of items ?? []) {
+      const g = byProduct.get(item.product_id) ?? { title: item.product_title || "Untitled product", items: [] };
+      g.items.push(item);
+      byProduct.set(item.product_id, g);
+    }
+    return [...byProduct.entries()];
+  }, [items]);
+
+  const publishable = (items ?? []).filter((i) => i.status === "DONE" && !i.published_at);
+
+  const publish = async (ids: number[]) => {
+    if (!ids.length) return;
+    setPublishing(true);
+    setNotice(null);
+    try {
+      const res = await api<{ results: PublishOutcome[]; counts: Record<string, number> }>("/api/publish", {
+        method: "POST",
+        body: { item_ids: ids },
+      });
+      const next = new Map(outcomes);
+      res.results.forEach((o) => next.set(o.item_id, o));
+      setOutcomes(next);
+      const ok = (res.counts.published ?? 0) + (res.counts.already_published ?? 0);
+      const bad = ids.length - ok;
+      setNotice(
+        bad
+          ? { kind: "error", text: `${plural(ok, "change was", "changes were")} published; ${plural(bad, "change was", "changes were")} not. See each row for why.` }
+          : { kind: "success", text: `${plural(ok, "change", "changes")} published to your store.` },
+      );
+      setSelected(new Set());
+      await load();
+    } catch (e) {
+      setNotice({ kind: "error", text: `Nothing was published. ${messageOf(e)}` });
+    } finally {
+      setPublishing(false);
+    }
+  };
+
+  const revert = async (log: PublishLog, force = false) => {
+    setNotice(null);
+    try {
+      await api(`/api/publish-logs/${log.id}/revert`, { method: "POST", body: force ? { force: true } : {} });
+      const next = new Map(outcomes);
+      if (log.item_id !== null) next.delete(log.item_id);
+      setOutcomes(next);
+      setNotice({ kind: "success", text: `${FIELD_LABEL[log.attribute]} changed back to its previous value in your store.` });
+      await load();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && typeof e.details.current_value === "string") {
+        setForceRevert({ log, current: e.details.current_value });
+      } else {
+        setNotice({ kind: "error", text: `The change was not reverted. ${messageOf(e)}` });
+      }
+    }
+  };
+
+  const onEdited = (updated: Item) => setItems((items ?? []).map((i) => (i.id === updated.id ? updated : i)));
+
+  if (error) return <ErrorBox message={error} onRetry={() => void load()} />;
+  if (!job || !items) return <Loading label="Loading the results…" />;
+
+  const allSelected = publishable.length > 0 && publishable.every((i) => selected.has(i.id));
+
+  return (
+    <section className="job-results" aria-labelledby="job-title">
+      <div className="card">
+        <div className="job-head">
+          <div>
+            <h2 id="job-title">
+              Job #{job.id} <StatusBadge status={job.status} />
+            </h2>
+            <div className="muted small">
+              {jobSummary(job)} · {plural(job.credits_charged - job.credits_refunded, "credit", "credits")} used ·{" "}
+              {when(job.created_at)}
+            </div>
+          </div>
+        </div>
+        {active ? (
+          <>
+            <Progress done={job.counts.done} failed={job.counts.failed} canceled={job.counts.canceled} total={job.counts.total} />
+            <p className="muted small">
+              {fmt(job.counts.done)} of {fmt(job.counts.total)} done — results appear below as they arrive.
+            </p>
+          </>
+        ) : null}
+        <div className="toolbar">
+          <label className="check-row">
+            <input
+              type="checkbox"
+              checked={allSelected}
+              disabled={!publishable.length}
+              onChange={() => setSelected(allSelected ? new Set() : new Set(publishable.map((i) => i.id)))}
+            />
+            Select all ready changes ({fmt(publishable.length)})
+          </label>
+          <div className="toolbar-actions">
+            <button
+              type="button"
+              className="btn secondary"
+              disabled={!selected.size || publishing}
+              onClick={() => void publish([...selected])}
+            >
+              Publish selected ({fmt(selected.size)})
+            </button>
+            <button
+              type="button"
+              className="btn primary"
+              disabled={!publishable.length || publishing}
+              onClick={() => void publish(publishable.map((i) => i.id))}
+            >
+              {publishing ? "Publishing…" : "Publish all"}
+            </button>
+          </div>
+        </div>
+        {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
+      </div>
+
+      {groups.length === 0 ? (
+        <div className="card">
+          <Empty title="This job has no changes to show." />
+        </div>
+      ) : null}
+
+      {groups.map(([productId, group]) => (
+        <article className="card product-card" key={productId} aria-label={group.title} data-testid="product-result">
+          <h3>{group.title}</h3>
+          {group.items.map((item) => (
+            <ItemRow
+              key={item.id}
+              item={item}
+              checked={selected.has(item.id)}
+              onCheck={() => {
+                const next = new Set(selected);
+                if (next.has(item.id)) next.delete(item.id);
+                else next.add(item.id);
+                setSelected(next);
+              }}
+              outcome={outcomes.get(item.id)}
+              log={liveLog.get(item.id)}
+              onEdited={onEdited}
+              onRevert={(log) => void revert(log)}
+            />
+          ))}
+        </article>
+      ))}
+
+      {forceRevert ? (
+        <Confirm
+          title="This value was changed in your store"
+          confirmLabel="Put the old value back anyway"
+          cancelLabel="Leave it"
+          danger
+          onCancel={() => setForceRevert(null)}
+          onConfirm={() => {
+            const { log } = forceRevert;
+            setForceRevert(null);
+            void revert(log, true);
+          }}
+        >
+          <p>Someone edited this {FIELD_LABEL[forceRevert.log.attribute].toLowerCase()} in your store after it was published. It now reads:</p>
+          <blockquote>{plainText(forceRevert.current) || "(empty)"}</blockquote>
+          <p>Reverting replaces that with the value from before the app changed it.</p>
+        </Confirm>
+      ) : null}
+    </section>
+  );
+}
+
+function Count({ value, limit, attribute }: { value: string; limit: number | null; attribute: string }) {
+  const n = attribute === "description" ? plainText(value).length : value.length;
+  const over = limit !== null && n > limit;
+  return (
+    <span className={`count${over ? " over" : ""}`} title={limit ? `Search engines show about ${limit} characters` : undefined}>
+      {limit !== null ? `${fmt(n)} / ${limit}` : `${fmt(n)} characters`}
+      {over ? " — too long" : ""}
+    </span>
+  );
+}
+
+function Pieces({ pieces }: { pieces: Piece[] }) {
+  return (
+    <>
+      {pieces.map((p, i) =>
+        p.kind === "same" ? (
+          <span key={i}>{p.text}</span>
+        ) : p.kind === "added" ? (
+          <ins key={i}>{p.text}</ins>
+        ) : (
+          <del key={i}>{p.text}</del>
+        ),
+      )}
+    </>
+  );
+}
+
+function ItemRow(props: {
+  item: Item;
+  checked: boolean;
+  onCheck: () => void;
+  outcome: PublishOutcome | undefined;
+  log: PublishLog | undefined;
+  onEdited: (item: Item) => void;
+  onRevert: (log: PublishLog) => void;
+}) {
+  const { item, outcome, log } = props;
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(item.after ?? "");
+  const [saving, setSaving] = useState(false);
+  const [editError, setEditError] = useState<string | null>(null);
+  const [reverting, setReverting] = useState(false);
+  const label = FIELD_LABEL[item.attribute] ?? item.attribute;
+  const limit = FIELD_LIMIT[item.attribute] ?? null;
+  const isHtml = item.attribute === "description";
+  const before = item.before ?? "";
+  const after = item.after ?? "";
+  const diff = useMemo(
+    () => (isHtml ? diffWords(plainText(before), plainText(after)) : diffWords(before, after)),
+    [before, after, isHtml],
+  );
+  const canPublish = item.status === "DONE" && !item.published_at;
+
+  const save = async () => {
+    setSaving(true);
+    setEditError(null);
+    try {
+      const res = await api<{ after: string; review_state: string }>(`/api/items/${item.id}`, {
+        method: "PATCH",
+        body: { after: draft },
+      });
+      props.onEdited({ ...item, after: res.after, review_state: res.review_state });
+      setEditing(false);
+    } catch (e) {
+      setEditError(messageOf(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  let status: ReactNode;
+  if (item.status === "FAILED") status = <span className="badge critical">Could not improve</span>;
+  else if (item.status === "CANCELED") status = <span className="badge neutral">Canceled</span>;
+  else if (item.status === "PENDING" || item.status === "RUNNING") status = <span className="badge info">Working on it…</span>;
+  else if (item.published_at) status = <span className="badge success">Published</span>;
+  else if (item.review_state === "EDITED") status = <span className="badge info">Edited by you</span>;
+  else status = <span className="badge neutral">Ready to publish</span>;
+
+  return (
+    <div className={`item-row${props.checked ? " selected" : ""}`} data-testid="item-row" data-attribute={item.attribute}>
+      <div className="item-head">
+        <label className="check-row">
+          {canPublish ? (
+            <input type="checkbox" checked={props.checked} onChange={props.onCheck} aria-label={`Select ${label} of this product`} />
+          ) : (
+            <span className="check-spacer" />
+          )}
+          <strong>{label}</strong>
+        </label>
+        {status}
+        {outcome && outcome.status !== "published" ? (
+          <span className={`outcome ${outcome.status === "already_published" ? "" : "bad"}`} role="status">
+            {OUTCOME_WORDS[outcome.status] ?? outcome.status}
+            {outcome.message ? `: ${outcome.message}` : ""}
+          </span>
+        ) : outcome ? (
+          <span className="outcome good" role="status">
+            {OUTCOME_WORDS.published}
+          </span>
+        ) : null}
+        <span className="grow" />
+        {canPublish && !editing ? (
+          <button type="button" className="btn secondary small" onClick={() => { setDraft(after); setEditing(true); }}>
+            Edit
+          </button>
+        ) : null}
+        {log ? (
+          <button
+            type="button"
+            className="btn secondary small"
+            disabled={reverting}
+            onClick={() => {
+              setReverting(true);
+              Promise.resolve(props.onRevert(log)).finally(() => setReverting(false));
+            }}
+          >
+            Revert
+          </button>
+        ) : null}
+      </div>
+      {item.status === "FAILED" ? (
+        <p className="error-text">{item.error ? `We could not improve this field: ${item.error}.` : "We could not improve this field."} Its credit was refunded.</p>
+      ) : null}
+      <div className="compare">
+        <div className="side before">
+          <div className="side-head">
+            <span>Before</span>
+            <Count value={before} limit={limit} attribute={item.attribute} />
+          </div>
+          <div className="text">{before ? <Pieces pieces={diff.before} /> : <em className="muted">Empty</em>}</div>
+        </div>
+        <div className="side after">
+          <div className="side-head">
+            <span>After</span>
+            <Count value={editing ? draft : after} limit={limit} attribute={item.attribute} />
+          </div>
+          {editing ? (
+            <div className="editor">
+              <label className="sr-only" htmlFor={`edit-${item.id}`}>
+                New {label.toLowerCase()}
+              </label>
+              <textarea
+                id={`edit-${item.id}`}
+                rows={isHtml ? 6 : 2}
+                value={draft}
+                onChange={(e) => setDraft(e.target.value)}
+                autoFocus
+              />
+              {editError ? <p className="error-text" role="alert">{editError}</p> : null}
+              <div className="editor-actions">
+                <button type="button" className="btn secondary small" onClick={() => setEditing(false)}>
+                  Cancel
+                </button>
+                <button type="button" className="btn primary small" disabled={saving || !draft.trim()} onClick={() => void save()}>
+                  {saving ? "Saving…" : "Save"}
+                </button>
+              </div>
+            </div>
+          ) : (
+            <div className="text">{after ? <Pieces pieces={diff.after} /> : <em className="muted">Not ready yet</em>}</div>
+          )}
+        </div>
+      </div>
+      {isHtml && after && !editing ? (
+        <details className="html-view">
+          <summary>Preview and HTML</summary>
+          <div className="compare">
+            <div className="side">
+              <div className="side-head"><span>How shoppers see it</span></div>
+              <div className="rendered" dangerouslySetInnerHTML={{ __html: safeHtml(after) }} />
+            </div>
+            <div className="side">
+              <div className="side-head"><span>HTML</span></div>
+              <pre className="code">{after}</pre>
+            </div>
+          </div>
+        </details>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+export type Attribute = "title" | "description" | "seo_title" | "seo_description";
+
+export interface Plan {
+  id: string;
+  name: string;
+  price_cents: number;
+  monthly_credits: number | null;
+}
+
+export interface Me {
+  store: { id: number; platform: string; name: string | null };
+  plan: { id: string; name: string; monthly_credits: number | null; ends_on: string | null };
+  credits: { total: number; used: number; remaining: number; reset_on: string };
+  plans: Plan[];
+}
+
+export interface StoreSettings {
+  brand_voice: string;
+  default_language: string;
+  default_attributes: Attribute[];
+}
+
+export interface Config {
+  session: string;
+  platform: string;
+  me: Me;
+  locale: string;
+  settings?: Partial<StoreSettings>;
+  upgrade_url?: string | null;
+  billing_note?: string | null;
+}
+
+export interface Product {
+  id: string;
+  title: string;
+  description_html: string;
+  seo_title: string;
+  seo_description: string;
+  image_url: string | null;
+  collection_ids: string[];
+}
+
+export interface Collection {
+  id: string;
+  name: string;
+  product_count: number | null;
+}
+
+export type JobStatus = "PENDING" | "RUNNING" | "DONE" | "DONE_WITH_FAILURES" | "FAILED" | "CANCELED";
+
+export interface Job {
+  id: number;
+  status: JobStatus;
+  source_scope: string;
+  source_ids: string[];
+  attributes: Attribute[];
+  target_lang: string;
+  user_prompt: string;
+  credits_charged: number;
+  credits_refunded: number;
+  counts: { total: number; done: number; failed: number; canceled: number; pending: number };
+  created_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface Item {
+  id: number;
+  product_id: string;
+  product_title: string | null;
+  attribute: Attribute;
+  status: "PENDING" | "RUNNING" | "DONE" | "FAILED" | "CANCELED";
+  attempts: number;
+  before: string | null;
+  after: string | null;
+  flags: unknown;
+  error: string | null;
+  review_state: string | null;
+  published_at: string | null;
+}
+
+export interface PublishLog {
+  id: number;
+  item_id: number | null;
+  product_id: string;
+  attribute: Attribute;
+  old_value: string | null;
+  new_value: string | null;
+  published_at: string | null;
+  reverted_at: string | null;
+}
+
+export interface PublishOutcome {
+  item_id: number;
+  status: string;
+  message?: string;
+}

@@ -1,0 +1,126 @@
+import { useEffect, useRef, type ReactNode } from "react";
+
+export function Loading({ label }: { label: string }) {
+  return (
+    <div className="state" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="state empty">
+      <strong>{title}</strong>
+      {children ? <div className="muted">{children}</div> : null}
+    </div>
+  );
+}
+
+export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () => void }) {
+  return (
+    <div className="notice error" role="alert">
+      <span>{message}</span>
+      {onRetry ? (
+        <button type="button" className="btn secondary small" onClick={onRetry}>
+          Try again
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function Notice({ kind, children }: { kind: "info" | "success" | "warning" | "error"; children: ReactNode }) {
+  return (
+    <div className={`notice ${kind}`} role={kind === "error" ? "alert" : "status"}>
+      {children}
+    </div>
+  );
+}
+
+export function Confirm(props: {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  cancelLabel?: string;
+  danger?: boolean;
+  busy?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="dialog-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onCancel();
+      }}
+    >
+      <h2 id="dialog-title">{props.title}</h2>
+      <div className="dialog-body">{props.children}</div>
+      <div className="dialog-actions">
+        <button type="button" className="btn secondary" onClick={props.onCancel} autoFocus>
+          {props.cancelLabel ?? "Keep it"}
+        </button>
+        <button
+          type="button"
+          className={`btn ${props.danger ? "danger" : "primary"}`}
+          disabled={props.busy}
+          onClick={props.onConfirm}
+        >
+          {props.confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+export function Progress({ done, failed, canceled, total }: { done: number; failed: number; canceled: number; total: number }) {
+  const pct = (n: number) => (total ? (100 * n) / total : 0);
+  const finished = done + failed + canceled;
+  return (
+    <div
+      className="progress"
+      role="progressbar"
+      aria-valuemin={0}
+      aria-valuemax={total}
+      aria-valuenow={finished}
+      aria-label={`${finished} of ${total} finished`}
+    >
+      <span className="bar done" style={{ width: `${pct(done)}%` }} />
+      <span className="bar failed" style={{ width: `${pct(failed)}%` }} />
+      <span className="bar canceled" style={{ width: `${pct(canceled)}%` }} />
+    </div>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  const words: Record<string, [string, string]> = {
+    PENDING: ["Waiting", "neutral"],
+    RUNNING: ["In progress", "info"],
+    DONE: ["Done", "success"],
+    DONE_WITH_FAILURES: ["Done, some failed", "warning"],
+    FAILED: ["Failed", "critical"],
+    CANCELED: ["Canceled", "neutral"],
+  };
+  const [label, tone] = words[status] ?? [status.toLowerCase(), "neutral"];
+  return <span className={`badge ${tone}`}>{label}</span>;
+}
+
+export function usePolling(fn: () => void, ms: number, active: boolean) {
+  const saved = useRef(fn);
+  saved.current = fn;
+  useEffect(() => {
+    if (!active) return undefined;
+    const id = window.setInterval(() => saved.current(), ms);
+    return () => window.clearInterval(id);
+  }, [ms, active]);
+}

@@ -1,0 +1,215 @@
+"""The embedded dashboard driven in a browser inside the sandbox Wix admin: optimise, watch the
+queue, review and edit, publish, check the store, revert; the credit shortfall (before submitting
+and answered 402 by the server); an Arabic store laid out right to left. Each screen is saved to
+docs/screenshots/ for the README."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+from playwright.async_api import FrameLocator, Page, expect
+
+from tests.e2e.conftest import Browser, Stack, StartWorker, screenshot_path
+from tests.integration.conftest import new_site
+
+
+async def open_app(page: Page, stack: Stack, instance_id: str) -> FrameLocator:
+    await page.goto(stack.admin_url(instance_id))
+    app = page.frame_locator("#app")
+    await expect(app.locator("table.products tbody tr").first).to_be_visible()
+    return app
+
+
+async def tab(app: FrameLocator, name: str) -> None:
+    await app.get_by_role("navigation", name="Sections").get_by_role("button", name=name, exact=True).click()
+
+
+async def shot(page: Page, name: str) -> None:
+    await page.wait_for_timeout(150)  # let transitions settle
+    await page.screenshot(path=str(screenshot_path(name)))
+
+
+def field(app: FrameLocator, label: str) -> Any:
+    return app.get_by_role("group", name="Fields").get_by_role("checkbox", name=re.compile(rf"^{label}\b"))
+
+
+async def test_optimise_review_edit_publish_and_revert(
+    stack: Stack, start_worker: StartWorker, browser: Browser
+) -> None:
+    page = browser.page
+    site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
+    app = await open_app(page, stack, site.instance_id)
+    await expect(app.locator("html")).to_have_attribute("dir", "ltr")
+
+    rows = app.locator("table.products tbody tr")
+    for i in range(3):
+        await rows.nth(i).get_by_role("checkbox").check()
+    await field(app, "SEO title").uncheck()
+    await field(app, "Meta description").uncheck()
+    await expect(field(app, "Title")).to_be_checked()
+    await expect(field(app, "Description")).to_be_checked()
+    await app.get_by_label("Instructions (optional)").fill("Mention that every piece ships within two days.")
+    await expect(app.get_by_test_id("cost-line")).to_have_text("3 products × 2 fields = 6 credits, 94 left")
+    await shot(page, "optimise")
+
+    await app.get_by_role("button", name="Improve for 6 credits").click()
+    await expect(app.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+    job = app.get_by_test_id("queue-job")
+    await expect(job).to_contain_text("Waiting")
+    await expect(job.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "0")
+    await expect(app.get_by_role("button", name=re.compile("94 credits left"))).to_be_visible()
+    await shot(page, "queue")
+
+    await start_worker()
+    finished = app.get_by_role("button", name="Review results")
+    await expect(finished).to_be_visible(timeout=20_000)
+    await expect(job).to_have_count(0)
+    await expect(app.get_by_role("listitem").filter(has=finished)).to_contain_text("6 of 6 improved")
+    await finished.click()
+
+    cards = app.get_by_test_id("product-result")
+    await expect(cards).to_have_count(3)
+    await expect(app.get_by_test_id("item-row")).to_have_count(6)
+
+    async with httpx.AsyncClient(base_url=stack.web.url, headers=site.headers) as api:
+        jobs = (await api.get("/api/jobs")).json()["jobs"]
+        items: list[dict[str, Any]] = (await api.get(f"/api/jobs/{jobs[0]['id']}/items")).json()["items"]
+    first = items[0]["product_id"]
+    title_item = next(i for i in items if i["product_id"] == first and i["attribute"] == "title")
+    desc_item = next(i for i in items if i["product_id"] == first and i["attribute"] == "description")
+    original = stack.sandbox_product(site.instance_id, first)
+    assert original["name"] == title_item["before"]
+
+    title_row = cards.first.locator("[data-testid=item-row][data-attribute=title]")
+    edited = f"{title_item['before']} for everyday use"
+    await title_row.get_by_role("button", name="Edit").click()
+    await title_row.get_by_label("New title").fill(edited)
+    await title_row.get_by_role("button", name="Save").click()
+    await expect(title_row).to_contain_text("Edited by you")
+    await expect(title_row.locator(".side.after .text")).to_have_text(edited)
+    await cards.first.locator("[data-attribute=description] summary").click()
+    await expect(cards.first.locator(".rendered")).to_be_visible()
+    await shot(page, "results")
+
+    await app.get_by_role("button", name="Publish all").click()
+    await expect(app.get_by_role("status").filter(has_text="6 changes published to your store.")).to_be_visible()
+    await expect(title_row).to_contain_text("Published")
+    store_now = stack.sandbox_product(site.instance_id, first)
+    assert store_now["name"] == edited
+    assert store_now["plainDescription"] != original["plainDescription"]
+    assert desc_item["after"]
+
+    await title_row.get_by_role("button", name="Revert").click()
+    await expect(app.get_by_text("Title changed back to its previous value in your store.")).to_be_visible()
+    await expect(title_row).to_contain_text("Ready to publish")
+    assert stack.sandbox_product(site.instance_id, first)["name"] == original["name"]
+
+    await tab(app, "Activity")
+    log_rows = app.locator("table.activity tbody tr")
+    await expect(log_rows).to_have_count(6)
+    await expect(log_rows.filter(has_text="Reverted")).to_have_count(1)
+    await expect(log_rows.get_by_role("button", name="Revert")).to_have_count(5)
+    await shot(page, "activity")
+
+    await tab(app, "Billing")
+    await expect(app.get_by_text("94 of 100 credits left")).to_be_visible()
+    await expect(app.get_by_role("button", name="Upgrade to Starter")).to_be_visible()
+    await shot(page, "billing")
+
+    await tab(app, "Settings")
+    await app.get_by_label("Brand voice").fill("Warm and expert; short sentences; no exclamation marks.")
+    await app.get_by_role("button", name="Save settings").click()
+    await expect(app.get_by_text("Settings saved.")).to_be_visible()
+    await shot(page, "settings")
+
+    # Keyboard: the sections are reachable with Tab and show a focus ring.
+    await tab(app, "Optimise")
+    await app.get_by_role("button", name="Queue", exact=True).focus()
+    await page.keyboard.press("Tab")
+    await expect(app.get_by_role("button", name="Results", exact=True)).to_be_focused()
+
+    assert browser.errors.unexpected() == []
+
+
+async def test_short_credits_and_the_402_answer_then_an_arabic_store(stack: Stack, browser: Browser) -> None:
+    page = browser.page
+    browser.errors.allow("status of 402")  # the server's 402 answer is logged by the browser itself
+    site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
+    app = await open_app(page, stack, site.instance_id)
+
+    # A free store has 100 credits: 20 products × 4 fields fits.
+    await app.get_by_role("checkbox", name="Select all products on this page").check()
+    cost = app.get_by_test_id("cost-line")
+    await expect(cost).to_have_text("20 products × 4 fields = 80 credits, 20 left")
+    submit = app.get_by_role("button", name="Improve for 80 credits")
+    await expect(submit).to_be_enabled()
+
+    # Meanwhile the balance drops (another tab spends 24 credits): the server answers 402.
+    async with httpx.AsyncClient(base_url=stack.web.url, headers=site.headers) as api:
+        products = (await api.get("/api/products", params={"limit": 6})).json()["products"]
+        spent = await api.post(
+            "/api/jobs",
+            json={
+                "source_scope": "products",
+                "source_ids": [p["id"] for p in products],
+                "attributes": ["title", "description", "seo_title", "seo_description"],
+            },
+        )
+        assert spent.status_code == 201, spent.text
+    await submit.click()
+    shortage = app.get_by_test_id("shortage")
+    await expect(shortage).to_contain_text("Not enough credits.")
+    await expect(shortage).to_contain_text("this needs 80 credits and you have 76 left")
+    await expect(shortage.get_by_role("button", name="Upgrade plan")).to_be_visible()
+    await expect(submit).to_be_disabled()
+    await expect(shortage).to_be_in_viewport()
+    await expect(app.get_by_role("button", name=re.compile("76 credits left"))).to_be_visible()
+    await shot(page, "optimise-402")
+
+    # Picking more than the balance disables submit before asking the server, with the same offer.
+    await app.get_by_role("button", name="Next", exact=True).click()
+    await expect(app.get_by_text("Page 2")).to_be_visible()
+    select_page = app.get_by_role("checkbox", name="Select all products on this page")
+    await expect(select_page).not_to_be_checked()  # page 2 has arrived
+    await select_page.check()
+    await expect(cost).to_have_text("40 products × 4 fields = 160 credits, only 76 left")
+    await expect(shortage).to_contain_text("this needs 160 credits and you have 76 left")
+    await expect(app.get_by_role("button", name="Improve for 160 credits")).to_be_disabled()
+    await shortage.get_by_role("button", name="Compare plans").click()
+    await expect(app.get_by_role("heading", name="Billing")).to_be_visible()
+    await expect(app.get_by_text("76 of 100 credits left")).to_be_visible()
+
+    # The other tab's job waits in the queue (no worker runs here): cancelling it refunds all of it.
+    await tab(app, "Queue")
+    await app.get_by_test_id("queue-job").get_by_role("button", name="Cancel job").click()
+    dialog = app.get_by_role("dialog", name="Cancel job #1?")
+    await expect(dialog).to_contain_text("24 credits will go back to your balance")
+    await shot(page, "queue-cancel")
+    await dialog.get_by_role("button", name="Cancel job and refund").click()
+    await expect(app.get_by_text("Job #1 canceled. 24 credits were refunded.")).to_be_visible()
+    await expect(app.get_by_role("button", name=re.compile("100 credits left"))).to_be_visible()
+
+    # An Arabic store: the layout turns right to left, now and on the next visit.
+    await tab(app, "Settings")
+    await app.get_by_label("Default language").select_option("ar")
+    await app.get_by_role("button", name="Save settings").click()
+    await expect(app.get_by_text("Settings saved.")).to_be_visible()
+    await expect(app.locator("html")).to_have_attribute("dir", "rtl")
+
+    await page.reload()
+    app = page.frame_locator("#app")
+    await expect(app.locator("table.products tbody tr").first).to_be_visible()
+    await expect(app.locator("html")).to_have_attribute("dir", "rtl")
+    await expect(app.get_by_label("Language of the new text")).to_have_value("ar")
+    brand = await app.locator(".brand").bounding_box()
+    pill = await app.locator(".credits-pill").bounding_box()
+    assert brand and pill and brand["x"] > pill["x"], "the header is mirrored"
+    for i in range(2):
+        await app.locator("table.products tbody tr").nth(i).get_by_role("checkbox").check()
+    await expect(cost).to_have_text("2 products × 4 fields = 8 credits, 92 left")
+    await shot(page, "optimise-rtl-arabic")
+
+    assert browser.errors.unexpected() == []
