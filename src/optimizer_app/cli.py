@@ -23,9 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     token = sub.add_parser(
         "sandbox-token",
         help="wix: a signed instance for X-Wix-Instance; salla, woocommerce: an app session for "
-        "'Authorization: Bearer' (the demo must have run once)",
+        "'Authorization: Bearer' (the demo must have run once); shopify: a session token for "
+        "'Authorization: Bearer' (valid one minute; the demo's Shopify sandbox must be running)",
     )
-    token.add_argument("--platform", choices=["wix", "salla", "woocommerce"], default="wix")
+    token.add_argument("--platform", choices=["wix", "salla", "woocommerce", "shopify"], default="wix")
     token.add_argument("--instance-id", default=None)
     args = parser.parse_args(argv)
 
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.platform == "wix":
             print(demo_module.sandbox_instance(settings, args.instance_id or demo_module.DEMO_INSTANCE_ID))
+        elif args.platform == "shopify":
+            print(demo_module.sandbox_shopify_token(settings))
         else:
             print(asyncio.run(demo_module.sandbox_session(settings, args.platform)))
         return 0

@@ -9,12 +9,14 @@ import asyncpg
 import httpx
 
 from .auth import salla as salla_auth
+from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
 from .crypto import TokenCipher
 from .errors import Forbidden
 from .platforms.base import StoreClient
 from .platforms.pacing import pacer_for
 from .platforms.salla import SallaClient
+from .platforms.shopify import ShopifyClient
 from .platforms.wix import WixClient
 from .platforms.woocommerce import WooCommerceClient, WooCredentials
 from .settings import Settings
@@ -57,6 +59,8 @@ class StoreClients:
                 http=self.http,
                 pacer=pacer_for("salla", store.external_id, SALLA_REQUESTS_PER_MINUTE),
             )
+        if store.platform == "shopify":
+            return self.shopify_client(store)
         if store.platform == "woocommerce":
             return WooCommerceClient(
                 site_url=store.external_id, credentials=self.woocommerce_credentials(store), http=self.http
@@ -85,6 +89,46 @@ class StoreClients:
             client_id=self.settings.salla_client_id,
             client_secret=self.settings.salla_client_secret,
             refresh_token=self.cipher.decrypt(store.refresh_token_enc),
+        )
+        return tokens.access_token, tokens.expires_at, tokens.refresh_token
+
+    def shopify_client(self, store: Store) -> ShopifyClient:
+        if not store.installed:
+            raise Forbidden("The app is not installed on this store any more.")
+        tokens = StoredTokenSource(
+            self.pool, store.id, self.cipher, self._refresh_shopify, refusals=(shopify_auth.RefreshRejected,)
+        )
+        return ShopifyClient(
+            shop=store.external_id,
+            tokens=tokens,
+            admin_base=self.settings.shopify_admin_base,
+            api_version=self.settings.shopify_api_version,
+            http=self.http,
+        )
+
+    async def exchange_shopify(self, shop: str, session_token: str) -> shopify_auth.OfflineToken:
+        """Token exchange: a verified session token for the shop's offline access token."""
+        return await shopify_auth.exchange_session_token(
+            self.http,
+            shop=shop,
+            api_key=self.settings.shopify_api_key,
+            api_secret=self.settings.shopify_api_secret,
+            session_token=session_token,
+            admin_base=self.settings.shopify_admin_base,
+            expiring=self.settings.shopify_expiring_tokens,
+        )
+
+    async def _refresh_shopify(self, store: Store) -> tuple[str, datetime | None, str | None]:
+        # Non-expiring offline tokens have no refresh token: a refused one needs the app opened again.
+        if store.refresh_token_enc is None:
+            raise shopify_auth.RefreshRejected("The shop has no refresh token; the owner must open the app again.")
+        tokens = await shopify_auth.refresh_offline_token(
+            self.http,
+            shop=store.external_id,
+            api_key=self.settings.shopify_api_key,
+            api_secret=self.settings.shopify_api_secret,
+            refresh_token=self.cipher.decrypt(store.refresh_token_enc),
+            admin_base=self.settings.shopify_admin_base,
         )
         return tokens.access_token, tokens.expires_at, tokens.refresh_token
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import httpx
 
 from . import db, stores
+from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
 from .sandbox.runner import LoopbackServer
 from .sandbox.salla import create_salla_sandbox
+from .sandbox.shopify import create_shopify_sandbox
 from .sandbox.wix import create_wix_sandbox
 from .sandbox.woocommerce import create_woocommerce_sandbox
 from .settings import Settings
@@ -33,6 +35,8 @@ DEMO_INSTANCE_ID = "5f0b2a6e-8d1c-4b7a-9e3f-2c6d1a9b8e40"
 DEMO_SALLA = ("demo-salla-app", "demo-salla-secret", "demo-salla-webhook-secret")
 DEMO_SALLA_MERCHANT = 1234509876
 DEMO_WOO_KEYS = ("ck_" + "d" * 40, "cs_" + "e" * 40)
+DEMO_SHOPIFY = ("5b1e6c0d2f3a4e8b9c7d6e5f4a3b2c1d", "shpss_demo_secret_" + "0123456789abcdef" * 3)
+DEMO_SHOP = "demo-shop.myshopify.com"
 
 
 def wix_credentials(settings: Settings) -> tuple[str, str]:
@@ -57,14 +61,25 @@ async def sandbox_session(settings: Settings, platform: str) -> str:
     return SESSION_PREFIX + session_serializer(settings.secret_key).dumps({"store_id": store.id})
 
 
+def shopify_credentials(settings: Settings) -> tuple[str, str]:
+    return settings.shopify_api_key or DEMO_SHOPIFY[0], settings.shopify_api_secret or DEMO_SHOPIFY[1]
+
+
+def sandbox_shopify_token(settings: Settings, shop: str = DEMO_SHOP) -> str:
+    """A Shopify session token for the demo shop, as App Bridge hands one out (valid one minute)."""
+    api_key, api_secret = shopify_credentials(settings)
+    return shopify_auth.sign_session_token(shop, api_key=api_key, api_secret=api_secret)
+
+
 @dataclass
 class _Sandboxes:
     wix: LoopbackServer
     salla: LoopbackServer
     woo: LoopbackServer
+    shopify: LoopbackServer
 
     def stop(self) -> None:
-        for server in (self.wix, self.salla, self.woo):
+        for server in (self.wix, self.salla, self.woo, self.shopify):
             server.stop()
 
 
@@ -76,6 +91,7 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
     private_pem, public_pem = wix_auth.generate_keypair()
     salla_id, salla_secret, salla_hooks = DEMO_SALLA
     app_url = settings.app_base_url
+    shopify_key, shopify_secret = shopify_credentials(settings)
     sandboxes = _Sandboxes(
         wix=LoopbackServer(
             create_wix_sandbox(
@@ -93,6 +109,10 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
             create_woocommerce_sandbox(consumer_key=DEMO_WOO_KEYS[0], consumer_secret=DEMO_WOO_KEYS[1]),
             port=sandbox_port + 2,
         ).start(),
+        shopify=LoopbackServer(
+            create_shopify_sandbox(api_key=shopify_key, api_secret=shopify_secret, app_url=app_url),
+            port=sandbox_port + 3,
+        ).start(),
     )
     env = {
         **os.environ,
@@ -107,7 +127,11 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
         "SALLA_API_BASE": f"{sandboxes.salla.url}/admin/v2",
         "SALLA_AUTH_BASE": sandboxes.salla.url,
         "SALLA_INTROSPECT_BASE": sandboxes.salla.url,
-        "EXTRA_FRAME_ANCESTORS": f"{sandboxes.wix.url} {sandboxes.salla.url}",
+        "SHOPIFY_API_KEY": shopify_key,
+        "SHOPIFY_API_SECRET": shopify_secret,
+        "SHOPIFY_ADMIN_BASE": sandboxes.shopify.url,
+        "SHOPIFY_TEST_CHARGES": "1",
+        "EXTRA_FRAME_ANCESTORS": f"{sandboxes.wix.url} {sandboxes.salla.url} {sandboxes.shopify.url}",
         "PORT": str(settings.port),
     }
     exe = [sys.executable, "-m", "optimizer_app.cli"]
@@ -120,6 +144,7 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
         print(f"  Optimizer App is running at {app_url} (LLM: {provider})")
         print(f"  Wix dashboard (sandbox):   {sandboxes.wix.url}/_sandbox/admin?instance_id={DEMO_INSTANCE_ID}")
         print(f"  Salla dashboard (sandbox): {sandboxes.salla.url}/_sandbox/admin?merchant={DEMO_SALLA_MERCHANT}")
+        print(f"  Shopify admin (sandbox):   {sandboxes.shopify.url}/_sandbox/admin?shop={DEMO_SHOP}")
         print(f"  WooCommerce connect page:  {app_url}/app/woocommerce")
         print(f"      site {sandboxes.woo.url}  key {DEMO_WOO_KEYS[0]}  secret {DEMO_WOO_KEYS[1]}")
         print(f"  API with curl: curl -H 'X-Wix-Instance: {sandbox_instance(settings)}' {app_url}/api/me")

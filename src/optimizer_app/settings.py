@@ -59,6 +59,17 @@ class Settings:
     salla_auth_base: str = "https://accounts.salla.sa"
     salla_introspect_base: str = "https://api.salla.dev"
 
+    # Shopify
+    shopify_api_key: str = ""
+    shopify_api_secret: str = ""
+    shopify_api_version: str = "2026-10"
+    # Empty: https://{shop}; else this base (may hold "{shop}"), e.g. the sandbox.
+    shopify_admin_base: str = ""
+    # "1": request expiring offline tokens (1 h, with a rotating refresh token), as public apps must.
+    shopify_expiring_tokens: bool = True
+    # "1": billing subscriptions are created as test charges (development stores).
+    shopify_test_charges: bool = False
+
     # LLM
     llm_provider: str = ""  # "openai" | "offline"; empty: openai when a key or base URL is set
     openai_api_key: str = ""
@@ -110,6 +121,12 @@ class Settings:
             salla_api_base=_str("SALLA_API_BASE", "https://api.salla.dev/admin/v2"),
             salla_auth_base=_str("SALLA_AUTH_BASE", "https://accounts.salla.sa"),
             salla_introspect_base=_str("SALLA_INTROSPECT_BASE", "https://api.salla.dev"),
+            shopify_api_key=_str("SHOPIFY_API_KEY"),
+            shopify_api_secret=_str("SHOPIFY_API_SECRET"),
+            shopify_api_version=_str("SHOPIFY_API_VERSION", "2026-10"),
+            shopify_admin_base=_str("SHOPIFY_ADMIN_BASE"),
+            shopify_expiring_tokens=_str("SHOPIFY_EXPIRING_TOKENS", "1") != "0",
+            shopify_test_charges=_str("SHOPIFY_TEST_CHARGES", "0") == "1",
             llm_provider=_str("LLM_PROVIDER"),
             openai_api_key=_str("OPENAI_API_KEY"),
             openai_base_url=_str("OPENAI_BASE_URL"),

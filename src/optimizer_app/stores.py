@@ -287,3 +287,15 @@ async def ledger_balance(conn: asyncpg.Connection, store_id: int) -> tuple[int, 
     """(credits_total - credits_used, sum of the ledger): equal for a healthy store."""
     row = await conn.fetchrow(_LEDGER_BALANCE, store_id)
     return int(row["balance"]), int(row["ledger"])
+
+
+# -- redact_store --
+# Erase a store and everything it owns (jobs, items, snapshots, logs, ledger: ON DELETE CASCADE);
+# webhook_events keep only the event ids, their store_id set to NULL.
+_REDACT = "DELETE FROM stores WHERE id = $1"
+
+
+async def redact(conn: asyncpg.Connection, store_id: int) -> bool:
+    """Delete the store's data for good (a platform's shop-redact request). True if it existed."""
+    result: str = await conn.execute(_REDACT, store_id)
+    return result.endswith(" 1")

@@ -22,6 +22,7 @@ from . import (
     publish_routes,
     salla_routes,
     shell_routes,
+    shopify_routes,
     webhook_routes,
     woocommerce_routes,
 )
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> Starlette:
         *publish_routes.routes,
         *webhook_routes.routes,
         *salla_routes.routes,
+        *shopify_routes.routes,
         *woocommerce_routes.routes,
     ]
     return Starlette(

@@ -48,6 +48,10 @@ async def _identify(request: Request) -> Store:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
     if not token.startswith(SESSION_PREFIX):
+        if token.count(".") == 2:  # a JWT: Shopify App Bridge session token
+            from .shopify_routes import store_from_shopify_session  # here: shopify_routes imports this module
+
+            return await store_from_shopify_session(svc, token)
         raise Unauthorized("Unrecognised token.")
     try:
         data = svc.sessions.loads(token[len(SESSION_PREFIX) :], max_age=svc.settings.session_ttl_seconds)

@@ -1,0 +1,458 @@
+"""Shopify Admin GraphQL client (API version 2026-10 by default).
+
+Field mapping: title → `title`; description → `descriptionHtml`; SEO title and meta description →
+`seo { title description }`. Updates go through `productUpdate(product: ProductUpdateInput!)`
+(the `input:` argument is deprecated since 2024-10); `userErrors` become per-product errors.
+
+Rate limits are Shopify's calculated query cost: every answer carries
+`extensions.cost.throttleStatus {maximumAvailable currentlyAvailable restoreRate}`. The client
+keeps the last status per shop and waits before a query the bucket cannot pay for; a `THROTTLED`
+answer (HTTP 200 with `errors[].extensions.code`, or a 429) is waited out and sent again, never
+turned into a failure. 401 gets one token refresh; 5xx and network errors are retried with backoff.
+
+Every document sent is in DOCUMENTS, and a test validates each against the published schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..domain.attributes import Attribute
+from ..domain.products import Collection, Product, ProductPage
+from .base import (
+    PlatformAuthError,
+    PlatformUnavailable,
+    ProductNotFound,
+    StorePlatformError,
+    TokenSource,
+    retry_wait,
+)
+
+API_VERSION = "2026-10"
+PAGE_SIZE = 50  # keeps a products page well under the 1,000-point single-query cap
+MAX_IDS = 100
+
+_PRODUCT_FIELDS = """
+fragment ProductFields on Product {
+  id
+  title
+  handle
+  descriptionHtml
+  vendor
+  productType
+  tags
+  updatedAt
+  seo { title description }
+  featuredMedia { preview { image { url } } }
+  priceRangeV2 { minVariantPrice { amount currencyCode } }
+  collections(first: 5) { nodes { id } }
+}
+"""
+
+PRODUCTS_QUERY = (
+    """
+query Products($first: Int!, $after: String, $query: String) {
+  products(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...ProductFields }
+  }
+}
+"""
+    + _PRODUCT_FIELDS
+)
+
+COLLECTION_PRODUCTS_QUERY = (
+    """
+query CollectionProducts($id: ID!, $first: Int!, $after: String) {
+  collection(id: $id) {
+    products(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...ProductFields }
+    }
+  }
+}
+"""
+    + _PRODUCT_FIELDS
+)
+
+PRODUCT_QUERY = (
+    """
+query Product($id: ID!) {
+  product(id: $id) { ...ProductFields }
+}
+"""
+    + _PRODUCT_FIELDS
+)
+
+PRODUCTS_BY_ID_QUERY = (
+    """
+query ProductsById($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on Product { ...ProductFields } }
+}
+"""
+    + _PRODUCT_FIELDS
+)
+
+COLLECTIONS_QUERY = """
+query Collections($first: Int!, $after: String) {
+  collections(first: $first, after: $after, sortKey: TITLE) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id title productsCount { count } }
+  }
+}
+"""
+
+PRODUCT_UPDATE_MUTATION = (
+    """
+mutation ProductUpdate($product: ProductUpdateInput!) {
+  productUpdate(product: $product) {
+    product { ...ProductFields }
+    userErrors { field message }
+  }
+}
+"""
+    + _PRODUCT_FIELDS
+)
+
+SHOP_QUERY = """
+query Shop {
+  shop { name myshopifyDomain }
+}
+"""
+
+APP_SUBSCRIPTION_CREATE_MUTATION = """
+mutation AppSubscriptionCreate(
+  $name: String!, $lineItems: [AppSubscriptionLineItemInput!]!, $returnUrl: URL!, $test: Boolean
+) {
+  appSubscriptionCreate(name: $name, lineItems: $lineItems, returnUrl: $returnUrl, test: $test) {
+    appSubscription { id name status }
+    confirmationUrl
+    userErrors { field message }
+  }
+}
+"""
+
+DOCUMENTS = {
+    "Products": PRODUCTS_QUERY,
+    "CollectionProducts": COLLECTION_PRODUCTS_QUERY,
+    "Product": PRODUCT_QUERY,
+    "ProductsById": PRODUCTS_BY_ID_QUERY,
+    "Collections": COLLECTIONS_QUERY,
+    "ProductUpdate": PRODUCT_UPDATE_MUTATION,
+    "Shop": SHOP_QUERY,
+    "AppSubscriptionCreate": APP_SUBSCRIPTION_CREATE_MUTATION,
+}
+
+
+@dataclass
+class CostBudget:
+    """What Shopify last said about a shop's query-cost bucket, drained forward in time."""
+
+    maximum: float = 1000.0
+    available: float = 1000.0
+    restore_rate: float = 100.0
+    updated: float = 0.0
+
+    def estimate(self, now: float) -> float:
+        return min(self.maximum, self.available + (now - self.updated) * self.restore_rate)
+
+    def observe(self, status: Mapping[str, Any], now: float) -> None:
+        self.maximum = float(status.get("maximumAvailable") or self.maximum)
+        self.available = float(status.get("currentlyAvailable") or 0.0)
+        self.restore_rate = float(status.get("restoreRate") or self.restore_rate) or 1.0
+        self.updated = now
+
+    def wait_for(self, cost: float, now: float) -> float:
+        missing = min(cost, self.maximum) - self.estimate(now)
+        return max(0.0, missing / self.restore_rate)
+
+
+_BUDGETS: dict[str, CostBudget] = {}
+# The requested cost Shopify last reported per document: what the next run of it will need.
+_COSTS: dict[str, float] = {}
+
+
+def budget_for(shop: str) -> CostBudget:
+    if shop not in _BUDGETS:
+        _BUDGETS[shop] = CostBudget(updated=time.monotonic())
+    return _BUDGETS[shop]
+
+
+@dataclass(frozen=True)
+class AppSubscription:
+    id: str
+    status: str
+    confirmation_url: str
+
+
+class ShopifyClient:
+    platform = "shopify"
+
+    def __init__(
+        self,
+        *,
+        shop: str,
+        tokens: TokenSource,
+        admin_base: str = "",
+        api_version: str = API_VERSION,
+        http: httpx.AsyncClient | None = None,
+        max_retries: int = 4,
+        max_throttle_waits: int = 20,
+        backoff_base: float = 0.5,
+    ) -> None:
+        self.shop = shop
+        origin = admin_base.rstrip("/").replace("{shop}", shop) if admin_base else f"https://{shop}"
+        self.endpoint = f"{origin}/admin/api/{api_version}/graphql.json"
+        self.tokens = tokens
+        self._own_http = http is None
+        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+        self.max_retries = max_retries
+        self.max_throttle_waits = max_throttle_waits
+        self.backoff_base = backoff_base
+        self.budget = budget_for(shop)
+        self.throttle_waits = 0  # how often the client waited on the cost bucket (observability, tests)
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self.http.aclose()
+
+    async def graphql(self, name: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Run DOCUMENTS[name]; returns `data`. Waits out throttling, refreshes a refused token once."""
+        body = {"query": DOCUMENTS[name], "variables": dict(variables or {}), "operationName": name}
+        token = await self.tokens.get()
+        refreshed = False
+        attempt = throttled = 0
+        while True:
+            wait = self.budget.wait_for(_COSTS.get(name, 50.0), time.monotonic())
+            if wait > 0:
+                self.throttle_waits += 1
+                await asyncio.sleep(wait)
+            try:
+                res = await self.http.post(self.endpoint, json=body, headers={"X-Shopify-Access-Token": token})
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries:
+                    raise PlatformUnavailable(f"Shopify could not be reached: {exc}") from exc
+                await asyncio.sleep(retry_wait({}, attempt, self.backoff_base))
+                attempt += 1
+                continue
+            if res.status_code == 401 and not refreshed:
+                token = await self.tokens.refresh()
+                refreshed = True
+                continue
+            payload = _json(res)
+            cost = (payload.get("extensions") or {}).get("cost") or {}
+            status = cost.get("throttleStatus")
+            if isinstance(status, dict):
+                self.budget.observe(status, time.monotonic())
+            if cost.get("requestedQueryCost") is not None:
+                _COSTS[name] = float(cost["requestedQueryCost"])
+            if _is_throttled(res, payload):
+                if throttled >= self.max_throttle_waits:
+                    raise PlatformUnavailable("Shopify kept throttling the app's queries.", status=429)
+                throttled += 1
+                self.throttle_waits += 1
+                requested = float(cost.get("requestedQueryCost") or _COSTS.get(name, 50.0))
+                if isinstance(status, dict):
+                    pause = self.budget.wait_for(requested, time.monotonic()) + 0.01
+                else:
+                    pause = retry_wait(res.headers, min(throttled, 4), self.backoff_base)
+                await asyncio.sleep(pause)
+                continue
+            if res.status_code >= 500 or res.status_code == 429:
+                if attempt >= self.max_retries:
+                    raise PlatformUnavailable(f"Shopify is unavailable ({res.status_code}).", status=res.status_code)
+                await asyncio.sleep(retry_wait(res.headers, attempt, self.backoff_base))
+                attempt += 1
+                continue
+            if res.status_code == 401:
+                raise PlatformAuthError("Shopify refused the store's access token.", status=401)
+            if res.status_code == 402 or res.status_code == 423:
+                raise PlatformAuthError(f"Shopify refused access to this shop ({res.status_code}).", status=403)
+            if res.status_code >= 400:
+                raise StorePlatformError(
+                    f"Shopify answered {res.status_code}: {_errors_text(payload)}", status=res.status_code
+                )
+            errors = payload.get("errors")
+            if errors:
+                code = _error_code(errors)
+                if code == "ACCESS_DENIED":
+                    raise PlatformAuthError(f"Shopify denied access: {_errors_text(payload)}", platform_code=code)
+                raise StorePlatformError(f"Shopify rejected the query: {_errors_text(payload)}", platform_code=code)
+            data: dict[str, Any] = payload.get("data") or {}
+            return data
+
+    async def _page(self, name: str, variables: dict[str, Any], path: Sequence[str]) -> ProductPage:
+        data: Any = await self.graphql(name, variables)
+        for key in path:
+            data = (data or {}).get(key)
+        if data is None:
+            return ProductPage([], None)
+        info = data.get("pageInfo") or {}
+        return ProductPage(
+            products=[to_product(p) for p in data.get("nodes") or []],
+            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+        )
+
+    async def list_products(
+        self, *, cursor: str | None = None, query: str | None = None, limit: int = 50
+    ) -> ProductPage:
+        variables: dict[str, Any] = {"first": max(1, min(limit, PAGE_SIZE)), "after": cursor}
+        if query:
+            variables["query"] = search_query(query)
+        return await self._page("Products", variables, ("products",))
+
+    async def list_collections(self) -> list[Collection]:
+        found: list[Collection] = []
+        cursor: str | None = None
+        while True:
+            data = (await self.graphql("Collections", {"first": 250, "after": cursor})).get("collections") or {}
+            for node in data.get("nodes") or []:
+                count = (node.get("productsCount") or {}).get("count")
+                found.append(Collection(id=node["id"], name=node.get("title", ""), product_count=count))
+            info = data.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            cursor = info.get("endCursor")
+
+    async def products_in_collection(
+        self, collection_id: str, *, cursor: str | None = None, limit: int = 100
+    ) -> ProductPage:
+        variables = {"id": collection_id, "first": max(1, min(limit, PAGE_SIZE)), "after": cursor}
+        return await self._page("CollectionProducts", variables, ("collection", "products"))
+
+    async def get_product(self, product_id: str) -> Product:
+        data = await self.graphql("Product", {"id": product_id})
+        if not data.get("product"):
+            raise ProductNotFound(f"Product {product_id} no longer exists in the store.", status=404)
+        return to_product(data["product"])
+
+    async def get_products(self, product_ids: Sequence[str]) -> list[Product]:
+        found: list[Product] = []
+        for start in range(0, len(product_ids), MAX_IDS):
+            data = await self.graphql("ProductsById", {"ids": list(product_ids[start : start + MAX_IDS])})
+            found.extend(to_product(n) for n in data.get("nodes") or [] if n and n.get("id"))
+        return found
+
+    async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
+        data = await self.graphql("ProductUpdate", {"product": to_product_input(product.id, values)})
+        result = data.get("productUpdate") or {}
+        errors = result.get("userErrors") or []
+        if errors:
+            message = "; ".join(
+                f"{'.'.join(str(f) for f in e.get('field') or [])}: {e.get('message')}".lstrip(": ") for e in errors
+            )
+            if any("does not exist" in str(e.get("message", "")).lower() for e in errors):
+                raise ProductNotFound(f"Product {product.id} no longer exists in the store.", status=404)
+            raise StorePlatformError(f"Shopify refused the update: {message}", platform_code="USER_ERROR")
+        if not result.get("product"):
+            raise StorePlatformError("Shopify returned no product for the update.")
+        return to_product(result["product"])
+
+    async def shop_name(self) -> str:
+        data = await self.graphql("Shop")
+        return str((data.get("shop") or {}).get("name") or "")
+
+    async def create_subscription(
+        self, *, name: str, price: float, currency: str, return_url: str, test: bool
+    ) -> AppSubscription:
+        """appSubscriptionCreate for a 30-day recurring plan; the owner approves at the URL returned."""
+        pricing = {"price": {"amount": price, "currencyCode": currency}, "interval": "EVERY_30_DAYS"}
+        line = {"plan": {"appRecurringPricingDetails": pricing}}
+        data = await self.graphql(
+            "AppSubscriptionCreate", {"name": name, "lineItems": [line], "returnUrl": return_url, "test": test}
+        )
+        result = data.get("appSubscriptionCreate") or {}
+        errors = result.get("userErrors") or []
+        if errors or not result.get("confirmationUrl"):
+            text = "; ".join(str(e.get("message")) for e in errors) or "no confirmation URL"
+            raise StorePlatformError(f"Shopify refused the subscription: {text}", platform_code="USER_ERROR")
+        sub = result.get("appSubscription") or {}
+        return AppSubscription(
+            id=str(sub.get("id") or ""), status=str(sub.get("status") or ""), confirmation_url=result["confirmationUrl"]
+        )
+
+
+def search_query(text: str) -> str:
+    """The owner's words as one quoted phrase of Shopify's search syntax (no operators slip in)."""
+    cleaned = text.replace("\\", " ").replace('"', " ").strip()
+    return f'"{cleaned}"'
+
+
+def to_product_input(product_id: str, values: Mapping[Attribute, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": product_id}
+    if Attribute.TITLE in values:
+        data["title"] = values[Attribute.TITLE]
+    if Attribute.DESCRIPTION in values:
+        data["descriptionHtml"] = values[Attribute.DESCRIPTION]
+    seo: dict[str, str] = {}
+    if Attribute.SEO_TITLE in values:
+        seo["title"] = values[Attribute.SEO_TITLE]
+    if Attribute.SEO_DESCRIPTION in values:
+        seo["description"] = values[Attribute.SEO_DESCRIPTION]
+    if seo:
+        data["seo"] = seo
+    return data
+
+
+def to_product(data: dict[str, Any]) -> Product:
+    seo = data.get("seo") or {}
+    extra: dict[str, Any] = {}
+    if data.get("vendor"):
+        extra["brand"] = data["vendor"]
+    if data.get("productType"):
+        extra["type"] = data["productType"]
+    if data.get("tags"):
+        extra["tags"] = ", ".join(data["tags"])
+    price = ((data.get("priceRangeV2") or {}).get("minVariantPrice")) or {}
+    if price.get("amount"):
+        extra["price"] = f"{price['amount']} {price.get('currencyCode', '')}".strip()
+    image = (((data.get("featuredMedia") or {}).get("preview") or {}).get("image")) or {}
+    collections = ((data.get("collections") or {}).get("nodes")) or []
+    return Product(
+        id=data["id"],
+        title=data.get("title") or "",
+        description_html=data.get("descriptionHtml") or "",
+        seo_title=seo.get("title") or "",
+        seo_description=seo.get("description") or "",
+        revision=None,
+        collection_ids=tuple(c["id"] for c in collections if c.get("id")),
+        image_url=image.get("url"),
+        extra=extra,
+        platform_data={"handle": data.get("handle"), "updated_at": data.get("updatedAt")},
+    )
+
+
+def _json(res: httpx.Response) -> dict[str, Any]:
+    try:
+        data = res.json()
+    except ValueError:
+        return {"errors": res.text[:300]}
+    return data if isinstance(data, dict) else {"errors": str(data)[:300]}
+
+
+def _error_code(errors: Any) -> str | None:
+    if isinstance(errors, list):
+        for error in errors:
+            code = ((error or {}).get("extensions") or {}).get("code") if isinstance(error, dict) else None
+            if code:
+                return str(code)
+    return None
+
+
+def _is_throttled(res: httpx.Response, payload: dict[str, Any]) -> bool:
+    return _error_code(payload.get("errors")) == "THROTTLED" or (
+        res.status_code == 429 and isinstance((payload.get("extensions") or {}).get("cost"), dict)
+    )
+
+
+def _errors_text(payload: dict[str, Any]) -> str:
+    errors = payload.get("errors")
+    if isinstance(errors, list):
+        return "; ".join(str(e.get("message") if isinstance(e, dict) else e) for e in errors)[:300]
+    return str(errors)[:300]

@@ -1,0 +1,876 @@
+"""A local stand-in for a Shopify shop's Admin API: token exchange and refresh, Admin GraphQL,
+billing and webhooks.
+
+Queries run through graphql-core against Shopify's published 2026-10 schema (the introspection
+in `../shared/contracts/`), so an unknown field, a wrong argument or a bad variable is refused the
+way Shopify refuses it. What it follows from Shopify's documentation:
+
+- `POST /admin/oauth/access_token`: token exchange of a session token (HS256, `aud` = API key)
+  for an offline token; with `expiring=1` the token lasts 3,600 s and comes with a refresh token
+  that rotates on use (`grant_type=refresh_token`); the spent one keeps working until the new
+  access token is first used (Shopify's behaviour since August 2026). An invalid session token
+  is a 400.
+- `POST /admin/api/2026-10/graphql.json` with `X-Shopify-Access-Token`; a missing, unknown or
+  expired token is a 401. Connections take `first`/`last` ≤ 250 and page with
+  `pageInfo {hasNextPage endCursor}`; `productUpdate(product:)` answers `userErrors`.
+- Calculated query cost: connections cost 2 + `first` × (1 + what each node selects), objects 1, scalars 0,
+  mutations 10; a single query may cost at most 1,000. Each shop has a leaky bucket (2,000 points
+  restored at 100 a second, the current Standard plan figure); a query the bucket cannot pay for
+  is answered HTTP 200 with `errors[].extensions.code = "THROTTLED"`, and every answer carries
+  `extensions.cost {requestedQueryCost actualQueryCost throttleStatus}`.
+- Webhooks carry `X-Shopify-Topic`, `X-Shopify-Hmac-Sha256` (base64 HMAC of the raw body),
+  `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id`.
+
+Simplifications: the actual cost equals the requested cost (Shopify refunds the difference for
+short pages), and the shop comes from the token rather than from the host name (the app points
+`SHOPIFY_ADMIN_BASE` at the sandbox). Routes under `/_sandbox/` are not Shopify's: they let tests
+and the demo look inside, throttle, inject faults, sign session tokens, send webhooks and frame
+the app like the Shopify admin.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import gzip
+import json
+import os
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    build_client_schema,
+    execute_sync,
+    get_named_type,
+    is_leaf_type,
+    parse,
+    validate,
+)
+from jinja2 import Environment, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..auth import shopify as shopify_auth
+from ..errors import Unauthorized
+from .shopify_catalog import build_catalog
+
+API_VERSION = "2026-10"
+ACCESS_TOKEN_TTL = 3600
+REFRESH_TOKEN_TTL = 90 * 86400
+MAX_PAGE = 250
+MAX_QUERY_COST = 1000
+SCHEMA_PATH = Path(
+    os.environ.get("SHOPIFY_SCHEMA_PATH")
+    or Path(__file__).resolve().parents[4] / "shared" / "contracts" / "shopify-admin-2026-10.introspection.json.gz"
+)
+_INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+_ADMIN_PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shopify admin (sandbox)</title>
+<style>
+body { margin: 0; font-family: system-ui, sans-serif; height: 100vh; display: grid;
+  grid-template-columns: 220px 1fr; grid-template-rows: 56px 1fr; }
+header { grid-column: 1 / 3; background: #1a1a1a; color: #fff; display: flex; align-items: center;
+  padding: 0 1rem; gap: 1rem; }
+nav { background: #ebebeb; padding: 1rem; font-size: .9rem; color: #303030; }
+nav div { padding: .4rem 0; }
+iframe { border: 0; width: 100%; height: 100%; }
+.badge { background: #008060; border-radius: 4px; padding: .1rem .4rem; font-size: .75rem; }
+</style></head>
+<body>
+<header><strong>shopify</strong><span>{{ shop }}</span><span class="badge">sandbox</span></header>
+<nav><div>Home</div><div>Products</div><div>Apps</div><div><strong>Optimizer App</strong></div></nav>
+<main><iframe id="app" title="Optimizer App" src="{{ src }}"></iframe></main>
+</body></html>
+"""
+)
+
+
+@functools.cache
+def load_schema(path: str = str(SCHEMA_PATH)) -> GraphQLSchema:
+    with gzip.open(path) as f:
+        data = json.load(f)
+    return build_client_schema(data.get("data") or data, assume_valid=True)
+
+
+@dataclass
+class _Shop:
+    domain: str
+    collections: list[dict[str, Any]]
+    products: dict[int, dict[str, Any]]
+    installed: bool = True
+    available: float = 2000.0
+    updated: float = field(default_factory=time.monotonic)
+    subscriptions: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Fault:
+    status: int
+    remaining: int
+    retry_after: float | None
+
+
+class ShopifySandboxState:
+    """Everything the sandbox holds; reachable as `app.state.shopify` from Python."""
+
+    def __init__(self, api_key: str, api_secret: str, maximum: float, restore_rate: float) -> None:
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.maximum = maximum
+        self.restore_rate = restore_rate
+        self.shops: dict[str, _Shop] = {}
+        self.tokens: dict[str, tuple[str, float | None]] = {}  # access token -> (shop, expires at)
+        self.refresh_tokens: dict[str, tuple[str, float]] = {}
+        # A spent refresh token stays valid until the access token that replaced it is first used.
+        self.retire_on_use: dict[str, str] = {}  # new access token -> the refresh token it replaced
+        self.faults: list[_Fault] = []
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.RLock()
+        self.next_id = 1000
+
+    def shop(self, domain: str) -> _Shop:
+        with self.lock:
+            if domain not in self.shops:
+                collections, products = build_catalog(domain)
+                self.shops[domain] = _Shop(domain, collections, {p["id"]: p for p in products}, available=self.maximum)
+            return self.shops[domain]
+
+    def issue(self, domain: str, *, expiring: bool) -> dict[str, Any]:
+        token = "shpat_" + secrets.token_hex(16)
+        with self.lock:
+            if not expiring:
+                self.tokens[token] = (domain, None)
+                return {"access_token": token, "scope": "read_products,write_products"}
+            refresh = "shprt_" + secrets.token_hex(24)
+            self.tokens[token] = (domain, time.time() + ACCESS_TOKEN_TTL)
+            self.refresh_tokens[refresh] = (domain, time.time() + REFRESH_TOKEN_TTL)
+        return {
+            "access_token": token,
+            "scope": "read_products,write_products",
+            "expires_in": ACCESS_TOKEN_TTL,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": REFRESH_TOKEN_TTL,
+        }
+
+    def revoke(self, domain: str) -> None:
+        with self.lock:
+            self.tokens = {t: v for t, v in self.tokens.items() if v[0] != domain}
+            self.refresh_tokens = {t: v for t, v in self.refresh_tokens.items() if v[0] != domain}
+
+    def bucket(self, shop: _Shop, now: float) -> float:
+        shop.available = min(self.maximum, shop.available + (now - shop.updated) * self.restore_rate)
+        shop.updated = now
+        return shop.available
+
+    def new_id(self) -> int:
+        with self.lock:
+            self.next_id += 1
+            return self.next_id
+
+
+def gid(kind: str, number: int) -> str:
+    return f"gid://shopify/{kind}/{number}"
+
+
+def parse_gid(value: str, kind: str) -> int:
+    match = re.fullmatch(rf"gid://shopify/{kind}/(\d+)", str(value))
+    if not match:
+        raise GraphQLError(f"Invalid global id '{value}'", extensions={"code": "argumentLiteralsIncompatible"})
+    return int(match.group(1))
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.b64encode(json.dumps({"last_id": last_id}).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        data = json.loads(base64.b64decode(cursor))
+        return int(data["last_id"])
+    except (ValueError, KeyError, TypeError):
+        raise GraphQLError("Invalid cursor for current pagination sort.") from None
+
+
+def connection(items: list[dict[str, Any]], args: dict[str, Any], to_node: Any) -> dict[str, Any]:
+    """A Relay connection over `items` (sorted, each with an integer `id`), as Shopify pages."""
+    first, last = args.get("first"), args.get("last")
+    if first is None and last is None:
+        raise GraphQLError("you must provide one of first or last", extensions={"code": "BAD_REQUEST"})
+    count = first if first is not None else last
+    assert count is not None
+    if not 0 <= count <= MAX_PAGE:
+        raise GraphQLError(f"The page size must be between 0 and {MAX_PAGE}.", extensions={"code": "BAD_REQUEST"})
+    if args.get("reverse"):
+        items = list(reversed(items))
+    start = 0
+    if args.get("after"):
+        after = _decode_cursor(args["after"])
+        start = next((i + 1 for i, item in enumerate(items) if item["id"] == after), len(items))
+    window = items[start:]
+    if args.get("before"):
+        before = _decode_cursor(args["before"])
+        window = window[: next((i for i, item in enumerate(window) if item["id"] == before), len(window))]
+    page = window[:count] if first is not None else window[max(0, len(window) - count) :]
+    edges = [{"cursor": _encode_cursor(item["id"]), "node": to_node(item)} for item in page]
+    return {
+        "edges": edges,
+        "nodes": [e["node"] for e in edges],
+        "pageInfo": {
+            "hasNextPage": len(window) > len(page) if first is not None else False,
+            "hasPreviousPage": start > 0,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+_TERM = re.compile(r'(?:(\w+):)?("([^"]*)"|\S+)')
+
+
+def matches_search(product: dict[str, Any], query: str) -> bool:
+    """Shopify search syntax, enough of it: terms ANDed; `field:value` on title, vendor,
+    product_type, tag, handle; free text over title, vendor, type and tags; `*` as wildcard."""
+    fields = {
+        "title": product["title"],
+        "vendor": product["vendor"],
+        "product_type": product["productType"],
+        "tag": " ".join(product["tags"]),
+        "handle": product["handle"],
+    }
+    for match in _TERM.finditer(query):
+        name, raw, quoted = match.group(1), match.group(2), match.group(3)
+        value = (quoted if quoted is not None else raw).replace("*", "").casefold()
+        if not value or (name is None and raw.upper() in ("AND", "OR")):
+            continue
+        haystack = (
+            fields.get(name or "", "")
+            if name
+            else " ".join(fields[k] for k in ("title", "vendor", "product_type", "tag"))
+        )
+        if value not in haystack.casefold():
+            return False
+    return True
+
+
+def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        return next((o for o in ops if o.name and o.name.value == name), None)
+    return ops[0] if len(ops) == 1 else None
+
+
+def query_cost(
+    schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode, variables: dict[str, Any]
+) -> int:
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def count_arg(node: FieldNode) -> int:
+        for arg in node.arguments or ():
+            if arg.name.value in ("first", "last"):
+                if isinstance(arg.value, IntValueNode):
+                    return int(arg.value.value)
+                if isinstance(arg.value, VariableNode):
+                    return int(variables.get(arg.value.name.value) or 0)
+        return 0
+
+    def cost(selection_set: SelectionSetNode | None, parent: Any, free: bool = False) -> int:
+        if selection_set is None or not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            return 0
+        total = 0
+        for sel in selection_set.selections:
+            if isinstance(sel, FragmentSpreadNode):
+                frag = fragments.get(sel.name.value)
+                if frag is not None:
+                    total += cost(frag.selection_set, schema.get_type(frag.type_condition.name.value), free)
+                continue
+            if isinstance(sel, InlineFragmentNode):
+                cond = schema.get_type(sel.type_condition.name.value) if sel.type_condition else parent
+                total += cost(sel.selection_set, cond, free)
+                continue
+            assert isinstance(sel, FieldNode)
+            fdef = parent.fields.get(sel.name.value)
+            if fdef is None:
+                continue
+            rtype = get_named_type(fdef.type)
+            if is_leaf_type(rtype):
+                continue
+            if rtype.name.endswith("Connection"):
+                total += 2 + count_arg(sel) * (1 + cost(sel.selection_set, rtype, True))
+            elif free and sel.name.value in ("nodes", "edges", "node"):
+                total += cost(sel.selection_set, rtype, sel.name.value == "edges")
+            elif rtype.name == "PageInfo":
+                continue
+            else:
+                total += 1 + cost(sel.selection_set, rtype)
+        return total
+
+    if operation.operation == OperationType.MUTATION:
+        root = schema.mutation_type
+        return sum(
+            10 + cost(s.selection_set, get_named_type(root.fields[s.name.value].type))
+            for s in operation.selection_set.selections
+            if isinstance(s, FieldNode) and root and s.name.value in root.fields
+        )
+    return max(1, cost(operation.selection_set, schema.query_type))
+
+
+def create_shopify_sandbox(
+    *,
+    api_key: str,
+    api_secret: str,
+    app_url: str = "",
+    maximum_available: float = 2000.0,
+    restore_rate: float = 100.0,
+    schema_path: str | None = None,
+) -> Starlette:
+    state = ShopifySandboxState(api_key, api_secret, maximum_available, restore_rate)
+    schema = load_schema(schema_path or str(SCHEMA_PATH))
+
+    def product_node(shop: _Shop, p: dict[str, Any]) -> dict[str, Any]:
+        def collections(info: Any, **args: Any) -> dict[str, Any]:
+            mine = [c for c in shop.collections if p["id"] in c["product_ids"]]
+            return connection(mine, args, lambda c: collection_node(shop, c))
+
+        return {
+            "__typename": "Product",
+            "id": gid("Product", p["id"]),
+            "legacyResourceId": str(p["id"]),
+            "title": p["title"],
+            "handle": p["handle"],
+            "descriptionHtml": p["descriptionHtml"],
+            "description": re.sub(r"<[^>]+>", "", p["descriptionHtml"]),
+            "vendor": p["vendor"],
+            "productType": p["productType"],
+            "tags": list(p["tags"]),
+            "status": "ACTIVE",
+            "createdAt": p["createdAt"],
+            "updatedAt": p["updatedAt"],
+            "seo": dict(p["seo"]),
+            "featuredMedia": {
+                "__typename": "MediaImage",
+                "id": gid("MediaImage", p["id"]),
+                "alt": "",
+                "mediaContentType": "IMAGE",
+                "status": "READY",
+                "preview": {"image": {"url": p["image"], "altText": None}, "status": "READY"},
+            },
+            "priceRangeV2": {
+                "minVariantPrice": {"amount": p["price"], "currencyCode": "USD"},
+                "maxVariantPrice": {"amount": p["price"], "currencyCode": "USD"},
+            },
+            "collections": collections,
+        }
+
+    def collection_node(shop: _Shop, c: dict[str, Any]) -> dict[str, Any]:
+        def products(info: Any, **args: Any) -> dict[str, Any]:
+            items = [shop.products[i] for i in sorted(c["product_ids"]) if i in shop.products]
+            return connection(items, args, lambda p: product_node(shop, p))
+
+        return {
+            "__typename": "Collection",
+            "id": gid("Collection", c["id"]),
+            "title": c["title"],
+            "handle": c["handle"],
+            "productsCount": {"count": len(c["product_ids"]), "precision": "EXACT"},
+            "products": products,
+        }
+
+    def query_root(shop: _Shop) -> dict[str, Any]:
+        def products(info: Any, **args: Any) -> dict[str, Any]:
+            items = sorted(shop.products.values(), key=lambda p: p["id"])
+            if args.get("query"):
+                items = [p for p in items if matches_search(p, str(args["query"]))]
+            return connection(items, args, lambda p: product_node(shop, p))
+
+        def product(info: Any, id: str) -> dict[str, Any] | None:
+            p = shop.products.get(parse_gid(id, "Product"))
+            return product_node(shop, p) if p else None
+
+        def collections(info: Any, **args: Any) -> dict[str, Any]:
+            items = sorted(shop.collections, key=lambda c: c["title"] if args.get("sortKey") == "TITLE" else c["id"])
+            return connection(items, args, lambda c: collection_node(shop, c))
+
+        def collection(info: Any, id: str) -> dict[str, Any] | None:
+            number = parse_gid(id, "Collection")
+            found = next((c for c in shop.collections if c["id"] == number), None)
+            return collection_node(shop, found) if found else None
+
+        def nodes(info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+            if len(ids) > MAX_PAGE:
+                raise GraphQLError(f"The ids argument may hold at most {MAX_PAGE} ids.")
+            out: list[dict[str, Any] | None] = []
+            for value in ids:
+                m = re.fullmatch(r"gid://shopify/(Product|Collection)/(\d+)", value)
+                if not m:
+                    out.append(None)
+                elif m.group(1) == "Product":
+                    p = shop.products.get(int(m.group(2)))
+                    out.append(product_node(shop, p) if p else None)
+                else:
+                    c = next((c for c in shop.collections if c["id"] == int(m.group(2))), None)
+                    out.append(collection_node(shop, c) if c else None)
+            return out
+
+        return {
+            "products": products,
+            "product": product,
+            "collections": collections,
+            "collection": collection,
+            "nodes": nodes,
+            "shop": {"name": shop.domain.split(".")[0].replace("-", " ").title(), "myshopifyDomain": shop.domain},
+        }
+
+    def mutation_root(shop: _Shop, base_url: str) -> dict[str, Any]:
+        def product_update(info: Any, **args: Any) -> dict[str, Any]:
+            data = args.get("product") or args.get("input")
+            if data is None:
+                return {"product": None, "userErrors": [{"field": ["product"], "message": "Product must be specified"}]}
+            root = "product" if args.get("product") is not None else "input"
+            if not data.get("id"):
+                return {
+                    "product": None,
+                    "userErrors": [{"field": [root, "id"], "message": "Product id must be specified"}],
+                }
+            number = parse_gid(data["id"], "Product")
+            with state.lock:
+                p = shop.products.get(number)
+                if p is None:
+                    return {
+                        "product": None,
+                        "userErrors": [{"field": [root, "id"], "message": "Product does not exist"}],
+                    }
+                errors = []
+                if "title" in data and not (data["title"] or "").strip():
+                    errors.append({"field": [root, "title"], "message": "Title can't be blank"})
+                if len(data.get("title") or "") > 255:
+                    errors.append(
+                        {"field": [root, "title"], "message": "Title is too long (maximum is 255 characters)"}
+                    )
+                seo = data.get("seo") or {}
+                if len(seo.get("title") or "") > 70:
+                    errors.append(
+                        {"field": [root, "seo", "title"], "message": "SEO title is too long (maximum is 70 characters)"}
+                    )
+                if len(seo.get("description") or "") > 320:
+                    errors.append(
+                        {
+                            "field": [root, "seo", "description"],
+                            "message": "SEO description is too long (maximum is 320 characters)",
+                        }
+                    )
+                if errors:
+                    return {"product": None, "userErrors": errors}
+                if "title" in data:
+                    p["title"] = data["title"]
+                if "descriptionHtml" in data:
+                    p["descriptionHtml"] = data["descriptionHtml"] or ""
+                for key in ("title", "description"):
+                    if key in seo:
+                        p["seo"][key] = seo[key]
+                p["updatedAt"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+                return {"product": product_node(shop, p), "userErrors": []}
+
+        def app_subscription_create(info: Any, **args: Any) -> dict[str, Any]:
+            items = args.get("lineItems") or []
+            if not items:
+                return {
+                    "appSubscription": None,
+                    "confirmationUrl": None,
+                    "userErrors": [{"field": ["lineItems"], "message": "Line items can't be blank"}],
+                }
+            for item in items:
+                recurring = (item.get("plan") or {}).get("appRecurringPricingDetails")
+                if recurring is not None and float(recurring["price"]["amount"]) <= 0:
+                    return {
+                        "appSubscription": None,
+                        "confirmationUrl": None,
+                        "userErrors": [
+                            {"field": ["lineItems", "plan", "price"], "message": "Price must be greater than 0"}
+                        ],
+                    }
+            number = state.new_id()
+            sub = {
+                "__typename": "AppSubscription",
+                "id": gid("AppSubscription", number),
+                "name": args["name"],
+                "status": "PENDING",
+                "test": bool(args.get("test")),
+                "returnUrl": args["returnUrl"],
+                "createdAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                "trialDays": args.get("trialDays") or 0,
+                "price": float(
+                    ((items[0].get("plan") or {}).get("appRecurringPricingDetails") or {})
+                    .get("price", {})
+                    .get("amount", 0)
+                ),
+            }
+            shop.subscriptions[number] = sub
+            url = (
+                f"{base_url}/admin/charges/{number}/confirm_recurring_application_charge"
+                f"?shop={shop.domain}&signature={secrets.token_hex(8)}"
+            )
+            return {"appSubscription": sub, "confirmationUrl": url, "userErrors": []}
+
+        return {"productUpdate": product_update, "appSubscriptionCreate": app_subscription_create}
+
+    def token_shop(request: Request) -> str | None:
+        entry = state.tokens.get(request.headers.get("x-shopify-access-token", ""))
+        if entry is None:
+            return None
+        domain, expires = entry
+        if expires is not None and expires < time.time():
+            return None
+        if not state.shop(domain).installed:
+            return None
+        return domain
+
+    def take_fault() -> _Fault | None:
+        with state.lock:
+            for fault in state.faults:
+                if fault.remaining > 0:
+                    fault.remaining -= 1
+                    return fault
+        return None
+
+    async def graphql_endpoint(request: Request) -> Response:
+        state.counts["graphql"] += 1
+        if request.path_params["version"] != API_VERSION:
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        fault = take_fault()
+        if fault is not None:
+            headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+            return JSONResponse({"errors": "Internal Server Error"}, status_code=fault.status, headers=headers)
+        domain = token_shop(request)
+        if domain is None:
+            return JSONResponse({"errors": _INVALID_TOKEN}, status_code=401)
+        with state.lock:
+            retired = state.retire_on_use.pop(request.headers.get("x-shopify-access-token", ""), None)
+            if retired is not None:
+                state.refresh_tokens.pop(retired, None)
+        shop = state.shop(domain)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"errors": "Bad Request: the body is not JSON"}, status_code=400)
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return JSONResponse({"errors": {"query": "Required parameter missing or invalid"}}, status_code=400)
+        variables = body.get("variables") or {}
+        try:
+            document = parse(body["query"])
+        except GraphQLError as exc:
+            return JSONResponse({"errors": [exc.formatted]})
+        problems = validate(schema, document)
+        if problems:
+            return JSONResponse({"errors": [p.formatted for p in problems]})
+        operation = _operation(document, body.get("operationName"))
+        if operation is None:
+            return JSONResponse({"errors": [{"message": "An operation name is required"}]})
+        requested = query_cost(schema, document, operation, variables if isinstance(variables, dict) else {})
+        with state.lock:
+            available = state.bucket(shop, time.monotonic())
+            throttle = {
+                "maximumAvailable": state.maximum,
+                "currentlyAvailable": int(available),
+                "restoreRate": state.restore_rate,
+            }
+            if requested > MAX_QUERY_COST:
+                cost = {"requestedQueryCost": requested, "actualQueryCost": None, "throttleStatus": throttle}
+                message = (
+                    f"Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST})."
+                )
+                return JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": message,
+                                "extensions": {
+                                    "code": "MAX_COST_EXCEEDED",
+                                    "cost": requested,
+                                    "maxCost": MAX_QUERY_COST,
+                                },
+                            }
+                        ],
+                        "extensions": {"cost": cost},
+                    }
+                )
+            if requested > available:
+                state.counts["throttled"] += 1
+                cost = {"requestedQueryCost": requested, "actualQueryCost": None, "throttleStatus": throttle}
+                return JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": "Throttled",
+                                "extensions": {
+                                    "code": "THROTTLED",
+                                    "documentation": "https://shopify.dev/api/usage/rate-limits",
+                                },
+                            }
+                        ],
+                        "extensions": {"cost": cost},
+                    }
+                )
+            shop.available -= requested
+            throttle["currentlyAvailable"] = int(shop.available)
+        is_mutation = operation.operation == OperationType.MUTATION
+        root = mutation_root(shop, str(request.base_url).rstrip("/")) if is_mutation else query_root(shop)
+        result = execute_sync(
+            schema, document, root_value=root, variable_values=variables, operation_name=body.get("operationName")
+        )
+        out: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            out["errors"] = [e.formatted for e in result.errors]
+        out["extensions"] = {
+            "cost": {"requestedQueryCost": requested, "actualQueryCost": requested, "throttleStatus": throttle}
+        }
+        return JSONResponse(out)
+
+    async def access_token(request: Request) -> JSONResponse:
+        state.counts["access_token"] += 1
+        if request.headers.get("content-type", "").startswith("application/json"):
+            try:
+                body = await request.json()
+            except ValueError:
+                return JSONResponse({"error": "invalid_request"}, status_code=400)
+        else:
+            body = dict(await request.form())
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "invalid_request"}, status_code=400)
+        if body.get("client_id") != state.api_key or body.get("client_secret") != state.api_secret:
+            return JSONResponse(
+                {"error": "invalid_client", "error_description": "Client credentials are invalid"}, status_code=401
+            )
+        grant = body.get("grant_type")
+        if grant == shopify_auth.TOKEN_EXCHANGE_GRANT:
+            if body.get("subject_token_type") != shopify_auth.ID_TOKEN_TYPE:
+                return JSONResponse(
+                    {"error": "invalid_request", "error_description": "Unsupported subject_token_type"}, status_code=400
+                )
+            if body.get("requested_token_type") != shopify_auth.OFFLINE_TOKEN_TYPE:
+                return JSONResponse(
+                    {"error": "invalid_request", "error_description": "Unsupported requested_token_type"},
+                    status_code=400,
+                )
+            try:
+                session = shopify_auth.verify_session_token(
+                    str(body.get("subject_token") or ""), api_key=state.api_key, api_secret=state.api_secret
+                )
+            except Unauthorized as exc:
+                return JSONResponse(
+                    {"error": "invalid_subject_token", "error_description": exc.message}, status_code=400
+                )
+            shop = state.shop(session.shop)
+            shop.installed = True
+            return JSONResponse(state.issue(session.shop, expiring=str(body.get("expiring")) == "1"))
+        if grant == "refresh_token":
+            spent = str(body.get("refresh_token") or "")
+            with state.lock:
+                entry = state.refresh_tokens.get(spent)
+            if entry is None or entry[1] < time.time() or not state.shop(entry[0]).installed:
+                return JSONResponse(
+                    {"error": "invalid_grant", "error_description": "The refresh token is invalid or expired"},
+                    status_code=400,
+                )
+            issued = state.issue(entry[0], expiring=True)
+            with state.lock:
+                state.retire_on_use[issued["access_token"]] = spent
+            return JSONResponse(issued)
+        return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+
+    async def confirm_charge(request: Request) -> Response:
+        """The page where the owner approves a subscription; approving activates it, tells the
+        app by webhook and returns to the app's returnUrl."""
+        domain = request.query_params.get("shop", "")
+        shop = state.shop(domain)
+        sub = shop.subscriptions.get(int(request.path_params["charge_id"]))
+        if sub is None:
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        sub["status"] = "ACTIVE"
+        if app_url:
+            await deliver(
+                f"{app_url}/webhooks/shopify", "app_subscriptions/update", domain, subscription_payload(domain, sub)
+            )
+        return RedirectResponse(sub["returnUrl"], status_code=302)
+
+    def subscription_payload(domain: str, sub: dict[str, Any]) -> dict[str, Any]:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        return {
+            "app_subscription": {
+                "admin_graphql_api_id": sub["id"],
+                "name": sub["name"],
+                "status": sub["status"],
+                "admin_graphql_api_shop_id": gid("Shop", abs(hash(domain)) % 10**9),
+                "created_at": sub["createdAt"],
+                "updated_at": now,
+                "currency": "USD",
+                "price": f"{sub['price']:.2f}",
+                "interval": "every_30_days",
+            }
+        }
+
+    async def deliver(
+        url: str,
+        topic: str,
+        domain: str,
+        payload: dict[str, Any],
+        webhook_id: str | None = None,
+        secret: str | None = None,
+    ) -> httpx.Response:
+        raw = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": shopify_auth.sign_webhook(raw, secret or state.api_secret),
+            "X-Shopify-Shop-Domain": domain,
+            "X-Shopify-API-Version": API_VERSION,
+            "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
+        }
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.post(url, content=raw, headers=headers)
+
+    # -- routes that are the sandbox's own, not Shopify's --
+
+    async def session_token(request: Request) -> JSONResponse:
+        domain = request.query_params.get("shop") or "demo-shop.myshopify.com"
+        state.shop(domain)
+        token = shopify_auth.sign_session_token(domain, api_key=state.api_key, api_secret=state.api_secret)
+        return JSONResponse({"token": token, "shop": domain})
+
+    async def raw_product(request: Request) -> JSONResponse:
+        shop = state.shop(request.path_params["shop"])
+        p = shop.products.get(int(request.path_params["product_id"]))
+        if p is None:
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        if request.method == "PATCH":
+            with state.lock:
+                p.update(await request.json())
+        return JSONResponse({"product": copy.deepcopy(p)})
+
+    async def throttle(request: Request) -> JSONResponse:
+        body = await request.json()
+        shop = state.shop(str(body["shop"]))
+        with state.lock:
+            if body.get("restore_rate") is not None:
+                state.restore_rate = float(body["restore_rate"])
+            if body.get("maximum_available") is not None:
+                state.maximum = float(body["maximum_available"])
+            if body.get("available") is not None:
+                shop.available, shop.updated = float(body["available"]), time.monotonic()
+        return JSONResponse({"available": shop.available, "restore_rate": state.restore_rate})
+
+    async def faults(request: Request) -> JSONResponse:
+        body = await request.json()
+        retry = body.get("retry_after")
+        with state.lock:
+            state.faults.append(
+                _Fault(
+                    int(body.get("status", 503)), int(body.get("count", 1)), float(retry) if retry is not None else None
+                )
+            )
+        return JSONResponse({"queued": True})
+
+    async def expire_tokens(request: Request) -> JSONResponse:
+        with state.lock:
+            expiring = {t: (s, 0.0) for t, (s, e) in state.tokens.items() if e is not None}
+            state.tokens.update(expiring)
+        return JSONResponse({"expired": len(expiring)})
+
+    async def stats(request: Request) -> JSONResponse:
+        shops = {
+            d: {"installed": s.installed, "available": s.available, "subscriptions": list(s.subscriptions.values())}
+            for d, s in state.shops.items()
+        }
+        return JSONResponse({"requests": dict(state.counts), "tokens": len(state.tokens), "shops": shops})
+
+    async def uninstall(request: Request) -> JSONResponse:
+        """The owner removes the app: tokens die, and `app/uninstalled` goes to the app."""
+        domain = request.path_params["shop"]
+        shop = state.shop(domain)
+        shop.installed = False
+        state.revoke(domain)
+        status = None
+        target = (await request.json() if await request.body() else {}).get("url") or (
+            f"{app_url}/webhooks/shopify" if app_url else ""
+        )
+        if target:
+            res = await deliver(
+                target,
+                "app/uninstalled",
+                domain,
+                {"id": abs(hash(domain)) % 10**9, "name": domain, "myshopify_domain": domain, "domain": domain},
+            )
+            status = res.status_code
+        return JSONResponse({"uninstalled": domain, "webhook_status": status})
+
+    async def send_webhook(request: Request) -> JSONResponse:
+        body = await request.json()
+        res = await deliver(
+            str(body["url"]),
+            str(body["topic"]),
+            str(body["shop"]),
+            body.get("payload") or {},
+            webhook_id=body.get("webhook_id"),
+            secret=body.get("secret"),
+        )
+        return JSONResponse({"status": res.status_code, "body": res.text[:500]})
+
+    async def admin(request: Request) -> HTMLResponse:
+        domain = request.query_params.get("shop") or "demo-shop.myshopify.com"
+        state.shop(domain)
+        token = shopify_auth.sign_session_token(domain, api_key=state.api_key, api_secret=state.api_secret)
+        host = base64.b64encode(f"admin.shopify.com/store/{domain.split('.')[0]}".encode()).decode().rstrip("=")
+        src = f"{app_url}/app/shopify?shop={domain}&host={host}&id_token={token}&embedded=1"
+        return HTMLResponse(_ADMIN_PAGE.render(src=src, shop=domain))
+
+    async def reset(request: Request) -> Response:
+        with state.lock:
+            state.faults.clear()
+            state.counts.clear()
+        return Response(status_code=204)
+
+    routes = [
+        Route("/admin/oauth/access_token", access_token, methods=["POST"]),
+        Route("/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"]),
+        Route("/admin/charges/{charge_id:int}/confirm_recurring_application_charge", confirm_charge, methods=["GET"]),
+        Route("/_sandbox/session-token", session_token, methods=["GET"]),
+        Route("/_sandbox/shops/{shop}/products/{product_id:int}", raw_product, methods=["GET", "PATCH"]),
+        Route("/_sandbox/shops/{shop}/uninstall", uninstall, methods=["POST"]),
+        Route("/_sandbox/throttle", throttle, methods=["POST"]),
+        Route("/_sandbox/faults", faults, methods=["POST"]),
+        Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
+        Route("/_sandbox/stats", stats, methods=["GET"]),
+        Route("/_sandbox/webhooks", send_webhook, methods=["POST"]),
+        Route("/_sandbox/admin", admin, methods=["GET"]),
+        Route("/_sandbox/reset", reset, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.shopify = state
+    return app

@@ -1,0 +1,407 @@
+"""The web API end to end on the Shopify sandbox: session tokens and token exchange, the app page
+and its CSP, paging, a job from creation to revert, throttling, token refresh, webhooks (billing,
+compliance, uninstall) forged and replayed, and billing upgrades; over real HTTP and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+import httpx
+import jwt
+import pytest
+
+from optimizer_app.auth import shopify as shopify_auth
+from optimizer_app.sandbox.runner import LoopbackServer, _free_port
+from optimizer_app.sandbox.shopify import create_shopify_sandbox
+from optimizer_app.settings import Settings
+from tests.factories import assert_ledger_balanced
+from tests.integration.conftest import Drain
+
+API_KEY = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+API_SECRET = "shpss_web_api_tests_secret_0123456789abcdef0123456789abcdef0123"
+
+
+@pytest.fixture
+def web_port() -> int:
+    return _free_port("127.0.0.1")
+
+
+@pytest.fixture
+def shopify_sandbox(web_port: int) -> Iterator[LoopbackServer]:
+    app = create_shopify_sandbox(
+        api_key=API_KEY, api_secret=API_SECRET, app_url=f"http://127.0.0.1:{web_port}", restore_rate=1000
+    )
+    with LoopbackServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(settings: Settings, shopify_sandbox: LoopbackServer, web_port: int) -> Settings:
+    return replace(
+        settings,
+        shopify_api_key=API_KEY,
+        shopify_api_secret=API_SECRET,
+        shopify_admin_base=shopify_sandbox.url,
+        app_base_url=f"http://127.0.0.1:{web_port}",
+        shopify_test_charges=True,
+    )
+
+
+@pytest.fixture
+def web(settings: Settings, web_port: int) -> Iterator[LoopbackServer]:
+    from optimizer_app.web.app import create_app
+
+    with LoopbackServer(create_app(settings), port=web_port) as server:
+        yield server
+
+
+def new_shop() -> str:
+    return f"shop-{uuid.uuid4().hex[:10]}.myshopify.com"
+
+
+def session(shop: str, **kwargs: Any) -> dict[str, str]:
+    """A fresh App Bridge session token, as the embedded page sends it on every fetch."""
+    token = shopify_auth.sign_session_token(shop, api_key=API_KEY, api_secret=API_SECRET, **kwargs)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sandbox_product(sandbox: LoopbackServer, shop: str, gid: str) -> dict[str, Any]:
+    res = httpx.get(f"{sandbox.url}/_sandbox/shops/{shop}/products/{gid.rsplit('/', 1)[1]}")
+    res.raise_for_status()
+    product: dict[str, Any] = res.json()["product"]
+    return product
+
+
+def graphql_calls(sandbox: LoopbackServer) -> int:
+    return int(httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"].get("graphql", 0))
+
+
+async def store_row(pool: asyncpg.Pool, shop: str) -> asyncpg.Record:
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM stores WHERE platform = 'shopify' AND external_id = $1", shop)
+    assert row is not None
+    return row
+
+
+def webhook(
+    url: str, topic: str, shop: str, payload: dict[str, Any], *, webhook_id: str | None = None, secret: str = API_SECRET
+) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "X-Shopify-Hmac-Sha256": shopify_auth.sign_webhook(body, secret),
+    }
+    return httpx.post(f"{url}/webhooks/shopify", content=body, headers=headers)
+
+
+async def test_first_open_exchanges_the_session_token_and_installs_once(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, shopify_sandbox: LoopbackServer
+) -> None:
+    shop = new_shop()
+    me = await api.get("/api/me", headers=session(shop))
+    assert me.status_code == 200, me.text
+    assert me.json()["store"]["platform"] == "shopify" and me.json()["credits"]["total"] == 100
+    again = await api.get("/api/me", headers=session(shop))
+    assert again.json()["store"]["id"] == me.json()["store"]["id"]
+    row = await store_row(pool, shop)
+    assert row["access_token_enc"] is not None and b"shpat_" not in row["access_token_enc"]
+    assert row["refresh_token_enc"] is not None and row["token_expires_at"] is not None
+    exchanges = httpx.get(f"{shopify_sandbox.url}/_sandbox/stats").json()["requests"]["access_token"]
+    assert exchanges == 1
+    await assert_ledger_balanced(pool, row["id"])
+
+
+def _forged(shop: str) -> str:
+    return shopify_auth.sign_session_token(shop, api_key=API_KEY, api_secret="shpss_" + "f" * 58)
+
+
+@pytest.mark.parametrize(
+    ("token", "fragment"),
+    [
+        (_forged("a-shop.myshopify.com"), "invalid"),
+        (
+            shopify_auth.sign_session_token(
+                "a-shop.myshopify.com", api_key=API_KEY, api_secret=API_SECRET, now=time.time() - 120
+            ),
+            "expired",
+        ),
+        (
+            shopify_auth.sign_session_token(
+                "a-shop.myshopify.com", api_key=API_KEY, api_secret=API_SECRET, audience="another-app"
+            ),
+            "another app",
+        ),
+        ("a.b.c", "invalid"),
+        ("eyJhbGciOiJIUzI1NiJ9.e30.garbage", "invalid"),
+        (
+            jwt.encode(
+                {
+                    "iss": "https://evil.example/admin",
+                    "dest": "https://evil.example",
+                    "aud": API_KEY,
+                    "exp": int(time.time()) + 60,
+                    "nbf": int(time.time()),
+                },
+                API_SECRET,
+                algorithm="HS256",
+            ),
+            "no valid shop",
+        ),
+    ],
+)
+async def test_bad_session_tokens_are_401(api: httpx.AsyncClient, token: str, fragment: str) -> None:
+    res = await api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert res.status_code == 401
+    assert res.json()["error"]["code"] == "unauthorized" and fragment in res.json()["error"]["message"]
+
+
+async def test_app_page_hands_out_a_session_with_a_per_shop_csp(api: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    shop = new_shop()
+    token = session(shop)["Authorization"].split(" ", 1)[1]
+    page = await api.get("/app/shopify", params={"shop": shop, "host": "YWRtaW4", "id_token": token})
+    assert page.status_code == 200, page.text
+    assert page.headers["content-security-policy"] == f"frame-ancestors https://{shop} https://admin.shopify.com;"
+    assert "oas." in page.text
+    bad = await api.get("/app/shopify", params={"shop": shop, "id_token": _forged(shop)})
+    assert bad.status_code == 401
+    assert bad.headers["content-security-policy"] == f"frame-ancestors https://{shop} https://admin.shopify.com;"
+    hostile = await api.get("/app/shopify", params={"shop": "evil.example.com https://evil.example.com"})
+    assert hostile.status_code == 401
+    assert hostile.headers["content-security-policy"] == "frame-ancestors https://admin.shopify.com;"
+
+    # A signed open URL (classic install HMAC) for an installed shop works without a session token.
+    query = {"shop": shop, "host": "YWRtaW4", "timestamp": str(int(time.time()))}
+    query["hmac"] = shopify_auth.sign_install_query(query, API_SECRET)
+    assert (await api.get("/app/shopify", params=query)).status_code == 200
+    assert (await api.get("/app/shopify", params={**query, "hmac": "0" * 64})).status_code == 401
+    stale = {"shop": shop, "timestamp": str(int(time.time()) - 600)}
+    stale["hmac"] = shopify_auth.sign_install_query(stale, API_SECRET)
+    assert (await api.get("/app/shopify", params=stale)).status_code == 401
+
+
+async def test_catalog_pages_through_every_product_and_collection(api: httpx.AsyncClient) -> None:
+    shop = new_shop()
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 50, **({"cursor": cursor} if cursor else {})}
+        res = await api.get("/api/products", params=params, headers=session(shop))
+        assert res.status_code == 200, res.text
+        seen.extend(p["id"] for p in res.json()["products"])
+        pages += 1
+        cursor = res.json()["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and len(seen) == len(set(seen)) == 130
+    found = (await api.get("/api/products", params={"q": "grinder"}, headers=session(shop))).json()["products"]
+    assert found and all("grinder" in p["title"].lower() for p in found)
+    collections = (await api.get("/api/collections", headers=session(shop))).json()["collections"]
+    assert {c["name"] for c in collections} >= {"Coffee Corner", "Self Care"}
+
+
+async def test_a_job_from_creation_to_publish_and_revert(
+    drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool, shopify_sandbox: LoopbackServer
+) -> None:
+    shop = new_shop()
+    products = (await api.get("/api/products", params={"limit": 3}, headers=session(shop))).json()["products"]
+    created = await api.post(
+        "/api/jobs",
+        headers=session(shop),
+        json={
+            "source_scope": "products",
+            "source_ids": [p["id"] for p in products],
+            "attributes": ["title", "seo_title", "seo_description"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    job_id = created.json()["job_id"]
+    assert (await drain(job_id))["status"] == "DONE"
+    items = (await api.get(f"/api/jobs/{job_id}/items", headers=session(shop))).json()["items"]
+    assert len(items) == 9 and all(i["after"] and i["after"] != i["before"] for i in items)
+    target = products[0]["id"]
+    mine = {i["attribute"]: i for i in items if i["product_id"] == target}
+    before = sandbox_product(shopify_sandbox, shop, target)
+
+    published = await api.post(
+        "/api/publish", headers=session(shop), json={"item_ids": [i["id"] for i in mine.values()]}
+    )
+    assert published.status_code == 200
+    assert {r["status"] for r in published.json()["results"]} == {"published"}
+    after = sandbox_product(shopify_sandbox, shop, target)
+    assert after["title"] == mine["title"]["after"]
+    assert after["seo"] == {"title": mine["seo_title"]["after"], "description": mine["seo_description"]["after"]}
+
+    logs = (await api.get("/api/publish-logs", headers=session(shop))).json()["logs"]
+    assert len(logs) == 3
+    for log in logs:
+        reverted = await api.post(f"/api/publish-logs/{log['id']}/revert", headers=session(shop))
+        assert reverted.status_code == 200, reverted.text
+    restored = sandbox_product(shopify_sandbox, shop, target)
+    assert restored["title"] == before["title"]
+    assert (restored["seo"]["title"] or "") == (before["seo"]["title"] or "")
+    assert (restored["seo"]["description"] or "") == (before["seo"]["description"] or "")
+    await assert_ledger_balanced(pool, (await store_row(pool, shop))["id"])
+
+
+async def test_publishing_through_a_throttling_episode_loses_nothing(
+    drain: Drain, api: httpx.AsyncClient, shopify_sandbox: LoopbackServer
+) -> None:
+    shop = new_shop()
+    products = (await api.get("/api/products", params={"limit": 6}, headers=session(shop))).json()["products"]
+    created = await api.post(
+        "/api/jobs",
+        headers=session(shop),
+        json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["description"]},
+    )
+    job_id = created.json()["job_id"]
+    await drain(job_id)
+    items = (await api.get(f"/api/jobs/{job_id}/items", headers=session(shop))).json()["items"]
+    httpx.post(f"{shopify_sandbox.url}/_sandbox/throttle", json={"shop": shop, "available": 0, "restore_rate": 200})
+    published = await api.post("/api/publish", headers=session(shop), json={"item_ids": [i["id"] for i in items]})
+    assert published.status_code == 200
+    assert [r["status"] for r in published.json()["results"]] == ["published"] * 6
+    for item in items:
+        assert sandbox_product(shopify_sandbox, shop, item["product_id"])["descriptionHtml"] == item["after"]
+    assert httpx.get(f"{shopify_sandbox.url}/_sandbox/stats").json()["requests"]["throttled"] >= 1
+
+
+async def test_an_expired_offline_token_is_refreshed_and_rotated(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, shopify_sandbox: LoopbackServer
+) -> None:
+    shop = new_shop()
+    assert (await api.get("/api/products", params={"limit": 2}, headers=session(shop))).status_code == 200
+    before = await store_row(pool, shop)
+    assert httpx.post(f"{shopify_sandbox.url}/_sandbox/tokens/expire").json()["expired"] >= 1
+    res = await api.get("/api/products", params={"limit": 2}, headers=session(shop))
+    assert res.status_code == 200, res.text
+    after = await store_row(pool, shop)
+    assert after["access_token_enc"] != before["access_token_enc"]
+    assert after["refresh_token_enc"] != before["refresh_token_enc"] and not after["needs_reauth"]
+
+
+async def test_webhooks_forged_replayed_billing_and_compliance(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, web: LoopbackServer
+) -> None:
+    shop = new_shop()
+    await api.get("/api/me", headers=session(shop))
+    subscription = {
+        "app_subscription": {
+            "admin_graphql_api_id": "gid://shopify/AppSubscription/1",
+            "name": "Pro",
+            "status": "ACTIVE",
+            "admin_graphql_api_shop_id": "gid://shopify/Shop/1",
+            "currency": "USD",
+            "price": "29.00",
+            "interval": "every_30_days",
+        }
+    }
+    for topic in ("app_subscriptions/update", "customers/data_request", "customers/redact", "shop/redact"):
+        forged = webhook(web.url, topic, shop, subscription, secret="shpss_" + "0" * 58)
+        assert forged.status_code == 401, topic
+    unsigned = httpx.post(
+        f"{web.url}/webhooks/shopify",
+        content=b"{}",
+        headers={"X-Shopify-Topic": "shop/redact", "X-Shopify-Shop-Domain": shop},
+    )
+    assert unsigned.status_code == 401
+    assert (await store_row(pool, shop))["plan_id"] == "free"
+
+    first = webhook(web.url, "app_subscriptions/update", shop, subscription, webhook_id="wh-1")
+    assert first.status_code == 200 and first.json()["status"] == "processed"
+    me = (await api.get("/api/me", headers=session(shop))).json()
+    assert me["plan"]["id"] == "pro" and me["credits"]["total"] == 5000
+    replay = webhook(web.url, "app_subscriptions/update", shop, subscription, webhook_id="wh-1")
+    assert replay.json()["status"] == "duplicate"
+    older = {"app_subscription": {**subscription["app_subscription"], "name": "Starter", "status": "CANCELLED"}}
+    assert webhook(web.url, "app_subscriptions/update", shop, older).status_code == 200
+    assert (await store_row(pool, shop))["plan_id"] == "pro"  # an old plan's cancellation changes nothing
+    cancelled = {"app_subscription": {**subscription["app_subscription"], "status": "CANCELLED"}}
+    assert webhook(web.url, "app_subscriptions/update", shop, cancelled).status_code == 200
+    assert (await store_row(pool, shop))["plan_id"] == "free"
+
+    request = {"shop_id": 1, "shop_domain": shop, "customer": {"id": 191167, "email": "a@b.c"}, "orders_requested": [1]}
+    assert webhook(web.url, "customers/data_request", shop, request).status_code == 200
+    assert webhook(web.url, "customers/redact", shop, {**request, "orders_to_redact": [1]}).status_code == 200
+    store_id = (await store_row(pool, shop))["id"]
+    assert webhook(web.url, "shop/redact", shop, {"shop_id": 1, "shop_domain": shop}).status_code == 200
+    async with pool.acquire() as conn:
+        left = await conn.fetchval(
+            "SELECT (SELECT count(*) FROM stores WHERE id = $1)"
+            " + (SELECT count(*) FROM credit_ledger WHERE store_id = $1)",
+            store_id,
+        )
+    assert left == 0
+
+
+async def test_uninstall_stops_calls_and_a_reinstall_starts_clean(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, shopify_sandbox: LoopbackServer
+) -> None:
+    shop = new_shop()
+    products = (await api.get("/api/products", params={"limit": 4}, headers=session(shop))).json()["products"]
+    job = await api.post(
+        "/api/jobs",
+        headers=session(shop),
+        json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["title"]},
+    )
+    assert job.status_code == 201
+    token = session(shop)["Authorization"].split(" ", 1)[1]
+    page = (await api.get("/app/shopify", params={"shop": shop, "id_token": token})).text
+    match = re.search(r"oas\.[A-Za-z0-9_.\-]+", page)
+    assert match is not None
+    app_session = {"Authorization": f"Bearer {match.group(0)}"}
+    # The owner removes the app in the sandbox admin: Shopify revokes the tokens and sends app/uninstalled.
+    res = httpx.post(f"{shopify_sandbox.url}/_sandbox/shops/{shop}/uninstall")
+    assert res.json()["webhook_status"] == 200
+    row = await store_row(pool, shop)
+    assert row["uninstalled_at"] is not None and row["access_token_enc"] is None and row["refresh_token_enc"] is None
+    assert row["credits_used"] == 0
+    async with pool.acquire() as conn:
+        statuses = await conn.fetch("SELECT DISTINCT status FROM job_items WHERE store_id = $1", row["id"])
+    assert [r["status"] for r in statuses] == ["CANCELED"]
+    await assert_ledger_balanced(pool, row["id"])
+
+    calls = graphql_calls(shopify_sandbox)
+    assert (await api.get("/api/products", headers=app_session)).status_code == 401
+    assert graphql_calls(shopify_sandbox) == calls
+
+    # Opening the app again reinstalls: a new token exchange, the same store, its history kept.
+    again = await api.get("/api/jobs", headers=session(shop))
+    assert again.status_code == 200, again.text
+    assert [j["id"] for j in again.json()["jobs"]] == [job.json()["job_id"]]
+    row = await store_row(pool, shop)
+    assert row["uninstalled_at"] is None and row["access_token_enc"] is not None
+    assert (await api.get("/api/products", params={"limit": 1}, headers=session(shop))).status_code == 200
+    me = (await api.get("/api/me", headers=session(shop))).json()
+    assert me["credits"]["total"] == 100 and me["credits"]["used"] == 0
+
+
+async def test_billing_upgrade_creates_a_subscription_the_owner_approves(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, shopify_sandbox: LoopbackServer
+) -> None:
+    shop = new_shop()
+    res = await api.post("/api/billing/upgrade", headers=session(shop), json={"plan": "pro"})
+    assert res.status_code == 201, res.text
+    confirmation = res.json()["confirmation_url"]
+    assert confirmation.startswith(shopify_sandbox.url) and res.json()["subscription_id"].startswith(
+        "gid://shopify/AppSubscription/"
+    )
+    assert (await store_row(pool, shop))["plan_id"] == "free"  # nothing changes before approval
+    approved = httpx.get(confirmation, follow_redirects=False)
+    assert approved.status_code == 302 and "/app/shopify?shop=" in approved.headers["location"]
+    me = (await api.get("/api/me", headers=session(shop))).json()
+    assert me["plan"]["id"] == "pro" and me["credits"]["total"] == 5000
+    for body in ({"plan": "free"}, {"plan": "gold"}, {}):
+        bad = await api.post("/api/billing/upgrade", headers=session(shop), json=body)
+        assert bad.status_code == 422
