@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +31,9 @@ from graphql.execution.values import get_variable_values
 
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.platforms.shopify import DOCUMENTS, search_query, to_product_input
+from optimizer_app.sandbox.shopify import SCHEMA_PATH
 
-CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "shopify-admin-2026-10.introspection.json.gz"
+CONTRACT = SCHEMA_PATH
 
 
 @cache

@@ -1,9 +1,9 @@
 """A local stand-in for a Shopify shop's Admin API: token exchange and refresh, Admin GraphQL,
 billing and webhooks.
 
-Queries run through graphql-core against Shopify's published 2026-10 schema (the introspection
-in `../shared/contracts/`), so an unknown field, a wrong argument or a bad variable is refused the
-way Shopify refuses it. What it follows from Shopify's documentation:
+Queries run through graphql-core against Shopify's published 2026-10 Admin schema (its
+introspection, kept in `contracts/` beside this module), so an unknown field, a wrong argument or
+a bad variable is refused the way Shopify refuses it. What it follows from Shopify's documentation:
 
 - `POST /admin/oauth/access_token`: token exchange of a session token (HS256, `aud` = API key)
   for an offline token; with `expiring=1` the token lasts 3,600 s and comes with a refresh token
@@ -86,7 +86,7 @@ MAX_PAGE = 250
 MAX_QUERY_COST = 1000
 SCHEMA_PATH = Path(
     os.environ.get("SHOPIFY_SCHEMA_PATH")
-    or Path(__file__).resolve().parents[4] / "shared" / "contracts" / "shopify-admin-2026-10.introspection.json.gz"
+    or Path(__file__).resolve().parent / "contracts" / "shopify-admin-2026-10.introspection.json.gz"
 )
 _INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 _ADMIN_PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
