@@ -50,17 +50,17 @@ RETURNING id
 # Lease up to $2 products to worker $1: every pending field of each, so one LLM call covers the
 # product. A product is taken through its head (its lowest pending item); a product whose head
 # another worker is claiming right now is skipped whole, so concurrent claims never split one.
-# Heads are found first without locks, then locked by id: keeping joins out from under the
+# Heads are found first without locks, in one ordered pass over the pending index (linear
+# whatever the statistics say), then locked by id: keeping joins out from under the
 # FOR UPDATE means a row another worker just took is rechecked alone, not by re-running the join.
 # Returns each item with its product snapshot and the job's instructions.
 _CLAIM = """
 WITH candidates AS (
-    SELECT id FROM job_items ji
-    WHERE status = 'PENDING' AND run_after <= now()
-      AND NOT EXISTS (
-          SELECT 1 FROM job_items h
-          WHERE h.seq = ji.seq AND h.job_id = ji.job_id AND h.status = 'PENDING' AND h.id < ji.id)
-    ORDER BY seq, job_id, id
+    SELECT id FROM (
+        SELECT DISTINCT ON (seq, job_id) id, run_after FROM job_items
+        WHERE status = 'PENDING'
+        ORDER BY seq, job_id, id) heads
+    WHERE run_after <= now()
     LIMIT $2 * 2
 ), picked AS (
     SELECT id, job_id, seq FROM job_items
@@ -329,9 +329,11 @@ async def enqueue_job(
                 (job_id, store_id, p.id, seq, a.value, p.value(a)) for seq, p in enumerate(products) for a in attributes
             ],
         )
+        if cost >= _ANALYZE_AFTER_ITEMS:
+            # Inside the transaction: the statistics commit with the rows, so no worker woken by
+            # the NOTIFY plans its first claim on a table it believes empty.
+            await conn.execute(_ANALYZE)
         await conn.execute(f"NOTIFY {CHANNEL}")
-    if cost >= _ANALYZE_AFTER_ITEMS:
-        await conn.execute(_ANALYZE)
     return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining))
 
 

@@ -312,3 +312,33 @@ async def test_a_large_job_refreshes_the_queue_statistics(pool: asyncpg.Pool) ->
         plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + queue._CLAIM, "w", 256, 30.0))
     assert before is None and after_small is None and after_large is not None
     assert "job_items_pending" in plan and "Seq Scan on job_products" not in plan
+
+
+async def test_workers_woken_by_a_large_job_already_see_its_statistics(pool: asyncpg.Pool, database_url: str) -> None:
+    """A claim planned on statistics that still say the queue is empty takes seconds per claim
+    (nested loops over every pending row); the statistics must commit with the rows."""
+    store = await new_store(pool, plan="scale")
+    listener = await asyncpg.connect(database_url)
+    holder = await asyncpg.connect(database_url)
+    seen: list[float] = []
+    notified = asyncio.Event()
+
+    async def on_notify(*_: object) -> None:
+        seen.append(await holder.fetchval("SELECT reltuples FROM pg_class WHERE relname = 'job_items'"))
+        notified.set()
+
+    try:
+        await listener.add_listener(queue.CHANNEL, lambda *a: asyncio.ensure_future(on_notify(*a)))
+        # Hold off any ANALYZE for a moment, as a running (auto)vacuum would.
+        blocker = holder.transaction()
+        await blocker.start()
+        await holder.execute("LOCK TABLE job_items IN SHARE UPDATE EXCLUSIVE MODE")
+        enqueuing = asyncio.create_task(enqueue(pool, store.id, products(600)))
+        await asyncio.sleep(0.5)
+        await blocker.commit()
+        await enqueuing
+        await asyncio.wait_for(notified.wait(), 5)
+    finally:
+        await listener.close()
+        await holder.close()
+    assert seen and seen[0] >= 600 * 4
