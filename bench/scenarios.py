@@ -30,15 +30,23 @@ from .harness import (
 FIELDS = 4
 
 
-def _workers(stack: ExitStack, dsn: str, count: int, provider: str, llm_url: str | None = None) -> None:
+def _workers(
+    stack: ExitStack, dsn: str, count: int, provider: str, llm_url: str | None = None, concurrency: int | None = None
+) -> None:
     args = [sys.executable, "-m", "bench.worker_child", dsn, provider, *([llm_url] if llm_url else [])]
+    env = {"BENCH_WORKER_CONCURRENCY": str(concurrency)} if concurrency else {}
     for _ in range(count):
-        stack.enter_context(process(args, {}))
+        stack.enter_context(process(args, env))
 
 
 async def _idle_workers_ready() -> None:
     # The children connect, LISTEN and poll once; a second is ample on this machine.
     await asyncio.sleep(1.5)
+
+
+# Calls in flight per worker process in (b). At zero latency a few dozen keep the process busy;
+# hundreds of open connections only add work to the HTTP client's pool on every request.
+SDK_DRAIN_CONCURRENCY = 32
 
 
 async def drain(base_url: str, *, n_products: int, workers: int = 1, provider: str = "instant") -> dict[str, Any]:
@@ -51,7 +59,8 @@ async def drain(base_url: str, *, n_products: int, workers: int = 1, provider: s
                 # Limits far above what one process can send, so (b) measures the client, not pacing.
                 unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
                 llm_url = stack.enter_context(llm_sandbox(**unbound)) if provider == "openai" else None
-                _workers(stack, dsn, workers, provider, llm_url)
+                concurrency = SDK_DRAIN_CONCURRENCY if provider == "openai" else None
+                _workers(stack, dsn, workers, provider, llm_url, concurrency)
                 await _idle_workers_ready()
                 started = time.perf_counter()
                 job_id = await enqueue(conn, store.id, products(n_products))
