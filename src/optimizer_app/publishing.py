@@ -167,10 +167,14 @@ async def _write(
     errors: dict[str, str] = {}
     single = list(values)
     if isinstance(client, BulkUpdater) and len(values) > 1:
-        current = {p.id: p for p in await client.get_products(list(values))}
-        present = [pid for pid in values if pid in current]
+        try:
+            current = {p.id: p for p in await client.get_products(list(values))}
+            present = [pid for pid in values if pid in current]
+            results = await client.update_products([(current[pid], values[pid]) for pid in present])
+        except StorePlatformError as exc:
+            # The whole call failed (after the client's own retries): every product of it failed.
+            return written, dict.fromkeys(values, exc.message)
         errors.update({pid: "This product no longer exists in the store." for pid in values if pid not in current})
-        results = await client.update_products([(current[pid], values[pid]) for pid in present])
         single = []
         for pid, result in zip(present, results, strict=True):
             if isinstance(result, StaleRevision):

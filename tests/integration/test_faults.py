@@ -118,7 +118,8 @@ async def test_a_platform_failing_during_publish_gives_per_item_errors_then_publ
             json={"path_prefix": prefix, "status": 503, "count": 20, "retry_after": 0.01},
         ).raise_for_status()
     failed = await api.post("/api/publish", headers=site.headers, json={"item_ids": item_ids})
-    assert failed.status_code == 502 or {r["status"] for r in failed.json()["results"]} == {"error"}
+    assert failed.status_code == 200, failed.text
+    assert [r["status"] for r in failed.json()["results"]] == ["error"] * 3
     httpx.post(f"{wix_sandbox.url}/_sandbox/reset").raise_for_status()
     retried = await api.post("/api/publish", headers=site.headers, json={"item_ids": item_ids})
     assert [r["status"] for r in retried.json()["results"]] == ["published"] * 3
