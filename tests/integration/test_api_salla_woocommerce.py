@@ -223,6 +223,40 @@ async def test_woocommerce_connect_job_publish_revert(
     assert seo["after"] not in {m["value"] for m in raw["meta_data"]}
 
 
+async def test_woocommerce_disconnect_refunds_stops_calls_and_a_reconnect_starts_clean(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, woo: LoopbackServer
+) -> None:
+    keys = {"site_url": woo.url, "consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET}
+    connected = await api.post("/api/woocommerce/connect", json=keys)
+    headers = {"Authorization": f"Bearer {connected.json()['session']}"}
+    products = (await api.get("/api/products", params={"limit": 2}, headers=headers)).json()["products"]
+    job = await api.post(
+        "/api/jobs",
+        headers=headers,
+        json={"source_scope": "products", "source_ids": [p["id"] for p in products], "attributes": ["title"]},
+    )
+    assert job.status_code == 201
+    gone = await api.delete("/api/woocommerce/connect", headers=headers)
+    assert gone.status_code == 200 and gone.json()["credits_refunded"] == 2
+    calls_before = httpx.get(f"{woo.url}/_sandbox/stats").json()["requests"]
+    refused = await api.get("/api/products", headers=headers)
+    assert refused.status_code == 401  # the session of a disconnected site is refused
+    assert httpx.get(f"{woo.url}/_sandbox/stats").json()["requests"] == calls_before
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT access_token_enc, uninstalled_at FROM stores WHERE platform = 'woocommerce'")
+        status = await conn.fetchval("SELECT status FROM jobs WHERE id = $1", job.json()["job_id"])
+    assert row["access_token_enc"] is None and row["uninstalled_at"] is not None and status == "CANCELED"
+
+    again = await api.post("/api/woocommerce/connect", json=keys)
+    headers = {"Authorization": f"Bearer {again.json()['session']}"}
+    me = (await api.get("/api/me", headers=headers)).json()
+    assert me["credits"]["remaining"] == 100  # the refund came back; reconnecting mints nothing
+    jobs = (await api.get("/api/jobs", headers=headers)).json()["jobs"]
+    assert [j["status"] for j in jobs] == ["CANCELED"]  # the history stays
+    store_id = me["store"]["id"]
+    await assert_ledger_balanced(pool, store_id)
+
+
 def page_config(html: str) -> dict[str, Any]:
     config: dict[str, Any] = json.loads(
         html.split('<script id="config" type="application/json">')[1].split("</script>")[0]

@@ -96,6 +96,17 @@ async def test_server_errors_are_retried(woo: WooCommerceClient, site: LoopbackS
     assert (await woo.list_products(limit=5)).products
 
 
+async def test_a_429_episode_waits_for_retry_after_then_succeeds(woo: WooCommerceClient, site: LoopbackServer) -> None:
+    # WooCommerce itself has no REST rate limit; hosts and security plugins answer 429 with Retry-After.
+    fault = {"path_prefix": "/wp-json/wc/v3/products", "status": 429, "count": 2, "retry_after": 0.3}
+    httpx.post(f"{site.url}/_sandbox/faults", json=fault).raise_for_status()
+    started = time.monotonic()
+    page = await woo.list_products(limit=5)
+    assert page.products
+    assert time.monotonic() - started >= 0.6  # two waits of Retry-After, not the default backoff
+    assert httpx.get(f"{site.url}/_sandbox/stats").json()["requests"]["/wp-json/wc/v3/products"] == 3
+
+
 async def test_wrong_keys_are_refused(site: LoopbackServer) -> None:
     async with httpx.AsyncClient() as http:
         wrong = WooCommerceClient(site_url=site.url, credentials=replace(KEYS, consumer_secret="cs_wrong"), http=http)

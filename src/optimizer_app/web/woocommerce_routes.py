@@ -16,7 +16,7 @@ from ..platforms.base import PlatformAuthError
 from ..platforms.woocommerce import WooCommerceClient, WooCredentials
 from ..stores import Store
 from .account_routes import me_json
-from .context import issue_session, json_body, services
+from .context import current_store, issue_session, json_body, services
 from .services import Services
 from .shell_routes import app_page, templates
 
@@ -63,6 +63,17 @@ async def connect(request: Request) -> JSONResponse:
     return JSONResponse({"session": issue_session(svc, store), "me": me_json(store)}, status_code=201)
 
 
+async def disconnect(request: Request) -> JSONResponse:
+    """WooCommerce has no uninstall event for REST keys: the owner disconnects the site here. Its
+    keys are wiped, open jobs canceled and refunded; connecting again keeps its history."""
+    store = await current_store(request)
+    if store.platform != "woocommerce":
+        raise InvalidRequest("Only a WooCommerce site can be disconnected here; uninstall the app from your platform.")
+    async with services(request).pool.acquire() as conn:
+        refunded = await stores.uninstall(conn, store.id)
+    return JSONResponse({"disconnected": store.external_id, "credits_refunded": refunded})
+
+
 async def connect_page(request: Request) -> HTMLResponse:
     return HTMLResponse(templates.get_template("woocommerce_connect.html").render(error=None))
 
@@ -82,6 +93,7 @@ async def connect_form(request: Request) -> HTMLResponse:
 
 routes = [
     Route("/api/woocommerce/connect", connect, methods=["POST"]),
+    Route("/api/woocommerce/connect", disconnect, methods=["DELETE"]),
     Route("/app/woocommerce", connect_page, methods=["GET"]),
     Route("/app/woocommerce", connect_form, methods=["POST"]),
 ]
