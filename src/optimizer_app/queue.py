@@ -95,6 +95,9 @@ JOIN stores st ON st.id = c.store_id
 # -- analyze_queue --
 # A large job changes job_items at once; fresh statistics keep the claim on its index from the
 # first claim instead of after the next autoanalyze.
+# Row counts and the share of PENDING rows are what the claim's plan needs: a sample of 3,000 rows
+# (statistics target 10) gives them in a tenth of the default's time, inside the enqueue.
+_ANALYZE_SAMPLE = "SET LOCAL default_statistics_target = 10"
 _ANALYZE = "ANALYZE job_items"
 _ANALYZE_AFTER_ITEMS = 2000
 
@@ -334,6 +337,7 @@ async def enqueue_job(
         if cost >= _ANALYZE_AFTER_ITEMS:
             # Inside the transaction: the statistics commit with the rows, so no worker woken by
             # the NOTIFY plans its first claim on a table it believes empty.
+            await conn.execute(_ANALYZE_SAMPLE)
             await conn.execute(_ANALYZE)
         await conn.execute(f"NOTIFY {CHANNEL}")
     return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining))
