@@ -10,9 +10,12 @@ from typing import Any
 
 import asyncpg
 import httpx
+import openai
 
 from optimizer_app import catalog, db, queue
 from optimizer_app.domain.attributes import Attribute
+from optimizer_app.llm.base import GenerationRequest
+from optimizer_app.llm.prompts import build_messages, response_format
 from optimizer_app.web.context import SESSION_PREFIX, session_serializer
 
 from .harness import (
@@ -82,6 +85,31 @@ async def drain(base_url: str, *, n_products: int, workers: int = 1, provider: s
     if calls is not None:
         figures["llm_calls_per_product"] = calls / n_products
     return figures
+
+
+async def sdk_ceiling(*, calls: int = 2000, in_flight: int = SDK_DRAIN_CONCURRENCY) -> dict[str, Any]:
+    """What bounds (b): the bare openai SDK, no queue and no checks, sending the request our
+    provider sends for one product (4 fields, structured output) to the same sandbox LLM."""
+    attributes = tuple(Attribute)[:FIELDS]
+    request = GenerationRequest(product=products(1)[0], attributes=attributes, language="en")
+    messages: Any = build_messages(request, mode="json_schema")
+    fmt: Any = response_format("json_schema", attributes)
+    with llm_sandbox(rpm_limit=10_000_000, tpm_limit=10_000_000_000) as url:
+        client = openai.AsyncOpenAI(api_key="bench", base_url=f"{url}/v1", max_retries=0)
+        gate = asyncio.Semaphore(in_flight)
+
+        async def one() -> None:
+            async with gate:
+                raw = await client.chat.completions.with_raw_response.create(
+                    model="gpt-4o-mini", messages=messages, response_format=fmt
+                )
+                raw.parse()
+
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one() for _ in range(calls)))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        await client.close()
+    return {"calls": calls, "calls_per_s": calls / elapsed, "cpu_ms_per_call": cpu / calls * 1000}
 
 
 async def pgqueuer_drain(base_url: str, *, n_jobs: int, batch_size: int = 100) -> dict[str, Any]:
