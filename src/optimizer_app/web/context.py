@@ -30,29 +30,31 @@ def services(request: Request) -> Services:
 
 
 async def current_store(request: Request) -> Store:
-    """The calling store, within its API rate limit (429 beyond it)."""
-    store = await _identify(request)
-    services(request).rate_limiter.check(store.id)
+    """The calling store, within its API rate limit (429 beyond it). Accepts
+    `Authorization: Bearer oas.<session>` (issued by the app shell from a verified platform token),
+    `X-Wix-Instance: <signed instance>` or `Authorization: Bearer <Shopify session token>`."""
+    svc = services(request)
+    session_store = _session_store_id(svc, request)
+    if session_store is not None:
+        # Limited before the database is asked: a store hammering the API costs no query.
+        svc.rate_limiter.check(session_store)
+        async with svc.pool.acquire() as conn:
+            store = await stores.get(conn, session_store)
+        if store is None or not store.installed:
+            raise Unauthorized("The app is not installed on this store.")
+        return store
+    store = await _identify_by_platform_token(svc, request)
+    svc.rate_limiter.check(store.id)
     return store
 
 
-async def _identify(request: Request) -> Store:
-    """The calling store. Accepts `X-Wix-Instance: <signed instance>` or
-    `Authorization: Bearer oas.<session>` (issued by the app shell from a verified instance)."""
-    svc = services(request)
-    instance = request.headers.get("x-wix-instance")
-    if instance is not None:
-        return await store_from_wix_instance(svc, instance)
-    auth = request.headers.get("authorization", "")
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
-    if not token.startswith(SESSION_PREFIX):
-        if token.count(".") == 2:  # a JWT: Shopify App Bridge session token
-            from .shopify_routes import store_from_shopify_session  # here: shopify_routes imports this module
-
-            return await store_from_shopify_session(svc, token)
-        raise Unauthorized("Unrecognised token.")
+def _session_store_id(svc: Services, request: Request) -> int | None:
+    """The store of an app session, verified; None when the request carries no app session."""
+    if "x-wix-instance" in request.headers:
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.startswith(SESSION_PREFIX):
+        return None
     try:
         data = svc.sessions.loads(token[len(SESSION_PREFIX) :], max_age=svc.settings.session_ttl_seconds)
     except SignatureExpired:
@@ -61,11 +63,22 @@ async def _identify(request: Request) -> Store:
         raise Unauthorized("Invalid session token.") from None
     if not isinstance(data, dict) or not isinstance(data.get("store_id"), int):
         raise Unauthorized("Invalid session token.")
-    async with svc.pool.acquire() as conn:
-        store = await stores.get(conn, data["store_id"])
-    if store is None or not store.installed:
-        raise Unauthorized("The app is not installed on this store.")
-    return store
+    store_id: int = data["store_id"]
+    return store_id
+
+
+async def _identify_by_platform_token(svc: Services, request: Request) -> Store:
+    instance = request.headers.get("x-wix-instance")
+    if instance is not None:
+        return await store_from_wix_instance(svc, instance)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
+    if token.count(".") == 2:  # a JWT: Shopify App Bridge session token
+        from .shopify_routes import store_from_shopify_session  # here: shopify_routes imports this module
+
+        return await store_from_shopify_session(svc, token)
+    raise Unauthorized("Unrecognised token.")
 
 
 def issue_session(svc: Services, store: Store) -> str:
