@@ -76,6 +76,19 @@ def wix_e2e(wix_keys: tuple[str, str]) -> Iterator[tuple[LoopbackServer, int]]:
         yield server, web_port
 
 
+def web_settings(database_url: str, **platform: Any) -> Settings:
+    """The web app's settings in these tests: the test database, fixed keys, `platform`'s settings."""
+    return replace(
+        Settings(),
+        database_url=database_url,
+        sql_dir=SQL_DIR,
+        secret_key="e2e-secret-key",
+        token_encryption_key="e2e-encryption-key",
+        db_pool_max=5,
+        **platform,
+    )
+
+
 @pytest.fixture
 async def stack(
     wix_e2e: tuple[LoopbackServer, int], wix_keys: tuple[str, str], database_url: str, pool: asyncpg.Pool
@@ -84,18 +97,13 @@ async def stack(
     from optimizer_app.web.app import create_app
 
     wix, web_port = wix_e2e
-    settings = replace(
-        Settings(),
-        database_url=database_url,
-        sql_dir=SQL_DIR,
-        secret_key="e2e-secret-key",
-        token_encryption_key="e2e-encryption-key",
+    settings = web_settings(
+        database_url,
         wix_app_id=WIX_APP_ID,
         wix_app_secret=WIX_APP_SECRET,
         wix_webhook_public_key=wix_keys[1],
         wix_api_base=wix.url,
         extra_frame_ancestors=wix.url,
-        db_pool_max=5,
         # The browser and the test's own API calls share one store's budget; keep it out of the way.
         api_rate_limit_per_minute=1000,
     )

@@ -399,7 +399,10 @@ async def test_billing_upgrade_creates_a_subscription_the_owner_approves(
     )
     assert (await store_row(pool, shop))["plan_id"] == "free"  # nothing changes before approval
     approved = httpx.get(confirmation, follow_redirects=False)
-    assert approved.status_code == 302 and "/app/shopify?shop=" in approved.headers["location"]
+    assert approved.status_code == 302
+    assert approved.headers["location"] == f"{shopify_sandbox.url}/admin/apps/{API_KEY}?shop={shop}"
+    admin = httpx.get(approved.headers["location"], follow_redirects=True)  # back in the admin, app framed
+    assert admin.status_code == 200 and f"/app/shopify?shop={shop}" in admin.text
     me = (await api.get("/api/me", headers=session(shop))).json()
     assert me["plan"]["id"] == "pro" and me["credits"]["total"] == 5000
     for body in ({"plan": "free"}, {"plan": "gold"}, {}):

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { api, messageOf } from "../api";
 import { CONFIG, day, fmt } from "../config";
 import type { Shared } from "../App";
 import type { Plan } from "../types";
@@ -8,25 +9,40 @@ function price(p: Plan): string {
   return p.price_cents === 0 ? "Free" : `$${(p.price_cents / 100).toFixed(p.price_cents % 100 ? 2 : 0)} / month`;
 }
 
-/** Opens the platform's own upgrade page in the top window (the app itself lives in an iframe). */
+/** Shopify sells plans as app subscriptions the app creates; Wix and Salla from their own pages. */
+const BY_SUBSCRIPTION = CONFIG.platform === "shopify";
+
+function openTop(url: string): void {
+  // The app lives in an iframe: checkout pages must take the whole window.
+  const opened = window.open(url, "_top");
+  if (!opened) window.open(url, "_blank", "noopener");
+}
+
+/** Opens the platform's own upgrade page in the top window; false when this platform has none. */
 export function openUpgrade(): boolean {
   const url = CONFIG.upgrade_url;
   if (!url) return false;
-  const opened = window.open(url, "_top");
-  if (!opened) window.open(url, "_blank", "noopener");
+  openTop(url);
   return true;
+}
+
+/** Shopify: create the subscription, then the owner approves it on Shopify's confirmation page. */
+async function subscribe(plan: string): Promise<void> {
+  const res = await api<{ confirmation_url: string }>("/api/billing/upgrade", { method: "POST", body: { plan } });
+  openTop(res.confirmation_url);
 }
 
 export function UpgradeActions({ shared, compact }: { shared: Shared; compact?: boolean }) {
   const [hint, setHint] = useState<string | null>(null);
   return (
     <div className="upgrade-actions">
-      {CONFIG.upgrade_url ? (
+      {CONFIG.upgrade_url || BY_SUBSCRIPTION ? (
         <button
           type="button"
           className="btn primary small"
           onClick={() => {
-            if (!openUpgrade()) setHint(CONFIG.billing_note ?? "");
+            if (BY_SUBSCRIPTION) shared.go("billing");
+            else if (!openUpgrade()) setHint(CONFIG.billing_note ?? "");
           }}
         >
           Upgrade plan
@@ -48,6 +64,8 @@ export function Billing({ shared }: { shared: Shared }) {
   const used = Math.min(me.credits.used, total);
   const pct = total ? Math.round((100 * used) / total) : 0;
   const current = me.plans.find((p) => p.id === me.plan.id);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const better = me.plans.filter((p) => (p.monthly_credits ?? 0) > (current?.monthly_credits ?? me.plan.monthly_credits ?? 0));
 
   return (
@@ -93,6 +111,7 @@ export function Billing({ shared }: { shared: Shared }) {
           {better.length === 0 ? (
             <Notice kind="info">You are on our largest plan. Contact us if you need more credits.</Notice>
           ) : null}
+          {error ? <Notice kind="error">{error}</Notice> : null}
           <ul className="plans">
             {me.plans.map((p) => {
               const isCurrent = p.id === me.plan.id;
@@ -107,6 +126,23 @@ export function Billing({ shared }: { shared: Shared }) {
                   </div>
                   {isCurrent ? (
                     <span className="badge success">Current plan</span>
+                  ) : isBetter && BY_SUBSCRIPTION ? (
+                    <button
+                      type="button"
+                      className="btn secondary small"
+                      aria-label={`Upgrade to ${p.name}`}
+                      disabled={busy !== null}
+                      onClick={() => {
+                        setBusy(p.id);
+                        setError(null);
+                        subscribe(p.id).catch((e: unknown) => {
+                          setError(messageOf(e));
+                          setBusy(null);
+                        });
+                      }}
+                    >
+                      {busy === p.id ? "Opening Shopify…" : "Upgrade"}
+                    </button>
                   ) : isBetter && CONFIG.upgrade_url ? (
                     <button
                       type="button"

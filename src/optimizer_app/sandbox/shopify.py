@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from graphql import (
@@ -716,7 +717,18 @@ def create_shopify_sandbox(
             await deliver(
                 f"{app_url}/webhooks/shopify", "app_subscriptions/update", domain, subscription_payload(domain, sub)
             )
-        return RedirectResponse(sub["returnUrl"], status_code=302)
+        return_url = str(sub["returnUrl"])
+        if return_url.startswith(str(request.base_url).rstrip("/") + "/admin/apps/"):
+            # Shopify knows the shop from its host name; this sandbox serves every shop on one host.
+            return_url += ("&" if "?" in return_url else "?") + urlencode({"shop": domain})
+        return RedirectResponse(return_url, status_code=302)
+
+    async def admin_app(request: Request) -> Response:
+        """`https://{shop}/admin/apps/{api key}`: the admin page that frames the app."""
+        if request.path_params["api_key"] != state.api_key:
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        shop = request.query_params.get("shop", "")
+        return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
 
     def subscription_payload(domain: str, sub: dict[str, Any]) -> dict[str, Any]:
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -860,6 +872,7 @@ def create_shopify_sandbox(
         Route("/admin/oauth/access_token", access_token, methods=["POST"]),
         Route("/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"]),
         Route("/admin/charges/{charge_id:int}/confirm_recurring_application_charge", confirm_charge, methods=["GET"]),
+        Route("/admin/apps/{api_key}", admin_app, methods=["GET"]),
         Route("/_sandbox/session-token", session_token, methods=["GET"]),
         Route("/_sandbox/shops/{shop}/products/{product_id:int}", raw_product, methods=["GET", "PATCH"]),
         Route("/_sandbox/shops/{shop}/uninstall", uninstall, methods=["POST"]),

@@ -36,7 +36,7 @@ WIX_UPGRADE_URL = "https://www.wix.com/apps/upgrade/{app_id}?appInstanceId={inst
 BILLING_NOTES = {
     "wix": "Plans are billed by Wix; upgrading opens Wix checkout in this window.",
     "salla": "Plans are billed by Salla: change your plan from the app's page in the Salla App Store.",
-    "shopify": "Plans are billed by Shopify: change your plan from the app's page in your Shopify admin.",
+    "shopify": "Plans are billed by Shopify with your store's bill; upgrading opens Shopify's approval page.",
 }
 
 

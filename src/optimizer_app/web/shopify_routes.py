@@ -151,6 +151,13 @@ async def shopify_webhook(request: Request) -> JSONResponse:
     return JSONResponse({"status": "processed", "event_id": event_id})
 
 
+def admin_app_url(shop: str, svc: Services) -> str:
+    """The app's page inside the shop's admin (`https://{shop}/admin/apps/{api key}`)."""
+    return (
+        f"{shopify_auth.admin_origin(shop, svc.settings.shopify_admin_base)}/admin/apps/{svc.settings.shopify_api_key}"
+    )
+
+
 async def billing_upgrade(request: Request) -> JSONResponse:
     """Start a plan change: create the app subscription; the owner approves it at `confirmation_url`
     and the `app_subscriptions/update` webhook then moves the store to the plan."""
@@ -167,7 +174,8 @@ async def billing_upgrade(request: Request) -> JSONResponse:
         name=plan.name,
         price=plan.price_cents / 100,
         currency="USD",
-        return_url=f"{svc.settings.app_base_url}/app/shopify?shop={store.external_id}",
+        # Back into the Shopify admin, which frames the app again with a fresh session token.
+        return_url=admin_app_url(store.external_id, svc),
         test=svc.settings.shopify_test_charges,
     )
     return JSONResponse(
