@@ -30,6 +30,7 @@ from .llm.base import (
     LLMProvider,
     LLMTransientError,
 )
+from .llm.checks import describe_rejection
 from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_LATENCY
 from .settings import Settings
 
@@ -194,12 +195,7 @@ class Worker:
                 self._results.append(queue.ItemResult(item.id, value, generation.flags.get(item.attribute, [])))
             else:
                 reason = generation.rejected.get(item.attribute, "no value returned")
-                self._fail(
-                    [item],
-                    f"The generated value was rejected: {reason}",
-                    None,
-                    permanent=not generation.retry_rejected,
-                )
+                self._fail([item], describe_rejection(reason), None, permanent=not generation.retry_rejected)
         self._buffer_changed.set()
 
     def _record_call(self, outcome: str, started: float) -> None:

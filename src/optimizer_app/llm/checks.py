@@ -76,6 +76,19 @@ class CheckResult:
         return self.value is not None
 
 
+_REJECTION_TEXT = {
+    "empty": "the suggestion was empty",
+    "unchanged": "the suggestion was the same as the current text",
+    "too_long": "the suggestion was longer than the field allows",
+    "missing from the answer": "the answer left this field out",
+}
+
+
+def describe_rejection(reason: str) -> str:
+    """Why a value was refused, in the words the Results screen shows a store owner."""
+    return _REJECTION_TEXT.get(reason.split(":", 1)[0], reason)
+
+
 def sanitize_html(value: str) -> str:
     """Keep the safe tag list; drop scripts and styles with their content, event handlers,
     `javascript:` and relative links; add `rel` to the links left."""
