@@ -2,8 +2,9 @@
 
 Products are published in chunks of up to 100, each in a transaction that holds its items' row
 locks while the platform is called, so a concurrent publish of the same items is told they are in
-progress and an item is written to the store once. Platforms with a bulk update (Wix, WooCommerce)
-get one write call per chunk; the others one per product.
+progress and an item is written to the store once. Platforms with a bulk update get one write
+call per chunk (Wix, WooCommerce) or per ten products (Shopify, aliased productUpdate mutations);
+Salla, which has none, one per product.
 """
 
 from __future__ import annotations

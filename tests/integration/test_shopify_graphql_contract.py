@@ -30,7 +30,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from optimizer_app.domain.attributes import Attribute
-from optimizer_app.platforms.shopify import DOCUMENTS, search_query, to_product_input
+from optimizer_app.platforms.shopify import DOCUMENTS, UPDATE_BATCH, search_query, to_product_input
 from optimizer_app.sandbox.shopify import SCHEMA_PATH
 
 CONTRACT = SCHEMA_PATH
@@ -93,6 +93,13 @@ SAMPLE_VARIABLES: dict[str, dict[str, Any]] = {
                 Attribute.SEO_DESCRIPTION: "m",
             },
         )
+    },
+    **{
+        f"ProductsUpdate{n}": {
+            f"p{i}": to_product_input(f"gid://shopify/Product/{i}", {Attribute.TITLE: "t", Attribute.SEO_TITLE: "s"})
+            for i in range(n)
+        }
+        for n in range(2, UPDATE_BATCH + 1)
     },
     "Shop": {},
     "AppSubscriptionCreate": {

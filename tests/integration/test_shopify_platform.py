@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import replace
 
 import httpx
@@ -13,8 +13,9 @@ import pytest
 
 from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.products import Product
 from optimizer_app.errors import Unauthorized
-from optimizer_app.platforms.base import PlatformAuthError, ProductNotFound, StorePlatformError
+from optimizer_app.platforms.base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError
 from optimizer_app.platforms.shopify import ShopifyClient
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.shopify import create_shopify_sandbox
@@ -204,6 +205,49 @@ async def test_user_errors_are_surfaced_per_item(sandbox: LoopbackServer, http: 
         await client.get_product("gid://shopify/Product/1")
     both = await client.get_products([product.id, "gid://shopify/Product/1"])
     assert [p.id for p in both] == [product.id]
+
+
+async def test_many_products_are_written_ten_a_request_with_their_own_outcomes(
+    sandbox: LoopbackServer, http: httpx.AsyncClient
+) -> None:
+    client = client_for(sandbox, http)
+    products = (await client.list_products(limit=23)).products
+    gone = replace(products[4], id="gid://shopify/Product/1")
+    items: list[tuple[Product, Mapping[Attribute, str]]] = [
+        (p, {Attribute.TITLE: f"Batch Title {i}", Attribute.SEO_TITLE: f"Batch SEO {i}"})
+        for i, p in enumerate(products)
+    ]
+    items[4] = (gone, {Attribute.TITLE: "x"})
+    items[7] = (products[7], {Attribute.TITLE: "  "})
+    before = httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"]["graphql"]
+    outcomes = await client.update_products(items)
+    requests = httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"]["graphql"] - before
+    assert requests == 3  # 10 + 10 + 3
+    assert isinstance(outcomes[4], ProductNotFound)
+    assert isinstance(outcomes[7], StorePlatformError) and "Title can't be blank" in outcomes[7].message
+    for i, outcome in enumerate(outcomes):
+        if i in (4, 7):
+            continue
+        assert isinstance(outcome, Product) and outcome.title == f"Batch Title {i}"
+        stored = await client.get_product(products[i].id)
+        assert (stored.title, stored.seo_title) == (f"Batch Title {i}", f"Batch SEO {i}")
+    assert (await client.get_product(products[7].id)).title == products[7].title
+
+
+async def test_a_request_of_a_batch_that_fails_whole_fails_its_own_products_only(
+    sandbox: LoopbackServer, http: httpx.AsyncClient
+) -> None:
+    client = client_for(sandbox, http)
+    client.max_retries = 0
+    products = (await client.list_products(limit=12)).products
+    items: list[tuple[Product, Mapping[Attribute, str]]] = [
+        (p, {Attribute.TITLE: f"Half {i}"}) for i, p in enumerate(products)
+    ]
+    httpx.post(f"{sandbox.url}/_sandbox/faults", json={"status": 503, "count": 1})
+    outcomes = await client.update_products(items)
+    assert all(isinstance(o, PlatformUnavailable) for o in outcomes[:10])
+    assert all(isinstance(o, Product) for o in outcomes[10:])
+    assert (await client.get_product(products[11].id)).title == "Half 11"
 
 
 async def test_a_throttling_episode_is_waited_out(sandbox: LoopbackServer, http: httpx.AsyncClient) -> None:

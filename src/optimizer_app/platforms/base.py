@@ -87,7 +87,8 @@ class StoreClient(Protocol):
 
 @runtime_checkable
 class BulkUpdater(Protocol):
-    """A client whose platform updates many products in one call (Wix bulk update, WooCommerce batch)."""
+    """A client whose platform updates many products in one call (Wix bulk update, WooCommerce
+    batch, Shopify mutations under aliases)."""
 
     async def update_products(
         self, items: Sequence[tuple[Product, Mapping[Attribute, str]]]

@@ -138,6 +138,22 @@ mutation AppSubscriptionCreate(
 }
 """
 
+# Products written by one request: each under its own alias, with its own userErrors. Shopify runs
+# the mutations of a document in order and charges each its own cost, so this saves round trips,
+# not points. (bulkOperationRunMutation is asynchronous, one at a time per shop and minutes long:
+# made for catalog imports, not for an owner waiting on the review screen.)
+UPDATE_BATCH = 10
+
+
+def products_update_mutation(count: int) -> str:
+    params = ", ".join(f"$p{i}: ProductUpdateInput!" for i in range(count))
+    fields = "".join(
+        f"  p{i}: productUpdate(product: $p{i}) {{ product {{ ...ProductFields }} userErrors {{ field message }} }}\n"
+        for i in range(count)
+    )
+    return f"mutation ProductsUpdate{count}({params}) {{\n{fields}}}\n" + _PRODUCT_FIELDS
+
+
 DOCUMENTS = {
     "Products": PRODUCTS_QUERY,
     "CollectionProducts": COLLECTION_PRODUCTS_QUERY,
@@ -147,6 +163,7 @@ DOCUMENTS = {
     "ProductUpdate": PRODUCT_UPDATE_MUTATION,
     "Shop": SHOP_QUERY,
     "AppSubscriptionCreate": APP_SUBSCRIPTION_CREATE_MUTATION,
+    **{f"ProductsUpdate{n}": products_update_mutation(n) for n in range(2, UPDATE_BATCH + 1)},
 }
 
 
@@ -341,18 +358,33 @@ class ShopifyClient:
 
     async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
         data = await self.graphql("ProductUpdate", {"product": to_product_input(product.id, values)})
-        result = data.get("productUpdate") or {}
-        errors = result.get("userErrors") or []
-        if errors:
-            message = "; ".join(
-                f"{'.'.join(str(f) for f in e.get('field') or [])}: {e.get('message')}".lstrip(": ") for e in errors
-            )
-            if any("does not exist" in str(e.get("message", "")).lower() for e in errors):
-                raise ProductNotFound(f"Product {product.id} no longer exists in the store.", status=404)
-            raise StorePlatformError(f"Shopify refused the update: {message}", platform_code="USER_ERROR")
-        if not result.get("product"):
-            raise StorePlatformError("Shopify returned no product for the update.")
-        return to_product(result["product"])
+        return _updated(product.id, data.get("productUpdate"))
+
+    async def update_products(
+        self, items: Sequence[tuple[Product, Mapping[Attribute, str]]]
+    ) -> list[Product | StorePlatformError]:
+        """UPDATE_BATCH products a request; one outcome per item, in order. A request that fails
+        whole fails its own products only: those of earlier requests are already written."""
+        outcomes: list[Product | StorePlatformError] = []
+        for start in range(0, len(items), UPDATE_BATCH):
+            chunk = items[start : start + UPDATE_BATCH]
+            if len(chunk) == 1:
+                name, variables = "ProductUpdate", {"product": to_product_input(chunk[0][0].id, chunk[0][1])}
+            else:
+                name = f"ProductsUpdate{len(chunk)}"
+                variables = {f"p{i}": to_product_input(p.id, v) for i, (p, v) in enumerate(chunk)}
+            try:
+                data = await self.graphql(name, variables)
+            except StorePlatformError as exc:
+                outcomes.extend(exc for _ in chunk)
+                continue
+            results = [data.get("productUpdate")] if len(chunk) == 1 else [data.get(f"p{i}") for i in range(len(chunk))]
+            for (product, _), result in zip(chunk, results, strict=True):
+                try:
+                    outcomes.append(_updated(product.id, result))
+                except StorePlatformError as exc:
+                    outcomes.append(exc)
+        return outcomes
 
     async def shop_name(self) -> str:
         data = await self.graphql("Shop")
@@ -376,6 +408,22 @@ class ShopifyClient:
         return AppSubscription(
             id=str(sub.get("id") or ""), status=str(sub.get("status") or ""), confirmation_url=result["confirmationUrl"]
         )
+
+
+def _updated(product_id: str, result: dict[str, Any] | None) -> Product:
+    """The product a productUpdate returned, or the error its userErrors describe."""
+    result = result or {}
+    errors = result.get("userErrors") or []
+    if errors:
+        message = "; ".join(
+            f"{'.'.join(str(f) for f in e.get('field') or [])}: {e.get('message')}".lstrip(": ") for e in errors
+        )
+        if any("does not exist" in str(e.get("message", "")).lower() for e in errors):
+            raise ProductNotFound(f"Product {product_id} no longer exists in the store.", status=404)
+        raise StorePlatformError(f"Shopify refused the update: {message}", platform_code="USER_ERROR")
+    if not result.get("product"):
+        raise StorePlatformError("Shopify returned no product for the update.")
+    return to_product(result["product"])
 
 
 def search_query(text: str) -> str:
