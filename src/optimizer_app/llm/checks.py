@@ -17,12 +17,18 @@ import nh3
 from ..domain.attributes import Attribute
 
 ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4", "a", "span"})
+# Block tags that carry the text's direction: a right-to-left description must read right to left
+# in a storefront theme that is left to right (an Arabic product in an English Shopify store).
+_DIRECTED_TAGS = ("p", "ul", "ol", "h2", "h3", "h4")
+_DIRECTED_BLOCK = re.compile(r"<(?:p|ul|ol|h2|h3|h4)\b")
+_UNDIRECTED_BLOCK = re.compile(r"<(p|ul|ol|h2|h3|h4)>")
+_RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 _CONTENT_DROPPED_TAGS = frozenset({"script", "style", "noscript", "iframe", "template", "object"})
 
 _HTML_CLEANER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=set(_CONTENT_DROPPED_TAGS),
-    attributes={"a": {"href"}},
+    attributes={"a": {"href"}, **{tag: {"dir"} for tag in _DIRECTED_TAGS}},
     url_schemes={"http", "https", "mailto"},
     # Relative links would point into the app or the admin, never where the owner meant.
     url_relative="deny",
@@ -106,11 +112,27 @@ def text_length(attribute: Attribute, value: str) -> int:
     return len(visible_text(value) if attribute.is_html else " ".join(value.split()))
 
 
-def check_value(attribute: Attribute, *, before: str, after: object, source_text: str) -> CheckResult:
+def is_rtl(language: str) -> bool:
+    return language.split("-", 1)[0].lower() in _RTL_LANGUAGES
+
+
+def with_direction(value: str, language: str) -> str:
+    """Sanitised HTML with `dir="rtl"` on its blocks when `language` is written right to left
+    (loose text is wrapped in a paragraph); directions already set are kept."""
+    if not is_rtl(language):
+        return value
+    if not _DIRECTED_BLOCK.search(value):
+        value = f"<p>{value}</p>"
+    return _UNDIRECTED_BLOCK.sub(r'<\1 dir="rtl">', value)
+
+
+def check_value(
+    attribute: Attribute, *, before: str, after: object, source_text: str, language: str = ""
+) -> CheckResult:
     if not isinstance(after, str) or not after.strip():
         return CheckResult(None, "empty")
     if attribute.is_html:
-        value = sanitize_html(after)
+        value = with_direction(sanitize_html(after), language)
         text = visible_text(value)
     else:
         value = text = _unquote(visible_text(after))

@@ -55,7 +55,9 @@ class OfflineProvider:
         for attribute in request.attributes:
             proposed = improve(request.product, attribute)
             before = request.product.value(attribute)
-            checked = check_value(attribute, before=before, after=proposed, source_text=source)
+            checked = check_value(
+                attribute, before=before, after=proposed, source_text=source, language=request.language
+            )
             if checked.value is None:
                 rejected[attribute] = checked.error or "rejected"
                 continue

@@ -189,7 +189,13 @@ class OpenAIProvider:
                 rejected[attribute] = "missing from the answer"
                 return None
             after = data[attribute.value]
-            checked = check_value(attribute, before=request.product.value(attribute), after=after, source_text=source)
+            checked = check_value(
+                attribute,
+                before=request.product.value(attribute),
+                after=after,
+                source_text=source,
+                language=request.language,
+            )
             if checked.value is not None:
                 values[attribute] = checked.value
                 if checked.flags:
