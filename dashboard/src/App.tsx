@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api } from "./api";
 import { CONFIG, fmt, isRtl } from "./config";
+import { rich, setLanguage, t, uiLanguage, type Key } from "./i18n";
 import type { Me, StoreSettings } from "./types";
 import { Optimise } from "./screens/Optimise";
 import { Queue } from "./screens/Queue";
@@ -11,13 +12,13 @@ import { Activity } from "./screens/Activity";
 
 export type Tab = "optimise" | "queue" | "results" | "billing" | "settings" | "activity";
 
-const TABS: { id: Tab; label: string }[] = [
-  { id: "optimise", label: "Optimise" },
-  { id: "queue", label: "Queue" },
-  { id: "results", label: "Results" },
-  { id: "activity", label: "Activity" },
-  { id: "billing", label: "Billing" },
-  { id: "settings", label: "Settings" },
+const TABS: { id: Tab; label: Key }[] = [
+  { id: "optimise", label: "tab.optimise" },
+  { id: "queue", label: "tab.queue" },
+  { id: "results", label: "tab.results" },
+  { id: "activity", label: "tab.activity" },
+  { id: "billing", label: "tab.billing" },
+  { id: "settings", label: "tab.settings" },
 ];
 
 const DEFAULT_SETTINGS: StoreSettings = {
@@ -38,7 +39,7 @@ export interface Shared {
 
 function initialTab(): Tab {
   const hash = window.location.hash.replace("#", "").split("/")[0];
-  return (TABS.find((t) => t.id === hash)?.id ?? "optimise") as Tab;
+  return (TABS.find((item) => item.id === hash)?.id ?? "optimise") as Tab;
 }
 
 export function App() {
@@ -48,11 +49,17 @@ export function App() {
   const [jobId, setJobId] = useState<number | null>(null);
   const [workingLanguage, setWorkingLanguage] = useState<string>(settings.default_language);
 
+  // The words follow the admin's locale or the store's default language; every screen reads them
+  // while rendering, so they are set before the screens render (and change live with the settings).
+  const uiLang = uiLanguage(CONFIG.locale, settings.default_language);
+  setLanguage(uiLang);
   const rtl = isRtl(CONFIG.locale) || isRtl(settings.default_language) || isRtl(workingLanguage);
   useEffect(() => {
     document.documentElement.dir = rtl ? "rtl" : "ltr";
-    document.documentElement.lang = rtl ? "ar" : "en";
   }, [rtl]);
+  useEffect(() => {
+    document.documentElement.lang = uiLang;
+  }, [uiLang]);
 
   useEffect(() => setWorkingLanguage(settings.default_language), [settings.default_language]);
 
@@ -82,29 +89,33 @@ export function App() {
         <div className="brand">
           <span className="logo" aria-hidden="true">✦</span>
           <div>
-            <div className="app-name">Optimizer</div>
-            <div className="store-name">{me.store.name || "Your store"}</div>
+            <div className="app-name">{t("app.name")}</div>
+            <div className="store-name">{me.store.name || t("app.yourStore")}</div>
           </div>
         </div>
         <button
           type="button"
           className={`credits-pill${low ? " low" : ""}`}
           onClick={() => go("billing")}
-          aria-label={`${fmt(me.credits.remaining)} credits left on the ${me.plan.name} plan. Open billing.`}
+          aria-label={t("app.creditsAria", { count: me.credits.remaining, plan: me.plan.name })}
         >
-          <strong>{fmt(me.credits.remaining)}</strong> credits left · {me.plan.name}
+          {rich(
+            "app.creditsPill",
+            { count: <strong>{fmt(me.credits.remaining)}</strong>, plan: me.plan.name },
+            me.credits.remaining,
+          )}
         </button>
       </header>
-      <nav className="tabs" aria-label="Sections">
-        {TABS.map((t) => (
+      <nav className="tabs" aria-label={t("app.sections")}>
+        {TABS.map((item) => (
           <button
-            key={t.id}
+            key={item.id}
             type="button"
-            className={`tab${tab === t.id ? " active" : ""}`}
-            aria-current={tab === t.id ? "page" : undefined}
-            onClick={() => go(t.id)}
+            className={`tab${tab === item.id ? " active" : ""}`}
+            aria-current={tab === item.id ? "page" : undefined}
+            onClick={() => go(item.id)}
           >
-            {t.label}
+            {t(item.label)}
           </button>
         ))}
       </nav>

@@ -1,4 +1,5 @@
 import { CONFIG } from "./config";
+import { t } from "./i18n";
 
 /** An API failure, with a sentence a store owner can read. */
 export class ApiError extends Error {
@@ -14,14 +15,14 @@ export class ApiError extends Error {
 }
 
 function plainMessage(status: number, serverMessage: string | undefined): string {
-  if (status === 0) return "We could not reach Optimizer. Check your connection and try again.";
-  if (status === 401) return "Your session has ended. Reopen the app from your store admin to continue.";
-  if (status === 403) return "You do not have access to this.";
-  if (status === 404) return serverMessage || "We could not find this any more.";
-  if (status === 429) return "Too many requests at once. Wait a few seconds and try again.";
-  if (status === 502) return "Your store did not answer. Try again in a moment.";
-  if (status >= 500) return "Something went wrong on our side. Try again in a moment.";
-  return serverMessage || "That did not work. Try again.";
+  if (status === 0) return t("error.network");
+  if (status === 401) return t("error.session");
+  if (status === 403) return t("error.forbidden");
+  if (status === 404) return serverMessage || t("error.notFound");
+  if (status === 429) return t("error.tooMany");
+  if (status === 502) return t("error.store");
+  if (status >= 500) return t("error.server");
+  return serverMessage || t("error.generic");
 }
 
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
@@ -53,5 +54,5 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 }
 
 export function messageOf(e: unknown): string {
-  return e instanceof ApiError ? e.message : "Something went wrong. Try again.";
+  return e instanceof ApiError ? e.message : t("error.unknown");
 }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from "react";
+import { t, type Key } from "./i18n";
 
 export function Loading({ label }: { label: string }) {
   return (
@@ -24,7 +25,7 @@ export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () =
       <span>{message}</span>
       {onRetry ? (
         <button type="button" className="btn secondary small" onClick={onRetry}>
-          Try again
+          {t("ui.tryAgain")}
         </button>
       ) : null}
     </div>
@@ -68,7 +69,7 @@ export function Confirm(props: {
       <div className="dialog-body">{props.children}</div>
       <div className="dialog-actions">
         <button type="button" className="btn secondary" onClick={props.onCancel} autoFocus>
-          {props.cancelLabel ?? "Keep it"}
+          {props.cancelLabel ?? t("ui.keepIt")}
         </button>
         <button
           type="button"
@@ -93,7 +94,7 @@ export function Progress({ done, failed, canceled, total }: { done: number; fail
       aria-valuemin={0}
       aria-valuemax={total}
       aria-valuenow={finished}
-      aria-label={`${finished} of ${total} finished`}
+      aria-label={t("ui.progress", { done: String(finished), total: String(total) })}
     >
       <span className="bar done" style={{ width: `${pct(done)}%` }} />
       <span className="bar failed" style={{ width: `${pct(failed)}%` }} />
@@ -103,15 +104,16 @@ export function Progress({ done, failed, canceled, total }: { done: number; fail
 }
 
 export function StatusBadge({ status }: { status: string }) {
-  const words: Record<string, [string, string]> = {
-    PENDING: ["Waiting", "neutral"],
-    RUNNING: ["In progress", "info"],
-    DONE: ["Done", "success"],
-    DONE_WITH_FAILURES: ["Done, some failed", "warning"],
-    FAILED: ["Failed", "critical"],
-    CANCELED: ["Canceled", "neutral"],
+  const tones: Record<string, string> = {
+    PENDING: "neutral",
+    RUNNING: "info",
+    DONE: "success",
+    DONE_WITH_FAILURES: "warning",
+    FAILED: "critical",
+    CANCELED: "neutral",
   };
-  const [label, tone] = words[status] ?? [status.toLowerCase(), "neutral"];
+  const tone = tones[status] ?? "neutral";
+  const label = status in tones ? t(`status.${status}` as Key) : status.toLowerCase();
   return <span className={`badge ${tone}`}>{label}</span>;
 }
 

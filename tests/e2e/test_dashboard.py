@@ -23,8 +23,9 @@ async def open_app(page: Page, stack: Stack, instance_id: str) -> FrameLocator:
     return app
 
 
-async def tab(app: FrameLocator, name: str) -> None:
-    await app.get_by_role("navigation", name="Sections").get_by_role("button", name=name, exact=True).click()
+async def tab(app: FrameLocator, name: str, sections: str = "Sections") -> None:
+    """Open a section by its tab's name, in the UI's language ("الإعدادات" in "الأقسام" in Arabic)."""
+    await app.get_by_role("navigation", name=sections).get_by_role("button", name=name, exact=True).click()
 
 
 async def shot(page: Page, name: str) -> None:
@@ -139,6 +140,7 @@ async def test_short_credits_and_the_402_answer_then_an_arabic_store(stack: Stac
     browser.errors.allow("status of 402")  # the server's 402 answer is logged by the browser itself
     site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
     app = await open_app(page, stack, site.instance_id)
+    await expect(app.locator("html")).to_have_attribute("lang", "en")
 
     # A free store has 100 credits: 20 products × 4 fields fits.
     await app.get_by_role("checkbox", name="Select all products on this page").check()
@@ -192,24 +194,35 @@ async def test_short_credits_and_the_402_answer_then_an_arabic_store(stack: Stac
     await expect(app.get_by_text("Job #1 canceled. 24 credits were refunded.")).to_be_visible()
     await expect(app.get_by_role("button", name=re.compile("100 credits left"))).to_be_visible()
 
-    # An Arabic store: the layout turns right to left, now and on the next visit.
+    # An Arabic store: the words turn Arabic and the layout right to left, now and on the next visit.
     await tab(app, "Settings")
     await app.get_by_label("Default language").select_option("ar")
     await app.get_by_role("button", name="Save settings").click()
-    await expect(app.get_by_text("Settings saved.")).to_be_visible()
+    await expect(app.get_by_role("status").filter(has_text="تم حفظ الإعدادات.")).to_be_visible()
     await expect(app.locator("html")).to_have_attribute("dir", "rtl")
+    await expect(app.locator("html")).to_have_attribute("lang", "ar")
+    await expect(app.get_by_role("button", name="حفظ الإعدادات")).to_be_visible()
 
     await page.reload()
     app = page.frame_locator("#app")
     await expect(app.locator("table.products tbody tr").first).to_be_visible()
     await expect(app.locator("html")).to_have_attribute("dir", "rtl")
-    await expect(app.get_by_label("Language of the new text")).to_have_value("ar")
+    await expect(app.locator("html")).to_have_attribute("lang", "ar")
+    sections = app.get_by_role("navigation", name="الأقسام")
+    await expect(sections.get_by_role("button", name="الإعدادات", exact=True)).to_be_visible()
+    await expect(app.get_by_role("heading", name="تحسين المنتجات")).to_be_visible()
+    await expect(app.get_by_label("لغة النص الجديد")).to_have_value("ar")
     brand = await app.locator(".brand").bounding_box()
     pill = await app.locator(".credits-pill").bounding_box()
     assert brand and pill and brand["x"] > pill["x"], "the header is mirrored"
     for i in range(2):
         await app.locator("table.products tbody tr").nth(i).get_by_role("checkbox").check()
-    await expect(cost).to_have_text("2 products × 4 fields = 8 credits, 92 left")
+    await expect(cost).to_have_text("عدد المنتجات 2 × عدد الحقول 4 = 8 نقاط، يتبقى 92")
+    await expect(app.get_by_role("button", name="تحسين مقابل 8 نقاط", exact=True)).to_be_enabled()
     await shot(page, "optimise-rtl-arabic")
+
+    await tab(app, "الإعدادات", sections="الأقسام")
+    await expect(app.get_by_role("heading", name="الإعدادات")).to_be_visible()
+    await expect(app.get_by_label("اللغة الافتراضية")).to_have_value("ar")
 
     assert browser.errors.unexpected() == []

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, ApiError, messageOf } from "../api";
 import { FIELD_LABEL, when } from "../config";
+import { rich, t } from "../i18n";
 import type { Shared } from "../App";
 import type { PublishLog } from "../types";
 import { plainText } from "../text";
@@ -8,7 +9,7 @@ import { Confirm, Empty, ErrorBox, Loading, Notice } from "../ui";
 
 function short(value: string | null, attribute: string): string {
   const text = attribute === "description" ? plainText(value ?? "") : (value ?? "");
-  if (!text) return "(empty)";
+  if (!text) return t("ui.empty");
   return text.length > 140 ? `${text.slice(0, 139)}…` : text;
 }
 
@@ -35,7 +36,7 @@ export function Activity({ shared }: { shared: Shared }) {
         }
         setTitles(names);
       })
-      .catch((e) => setError(`We could not load the activity. ${messageOf(e)}`));
+      .catch((e) => setError(t("act.loadError", { error: messageOf(e) })));
   }, []);
   useEffect(load, [load]);
 
@@ -43,13 +44,13 @@ export function Activity({ shared }: { shared: Shared }) {
     setNotice(null);
     try {
       await api(`/api/publish-logs/${log.id}/revert`, { method: "POST", body: forced ? { force: true } : {} });
-      setNotice({ kind: "success", text: `${FIELD_LABEL[log.attribute]} changed back in your store.` });
+      setNotice({ kind: "success", text: t("act.reverted", { field: FIELD_LABEL[log.attribute] }) });
       load();
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && typeof e.details.current_value === "string") {
         setForce({ log, current: e.details.current_value });
       } else {
-        setNotice({ kind: "error", text: `The change was not reverted. ${messageOf(e)}` });
+        setNotice({ kind: "error", text: t("ui.revertFailed", { error: messageOf(e) }) });
       }
     }
   };
@@ -58,21 +59,23 @@ export function Activity({ shared }: { shared: Shared }) {
     <div>
       <div className="page-head">
         <div>
-          <h1>Activity</h1>
-          <p className="muted">Every change the app wrote to your store. Revert puts the previous value back.</p>
+          <h1>{t("act.title")}</h1>
+          <p className="muted">{t("act.intro")}</p>
         </div>
       </div>
       {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
       {error ? <ErrorBox message={error} onRetry={load} /> : null}
-      {logs === null && !error ? <Loading label="Loading the activity…" /> : null}
+      {logs === null && !error ? <Loading label={t("act.loading")} /> : null}
       {logs !== null && logs.length === 0 ? (
         <section className="card">
-          <Empty title="Nothing has been published yet.">
-            Publish improved text from{" "}
-            <button type="button" className="link" onClick={() => shared.go("results")}>
-              Results
-            </button>{" "}
-            and it will be listed here.
+          <Empty title={t("act.empty")}>
+            {rich("act.emptyHint", {
+              results: (
+                <button type="button" className="link" onClick={() => shared.go("results")}>
+                  {t("tab.results")}
+                </button>
+              ),
+            })}
           </Empty>
         </section>
       ) : null}
@@ -81,12 +84,12 @@ export function Activity({ shared }: { shared: Shared }) {
           <table className="table activity">
             <thead>
               <tr>
-                <th>When</th>
-                <th>Product</th>
-                <th>Field</th>
-                <th>Changed from → to</th>
+                <th>{t("act.when")}</th>
+                <th>{t("act.product")}</th>
+                <th>{t("act.field")}</th>
+                <th>{t("act.change")}</th>
                 <th>
-                  <span className="sr-only">Actions</span>
+                  <span className="sr-only">{t("act.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -94,7 +97,7 @@ export function Activity({ shared }: { shared: Shared }) {
               {logs.map((log) => (
                 <tr key={log.id} className={log.reverted_at ? "reverted" : ""}>
                   <td className="nowrap">{when(log.published_at)}</td>
-                  <td>{titles.get(log.product_id) ?? "Product"}</td>
+                  <td>{titles.get(log.product_id) ?? t("act.product")}</td>
                   <td className="nowrap">{FIELD_LABEL[log.attribute] ?? log.attribute}</td>
                   <td>
                     <div className="from">{short(log.old_value, log.attribute)}</div>
@@ -102,12 +105,12 @@ export function Activity({ shared }: { shared: Shared }) {
                   </td>
                   <td className="nowrap">
                     {log.reverted_at ? (
-                      <span className="badge neutral" title={`Reverted ${when(log.reverted_at)}`}>
-                        Reverted
+                      <span className="badge neutral" title={t("act.revertedAt", { date: when(log.reverted_at) })}>
+                        {t("act.revertedBadge")}
                       </span>
                     ) : (
                       <button type="button" className="btn secondary small" onClick={() => void revert(log)}>
-                        Revert
+                        {t("ui.revert")}
                       </button>
                     )}
                   </td>
@@ -119,9 +122,9 @@ export function Activity({ shared }: { shared: Shared }) {
       ) : null}
       {force ? (
         <Confirm
-          title="This value was changed in your store"
-          confirmLabel="Put the old value back anyway"
-          cancelLabel="Leave it"
+          title={t("ui.valueChanged")}
+          confirmLabel={t("ui.putBack")}
+          cancelLabel={t("ui.leaveIt")}
           danger
           onCancel={() => setForce(null)}
           onConfirm={() => {
@@ -130,7 +133,7 @@ export function Activity({ shared }: { shared: Shared }) {
             void revert(log, true);
           }}
         >
-          <p>Someone edited this in your store after the app published it. It now reads:</p>
+          <p>{t("act.someoneEdited")}</p>
           <blockquote>{short(force.current, force.log.attribute)}</blockquote>
         </Confirm>
       ) : null}

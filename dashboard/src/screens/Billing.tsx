@@ -1,12 +1,14 @@
 import { useState } from "react";
 import { api, messageOf } from "../api";
 import { CONFIG, day, fmt } from "../config";
+import { rich, t } from "../i18n";
 import type { Shared } from "../App";
 import type { Plan } from "../types";
 import { Notice } from "../ui";
 
 function price(p: Plan): string {
-  return p.price_cents === 0 ? "Free" : `$${(p.price_cents / 100).toFixed(p.price_cents % 100 ? 2 : 0)} / month`;
+  if (p.price_cents === 0) return t("bill.free");
+  return t("bill.price", { amount: (p.price_cents / 100).toFixed(p.price_cents % 100 ? 2 : 0) });
 }
 
 /** Shopify sells plans as app subscriptions the app creates; Wix and Salla from their own pages. */
@@ -45,12 +47,12 @@ export function UpgradeActions({ shared, compact }: { shared: Shared; compact?: 
             else if (!openUpgrade()) setHint(CONFIG.billing_note ?? "");
           }}
         >
-          Upgrade plan
+          {t("bill.upgradePlan")}
         </button>
       ) : null}
       {compact ? (
         <button type="button" className="btn secondary small" onClick={() => shared.go("billing")}>
-          Compare plans
+          {t("bill.compare")}
         </button>
       ) : null}
       {hint ? <span className="muted small">{hint}</span> : null}
@@ -72,29 +74,29 @@ export function Billing({ shared }: { shared: Shared }) {
     <div>
       <div className="page-head">
         <div>
-          <h1>Billing</h1>
-          <p className="muted">Each field of each product costs one credit. Credits renew every month.</p>
+          <h1>{t("bill.title")}</h1>
+          <p className="muted">{t("bill.intro")}</p>
         </div>
       </div>
       <div className="grid-2">
         <section className="card" aria-labelledby="plan-title">
-          <h2 id="plan-title">Your plan</h2>
+          <h2 id="plan-title">{t("bill.yourPlan")}</h2>
           <div className="plan-name">
             {me.plan.name}
             {me.plan.monthly_credits != null ? (
-              <span className="muted"> · {fmt(me.plan.monthly_credits)} credits a month</span>
+              <span className="muted"> · {t("bill.monthly", { count: me.plan.monthly_credits })}</span>
             ) : null}
           </div>
           <div className="meter-label">
             <span>
-              <strong>{fmt(me.credits.remaining)}</strong> of {fmt(total)} credits left
+              {rich("bill.left", { remaining: <strong>{fmt(me.credits.remaining)}</strong>, count: fmt(total) }, total)}
             </span>
-            <span className="muted">{pct}% used</span>
+            <span className="muted">{t("bill.used", { pct: String(pct) })}</span>
           </div>
           <div
             className={`meter${pct >= 90 ? " high" : ""}`}
             role="meter"
-            aria-label="Credits used"
+            aria-label={t("bill.meter")}
             aria-valuemin={0}
             aria-valuemax={total}
             aria-valuenow={used}
@@ -102,14 +104,18 @@ export function Billing({ shared }: { shared: Shared }) {
             <span style={{ width: `${pct}%` }} />
           </div>
           <p className="muted small">
-            Your credits reset to {fmt(me.plan.monthly_credits ?? total)} on <strong>{day(me.credits.reset_on)}</strong>.
-            {me.plan.ends_on ? ` Your plan ends on ${day(me.plan.ends_on)}.` : ""}
+            {rich(
+              "bill.reset",
+              { count: fmt(me.plan.monthly_credits ?? total), date: <strong>{day(me.credits.reset_on)}</strong> },
+              me.plan.monthly_credits ?? total,
+            )}
+            {me.plan.ends_on ? ` ${t("bill.ends", { date: day(me.plan.ends_on) })}` : ""}
           </p>
         </section>
         <section className="card" aria-labelledby="plans-title">
-          <h2 id="plans-title">Plans</h2>
+          <h2 id="plans-title">{t("bill.plans")}</h2>
           {better.length === 0 ? (
-            <Notice kind="info">You are on our largest plan. Contact us if you need more credits.</Notice>
+            <Notice kind="info">{t("bill.largest")}</Notice>
           ) : null}
           {error ? <Notice kind="error">{error}</Notice> : null}
           <ul className="plans">
@@ -121,16 +127,16 @@ export function Billing({ shared }: { shared: Shared }) {
                   <div>
                     <div className="plan-title">{p.name}</div>
                     <div className="muted small">
-                      {p.monthly_credits != null ? `${fmt(p.monthly_credits)} credits a month` : ""} · {price(p)}
+                      {p.monthly_credits != null ? t("bill.monthly", { count: p.monthly_credits }) : ""} · {price(p)}
                     </div>
                   </div>
                   {isCurrent ? (
-                    <span className="badge success">Current plan</span>
+                    <span className="badge success">{t("bill.current")}</span>
                   ) : isBetter && BY_SUBSCRIPTION ? (
                     <button
                       type="button"
                       className="btn secondary small"
-                      aria-label={`Upgrade to ${p.name}`}
+                      aria-label={t("bill.upgradeTo", { plan: p.name })}
                       disabled={busy !== null}
                       onClick={() => {
                         setBusy(p.id);
@@ -141,16 +147,16 @@ export function Billing({ shared }: { shared: Shared }) {
                         });
                       }}
                     >
-                      {busy === p.id ? "Opening Shopify…" : "Upgrade"}
+                      {busy === p.id ? t("bill.openingShopify") : t("bill.upgrade")}
                     </button>
                   ) : isBetter && CONFIG.upgrade_url ? (
                     <button
                       type="button"
                       className="btn secondary small"
-                      aria-label={`Upgrade to ${p.name}`}
+                      aria-label={t("bill.upgradeTo", { plan: p.name })}
                       onClick={() => openUpgrade()}
                     >
-                      Upgrade
+                      {t("bill.upgrade")}
                     </button>
                   ) : null}
                 </li>
@@ -158,8 +164,7 @@ export function Billing({ shared }: { shared: Shared }) {
             })}
           </ul>
           <p className="muted small">
-            {CONFIG.billing_note ??
-              "Plans are billed by your store platform; upgrading opens its checkout in this window."}
+            {CONFIG.billing_note ?? t("bill.note")}
           </p>
         </section>
       </div>

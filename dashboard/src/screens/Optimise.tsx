@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, messageOf } from "../api";
-import { FIELDS, LANGUAGES, fmt, plural } from "../config";
+import { FIELDS, LANGUAGES } from "../config";
+import { rich, t } from "../i18n";
 import type { Shared } from "../App";
 import type { Attribute, Collection, Product } from "../types";
 import { Empty, ErrorBox, Loading } from "../ui";
@@ -53,7 +54,7 @@ export function Optimise({ shared }: { shared: Shared }) {
     if (cursor) params.set("cursor", cursor);
     api<ProductPage>(`/api/products?${params}`)
       .then((data) => setPage(data))
-      .catch((e) => setError(`We could not load your products. ${messageOf(e)}`))
+      .catch((e) => setError(t("opt.loadError", { error: messageOf(e) })))
       .finally(() => setLoading(false));
   }, [search, cursor]);
 
@@ -63,7 +64,7 @@ export function Optimise({ shared }: { shared: Shared }) {
     if (scope !== "collections" || collections !== null) return;
     api<{ collections: Collection[] }>("/api/collections")
       .then((d) => setCollections(d.collections))
-      .catch((e) => setCollectionsError(`We could not load your collections. ${messageOf(e)}`));
+      .catch((e) => setCollectionsError(t("opt.collectionsError", { error: messageOf(e) })));
   }, [scope, collections]);
 
   const productCount =
@@ -146,7 +147,7 @@ export function Optimise({ shared }: { shared: Shared }) {
         setServerShortage({ required, remaining: left, fromServer: true });
         shared.setMe({ ...me, credits: { ...me.credits, remaining: left, used: me.credits.total - left } });
       } else {
-        setSubmitError(`Your job was not started. ${messageOf(err)}`);
+        setSubmitError(t("opt.notStarted", { error: messageOf(err) }));
       }
     } finally {
       setSubmitting(false);
@@ -160,19 +161,19 @@ export function Optimise({ shared }: { shared: Shared }) {
     <form className="optimise" onSubmit={submit} aria-labelledby="optimise-title">
       <div className="page-head">
         <div>
-          <h1 id="optimise-title">Optimise products</h1>
-          <p className="muted">Choose products and the text to improve. You review every change before it goes live.</p>
+          <h1 id="optimise-title">{t("opt.title")}</h1>
+          <p className="muted">{t("opt.intro")}</p>
         </div>
       </div>
 
       <div className="grid-2">
         <section className="card" aria-labelledby="pick-title">
           <div className="card-head">
-            <h2 id="pick-title">1. Choose products</h2>
-            <div className="segmented" role="radiogroup" aria-label="What to pick">
+            <h2 id="pick-title">{t("opt.step1")}</h2>
+            <div className="segmented" role="radiogroup" aria-label={t("opt.whatToPick")}>
               <label className={scope === "products" ? "on" : ""}>
                 <input type="radio" name="scope" checked={scope === "products"} onChange={() => setScope("products")} />
-                Products
+                {t("opt.scopeProducts")}
               </label>
               <label className={scope === "collections" ? "on" : ""}>
                 <input
@@ -181,7 +182,7 @@ export function Optimise({ shared }: { shared: Shared }) {
                   checked={scope === "collections"}
                   onChange={() => setScope("collections")}
                 />
-                Whole collections
+                {t("opt.scopeCollections")}
               </label>
             </div>
           </div>
@@ -190,12 +191,12 @@ export function Optimise({ shared }: { shared: Shared }) {
             <>
               <div className="search-row" role="search">
                 <label htmlFor="product-search" className="sr-only">
-                  Search products
+                  {t("opt.searchLabel")}
                 </label>
                 <input
                   id="product-search"
                   type="search"
-                  placeholder="Search products by name"
+                  placeholder={t("opt.searchPlaceholder")}
                   value={query}
                   onChange={(e) => setQuery(e.target.value)}
                   onKeyDown={(e) => {
@@ -203,16 +204,16 @@ export function Optimise({ shared }: { shared: Shared }) {
                   }}
                 />
                 <button type="button" className="btn secondary" onClick={onSearch}>
-                  Search
+                  {t("opt.search")}
                 </button>
               </div>
               {error ? (
                 <ErrorBox message={error} onRetry={load} />
               ) : loading && !page ? (
-                <Loading label="Loading your products…" />
+                <Loading label={t("opt.loadingProducts")} />
               ) : onPage.length === 0 ? (
-                <Empty title={search ? `No products match “${search}”.` : "Your store has no products yet."}>
-                  {search ? "Try another word, or clear the search." : "Add products in your store admin, then come back."}
+                <Empty title={search ? t("opt.noMatch", { search }) : t("opt.noProducts")}>
+                  {search ? t("opt.noMatchHint") : t("opt.noProductsHint")}
                 </Empty>
               ) : (
                 <table className="table products" aria-busy={loading}>
@@ -221,7 +222,7 @@ export function Optimise({ shared }: { shared: Shared }) {
                       <th className="check">
                         <input
                           type="checkbox"
-                          aria-label="Select all products on this page"
+                          aria-label={t("opt.selectPage")}
                           checked={allOnPage}
                           ref={(el) => {
                             if (el) el.indeterminate = someOnPage && !allOnPage;
@@ -229,8 +230,8 @@ export function Optimise({ shared }: { shared: Shared }) {
                           onChange={togglePage}
                         />
                       </th>
-                      <th>Product</th>
-                      <th className="hide-narrow">SEO title today</th>
+                      <th>{t("opt.colProduct")}</th>
+                      <th className="hide-narrow">{t("opt.colSeoTitle")}</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -241,7 +242,7 @@ export function Optimise({ shared }: { shared: Shared }) {
                         <td className="check">
                           <input
                             type="checkbox"
-                            aria-label={`Select ${p.title || "untitled product"}`}
+                            aria-label={t("opt.selectProduct", { title: p.title || t("opt.untitledLower") })}
                             checked={picked.has(p.id)}
                             onChange={() => toggle(p)}
                           />
@@ -251,7 +252,7 @@ export function Optimise({ shared }: { shared: Shared }) {
                             <span className="avatar" aria-hidden="true">
                               {(p.title || "?").trim().charAt(0).toUpperCase()}
                             </span>
-                            <span>{p.title || <em className="muted">Untitled product</em>}</span>
+                            <span>{p.title || <em className="muted">{t("ui.untitledProduct")}</em>}</span>
                           </div>
                         </td>
                         <td className="muted hide-narrow clip">{p.seo_title || "—"}</td>
@@ -262,8 +263,8 @@ export function Optimise({ shared }: { shared: Shared }) {
               )}
               <div className="pager">
                 <span className="muted">
-                  {picked.size ? `${plural(picked.size, "product", "products")} selected` : "No products selected"}
-                  {page?.total != null ? ` · ${fmt(page.total)} in your store` : ""}
+                  {picked.size ? t("opt.selected", { count: picked.size }) : t("opt.noneSelected")}
+                  {page?.total != null ? ` · ${t("opt.inStore", { count: page.total })}` : ""}
                 </span>
                 <div className="pager-buttons">
                   <button
@@ -272,11 +273,12 @@ export function Optimise({ shared }: { shared: Shared }) {
                     disabled={cursors.length <= 1 || loading}
                     onClick={() => setCursors(cursors.slice(0, -1))}
                   >
-                    Previous
+                    {t("opt.previous")}
                   </button>
                   <span className="muted" aria-live="polite">
-                    Page {pageNumber}
-                    {totalPages ? ` of ${totalPages}` : ""}
+                    {totalPages
+                      ? t("opt.pageOf", { page: String(pageNumber), pages: String(totalPages) })
+                      : t("opt.page", { page: String(pageNumber) })}
                   </span>
                   <button
                     type="button"
@@ -284,7 +286,7 @@ export function Optimise({ shared }: { shared: Shared }) {
                     disabled={!page?.next_cursor || loading}
                     onClick={() => page?.next_cursor && setCursors([...cursors, page.next_cursor])}
                   >
-                    Next
+                    {t("opt.next")}
                   </button>
                 </div>
               </div>
@@ -292,9 +294,9 @@ export function Optimise({ shared }: { shared: Shared }) {
           ) : collectionsError ? (
             <ErrorBox message={collectionsError} onRetry={() => { setCollectionsError(null); setCollections(null); }} />
           ) : collections === null ? (
-            <Loading label="Loading your collections…" />
+            <Loading label={t("opt.loadingCollections")} />
           ) : collections.length === 0 ? (
-            <Empty title="Your store has no collections.">Pick products one by one instead.</Empty>
+            <Empty title={t("opt.noCollections")}>{t("opt.noCollectionsHint")}</Empty>
           ) : (
             <ul className="collection-list">
               {collections.map((c) => (
@@ -311,7 +313,7 @@ export function Optimise({ shared }: { shared: Shared }) {
                       }}
                     />
                     <span>{c.name}</span>
-                    <span className="muted">{c.product_count != null ? plural(c.product_count, "product", "products") : ""}</span>
+                    <span className="muted">{c.product_count != null ? t("count.products", { count: c.product_count }) : ""}</span>
                   </label>
                 </li>
               ))}
@@ -320,19 +322,19 @@ export function Optimise({ shared }: { shared: Shared }) {
         </section>
 
         <section className="card sticky" aria-labelledby="fields-title">
-          <h2 id="fields-title">2. What to improve</h2>
+          <h2 id="fields-title">{t("opt.step2")}</h2>
           <fieldset className="fields">
-            <legend>Fields</legend>
+            <legend>{t("opt.fields")}</legend>
             {FIELDS.map((f) => (
               <label key={f.id} className="check-row">
                 <input type="checkbox" checked={fields.has(f.id)} onChange={() => toggleField(f.id)} />
                 <span>{f.label}</span>
-                {f.limit ? <span className="muted small">up to {f.limit} characters</span> : null}
+                {f.limit ? <span className="muted small">{t("opt.upTo", { count: f.limit })}</span> : null}
               </label>
             ))}
           </fieldset>
           <label className="field">
-            <span>Language of the new text</span>
+            <span>{t("opt.language")}</span>
             <select value={lang} onChange={(e) => changeLang(e.target.value)}>
               {LANGUAGES.map((l) => (
                 <option key={l.code} value={l.code}>
@@ -342,22 +344,22 @@ export function Optimise({ shared }: { shared: Shared }) {
             </select>
           </label>
           <label className="field">
-            <span>Tone and brand voice</span>
+            <span>{t("opt.tone")}</span>
             <input
               type="text"
               value={tone}
               maxLength={500}
-              placeholder="e.g. warm, confident, no exclamation marks"
+              placeholder={t("opt.tonePlaceholder")}
               onChange={(e) => setTone(e.target.value)}
             />
           </label>
           <label className="field">
-            <span>Instructions (optional)</span>
+            <span>{t("opt.instructions")}</span>
             <textarea
               rows={3}
               value={instructions}
               maxLength={1500}
-              placeholder="e.g. mention free shipping over $50; keep product names unchanged"
+              placeholder={t("opt.instructionsPlaceholder")}
               onChange={(e) => setInstructions(e.target.value)}
             />
           </label>
@@ -365,23 +367,27 @@ export function Optimise({ shared }: { shared: Shared }) {
           <div className={`cost${shortage ? " short" : ""}`} aria-live="polite" data-testid="cost-line">
             {productCount === 0 || fields.size === 0 ? (
               <span className="muted">
-                {productCount === 0 ? "Select products to see the cost." : "Tick at least one field."}
+                {productCount === 0 ? t("opt.pickProducts") : t("opt.pickField")}
               </span>
             ) : (
               <span>
-                {plural(productCount, "product", "products")} × {plural(fields.size, "field", "fields")} ={" "}
-                <strong>{plural(cost, "credit", "credits")}</strong>,{" "}
-                {short ? `only ${fmt(remaining)} left` : `${fmt(remaining - cost)} left`}
+                {rich("opt.costLine", {
+                  products: t("opt.costProducts", { count: productCount }),
+                  fields: t("opt.costFields", { count: fields.size }),
+                  credits: <strong>{t("opt.costCredits", { count: cost })}</strong>,
+                  left: short
+                    ? t("opt.costOnlyLeft", { count: remaining })
+                    : t("opt.costLeft", { count: remaining - cost }),
+                })}
               </span>
             )}
           </div>
           {shortage ? (
             <div className="notice warning" role="alert" data-testid="shortage" ref={shortageRef}>
               <div>
-                <strong>Not enough credits.</strong>{" "}
-                {shortage.fromServer ? "Your balance changed since this page opened: " : ""}
-                this needs {plural(shortage.required, "credit", "credits")} and you have {fmt(shortage.remaining)} left.
-                Upgrade your plan for more credits, or choose fewer products or fields.
+                <strong>{t("opt.shortTitle")}</strong>{" "}
+                {shortage.fromServer ? t("opt.shortChanged") : ""}
+                {t("opt.shortBody", { count: shortage.required, left: shortage.remaining })}
               </div>
               <UpgradeActions shared={shared} compact />
             </div>
@@ -392,7 +398,7 @@ export function Optimise({ shared }: { shared: Shared }) {
             className="btn primary wide"
             disabled={cost === 0 || !!shortage || submitting}
           >
-            {submitting ? "Starting…" : cost ? `Improve for ${plural(cost, "credit", "credits")}` : "Improve"}
+            {submitting ? t("opt.starting") : cost ? t("opt.improveFor", { count: cost }) : t("opt.improve")}
           </button>
         </section>
       </div>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, messageOf } from "../api";
-import { FIELD_LABEL, LANGUAGES, fmt, plural, when } from "../config";
+import { FIELD_LABEL, LANGUAGES, when } from "../config";
+import { rich, t } from "../i18n";
 import type { Shared } from "../App";
 import type { Job } from "../types";
 import { Confirm, Empty, ErrorBox, Loading, Notice, Progress, StatusBadge, usePolling } from "../ui";
@@ -8,7 +9,7 @@ import { Confirm, Empty, ErrorBox, Loading, Notice, Progress, StatusBadge, usePo
 const ACTIVE = new Set(["PENDING", "RUNNING"]);
 
 export function jobSummary(job: Job): string {
-  const fields = job.attributes.map((a) => FIELD_LABEL[a] ?? a).join(", ");
+  const fields = job.attributes.map((a) => FIELD_LABEL[a] ?? a).join(t("list.separator"));
   const lang = LANGUAGES.find((l) => l.code === job.target_lang)?.name ?? job.target_lang;
   return `${fields} · ${lang}`;
 }
@@ -28,7 +29,7 @@ export function Queue({ shared }: { shared: Shared }) {
         setRecent(d.jobs.filter((j) => !ACTIVE.has(j.status)).slice(0, 5));
         setError(null);
       })
-      .catch((e) => setError(`We could not load your jobs. ${messageOf(e)}`));
+      .catch((e) => setError(t("queue.loadError", { error: messageOf(e) })));
   }, []);
 
   useEffect(load, [load]);
@@ -47,11 +48,11 @@ export function Queue({ shared }: { shared: Shared }) {
     setBusy(true);
     try {
       const res = await api<{ credits_refunded: number }>(`/api/jobs/${canceling.id}/cancel`, { method: "POST" });
-      setMessage(`Job #${canceling.id} canceled. ${plural(res.credits_refunded, "credit was", "credits were")} refunded.`);
+      setMessage(t("queue.canceled", { id: String(canceling.id), count: res.credits_refunded }));
       shared.refreshMe();
       load();
     } catch (e) {
-      setMessage(`We could not cancel the job. ${messageOf(e)}`);
+      setMessage(t("queue.cancelError", { error: messageOf(e) }));
     } finally {
       setBusy(false);
       setCanceling(null);
@@ -62,62 +63,73 @@ export function Queue({ shared }: { shared: Shared }) {
     <div>
       <div className="page-head">
         <div>
-          <h1>Queue</h1>
-          <p className="muted">Jobs being improved right now. This page updates by itself every few seconds.</p>
+          <h1>{t("queue.title")}</h1>
+          <p className="muted">{t("queue.intro")}</p>
         </div>
         <button type="button" className="btn primary" onClick={() => shared.go("optimise")}>
-          New job
+          {t("queue.newJob")}
         </button>
       </div>
       {message ? <Notice kind="info">{message}</Notice> : null}
       {error ? <ErrorBox message={error} onRetry={load} /> : null}
-      {jobs === null && !error ? <Loading label="Loading your jobs…" /> : null}
+      {jobs === null && !error ? <Loading label={t("queue.loading")} /> : null}
       {jobs !== null && jobs.length === 0 ? (
         <section className="card">
-          <Empty title="Nothing is being improved right now.">
-            Start a job from <button type="button" className="link" onClick={() => shared.go("optimise")}>Optimise</button>;
-            finished jobs are in <button type="button" className="link" onClick={() => shared.go("results")}>Results</button>.
+          <Empty title={t("queue.empty")}>
+            {rich("queue.emptyHint", {
+              optimise: (
+                <button type="button" className="link" onClick={() => shared.go("optimise")}>
+                  {t("tab.optimise")}
+                </button>
+              ),
+              results: (
+                <button type="button" className="link" onClick={() => shared.go("results")}>
+                  {t("tab.results")}
+                </button>
+              ),
+            })}
           </Empty>
         </section>
       ) : null}
       {jobs?.map((job) => (
-        <section className="card job" key={job.id} aria-label={`Job ${job.id}`} data-testid="queue-job">
+        <section className="card job" key={job.id} aria-label={t("queue.jobAria", { id: String(job.id) })} data-testid="queue-job">
           <div className="job-head">
             <div>
               <h2>
-                Job #{job.id} <StatusBadge status={job.status} />
+                {t("queue.job", { id: String(job.id) })} <StatusBadge status={job.status} />
               </h2>
               <div className="muted small">
-                {plural(job.counts.total, "change", "changes")} · {jobSummary(job)} · started {when(job.created_at)}
+                {t("count.changes", { count: job.counts.total })} · {jobSummary(job)} ·{" "}
+                {t("queue.started", { date: when(job.created_at) })}
               </div>
             </div>
             <button type="button" className="btn secondary" onClick={() => setCanceling(job)}>
-              Cancel job
+              {t("queue.cancelJob")}
             </button>
           </div>
           <Progress done={job.counts.done} failed={job.counts.failed} canceled={job.counts.canceled} total={job.counts.total} />
           <div className="legend small">
-            <span><i className="dot done" /> {fmt(job.counts.done)} done</span>
-            <span><i className="dot failed" /> {fmt(job.counts.failed)} failed</span>
-            <span><i className="dot pending" /> {fmt(job.counts.pending)} waiting</span>
+            <span><i className="dot done" /> {t("queue.done", { count: job.counts.done })}</span>
+            <span><i className="dot failed" /> {t("queue.failed", { count: job.counts.failed })}</span>
+            <span><i className="dot pending" /> {t("queue.waiting", { count: job.counts.pending })}</span>
           </div>
         </section>
       ))}
 
       {recent.length ? (
         <section className="card">
-          <h2>Recently finished</h2>
+          <h2>{t("queue.recent")}</h2>
           <ul className="plain-list">
             {recent.map((job) => (
               <li key={job.id}>
                 <span>
-                  Job #{job.id} <StatusBadge status={job.status} />{" "}
+                  {t("queue.job", { id: String(job.id) })} <StatusBadge status={job.status} />{" "}
                   <span className="muted small">
-                    {fmt(job.counts.done)} of {fmt(job.counts.total)} improved · {when(job.finished_at)}
+                    {t("queue.improvedOf", { done: job.counts.done, total: job.counts.total })} · {when(job.finished_at)}
                   </span>
                 </span>
                 <button type="button" className="btn secondary small" onClick={() => shared.go("results", job.id)}>
-                  Review results
+                  {t("queue.review")}
                 </button>
               </li>
             ))}
@@ -127,22 +139,23 @@ export function Queue({ shared }: { shared: Shared }) {
 
       {canceling ? (
         <Confirm
-          title={`Cancel job #${canceling.id}?`}
-          confirmLabel="Cancel job and refund"
-          cancelLabel="Keep it running"
+          title={t("queue.confirmTitle", { id: String(canceling.id) })}
+          confirmLabel={t("queue.confirmOk")}
+          cancelLabel={t("queue.keepRunning")}
           danger
           busy={busy}
           onConfirm={cancel}
           onCancel={() => setCanceling(null)}
         >
           <p>
-            The {plural(canceling.counts.pending, "change", "changes")} not yet made will stop, and{" "}
-            <strong>{plural(canceling.counts.pending, "credit", "credits")}</strong> will go back to your balance.
+            {rich("queue.confirmStop", {
+              changes: t("count.changes", { count: canceling.counts.pending }),
+              credits: <strong>{t("queue.confirmCredits", { count: canceling.counts.pending })}</strong>,
+            })}
           </p>
           {canceling.counts.done > 0 ? (
             <p className="muted">
-              The {plural(canceling.counts.done, "change", "changes")} already made stay in Results for you to review;
-              their credits are not refunded.
+              {t("queue.confirmDone", { changes: t("count.changes", { count: canceling.counts.done }) })}
             </p>
           ) : null}
         </Confirm>

@@ -1,20 +1,18 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, messageOf } from "../api";
-import { FIELD_LABEL, FIELD_LIMIT, fmt, plural, when } from "../config";
+import { FIELD_LABEL, FIELD_LIMIT, fmt, when } from "../config";
+import { inSentence, rich, t, type Key } from "../i18n";
 import type { Shared } from "../App";
 import type { Item, Job, PublishLog, PublishOutcome } from "../types";
 import { diffWords, plainText, safeHtml, type Piece } from "../text";
 import { Confirm, Empty, ErrorBox, Loading, Notice, Progress, StatusBadge, usePolling } from "../ui";
 import { jobSummary } from "./Queue";
 
-const OUTCOME_WORDS: Record<string, string> = {
-  published: "Published to your store",
-  already_published: "Was already published",
-  in_progress: "Being published, check again in a moment",
-  not_ready: "Not ready to publish",
-  not_found: "No longer exists",
-  error: "Could not be published",
-};
+const OUTCOMES = new Set(["published", "already_published", "in_progress", "not_ready", "not_found", "error"]);
+
+function outcomeWords(status: string): string {
+  return OUTCOMES.has(status) ? t(`outcome.${status}` as Key) : status;
+}
 
 export function Results({
   shared,
@@ -34,7 +32,7 @@ export function Results({
         setJobs(d.jobs);
         setError(null);
       })
-      .catch((e) => setError(`We could not load your job history. ${messageOf(e)}`));
+      .catch((e) => setError(t("res.historyError", { error: messageOf(e) })));
   }, []);
   useEffect(loadJobs, [loadJobs]);
 
@@ -46,27 +44,29 @@ export function Results({
     <div>
       <div className="page-head">
         <div>
-          <h1>Results</h1>
-          <p className="muted">Compare before and after, edit what you want, then publish to your store.</p>
+          <h1>{t("res.title")}</h1>
+          <p className="muted">{t("res.intro")}</p>
         </div>
       </div>
       {error ? <ErrorBox message={error} onRetry={loadJobs} /> : null}
-      {jobs === null && !error ? <Loading label="Loading your job history…" /> : null}
+      {jobs === null && !error ? <Loading label={t("res.loadingHistory")} /> : null}
       {jobs !== null && jobs.length === 0 ? (
         <section className="card">
-          <Empty title="No results yet.">
-            Improved text appears here once a job has run.{" "}
-            <button type="button" className="link" onClick={() => shared.go("optimise")}>
-              Start your first job
-            </button>
-            .
+          <Empty title={t("res.empty")}>
+            {rich("res.emptyHint", {
+              start: (
+                <button type="button" className="link" onClick={() => shared.go("optimise")}>
+                  {t("res.startFirst")}
+                </button>
+              ),
+            })}
           </Empty>
         </section>
       ) : null}
       {jobs !== null && jobs.length > 0 ? (
         <div className="results-layout">
-          <nav className="card history" aria-label="Job history">
-            <h2>Job history</h2>
+          <nav className="card history" aria-label={t("res.history")}>
+            <h2>{t("res.history")}</h2>
             <ul>
               {jobs.map((j) => (
                 <li key={j.id}>
@@ -77,10 +77,10 @@ export function Results({
                     onClick={() => setJobId(j.id)}
                   >
                     <span className="history-title">
-                      Job #{j.id} <StatusBadge status={j.status} />
+                      {t("queue.job", { id: String(j.id) })} <StatusBadge status={j.status} />
                     </span>
                     <span className="muted small">
-                      {plural(j.counts.total, "change", "changes")} · {when(j.created_at)}
+                      {t("count.changes", { count: j.counts.total })} · {when(j.created_at)}
                     </span>
                   </button>
                 </li>
@@ -135,7 +135,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
         if (withLogs) await loadLogs();
         setError(null);
       } catch (e) {
-        setError(`We could not load this job. ${messageOf(e)}`);
+        setError(t("res.loadError", { error: messageOf(e) }));
       }
     },
     [jobId, loadLogs],
@@ -160,7 +160,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
   const groups = useMemo(() => {
     const byProduct = new Map<string, { title: string; items: Item[] }>();
     for (const item of items ?? []) {
-      const g = byProduct.get(item.product_id) ?? { title: item.product_title || "Untitled product", items: [] };
+      const g = byProduct.get(item.product_id) ?? { title: item.product_title || t("ui.untitledProduct"), items: [] };
       g.items.push(item);
       byProduct.set(item.product_id, g);
     }
@@ -185,13 +185,19 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
       const bad = ids.length - ok;
       setNotice(
         bad
-          ? { kind: "error", text: `${plural(ok, "change was", "changes were")} published; ${plural(bad, "change was", "changes were")} not. See each row for why.` }
-          : { kind: "success", text: `${plural(ok, "change", "changes")} published to your store.` },
+          ? {
+              kind: "error",
+              text: t("res.publishMixed", {
+                published: t("res.publishedPart", { count: ok }),
+                notPublished: t("res.notPublishedPart", { count: bad }),
+              }),
+            }
+          : { kind: "success", text: t("res.publishedAll", { count: ok }) },
       );
       setSelected(new Set());
       await load();
     } catch (e) {
-      setNotice({ kind: "error", text: `Nothing was published. ${messageOf(e)}` });
+      setNotice({ kind: "error", text: t("res.nothingPublished", { error: messageOf(e) }) });
     } finally {
       setPublishing(false);
     }
@@ -204,13 +210,13 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
       const next = new Map(outcomes);
       if (log.item_id !== null) next.delete(log.item_id);
       setOutcomes(next);
-      setNotice({ kind: "success", text: `${FIELD_LABEL[log.attribute]} changed back to its previous value in your store.` });
+      setNotice({ kind: "success", text: t("res.reverted", { field: FIELD_LABEL[log.attribute] }) });
       await load();
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && typeof e.details.current_value === "string") {
         setForceRevert({ log, current: e.details.current_value });
       } else {
-        setNotice({ kind: "error", text: `The change was not reverted. ${messageOf(e)}` });
+        setNotice({ kind: "error", text: t("ui.revertFailed", { error: messageOf(e) }) });
       }
     }
   };
@@ -218,7 +224,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
   const onEdited = (updated: Item) => setItems((items ?? []).map((i) => (i.id === updated.id ? updated : i)));
 
   if (error) return <ErrorBox message={error} onRetry={() => void load()} />;
-  if (!job || !items) return <Loading label="Loading the results…" />;
+  if (!job || !items) return <Loading label={t("res.loading")} />;
 
   const allSelected = publishable.length > 0 && publishable.every((i) => selected.has(i.id));
 
@@ -228,10 +234,10 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
         <div className="job-head">
           <div>
             <h2 id="job-title">
-              Job #{job.id} <StatusBadge status={job.status} />
+              {t("queue.job", { id: String(job.id) })} <StatusBadge status={job.status} />
             </h2>
             <div className="muted small">
-              {jobSummary(job)} · {plural(job.credits_charged - job.credits_refunded, "credit", "credits")} used ·{" "}
+              {jobSummary(job)} · {t("res.creditsUsed", { count: job.credits_charged - job.credits_refunded })} ·{" "}
               {when(job.created_at)}
             </div>
           </div>
@@ -240,7 +246,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
           <>
             <Progress done={job.counts.done} failed={job.counts.failed} canceled={job.counts.canceled} total={job.counts.total} />
             <p className="muted small">
-              {fmt(job.counts.done)} of {fmt(job.counts.total)} done — results appear below as they arrive.
+              {t("res.progress", { done: job.counts.done, total: job.counts.total })}
             </p>
           </>
         ) : null}
@@ -252,7 +258,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
               disabled={!publishable.length}
               onChange={() => setSelected(allSelected ? new Set() : new Set(publishable.map((i) => i.id)))}
             />
-            Select all ready changes ({fmt(publishable.length)})
+            {t("res.selectAll", { count: publishable.length })}
           </label>
           <div className="toolbar-actions">
             <button
@@ -261,7 +267,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
               disabled={!selected.size || publishing}
               onClick={() => void publish([...selected])}
             >
-              Publish selected ({fmt(selected.size)})
+              {t("res.publishSelected", { count: selected.size })}
             </button>
             <button
               type="button"
@@ -269,7 +275,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
               disabled={!publishable.length || publishing}
               onClick={() => void publish(publishable.map((i) => i.id))}
             >
-              {publishing ? "Publishing…" : "Publish all"}
+              {publishing ? t("res.publishing") : t("res.publishAll")}
             </button>
           </div>
         </div>
@@ -278,7 +284,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
 
       {groups.length === 0 ? (
         <div className="card">
-          <Empty title="This job has no changes to show." />
+          <Empty title={t("res.noChanges")} />
         </div>
       ) : null}
 
@@ -307,9 +313,9 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
 
       {forceRevert ? (
         <Confirm
-          title="This value was changed in your store"
-          confirmLabel="Put the old value back anyway"
-          cancelLabel="Leave it"
+          title={t("ui.valueChanged")}
+          confirmLabel={t("ui.putBack")}
+          cancelLabel={t("ui.leaveIt")}
           danger
           onCancel={() => setForceRevert(null)}
           onConfirm={() => {
@@ -318,9 +324,9 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
             void revert(log, true);
           }}
         >
-          <p>Someone edited this {FIELD_LABEL[forceRevert.log.attribute].toLowerCase()} in your store after it was published. It now reads:</p>
-          <blockquote>{plainText(forceRevert.current) || "(empty)"}</blockquote>
-          <p>Reverting replaces that with the value from before the app changed it.</p>
+          <p>{t("res.someoneEdited", { field: inSentence(FIELD_LABEL[forceRevert.log.attribute]) })}</p>
+          <blockquote>{plainText(forceRevert.current) || t("ui.empty")}</blockquote>
+          <p>{t("res.revertExplain")}</p>
         </Confirm>
       ) : null}
     </section>
@@ -331,9 +337,9 @@ function Count({ value, limit, attribute }: { value: string; limit: number | nul
   const n = attribute === "description" ? plainText(value).length : value.length;
   const over = limit !== null && n > limit;
   return (
-    <span className={`count${over ? " over" : ""}`} title={limit ? `Search engines show about ${limit} characters` : undefined}>
-      {limit !== null ? `${fmt(n)} / ${limit}` : `${fmt(n)} characters`}
-      {over ? " — too long" : ""}
+    <span className={`count${over ? " over" : ""}`} title={limit ? t("res.searchEngines", { count: limit }) : undefined}>
+      {limit !== null ? `${fmt(n)} / ${limit}` : t("count.characters", { count: n })}
+      {over ? t("res.tooLong") : ""}
     </span>
   );
 }
@@ -398,19 +404,19 @@ function ItemRow(props: {
   };
 
   let status: ReactNode;
-  if (item.status === "FAILED") status = <span className="badge critical">Could not improve</span>;
-  else if (item.status === "CANCELED") status = <span className="badge neutral">Canceled</span>;
-  else if (item.status === "PENDING" || item.status === "RUNNING") status = <span className="badge info">Working on it…</span>;
-  else if (item.published_at) status = <span className="badge success">Published</span>;
-  else if (item.review_state === "EDITED") status = <span className="badge info">Edited by you</span>;
-  else status = <span className="badge neutral">Ready to publish</span>;
+  if (item.status === "FAILED") status = <span className="badge critical">{t("res.couldNotImprove")}</span>;
+  else if (item.status === "CANCELED") status = <span className="badge neutral">{t("res.canceled")}</span>;
+  else if (item.status === "PENDING" || item.status === "RUNNING") status = <span className="badge info">{t("res.working")}</span>;
+  else if (item.published_at) status = <span className="badge success">{t("res.published")}</span>;
+  else if (item.review_state === "EDITED") status = <span className="badge info">{t("res.edited")}</span>;
+  else status = <span className="badge neutral">{t("res.ready")}</span>;
 
   return (
     <div className={`item-row${props.checked ? " selected" : ""}`} data-testid="item-row" data-attribute={item.attribute}>
       <div className="item-head">
         <label className="check-row">
           {canPublish ? (
-            <input type="checkbox" checked={props.checked} onChange={props.onCheck} aria-label={`Select ${label} of this product`} />
+            <input type="checkbox" checked={props.checked} onChange={props.onCheck} aria-label={t("res.selectField", { field: label })} />
           ) : (
             <span className="check-spacer" />
           )}
@@ -419,18 +425,18 @@ function ItemRow(props: {
         {status}
         {outcome && outcome.status !== "published" ? (
           <span className={`outcome ${outcome.status === "already_published" ? "" : "bad"}`} role="status">
-            {OUTCOME_WORDS[outcome.status] ?? outcome.status}
+            {outcomeWords(outcome.status)}
             {outcome.message ? `: ${outcome.message}` : ""}
           </span>
         ) : outcome ? (
           <span className="outcome good" role="status">
-            {OUTCOME_WORDS.published}
+            {outcomeWords("published")}
           </span>
         ) : null}
         <span className="grow" />
         {canPublish && !editing ? (
           <button type="button" className="btn secondary small" onClick={() => { setDraft(after); setEditing(true); }}>
-            Edit
+            {t("res.edit")}
           </button>
         ) : null}
         {log ? (
@@ -443,30 +449,32 @@ function ItemRow(props: {
               Promise.resolve(props.onRevert(log)).finally(() => setReverting(false));
             }}
           >
-            Revert
+            {t("ui.revert")}
           </button>
         ) : null}
       </div>
       {item.status === "FAILED" ? (
-        <p className="error-text">{item.error ? `We could not improve this field: ${item.error}.` : "We could not improve this field."} Its credit was refunded.</p>
+        <p className="error-text">
+          {item.error ? t("res.failedWhy", { error: item.error }) : t("res.failed")} {t("res.refunded")}
+        </p>
       ) : null}
       <div className="compare">
         <div className="side before">
           <div className="side-head">
-            <span>Before</span>
+            <span>{t("res.before")}</span>
             <Count value={before} limit={limit} attribute={item.attribute} />
           </div>
-          <div className="text">{before ? <Pieces pieces={diff.before} /> : <em className="muted">Empty</em>}</div>
+          <div className="text">{before ? <Pieces pieces={diff.before} /> : <em className="muted">{t("res.emptyValue")}</em>}</div>
         </div>
         <div className="side after">
           <div className="side-head">
-            <span>After</span>
+            <span>{t("res.after")}</span>
             <Count value={editing ? draft : after} limit={limit} attribute={item.attribute} />
           </div>
           {editing ? (
             <div className="editor">
               <label className="sr-only" htmlFor={`edit-${item.id}`}>
-                New {label.toLowerCase()}
+                {t("res.newValue", { field: inSentence(label) })}
               </label>
               <textarea
                 id={`edit-${item.id}`}
@@ -478,28 +486,28 @@ function ItemRow(props: {
               {editError ? <p className="error-text" role="alert">{editError}</p> : null}
               <div className="editor-actions">
                 <button type="button" className="btn secondary small" onClick={() => setEditing(false)}>
-                  Cancel
+                  {t("res.cancel")}
                 </button>
                 <button type="button" className="btn primary small" disabled={saving || !draft.trim()} onClick={() => void save()}>
-                  {saving ? "Saving…" : "Save"}
+                  {saving ? t("ui.saving") : t("res.save")}
                 </button>
               </div>
             </div>
           ) : (
-            <div className="text">{after ? <Pieces pieces={diff.after} /> : <em className="muted">Not ready yet</em>}</div>
+            <div className="text">{after ? <Pieces pieces={diff.after} /> : <em className="muted">{t("res.notReady")}</em>}</div>
           )}
         </div>
       </div>
       {isHtml && after && !editing ? (
         <details className="html-view">
-          <summary>Preview and HTML</summary>
+          <summary>{t("res.preview")}</summary>
           <div className="compare">
             <div className="side">
-              <div className="side-head"><span>How shoppers see it</span></div>
+              <div className="side-head"><span>{t("res.shoppersSee")}</span></div>
               <div className="rendered" dangerouslySetInnerHTML={{ __html: safeHtml(after) }} />
             </div>
             <div className="side">
-              <div className="side-head"><span>HTML</span></div>
+              <div className="side-head"><span>{t("res.html")}</span></div>
               <pre className="code">{after}</pre>
             </div>
           </div>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
 import { FIELDS, LANGUAGES } from "../config";
+import { t } from "../i18n";
 import type { Shared } from "../App";
 import type { Attribute, StoreSettings } from "../types";
 import { ErrorBox, Notice } from "../ui";
@@ -30,7 +31,7 @@ export function SettingsScreen({ shared }: { shared: Shared }) {
       shared.setSettings(result);
       setSaved(true);
     } catch (err) {
-      setError(`Your settings were not saved. ${messageOf(err)}`);
+      setError(t("set.error", { error: messageOf(err) }));
     } finally {
       setSaving(false);
     }
@@ -40,24 +41,24 @@ export function SettingsScreen({ shared }: { shared: Shared }) {
     <form onSubmit={save} aria-labelledby="settings-title">
       <div className="page-head">
         <div>
-          <h1 id="settings-title">Settings</h1>
-          <p className="muted">Defaults for every new job. You can still change them job by job.</p>
+          <h1 id="settings-title">{t("set.title")}</h1>
+          <p className="muted">{t("set.intro")}</p>
         </div>
       </div>
       <section className="card narrow">
         <label className="field">
-          <span>Brand voice</span>
+          <span>{t("set.voice")}</span>
           <textarea
             rows={3}
             maxLength={500}
             value={voice}
-            placeholder="e.g. Friendly and expert. Short sentences. We say “crafted”, never “cheap”."
+            placeholder={t("set.voicePlaceholder")}
             onChange={(e) => setVoice(e.target.value)}
           />
-          <span className="muted small">Used in every job so your products sound like your store.</span>
+          <span className="muted small">{t("set.voiceHint")}</span>
         </label>
         <label className="field">
-          <span>Default language</span>
+          <span>{t("set.language")}</span>
           <select value={lang} onChange={(e) => setLang(e.target.value)}>
             {LANGUAGES.map((l) => (
               <option key={l.code} value={l.code}>
@@ -67,7 +68,7 @@ export function SettingsScreen({ shared }: { shared: Shared }) {
           </select>
         </label>
         <fieldset className="fields">
-          <legend>Fields ticked by default</legend>
+          <legend>{t("set.fields")}</legend>
           {FIELDS.map((f) => (
             <label key={f.id} className="check-row">
               <input
@@ -85,10 +86,10 @@ export function SettingsScreen({ shared }: { shared: Shared }) {
           ))}
         </fieldset>
         {error ? <ErrorBox message={error} /> : null}
-        {saved ? <Notice kind="success">Settings saved.</Notice> : null}
+        {saved ? <Notice kind="success">{t("set.saved")}</Notice> : null}
         <div className="actions">
           <button type="submit" className="btn primary" disabled={saving || fields.size === 0}>
-            {saving ? "Saving…" : "Save settings"}
+            {saving ? t("ui.saving") : t("set.save")}
           </button>
         </div>
       </section>
