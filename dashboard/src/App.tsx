@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api } from "./api";
 import { CONFIG, fmt, isRtl } from "./config";
-import { rich, setLanguage, t, uiLanguage, type Key } from "./i18n";
+import { planName, rich, setLanguage, t, uiLanguage, type Key } from "./i18n";
 import type { Me, StoreSettings } from "./types";
 import { Optimise } from "./screens/Optimise";
 import { Queue } from "./screens/Queue";
@@ -97,11 +97,11 @@ export function App() {
           type="button"
           className={`credits-pill${low ? " low" : ""}`}
           onClick={() => go("billing")}
-          aria-label={t("app.creditsAria", { count: me.credits.remaining, plan: me.plan.name })}
+          aria-label={t("app.creditsAria", { count: me.credits.remaining, plan: planName(me.plan) })}
         >
           {rich(
             "app.creditsPill",
-            { count: <strong>{fmt(me.credits.remaining)}</strong>, plan: me.plan.name },
+            { count: <strong>{fmt(me.credits.remaining)}</strong>, plan: planName(me.plan) },
             me.credits.remaining,
           )}
         </button>

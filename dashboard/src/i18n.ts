@@ -266,6 +266,13 @@ const en = {
   "bill.openingShopify": "Opening Shopify…",
   "bill.upgrade": "Upgrade",
   "bill.note": "Plans are billed by your store platform; upgrading opens its checkout in this window.",
+  "bill.note.wix": "Plans are billed by Wix; upgrading opens Wix checkout in this window.",
+  "bill.note.salla": "Plans are billed by Salla: change your plan from the app's page in the Salla App Store.",
+  "bill.note.shopify": "Plans are billed by Shopify with your store's bill; upgrading opens Shopify's approval page.",
+  "plan.free": "Free",
+  "plan.starter": "Starter",
+  "plan.pro": "Pro",
+  "plan.scale": "Scale",
 
   // Settings
   "set.error": "Your settings were not saved. {error}",
@@ -603,6 +610,13 @@ const ar: Record<Key, Entry> = {
   "bill.openingShopify": "جارٍ فتح Shopify…",
   "bill.upgrade": "ترقية",
   "bill.note": "تُدفع الباقات عبر منصة متجرك، وتفتح الترقية صفحة الدفع الخاصة بها في هذه النافذة.",
+  "bill.note.wix": "تُدفع الباقات عبر Wix، وتفتح الترقية صفحة الدفع في Wix في هذه النافذة.",
+  "bill.note.salla": "تُدفع الباقات عبر سلة: غيّر باقتك من صفحة التطبيق في متجر تطبيقات سلة.",
+  "bill.note.shopify": "تُدفع الباقات عبر Shopify ضمن فاتورة متجرك، وتفتح الترقية صفحة الموافقة في Shopify.",
+  "plan.free": "المجانية",
+  "plan.starter": "المبتدئة",
+  "plan.pro": "الاحترافية",
+  "plan.scale": "الموسّعة",
 
   "set.error": "لم تُحفظ إعداداتك. {error}",
   "set.title": "الإعدادات",
@@ -679,4 +693,16 @@ export function inSentence(label: string): string {
 /** Dates in the UI language, with Western digits. */
 export function dateLocale(english: string): string {
   return current === "ar" ? "ar-u-nu-latn" : english;
+}
+
+/** A plan's name in the UI language (the server sends English names). */
+export function planName(plan: { id: string; name: string }): string {
+  const key = `plan.${plan.id}` as Key;
+  return key in en ? t(key) : plan.name;
+}
+
+/** The note under the plans: how this platform bills. */
+export function billingNote(platform: string): string {
+  const key = `bill.note.${platform}` as Key;
+  return key in en ? t(key) : t("bill.note");
 }

@@ -27,7 +27,6 @@ export interface Config {
   locale: string;
   settings?: Partial<StoreSettings>;
   upgrade_url?: string | null;
-  billing_note?: string | null;
 }
 
 export interface Product {

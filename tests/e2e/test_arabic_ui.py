@@ -57,6 +57,10 @@ async def test_an_arabic_admin_reads_arabic_on_an_english_store(stack: Stack, br
     await sections.get_by_role("button", name="الفوترة", exact=True).click()
     await expect(app.get_by_role("heading", name="الفوترة")).to_be_visible()
     await expect(app.get_by_text("يتبقى 100 من 100 نقطة")).to_be_visible()
+    # Plan names and the platform's billing note are in Arabic too, not the server's English.
+    await expect(app.get_by_role("listitem").filter(has_text="الباقة الحالية")).to_contain_text("المجانية")
+    await expect(app.get_by_role("button", name="الترقية إلى الاحترافية")).to_be_visible()
+    await expect(app.get_by_text("تُدفع الباقات عبر Wix")).to_be_visible()
 
     await sections.get_by_role("button", name="الإعدادات", exact=True).click()
     await expect(app.get_by_label("اللغة الافتراضية")).to_have_value("en")

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api, messageOf } from "../api";
 import { CONFIG, day, fmt } from "../config";
-import { rich, t } from "../i18n";
+import { billingNote, planName, rich, t } from "../i18n";
 import type { Shared } from "../App";
 import type { Plan } from "../types";
 import { Notice } from "../ui";
@@ -44,7 +44,7 @@ export function UpgradeActions({ shared, compact }: { shared: Shared; compact?: 
           className="btn primary small"
           onClick={() => {
             if (BY_SUBSCRIPTION) shared.go("billing");
-            else if (!openUpgrade()) setHint(CONFIG.billing_note ?? "");
+            else if (!openUpgrade()) setHint(billingNote(CONFIG.platform));
           }}
         >
           {t("bill.upgradePlan")}
@@ -82,7 +82,7 @@ export function Billing({ shared }: { shared: Shared }) {
         <section className="card" aria-labelledby="plan-title">
           <h2 id="plan-title">{t("bill.yourPlan")}</h2>
           <div className="plan-name">
-            {me.plan.name}
+            {planName(me.plan)}
             {me.plan.monthly_credits != null ? (
               <span className="muted"> · {t("bill.monthly", { count: me.plan.monthly_credits })}</span>
             ) : null}
@@ -125,7 +125,7 @@ export function Billing({ shared }: { shared: Shared }) {
               return (
                 <li key={p.id} className={`plan${isCurrent ? " current" : ""}`}>
                   <div>
-                    <div className="plan-title">{p.name}</div>
+                    <div className="plan-title">{planName(p)}</div>
                     <div className="muted small">
                       {p.monthly_credits != null ? t("bill.monthly", { count: p.monthly_credits }) : ""} · {price(p)}
                     </div>
@@ -136,7 +136,7 @@ export function Billing({ shared }: { shared: Shared }) {
                     <button
                       type="button"
                       className="btn secondary small"
-                      aria-label={t("bill.upgradeTo", { plan: p.name })}
+                      aria-label={t("bill.upgradeTo", { plan: planName(p) })}
                       disabled={busy !== null}
                       onClick={() => {
                         setBusy(p.id);
@@ -153,7 +153,7 @@ export function Billing({ shared }: { shared: Shared }) {
                     <button
                       type="button"
                       className="btn secondary small"
-                      aria-label={t("bill.upgradeTo", { plan: p.name })}
+                      aria-label={t("bill.upgradeTo", { plan: planName(p) })}
                       onClick={() => openUpgrade()}
                     >
                       {t("bill.upgrade")}
@@ -164,7 +164,7 @@ export function Billing({ shared }: { shared: Shared }) {
             })}
           </ul>
           <p className="muted small">
-            {CONFIG.billing_note ?? t("bill.note")}
+            {billingNote(CONFIG.platform)}
           </p>
         </section>
       </div>

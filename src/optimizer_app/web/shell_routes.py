@@ -33,11 +33,6 @@ Identify = Callable[[Services, Request], Awaitable[Store]]
 DIST = Path(__file__).resolve().parents[3] / "dashboard" / "dist"
 MANIFEST = DIST / ".vite" / "manifest.json"
 WIX_UPGRADE_URL = "https://www.wix.com/apps/upgrade/{app_id}?appInstanceId={instance_id}"
-BILLING_NOTES = {
-    "wix": "Plans are billed by Wix; upgrading opens Wix checkout in this window.",
-    "salla": "Plans are billed by Salla: change your plan from the app's page in the Salla App Store.",
-    "shopify": "Plans are billed by Shopify with your store's bill; upgrading opens Shopify's approval page.",
-}
 
 
 @dataclass(frozen=True)
@@ -97,7 +92,6 @@ async def app_page(
             "locale": request.query_params.get("locale", "en"),
             "settings": {**DEFAULT_SETTINGS, **store.settings},
             "upgrade_url": upgrade_url(svc, store),
-            "billing_note": BILLING_NOTES.get(platform),
         },
         bundle=dashboard_bundle(),
     )
