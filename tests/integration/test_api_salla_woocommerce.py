@@ -132,6 +132,8 @@ async def test_salla_install_job_publish_revert_billing_uninstall(
             "SELECT id FROM stores WHERE platform = 'salla' AND external_id = $1", str(MERCHANT)
         )
     headers = session_for(settings, store_id)
+    # A Salla store writes in Arabic until its owner chooses otherwise.
+    assert (await api.get("/api/settings", headers=headers)).json()["default_language"] == "ar"
 
     products = (await api.get("/api/products", params={"limit": 2}, headers=headers)).json()["products"]
     assert len(products) == 2
@@ -158,6 +160,9 @@ async def test_salla_install_job_publish_revert_billing_uninstall(
         headers=headers,
         json={"source_scope": "products", "source_ids": [products[0]["id"]], "attributes": ["description"]},
     )
+    assert (await api.get(f"/api/jobs/{pending.json()['job_id']}", headers=headers)).json()["target_lang"] == "ar"
+    chosen = await api.put("/api/settings", headers=headers, json={"default_language": "en"})
+    assert chosen.json()["default_language"] == "en"
     body, sig = salla_event("app.uninstalled", {})
     assert (await api.post("/webhooks/salla", content=body, headers=sig)).json()["status"] == "processed"
     assert (await api.get("/api/me", headers=headers)).status_code == 401
@@ -275,7 +280,10 @@ async def test_the_salla_dashboard_opens_the_app_with_an_embedded_token(
     page = await api.get("/app/salla", params={"token": token})
     assert page.status_code == 200
     assert "https://s.salla.sa" in page.headers["content-security-policy"]
-    session = page_config(page.text)["session"]
+    config = page_config(page.text)
+    assert config["settings"]["default_language"] == "ar"  # the dashboard opens in Arabic, right to left
+    assert '<html lang="ar" dir="rtl">' in page.text
+    session = config["session"]
     me = await api.get("/api/me", headers={"Authorization": f"Bearer {session}"})
     assert me.json()["store"]["platform"] == "salla"
     forged = await api.get("/app/salla", params={"token": "em_tok_forged"})

@@ -92,7 +92,7 @@ SCHEMA_PATH = Path(
 _INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 _ADMIN_PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
     """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Shopify admin (sandbox)</title>
+<html lang="en"><head><meta charset="utf-8"><title>Shopify admin (sandbox)</title><link rel="icon" href="data:,">
 <style>
 body { margin: 0; font-family: system-ui, sans-serif; height: 100vh; display: grid;
   grid-template-columns: 220px 1fr; grid-template-rows: 56px 1fr; }

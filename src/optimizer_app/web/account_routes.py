@@ -22,6 +22,15 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "default_language": "en",
     "default_attributes": ["title", "description", "seo_title", "seo_description"],
 }
+# Salla stores are Arabic first (its Merchant API answers in Arabic unless asked otherwise): new
+# text, and the dashboard, default to Arabic there until the owner chooses another language.
+PLATFORM_SETTINGS: dict[str, dict[str, Any]] = {"salla": {"default_language": "ar"}}
+
+
+def settings_of(store: Store, saved: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The store's settings: what it saved over its platform's defaults over everyone's."""
+    own = store.settings if saved is None else saved
+    return {**DEFAULT_SETTINGS, **PLATFORM_SETTINGS.get(store.platform, {}), **own}
 
 
 def me_json(store: Store) -> dict[str, Any]:
@@ -56,8 +65,7 @@ async def me(request: Request) -> JSONResponse:
 
 
 async def get_settings(request: Request) -> JSONResponse:
-    store = await current_store(request)
-    return JSONResponse({**DEFAULT_SETTINGS, **store.settings})
+    return JSONResponse(settings_of(await current_store(request)))
 
 
 def _validate_settings(body: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +96,7 @@ async def put_settings(request: Request) -> JSONResponse:
     changes = _validate_settings(await json_body(request))
     async with services(request).pool.acquire() as conn:
         saved = await stores.update_settings(conn, store.id, {**store.settings, **changes})
-    return JSONResponse({**DEFAULT_SETTINGS, **saved})
+    return JSONResponse(settings_of(store, saved))
 
 
 routes = [

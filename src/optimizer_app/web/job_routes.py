@@ -15,6 +15,7 @@ from ..domain.jobs import SOURCE_SCOPES
 from ..domain.plans import job_cost
 from ..errors import InsufficientCredits, InvalidRequest
 from ..llm.checks import check_value
+from .account_routes import settings_of
 from .context import current_store, int_param, json_body, services
 
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
@@ -46,7 +47,7 @@ async def create_job(request: Request) -> JSONResponse:
         raise InvalidRequest(str(exc)) from None
     limit = svc.settings.max_job_products
     source_ids = _source_ids(body, limit)
-    target_lang = body.get("target_lang") or store.settings.get("default_language") or "en"
+    target_lang = body.get("target_lang") or settings_of(store)["default_language"]
     if not isinstance(target_lang, str) or not _LANG.match(target_lang):
         raise InvalidRequest("target_lang must be a language code such as 'en', 'fr' or 'pt-BR'.")
     user_prompt = body.get("user_prompt") or ""

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import AppError
 from ..stores import Store
-from .account_routes import DEFAULT_SETTINGS, me_json
+from .account_routes import me_json, settings_of
 from .context import issue_session, services, store_from_salla_token, store_from_wix_instance
 from .services import Services
 
@@ -90,7 +90,7 @@ async def app_page(
             "platform": platform,
             "me": me_json(store),
             "locale": request.query_params.get("locale", "en"),
-            "settings": {**DEFAULT_SETTINGS, **store.settings},
+            "settings": settings_of(store),
             "upgrade_url": upgrade_url(svc, store),
         },
         bundle=dashboard_bundle(),
