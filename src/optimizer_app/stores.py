@@ -54,6 +54,10 @@ UPDATE stores SET uninstalled_at = now(), access_token_enc = NULL, refresh_token
 WHERE id = $1
 """
 
+# -- name_store --
+# Only a store without a name: a name the owner already sees is not replaced behind their back.
+_NAME_STORE = "UPDATE stores SET display_name = $2 WHERE id = $1 AND display_name = ''"
+
 # -- update_settings --
 _UPDATE_SETTINGS = "UPDATE stores SET settings = $2 WHERE id = $1 RETURNING settings"
 
@@ -226,6 +230,10 @@ async def uninstall(conn: asyncpg.Connection, store_id: int) -> int:
         refunded = await queue.cancel_store_jobs(conn, store_id=store_id)
         await conn.execute(_UNINSTALL, store_id)
     return refunded
+
+
+async def name_store(conn: asyncpg.Connection, store_id: int, name: str) -> None:
+    await conn.execute(_NAME_STORE, store_id, name)
 
 
 async def update_settings(conn: asyncpg.Connection, store_id: int, settings: dict[str, Any]) -> dict[str, Any]:

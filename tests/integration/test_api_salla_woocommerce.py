@@ -132,6 +132,8 @@ async def test_salla_install_job_publish_revert_billing_uninstall(
             "SELECT id FROM stores WHERE platform = 'salla' AND external_id = $1", str(MERCHANT)
         )
     headers = session_for(settings, store_id)
+    # Easy Mode brings no store name: the app asked Salla's user info for it.
+    assert (await api.get("/api/me", headers=headers)).json()["store"]["name"] == "متجر التجربة"
     # A Salla store writes in Arabic until its owner chooses otherwise.
     assert (await api.get("/api/settings", headers=headers)).json()["default_language"] == "ar"
 

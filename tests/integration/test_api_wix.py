@@ -21,6 +21,7 @@ from optimizer_app.crypto import TokenCipher
 from optimizer_app.domain.products import Product
 from optimizer_app.platforms.wix import WixClient
 from optimizer_app.sandbox.runner import LoopbackServer
+from optimizer_app.sandbox.wix import SITE_NAME
 from optimizer_app.settings import Settings
 from optimizer_app.web.context import SESSION_PREFIX
 from tests.factories import assert_ledger_balanced
@@ -125,12 +126,23 @@ async def test_first_open_onboards_the_store_once(
     me = first.json()
     assert me["plan"]["id"] == "free"
     assert me["credits"] == {**me["credits"], "total": 100, "used": 0, "remaining": 100}
+    assert me["store"]["name"] == SITE_NAME  # from GET /apps/v1/instance with the new token
     async with pool.acquire() as conn:
         rows = await conn.fetch("SELECT id, access_token_enc FROM stores WHERE external_id = $1", site.instance_id)
         grants = await conn.fetchval("SELECT count(*) FROM credit_ledger WHERE reason = 'plan_grant'")
     assert len(rows) == 1 and grants == 1
     assert rows[0]["access_token_enc"] is not None and b"OauthNG" not in rows[0]["access_token_enc"]
     await assert_ledger_balanced(pool, rows[0]["id"])
+
+
+async def test_a_site_whose_name_wix_cannot_give_is_still_onboarded(
+    api: httpx.AsyncClient, wix_sandbox: LoopbackServer
+) -> None:
+    httpx.post(f"{wix_sandbox.url}/_sandbox/faults", json={"path_prefix": "/apps/v1/instance", "status": 503})
+    site = new_site()
+    me = await api.get("/api/me", headers=site.headers)
+    assert me.status_code == 200
+    assert me.json()["store"]["name"] == "" and me.json()["credits"]["total"] == 100
 
 
 async def test_shell_page_hands_out_a_session(api: httpx.AsyncClient) -> None:

@@ -48,6 +48,10 @@ class _Instance:
     categories: list[dict[str, Any]]
     products: dict[str, dict[str, Any]]  # insertion order = createdDate order
     requests: deque[float] = field(default_factory=deque)
+    instance_id: str = ""
+
+
+SITE_NAME = "Nordwear Outfitters"
 
 
 @dataclass
@@ -75,7 +79,9 @@ class WixSandboxState:
         with self.lock:
             if instance_id not in self.instances:
                 categories, products = build_catalog(instance_id)
-                self.instances[instance_id] = _Instance(categories, {p["id"]: p for p in products})
+                self.instances[instance_id] = _Instance(
+                    categories, {p["id"]: p for p in products}, instance_id=instance_id
+                )
             return self.instances[instance_id]
 
     def mint(self, instance_id: str) -> str:
@@ -399,6 +405,20 @@ def create_wix_sandbox(
             {"results": results, "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok}}
         )
 
+    async def app_instance(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+        """`GET /apps/v1/instance`: the app instance and the site it is installed on."""
+        return JSONResponse(
+            {
+                "instance": {"instanceId": inst.instance_id, "appName": "Optimizer App", "isFree": True},
+                "site": {
+                    "siteDisplayName": SITE_NAME,
+                    "locale": "en",
+                    "paymentCurrency": "USD",
+                    "siteId": inst.instance_id,
+                },
+            }
+        )
+
     async def query_categories(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         tree = body.get("treeReference") or {}
         if tree.get("appNamespace") != "@wix/stores":
@@ -470,7 +490,7 @@ def create_wix_sandbox(
         instance_id = request.query_params.get("instance_id") or "demo-site"
         signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, state.app_id), state.app_secret)
         src = f"{app_url}/app/wix?instance={signed}&locale=en&viewMode=dashboard"
-        return HTMLResponse(_templates.get_template("wix_admin.html").render(src=src, site=instance_id))
+        return HTMLResponse(_templates.get_template("wix_admin.html").render(src=src, site=SITE_NAME))
 
     async def reset(request: Request) -> Response:
         with state.lock:
@@ -487,6 +507,7 @@ def create_wix_sandbox(
         Route("/stores/v3/products/{product_id}", endpoint(update_product), methods=["PATCH"]),
         Route("/stores/v3/bulk/products/update", endpoint(bulk_update), methods=["POST"]),
         Route("/categories/v1/categories/query", endpoint(query_categories), methods=["POST"]),
+        Route("/apps/v1/instance", endpoint(app_instance), methods=["GET"]),
         Route("/_sandbox/instances/{instance_id}/products/{product_id}", raw_product, methods=["GET"]),
         Route("/_sandbox/instances/{instance_id}/products/{product_id}", edit_product, methods=["PATCH"]),
         Route("/_sandbox/faults", faults, methods=["POST"]),

@@ -95,12 +95,13 @@ async def store_from_wix_instance(svc: Services, instance: str) -> Store:
     if store is not None and store.installed and store.access_token_enc is not None:
         return store
     token = await svc.clients.mint_wix(verified.instance_id)
+    name = await wix_auth.site_name(svc.http, api_base=svc.settings.wix_api_base, access_token=token.token)
     async with svc.pool.acquire() as conn:
         store = await stores.install(
             conn,
             platform="wix",
             external_id=verified.instance_id,
-            display_name=str(verified.raw.get("siteName") or ""),
+            display_name=name,
             today=datetime.now(UTC).date(),
         )
         await stores.save_tokens(

@@ -16,6 +16,7 @@ from .. import stores
 from ..auth import salla as salla_auth
 from ..domain.plans import plan_for_vendor_product
 from ..errors import InvalidRequest, Unauthorized
+from ..platforms.base import StorePlatformError
 from ..stores import Store
 from .context import services
 from .services import Services
@@ -61,6 +62,7 @@ async def salla_webhook(request: Request) -> JSONResponse:
     event = salla_auth.verify_webhook(
         body, request.headers.get("x-salla-signature"), secret=svc.settings.salla_webhook_secret
     )
+    unnamed: tuple[int, str] | None = None
     async with svc.pool.acquire() as conn, conn.transaction():
         store = await stores.find(conn, "salla", event.merchant_id)
         first = await stores.record_webhook(
@@ -79,7 +81,10 @@ async def salla_webhook(request: Request) -> JSONResponse:
             if store is None or not store.installed:
                 store = await _install(conn, event.merchant_id)
             if event.event == "app.store.authorize":
-                await save_salla_tokens(svc, conn, store.id, salla_auth.parse_tokens(event.data))
+                tokens = salla_auth.parse_tokens(event.data)
+                await save_salla_tokens(svc, conn, store.id, tokens)
+                if not store.display_name:
+                    unnamed = (store.id, tokens.access_token)
             elif event.event in _PAID_EVENTS:
                 await stores.change_plan(
                     conn, store.id, _plan_of(event.data), cycle=str(event.data.get("plan_period") or "")
@@ -95,7 +100,24 @@ async def salla_webhook(request: Request) -> JSONResponse:
                 await stores.change_plan(conn, store.id, "free")
         else:
             log.info("ignored Salla event %s", event.event)
+    if unnamed is not None:
+        await _name_from_salla(svc, *unnamed)
     return JSONResponse({"status": "processed", "event_id": event.event_id})
+
+
+async def _name_from_salla(svc: Services, store_id: int, access_token: str) -> None:
+    """Easy Mode delivers tokens but no store name: ask Salla who the merchant is. The name only
+    labels the dashboard, so a failure is logged, never an error for the webhook."""
+    try:
+        merchant = await salla_auth.merchant_of(
+            svc.http, auth_base=svc.settings.salla_auth_base, access_token=access_token
+        )
+    except (StorePlatformError, ValueError) as exc:
+        log.warning("Salla store %s: no name from user info: %s", store_id, exc)
+        return
+    if merchant.name:
+        async with svc.pool.acquire() as conn:
+            await stores.name_store(conn, store_id, merchant.name)
 
 
 def _states(svc: Services) -> URLSafeTimedSerializer:
