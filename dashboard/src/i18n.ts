@@ -269,6 +269,10 @@ const en = {
   "bill.note.wix": "Plans are billed by Wix; upgrading opens Wix checkout in this window.",
   "bill.note.salla": "Plans are billed by Salla: change your plan from the app's page in the Salla App Store.",
   "bill.note.shopify": "Plans are billed by Shopify with your store's bill; upgrading opens Shopify's approval page.",
+  "reason.empty": "the suggestion was empty",
+  "reason.unchanged": "the suggestion was the same as the current text",
+  "reason.tooLong": "the suggestion was longer than the field allows",
+  "reason.missing": "the answer left this field out",
   "plan.free": "Free",
   "plan.starter": "Starter",
   "plan.pro": "Pro",
@@ -613,6 +617,10 @@ const ar: Record<Key, Entry> = {
   "bill.note.wix": "تُدفع الباقات عبر Wix، وتفتح الترقية صفحة الدفع في Wix في هذه النافذة.",
   "bill.note.salla": "تُدفع الباقات عبر سلة: غيّر باقتك من صفحة التطبيق في متجر تطبيقات سلة.",
   "bill.note.shopify": "تُدفع الباقات عبر Shopify ضمن فاتورة متجرك، وتفتح الترقية صفحة الموافقة في Shopify.",
+  "reason.empty": "كان الاقتراح فارغًا",
+  "reason.unchanged": "كان الاقتراح مطابقًا للنص الحالي",
+  "reason.tooLong": "كان الاقتراح أطول مما يسمح به الحقل",
+  "reason.missing": "أغفلت الإجابة هذا الحقل",
   "plan.free": "المجانية",
   "plan.starter": "المبتدئة",
   "plan.pro": "الاحترافية",
@@ -705,4 +713,12 @@ export function planName(plan: { id: string; name: string }): string {
 export function billingNote(platform: string): string {
   const key = `bill.note.${platform}` as Key;
   return key in en ? t(key) : t("bill.note");
+}
+
+const REASONS: Key[] = ["reason.empty", "reason.unchanged", "reason.tooLong", "reason.missing"];
+
+/** Why an item failed, in the UI language when it is one of the reasons the server words itself. */
+export function failureReason(serverText: string): string {
+  const key = REASONS.find((k) => en[k] === serverText);
+  return key ? t(key) : serverText;
 }

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from optimizer_app.domain.attributes import Attribute
-from optimizer_app.llm.checks import CheckResult, check_value, fact_flags, sanitize_html, visible_text
+from optimizer_app.llm.checks import (
+    CheckResult,
+    check_value,
+    describe_rejection,
+    fact_flags,
+    sanitize_html,
+    visible_text,
+)
 
 
 def check(attribute: Attribute, after: object, *, before: str = "Old value", source: str = "") -> CheckResult:
@@ -153,3 +162,11 @@ class TestFactFlags:
     def test_facts_from_the_source_raise_no_flag(self) -> None:
         source = '{"title": "Wool hat", "facts": {"size": "58 cm", "material": "merino wool"}}'
         assert check(Attribute.TITLE, "Merino Wool Hat, 58 cm", before="Wool hat", source=source).flags == []
+
+
+def test_every_rejection_reason_the_owner_reads_is_translated_by_the_dashboard() -> None:
+    """The Results screen words these reasons in the UI language by matching the English text."""
+    dictionary = (Path(__file__).resolve().parents[2] / "dashboard" / "src" / "i18n.ts").read_text()
+    for reason in ("empty", "unchanged", "too_long: 90 > 60", "missing from the answer"):
+        assert f'"{describe_rejection(reason)}"' in dictionary
+    assert describe_rejection("truncated: the answer hit the limit") == "truncated: the answer hit the limit"

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, messageOf } from "../api";
 import { FIELD_LABEL, FIELD_LIMIT, fmt, when } from "../config";
-import { inSentence, rich, t, type Key } from "../i18n";
+import { failureReason, inSentence, rich, t, type Key } from "../i18n";
 import type { Shared } from "../App";
 import type { Item, Job, PublishLog, PublishOutcome } from "../types";
 import { diffWords, plainText, safeHtml, type Piece } from "../text";
@@ -455,7 +455,7 @@ function ItemRow(props: {
       </div>
       {item.status === "FAILED" ? (
         <p className="error-text">
-          {item.error ? t("res.failedWhy", { error: item.error }) : t("res.failed")} {t("res.refunded")}
+          {item.error ? t("res.failedWhy", { error: failureReason(item.error) }) : t("res.failed")} {t("res.refunded")}
         </p>
       ) : null}
       <div className="compare">
