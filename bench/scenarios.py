@@ -197,7 +197,7 @@ async def fairness(base_url: str, *, big_products: int, llm_latency: float) -> d
             b = await funded_store(conn, 100)
             with ExitStack() as stack:
                 llm_url = stack.enter_context(llm_sandbox(latency_seconds=llm_latency))
-                _workers(stack, dsn, 1, "openai", llm_url)
+                _workers(stack, dsn, 1, "openai", llm_url, SDK_DRAIN_CONCURRENCY)
                 await _idle_workers_ready()
                 big = await enqueue(conn, a.id, products(big_products, "a"))
                 await asyncio.sleep(2.0)
