@@ -145,6 +145,20 @@ async def test_a_site_whose_name_wix_cannot_give_is_still_onboarded(
     assert me.json()["store"]["name"] == "" and me.json()["credits"]["total"] == 100
 
 
+async def test_a_site_written_in_arabic_starts_with_arabic_as_its_language(
+    api: httpx.AsyncClient, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    edited = httpx.patch(
+        f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/site", json={"name": "متجر الورد", "locale": "ar"}
+    )
+    assert edited.status_code == 200
+    assert (await api.get("/api/me", headers=site.headers)).json()["store"]["name"] == "متجر الورد"
+    assert (await api.get("/api/settings", headers=site.headers)).json()["default_language"] == "ar"
+    chosen = await api.put("/api/settings", headers=site.headers, json={"default_language": "fr"})
+    assert chosen.json()["default_language"] == "fr"
+
+
 async def test_shell_page_hands_out_a_session(api: httpx.AsyncClient) -> None:
     site = new_site()
     page = await api.get("/app/wix", params={"instance": site.instance, "locale": "en"})

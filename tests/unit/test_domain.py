@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from optimizer_app.crypto import TokenCipher
 from optimizer_app.domain.attributes import Attribute, parse_attributes
 from optimizer_app.domain.jobs import JobStatus, finished_status, retry_delay
+from optimizer_app.domain.languages import OFFERED_LANGUAGES, offered_language
 from optimizer_app.domain.plans import add_months, job_cost, next_reset_on, plan_for_vendor_product, remaining
 from optimizer_app.domain.products import Product
 
@@ -91,3 +94,19 @@ def test_token_cipher_round_trip_and_wrong_key() -> None:
     assert cipher.decrypt(sealed) == "secret-token"
     with pytest.raises(ValueError):
         TokenCipher("another passphrase").decrypt(sealed)
+
+
+def test_platform_locales_map_to_the_languages_the_dashboard_offers() -> None:
+    assert [offered_language(x) for x in ("ar", "fr-FR", "pt_BR", "pt", "EN", "xx", "")] == [
+        "ar",
+        "fr",
+        "pt-BR",
+        "pt-BR",
+        "en",
+        None,
+        None,
+    ]
+    config = (Path(__file__).resolve().parents[2] / "dashboard" / "src" / "config.ts").read_text()
+    codes = re.search(r"LANGUAGE_CODES = \[([^\]]*)\]", config)
+    assert codes is not None
+    assert tuple(re.findall(r'"([^"]+)"', codes.group(1))) == OFFERED_LANGUAGES

@@ -262,16 +262,24 @@ async def mint_access_token(
     raise PlatformUnavailable(f"Wix could not issue an access token: {last}")
 
 
-async def site_name(http: httpx.AsyncClient, *, api_base: str, access_token: str) -> str:
-    """The site's display name from `GET /apps/v1/instance`; "" when Wix does not say (the app
-    works without it: it only names the store in the dashboard)."""
+@dataclass(frozen=True)
+class SiteInfo:
+    name: str = ""
+    locale: str = ""
+
+
+async def site_info(http: httpx.AsyncClient, *, api_base: str, access_token: str) -> SiteInfo:
+    """The site's display name and language from `GET /apps/v1/instance`; empty when Wix does not
+    say (the app works without them: they name the store and pick its default language)."""
     try:
         res = await http.get(f"{api_base}/apps/v1/instance", headers={"Authorization": access_token}, timeout=10)
         data = res.json() if res.status_code < 300 else {}
     except (httpx.TransportError, ValueError):
-        return ""
+        return SiteInfo()
     site = data.get("site") if isinstance(data, dict) else None
-    return str(site.get("siteDisplayName") or "") if isinstance(site, dict) else ""
+    if not isinstance(site, dict):
+        return SiteInfo()
+    return SiteInfo(str(site.get("siteDisplayName") or ""), str(site.get("locale") or ""))
 
 
 def _error_message(res: httpx.Response) -> str:

@@ -43,15 +43,17 @@ _templates = Environment(
 MAX_PAGE = 100
 
 
+SITE_NAME = "Nordwear Outfitters"
+
+
 @dataclass
 class _Instance:
     categories: list[dict[str, Any]]
     products: dict[str, dict[str, Any]]  # insertion order = createdDate order
     requests: deque[float] = field(default_factory=deque)
     instance_id: str = ""
-
-
-SITE_NAME = "Nordwear Outfitters"
+    site_name: str = SITE_NAME
+    locale: str = "en"
 
 
 @dataclass
@@ -411,8 +413,8 @@ def create_wix_sandbox(
             {
                 "instance": {"instanceId": inst.instance_id, "appName": "Optimizer App", "isFree": True},
                 "site": {
-                    "siteDisplayName": SITE_NAME,
-                    "locale": "en",
+                    "siteDisplayName": inst.site_name,
+                    "locale": inst.locale,
                     "paymentCurrency": "USD",
                     "siteId": inst.instance_id,
                 },
@@ -447,6 +449,15 @@ def create_wix_sandbox(
             product.update(body)
             product["revision"] = str(int(product["revision"]) + 1)
             return JSONResponse({"product": copy.deepcopy(product)})
+
+    async def edit_site(request: Request) -> JSONResponse:
+        """Set a site's name and language, as its owner would in the Wix editor."""
+        body = await request.json()
+        inst = state.instance(request.path_params["instance_id"])
+        with state.lock:
+            inst.site_name = str(body.get("name", inst.site_name))
+            inst.locale = str(body.get("locale", inst.locale))
+        return JSONResponse({"siteDisplayName": inst.site_name, "locale": inst.locale})
 
     async def faults(request: Request) -> JSONResponse:
         body = await request.json()
@@ -490,7 +501,8 @@ def create_wix_sandbox(
         instance_id = request.query_params.get("instance_id") or "demo-site"
         signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, state.app_id), state.app_secret)
         src = f"{app_url}/app/wix?instance={signed}&locale=en&viewMode=dashboard"
-        return HTMLResponse(_templates.get_template("wix_admin.html").render(src=src, site=SITE_NAME))
+        site = state.instance(instance_id).site_name
+        return HTMLResponse(_templates.get_template("wix_admin.html").render(src=src, site=site))
 
     async def reset(request: Request) -> Response:
         with state.lock:
@@ -510,6 +522,7 @@ def create_wix_sandbox(
         Route("/apps/v1/instance", endpoint(app_instance), methods=["GET"]),
         Route("/_sandbox/instances/{instance_id}/products/{product_id}", raw_product, methods=["GET"]),
         Route("/_sandbox/instances/{instance_id}/products/{product_id}", edit_product, methods=["PATCH"]),
+        Route("/_sandbox/instances/{instance_id}/site", edit_site, methods=["PATCH"]),
         Route("/_sandbox/faults", faults, methods=["POST"]),
         Route("/_sandbox/stats", stats, methods=["GET"]),
         Route("/_sandbox/tokens/expire", expire, methods=["POST"]),

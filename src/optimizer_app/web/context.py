@@ -13,6 +13,7 @@ from starlette.requests import Request
 from .. import stores
 from ..auth import salla as salla_auth
 from ..auth import wix as wix_auth
+from ..domain.languages import offered_language
 from ..errors import MalformedRequest, Unauthorized
 from ..stores import Store
 from .services import Services
@@ -95,15 +96,19 @@ async def store_from_wix_instance(svc: Services, instance: str) -> Store:
     if store is not None and store.installed and store.access_token_enc is not None:
         return store
     token = await svc.clients.mint_wix(verified.instance_id)
-    name = await wix_auth.site_name(svc.http, api_base=svc.settings.wix_api_base, access_token=token.token)
+    site = await wix_auth.site_info(svc.http, api_base=svc.settings.wix_api_base, access_token=token.token)
     async with svc.pool.acquire() as conn:
         store = await stores.install(
             conn,
             platform="wix",
             external_id=verified.instance_id,
-            display_name=name,
+            display_name=site.name,
             today=datetime.now(UTC).date(),
         )
+        language = offered_language(site.locale)
+        if language and "default_language" not in store.settings:
+            # New text is written in the site's own language until the owner picks another.
+            await stores.update_settings(conn, store.id, {**store.settings, "default_language": language})
         await stores.save_tokens(
             conn, store.id, access_token_enc=svc.cipher.encrypt(token.token), expires_at=token.expires_at
         )

@@ -1,0 +1,16 @@
+"""Languages new text can be written in."""
+
+from __future__ import annotations
+
+# The languages the dashboard offers for new text (dashboard/src/config.ts, kept equal by a test).
+OFFERED_LANGUAGES = ("en", "ar", "fr", "de", "es", "it", "pt-BR", "nl", "tr")
+
+
+def offered_language(locale: str) -> str | None:
+    """The offered language a platform locale ("ar", "fr-FR", "pt_BR") stands for, if any."""
+    code = locale.replace("_", "-")
+    for offered in OFFERED_LANGUAGES:
+        if code.lower() == offered.lower():
+            return offered
+    primary = code.split("-", 1)[0].lower()
+    return next((o for o in OFFERED_LANGUAGES if o.split("-", 1)[0].lower() == primary), None)
