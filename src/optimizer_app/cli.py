@@ -1,4 +1,4 @@
-"""optimizer-app serve | worker | migrate | demo | sandbox-token."""
+"""optimizer-app serve | worker | migrate | demo | sandbox-token | set-plan."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     token.add_argument("--platform", choices=["wix", "salla", "woocommerce", "shopify"], default="wix")
     token.add_argument("--instance-id", default=None)
+    plan = sub.add_parser(
+        "set-plan",
+        help="move a store to a plan now (for platforms without app billing, such as WooCommerce)",
+    )
+    plan.add_argument("--platform", required=True, choices=["wix", "shopify", "salla", "woocommerce"])
+    plan.add_argument("--store", required=True, help="the store's id on its platform (site host for WooCommerce)")
+    plan.add_argument("--plan", required=True)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -46,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         from . import demo as demo_module
 
         return demo_module.run(settings, sandbox_port=args.sandbox_port)
+    if args.command == "set-plan":
+        return asyncio.run(_set_plan(settings, args.platform, args.store, args.plan))
     if args.command == "sandbox-token":
         from . import demo as demo_module
 
@@ -69,6 +78,27 @@ def _serve(settings: Settings) -> int:
     url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
     app = create_app(dataclasses.replace(settings, database_url=url))
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=True)
+    return 0
+
+
+async def _set_plan(settings: Settings, platform: str, external_id: str, plan_id: str) -> int:
+    from . import stores
+    from .domain.plans import PLANS
+
+    if plan_id not in PLANS:
+        print(f"unknown plan {plan_id!r}; plans: {', '.join(PLANS)}", file=sys.stderr)
+        return 2
+    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
+    conn = await db.connect(url)
+    try:
+        store = await stores.find(conn, platform, external_id)
+        if store is None:
+            print(f"no {platform} store {external_id!r}", file=sys.stderr)
+            return 1
+        delta = await stores.change_plan(conn, store.id, plan_id)
+    finally:
+        await conn.close()
+    print(f"store {store.id} ({platform} {external_id}) is on {plan_id}; credits {delta:+d}")
     return 0
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import subprocess
+import sys
 from datetime import date
 
 import asyncpg
@@ -121,3 +124,20 @@ async def test_job_status_sql_matches_the_domain_rule(pool: asyncpg.Pool) -> Non
             status, finished_at = await conn.fetchrow("SELECT status, finished_at FROM jobs WHERE id = $1", job.job_id)
             expected = finished_status(2, done, failed, canceled)
             assert (status if finished_at else None) == (expected.value if expected else None), (done, failed, canceled)
+
+
+async def test_set_plan_moves_a_store_from_the_command_line(pool: asyncpg.Pool, database_url: str) -> None:
+    store = await new_store(pool, platform="woocommerce")
+    env = {**os.environ, "DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "optimizer_app.cli", "set-plan", "--platform", "woocommerce"]
+    moved = subprocess.run([*command, "--store", store.external_id, "--plan", "pro"], env=env, capture_output=True)
+    assert moved.returncode == 0, moved.stderr
+    assert b"is on pro; credits +4900" in moved.stdout
+    async with pool.acquire() as conn:
+        after = await stores.get(conn, store.id)
+    assert after is not None and (after.plan_id, after.credits_total) == ("pro", 5000)
+    await assert_ledger_balanced(pool, store.id)
+    unknown = subprocess.run([*command, "--store", "nope.example", "--plan", "pro"], env=env, capture_output=True)
+    assert unknown.returncode == 1 and b"no woocommerce store" in unknown.stderr
+    bad_plan = subprocess.run([*command, "--store", store.external_id, "--plan", "gold"], env=env, capture_output=True)
+    assert bad_plan.returncode == 2 and b"unknown plan" in bad_plan.stderr
