@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         help="move a store to a plan now (for platforms without app billing, such as WooCommerce)",
     )
     plan.add_argument("--platform", required=True, choices=["wix", "shopify", "salla", "woocommerce"])
-    plan.add_argument("--store", required=True, help="the store's id on its platform (site host for WooCommerce)")
+    plan.add_argument("--store", required=True, help="the store's id on its platform (the site URL for WooCommerce)")
     plan.add_argument("--plan", required=True)
     args = parser.parse_args(argv)
 
