@@ -99,7 +99,7 @@ SAMPLE_VARIABLES: dict[str, dict[str, Any]] = {
             f"p{i}": to_product_input(f"gid://shopify/Product/{i}", {Attribute.TITLE: "t", Attribute.SEO_TITLE: "s"})
             for i in range(n)
         }
-        for n in range(2, UPDATE_BATCH + 1)
+        for n in range(1, UPDATE_BATCH + 1)
     },
     "Shop": {},
     "AppSubscriptionCreate": {

@@ -163,7 +163,7 @@ DOCUMENTS = {
     "ProductUpdate": PRODUCT_UPDATE_MUTATION,
     "Shop": SHOP_QUERY,
     "AppSubscriptionCreate": APP_SUBSCRIPTION_CREATE_MUTATION,
-    **{f"ProductsUpdate{n}": products_update_mutation(n) for n in range(2, UPDATE_BATCH + 1)},
+    **{f"ProductsUpdate{n}": products_update_mutation(n) for n in range(1, UPDATE_BATCH + 1)},
 }
 
 
@@ -368,20 +368,15 @@ class ShopifyClient:
         outcomes: list[Product | StorePlatformError] = []
         for start in range(0, len(items), UPDATE_BATCH):
             chunk = items[start : start + UPDATE_BATCH]
-            if len(chunk) == 1:
-                name, variables = "ProductUpdate", {"product": to_product_input(chunk[0][0].id, chunk[0][1])}
-            else:
-                name = f"ProductsUpdate{len(chunk)}"
-                variables = {f"p{i}": to_product_input(p.id, v) for i, (p, v) in enumerate(chunk)}
+            variables = {f"p{i}": to_product_input(p.id, v) for i, (p, v) in enumerate(chunk)}
             try:
-                data = await self.graphql(name, variables)
+                data = await self.graphql(f"ProductsUpdate{len(chunk)}", variables)
             except StorePlatformError as exc:
                 outcomes.extend(exc for _ in chunk)
                 continue
-            results = [data.get("productUpdate")] if len(chunk) == 1 else [data.get(f"p{i}") for i in range(len(chunk))]
-            for (product, _), result in zip(chunk, results, strict=True):
+            for i, (product, _) in enumerate(chunk):
                 try:
-                    outcomes.append(_updated(product.id, result))
+                    outcomes.append(_updated(product.id, data.get(f"p{i}")))
                 except StorePlatformError as exc:
                     outcomes.append(exc)
         return outcomes
