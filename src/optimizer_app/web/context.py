@@ -49,12 +49,18 @@ async def current_store(request: Request) -> Store:
     return store
 
 
+def _bearer_token(request: Request) -> str:
+    """The token of `Authorization: Bearer <token>`, or "" without one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" else ""
+
+
 def _session_store_id(svc: Services, request: Request) -> int | None:
     """The store of an app session, verified; None when the request carries no app session."""
     if "x-wix-instance" in request.headers:
         return None
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.startswith(SESSION_PREFIX):
+    token = _bearer_token(request)
+    if not token.startswith(SESSION_PREFIX):
         return None
     try:
         data = svc.sessions.loads(token[len(SESSION_PREFIX) :], max_age=svc.settings.session_ttl_seconds)
@@ -72,8 +78,8 @@ async def _identify_by_platform_token(svc: Services, request: Request) -> Store:
     instance = request.headers.get("x-wix-instance")
     if instance is not None:
         return await store_from_wix_instance(svc, instance)
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = _bearer_token(request)
+    if not token:
         raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
     if token.count(".") == 2:  # a JWT: Shopify App Bridge session token
         from .shopify_routes import store_from_shopify_session  # here: shopify_routes imports this module
