@@ -15,8 +15,10 @@ from optimizer_app.llm.checks import (
 )
 
 
-def check(attribute: Attribute, after: object, *, before: str = "Old value", source: str = "") -> CheckResult:
-    return check_value(attribute, before=before, after=after, source_text=source)
+def check(
+    attribute: Attribute, after: object, *, before: str = "Old value", source: str = "", language: str = ""
+) -> CheckResult:
+    return check_value(attribute, before=before, after=after, source_text=source, language=language)
 
 
 class TestSanitizeHtml:
@@ -98,25 +100,19 @@ class TestCheckValue:
 
     def test_a_right_to_left_description_reads_right_to_left_in_any_theme(self) -> None:
         arabic = '<h2>قميص قطني</h2><p onclick="x()">قميص مريح.</p><ul><li>قطن</li></ul>'
-        result = check_value(Attribute.DESCRIPTION, before="", after=arabic, source_text="", language="ar-SA")
+        result = check(Attribute.DESCRIPTION, arabic, language="ar-SA")
         assert result.value == '<h2 dir="rtl">قميص قطني</h2><p dir="rtl">قميص مريح.</p><ul dir="rtl"><li>قطن</li></ul>'
-        loose = check_value(Attribute.DESCRIPTION, before="", after="سطر<br>سطر", source_text="", language="ar")
+        loose = check(Attribute.DESCRIPTION, "سطر<br>سطر", language="ar")
         assert loose.value == '<p dir="rtl">سطر<br>سطر</p>'
-        kept = check_value(
-            Attribute.DESCRIPTION, before="", after='<p dir="ltr">SKU</p><p>نص</p>', source_text="", language="ar"
-        )
+        kept = check(Attribute.DESCRIPTION, '<p dir="ltr">SKU</p><p>نص</p>', language="ar")
         assert kept.value == '<p dir="ltr">SKU</p><p dir="rtl">نص</p>'
 
     def test_left_to_right_text_and_plain_fields_get_no_direction(self) -> None:
-        english = check_value(
-            Attribute.DESCRIPTION, before="", after="<p>Soft cotton.</p>", source_text="", language="en"
-        )
+        english = check(Attribute.DESCRIPTION, "<p>Soft cotton.</p>", language="en")
         assert english.value == "<p>Soft cotton.</p>"
-        title = check_value(Attribute.TITLE, before="", after="قميص قطني", source_text="", language="ar")
+        title = check(Attribute.TITLE, "قميص قطني", language="ar")
         assert title.value == "قميص قطني"
-        bad = check_value(
-            Attribute.DESCRIPTION, before="", after='<p dir="rtl" style="x">نص</p>', source_text="", language="ar"
-        )
+        bad = check(Attribute.DESCRIPTION, '<p dir="rtl" style="x">نص</p>', language="ar")
         assert bad.value == '<p dir="rtl">نص</p>'
 
     def test_plain_text_gets_tags_stripped_and_whitespace_collapsed(self) -> None:
