@@ -48,7 +48,7 @@ async def _idle_workers_ready() -> None:
     await asyncio.sleep(1.5)
 
 
-# Calls in flight per worker process in (b) (WORKER_CONCURRENCY). At zero latency 16 keep the
+# Calls in flight per worker process in (b) and (e) (WORKER_CONCURRENCY). At zero latency 16 keep the
 # process busy; measured here (median of 3): 8 → 1,683, 16 → 1,763, 32 → 1,629, 64 → 1,411 items/s,
 # as every extra open connection adds work to the HTTP client's pool on every request.
 SDK_DRAIN_CONCURRENCY = 16
