@@ -25,6 +25,10 @@ def _str(name: str, default: str = "") -> str:
 
 @dataclass(frozen=True)
 class Settings:
+    # "production" (the default) or "development" (the demo and the tests): production refuses unsafe
+    # configuration and reaches only public https addresses an owner gives us.
+    app_env: str = "production"
+
     # Database; unset means an embedded PostgreSQL under EMBEDDED_PG_DIR (demo and tests only).
     database_url: str = ""
     embedded_pg_dir: str = ".pgdata"
@@ -87,6 +91,10 @@ class Settings:
     maintenance_interval_seconds: float = 30.0
 
     @property
+    def development(self) -> bool:
+        return self.app_env == "development"
+
+    @property
     def resolved_llm_provider(self) -> str:
         if self.llm_provider:
             return self.llm_provider
@@ -96,6 +104,7 @@ class Settings:
     def from_env(cls) -> Settings:
         port = _int("PORT", 8000)
         return cls(
+            app_env=_str("APP_ENV", "production"),
             database_url=_str("DATABASE_URL"),
             embedded_pg_dir=_str("EMBEDDED_PG_DIR", ".pgdata"),
             db_pool_min=_int("DB_POOL_MIN", 1),
