@@ -562,3 +562,30 @@ async def test_one_store_hammering_the_api_is_limited_alone(settings: Settings) 
             assert int(limited.headers["retry-after"]) >= 1
             assert limited.json()["error"]["code"] == "rate_limited"
             assert (await client.get("/api/me", headers=quiet.headers)).status_code == 200
+
+
+async def test_plain_text_fields_stay_text_from_the_store_to_the_published_value(
+    drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    product = (await first_products(api, site, 1))[0]
+    name = "SALE!!! Shirt &lt;img src=x onerror=alert(1)&gt;"
+    httpx.patch(
+        f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/products/{product['id']}", json={"name": name}
+    ).raise_for_status()
+    async with pool.acquire() as conn:  # the owner renamed it after the catalog was last read
+        await conn.execute("UPDATE catalog_products SET fetched_at = now() - interval '1 hour'")
+    items = await improved_items(api, drain, site, [product["id"]], ["title", "seo_title", "seo_description"])
+    by_field = {i["attribute"]: i for i in items}
+    assert by_field["title"]["after"].startswith("Shirt &lt;img src=x onerror=alert(1)&gt")
+    edited = await api.patch(
+        f"/api/items/{by_field['seo_description']['id']}",
+        headers=site.headers,
+        json={"after": "Soft &lt;script&gt;alert(1)&lt;/script&gt; shirt"},
+    )
+    assert edited.json()["after"] == "Soft &lt;script&gt;alert(1)&lt;/script&gt; shirt"
+    published = await api.post("/api/publish", headers=site.headers, json={"item_ids": [i["id"] for i in items]})
+    assert {r["status"] for r in published.json()["results"]} == {"published"}, published.text
+    stored = json.dumps(sandbox_product(wix_sandbox, site.instance_id, product["id"]))
+    assert "Shirt &lt;img" in stored and "&lt;script&gt;" in stored
+    assert "<img" not in stored and "<script" not in stored
