@@ -589,3 +589,24 @@ async def test_plain_text_fields_stay_text_from_the_store_to_the_published_value
     stored = json.dumps(sandbox_product(wix_sandbox, site.instance_id, product["id"]))
     assert "Shirt &lt;img" in stored and "&lt;script&gt;" in stored
     assert "<img" not in stored and "<script" not in stored
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload"),
+    [
+        ("PaidPlanPurchased", {"vendorProductId": ["pro"], "cycle": "MONTHLY"}),
+        ("PaidPlanChanged", {"vendorProductId": "pro", "cycle": 12}),
+        ("AppInstalled", {"appId": "another-app"}),
+        ("AppInstalled", {"appId": {"id": WIX_APP_ID}}),
+    ],
+)
+async def test_a_signed_wix_event_whose_payload_is_not_its_types_is_400_and_changes_nothing(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, wix_keys: tuple[str, str], event_type: str, payload: dict[str, Any]
+) -> None:
+    site = new_site()
+    token = wix_auth.sign_webhook(event_type, site.instance_id, payload, private_key_pem=wix_keys[0])
+    res = await api.post("/webhooks/wix", content=token)
+    assert res.status_code == 400 and res.json()["error"]["code"] == "malformed_request", res.text
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM stores") == 0
+        assert await conn.fetchval("SELECT count(*) FROM webhook_events") == 0
