@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from optimizer_app.auth import salla as salla_auth
 from optimizer_app.llm.openai_provider import OpenAIProvider
@@ -195,6 +197,57 @@ async def test_salla_oauth_callback_installs_with_the_merchant_from_user_info(
     async with pool.acquire() as conn:
         store = await conn.fetchrow("SELECT * FROM stores WHERE platform = 'salla' AND external_id = '4455'")
     assert store is not None and store["refresh_token_enc"] is not None
+
+
+async def test_a_salla_oauth_state_works_once_and_expires(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, salla: LoopbackServer, settings: Settings
+) -> None:
+    def code() -> str:
+        return str(httpx.get(f"{salla.url}/_sandbox/code", params={"merchant": "4456"}).json()["code"])
+
+    start = await api.get("/oauth/salla/install", follow_redirects=False)
+    state = start.headers["location"].split("state=")[1]
+    assert (await api.get("/oauth/salla/callback", params={"code": code(), "state": state})).status_code == 200
+    replay = await api.get("/oauth/salla/callback", params={"code": code(), "state": state})
+    assert replay.status_code == 403 and "already used" in replay.json()["error"]["message"]
+
+    class ElevenMinutesAgo(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 660
+
+    old = URLSafeTimedSerializer(settings.secret_key, salt="salla-oauth-state", signer=ElevenMinutesAgo)
+    expired = old.dumps({"nonce": "n-expired"}).replace("-", "~")
+    res = await api.get("/oauth/salla/callback", params={"code": code(), "state": expired})
+    assert res.status_code == 400 and "expired" in res.json()["error"]["message"]
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM oauth_states") == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "merchant", "data"),
+    [
+        ("app.store.authorize", MERCHANT, {"access_token": "t", "expires": "soon", "refresh_token": "r"}),
+        ("app.store.authorize", MERCHANT, {"expires": 1999999999}),
+        ("app.store.authorize", MERCHANT, {"access_token": ["t"], "expires": 1999999999}),
+        ("app.store.authorize", MERCHANT, {"access_token": "t", "expires": 1999999999, "refresh_token": 5}),
+        ("app.installed", {"id": MERCHANT}, {}),
+        ("app.installed", "778899", {}),
+        ("app.installed", MERCHANT, ["not", "an", "object"]),
+        ("app.subscription.started", MERCHANT, {"item_slug": {"slug": "pro"}}),
+        ("app.subscription.canceled", MERCHANT, {"end_date": 20261231}),
+        (5, MERCHANT, {}),
+    ],
+)
+async def test_signed_salla_webhooks_with_wrong_field_types_are_400_and_change_nothing(
+    web: LoopbackServer, pool: asyncpg.Pool, event: Any, merchant: Any, data: Any
+) -> None:
+    body = json.dumps({"event": event, "merchant": merchant, "created_at": "2026-11-24 10:00:00", "data": data})
+    signed = {"X-Salla-Signature": salla_auth.sign_body(body.encode(), SALLA_HOOKS)}
+    res = httpx.post(f"{web.url}/webhooks/salla", content=body, headers=signed)
+    assert res.status_code == 400 and res.json()["error"]["code"] == "malformed_request", res.text
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM stores") == 0
+        assert await conn.fetchval("SELECT count(*) FROM webhook_events") == 0
 
 
 async def test_woocommerce_connect_job_publish_revert(

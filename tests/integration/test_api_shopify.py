@@ -408,3 +408,68 @@ async def test_billing_upgrade_creates_a_subscription_the_owner_approves(
     for body in ({"plan": "free"}, {"plan": "gold"}, {}):
         bad = await api.post("/api/billing/upgrade", headers=session(shop), json=body)
         assert bad.status_code == 422
+
+
+async def test_a_signed_shopify_body_replayed_under_another_topic_or_shop_changes_nothing(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, web: LoopbackServer
+) -> None:
+    shop, other = new_shop(), new_shop()
+    for s in (shop, other):
+        assert (await api.get("/api/me", headers=session(s))).status_code == 200
+    data_request = {
+        "shop_id": 1,
+        "shop_domain": shop,
+        "orders_requested": [299938],
+        "customer": {"id": 191167, "email": "john@example.com", "phone": "555-625-1199"},
+        "data_request": {"id": 9999},
+    }
+    shop_redact = {"shop_id": 1, "shop_domain": shop}
+    uninstalled = {"id": 1, "name": "Shop", "myshopify_domain": shop, "domain": shop}
+    subscription = {
+        "app_subscription": {
+            "admin_graphql_api_id": "gid://shopify/AppSubscription/1",
+            "name": "Pro",
+            "status": "ACTIVE",
+            "admin_graphql_api_shop_id": "gid://shopify/Shop/1",
+        }
+    }
+    refused = [
+        ("shop/redact", shop, data_request),  # the finding: a data request replayed as a redaction
+        ("shop/redact", other, shop_redact),
+        ("shop/redact", shop, {"shop_domain": shop}),
+        ("shop/redact", shop, {**shop_redact, "shop_id": "1"}),
+        ("customers/redact", shop, data_request),
+        ("app/uninstalled", shop, data_request),
+        ("app/uninstalled", other, uninstalled),
+        ("app/uninstalled", shop, subscription),
+        ("app_subscriptions/update", shop, uninstalled),
+        ("app_subscriptions/update", shop, {"app_subscription": {"name": "Pro", "status": 5}}),
+    ]
+    for topic, header_shop, body in refused:
+        res = webhook(web.url, topic, header_shop, body)
+        assert res.status_code == 400, (topic, header_shop, body, res.text)
+        assert res.json()["error"]["code"] == "malformed_request"
+    for s in (shop, other):
+        row = await store_row(pool, s)
+        assert row["uninstalled_at"] is None and row["plan_id"] == "free"
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM webhook_events") == 0
+
+    assert webhook(web.url, "customers/data_request", shop, data_request).status_code == 200
+    assert webhook(web.url, "app/uninstalled", shop, uninstalled).status_code == 200
+    assert (await store_row(pool, shop))["uninstalled_at"] is not None
+    assert webhook(web.url, "shop/redact", shop, shop_redact).status_code == 200
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM stores WHERE external_id = $1", shop) == 0
+
+
+async def test_a_shop_domain_with_a_trailing_newline_is_refused_not_dropped(api: httpx.AsyncClient) -> None:
+    shop = new_shop()
+    res = await api.get("/app/shopify", params={"shop": shop + "\n"})
+    assert res.status_code == 401
+    assert "\n" not in res.headers["content-security-policy"] and shop not in res.headers["content-security-policy"]
+
+
+async def test_a_paging_cursor_shopify_refuses_is_the_callers_400(api: httpx.AsyncClient) -> None:
+    res = await api.get("/api/products", headers=session(new_shop()), params={"cursor": "bm90LWEtY3Vyc29y"})
+    assert res.status_code == 400 and res.json()["error"]["code"] == "malformed_request", res.text

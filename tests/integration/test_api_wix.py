@@ -215,7 +215,6 @@ async def test_not_enough_credits_is_402_and_writes_nothing(api: httpx.AsyncClie
         ({"source_scope": "everything", "source_ids": ["x"], "attributes": ["title"]}, 422),
         ({"source_scope": "products", "source_ids": [], "attributes": ["title"]}, 422),
         ({"source_scope": "products", "source_ids": ["x"], "attributes": ["price"]}, 422),
-        ({"source_scope": "products", "source_ids": ["x"], "attributes": ["title"], "target_lang": "english!"}, 422),
         ({"source_scope": "products", "source_ids": ["no-such-product"], "attributes": ["title"]}, 422),
         ({"source_scope": "products", "source_ids": ["x"], "attributes": ["title"], "user_prompt": "x" * 2001}, 422),
     ],
@@ -394,7 +393,6 @@ async def test_settings_round_trip_and_validation(api: httpx.AsyncClient) -> Non
         "default_attributes": ["title"],
     }
     for bad in (
-        {"default_language": "français"},
         {"default_attributes": ["price"]},
         {"colour": "red"},
         {"brand_voice": 5},
@@ -564,3 +562,51 @@ async def test_one_store_hammering_the_api_is_limited_alone(settings: Settings) 
             assert int(limited.headers["retry-after"]) >= 1
             assert limited.json()["error"]["code"] == "rate_limited"
             assert (await client.get("/api/me", headers=quiet.headers)).status_code == 200
+
+
+async def test_plain_text_fields_stay_text_from_the_store_to_the_published_value(
+    drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    product = (await first_products(api, site, 1))[0]
+    name = "SALE!!! Shirt &lt;img src=x onerror=alert(1)&gt;"
+    httpx.patch(
+        f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/products/{product['id']}", json={"name": name}
+    ).raise_for_status()
+    async with pool.acquire() as conn:  # the owner renamed it after the catalog was last read
+        await conn.execute("UPDATE catalog_products SET fetched_at = now() - interval '1 hour'")
+    items = await improved_items(api, drain, site, [product["id"]], ["title", "seo_title", "seo_description"])
+    by_field = {i["attribute"]: i for i in items}
+    assert by_field["title"]["after"].startswith("Shirt &lt;img src=x onerror=alert(1)&gt")
+    edited = await api.patch(
+        f"/api/items/{by_field['seo_description']['id']}",
+        headers=site.headers,
+        json={"after": "Soft &lt;script&gt;alert(1)&lt;/script&gt; shirt"},
+    )
+    assert edited.json()["after"] == "Soft &lt;script&gt;alert(1)&lt;/script&gt; shirt"
+    published = await api.post("/api/publish", headers=site.headers, json={"item_ids": [i["id"] for i in items]})
+    assert {r["status"] for r in published.json()["results"]} == {"published"}, published.text
+    stored = json.dumps(sandbox_product(wix_sandbox, site.instance_id, product["id"]))
+    assert "Shirt &lt;img" in stored and "&lt;script&gt;" in stored
+    assert "<img" not in stored and "<script" not in stored
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload"),
+    [
+        ("PaidPlanPurchased", {"vendorProductId": ["pro"], "cycle": "MONTHLY"}),
+        ("PaidPlanChanged", {"vendorProductId": "pro", "cycle": 12}),
+        ("AppInstalled", {"appId": "another-app"}),
+        ("AppInstalled", {"appId": {"id": WIX_APP_ID}}),
+    ],
+)
+async def test_a_signed_wix_event_whose_payload_is_not_its_types_is_400_and_changes_nothing(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, wix_keys: tuple[str, str], event_type: str, payload: dict[str, Any]
+) -> None:
+    site = new_site()
+    token = wix_auth.sign_webhook(event_type, site.instance_id, payload, private_key_pem=wix_keys[0])
+    res = await api.post("/webhooks/wix", content=token)
+    assert res.status_code == 400 and res.json()["error"]["code"] == "malformed_request", res.text
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM stores") == 0
+        assert await conn.fetchval("SELECT count(*) FROM webhook_events") == 0

@@ -78,6 +78,17 @@ async def test_updates_write_the_seo_plugin_keys_the_product_already_uses(
     assert (await woo.get_product(plain.id)).title == f"Name {plain.id}"
 
 
+async def test_a_title_is_escaped_for_wordpress_and_read_back_as_the_same_text(
+    woo: WooCommerceClient, site: LoopbackServer
+) -> None:
+    product = (await woo.list_products(limit=1)).products[0]
+    text = "Shirt &lt;img src=x onerror=alert(1)&gt; <b> & co"
+    await woo.update_product(product, {Attribute.TITLE: text})
+    stored = httpx.get(f"{site.url}/_sandbox/products/{product.id}").json()["name"]
+    assert "<" not in stored and stored == "Shirt &amp;lt;img src=x onerror=alert(1)&amp;gt; &lt;b&gt; &amp; co"
+    assert (await woo.get_product(product.id)).title == text
+
+
 async def test_batch_update_reports_each_item(woo: WooCommerceClient, site: LoopbackServer) -> None:
     a, b = (await woo.list_products(limit=2)).products
     outcomes = await woo.update_products(

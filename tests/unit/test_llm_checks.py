@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -115,9 +116,17 @@ class TestCheckValue:
         bad = check(Attribute.DESCRIPTION, '<p dir="rtl" style="x">نص</p>', language="ar")
         assert bad.value == '<p dir="rtl">نص</p>'
 
-    def test_plain_text_gets_tags_stripped_and_whitespace_collapsed(self) -> None:
+    def test_plain_text_gets_tags_stripped_and_whitespace_collapsed_and_keeps_entities_as_text(self) -> None:
         result = check(Attribute.TITLE, "<b>Linen</b>\n  shirt &amp; tie")
-        assert result.value == "Linen shirt & tie"
+        assert result.value == "Linen shirt &amp; tie"
+
+    @pytest.mark.parametrize("attribute", [Attribute.TITLE, Attribute.SEO_TITLE, Attribute.SEO_DESCRIPTION])
+    def test_plain_text_never_turns_an_entity_into_markup(self, attribute: Attribute) -> None:
+        escaped = check(attribute, "Shirt &lt;img src=x onerror=alert(1)&gt;")
+        assert escaped.value == "Shirt &lt;img src=x onerror=alert(1)&gt;"
+        assert escaped.value is not None and "<" not in escaped.value
+        live = check(attribute, "Shirt <img src=x onerror=alert(1)> <script>x</script> <svg onload=alert(1)")
+        assert live.value is not None and not re.search(r"<[a-zA-Z/!?]", live.value)
 
     def test_plain_text_loses_wrapping_quotes(self) -> None:
         assert check(Attribute.SEO_TITLE, '"Linen shirt"').value == "Linen shirt"

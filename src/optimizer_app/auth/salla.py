@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from ..errors import Unauthorized
+from ..errors import MalformedRequest, Unauthorized
 from ..platforms.base import PlatformAuthError, PlatformUnavailable
+from ..strict_json import loads_object
 
 DEFAULT_TTL = timedelta(days=14)
 
@@ -52,21 +52,53 @@ def verify_webhook(body: bytes, signature: str | None, *, secret: str) -> SallaW
         raise Unauthorized("Salla webhooks are not configured on this server (no secret).")
     if not signature or not hmac.compare_digest(signature.strip().lower(), sign_body(body, secret)):
         raise Unauthorized("The Salla webhook signature does not match.")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise Unauthorized("The Salla webhook body is not JSON.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("event"), str) or data.get("merchant") is None:
-        raise Unauthorized("The Salla webhook lacks event or merchant.")
-    payload: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else {}
+    data = loads_object(body, "The Salla webhook body")
+    event, merchant, payload = data.get("event"), data.get("merchant"), data.get("data", {})
+    if not isinstance(event, str) or not event:
+        raise MalformedRequest("The Salla webhook has no event name.")
+    if not (isinstance(merchant, int) and not isinstance(merchant, bool) and merchant > 0):
+        raise MalformedRequest("The Salla webhook's merchant must be a positive integer id.")
+    if not isinstance(payload, dict):
+        raise MalformedRequest("The Salla webhook's data must be an object.")
+    _check_event_data(event, payload)
     return SallaWebhookEvent(
         # Salla retries a failed delivery with the same body; events carry no id of their own.
         event_id=hashlib.sha256(body).hexdigest(),
-        event=data["event"],
-        merchant_id=str(data["merchant"]),
+        event=event,
+        merchant_id=str(merchant),
         created_at=str(data.get("created_at", "")),
         data=payload,
     )
+
+
+# The fields the app reads from each event's `data`, with their documented types (App Events,
+# https://share.apidog.com/apidoc/docs-site/451700/421413m0: `merchant` is the store's integer id;
+# app.store.authorize carries `access_token`, `refresh_token`, `expires` (Unix time) and `scope`;
+# the subscription and trial events `item_slug`/`plan_name`, `plan_period` and `end_date`). A
+# signed body whose fields have other types is refused with a 400 before anything is written.
+_REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "app.store.authorize": {"access_token": str, "expires": int}
+}
+_OPTIONAL: dict[str, type | tuple[type, ...]] = {
+    "refresh_token": str,
+    "scope": str,
+    "expires_in": int,
+    "item_slug": str,
+    "plan_name": str,
+    "plan_period": (str, int),
+    "end_date": str,
+}
+
+
+def _check_event_data(event: str, data: dict[str, Any]) -> None:
+    for key, kind in _REQUIRED.get(event, {}).items():
+        value = data.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool) or value == "":
+            raise MalformedRequest(f"The Salla {event} event lacks a valid data.{key}.")
+    for key, kind in _OPTIONAL.items():
+        value = data.get(key)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise MalformedRequest(f"The Salla {event} event's data.{key} has the wrong type.")
 
 
 def parse_tokens(data: dict[str, Any], *, now: datetime | None = None) -> SallaTokens:

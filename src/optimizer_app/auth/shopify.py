@@ -28,7 +28,7 @@ from urllib.parse import quote
 import httpx
 import jwt
 
-from ..errors import Unauthorized
+from ..errors import MalformedRequest, Unauthorized
 from ..platforms.base import PlatformAuthError, PlatformUnavailable
 
 LEEWAY_SECONDS = 10
@@ -37,7 +37,7 @@ INSTALL_HMAC_WINDOW = 90
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
 OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
-_SHOP_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+_SHOP_RE = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
 
 
 class RefreshRejected(PlatformAuthError):
@@ -64,7 +64,8 @@ class OfflineToken:
 
 
 def is_shop_domain(shop: str) -> bool:
-    return bool(_SHOP_RE.match(shop))
+    # fullmatch: `$` would let "x.myshopify.com\n" through, and a newline in a header drops the answer.
+    return bool(_SHOP_RE.fullmatch(shop))
 
 
 def admin_origin(shop: str, admin_base: str = "") -> str:
@@ -206,6 +207,51 @@ def verify_webhook(body: bytes, signature: str | None, *, api_secret: str) -> No
     expected = hmac.new(api_secret.encode(), body, hashlib.sha256).digest()
     if not hmac.compare_digest(given, expected):
         raise Unauthorized("The Shopify webhook signature does not match.")
+
+
+# Only the body of a webhook is signed: its topic and shop headers are not. Each topic the app
+# acts on is accepted only with the body that topic documents, naming the shop of the headers, so
+# a signed body cannot be replayed under another topic or for another shop. Payloads:
+# https://shopify.dev/docs/apps/build/privacy-law-compliance (the three compliance topics) and
+# https://shopify.dev/docs/api/webhooks?reference=toml (app/uninstalled: the Shop resource with
+# `id` and `myshopify_domain`; app_subscriptions/update: `app_subscription` with
+# `admin_graphql_api_id`, `name`, `status`, `admin_graphql_api_shop_id`).
+_CUSTOMER_KEYS = ("customer", "orders_requested", "orders_to_redact", "data_request")
+
+
+def check_webhook_payload(topic: str, shop: str, payload: dict[str, Any]) -> None:
+    """Raise MalformedRequest unless `payload` has the documented shape of `topic` for `shop`.
+    Topics the app does not act on are not checked."""
+    if topic in ("customers/data_request", "customers/redact", "shop/redact"):
+        _check_shop_fields(payload, "shop_domain", "shop_id", shop)
+        customer = isinstance(payload.get("customer"), dict)
+        if topic == "shop/redact":
+            ok = not any(key in payload for key in _CUSTOMER_KEYS)
+        elif topic == "customers/data_request":
+            ok = customer and isinstance(payload.get("orders_requested"), list)
+        else:
+            ok = customer and isinstance(payload.get("orders_to_redact"), list)
+    elif topic == "app/uninstalled":
+        _check_shop_fields(payload, "myshopify_domain", "id", shop)
+        ok = "app_subscription" not in payload
+    elif topic == "app_subscriptions/update":
+        sub = payload.get("app_subscription")
+        ok = isinstance(sub, dict) and all(
+            isinstance(sub.get(key), str) and sub[key]
+            for key in ("admin_graphql_api_id", "name", "status", "admin_graphql_api_shop_id")
+        )
+    else:
+        return
+    if not ok:
+        raise MalformedRequest(f"The webhook body is not a {topic} payload.")
+
+
+def _check_shop_fields(payload: dict[str, Any], domain_key: str, id_key: str, shop: str) -> None:
+    shop_id = payload.get(id_key)
+    if not isinstance(shop_id, int) or isinstance(shop_id, bool) or not isinstance(payload.get(domain_key), str):
+        raise MalformedRequest(f"The webhook body lacks {domain_key} or {id_key}.")
+    if payload[domain_key] != shop:
+        raise MalformedRequest("The webhook body names another shop than its headers.")
 
 
 def _offline_token(data: dict[str, Any]) -> OfflineToken:

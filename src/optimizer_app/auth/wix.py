@@ -24,7 +24,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ..errors import Unauthorized
+from ..errors import MalformedRequest, Unauthorized
 from ..platforms.base import PlatformAuthError, PlatformUnavailable
 
 LEEWAY = timedelta(seconds=60)
@@ -189,6 +189,29 @@ def verify_webhook(body: bytes, *, public_key_pem: str) -> WixWebhookEvent:
         payload=payload,
         identity=identity if isinstance(identity, dict) else None,
     )
+
+
+# The payload fields the app reads, per event type, with their documented types: App Installed
+# carries `appId`; the paid-plan events carry `vendorProductId` and `cycle` as strings
+# (https://dev.wix.com/docs/api-reference/app-management/app-instance/paid-plan-purchased and its
+# sibling pages). The JWT signs the whole envelope; these checks refuse a signed event whose
+# payload is not its type's (400) before anything is written.
+_PLAN_FIELDS: dict[str, type] = {"vendorProductId": str, "cycle": str}
+_EVENT_FIELDS: dict[str, dict[str, type]] = {
+    "AppInstalled": {"appId": str},
+    **{event: _PLAN_FIELDS for event in ("PaidPlanPurchased", "PaidPlanChanged", "PlanConvertedToPaid")},
+    **{event: _PLAN_FIELDS for event in ("PlanReactivated", "PlanTransferred")},
+}
+
+
+def check_event_payload(event: WixWebhookEvent, *, app_id: str) -> None:
+    """Raise MalformedRequest unless the payload has the fields its event type documents."""
+    for key, kind in _EVENT_FIELDS.get(event.event_type, {}).items():
+        value = event.payload.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise MalformedRequest(f"The Wix {event.event_type} event's {key} has the wrong type.")
+    if event.event_type == "AppInstalled" and event.payload.get("appId") not in (None, app_id):
+        raise MalformedRequest("The Wix AppInstalled event names another app.")
 
 
 def sign_webhook(

@@ -14,3 +14,11 @@ def offered_language(locale: str) -> str | None:
             return offered
     primary = code.split("-", 1)[0].lower()
     return next((o for o in OFFERED_LANGUAGES if o.split("-", 1)[0].lower() == primary), None)
+
+
+def parse_language(code: object) -> str | None:
+    """The offered language `code` names exactly (any letter case), or None: a code the app does
+    not offer is refused rather than sent to the LLM and charged."""
+    if not isinstance(code, str):
+        return None
+    return next((o for o in OFFERED_LANGUAGES if code.lower() == o.lower()), None)

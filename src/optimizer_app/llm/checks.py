@@ -45,6 +45,8 @@ _BLOCK_TAG = re.compile(
 # so "<h1>Title</h1><div>text</div>" keeps its structure instead of reading "Titletext".
 _RENAMED_TAG = re.compile(r"<(\s*/?\s*)(h1|h5|h6|div|section|article)\b", re.IGNORECASE)
 _RENAMES = {"h1": "h2", "h5": "h4", "h6": "h4", "div": "p", "section": "p", "article": "p"}
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^<>]*>")
+_TAG_START = re.compile(r"<(?=\s*[a-zA-Z/!?])")
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
 _QUOTES = (('"', '"'), ("\u201c", "\u201d"), ("\u00ab", "\u00bb"))
 
@@ -108,6 +110,15 @@ def visible_text(value: str) -> str:
     return " ".join(html.unescape(_TEXT_CLEANER.clean(spaced)).split())
 
 
+def plain_text(value: str) -> str:
+    """A plain field's value as text: whitespace collapsed, markup taken out, and entities left
+    exactly as written ("&lt;" is four characters of text, never a "<"). Themes print titles
+    raw, so what could open a tag there is neutralised: whole tags are removed, and a "<" that
+    would still start one gets a space after it."""
+    without_tags = _TAG.sub(" ", value)
+    return " ".join(_TAG_START.sub("< ", without_tags).split())
+
+
 def text_length(attribute: Attribute, value: str) -> int:
     return len(visible_text(value) if attribute.is_html else " ".join(value.split()))
 
@@ -135,10 +146,10 @@ def check_value(
         value = with_direction(sanitize_html(after), language)
         text = visible_text(value)
     else:
-        value = text = _unquote(visible_text(after))
+        value = text = _unquote(plain_text(after))
     if not text:
         return CheckResult(None, "empty")
-    if text.casefold() == visible_text(before).casefold():
+    if text.casefold() == (visible_text(before) if attribute.is_html else plain_text(before)).casefold():
         return CheckResult(None, "unchanged")
     if len(text) > attribute.max_length:
         return CheckResult(None, f"too_long: {len(text)} > {attribute.max_length}")

@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.attributes import Attribute
 from ..domain.products import Product
 from .base import Generation, GenerationRequest, Usage
-from .checks import check_value, sanitize_html, visible_text
+from .checks import check_value, plain_text, sanitize_html, visible_text
 from .prompts import source_text
 
 MODEL = "offline-rules"
@@ -92,7 +92,7 @@ def fit_words(text: str, limit: int) -> str:
 
 
 def clean_title(title: str) -> str:
-    text = _BRACKETED.sub(lambda m: " " if _is_promo(m.group(1)) else m.group(0), visible_text(title))
+    text = _BRACKETED.sub(lambda m: " " if _is_promo(m.group(1)) else m.group(0), plain_text(title))
     # In an all-caps title "BEST" may be part of the name; it is noise only when it shouts
     # against lower-case words or carries exclamation marks.
     mixed_case = not _single_case(text)

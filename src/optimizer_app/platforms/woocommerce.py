@@ -8,6 +8,10 @@ fields of its own; SEO plugins keep them in `meta_data`. This client reads and w
 the plugin the product already uses — Yoast SEO (`_yoast_wpseo_title`, `_yoast_wpseo_metadesc`)
 or Rank Math (`rank_math_title`, `rank_math_description`) — and Yoast's keys when it has neither.
 Publishing many products goes through `POST /products/batch`, at most 100 per call.
+
+A product's `name` is HTML to WordPress (`the_title()` prints it unescaped, and kses lets some tags
+through: https://developer.wordpress.org/reference/functions/the_title/): it is unescaped when read
+and escaped when written, so the app handles the title as the text a shopper sees.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import html
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -230,7 +235,7 @@ def to_product(data: dict[str, Any]) -> Product:
     images = data.get("images") or []
     return Product(
         id=str(data["id"]),
-        title=str(data.get("name") or ""),
+        title=html.unescape(str(data.get("name") or "")),
         description_html=str(data.get("description") or ""),
         seo_title=meta.get(title_key, ""),
         seo_description=meta.get(description_key, ""),
@@ -245,7 +250,7 @@ def to_product(data: dict[str, Any]) -> Product:
 def to_woo_update(product: Product, values: Mapping[Attribute, str]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if Attribute.TITLE in values:
-        body["name"] = values[Attribute.TITLE]
+        body["name"] = html.escape(values[Attribute.TITLE], quote=False)
     if Attribute.DESCRIPTION in values:
         body["description"] = values[Attribute.DESCRIPTION]
     title_key, description_key = SEO_KEYS[str(product.platform_data.get("seo_plugin") or "yoast")]

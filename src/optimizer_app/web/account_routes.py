@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -11,12 +10,12 @@ from starlette.routing import Route
 
 from .. import stores
 from ..domain.attributes import parse_attributes
+from ..domain.languages import OFFERED_LANGUAGES, parse_language
 from ..domain.plans import PLANS
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, MalformedRequest
 from ..stores import Store
 from .context import current_store, json_body, services
 
-_LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 DEFAULT_SETTINGS: dict[str, Any] = {
     "brand_voice": "",
     "default_language": "en",
@@ -79,9 +78,11 @@ def _validate_settings(body: dict[str, Any]) -> dict[str, Any]:
             raise InvalidRequest("brand_voice must be text of at most 500 characters.")
         clean["brand_voice"] = voice.strip()
     if "default_language" in body:
-        lang = body["default_language"]
-        if not isinstance(lang, str) or not _LANG.match(lang):
-            raise InvalidRequest("default_language must be a language code such as 'en' or 'ar'.")
+        lang = parse_language(body["default_language"])
+        if lang is None:
+            raise MalformedRequest(
+                f"default_language must be one of the offered languages: {', '.join(OFFERED_LANGUAGES)}."
+            )
         clean["default_language"] = lang
     if "default_attributes" in body:
         try:

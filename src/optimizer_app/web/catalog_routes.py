@@ -8,7 +8,9 @@ from starlette.routing import Route
 
 from .. import catalog
 from ..domain.products import Product
-from .context import current_store, int_param, services
+from ..errors import MalformedRequest
+from ..platforms.base import StorePlatformError
+from .context import current_store, int_param, services, text_param
 
 
 def product_json(p: Product) -> dict[str, object]:
@@ -23,14 +25,26 @@ def product_json(p: Product) -> dict[str, object]:
     }
 
 
+def _refused_request(exc: StorePlatformError) -> bool:
+    """The platform refused the request itself (a 400, or a GraphQL error under a 200), as opposed
+    to being down, refusing our credentials or missing a product."""
+    return type(exc) is StorePlatformError and exc.platform_status in (None, 400)
+
+
 async def list_products(request: Request) -> JSONResponse:
     store = await current_store(request)
     svc = services(request)
     limit = int_param(request, "limit", 50, minimum=1, maximum=100)
-    query = (request.query_params.get("q") or "").strip() or None
-    cursor = request.query_params.get("cursor") or None
+    query = text_param(request, "q")
+    cursor = text_param(request, "cursor", max_chars=2000)
     client = svc.clients.for_store(store)
-    page = await client.list_products(cursor=cursor, query=query, limit=limit)
+    try:
+        page = await client.list_products(cursor=cursor, query=query, limit=limit)
+    except StorePlatformError as exc:
+        if cursor is None or not _refused_request(exc):
+            raise
+        # The cursor came from the caller: the platform refusing it is the caller's mistake.
+        raise MalformedRequest("The paging cursor is not valid; start again from the first page.") from None
     async with svc.pool.acquire() as conn:
         await catalog.remember(conn, store.id, page.products)
     return JSONResponse(

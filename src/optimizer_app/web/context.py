@@ -3,11 +3,11 @@ id the browser sent; and request-body parsing with clear errors."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
 from .. import stores
@@ -16,6 +16,7 @@ from ..auth import wix as wix_auth
 from ..domain.languages import offered_language
 from ..errors import MalformedRequest, Unauthorized
 from ..stores import Store
+from ..strict_json import INT64_MAX, bounded_int, check_text, loads_object
 from .services import Services
 
 SESSION_PREFIX = "oas."
@@ -140,23 +141,38 @@ async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw:
         raise MalformedRequest("The request body is empty; send a JSON object.")
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedRequest(f"The request body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise MalformedRequest("The request body must be a JSON object.")
-    return data
+    return loads_object(raw)
 
 
-def int_param(request: Request, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+def int_param(request: Request, name: str, default: int, *, minimum: int = 0, maximum: int = INT64_MAX) -> int:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise MalformedRequest(f"Query parameter {name!r} must be an integer.") from None
-    if value < minimum or (maximum is not None and value > maximum):
+    value = bounded_int(raw, f"Query parameter {name!r}")
+    if value < minimum or value > maximum:
         raise MalformedRequest(f"Query parameter {name!r} must be between {minimum} and {maximum}.")
     return value
+
+
+def text_param(request: Request, name: str, *, max_chars: int = 500) -> str | None:
+    """A query parameter's text, stripped; None when absent or blank."""
+    value = (request.query_params.get(name) or "").strip()
+    if len(value) > max_chars:
+        raise MalformedRequest(f"Query parameter {name!r} must be at most {max_chars} characters.")
+    return check_text(value, f"Query parameter {name!r}") or None
+
+
+class _IdConvertor(Convertor[int]):
+    """`{name:id}` in a route path: a row id, within bigint (MalformedRequest beyond it, never a
+    database error)."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return bounded_int(value, "The id in the path")
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", _IdConvertor())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -12,13 +11,13 @@ from starlette.routing import Route
 from .. import catalog, jobs, queue
 from ..domain.attributes import parse_attributes
 from ..domain.jobs import SOURCE_SCOPES
+from ..domain.languages import OFFERED_LANGUAGES, parse_language
 from ..domain.plans import job_cost
-from ..errors import InsufficientCredits, InvalidRequest
+from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..llm.checks import check_value
 from .account_routes import settings_of
 from .context import current_store, int_param, json_body, services
 
-_LANG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 MAX_PROMPT_CHARS = 2000
 
 
@@ -47,17 +46,17 @@ async def create_job(request: Request) -> JSONResponse:
         raise InvalidRequest(str(exc)) from None
     limit = svc.settings.max_job_products
     source_ids = _source_ids(body, limit)
-    target_lang = body.get("target_lang") or settings_of(store)["default_language"]
-    if not isinstance(target_lang, str) or not _LANG.match(target_lang):
-        raise InvalidRequest("target_lang must be a language code such as 'en', 'fr' or 'pt-BR'.")
+    target_lang = parse_language(body.get("target_lang") or settings_of(store)["default_language"])
+    if target_lang is None:
+        raise MalformedRequest(f"target_lang must be one of the offered languages: {', '.join(OFFERED_LANGUAGES)}.")
     user_prompt = body.get("user_prompt") or ""
     if not isinstance(user_prompt, str) or len(user_prompt) > MAX_PROMPT_CHARS:
         raise InvalidRequest(f"user_prompt must be text of at most {MAX_PROMPT_CHARS} characters.")
-    if scope == "products":
-        # Cheap early answer before reading the catalog; the charge itself is the real check.
-        cost = job_cost(len(source_ids), len(attributes))
-        if cost > store.credits_remaining:
-            raise InsufficientCredits(required=cost, remaining=store.credits_remaining)
+    # Answered before the catalog is read (a collection may hold thousands of products): the
+    # least this job can cost. The charge at enqueue stays the real, atomic check.
+    least = job_cost(len(source_ids) if scope == "products" else 1, len(attributes))
+    if least > store.credits_remaining:
+        raise InsufficientCredits(required=least, remaining=store.credits_remaining)
     client = svc.clients.for_store(store)
     if scope == "products":
         products = await catalog.products_by_id(svc.pool, client, store.id, source_ids)
@@ -142,8 +141,8 @@ async def edit_item(request: Request) -> JSONResponse:
 routes = [
     Route("/api/jobs", create_job, methods=["POST"]),
     Route("/api/jobs", list_jobs, methods=["GET"]),
-    Route("/api/jobs/{job_id:int}", get_job, methods=["GET"]),
-    Route("/api/jobs/{job_id:int}/items", list_items, methods=["GET"]),
-    Route("/api/jobs/{job_id:int}/cancel", cancel_job, methods=["POST"]),
-    Route("/api/items/{item_id:int}", edit_item, methods=["PATCH"]),
+    Route("/api/jobs/{job_id:id}", get_job, methods=["GET"]),
+    Route("/api/jobs/{job_id:id}/items", list_items, methods=["GET"]),
+    Route("/api/jobs/{job_id:id}/cancel", cancel_job, methods=["POST"]),
+    Route("/api/items/{item_id:id}", edit_item, methods=["PATCH"]),
 ]

@@ -60,5 +60,5 @@ async def revert(request: Request) -> JSONResponse:
 routes = [
     Route("/api/publish", publish, methods=["POST"]),
     Route("/api/publish-logs", list_logs, methods=["GET"]),
-    Route("/api/publish-logs/{log_id:int}/revert", revert, methods=["POST"]),
+    Route("/api/publish-logs/{log_id:id}/revert", revert, methods=["POST"]),
 ]

@@ -4,7 +4,8 @@ authorization-code callback (Custom Mode)."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+import secrets
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -12,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import stores
+from .. import oauth_states, stores
 from ..auth import salla as salla_auth
 from ..domain.plans import plan_for_vendor_product
-from ..errors import InvalidRequest, Unauthorized
+from ..errors import Forbidden, InvalidRequest, MalformedRequest, Unauthorized
 from ..platforms.base import StorePlatformError
 from ..stores import Store
 from .context import services
@@ -120,6 +121,9 @@ async def _name_from_salla(svc: Services, store_id: int, access_token: str) -> N
             await stores.name_store(conn, store_id, merchant.name)
 
 
+STATE_TTL = timedelta(minutes=10)
+
+
 def _states(svc: Services) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(svc.settings.secret_key, salt="salla-oauth-state")
 
@@ -128,7 +132,7 @@ async def salla_install(request: Request) -> Response:
     """Start Custom Mode OAuth: send the merchant to Salla's consent screen."""
     svc = services(request)
     # Salla strips hyphens from `state` when it echoes it back, so the state must have none.
-    state = _states(svc).dumps("salla").replace("-", "~")
+    state = _states(svc).dumps({"nonce": secrets.token_urlsafe(16)}).replace("-", "~")
     redirect = f"{svc.settings.app_base_url}/oauth/salla/callback"
     url = (
         f"{svc.settings.salla_auth_base}/oauth2/auth?client_id={svc.settings.salla_client_id}"
@@ -141,11 +145,19 @@ async def salla_callback(request: Request) -> JSONResponse:
     svc = services(request)
     code, state = request.query_params.get("code", ""), request.query_params.get("state", "")
     try:
-        _states(svc).loads(state.replace("~", "-"), max_age=600)
-    except (BadSignature, SignatureExpired):
-        raise Unauthorized("The sign-in link has expired or was tampered with; install the app again.") from None
+        signed = _states(svc).loads(state.replace("~", "-"), max_age=int(STATE_TTL.total_seconds()))
+    except SignatureExpired:
+        raise MalformedRequest("The sign-in link has expired; install the app again.") from None
+    except BadSignature:
+        raise Unauthorized("The sign-in link was tampered with; install the app again.") from None
+    nonce = signed.get("nonce") if isinstance(signed, dict) else None
+    if not isinstance(nonce, str) or not nonce:
+        raise Unauthorized("The sign-in link was tampered with; install the app again.")
     if not code:
         raise InvalidRequest("Salla did not send an authorization code.")
+    async with svc.pool.acquire() as conn:
+        if not await oauth_states.spend(conn, platform="salla", nonce=nonce, valid_for=STATE_TTL):
+            raise Forbidden("This sign-in link was already used; install the app again.")
     tokens = await salla_auth.exchange_code(
         svc.http,
         auth_base=svc.settings.salla_auth_base,

@@ -3,7 +3,6 @@ billing and the mandatory compliance topics) and subscription billing."""
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from ..auth import shopify as shopify_auth
 from ..domain.plans import FREE_PLAN, PLANS, plan_for_vendor_product
 from ..errors import InvalidRequest, MalformedRequest, Unauthorized
 from ..stores import Store
+from ..strict_json import loads_object
 from .context import current_store, json_body, services
 from .services import Services
 from .shell_routes import app_page
@@ -113,12 +113,8 @@ async def shopify_webhook(request: Request) -> JSONResponse:
     event_id = request.headers.get("x-shopify-webhook-id") or request.headers.get("x-shopify-event-id")
     if not topic or not shopify_auth.is_shop_domain(shop) or not event_id:
         raise MalformedRequest("The webhook lacks its topic, shop domain or webhook id headers.")
-    try:
-        payload = json.loads(body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise MalformedRequest("The webhook body is not JSON.") from None
-    if not isinstance(payload, dict):
-        raise MalformedRequest("The webhook body must be a JSON object.")
+    payload = loads_object(body, "The webhook body")
+    shopify_auth.check_webhook_payload(topic, shop, payload)
     async with svc.pool.acquire() as conn, conn.transaction():
         store = await stores.find(conn, "shopify", shop)
         first = await stores.record_webhook(

@@ -23,6 +23,7 @@ WIX_PLAN_EVENTS = ("PaidPlanPurchased", "PaidPlanChanged", "PlanConvertedToPaid"
 async def wix_webhook(request: Request) -> JSONResponse:
     svc = services(request)
     event = wix_auth.verify_webhook(await request.body(), public_key_pem=svc.settings.wix_webhook_public_key)
+    wix_auth.check_event_payload(event, app_id=svc.settings.wix_app_id)
     today = datetime.now(UTC).date()
     async with svc.pool.acquire() as conn, conn.transaction():
         store = await stores.find(conn, "wix", event.instance_id)
