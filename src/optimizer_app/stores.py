@@ -297,6 +297,31 @@ async def ledger_balance(conn: asyncpg.Connection, store_id: int) -> tuple[int, 
     return int(row["balance"]), int(row["ledger"])
 
 
+# -- remember_subscription --
+# A billing subscription the app created for a store, with the plan it was created for.
+_REMEMBER_SUBSCRIPTION = """
+INSERT INTO platform_subscriptions (platform, subscription_id, store_id, plan_id) VALUES ($1, $2, $3, $4)
+ON CONFLICT (platform, subscription_id) DO NOTHING
+"""
+
+# -- subscription_owner --
+_SUBSCRIPTION_OWNER = """
+SELECT store_id, plan_id FROM platform_subscriptions WHERE platform = $1 AND subscription_id = $2
+"""
+
+
+async def remember_subscription(
+    conn: asyncpg.Connection, store_id: int, *, platform: str, subscription_id: str, plan_id: str
+) -> None:
+    await conn.execute(_REMEMBER_SUBSCRIPTION, platform, subscription_id, store_id, plan_id)
+
+
+async def subscription_owner(conn: asyncpg.Connection, platform: str, subscription_id: str) -> tuple[int, str] | None:
+    """(store id, plan id) of a subscription the app created; None for one it never created."""
+    row = await conn.fetchrow(_SUBSCRIPTION_OWNER, platform, subscription_id)
+    return (int(row["store_id"]), str(row["plan_id"])) if row is not None else None
+
+
 # -- redact_store --
 # Erase a store and everything it owns (jobs, items, snapshots, logs, ledger: ON DELETE CASCADE);
 # webhook_events keep only the event ids, their store_id set to NULL.

@@ -296,9 +296,12 @@ async def test_webhooks_forged_replayed_billing_and_compliance(
 ) -> None:
     shop = new_shop()
     await api.get("/api/me", headers=session(shop))
+    created = await api.post("/api/billing/upgrade", headers=session(shop), json={"plan": "pro"})
+    assert created.status_code == 201, created.text
+    starter = await api.post("/api/billing/upgrade", headers=session(shop), json={"plan": "starter"})
     subscription = {
         "app_subscription": {
-            "admin_graphql_api_id": "gid://shopify/AppSubscription/1",
+            "admin_graphql_api_id": created.json()["subscription_id"],
             "name": "Pro",
             "status": "ACTIVE",
             "admin_graphql_api_shop_id": "gid://shopify/Shop/1",
@@ -324,7 +327,14 @@ async def test_webhooks_forged_replayed_billing_and_compliance(
     assert me["plan"]["id"] == "pro" and me["credits"]["total"] == 5000
     replay = webhook(web.url, "app_subscriptions/update", shop, subscription, webhook_id="wh-1")
     assert replay.json()["status"] == "duplicate"
-    older = {"app_subscription": {**subscription["app_subscription"], "name": "Starter", "status": "CANCELLED"}}
+    older = {
+        "app_subscription": {
+            **subscription["app_subscription"],
+            "admin_graphql_api_id": starter.json()["subscription_id"],
+            "name": "Starter",
+            "status": "CANCELLED",
+        }
+    }
     assert webhook(web.url, "app_subscriptions/update", shop, older).status_code == 200
     assert (await store_row(pool, shop))["plan_id"] == "pro"  # an old plan's cancellation changes nothing
     cancelled = {"app_subscription": {**subscription["app_subscription"], "status": "CANCELLED"}}
@@ -473,3 +483,34 @@ async def test_a_shop_domain_with_a_trailing_newline_is_refused_not_dropped(api:
 async def test_a_paging_cursor_shopify_refuses_is_the_callers_400(api: httpx.AsyncClient) -> None:
     res = await api.get("/api/products", headers=session(new_shop()), params={"cursor": "bm90LWEtY3Vyc29y"})
     assert res.status_code == 400 and res.json()["error"]["code"] == "malformed_request", res.text
+
+
+async def test_a_subscription_webhook_moves_only_the_shop_the_subscription_was_created_for(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, web: LoopbackServer
+) -> None:
+    shop, other = new_shop(), new_shop()
+    for s in (shop, other):
+        assert (await api.get("/api/me", headers=session(s))).status_code == 200
+    created = await api.post("/api/billing/upgrade", headers=session(shop), json={"plan": "scale"})
+    body = {
+        "app_subscription": {
+            "admin_graphql_api_id": created.json()["subscription_id"],
+            "name": "Scale",
+            "status": "ACTIVE",
+            "admin_graphql_api_shop_id": "gid://shopify/Shop/1",
+        }
+    }
+    # Only the body is signed: the same body under another shop's header moves nobody.
+    assert webhook(web.url, "app_subscriptions/update", other, body).status_code == 400
+    assert (await store_row(pool, other))["plan_id"] == "free"
+    # A subscription the app never created (or a plan name it does not know) changes nothing.
+    unknown = {
+        "app_subscription": {**body["app_subscription"], "admin_graphql_api_id": "gid://shopify/AppSubscription/9"}
+    }
+    res = webhook(web.url, "app_subscriptions/update", shop, unknown)
+    assert res.status_code == 200 and res.json()["status"] == "ignored"
+    assert (await store_row(pool, shop))["plan_id"] == "free"
+    # The plan is the one the subscription was created for, whatever name the body carries.
+    renamed = {"app_subscription": {**body["app_subscription"], "name": "Something else"}}
+    assert webhook(web.url, "app_subscriptions/update", shop, renamed).status_code == 200
+    assert (await store_row(pool, shop))["plan_id"] == "scale"

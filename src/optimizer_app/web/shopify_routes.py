@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
@@ -13,7 +12,7 @@ from starlette.routing import Route
 
 from .. import stores
 from ..auth import shopify as shopify_auth
-from ..domain.plans import FREE_PLAN, PLANS, plan_for_vendor_product
+from ..domain.plans import FREE_PLAN, PLANS
 from ..errors import InvalidRequest, MalformedRequest, Unauthorized
 from ..stores import Store
 from ..strict_json import loads_object
@@ -98,10 +97,6 @@ async def shopify_app(request: Request) -> HTMLResponse:
     return response
 
 
-def _plan_of(subscription: dict[str, Any]) -> str:
-    return plan_for_vendor_product(str(subscription.get("plan_handle") or subscription.get("name") or "") or None)
-
-
 async def shopify_webhook(request: Request) -> JSONResponse:
     svc = services(request)
     body = await request.body()
@@ -126,14 +121,20 @@ async def shopify_webhook(request: Request) -> JSONResponse:
             if store is not None and store.installed:
                 await stores.uninstall(conn, store.id)
         elif topic == "app_subscriptions/update":
-            subscription = payload.get("app_subscription") or {}
-            status = str(subscription.get("status") or "").upper()
-            plan_id = _plan_of(subscription)
-            if store is None:
-                log.info("Shopify subscription update for unknown shop %s", shop)
-            elif status == "ACTIVE" and plan_id != FREE_PLAN:
+            subscription = payload["app_subscription"]
+            status = str(subscription["status"]).upper()
+            # The signed body names the subscription, not the shop: the store and the plan are
+            # the ones the app created that subscription for.
+            owner = await stores.subscription_owner(conn, "shopify", subscription["admin_graphql_api_id"])
+            if owner is None:
+                log.info("Shopify subscription update for a subscription this app did not create (%s)", shop)
+                return JSONResponse({"status": "ignored", "event_id": event_id})
+            owner_id, plan_id = owner
+            if store is None or owner_id != store.id:
+                raise MalformedRequest("The subscription in the webhook body belongs to another shop.")
+            if status == "ACTIVE":
                 await stores.change_plan(conn, store.id, plan_id, cycle=str(subscription.get("interval") or ""))
-            elif status in _ENDED and store.plan_id == plan_id and plan_id != FREE_PLAN:
+            elif status in _ENDED and store.plan_id == plan_id:
                 # Only the subscription of the current plan ends it (an upgrade cancels the old one).
                 await stores.change_plan(conn, store.id, FREE_PLAN)
         elif topic in ("customers/data_request", "customers/redact"):
@@ -174,6 +175,10 @@ async def billing_upgrade(request: Request) -> JSONResponse:
         return_url=admin_app_url(store.external_id, svc),
         test=svc.settings.shopify_test_charges,
     )
+    async with svc.pool.acquire() as conn:
+        await stores.remember_subscription(
+            conn, store.id, platform="shopify", subscription_id=subscription.id, plan_id=plan.id
+        )
     return JSONResponse(
         {"plan": plan.id, "subscription_id": subscription.id, "confirmation_url": subscription.confirmation_url},
         status_code=201,
