@@ -14,11 +14,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The dashboard's node modules (installed again when the lock file changes), for its build and lint.
+DASHBOARD_DEPS := dashboard/node_modules/.package-lock.json
+$(DASHBOARD_DEPS): dashboard/package.json dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund
+	touch $(DASHBOARD_DEPS)
+
 # The dashboard (React + TypeScript, built by Vite into dashboard/dist), rebuilt when its sources change.
 DASHBOARD_BUILD := dashboard/dist/.vite/manifest.json
-$(DASHBOARD_BUILD): dashboard/package.json dashboard/package-lock.json dashboard/index.html \
+$(DASHBOARD_BUILD): $(DASHBOARD_DEPS) dashboard/index.html \
 		dashboard/vite.config.ts dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
-	cd dashboard && npm ci --no-audit --no-fund && npm run build
+	cd dashboard && npm run build
 	touch $(DASHBOARD_BUILD)
 
 dashboard: $(DASHBOARD_BUILD)
@@ -29,11 +35,12 @@ demo: $(STAMP) $(DASHBOARD_BUILD)
 test: lint $(DASHBOARD_BUILD)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) $(DASHBOARD_DEPS)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	cd dashboard && npm run lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

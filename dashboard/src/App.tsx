@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "./api";
+import { AppContext, type AppState, type Tab } from "./context";
 import { CONFIG, fmt, isRtl } from "./config";
 import { planName, rich, setLanguage, t, uiLanguage, type Key } from "./i18n";
 import type { Me, StoreSettings } from "./types";
@@ -10,8 +11,6 @@ import { Billing } from "./screens/Billing";
 import { SettingsScreen } from "./screens/Settings";
 import { Activity } from "./screens/Activity";
 
-export type Tab = "optimise" | "queue" | "results" | "billing" | "settings" | "activity";
-
 const TABS: { id: Tab; label: Key }[] = [
   { id: "optimise", label: "tab.optimise" },
   { id: "queue", label: "tab.queue" },
@@ -21,38 +20,24 @@ const TABS: { id: Tab; label: Key }[] = [
   { id: "settings", label: "tab.settings" },
 ];
 
-const DEFAULT_SETTINGS: StoreSettings = {
-  brand_voice: "",
-  default_language: "en",
-  default_attributes: ["title", "description", "seo_title", "seo_description"],
-};
-
-export interface Shared {
-  me: Me;
-  setMe: (me: Me) => void;
-  refreshMe: () => void;
-  settings: StoreSettings;
-  setSettings: (s: StoreSettings) => void;
-  go: (tab: Tab, jobId?: number) => void;
-  setWorkingLanguage: (lang: string) => void;
-}
-
 function initialTab(): Tab {
   const hash = window.location.hash.replace("#", "").split("/")[0];
-  return (TABS.find((item) => item.id === hash)?.id ?? "optimise") as Tab;
+  return TABS.find((item) => item.id === hash)?.id ?? "optimise";
+}
+
+/** The UI's words follow the admin's locale or the store's default language. */
+export function chooseLanguage(settings: StoreSettings): void {
+  setLanguage(uiLanguage(CONFIG.locale, settings.default_language));
 }
 
 export function App() {
   const [me, setMe] = useState<Me>(CONFIG.me);
-  const [settings, setSettings] = useState<StoreSettings>({ ...DEFAULT_SETTINGS, ...(CONFIG.settings ?? {}) });
+  const [settings, setSettings] = useState<StoreSettings>(CONFIG.settings);
   const [tab, setTab] = useState<Tab>(initialTab);
   const [jobId, setJobId] = useState<number | null>(null);
   const [workingLanguage, setWorkingLanguage] = useState<string>(settings.default_language);
 
-  // The words follow the admin's locale or the store's default language; every screen reads them
-  // while rendering, so they are set before the screens render (and change live with the settings).
   const uiLang = uiLanguage(CONFIG.locale, settings.default_language);
-  setLanguage(uiLang);
   const rtl = isRtl(CONFIG.locale) || isRtl(settings.default_language) || isRtl(workingLanguage);
   useEffect(() => {
     document.documentElement.dir = rtl ? "rtl" : "ltr";
@@ -61,7 +46,14 @@ export function App() {
     document.documentElement.lang = uiLang;
   }, [uiLang]);
 
-  useEffect(() => setWorkingLanguage(settings.default_language), [settings.default_language]);
+  const settingsSaved = useCallback(
+    (saved: StoreSettings) => {
+      chooseLanguage(saved);
+      if (saved.default_language !== settings.default_language) setWorkingLanguage(saved.default_language);
+      setSettings(saved);
+    },
+    [settings.default_language],
+  );
 
   const refreshMe = useCallback(() => {
     api<Me>("/api/me")
@@ -80,53 +72,58 @@ export function App() {
     window.scrollTo(0, 0);
   }, []);
 
-  const shared: Shared = { me, setMe, refreshMe, settings, setSettings, go, setWorkingLanguage };
+  const shared = useMemo<AppState>(
+    () => ({ me, setMe, refreshMe, settings, settingsSaved, go, setWorkingLanguage }),
+    [me, refreshMe, settings, settingsSaved, go],
+  );
   const low = me.credits.remaining <= Math.max(5, (me.credits.total || 0) * 0.1);
 
   return (
-    <div className="app" dir={rtl ? "rtl" : "ltr"} data-testid="app-root">
-      <header className="topbar">
-        <div className="brand">
-          <span className="logo" aria-hidden="true">✦</span>
-          <div>
-            <div className="app-name">{t("app.name")}</div>
-            <div className="store-name">{me.store.name || t("app.yourStore")}</div>
+    <AppContext value={shared}>
+      <div className="app" dir={rtl ? "rtl" : "ltr"} data-testid="app-root">
+        <header className="topbar">
+          <div className="brand">
+            <span className="logo" aria-hidden="true">✦</span>
+            <div>
+              <div className="app-name">{t("app.name")}</div>
+              <div className="store-name">{me.store.name || t("app.yourStore")}</div>
+            </div>
           </div>
-        </div>
-        <button
-          type="button"
-          className={`credits-pill${low ? " low" : ""}`}
-          onClick={() => go("billing")}
-          aria-label={t("app.creditsAria", { count: me.credits.remaining, plan: planName(me.plan) })}
-        >
-          {rich(
-            "app.creditsPill",
-            { count: <strong>{fmt(me.credits.remaining)}</strong>, plan: planName(me.plan) },
-            me.credits.remaining,
-          )}
-        </button>
-      </header>
-      <nav className="tabs" aria-label={t("app.sections")}>
-        {TABS.map((item) => (
           <button
-            key={item.id}
             type="button"
-            className={`tab${tab === item.id ? " active" : ""}`}
-            aria-current={tab === item.id ? "page" : undefined}
-            onClick={() => go(item.id)}
+            className={`credits-pill${low ? " low" : ""}`}
+            onClick={() => go("billing")}
+            aria-label={t("app.creditsAria", { count: me.credits.remaining, plan: planName(me.plan) })}
           >
-            {t(item.label)}
+            {rich(
+              "app.creditsPill",
+              { count: <strong>{fmt(me.credits.remaining)}</strong>, plan: planName(me.plan) },
+              me.credits.remaining,
+            )}
           </button>
-        ))}
-      </nav>
-      <main className="content" id="main">
-        {tab === "optimise" && <Optimise shared={shared} />}
-        {tab === "queue" && <Queue shared={shared} />}
-        {tab === "results" && <Results shared={shared} jobId={jobId} setJobId={setJobId} />}
-        {tab === "billing" && <Billing shared={shared} />}
-        {tab === "settings" && <SettingsScreen shared={shared} />}
-        {tab === "activity" && <Activity shared={shared} />}
-      </main>
-    </div>
+        </header>
+        <nav className="tabs" aria-label={t("app.sections")}>
+          {TABS.map((item) => (
+            <button
+              key={item.id}
+              type="button"
+              className={`tab${tab === item.id ? " active" : ""}`}
+              aria-current={tab === item.id ? "page" : undefined}
+              onClick={() => go(item.id)}
+            >
+              {t(item.label)}
+            </button>
+          ))}
+        </nav>
+        <main className="content" id="main">
+          {tab === "optimise" && <Optimise />}
+          {tab === "queue" && <Queue />}
+          {tab === "results" && <Results jobId={jobId} setJobId={setJobId} />}
+          {tab === "billing" && <Billing />}
+          {tab === "settings" && <SettingsScreen />}
+          {tab === "activity" && <Activity />}
+        </main>
+      </div>
+    </AppContext>
   );
 }

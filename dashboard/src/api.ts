@@ -25,10 +25,14 @@ function plainMessage(status: number, serverMessage: string | undefined): string
   return serverMessage || t("error.generic");
 }
 
-export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
+      signal: init.signal,
       method: init.method ?? "GET",
       headers: {
         Authorization: `Bearer ${CONFIG.session}`,
@@ -37,15 +41,11 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       credentials: "omit",
     });
-  } catch {
+  } catch (e) {
+    if (init.signal?.aborted) throw e;
     throw new ApiError(0, "network", plainMessage(0, undefined), {});
   }
-  let data: unknown = null;
-  try {
-    data = await res.json();
-  } catch {
-    data = null;
-  }
+  const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string } & Record<string, unknown> } | null)?.error;
     throw new ApiError(res.status, err?.code ?? "error", plainMessage(res.status, err?.message), err ?? {});

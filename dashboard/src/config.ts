@@ -1,5 +1,5 @@
 import type { Attribute, Config } from "./types";
-import { dateLocale, t } from "./i18n";
+import { dateLocale, languageName, t } from "./i18n";
 
 function readConfig(): Config {
   const el = document.getElementById("config");
@@ -9,14 +9,6 @@ function readConfig(): Config {
 
 export const CONFIG: Config = readConfig();
 
-/** Field names in the UI language: `label` is read at render time. */
-export const FIELDS: { id: Attribute; readonly label: string; limit: number | null }[] = [
-  { id: "title", get label() { return t("field.title"); }, limit: 80 },
-  { id: "description", get label() { return t("field.description"); }, limit: null },
-  { id: "seo_title", get label() { return t("field.seo_title"); }, limit: 60 },
-  { id: "seo_description", get label() { return t("field.seo_description"); }, limit: 160 },
-];
-
 export const FIELD_LABEL: Record<Attribute, string> = {
   get title() { return t("field.title"); },
   get description() { return t("field.description"); },
@@ -24,19 +16,25 @@ export const FIELD_LABEL: Record<Attribute, string> = {
   get seo_description() { return t("field.seo_description"); },
 };
 
-export const FIELD_LIMIT: Record<Attribute, number | null> = {
-  title: 80,
-  description: null,
-  seo_title: 60,
-  seo_description: 160,
-};
+/**
+ * The fields the server improves, in its order, named in the UI language (`label` is read at render
+ * time). `limit` is the one shown to the owner: a description's cap only guards against runaway
+ * text, so its counter shows characters, not a limit.
+ */
+export const FIELDS: { id: Attribute; readonly label: string; limit: number | null }[] = CONFIG.fields.map((f) => ({
+  id: f.id,
+  get label() { return FIELD_LABEL[f.id] ?? f.id; },
+  limit: f.html ? null : f.max_length,
+}));
 
-const LANGUAGE_CODES = ["en", "ar", "fr", "de", "es", "it", "pt-BR", "nl", "tr"] as const;
+export function fieldLimit(attribute: Attribute): number | null {
+  return FIELDS.find((f) => f.id === attribute)?.limit ?? null;
+}
 
-/** The languages text can be written in, named in the UI language (each also in its own). */
-export const LANGUAGES: { code: string; readonly name: string }[] = LANGUAGE_CODES.map((code) => ({
+/** The languages text can be written in, as the server offers them, named in the UI language. */
+export const LANGUAGES: { code: string; readonly name: string }[] = CONFIG.languages.map((code) => ({
   code,
-  get name() { return t(`lang.${code}`); },
+  get name() { return languageName(code); },
 }));
 
 export function isRtl(lang: string | undefined | null): boolean {

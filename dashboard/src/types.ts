@@ -20,13 +20,23 @@ export interface StoreSettings {
   default_attributes: Attribute[];
 }
 
+/** A field the app can improve, as the server defines it. */
+export interface FieldFact {
+  id: Attribute;
+  max_length: number;
+  html: boolean;
+}
+
+/** What the shell page hands the dashboard: the session, the store, and the server's facts. */
 export interface Config {
   session: string;
   platform: string;
   me: Me;
   locale: string;
-  settings?: Partial<StoreSettings>;
+  settings: StoreSettings;
   upgrade_url?: string | null;
+  fields: FieldFact[];
+  languages: string[];
 }
 
 export interface Product {
@@ -73,6 +83,7 @@ export interface Item {
   before: string | null;
   after: string | null;
   flags: unknown;
+  reason: string | null;
   error: string | null;
   review_state: string | null;
   published_at: string | null;
@@ -82,6 +93,7 @@ export interface PublishLog {
   id: number;
   item_id: number | null;
   product_id: string;
+  product_title: string | null;
   attribute: Attribute;
   old_value: string | null;
   new_value: string | null;

@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import { t, type Key } from "./i18n";
+import type { ApiState } from "./useApi";
 
 export function Loading({ label }: { label: string }) {
   return (
@@ -19,6 +20,15 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
+/** The empty state of a whole section, in its own card. */
+export function EmptyCard({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <section className="card">
+      <Empty title={title}>{children}</Empty>
+    </section>
+  );
+}
+
 export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () => void }) {
   return (
     <div className="notice error" role="alert">
@@ -29,6 +39,27 @@ export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () =
         </button>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * What a screen shows of data it loads: the error (with a retry) above what was loaded before, a
+ * spinner until the first answer, the empty state when `isEmpty`, else the data.
+ */
+export function Loaded<T>(props: {
+  state: ApiState<T>;
+  loading: string;
+  error: (message: string) => string;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  const { data, error, reload } = props.state;
+  return (
+    <>
+      {error ? <ErrorBox message={props.error(error)} onRetry={reload} /> : null}
+      {data === null ? (error ? null : <Loading label={props.loading} />) : props.isEmpty?.(data) ? props.empty : props.children(data)}
+    </>
   );
 }
 
@@ -119,7 +150,9 @@ export function StatusBadge({ status }: { status: string }) {
 
 export function usePolling(fn: () => void, ms: number, active: boolean) {
   const saved = useRef(fn);
-  saved.current = fn;
+  useEffect(() => {
+    saved.current = fn;
+  });
   useEffect(() => {
     if (!active) return undefined;
     const id = window.setInterval(() => saved.current(), ms);

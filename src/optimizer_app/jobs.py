@@ -30,7 +30,7 @@ _GET_JOB = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = $1 AND store_id = $2"
 # -- list_items --
 _LIST_ITEMS = """
 SELECT ji.id, ji.product_id, ji.attribute, ji.status, ji.attempts, ji.before_value, ji.after_value,
-       ji.flags, ji.error, ji.review_state, ji.published_at, ji.updated_at,
+       ji.flags, ji.reason, ji.error, ji.review_state, ji.published_at, ji.updated_at,
        jp.snapshot->>'title' AS product_title
 FROM job_items ji
 JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
@@ -90,6 +90,7 @@ def item_json(r: asyncpg.Record) -> dict[str, Any]:
         "before": r["before_value"],
         "after": r["after_value"],
         "flags": r["flags"],
+        "reason": r["reason"],
         "error": r["error"],
         "review_state": r["review_state"],
         "published_at": _iso(r["published_at"]),

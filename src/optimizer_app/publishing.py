@@ -47,16 +47,21 @@ WHERE id = ANY($1::bigint[])
 """
 
 # -- insert_publish_logs --
+# The product's title is the one its job showed the owner (as the job's items list it); the rows
+# keep the order they are given in, as their ids show.
 _INSERT_LOGS = """
-INSERT INTO publish_logs (store_id, job_item_id, product_id, attribute, old_value, new_value)
-SELECT $1, l.item_id, l.product_id, l.attribute, l.old_value, l.new_value
-FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-     AS l(item_id, product_id, attribute, old_value, new_value)
+INSERT INTO publish_logs (store_id, job_item_id, product_id, product_title, attribute, old_value, new_value)
+SELECT $1, l.item_id, l.product_id, jp.snapshot->>'title', l.attribute, l.old_value, l.new_value
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+     AS l(item_id, product_id, attribute, old_value, new_value, n)
+JOIN job_items ji ON ji.id = l.item_id
+LEFT JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
+ORDER BY l.n
 """
 
 # -- list_publish_logs --
 _LIST_LOGS = """
-SELECT id, job_item_id, product_id, attribute, old_value, new_value, published_at, reverted_at
+SELECT id, job_item_id, product_id, product_title, attribute, old_value, new_value, published_at, reverted_at
 FROM publish_logs WHERE store_id = $1 AND ($2::bigint IS NULL OR id < $2)
 ORDER BY id DESC LIMIT $3
 """
@@ -253,6 +258,7 @@ def _log_json(r: asyncpg.Record) -> dict[str, Any]:
         "id": r["id"],
         "item_id": r["job_item_id"],
         "product_id": r["product_id"],
+        "product_title": r["product_title"],
         "attribute": r["attribute"],
         "old_value": r["old_value"],
         "new_value": r["new_value"],

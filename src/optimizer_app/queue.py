@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from .domain.attributes import Attribute
+from .domain.jobs import ItemReason
 from .domain.plans import job_cost
 from .domain.products import Product
 from .errors import Conflict, InsufficientCredits, NotFound
@@ -112,7 +113,7 @@ WHERE id = ANY($1::bigint[]) AND status = 'PENDING'
 # lost are left alone.
 _SAVE_RESULTS = """
 UPDATE job_items ji
-SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL,
+SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL, reason = NULL,
     lease_owner = NULL, lease_until = NULL, updated_at = now()
 FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
 WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
@@ -121,14 +122,15 @@ RETURNING ji.job_id
 
 
 # -- fail_or_retry_items --
-# Items worker $1 still holds that failed: back to PENDING after a delay, or FAILED when the
-# failure is permanent or the item has used its attempts.
+# Items worker $1 still holds that failed ($3 ids, $4 reason codes, $5 errors, $6 delays, $7
+# permanent): back to PENDING after a delay, or FAILED when the failure is permanent or the item has
+# used its attempts.
 _FAIL_OR_RETRY = """
 UPDATE job_items ji
 SET status = CASE WHEN f.permanent OR ji.attempts >= $2 THEN 'FAILED' ELSE 'PENDING' END,
     run_after = now() + make_interval(secs => f.delay),
-    error = f.error, lease_owner = NULL, lease_until = NULL, updated_at = now()
-FROM unnest($3::bigint[], $4::text[], $5::float8[], $6::bool[]) AS f(id, error, delay, permanent)
+    reason = f.reason, error = f.error, lease_owner = NULL, lease_until = NULL, updated_at = now()
+FROM unnest($3::bigint[], $4::text[], $5::text[], $6::float8[], $7::bool[]) AS f(id, reason, error, delay, permanent)
 WHERE ji.id = f.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
 RETURNING ji.job_id, ji.store_id, ji.status
 """
@@ -149,6 +151,7 @@ UPDATE job_items
 SET status = CASE WHEN attempts >= $1 THEN 'FAILED' ELSE 'PENDING' END,
     error = CASE WHEN attempts >= $1 THEN 'The worker processing this item stopped responding.'
                  ELSE error END,
+    reason = CASE WHEN attempts >= $1 THEN $3::text ELSE reason END,
     lease_owner = NULL, lease_until = NULL, run_after = now(), updated_at = now()
 WHERE id IN (
     SELECT id FROM job_items
@@ -277,6 +280,7 @@ class ItemResult:
 @dataclass(frozen=True)
 class ItemFailure:
     item_id: int
+    reason: ItemReason
     error: str
     delay_seconds: float
     permanent: bool = False
@@ -412,6 +416,7 @@ async def settle(
             worker_id,
             max_attempts,
             [f.item_id for f in failures],
+            [f.reason.value for f in failures],
             [f.error for f in failures],
             [float(f.delay_seconds) for f in failures],
             [f.permanent for f in failures],
@@ -438,7 +443,7 @@ async def release(conn: asyncpg.Connection, *, worker_id: str, item_ids: Sequenc
 async def recover_expired_leases(conn: asyncpg.Connection, *, max_attempts: int, limit: int = 1000) -> int:
     """Return items of dead workers to the queue (or fail them when out of attempts)."""
     async with conn.transaction():
-        rows = await conn.fetch(_RECOVER, max_attempts, limit)
+        rows = await conn.fetch(_RECOVER, max_attempts, limit, ItemReason.WORKER_LOST.value)
         await _count_into_jobs(conn, [], [r for r in rows if r["status"] == "FAILED"])
     return len(rows)
 

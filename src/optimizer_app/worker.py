@@ -22,7 +22,7 @@ from datetime import date
 import asyncpg
 
 from . import queue, stores
-from .domain.jobs import retry_delay
+from .domain.jobs import ItemReason, retry_delay
 from .llm.base import (
     GenerationRequest,
     LLMOutputError,
@@ -171,22 +171,36 @@ class Worker:
             generation = await self.provider.generate(request)
         except LLMTransientError as exc:
             self._record_call("transient", started)
-            self._fail(items, _describe(exc, "The AI service is busy"), exc.retry_after, permanent=False)
+            self._fail(
+                items,
+                ItemReason.LLM_UNAVAILABLE,
+                _describe(exc, "The AI service is busy"),
+                exc.retry_after,
+                permanent=False,
+            )
             return
         except LLMOutputError as exc:
             self._record_call("bad_output", started)
-            self._fail(items, _describe(exc, "The AI answer was unusable"), None, permanent=False)
+            self._fail(
+                items, ItemReason.LLM_BAD_OUTPUT, _describe(exc, "The AI answer was unusable"), None, permanent=False
+            )
             return
         except LLMPermanentError as exc:
             self._record_call("refused", started)
-            self._fail(items, _describe(exc, "The AI service refused the request"), None, permanent=True)
+            self._fail(
+                items,
+                ItemReason.LLM_REFUSED,
+                _describe(exc, "The AI service refused the request"),
+                None,
+                permanent=True,
+            )
             return
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a provider bug must not kill the worker; the item retries
             log.exception("provider failed on product %s", first.product_id)
             self._record_call("error", started)
-            self._fail(items, f"Unexpected error: {exc}", None, permanent=False)
+            self._fail(items, ItemReason.INTERNAL, f"Unexpected error: {exc}", None, permanent=False)
             return
         self._record_call("ok", started)
         for item in items:
@@ -194,18 +208,26 @@ class Worker:
             if value is not None:
                 self._results.append(queue.ItemResult(item.id, value, generation.flags.get(item.attribute, [])))
             else:
-                reason = generation.rejected.get(item.attribute, "no value returned")
-                self._fail([item], describe_rejection(reason), None, permanent=not generation.retry_rejected)
+                code, error = describe_rejection(generation.rejected.get(item.attribute, "no value returned"))
+                self._fail([item], code, error, None, permanent=not generation.retry_rejected)
         self._buffer_changed.set()
 
     def _record_call(self, outcome: str, started: float) -> None:
         LLM_CALLS.labels(self.provider.name, outcome).inc()
         LLM_LATENCY.observe(time.perf_counter() - started)
 
-    def _fail(self, items: list[queue.ClaimedItem], error: str, retry_after: float | None, *, permanent: bool) -> None:
+    def _fail(
+        self,
+        items: list[queue.ClaimedItem],
+        reason: ItemReason,
+        error: str,
+        retry_after: float | None,
+        *,
+        permanent: bool,
+    ) -> None:
         for item in items:
             delay = retry_delay(item.attempts, self.config.retry_base_seconds, retry_after)
-            self._failures.append(queue.ItemFailure(item.id, error, delay, permanent))
+            self._failures.append(queue.ItemFailure(item.id, reason, error, delay, permanent))
         self._buffer_changed.set()
 
     async def _flush_loop(self) -> None:

@@ -18,12 +18,16 @@ from optimizer_app import publishing, stores
 from optimizer_app.auth import wix as wix_auth
 from optimizer_app.clients import StoreClients
 from optimizer_app.crypto import TokenCipher
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.languages import OFFERED_LANGUAGES
 from optimizer_app.domain.products import Product
 from optimizer_app.platforms.wix import WixClient
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.wix import SITE_NAME
 from optimizer_app.settings import Settings
+from optimizer_app.web.account_routes import DEFAULT_SETTINGS
 from optimizer_app.web.context import SESSION_PREFIX
+from optimizer_app.worker import WorkerConfig
 from tests.factories import assert_ledger_balanced
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, Drain, WixSite, new_site
 
@@ -172,6 +176,15 @@ async def test_shell_page_hands_out_a_session(api: httpx.AsyncClient) -> None:
     assert bad.status_code == 401 and "could not open" in bad.text
 
 
+async def test_shell_page_tells_the_dashboard_the_fields_languages_and_settings(api: httpx.AsyncClient) -> None:
+    page = await api.get("/app/wix", params={"instance": new_site().instance})
+    config = json.loads(page.text.split('<script id="config" type="application/json">')[1].split("</script>")[0])
+    assert config["fields"] == [{"id": a.value, "max_length": a.max_length, "html": a.is_html} for a in Attribute]
+    assert config["fields"][2] == {"id": "seo_title", "max_length": 60, "html": False}
+    assert config["languages"] == list(OFFERED_LANGUAGES)
+    assert config["settings"] == DEFAULT_SETTINGS
+
+
 async def test_catalog_pages_through_every_product(api: httpx.AsyncClient) -> None:
     site = new_site()
     seen: list[str] = []
@@ -281,14 +294,25 @@ async def test_the_whole_loop_create_improve_publish_revert(
     assert sandbox_product(wix_sandbox, site.instance_id, target["product_id"])["revision"] == after["revision"]
 
     logs = (await api.get("/api/publish-logs", headers=site.headers)).json()["logs"]
-    assert [(e["item_id"], e["old_value"], e["new_value"]) for e in logs] == [
-        (target["id"], before_name, target["after"])
+    assert [(e["item_id"], e["product_title"], e["old_value"], e["new_value"]) for e in logs] == [
+        (target["id"], target["product_title"], before_name, target["after"])
     ]
     reverted = await api.post(f"/api/publish-logs/{logs[0]['id']}/revert", headers=site.headers)
     assert reverted.status_code == 200 and reverted.json()["reverted_at"]
     assert sandbox_product(wix_sandbox, site.instance_id, target["product_id"])["name"] == before_name
     twice = await api.post(f"/api/publish-logs/{logs[0]['id']}/revert", headers=site.headers)
     assert twice.status_code == 409
+
+
+async def test_a_field_the_answer_left_out_fails_with_its_reason_code(
+    drain: Drain, api: httpx.AsyncClient, llm_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    [product] = await first_products(api, site, 1)
+    faults = ["missing_field"] * WorkerConfig().max_attempts
+    httpx.post(f"{llm_sandbox.url}/_sandbox/config", json={"faults": faults}).raise_for_status()
+    [item] = await improved_items(api, drain, site, [product["id"]], ["seo_title"])
+    assert (item["status"], item["reason"], item["error"]) == ("FAILED", "left_out", "the answer left this field out")
 
 
 async def test_publishing_an_item_twice_at_once_writes_once(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,7 +12,9 @@ import asyncpg
 import pytest
 
 from optimizer_app import db
+from optimizer_app.domain.attributes import Attribute
 from tests.conftest import SQL_DIR, _drop, with_database
+from tests.factories import enqueue, new_store, products
 
 
 @pytest.fixture
@@ -53,3 +56,40 @@ async def test_a_failing_migration_leaves_nothing_half_applied(empty_database: s
     finally:
         await conn.close()
     assert versions == ["001_ok"] and not has_b
+
+
+async def test_existing_publish_logs_get_their_titles_and_failed_items_their_reasons(
+    empty_database: str, tmp_path: Path
+) -> None:
+    for path in db.migration_files(SQL_DIR):
+        if path.name < "006":
+            shutil.copy(path, tmp_path / path.name)
+    await db.migrate(empty_database, tmp_path)
+    pool = await db.create_pool(empty_database, max_size=2)
+    try:
+        store = await new_store(pool)
+        job = await enqueue(pool, store.id, products(1), (Attribute.TITLE, Attribute.SEO_TITLE))
+        async with pool.acquire() as conn:
+            title, seo = await conn.fetch(
+                "SELECT id, product_id FROM job_items WHERE job_id = $1 ORDER BY id", job.job_id
+            )
+            failed = "UPDATE job_items SET status = 'FAILED', error = $2 WHERE id = $1"
+            await conn.execute(failed, title["id"], "the answer left this field out")
+            await conn.execute(failed, seo["id"], "The AI service is busy: rate limited")
+            await conn.execute(
+                "INSERT INTO publish_logs (store_id, job_item_id, product_id, attribute, old_value, new_value)"
+                " VALUES ($1, $2, $3, 'title', 'old', 'new')",
+                store.id,
+                title["id"],
+                title["product_id"],
+            )
+        for path in db.migration_files(SQL_DIR):
+            shutil.copy(path, tmp_path / path.name)
+        await db.migrate(empty_database, tmp_path)
+        async with pool.acquire() as conn:
+            reasons = [r["reason"] for r in await conn.fetch("SELECT reason FROM job_items ORDER BY id")]
+            logged_title = await conn.fetchval("SELECT product_title FROM publish_logs")
+    finally:
+        await pool.close()
+    assert reasons == ["left_out", None]
+    assert logged_title == products(1)[0].title

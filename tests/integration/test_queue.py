@@ -148,13 +148,13 @@ async def test_retry_then_failed_then_refund(pool: asyncpg.Pool) -> None:
     assert (row["items_failed"], row["credits_refunded"]) == (8, 8)
     assert len(provider.calls) == 4 * FAST.max_attempts
     async with pool.acquire() as conn:
-        errors = await conn.fetch("SELECT status, attempts, error FROM job_items WHERE job_id = $1", job.job_id)
+        errors = await conn.fetch("SELECT status, attempts, reason, error FROM job_items WHERE job_id = $1", job.job_id)
         store_row = await conn.fetchrow("SELECT credits_used FROM stores WHERE id = $1", store.id)
         refunds = await conn.fetchval(
             "SELECT sum(delta) FROM credit_ledger WHERE store_id = $1 AND reason = 'refund_failed'", store.id
         )
     assert all(r["status"] == "FAILED" and r["attempts"] == FAST.max_attempts for r in errors)
-    assert all("rate limited" in r["error"] for r in errors)
+    assert all(r["reason"] == "llm_unavailable" and "rate limited" in r["error"] for r in errors)
     assert store_row["credits_used"] == 0
     assert refunds == 8
     await assert_ledger_balanced(pool, store.id)
@@ -246,6 +246,9 @@ async def test_expired_lease_out_of_attempts_fails_and_refunds(pool: asyncpg.Poo
     assert result["recovered"] == 1
     row = await job_row(pool, job.job_id)
     assert (row["status"], row["items_failed"], row["credits_refunded"]) == ("FAILED", 1, 1)
+    async with pool.acquire() as conn:
+        item = await conn.fetchrow("SELECT reason, error FROM job_items WHERE job_id = $1", job.job_id)
+    assert (item["reason"], item["error"]) == ("worker_lost", "The worker processing this item stopped responding.")
     await assert_ledger_balanced(pool, store.id)
 
 
@@ -293,9 +296,11 @@ async def test_a_rejected_field_fails_alone_and_is_refunded(
     assert (row["status"], row["items_done"], row["items_failed"]) == ("DONE_WITH_FAILURES", 2, 2)
     assert len(provider.calls) == calls
     async with pool.acquire() as conn:
-        failed = await conn.fetch("SELECT attribute, error FROM job_items WHERE status = 'FAILED'")
+        failed = await conn.fetch("SELECT attribute, reason, error FROM job_items WHERE status = 'FAILED'")
     assert {r["attribute"] for r in failed} == {"title"}
-    assert [r["error"] for r in failed] == ["the suggestion was the same as the current text"] * 2
+    assert [(r["reason"], r["error"]) for r in failed] == [
+        ("unchanged", "the suggestion was the same as the current text")
+    ] * 2
     await assert_ledger_balanced(pool, store.id)
 
 

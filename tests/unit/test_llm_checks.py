@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.jobs import ItemReason
 from optimizer_app.llm.checks import (
     CheckResult,
     check_value,
@@ -170,8 +171,18 @@ class TestFactFlags:
 
 
 def test_every_rejection_reason_the_owner_reads_is_translated_by_the_dashboard() -> None:
-    """The Results screen words these reasons in the UI language by matching the English text."""
-    dictionary = (Path(__file__).resolve().parents[2] / "dashboard" / "src" / "i18n.ts").read_text()
-    for reason in ("empty", "unchanged", "too_long: 90 > 60", "missing from the answer"):
-        assert f'"{describe_rejection(reason)}"' in dictionary
-    assert describe_rejection("truncated: the answer hit the limit") == "truncated: the answer hit the limit"
+    """The Results screen words these reasons by their code; its English is the text the API sends."""
+    locales = Path(__file__).resolve().parents[2] / "dashboard" / "src" / "i18n" / "locales"
+    english, arabic = (locales / "en.ts").read_text(), (locales / "ar.ts").read_text()
+    reasons = [describe_rejection(r) for r in ("empty", "unchanged", "too_long: 90 > 60", "missing from the answer")]
+    assert [code for code, _ in reasons] == [
+        ItemReason.EMPTY,
+        ItemReason.UNCHANGED,
+        ItemReason.TOO_LONG,
+        ItemReason.LEFT_OUT,
+    ]
+    for code, text in reasons:
+        assert f'"reason.{code}": "{text}"' in english
+        assert f'"reason.{code}": "' in arabic
+    truncated = "truncated: the answer hit the limit"
+    assert describe_rejection(truncated) == (ItemReason.REJECTED, truncated)

@@ -2,7 +2,8 @@ import { useState } from "react";
 import { api, messageOf } from "../api";
 import { CONFIG, day, fmt } from "../config";
 import { billingNote, planName, rich, t } from "../i18n";
-import type { Shared } from "../App";
+import { PageHead } from "../components/PageHead";
+import { useApp } from "../context";
 import type { Plan } from "../types";
 import { Notice } from "../ui";
 
@@ -34,7 +35,8 @@ async function subscribe(plan: string): Promise<void> {
   openTop(res.confirmation_url);
 }
 
-export function UpgradeActions({ shared, compact }: { shared: Shared; compact?: boolean }) {
+export function UpgradeActions({ compact }: { compact?: boolean }) {
+  const { go } = useApp();
   const [hint, setHint] = useState<string | null>(null);
   return (
     <div className="upgrade-actions">
@@ -43,7 +45,7 @@ export function UpgradeActions({ shared, compact }: { shared: Shared; compact?: 
           type="button"
           className="btn primary small"
           onClick={() => {
-            if (BY_SUBSCRIPTION) shared.go("billing");
+            if (BY_SUBSCRIPTION) go("billing");
             else if (!openUpgrade()) setHint(billingNote(CONFIG.platform));
           }}
         >
@@ -51,7 +53,7 @@ export function UpgradeActions({ shared, compact }: { shared: Shared; compact?: 
         </button>
       ) : null}
       {compact ? (
-        <button type="button" className="btn secondary small" onClick={() => shared.go("billing")}>
+        <button type="button" className="btn secondary small" onClick={() => go("billing")}>
           {t("bill.compare")}
         </button>
       ) : null}
@@ -60,8 +62,8 @@ export function UpgradeActions({ shared, compact }: { shared: Shared; compact?: 
   );
 }
 
-export function Billing({ shared }: { shared: Shared }) {
-  const { me } = shared;
+export function Billing() {
+  const { me } = useApp();
   const total = me.credits.total || 0;
   const used = Math.min(me.credits.used, total);
   const pct = total ? Math.round((100 * used) / total) : 0;
@@ -72,12 +74,7 @@ export function Billing({ shared }: { shared: Shared }) {
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("bill.title")}</h1>
-          <p className="muted">{t("bill.intro")}</p>
-        </div>
-      </div>
+      <PageHead title={t("bill.title")} intro={t("bill.intro")} />
       <div className="grid-2">
         <section className="card" aria-labelledby="plan-title">
           <h2 id="plan-title">{t("bill.yourPlan")}</h2>

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, messageOf } from "../api";
-import { FIELD_LABEL, FIELD_LIMIT, fmt, when } from "../config";
+import { PageHead } from "../components/PageHead";
+import { TabLink } from "../components/TabLink";
+import { FIELD_LABEL, fieldLimit, fmt, when } from "../config";
 import { failureReason, inSentence, rich, t, type Key } from "../i18n";
-import type { Shared } from "../App";
 import type { Item, Job, PublishLog, PublishOutcome } from "../types";
 import { diffWords, plainText, safeHtml, type Piece } from "../text";
-import { Confirm, Empty, ErrorBox, Loading, Notice, Progress, StatusBadge, usePolling } from "../ui";
+import { Confirm, Empty, EmptyCard, ErrorBox, Loaded, Loading, Notice, Progress, StatusBadge, usePolling } from "../ui";
+import { useApi } from "../useApi";
 import { jobSummary } from "./Queue";
 
 const OUTCOMES = new Set(["published", "already_published", "in_progress", "not_ready", "not_found", "error"]);
@@ -14,56 +16,29 @@ function outcomeWords(status: string): string {
   return OUTCOMES.has(status) ? t(`outcome.${status}` as Key) : status;
 }
 
-export function Results({
-  shared,
-  jobId,
-  setJobId,
-}: {
-  shared: Shared;
-  jobId: number | null;
-  setJobId: (id: number) => void;
-}) {
-  const [jobs, setJobs] = useState<Job[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const loadJobs = useCallback(() => {
-    api<{ jobs: Job[] }>("/api/jobs?limit=50")
-      .then((d) => {
-        setJobs(d.jobs);
-        setError(null);
-      })
-      .catch((e) => setError(t("res.historyError", { error: messageOf(e) })));
-  }, []);
-  useEffect(loadJobs, [loadJobs]);
+export function Results({ jobId, setJobId }: { jobId: number | null; setJobId: (id: number) => void }) {
+  const history = useApi<{ jobs: Job[] }>("/api/jobs?limit=50");
+  const newest = history.data?.jobs[0]?.id;
 
   useEffect(() => {
-    if (jobId === null && jobs && jobs.length) setJobId(jobs[0].id);
-  }, [jobId, jobs, setJobId]);
+    if (jobId === null && newest !== undefined) setJobId(newest);
+  }, [jobId, newest, setJobId]);
 
   return (
     <div>
-      <div className="page-head">
-        <div>
-          <h1>{t("res.title")}</h1>
-          <p className="muted">{t("res.intro")}</p>
-        </div>
-      </div>
-      {error ? <ErrorBox message={error} onRetry={loadJobs} /> : null}
-      {jobs === null && !error ? <Loading label={t("res.loadingHistory")} /> : null}
-      {jobs !== null && jobs.length === 0 ? (
-        <section className="card">
-          <Empty title={t("res.empty")}>
-            {rich("res.emptyHint", {
-              start: (
-                <button type="button" className="link" onClick={() => shared.go("optimise")}>
-                  {t("res.startFirst")}
-                </button>
-              ),
-            })}
-          </Empty>
-        </section>
-      ) : null}
-      {jobs !== null && jobs.length > 0 ? (
+      <PageHead title={t("res.title")} intro={t("res.intro")} />
+      <Loaded
+        state={history}
+        loading={t("res.loadingHistory")}
+        error={(error) => t("res.historyError", { error })}
+        isEmpty={(d) => d.jobs.length === 0}
+        empty={
+          <EmptyCard title={t("res.empty")}>
+            {rich("res.emptyHint", { start: <TabLink tab="optimise" label={t("res.startFirst")} /> })}
+          </EmptyCard>
+        }
+      >
+        {({ jobs }) => (
         <div className="results-layout">
           <nav className="card history" aria-label={t("res.history")}>
             <h2>{t("res.history")}</h2>
@@ -87,11 +62,43 @@ export function Results({
               ))}
             </ul>
           </nav>
-          {jobId !== null ? <JobResults key={jobId} jobId={jobId} onChanged={loadJobs} /> : null}
+          {jobId !== null ? <JobResults key={jobId} jobId={jobId} onChanged={history.reload} /> : null}
         </div>
-      ) : null}
+        )}
+      </Loaded>
     </div>
   );
+}
+
+interface JobState {
+  job: Job;
+  /** The job's status and counters: its items are read again only when these move. */
+  key: string;
+  items?: Item[];
+  logs?: PublishLog[];
+}
+
+/** The job; all its items unless its counters are still `seenKey`; the store's recent publish logs when `withLogs`. */
+async function fetchJob(jobId: number, seenKey: string, withLogs: boolean, signal?: AbortSignal): Promise<JobState> {
+  const job = await api<Job>(`/api/jobs/${jobId}`, { signal });
+  const c = job.counts;
+  const key = `${job.status}:${c.done}:${c.failed}:${c.canceled}`;
+  let items: Item[] | undefined;
+  if (key !== seenKey || withLogs) {
+    items = [];
+    let after = 0;
+    for (;;) {
+      const page = await api<{ items: Item[]; next_after: number | null }>(
+        `/api/jobs/${jobId}/items?limit=1000&after=${after}`,
+        { signal },
+      );
+      items.push(...page.items);
+      if (!page.next_after) break;
+      after = page.next_after;
+    }
+  }
+  const logs = withLogs ? (await api<{ logs: PublishLog[] }>("/api/publish-logs?limit=200", { signal })).logs : undefined;
+  return { job, key, items, logs };
 }
 
 function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void }) {
@@ -105,40 +112,32 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
   const [notice, setNotice] = useState<{ kind: "success" | "error" | "info"; text: string } | null>(null);
   const [forceRevert, setForceRevert] = useState<{ log: PublishLog; current: string } | null>(null);
 
-  const loadLogs = useCallback(async () => {
-    const l = await api<{ logs: PublishLog[] }>("/api/publish-logs?limit=200");
-    setLogs(l.logs);
+  // Requests still in flight when the owner opens another job are dropped with this component.
+  const alive = useRef<AbortController | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    alive.current = controller;
+    return () => controller.abort();
   }, []);
 
   const seen = useRef<string>("");
   const load = useCallback(
-    async (withLogs = true) => {
-      try {
-        const j = await api<Job>(`/api/jobs/${jobId}`);
-        const c = j.counts;
-        const key = `${j.status}:${c.done}:${c.failed}:${c.canceled}`;
-        setJob(j);
-        if (key !== seen.current || withLogs) {
-          seen.current = key;
-          const all: Item[] = [];
-          let after = 0;
-          for (;;) {
-            const page = await api<{ items: Item[]; next_after: number | null }>(
-              `/api/jobs/${jobId}/items?limit=1000&after=${after}`,
-            );
-            all.push(...page.items);
-            if (!page.next_after) break;
-            after = page.next_after;
-          }
-          setItems(all);
-        }
-        if (withLogs) await loadLogs();
-        setError(null);
-      } catch (e) {
-        setError(t("res.loadError", { error: messageOf(e) }));
-      }
+    (withLogs = true): Promise<void> => {
+      const signal = alive.current?.signal;
+      return fetchJob(jobId, seen.current, withLogs, signal).then(
+        (state) => {
+          seen.current = state.key;
+          setJob(state.job);
+          if (state.items) setItems(state.items);
+          if (state.logs) setLogs(state.logs);
+          setError(null);
+        },
+        (e: unknown) => {
+          if (!signal?.aborted) setError(t("res.loadError", { error: messageOf(e) }));
+        },
+      );
     },
-    [jobId, loadLogs],
+    [jobId],
   );
 
   useEffect(() => {
@@ -376,7 +375,7 @@ function ItemRow(props: {
   const [editError, setEditError] = useState<string | null>(null);
   const [reverting, setReverting] = useState(false);
   const label = FIELD_LABEL[item.attribute] ?? item.attribute;
-  const limit = FIELD_LIMIT[item.attribute] ?? null;
+  const limit = fieldLimit(item.attribute);
   const isHtml = item.attribute === "description";
   const before = item.before ?? "";
   const after = item.after ?? "";
@@ -455,7 +454,7 @@ function ItemRow(props: {
       </div>
       {item.status === "FAILED" ? (
         <p className="error-text">
-          {item.error ? t("res.failedWhy", { error: failureReason(item.error) }) : t("res.failed")} {t("res.refunded")}
+          {item.error ? t("res.failedWhy", { error: failureReason(item.reason, item.error) }) : t("res.failed")} {t("res.refunded")}
         </p>
       ) : null}
       <div className="compare">

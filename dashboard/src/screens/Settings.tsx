@@ -1,15 +1,18 @@
 import { useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
-import { FIELDS, LANGUAGES } from "../config";
+import { FieldChecks, inFieldOrder } from "../components/FieldChecks";
+import { LanguageSelect } from "../components/LanguageSelect";
+import { PageHead } from "../components/PageHead";
+import { useApp } from "../context";
 import { t } from "../i18n";
-import type { Shared } from "../App";
 import type { Attribute, StoreSettings } from "../types";
 import { ErrorBox, Notice } from "../ui";
 
-export function SettingsScreen({ shared }: { shared: Shared }) {
-  const [voice, setVoice] = useState(shared.settings.brand_voice);
-  const [lang, setLang] = useState(shared.settings.default_language);
-  const [fields, setFields] = useState<Set<Attribute>>(new Set(shared.settings.default_attributes));
+export function SettingsScreen() {
+  const { settings, settingsSaved } = useApp();
+  const [voice, setVoice] = useState(settings.brand_voice);
+  const [lang, setLang] = useState(settings.default_language);
+  const [fields, setFields] = useState<Set<Attribute>>(new Set(settings.default_attributes));
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -25,10 +28,10 @@ export function SettingsScreen({ shared }: { shared: Shared }) {
         body: {
           brand_voice: voice,
           default_language: lang,
-          default_attributes: FIELDS.map((f) => f.id).filter((f) => fields.has(f)),
+          default_attributes: inFieldOrder(fields),
         },
       });
-      shared.setSettings(result);
+      settingsSaved(result);
       setSaved(true);
     } catch (err) {
       setError(t("set.error", { error: messageOf(err) }));
@@ -39,12 +42,7 @@ export function SettingsScreen({ shared }: { shared: Shared }) {
 
   return (
     <form onSubmit={save} aria-labelledby="settings-title">
-      <div className="page-head">
-        <div>
-          <h1 id="settings-title">{t("set.title")}</h1>
-          <p className="muted">{t("set.intro")}</p>
-        </div>
-      </div>
+      <PageHead id="settings-title" title={t("set.title")} intro={t("set.intro")} />
       <section className="card narrow">
         <label className="field">
           <span>{t("set.voice")}</span>
@@ -57,34 +55,8 @@ export function SettingsScreen({ shared }: { shared: Shared }) {
           />
           <span className="muted small">{t("set.voiceHint")}</span>
         </label>
-        <label className="field">
-          <span>{t("set.language")}</span>
-          <select value={lang} onChange={(e) => setLang(e.target.value)}>
-            {LANGUAGES.map((l) => (
-              <option key={l.code} value={l.code}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <fieldset className="fields">
-          <legend>{t("set.fields")}</legend>
-          {FIELDS.map((f) => (
-            <label key={f.id} className="check-row">
-              <input
-                type="checkbox"
-                checked={fields.has(f.id)}
-                onChange={() => {
-                  const next = new Set(fields);
-                  if (next.has(f.id)) next.delete(f.id);
-                  else next.add(f.id);
-                  setFields(next);
-                }}
-              />
-              {f.label}
-            </label>
-          ))}
-        </fieldset>
+        <LanguageSelect label={t("set.language")} value={lang} onChange={setLang} />
+        <FieldChecks legend={t("set.fields")} checked={fields} onChange={setFields} />
         {error ? <ErrorBox message={error} /> : null}
         {saved ? <Notice kind="success">{t("set.saved")}</Notice> : null}
         <div className="actions">

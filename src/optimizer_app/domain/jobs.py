@@ -22,6 +22,22 @@ class ItemStatus(StrEnum):
     CANCELED = "CANCELED"
 
 
+class ItemReason(StrEnum):
+    """Why an item failed (or why its last try did), as a code beside the English `error`: the
+    dashboard words the code in the owner's language."""
+
+    EMPTY = "empty"
+    UNCHANGED = "unchanged"
+    TOO_LONG = "too_long"
+    LEFT_OUT = "left_out"
+    REJECTED = "rejected"
+    LLM_UNAVAILABLE = "llm_unavailable"
+    LLM_BAD_OUTPUT = "llm_bad_output"
+    LLM_REFUSED = "llm_refused"
+    WORKER_LOST = "worker_lost"
+    INTERNAL = "internal"
+
+
 FINISHED_JOB_STATUSES = frozenset({JobStatus.DONE, JobStatus.DONE_WITH_FAILURES, JobStatus.FAILED, JobStatus.CANCELED})
 
 SOURCE_SCOPES = ("products", "collections")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# The languages the dashboard offers for new text (dashboard/src/config.ts, kept equal by a test).
+# The languages new text can be written in; the dashboard offers these, as the shell page tells it.
 OFFERED_LANGUAGES = ("en", "ar", "fr", "de", "es", "it", "pt-BR", "nl", "tr")
 
 

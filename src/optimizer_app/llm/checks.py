@@ -15,6 +15,7 @@ from functools import lru_cache
 import nh3
 
 from ..domain.attributes import Attribute
+from ..domain.jobs import ItemReason
 
 ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4", "a", "span"})
 # Block tags that carry the text's direction: a right-to-left description must read right to left
@@ -84,17 +85,18 @@ class CheckResult:
         return self.value is not None
 
 
-_REJECTION_TEXT = {
-    "empty": "the suggestion was empty",
-    "unchanged": "the suggestion was the same as the current text",
-    "too_long": "the suggestion was longer than the field allows",
-    "missing from the answer": "the answer left this field out",
+# The refusals the dashboard words itself, by code; the English text is what the API sends beside it.
+REJECTIONS: dict[str, tuple[ItemReason, str]] = {
+    "empty": (ItemReason.EMPTY, "the suggestion was empty"),
+    "unchanged": (ItemReason.UNCHANGED, "the suggestion was the same as the current text"),
+    "too_long": (ItemReason.TOO_LONG, "the suggestion was longer than the field allows"),
+    "missing from the answer": (ItemReason.LEFT_OUT, "the answer left this field out"),
 }
 
 
-def describe_rejection(reason: str) -> str:
-    """Why a value was refused, in the words the Results screen shows a store owner."""
-    return _REJECTION_TEXT.get(reason.split(":", 1)[0], reason)
+def describe_rejection(reason: str) -> tuple[ItemReason, str]:
+    """Why a value was refused: its code and the words the Results screen shows a store owner."""
+    return REJECTIONS.get(reason.split(":", 1)[0], (ItemReason.REJECTED, reason))
 
 
 def sanitize_html(value: str) -> str:

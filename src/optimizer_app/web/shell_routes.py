@@ -21,6 +21,7 @@ from ..errors import AppError
 from ..stores import Store
 from .account_routes import me_json, settings_of
 from .context import issue_session, services, store_from_salla_token, store_from_wix_instance
+from .dashboard_facts import dashboard_facts
 from .services import Services
 
 templates = Environment(
@@ -92,6 +93,7 @@ async def app_page(
             "locale": request.query_params.get("locale", "en"),
             "settings": settings_of(store),
             "upgrade_url": upgrade_url(svc, store),
+            **dashboard_facts(),
         },
         bundle=dashboard_bundle(),
     )

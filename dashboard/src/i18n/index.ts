@@ -1,0 +1,109 @@
+/**
+ * The dashboard's words in English and Arabic (the dictionaries are in `locales/`).
+ *
+ * `t(key, vars)` returns a sentence with `{name}` placeholders filled in; when the entry has plural
+ * forms, `vars.count` picks the form (Intl.PluralRules: English one/other, Arabic
+ * zero/one/two/few/many/other). Numbers are written with Western digits by `fmt`.
+ * `rich(key, vars)` does the same but lets placeholders be React elements (a link, a bold number).
+ *
+ * The language is chosen before the first render and again when the store's settings change (both
+ * outside rendering); every screen reads it while rendering.
+ */
+import { createElement, Fragment, type ReactNode } from "react";
+import type { Entry } from "./entry";
+import { ar } from "./locales/ar";
+import { en, type Key } from "./locales/en";
+
+export type { Key };
+export type Lang = "en" | "ar";
+type Vars = Record<string, string | number>;
+
+const DICTIONARIES: Record<Lang, Record<Key, Entry>> = { en, ar };
+const RULES: Record<Lang, Intl.PluralRules> = { en: new Intl.PluralRules("en"), ar: new Intl.PluralRules("ar") };
+const NUMBER = new Intl.NumberFormat("en-US");
+
+let current: Lang = "en";
+
+/**
+ * Arabic when the admin's locale is Arabic or the store writes in Arabic by default; otherwise English.
+ */
+export function uiLanguage(locale: string | null | undefined, defaultLanguage: string | null | undefined): Lang {
+  const arabic = (code: string | null | undefined) => !!code && /^ar([-_]|$)/i.test(code);
+  return arabic(locale) || arabic(defaultLanguage) ? "ar" : "en";
+}
+
+export function setLanguage(lang: Lang): void {
+  current = lang;
+}
+
+export function language(): Lang {
+  return current;
+}
+
+/** The plural category of `n` in the current language. */
+export function pluralCategory(n: number): Intl.LDMLPluralRule {
+  return RULES[current].select(n);
+}
+
+function pick(key: Key, count: unknown): string {
+  const entry = DICTIONARIES[current][key] ?? en[key];
+  if (typeof entry === "string") return entry;
+  const category = typeof count === "number" ? pluralCategory(count) : "other";
+  return entry[category] ?? entry.other;
+}
+
+function show(value: string | number): string {
+  return typeof value === "number" ? NUMBER.format(value) : value;
+}
+
+/** The sentence for `key`; `{name}` takes `vars.name` (numbers with Western digits), `vars.count` picks the plural form. */
+export function t(key: Key, vars: Vars = {}): string {
+  return pick(key, vars.count).replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in vars ? show(vars[name]) : whole,
+  );
+}
+
+/** Like `t`, with placeholders that may be React elements; `count` picks the plural form. */
+export function rich(key: Key, vars: Record<string, ReactNode>, count?: number): ReactNode[] {
+  const template = pick(key, count ?? vars.count);
+  return template.split(/(\{\w+\})/).map((part, i) => {
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    const value = name !== undefined && name in vars ? vars[name] : part;
+    return createElement(Fragment, { key: i }, typeof value === "number" ? show(value) : value);
+  });
+}
+
+/** The words for `key` when the dictionary has it (codes and ids the server sends), else `fallback`. */
+function known(key: string, fallback: string): string {
+  return key in en ? t(key as Key) : fallback;
+}
+
+/** A field name inside an English sentence is lower case ("New title"); Arabic has no case. */
+export function inSentence(label: string): string {
+  return current === "en" ? label.toLowerCase() : label;
+}
+
+/** Dates in the UI language, with Western digits. */
+export function dateLocale(english: string): string {
+  return current === "ar" ? "ar-u-nu-latn" : english;
+}
+
+/** A plan's name in the UI language (the server sends English names). */
+export function planName(plan: { id: string; name: string }): string {
+  return known(`plan.${plan.id}`, plan.name);
+}
+
+/** A language's name in the UI language (each also in its own); the code when it has none. */
+export function languageName(code: string): string {
+  return known(`lang.${code}`, code);
+}
+
+/** The note under the plans: how this platform bills. */
+export function billingNote(platform: string): string {
+  return known(`bill.note.${platform}`, t("bill.note"));
+}
+
+/** Why an item failed: its reason code worded in the UI language, else the server's English text. */
+export function failureReason(reason: string | null, serverText: string): string {
+  return reason ? known(`reason.${reason}`, serverText) : serverText;
+}

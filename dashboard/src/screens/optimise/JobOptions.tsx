@@ -1,0 +1,42 @@
+import { FieldChecks } from "../../components/FieldChecks";
+import { LanguageSelect } from "../../components/LanguageSelect";
+import { t } from "../../i18n";
+import type { Attribute } from "../../types";
+
+export interface Options {
+  fields: Set<Attribute>;
+  lang: string;
+  tone: string;
+  instructions: string;
+}
+
+/** What to improve and how: the fields, the language of the new text, the tone and instructions. */
+export function JobOptions({ options, onChange }: { options: Options; onChange: (next: Options) => void }) {
+  const set = (change: Partial<Options>) => onChange({ ...options, ...change });
+  return (
+    <>
+      <FieldChecks legend={t("opt.fields")} checked={options.fields} onChange={(fields) => set({ fields })} showLimits />
+      <LanguageSelect label={t("opt.language")} value={options.lang} onChange={(lang) => set({ lang })} />
+      <label className="field">
+        <span>{t("opt.tone")}</span>
+        <input
+          type="text"
+          value={options.tone}
+          maxLength={500}
+          placeholder={t("opt.tonePlaceholder")}
+          onChange={(e) => set({ tone: e.target.value })}
+        />
+      </label>
+      <label className="field">
+        <span>{t("opt.instructions")}</span>
+        <textarea
+          rows={3}
+          value={options.instructions}
+          maxLength={1500}
+          placeholder={t("opt.instructionsPlaceholder")}
+          onChange={(e) => set({ instructions: e.target.value })}
+        />
+      </label>
+    </>
+  );
+}
