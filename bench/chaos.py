@@ -152,9 +152,15 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
         store = await funded_store(conn, n_products * FIELDS)
         await conn.close()
         secret = "chaos-secret-key"
-        session = SESSION_PREFIX + session_serializer(secret).dumps({"store_id": store.id})
+        session = SESSION_PREFIX + session_serializer((secret,)).dumps({"store_id": store.id})
         port = free_port()
-        web_env = {"DATABASE_URL": dsn, "PORT": str(port), "SECRET_KEY": secret, "API_RATE_LIMIT_PER_MINUTE": "0"}
+        web_env = {
+            "APP_ENV": "development",
+            "DATABASE_URL": dsn,
+            "PORT": str(port),
+            "SECRET_KEY": secret,
+            "API_RATE_LIMIT_PER_MINUTE": "0",
+        }
         web_args = [sys.executable, "-m", "optimizer_app.cli", "serve"]
         answers: Counter[str] = Counter()
         with (
@@ -259,7 +265,7 @@ async def publish_failures(*, n_products: int) -> tuple[Result, bool]:
                 Settings(),
                 database_url=dsn,
                 sql_dir=SQL_DIR,
-                secret_key="chaos-secret-key",
+                secret_keys=("chaos-secret-key",),
                 wix_app_id=app_id,
                 wix_app_secret=app_secret,
                 wix_webhook_public_key=public_pem,

@@ -58,7 +58,7 @@ async def sandbox_session(settings: Settings, platform: str) -> str:
         await conn.close()
     if store is None:
         raise SystemExit(f"No {platform} store yet: run `make demo` first.")
-    return SESSION_PREFIX + session_serializer(settings.secret_key).dumps({"store_id": store.id})
+    return SESSION_PREFIX + session_serializer(settings.secret_keys).dumps({"store_id": store.id})
 
 
 def shopify_credentials(settings: Settings) -> tuple[str, str]:
@@ -116,6 +116,8 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
     )
     env = {
         **os.environ,
+        # Sandboxes on loopback and no keys of its own: the demo is development by definition.
+        "APP_ENV": "development",
         "DATABASE_URL": database_url,
         "WIX_APP_ID": app_id,
         "WIX_APP_SECRET": app_secret,

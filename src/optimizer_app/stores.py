@@ -6,6 +6,7 @@ every store sum(credit_ledger.delta) = credits_total - credits_used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -230,6 +231,49 @@ async def uninstall(conn: asyncpg.Connection, store_id: int) -> int:
         refunded = await queue.cancel_store_jobs(conn, store_id=store_id)
         await conn.execute(_UNINSTALL, store_id)
     return refunded
+
+
+# -- sealed_tokens_page --
+# The next stores after id $1 holding encrypted tokens (key rotation walks them in id order).
+_SEALED_TOKENS_PAGE = """
+SELECT id, access_token_enc, refresh_token_enc FROM stores
+WHERE id > $1 AND (access_token_enc IS NOT NULL OR refresh_token_enc IS NOT NULL)
+ORDER BY id
+LIMIT $2
+"""
+
+# -- reseal_tokens --
+# Only where the ciphertexts are still those that were read: a token refreshed meanwhile is newer
+# than the one re-encrypted, and must stay (the next rotation run re-encrypts it).
+_RESEAL_TOKENS = """
+UPDATE stores s SET access_token_enc = u.access, refresh_token_enc = u.refresh
+FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[])
+     AS u(id, old_access, old_refresh, access, refresh)
+WHERE s.id = u.id
+  AND s.access_token_enc IS NOT DISTINCT FROM u.old_access
+  AND s.refresh_token_enc IS NOT DISTINCT FROM u.old_refresh
+"""
+
+
+async def reseal_tokens(
+    conn: asyncpg.Connection, reencrypt: Callable[[bytes], bytes | None], *, batch_size: int = 500
+) -> int:
+    """Re-encrypt every store's tokens with `reencrypt` (None: already current), one statement per
+    batch of stores. Returns how many stores changed; a second run changes none."""
+    changed, after = 0, 0
+    while rows := await conn.fetch(_SEALED_TOKENS_PAGE, after, batch_size):
+        after = rows[-1]["id"]
+        updates: list[tuple[int, bytes | None, bytes | None, bytes | None, bytes | None]] = []
+        for row in rows:
+            old_access, old_refresh = row["access_token_enc"], row["refresh_token_enc"]
+            access = reencrypt(old_access) if old_access is not None else None
+            refresh = reencrypt(old_refresh) if old_refresh is not None else None
+            if access is not None or refresh is not None:
+                updates.append((row["id"], old_access, old_refresh, access or old_access, refresh or old_refresh))
+        if updates:
+            result: str = await conn.execute(_RESEAL_TOKENS, *map(list, zip(*updates, strict=True)))
+            changed += int(result.split()[-1])
+    return changed
 
 
 async def name_store(conn: asyncpg.Connection, store_id: int, name: str) -> None:

@@ -76,7 +76,7 @@ def salla_event(event: str, data: dict[str, Any], merchant: int = MERCHANT) -> t
 
 def session_for(settings: Settings, store_id: int) -> dict[str, str]:
     """The session the app shell hands the page after verifying the platform's token."""
-    token = session_serializer(settings.secret_key).dumps({"store_id": store_id})
+    token = session_serializer(settings.secret_keys).dumps({"store_id": store_id})
     return {"Authorization": f"Bearer {SESSION_PREFIX}{token}"}
 
 

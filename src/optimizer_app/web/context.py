@@ -21,8 +21,9 @@ from .services import Services
 SESSION_PREFIX = "oas."
 
 
-def session_serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="optimizer-app-session")
+def session_serializer(secret_keys: tuple[str, ...]) -> URLSafeTimedSerializer:
+    # itsdangerous signs with the last key of a list and verifies with all; ours are newest first.
+    return URLSafeTimedSerializer(list(reversed(secret_keys)), salt="optimizer-app-session")
 
 
 def services(request: Request) -> Services:
