@@ -17,7 +17,7 @@ from optimizer_app import catalog, db, queue
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.llm.base import GenerationRequest
 from optimizer_app.llm.prompts import build_messages, response_format
-from optimizer_app.web.context import SESSION_PREFIX, session_serializer
+from optimizer_app.web.context import session_serializer, signed_session
 
 from .harness import (
     enqueue,
@@ -165,7 +165,7 @@ async def enqueue_api(base_url: str, *, n_products: int, repeats: int) -> dict[s
             "WIX_APP_SECRET": "bench",
         }
         url = f"http://127.0.0.1:{port}"
-        session = SESSION_PREFIX + session_serializer((secret,)).dumps({"store_id": store.id})
+        session = signed_session(session_serializer((secret,)), store)
         body = {
             "source_scope": "products",
             "source_ids": [p.id for p in items],
@@ -271,7 +271,7 @@ async def api_load(base_url: str, *, clients: int, seconds: float) -> dict[str, 
         for _ in range(clients + 1):
             store = await funded_store(conn, 10_000)
             await catalog.remember(conn, store.id, products(1))
-            sessions.append(SESSION_PREFIX + serializer.dumps({"store_id": store.id}))
+            sessions.append(signed_session(serializer, store))
         await conn.close()
         env = {
             "APP_ENV": "development",

@@ -41,6 +41,10 @@ UPDATE stores SET uninstalled_at = NULL, installed_at = now(), needs_reauth = fa
 WHERE id = $1 AND uninstalled_at IS NOT NULL
 """
 
+# -- new_session_version --
+# Reinstalled or reconnected: the app sessions handed out before no longer open the store.
+_NEW_SESSION_VERSION = "UPDATE stores SET session_version = session_version + 1 WHERE id = $1"
+
 # -- save_tokens --
 _SAVE_TOKENS = """
 UPDATE stores SET access_token_enc = $2, refresh_token_enc = coalesce($3, refresh_token_enc),
@@ -51,7 +55,7 @@ WHERE id = $1
 # -- uninstall_store --
 _UNINSTALL = """
 UPDATE stores SET uninstalled_at = now(), access_token_enc = NULL, refresh_token_enc = NULL,
-                  token_expires_at = NULL
+                  token_expires_at = NULL, session_version = session_version + 1
 WHERE id = $1
 """
 
@@ -143,6 +147,7 @@ class Store:
     refresh_token_enc: bytes | None
     token_expires_at: datetime | None
     plan_ends_on: date | None
+    session_version: int
 
     @property
     def credits_remaining(self) -> int:
@@ -166,6 +171,7 @@ class Store:
             refresh_token_enc=row["refresh_token_enc"],
             token_expires_at=row["token_expires_at"],
             plan_ends_on=row["plan_ends_on"],
+            session_version=row["session_version"],
         )
 
 
@@ -189,7 +195,8 @@ async def install(
     conn: asyncpg.Connection, *, platform: str, external_id: str, display_name: str, today: date
 ) -> Store:
     """Create the store on the free plan with its credits (ledger: plan_grant), or reactivate
-    an uninstalled one. Safe when two first opens race: one insert wins, one grant is written."""
+    an uninstalled one. Safe when two first opens race: one insert wins, one grant is written.
+    An existing store is being reinstalled or reconnected: its earlier app sessions end."""
     async with conn.transaction():
         row = await conn.fetchrow(_INSERT, platform, external_id, display_name, add_months(today, 1), FREE_PLAN)
         if row is not None:
@@ -199,6 +206,7 @@ async def install(
             existing = await conn.fetchrow(_FIND, platform, external_id)
             store_id = existing["id"]
             await conn.execute(_REINSTALL, store_id)
+            await conn.execute(_NEW_SESSION_VERSION, store_id)
         store = await get(conn, store_id)
     assert store is not None
     return store
