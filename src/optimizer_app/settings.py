@@ -121,9 +121,11 @@ class Settings:
         they may (or in development)."""
         if self.development:
             return None
+        # Every session key verifies, so every one must be strong. An older token key only decrypts
+        # what it sealed already: it may be weak, which is how rotate-keys moves tokens off it.
         rings = (
             ("SECRET_KEY", "SECRET_KEYS", self.secret_keys),
-            ("TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_KEYS", self.token_encryption_keys),
+            ("TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_KEYS", self.token_encryption_keys[:1]),
         )
         for single, listed, keys in rings:
             if not keys or DEVELOPMENT_KEYS.intersection(keys):
@@ -132,7 +134,7 @@ class Settings:
                     f"to rotate) to a random string of at least {MIN_KEY_LENGTH} characters"
                 )
             if any(len(key) < MIN_KEY_LENGTH for key in keys):
-                return f"{single} (or a key in {listed}) is shorter than {MIN_KEY_LENGTH} characters"
+                return f"{single} (or a key of {listed}) is shorter than {MIN_KEY_LENGTH} characters"
         if set(self.secret_keys).intersection(self.token_encryption_keys):
             return "TOKEN_ENCRYPTION_KEY must differ from SECRET_KEY: a leaked session key must not open stored tokens"
         return None

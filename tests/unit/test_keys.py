@@ -31,10 +31,10 @@ def test_production_refuses_the_defaults_and_development_accepts_them() -> None:
         ((), (TOKEN_KEY,), "SECRET_KEY is missing"),
         (("dev-only-secret-change-me",), (TOKEN_KEY,), "SECRET_KEY is missing or a published development key"),
         ((SESSION_KEY, "dev-only-secret-change-me"), (TOKEN_KEY,), "SECRET_KEYS"),
-        (("s" * 31,), (TOKEN_KEY,), "SECRET_KEY (or a key in SECRET_KEYS) is shorter than 32 characters"),
+        (("s" * 31,), (TOKEN_KEY,), "SECRET_KEY (or a key of SECRET_KEYS) is shorter than 32 characters"),
         ((SESSION_KEY,), ("dev-only-token-key-change-me",), "TOKEN_ENCRYPTION_KEY is missing"),
         ((SESSION_KEY,), (), "TOKEN_ENCRYPTION_KEY is missing"),
-        ((SESSION_KEY,), (TOKEN_KEY, "short"), "TOKEN_ENCRYPTION_KEY (or a key in TOKEN_ENCRYPTION_KEYS) is shorter"),
+        ((SESSION_KEY,), ("short", TOKEN_KEY), "TOKEN_ENCRYPTION_KEY (or a key of TOKEN_ENCRYPTION_KEYS) is shorter"),
         ((SESSION_KEY,), (SESSION_KEY,), "TOKEN_ENCRYPTION_KEY must differ from SECRET_KEY"),
         ((NEW_KEY, SESSION_KEY), (TOKEN_KEY, SESSION_KEY), "TOKEN_ENCRYPTION_KEY must differ from SECRET_KEY"),
     ],
@@ -49,6 +49,11 @@ def test_production_accepts_long_distinct_keys() -> None:
     settings = production(secret_keys=(NEW_KEY, SESSION_KEY), token_encryption_keys=(TOKEN_KEY, OLD_KEY))
     assert settings.unsafe_keys() is None
     assert settings.secret_key == NEW_KEY
+
+
+def test_an_old_token_key_may_be_weak_so_that_rotation_can_move_tokens_off_it() -> None:
+    for old_key in ("dev-only-secret-change-me", "short"):
+        assert production(secret_keys=(SESSION_KEY,), token_encryption_keys=(TOKEN_KEY, old_key)).unsafe_keys() is None
 
 
 def test_a_token_sealed_with_the_old_key_opens_with_the_ring_and_new_ones_use_the_first_key() -> None:
