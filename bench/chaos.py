@@ -37,7 +37,7 @@ from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.wix import create_wix_sandbox
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
-from optimizer_app.web.context import SESSION_PREFIX, session_serializer
+from optimizer_app.web.context import session_serializer, signed_session
 from optimizer_app.worker import Worker, WorkerConfig
 
 from .harness import (
@@ -152,9 +152,15 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
         store = await funded_store(conn, n_products * FIELDS)
         await conn.close()
         secret = "chaos-secret-key"
-        session = SESSION_PREFIX + session_serializer(secret).dumps({"store_id": store.id})
+        session = signed_session(session_serializer((secret,)), store)
         port = free_port()
-        web_env = {"DATABASE_URL": dsn, "PORT": str(port), "SECRET_KEY": secret, "API_RATE_LIMIT_PER_MINUTE": "0"}
+        web_env = {
+            "APP_ENV": "development",
+            "DATABASE_URL": dsn,
+            "PORT": str(port),
+            "SECRET_KEY": secret,
+            "API_RATE_LIMIT_PER_MINUTE": "0",
+        }
         web_args = [sys.executable, "-m", "optimizer_app.cli", "serve"]
         answers: Counter[str] = Counter()
         with (
@@ -259,7 +265,7 @@ async def publish_failures(*, n_products: int) -> tuple[Result, bool]:
                 Settings(),
                 database_url=dsn,
                 sql_dir=SQL_DIR,
-                secret_key="chaos-secret-key",
+                secret_keys=("chaos-secret-key",),
                 wix_app_id=app_id,
                 wix_app_secret=app_secret,
                 wix_webhook_public_key=public_pem,

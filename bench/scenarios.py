@@ -17,7 +17,7 @@ from optimizer_app import catalog, db, queue
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.llm.base import GenerationRequest
 from optimizer_app.llm.prompts import build_messages, response_format
-from optimizer_app.web.context import SESSION_PREFIX, session_serializer
+from optimizer_app.web.context import session_serializer, signed_session
 
 from .harness import (
     enqueue,
@@ -157,6 +157,7 @@ async def enqueue_api(base_url: str, *, n_products: int, repeats: int) -> dict[s
         await conn.close()
         port, secret = free_port(), "bench-secret"
         env = {
+            "APP_ENV": "development",
             "DATABASE_URL": dsn,
             "PORT": str(port),
             "SECRET_KEY": secret,
@@ -164,7 +165,7 @@ async def enqueue_api(base_url: str, *, n_products: int, repeats: int) -> dict[s
             "WIX_APP_SECRET": "bench",
         }
         url = f"http://127.0.0.1:{port}"
-        session = SESSION_PREFIX + session_serializer(secret).dumps({"store_id": store.id})
+        session = signed_session(session_serializer((secret,)), store)
         body = {
             "source_scope": "products",
             "source_ids": [p.id for p in items],
@@ -265,14 +266,21 @@ async def api_load(base_url: str, *, clients: int, seconds: float) -> dict[str, 
     async with fresh_database(base_url) as dsn:
         conn = await db.connect(dsn)
         port, secret = free_port(), "bench-secret"
-        serializer = session_serializer(secret)
+        serializer = session_serializer((secret,))
         sessions = []
         for _ in range(clients + 1):
             store = await funded_store(conn, 10_000)
             await catalog.remember(conn, store.id, products(1))
-            sessions.append(SESSION_PREFIX + serializer.dumps({"store_id": store.id}))
+            sessions.append(signed_session(serializer, store))
         await conn.close()
-        env = {"DATABASE_URL": dsn, "PORT": str(port), "SECRET_KEY": secret, "WIX_APP_ID": "b", "WIX_APP_SECRET": "b"}
+        env = {
+            "APP_ENV": "development",
+            "DATABASE_URL": dsn,
+            "PORT": str(port),
+            "SECRET_KEY": secret,
+            "WIX_APP_ID": "b",
+            "WIX_APP_SECRET": "b",
+        }
         url = f"http://127.0.0.1:{port}"
         body = {"source_scope": "products", "source_ids": ["p0"], "attributes": ["title"]}
         with process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health"):

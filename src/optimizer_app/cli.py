@@ -1,4 +1,4 @@
-"""optimizer-app serve | worker | migrate | demo | sandbox-token | set-plan."""
+"""optimizer-app serve | worker | migrate | rotate-keys | demo | sandbox-token | set-plan."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the web process")
     sub.add_parser("worker", help="run a worker process")
     sub.add_parser("migrate", help="apply sql/*.sql migrations once each")
+    rotate = sub.add_parser(
+        "rotate-keys", help="re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEYS"
+    )
+    rotate.add_argument("--batch-size", type=int, default=500)
     demo = sub.add_parser("demo", help="run everything locally on sandboxes")
     demo.add_argument("--sandbox-port", type=int, default=8101)
     token = sub.add_parser(
@@ -40,11 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
 
+    if args.command in ("serve", "worker", "rotate-keys") and (unsafe := settings.unsafe_keys()):
+        # Before any database or embedded server starts: a refusal is immediate.
+        print(f"optimizer-app {args.command}: refusing to start: {unsafe}", file=sys.stderr)
+        return 2
     if args.command == "migrate":
         url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
         applied = asyncio.run(db.migrate(url, settings.sql_dir))
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
         return 0
+    if args.command == "rotate-keys":
+        return asyncio.run(_rotate_keys(settings, args.batch_size))
     if args.command == "serve":
         return _serve(settings)
     if args.command == "worker":
@@ -99,6 +109,21 @@ async def _set_plan(settings: Settings, platform: str, external_id: str, plan_id
     finally:
         await conn.close()
     print(f"store {store.id} ({platform} {external_id}) is on {plan_id}; credits {delta:+d}")
+    return 0
+
+
+async def _rotate_keys(settings: Settings, batch_size: int) -> int:
+    from . import stores
+    from .crypto import TokenCipher
+
+    cipher = TokenCipher(*settings.token_encryption_keys)
+    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
+    conn = await db.connect(url)
+    try:
+        changed = await stores.reseal_tokens(conn, cipher.reencrypt, batch_size=batch_size)
+    finally:
+        await conn.close()
+    print(f"re-encrypted the tokens of {changed} store(s) with the first encryption key")
     return 0
 
 

@@ -26,7 +26,7 @@ from .sandbox.shopify import create_shopify_sandbox
 from .sandbox.wix import create_wix_sandbox
 from .sandbox.woocommerce import create_woocommerce_sandbox
 from .settings import Settings
-from .web.context import SESSION_PREFIX, session_serializer
+from .web.context import session_serializer, signed_session
 
 # Credentials of the demo's own apps; the sandboxes and the app agree on them.
 DEMO_WIX_APP_ID = "6c0fd8b4-1f62-4d4b-9a53-0b8f6f0d3a71"
@@ -58,7 +58,7 @@ async def sandbox_session(settings: Settings, platform: str) -> str:
         await conn.close()
     if store is None:
         raise SystemExit(f"No {platform} store yet: run `make demo` first.")
-    return SESSION_PREFIX + session_serializer(settings.secret_key).dumps({"store_id": store.id})
+    return signed_session(session_serializer(settings.secret_keys), store)
 
 
 def shopify_credentials(settings: Settings) -> tuple[str, str]:
@@ -116,6 +116,8 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
     )
     env = {
         **os.environ,
+        # Sandboxes on loopback and no keys of its own: the demo is development by definition.
+        "APP_ENV": "development",
         "DATABASE_URL": database_url,
         "WIX_APP_ID": app_id,
         "WIX_APP_SECRET": app_secret,

@@ -6,7 +6,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Development keys, public by being written here: production refuses them. Tokens sealed by
+# development databases made before key rings used the session key, so it stays in the dev ring.
 _DEV_SECRET = "dev-only-secret-change-me"
+_DEV_TOKEN_KEY = "dev-only-token-key-change-me"
+DEVELOPMENT_KEYS = frozenset({_DEV_SECRET, _DEV_TOKEN_KEY})
+# 32 characters of `secrets.token_urlsafe` carry 192 bits; anyone holding one signed session can try
+# guesses offline against it, so a key must be out of reach of a search, not merely unlisted.
+MIN_KEY_LENGTH = 32
 
 
 def _int(name: str, default: int) -> int:
@@ -21,6 +28,14 @@ def _float(name: str, default: float) -> float:
 
 def _str(name: str, default: str = "") -> str:
     return os.environ.get(name, default) or default
+
+
+def _key_ring(list_name: str, single_name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """`list_name` (comma-separated, first one current) if set, else `single_name` as a ring of one."""
+    if listed := _str(list_name):
+        return tuple(key.strip() for key in listed.split(",") if key.strip())
+    single = _str(single_name)
+    return (single,) if single else default
 
 
 @dataclass(frozen=True)
@@ -40,8 +55,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     app_base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = _DEV_SECRET
-    token_encryption_key: str = ""
+    # Key rings, newest first: the first key signs sessions (encrypts stored tokens), every key
+    # verifies (decrypts), so a new key goes first and the old one leaves after `rotate-keys`.
+    secret_keys: tuple[str, ...] = (_DEV_SECRET,)
+    token_encryption_keys: tuple[str, ...] = (_DEV_TOKEN_KEY, _DEV_SECRET)
     session_ttl_seconds: int = 3600
     max_body_bytes: int = 1_000_000
     max_job_products: int = 10_000
@@ -95,6 +112,34 @@ class Settings:
         return self.app_env == "development"
 
     @property
+    def secret_key(self) -> str:
+        """The key that signs now."""
+        return self.secret_keys[0]
+
+    def unsafe_keys(self) -> str | None:
+        """Why these keys must not serve production, in one line naming the variable; None when
+        they may (or in development)."""
+        if self.development:
+            return None
+        # Every session key verifies, so every one must be strong. An older token key only decrypts
+        # what it sealed already: it may be weak, which is how rotate-keys moves tokens off it.
+        rings = (
+            ("SECRET_KEY", "SECRET_KEYS", self.secret_keys),
+            ("TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_KEYS", self.token_encryption_keys[:1]),
+        )
+        for single, listed, keys in rings:
+            if not keys or DEVELOPMENT_KEYS.intersection(keys):
+                return (
+                    f"{single} is missing or a published development key: set {single} (or {listed} "
+                    f"to rotate) to a random string of at least {MIN_KEY_LENGTH} characters"
+                )
+            if any(len(key) < MIN_KEY_LENGTH for key in keys):
+                return f"{single} (or a key of {listed}) is shorter than {MIN_KEY_LENGTH} characters"
+        if set(self.secret_keys).intersection(self.token_encryption_keys):
+            return "TOKEN_ENCRYPTION_KEY must differ from SECRET_KEY: a leaked session key must not open stored tokens"
+        return None
+
+    @property
     def resolved_llm_provider(self) -> str:
         if self.llm_provider:
             return self.llm_provider
@@ -113,8 +158,8 @@ class Settings:
             host=_str("HOST", "127.0.0.1"),
             port=port,
             app_base_url=_str("APP_BASE_URL", f"http://127.0.0.1:{port}"),
-            secret_key=_str("SECRET_KEY", _DEV_SECRET),
-            token_encryption_key=_str("TOKEN_ENCRYPTION_KEY"),
+            secret_keys=_key_ring("SECRET_KEYS", "SECRET_KEY", cls.secret_keys),
+            token_encryption_keys=_key_ring("TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_KEY", cls.token_encryption_keys),
             session_ttl_seconds=_int("SESSION_TTL_SECONDS", 3600),
             max_body_bytes=_int("MAX_BODY_BYTES", 1_000_000),
             max_job_products=_int("MAX_JOB_PRODUCTS", 10_000),

@@ -6,6 +6,7 @@ every store sum(credit_ledger.delta) = credits_total - credits_used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +41,10 @@ UPDATE stores SET uninstalled_at = NULL, installed_at = now(), needs_reauth = fa
 WHERE id = $1 AND uninstalled_at IS NOT NULL
 """
 
+# -- new_session_version --
+# Reinstalled or reconnected: the app sessions handed out before no longer open the store.
+_NEW_SESSION_VERSION = "UPDATE stores SET session_version = session_version + 1 WHERE id = $1"
+
 # -- save_tokens --
 _SAVE_TOKENS = """
 UPDATE stores SET access_token_enc = $2, refresh_token_enc = coalesce($3, refresh_token_enc),
@@ -50,7 +55,7 @@ WHERE id = $1
 # -- uninstall_store --
 _UNINSTALL = """
 UPDATE stores SET uninstalled_at = now(), access_token_enc = NULL, refresh_token_enc = NULL,
-                  token_expires_at = NULL
+                  token_expires_at = NULL, session_version = session_version + 1
 WHERE id = $1
 """
 
@@ -142,6 +147,7 @@ class Store:
     refresh_token_enc: bytes | None
     token_expires_at: datetime | None
     plan_ends_on: date | None
+    session_version: int
 
     @property
     def credits_remaining(self) -> int:
@@ -165,6 +171,7 @@ class Store:
             refresh_token_enc=row["refresh_token_enc"],
             token_expires_at=row["token_expires_at"],
             plan_ends_on=row["plan_ends_on"],
+            session_version=row["session_version"],
         )
 
 
@@ -188,7 +195,8 @@ async def install(
     conn: asyncpg.Connection, *, platform: str, external_id: str, display_name: str, today: date
 ) -> Store:
     """Create the store on the free plan with its credits (ledger: plan_grant), or reactivate
-    an uninstalled one. Safe when two first opens race: one insert wins, one grant is written."""
+    an uninstalled one. Safe when two first opens race: one insert wins, one grant is written.
+    An existing store is being reinstalled or reconnected: its earlier app sessions end."""
     async with conn.transaction():
         row = await conn.fetchrow(_INSERT, platform, external_id, display_name, add_months(today, 1), FREE_PLAN)
         if row is not None:
@@ -198,6 +206,7 @@ async def install(
             existing = await conn.fetchrow(_FIND, platform, external_id)
             store_id = existing["id"]
             await conn.execute(_REINSTALL, store_id)
+            await conn.execute(_NEW_SESSION_VERSION, store_id)
         store = await get(conn, store_id)
     assert store is not None
     return store
@@ -230,6 +239,49 @@ async def uninstall(conn: asyncpg.Connection, store_id: int) -> int:
         refunded = await queue.cancel_store_jobs(conn, store_id=store_id)
         await conn.execute(_UNINSTALL, store_id)
     return refunded
+
+
+# -- sealed_tokens_page --
+# The next stores after id $1 holding encrypted tokens (key rotation walks them in id order).
+_SEALED_TOKENS_PAGE = """
+SELECT id, access_token_enc, refresh_token_enc FROM stores
+WHERE id > $1 AND (access_token_enc IS NOT NULL OR refresh_token_enc IS NOT NULL)
+ORDER BY id
+LIMIT $2
+"""
+
+# -- reseal_tokens --
+# Only where the ciphertexts are still those that were read: a token refreshed meanwhile is newer
+# than the one re-encrypted, and must stay (the next rotation run re-encrypts it).
+_RESEAL_TOKENS = """
+UPDATE stores s SET access_token_enc = u.access, refresh_token_enc = u.refresh
+FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[])
+     AS u(id, old_access, old_refresh, access, refresh)
+WHERE s.id = u.id
+  AND s.access_token_enc IS NOT DISTINCT FROM u.old_access
+  AND s.refresh_token_enc IS NOT DISTINCT FROM u.old_refresh
+"""
+
+
+async def reseal_tokens(
+    conn: asyncpg.Connection, reencrypt: Callable[[bytes], bytes | None], *, batch_size: int = 500
+) -> int:
+    """Re-encrypt every store's tokens with `reencrypt` (None: already current), one statement per
+    batch of stores. Returns how many stores changed; a second run changes none."""
+    changed, after = 0, 0
+    while rows := await conn.fetch(_SEALED_TOKENS_PAGE, after, batch_size):
+        after = rows[-1]["id"]
+        updates: list[tuple[int, bytes | None, bytes | None, bytes | None, bytes | None]] = []
+        for row in rows:
+            old_access, old_refresh = row["access_token_enc"], row["refresh_token_enc"]
+            access = reencrypt(old_access) if old_access is not None else None
+            refresh = reencrypt(old_refresh) if old_refresh is not None else None
+            if access is not None or refresh is not None:
+                updates.append((row["id"], old_access, old_refresh, access or old_access, refresh or old_refresh))
+        if updates:
+            result: str = await conn.execute(_RESEAL_TOKENS, *map(list, zip(*updates, strict=True)))
+            changed += int(result.split()[-1])
+    return changed
 
 
 async def name_store(conn: asyncpg.Connection, store_id: int, name: str) -> None:

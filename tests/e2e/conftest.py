@@ -82,8 +82,8 @@ def web_settings(database_url: str, **platform: Any) -> Settings:
         Settings(),
         database_url=database_url,
         sql_dir=SQL_DIR,
-        secret_key="e2e-secret-key",
-        token_encryption_key="e2e-encryption-key",
+        secret_keys=("e2e-secret-key",),
+        token_encryption_keys=("e2e-encryption-key",),
         db_pool_max=5,
         **platform,
     )

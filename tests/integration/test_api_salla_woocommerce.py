@@ -15,13 +15,15 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from optimizer_app import stores
 from optimizer_app.auth import salla as salla_auth
 from optimizer_app.llm.openai_provider import OpenAIProvider
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.salla import create_salla_sandbox
 from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
 from optimizer_app.settings import Settings
-from optimizer_app.web.context import SESSION_PREFIX, session_serializer
+from optimizer_app.stores import Store
+from optimizer_app.web.context import session_serializer, signed_session
 from optimizer_app.worker import Worker, WorkerConfig
 from tests.factories import assert_ledger_balanced, wait_for_job
 
@@ -76,10 +78,9 @@ def salla_event(event: str, data: dict[str, Any], merchant: int = MERCHANT) -> t
     }
 
 
-def session_for(settings: Settings, store_id: int) -> dict[str, str]:
+def session_for(settings: Settings, store: Store) -> dict[str, str]:
     """The session the app shell hands the page after verifying the platform's token."""
-    token = session_serializer(settings.secret_key).dumps({"store_id": store_id})
-    return {"Authorization": f"Bearer {SESSION_PREFIX}{token}"}
+    return {"Authorization": f"Bearer {signed_session(session_serializer(settings.secret_keys), store)}"}
 
 
 async def run_job(
@@ -130,10 +131,10 @@ async def test_salla_install_job_publish_revert_billing_uninstall(
     )
     assert replay.json()["status"] == "duplicate"
     async with pool.acquire() as conn:
-        store_id = await conn.fetchval(
-            "SELECT id FROM stores WHERE platform = 'salla' AND external_id = $1", str(MERCHANT)
-        )
-    headers = session_for(settings, store_id)
+        installed = await stores.find(conn, "salla", str(MERCHANT))
+    assert installed is not None
+    store_id = installed.id
+    headers = session_for(settings, installed)
     # Easy Mode brings no store name: the app asked Salla's user info for it.
     assert (await api.get("/api/me", headers=headers)).json()["store"]["name"] == "متجر التجربة"
     # A Salla store writes in Arabic until its owner chooses otherwise.
@@ -178,6 +179,11 @@ async def test_salla_install_job_publish_revert_billing_uninstall(
 
     again = httpx.post(f"{salla.url}/_sandbox/authorize", json={"merchant": MERCHANT}).json()
     await api.post("/webhooks/salla", content=again["body"], headers={"X-Salla-Signature": again["signature"]})
+    assert (await api.get("/api/me", headers=headers)).status_code == 401  # the session before stays ended
+    async with pool.acquire() as conn:
+        reinstalled = await stores.get(conn, store_id)
+    assert reinstalled is not None
+    headers = session_for(settings, reinstalled)
     me = (await api.get("/api/me", headers=headers)).json()
     assert me["store"]["id"] == store_id
     assert len((await api.get("/api/jobs", headers=headers)).json()["jobs"]) == 2  # history kept
@@ -315,6 +321,32 @@ async def test_woocommerce_disconnect_refunds_stops_calls_and_a_reconnect_starts
     assert [j["status"] for j in jobs] == ["CANCELED"]  # the history stays
     store_id = me["store"]["id"]
     await assert_ledger_balanced(pool, store_id)
+
+
+async def test_a_reconnect_or_a_disconnect_ends_the_sessions_handed_out_before(
+    api: httpx.AsyncClient, woo: LoopbackServer
+) -> None:
+    keys = {"site_url": woo.url, "consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET}
+
+    async def connect() -> dict[str, str]:
+        connected = await api.post("/api/woocommerce/connect", json=keys)
+        assert connected.status_code == 201, connected.text
+        return {"Authorization": f"Bearer {connected.json()['session']}"}
+
+    first = await connect()
+    assert (await api.get("/api/me", headers=first)).status_code == 200
+    second = await connect()
+    ended = await api.get("/api/me", headers=first)
+    assert ended.status_code == 401
+    assert ended.json()["error"]["message"] == (
+        "This session ended when the app was reinstalled or reconnected; reopen the app."
+    )
+    assert (await api.get("/api/me", headers=second)).status_code == 200
+
+    assert (await api.delete("/api/woocommerce/connect", headers=second)).status_code == 200
+    third = await connect()
+    assert (await api.get("/api/me", headers=second)).status_code == 401
+    assert (await api.get("/api/me", headers=third)).status_code == 200
 
 
 def page_config(html: str) -> dict[str, Any]:

@@ -541,7 +541,7 @@ async def test_publish_reads_again_and_retries_once_on_a_stale_revision(
         store = await stores.find(conn, "wix", site.instance_id)
     assert store is not None
     async with httpx.AsyncClient() as http:
-        clients = StoreClients(settings, pool, TokenCipher(settings.token_encryption_key), http)
+        clients = StoreClients(settings, pool, TokenCipher(*settings.token_encryption_keys), http)
         plain = clients.for_store(store)
         assert isinstance(plain, WixClient)
         client = OwnerEditsMeanwhile(api_base=plain.api_base, tokens=plain.tokens, http=http)

@@ -29,6 +29,7 @@ def slow_llm() -> Iterator[LoopbackServer]:
 def start_worker(database_url: str, llm_url: str, log: Path, **extra: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "APP_ENV": "development",
         "DATABASE_URL": database_url,
         "LLM_PROVIDER": "openai",
         "OPENAI_BASE_URL": f"{llm_url}/v1",

@@ -43,14 +43,14 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         pool = await db.create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
-        cipher = TokenCipher(settings.token_encryption_key or settings.secret_key)
+        cipher = TokenCipher(*settings.token_encryption_keys)
         app.state.services = Services(
             settings=settings,
             pool=pool,
             http=http,
             cipher=cipher,
             clients=StoreClients(settings, pool, cipher, http),
-            sessions=session_serializer(settings.secret_key),
+            sessions=session_serializer(settings.secret_keys),
             rate_limiter=StoreRateLimiter(settings.api_rate_limit_per_minute),
         )
         try:

@@ -4,7 +4,7 @@ id the browser sent; and request-body parsing with clear errors."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.convertors import Convertor, register_url_convertor
@@ -22,8 +22,14 @@ from .services import Services
 SESSION_PREFIX = "oas."
 
 
-def session_serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="optimizer-app-session")
+def session_serializer(secret_keys: tuple[str, ...]) -> URLSafeTimedSerializer:
+    # itsdangerous signs with the last key of a list and verifies with all; ours are newest first.
+    return URLSafeTimedSerializer(list(reversed(secret_keys)), salt="optimizer-app-session")
+
+
+class _Session(NamedTuple):
+    store_id: int
+    version: int
 
 
 def services(request: Request) -> Services:
@@ -36,14 +42,16 @@ async def current_store(request: Request) -> Store:
     `Authorization: Bearer oas.<session>` (issued by the app shell from a verified platform token),
     `X-Wix-Instance: <signed instance>` or `Authorization: Bearer <Shopify session token>`."""
     svc = services(request)
-    session_store = _session_store_id(svc, request)
-    if session_store is not None:
+    session = _session_store_id(svc, request)
+    if session is not None:
         # Limited before the database is asked: a store hammering the API costs no query.
-        svc.rate_limiter.check(session_store)
+        svc.rate_limiter.check(session.store_id)
         async with svc.pool.acquire() as conn:
-            store = await stores.get(conn, session_store)
+            store = await stores.get(conn, session.store_id)
         if store is None or not store.installed:
             raise Unauthorized("The app is not installed on this store.")
+        if store.session_version != session.version:
+            raise Unauthorized("This session ended when the app was reinstalled or reconnected; reopen the app.")
         return store
     store = await _identify_by_platform_token(svc, request)
     svc.rate_limiter.check(store.id)
@@ -56,8 +64,9 @@ def _bearer_token(request: Request) -> str:
     return token if scheme.lower() == "bearer" else ""
 
 
-def _session_store_id(svc: Services, request: Request) -> int | None:
-    """The store of an app session, verified; None when the request carries no app session."""
+def _session_store_id(svc: Services, request: Request) -> _Session | None:
+    """The store of an app session and the store's session version it was issued under, verified;
+    None when the request carries no app session."""
     if "x-wix-instance" in request.headers:
         return None
     token = _bearer_token(request)
@@ -69,10 +78,9 @@ def _session_store_id(svc: Services, request: Request) -> int | None:
         raise Unauthorized("The session has expired; reopen the app.") from None
     except BadSignature:
         raise Unauthorized("Invalid session token.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("store_id"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("store_id"), int) or not isinstance(data.get("v"), int):
         raise Unauthorized("Invalid session token.")
-    store_id: int = data["store_id"]
-    return store_id
+    return _Session(data["store_id"], data["v"])
 
 
 async def _identify_by_platform_token(svc: Services, request: Request) -> Store:
@@ -90,7 +98,12 @@ async def _identify_by_platform_token(svc: Services, request: Request) -> Store:
 
 
 def issue_session(svc: Services, store: Store) -> str:
-    return SESSION_PREFIX + svc.sessions.dumps({"store_id": store.id})
+    return signed_session(svc.sessions, store)
+
+
+def signed_session(sessions: URLSafeTimedSerializer, store: Store) -> str:
+    """An app session for `store`, valid until it expires or the store is reinstalled or reconnected."""
+    return SESSION_PREFIX + sessions.dumps({"store_id": store.id, "v": store.session_version})
 
 
 async def store_from_wix_instance(svc: Services, instance: str) -> Store:
