@@ -1,4 +1,4 @@
-"""Encryption at rest for platform access and refresh tokens."""
+"""Encryption at rest for platform access and refresh tokens, and signing with a key ring."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ import base64
 import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from itsdangerous import URLSafeTimedSerializer
+
+
+def signer(secret_keys: tuple[str, ...], salt: str) -> URLSafeTimedSerializer:
+    """Signs with the first of `secret_keys` and verifies with any, so a new key can go first while
+    values signed with an older one still verify. (itsdangerous signs with the last key of a list.)"""
+    return URLSafeTimedSerializer(list(reversed(secret_keys)), salt=salt)
 
 
 class TokenCipher:

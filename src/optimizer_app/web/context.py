@@ -13,6 +13,7 @@ from starlette.requests import Request
 from .. import stores
 from ..auth import salla as salla_auth
 from ..auth import wix as wix_auth
+from ..crypto import signer
 from ..domain.languages import offered_language
 from ..errors import MalformedRequest, Unauthorized
 from ..stores import Store
@@ -23,8 +24,7 @@ SESSION_PREFIX = "oas."
 
 
 def session_serializer(secret_keys: tuple[str, ...]) -> URLSafeTimedSerializer:
-    # itsdangerous signs with the last key of a list and verifies with all; ours are newest first.
-    return URLSafeTimedSerializer(list(reversed(secret_keys)), salt="optimizer-app-session")
+    return signer(secret_keys, "optimizer-app-session")
 
 
 class _Session(NamedTuple):

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from .. import oauth_states, stores
 from ..auth import salla as salla_auth
+from ..crypto import signer
 from ..domain.plans import plan_for_vendor_product
 from ..errors import Forbidden, InvalidRequest, MalformedRequest, Unauthorized
 from ..platforms.base import StorePlatformError
@@ -125,7 +126,7 @@ STATE_TTL = timedelta(minutes=10)
 
 
 def _states(svc: Services) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(svc.settings.secret_key, salt="salla-oauth-state")
+    return signer(svc.settings.secret_keys, "salla-oauth-state")
 
 
 async def salla_install(request: Request) -> Response:
