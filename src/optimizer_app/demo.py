@@ -117,6 +117,9 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
+        "APP_ENV": "development",
+        # The sandbox WooCommerce site listens on loopback, which production refuses to call.
+        "OUTBOUND_ALLOW_PRIVATE": "true",
         "WIX_APP_ID": app_id,
         "WIX_APP_SECRET": app_secret,
         "WIX_API_BASE": sandboxes.wix.url,
