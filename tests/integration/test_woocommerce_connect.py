@@ -1,7 +1,7 @@
 """Connecting a WooCommerce site through the web API, against the WooCommerce sandbox and other
 servers on loopback: the outbound guard (addresses, redirects, bodies, unreachable sites), the
-keys proved for read and write without changing the store, the per-address limit on attempts and
-the connect form's CSRF token."""
+keys proved for read and write without changing the store, the free credits once per site, the
+per-address limit on attempts and the connect form's CSRF token."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from datetime import date, timedelta
 
 import asyncpg
 import httpx
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from optimizer_app import stores
 from optimizer_app.outbound import NOT_PUBLIC, UNREACHABLE, OutboundPolicy, OutboundTransport
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.woocommerce import create_lookalike_site, create_woocommerce_sandbox
 from optimizer_app.settings import Settings
+from tests.factories import assert_ledger_balanced
 
 KEY, SECRET = "ck_" + "5" * 40, "cs_" + "6" * 40
 READ_KEY, READ_SECRET = "ck_" + "7" * 40, "cs_" + "8" * 40
@@ -208,6 +211,46 @@ async def test_a_site_that_answers_200_to_anything_is_not_a_store(
     assert refused.status_code == 422 and refused.json()["error"]["reason"] == "not_woocommerce"
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM stores") == 0
+
+
+async def test_the_free_credits_are_granted_once_per_site(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, woo: LoopbackServer
+) -> None:
+    first = await api.post("/api/woocommerce/connect", json=keys(woo.url))
+    headers = {"Authorization": f"Bearer {first.json()['session']}"}
+    assert (await api.delete("/api/woocommerce/connect", headers=headers)).status_code == 200
+    again = await api.post("/api/woocommerce/connect", json=keys(woo.url + "/"))
+    assert again.json()["me"]["store"]["id"] == first.json()["me"]["store"]["id"]
+    # The same host on another port (another address of the same site) is another store without credits.
+    with LoopbackServer(create_woocommerce_sandbox(consumer_key=KEY, consumer_secret=SECRET)) as other:
+        second = await api.post("/api/woocommerce/connect", json=keys(other.url))
+    assert second.status_code == 201 and second.json()["me"]["credits"]["remaining"] == 0
+    async with pool.acquire() as conn:
+        grants = await conn.fetch("SELECT store_id, delta FROM credit_ledger WHERE reason = 'plan_grant'")
+        assert [(g["store_id"], g["delta"]) for g in grants] == [(first.json()["me"]["store"]["id"], 100)]
+        # The monthly reset does not refill it either while it stays on the free plan.
+        later = date.today() + timedelta(days=40)
+        await stores.reset_due_credits(conn, today=later)
+        reset = await stores.get(conn, second.json()["me"]["store"]["id"])
+    assert reset is not None and reset.credits_total == 0
+    for store_id in (first.json()["me"]["store"]["id"], second.json()["me"]["store"]["id"]):
+        await assert_ledger_balanced(pool, store_id)
+
+
+async def test_two_stores_racing_for_one_sites_grant_get_it_once(pool: asyncpg.Pool) -> None:
+    async def install(url: str) -> stores.Store:
+        async with pool.acquire() as conn:
+            return await stores.install(
+                conn,
+                platform="woocommerce",
+                external_id=url,
+                display_name="",
+                today=date.today(),
+                grant_key="a.example",
+            )
+
+    made = await asyncio.gather(*(install(f"https://a.example/{n}") for n in range(6)))
+    assert sorted(s.credits_total for s in made) == [0, 0, 0, 0, 0, 100]
 
 
 async def test_connect_attempts_are_limited_per_client_address(settings: Settings, woo: LoopbackServer) -> None:

@@ -1,6 +1,6 @@
 """WooCommerce sites connect with REST API keys: the keys are proved (the site answers like
 WooCommerce and lets them read and write, see WooCommerceClient.check), then kept encrypted. The
-site URL identifies the store.
+site URL identifies the store; its host (`outbound.site_key`) holds the free plan's credits.
 
 Connecting makes us call an address a stranger chose, so attempts are limited per client address
 and the address goes through `outbound`. The HTML form carries a CSRF token: a random nonce in a
@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from .. import stores
 from ..errors import AppError, Forbidden, InvalidRequest, MalformedRequest
-from ..outbound import parse_site_url
+from ..outbound import parse_site_url, site_key
 from ..platforms.base import PlatformAuthError, PlatformUnavailable, StorePlatformError
 from ..platforms.woocommerce import KeysReadOnly, SiteRedirected, WooCredentials
 from ..stores import Store
@@ -80,6 +80,7 @@ async def connect_site(svc: Services, site_url_raw: object, key: object, secret:
             external_id=site_url,
             display_name=urlsplit(site_url).netloc,
             today=datetime.now(UTC).date(),
+            grant_key=site_key(site_url),
         )
         await stores.save_tokens(
             conn, store.id, access_token_enc=svc.clients.seal_woocommerce_credentials(credentials), expires_at=None
