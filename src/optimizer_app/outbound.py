@@ -9,9 +9,10 @@ reserved, unspecified — IPv4, IPv6 and IPv4 carried inside IPv6 alike; numeric
 connects to the very address it checked: the URL keeps the host name (so TLS SNI, certificate
 checks, the Host header and connection pooling stay per host) while the network backend opens the
 socket to the checked address, so no second DNS lookup can swap it. Redirects are never followed
-(httpx does not by default). A client of this transport never copies what the remote side said
-into our messages and words every failure to reach a site with the one sentence `UNREACHABLE`,
-so an answer tells nothing about which ports are open.
+(httpx does not by default), and an answer larger than `MAX_RESPONSE_BYTES` is cut off. A client
+of this transport never copies what the remote side said into our messages and words every
+failure to reach a site with the one sentence `UNREACHABLE`, so an answer tells nothing about
+which ports are open.
 
 Private addresses are allowed only with `OUTBOUND_ALLOW_PRIVATE=true` (the demo and the tests,
 whose sandboxes listen on loopback).
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -31,13 +32,16 @@ import httpcore
 import httpx
 import idna
 
-from .errors import InvalidRequest, MalformedRequest
+from .errors import InvalidRequest, MalformedRequest, PlatformError
 from .settings import Settings
 
 UNREACHABLE = "We could not reach this site. Check the address and that the site is online, then try again."
 NOT_PUBLIC = "This address does not lead to a public website; enter your store's public https:// address."
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# A page of 100 products with long descriptions is a few megabytes; a site sending more than this
+# is not answering an API call, and would otherwise fill our memory.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Addresses inside these IPv6 ranges stand for an IPv4 address, judged as that address.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -48,6 +52,13 @@ class AddressRefused(InvalidRequest):
 
     status = 400
     code = "address_refused"
+
+
+class ResponseTooLarge(PlatformError):
+    code = "response_too_large"
+
+    def __init__(self) -> None:
+        super().__init__("The site's answer was larger than we accept.")
 
 
 @dataclass(frozen=True)
@@ -188,12 +199,18 @@ class OutboundTransport(httpx.AsyncHTTPTransport):
     """httpx's transport with every request's address checked and pinned (see the module doc)."""
 
     def __init__(
-        self, policy: OutboundPolicy, *, resolve: Resolver = system_resolve, limits: httpx.Limits | None = None
+        self,
+        policy: OutboundPolicy,
+        *,
+        resolve: Resolver = system_resolve,
+        limits: httpx.Limits | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         limits = limits or httpx.Limits()
         super().__init__(trust_env=False, limits=limits)
         self.policy = policy
         self.resolve = resolve
+        self.max_response_bytes = max_response_bytes
         # httpx offers no argument for a network backend: the same pool, built with ours.
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
@@ -212,9 +229,29 @@ class OutboundTransport(httpx.AsyncHTTPTransport):
         address = await checked_address(host, port, self.policy, self.resolve)
         token = _checked.set((host, port, address))
         try:
-            return await super().handle_async_request(request)
+            response = await super().handle_async_request(request)
         finally:
             _checked.reset(token)
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _CappedStream(response.stream, self.max_response_bytes)
+        return response
+
+
+class _CappedStream(httpx.AsyncByteStream):
+    def __init__(self, stream: httpx.AsyncByteStream, cap: int) -> None:
+        self._stream = stream
+        self._cap = cap
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        received = 0
+        async for chunk in self._stream:
+            received += len(chunk)
+            if received > self._cap:
+                raise ResponseTooLarge()
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
 
 
 def outbound_client(policy: OutboundPolicy, *, timeout: httpx.Timeout | None = None) -> httpx.AsyncClient:

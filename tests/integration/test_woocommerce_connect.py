@@ -17,7 +17,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from optimizer_app import stores
-from optimizer_app.outbound import NOT_PUBLIC, UNREACHABLE, OutboundPolicy, OutboundTransport
+from optimizer_app.outbound import NOT_PUBLIC, UNREACHABLE, OutboundPolicy, OutboundTransport, ResponseTooLarge
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.woocommerce import create_lookalike_site, create_woocommerce_sandbox
 from optimizer_app.settings import Settings
@@ -118,6 +118,18 @@ async def test_the_connection_goes_to_the_checked_address_with_the_site_host_nam
     async with httpx.AsyncClient(transport=refusing) as client:
         with pytest.raises(Exception, match="public website"):
             await client.get(f"http://shop.test:{woo.port}/_sandbox/stats")
+
+
+async def test_an_answer_larger_than_the_cap_is_not_read_into_memory() -> None:
+    transport = OutboundTransport(OutboundPolicy(https_only=False, allow_private=True), max_response_bytes=4_096)
+    async with httpx.AsyncClient(transport=transport) as client:
+        with (
+            LoopbackServer(create_lookalike_site(body=b"[" + b"0," * 5_000 + b"0]")) as large,
+            pytest.raises(ResponseTooLarge),
+        ):
+            await client.get(large.url)
+        with LoopbackServer(create_lookalike_site(body=b"[" + b"0," * 1_000 + b"0]")) as small:
+            assert len((await client.get(small.url)).json()) == 1_001
 
 
 async def test_the_guard_covers_every_call_to_a_connected_site_not_only_connect(
