@@ -18,6 +18,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 from optimizer_app import stores
 from optimizer_app.outbound import NOT_PUBLIC, UNREACHABLE, OutboundPolicy, OutboundTransport, ResponseTooLarge
+from optimizer_app.platforms.base import PlatformUnavailable
+from optimizer_app.platforms.woocommerce import WooCommerceClient, WooCredentials
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.woocommerce import create_lookalike_site, create_woocommerce_sandbox
 from optimizer_app.settings import Settings
@@ -174,17 +176,26 @@ async def test_every_unreachable_site_gets_the_same_sentence(api: httpx.AsyncCli
     open_port = server.sockets[0].getsockname()[1]
     try:
         answers = [
-            await api.post("/api/woocommerce/connect", json=keys(address))
-            for address in (
-                f"http://127.0.0.1:{closed_port}",
-                f"http://127.0.0.1:{open_port}",
-                "http://no-such-site.invalid",
-            )
+            await api.post("/api/woocommerce/connect", json=keys(f"http://127.0.0.1:{port}"))
+            for port in (closed_port, open_port)
         ]
     finally:
         server.close()
         await server.wait_closed()
-    assert {(a.status_code, a.json()["error"]["message"]) for a in answers} == {(502, UNREACHABLE)}
+    assert {(a.status_code, a.json()["error"]["message"]) for a in answers} == {(422, UNREACHABLE)}
+
+    # A name that does not resolve (a resolver of our own: the test sends no query off this machine).
+    async def no_such_name(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    transport = OutboundTransport(OutboundPolicy(https_only=False), resolve=no_such_name)
+    async with httpx.AsyncClient(transport=transport) as http:
+        site = WooCommerceClient(
+            site_url="http://no-such-site.example", credentials=WooCredentials(KEY, SECRET), http=http, max_retries=0
+        )
+        with pytest.raises(PlatformUnavailable) as unreachable:
+            await site.check()
+    assert unreachable.value.message == UNREACHABLE
 
 
 async def test_read_only_and_write_only_keys_are_refused_and_the_store_is_unchanged(

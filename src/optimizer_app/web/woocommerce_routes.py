@@ -65,8 +65,9 @@ async def connect_site(svc: Services, site_url_raw: object, key: object, secret:
         raise InvalidRequest("WooCommerce refused these keys.", reason="keys_refused") from None
     except SiteRedirected as exc:
         raise InvalidRequest(exc.message, reason="redirected") from None
-    except PlatformUnavailable:
-        raise
+    except PlatformUnavailable as exc:
+        # The address the owner typed leads nowhere (or nowhere working): their input, a 4xx.
+        raise InvalidRequest(exc.message, reason="unreachable") from None
     except StorePlatformError:
         raise InvalidRequest(
             "This address did not answer like a WooCommerce store: enter your WordPress site's address "
