@@ -13,6 +13,7 @@ from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
 from .crypto import TokenCipher
 from .errors import Forbidden
+from .outbound import OutboundPolicy, outbound_client
 from .platforms.base import StoreClient
 from .platforms.pacing import pacer_for
 from .platforms.salla import SallaClient
@@ -30,13 +31,19 @@ SALLA_REQUESTS_PER_MINUTE = 120
 
 
 class StoreClients:
-    """One per process: shares the HTTP connection pool between every store's client."""
+    """One per process: shares the HTTP connection pool between every store's client. Addresses an
+    owner gave us (WooCommerce sites) are reached only through `outbound`'s checked client."""
 
     def __init__(self, settings: Settings, pool: asyncpg.Pool, cipher: TokenCipher, http: httpx.AsyncClient) -> None:
         self.settings = settings
         self.pool = pool
         self.cipher = cipher
         self.http = http
+        self.outbound_policy = OutboundPolicy.from_settings(settings)
+        self.outbound = outbound_client(self.outbound_policy)
+
+    async def aclose(self) -> None:
+        await self.outbound.aclose()
 
     def for_store(self, store: Store) -> StoreClient:
         if not store.installed:
@@ -62,9 +69,7 @@ class StoreClients:
         if store.platform == "shopify":
             return self.shopify_client(store)
         if store.platform == "woocommerce":
-            return WooCommerceClient(
-                site_url=store.external_id, credentials=self.woocommerce_credentials(store), http=self.http
-            )
+            return self.woocommerce_client(store.external_id, self.woocommerce_credentials(store))
         raise Forbidden(f"The {store.platform} platform is not supported.")
 
     async def mint_wix(self, instance_id: str) -> wix_auth.AccessToken:
@@ -131,6 +136,13 @@ class StoreClients:
             admin_base=self.settings.shopify_admin_base,
         )
         return tokens.access_token, tokens.expires_at, tokens.refresh_token
+
+    def woocommerce_client(
+        self, site_url: str, credentials: WooCredentials, *, max_retries: int = 4
+    ) -> WooCommerceClient:
+        return WooCommerceClient(
+            site_url=site_url, credentials=credentials, http=self.outbound, max_retries=max_retries
+        )
 
     def seal_woocommerce_credentials(self, credentials: WooCredentials) -> bytes:
         return self.cipher.encrypt(json.dumps([credentials.consumer_key, credentials.consumer_secret]))

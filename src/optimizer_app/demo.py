@@ -119,6 +119,8 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
         # Sandboxes on loopback and no keys of its own: the demo is development by definition.
         "APP_ENV": "development",
         "DATABASE_URL": database_url,
+        # The sandbox WooCommerce site listens on loopback, which production refuses to call.
+        "OUTBOUND_ALLOW_PRIVATE": "true",
         "WIX_APP_ID": app_id,
         "WIX_APP_SECRET": app_secret,
         "WIX_API_BASE": sandboxes.wix.url,

@@ -91,6 +91,12 @@ class Settings:
     # "1": billing subscriptions are created as test charges (development stores).
     shopify_test_charges: bool = False
 
+    # Addresses owners give us (the WooCommerce site). Loopback and private addresses are refused
+    # unless this is set (the demo and the tests, whose sandboxes listen on loopback).
+    outbound_allow_private: bool = False
+    # Attempts to connect a WooCommerce site per client address in 10 minutes; 0 turns it off.
+    connect_attempts_per_10_minutes: int = 10
+
     # LLM
     llm_provider: str = ""  # "openai" | "offline"; empty: openai when a key or base URL is set
     openai_api_key: str = ""
@@ -181,6 +187,8 @@ class Settings:
             shopify_admin_base=_str("SHOPIFY_ADMIN_BASE"),
             shopify_expiring_tokens=_str("SHOPIFY_EXPIRING_TOKENS", "1") != "0",
             shopify_test_charges=_str("SHOPIFY_TEST_CHARGES", "0") == "1",
+            outbound_allow_private=_str("OUTBOUND_ALLOW_PRIVATE", "false").lower() in ("1", "true", "yes"),
+            connect_attempts_per_10_minutes=_int("CONNECT_ATTEMPTS_PER_10_MINUTES", 10),
             llm_provider=_str("LLM_PROVIDER"),
             openai_api_key=_str("OPENAI_API_KEY"),
             openai_base_url=_str("OPENAI_BASE_URL"),

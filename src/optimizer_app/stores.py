@@ -34,6 +34,18 @@ ON CONFLICT (platform, external_id) DO NOTHING
 RETURNING id, credits_total
 """
 
+# -- claim_free_grant --
+# The first store of a site takes its free credits; a later one gets nothing back.
+_CLAIM_GRANT = """
+INSERT INTO free_grants (platform, site_key, store_id) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING
+RETURNING store_id
+"""
+
+# -- without_free_credits --
+# A store whose site had its free credits already: none now, none at the monthly reset on free.
+_WITHOUT_FREE_CREDITS = "UPDATE stores SET credits_total = 0, free_credits = false WHERE id = $1"
+
 # -- reinstall_store --
 # The history and the credit balance stay: reinstalling must not mint free credits.
 _REINSTALL = """
@@ -99,7 +111,8 @@ LIMIT $2
 # Only while still due, so two maintenance runs reset a store once.
 _RESET = """
 UPDATE stores s
-SET credits_used = 0, credits_total = p.monthly_credits, credits_reset_on = $3, plan_id = p.id,
+SET credits_used = 0, credits_reset_on = $3, plan_id = p.id,
+    credits_total = CASE WHEN p.id = 'free' AND NOT s.free_credits THEN 0 ELSE p.monthly_credits END,
     plan_ends_on = CASE WHEN s.plan_ends_on <= $2 THEN NULL ELSE s.plan_ends_on END
 FROM plans p
 WHERE s.id = $1 AND s.credits_reset_on <= $2
@@ -192,16 +205,27 @@ async def first_of_platform(conn: asyncpg.Connection, platform: str) -> Store | 
 
 
 async def install(
-    conn: asyncpg.Connection, *, platform: str, external_id: str, display_name: str, today: date
+    conn: asyncpg.Connection,
+    *,
+    platform: str,
+    external_id: str,
+    display_name: str,
+    today: date,
+    grant_key: str | None = None,
 ) -> Store:
     """Create the store on the free plan with its credits (ledger: plan_grant), or reactivate
     an uninstalled one. Safe when two first opens race: one insert wins, one grant is written.
+    With `grant_key` (the site, when one site can be reached under several external ids) the
+    free credits go to the first store of that site only.
     An existing store is being reinstalled or reconnected: its earlier app sessions end."""
     async with conn.transaction():
         row = await conn.fetchrow(_INSERT, platform, external_id, display_name, add_months(today, 1), FREE_PLAN)
         if row is not None:
-            await conn.execute(_LEDGER, row["id"], row["credits_total"], "plan_grant")
             store_id = row["id"]
+            if grant_key is None or await conn.fetchval(_CLAIM_GRANT, platform, grant_key, store_id) is not None:
+                await conn.execute(_LEDGER, store_id, row["credits_total"], "plan_grant")
+            else:
+                await conn.execute(_WITHOUT_FREE_CREDITS, store_id)
         else:
             existing = await conn.fetchrow(_FIND, platform, external_id)
             store_id = existing["id"]

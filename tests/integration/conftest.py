@@ -48,6 +48,9 @@ def llm_sandbox() -> Iterator[LoopbackServer]:
 def settings(database_url: str, wix_sandbox: LoopbackServer, wix_keys: tuple[str, str]) -> Settings:
     return replace(
         Settings(),
+        app_env="development",
+        # The sandboxes listen on loopback; the outbound guard's own tests unset this.
+        outbound_allow_private=True,
         database_url=database_url,
         sql_dir=SQL_DIR,
         secret_keys=("test-secret-key",),

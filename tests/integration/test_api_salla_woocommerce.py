@@ -265,7 +265,7 @@ async def test_woocommerce_connect_job_publish_revert(
     assert bad.status_code == 422 and bad.json()["error"]["reason"] == "keys_refused"
     assert (
         await api.post("/api/woocommerce/connect", json={"site_url": "ftp://x", "consumer_key": "a"})
-    ).status_code == 422
+    ).status_code == 400
     connected = await api.post(
         "/api/woocommerce/connect",
         json={"site_url": woo.url + "/", "consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET},
@@ -377,15 +377,31 @@ async def test_the_salla_dashboard_opens_the_app_with_an_embedded_token(
     assert forged.status_code == 401
 
 
+def form_token(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
 async def test_the_woocommerce_connect_form(api: httpx.AsyncClient, woo: LoopbackServer) -> None:
     form = await api.get("/app/woocommerce")
     assert form.status_code == 200 and 'name="consumer_key"' in form.text
     refused = await api.post(
-        "/app/woocommerce", data={"site_url": woo.url, "consumer_key": WOO_KEY, "consumer_secret": "cs_nope"}
+        "/app/woocommerce",
+        data={
+            "site_url": woo.url,
+            "consumer_key": WOO_KEY,
+            "consumer_secret": "cs_nope",
+            "csrf_token": form_token(form.text),
+        },
     )
     assert refused.status_code == 422 and "refused these keys" in refused.text and 'name="consumer_key"' in refused.text
     opened = await api.post(
-        "/app/woocommerce", data={"site_url": woo.url, "consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET}
+        "/app/woocommerce",
+        data={
+            "site_url": woo.url,
+            "consumer_key": WOO_KEY,
+            "consumer_secret": WOO_SECRET,
+            "csrf_token": form_token(refused.text),  # the page that said why carries a fresh token
+        },
     )
     assert opened.status_code == 200
     session = page_config(opened.text)["session"]

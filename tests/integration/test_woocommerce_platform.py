@@ -121,10 +121,10 @@ async def test_a_429_episode_waits_for_retry_after_then_succeeds(woo: WooCommerc
 async def test_wrong_keys_are_refused(site: LoopbackServer) -> None:
     async with httpx.AsyncClient() as http:
         wrong = WooCommerceClient(site_url=site.url, credentials=replace(KEYS, consumer_secret="cs_wrong"), http=http)
-        with pytest.raises(PlatformAuthError, match="signature"):
+        with pytest.raises(PlatformAuthError, match=r"refused the keys \(401\)"):
             await wrong.check()
         unknown = WooCommerceClient(site_url=site.url, credentials=replace(KEYS, consumer_key="ck_unknown"), http=http)
-        with pytest.raises(PlatformAuthError, match="Consumer key"):
+        with pytest.raises(PlatformAuthError, match=r"refused the keys \(401\)"):
             await unknown.check()
 
 
@@ -145,5 +145,5 @@ def test_basic_auth_only_over_https_and_nonces_only_once(site: LoopbackServer) -
 
 async def test_a_bad_update_is_a_readable_error(woo: WooCommerceClient) -> None:
     product = (await woo.list_products(limit=1)).products[0]
-    with pytest.raises(StorePlatformError, match="name"):
+    with pytest.raises(StorePlatformError, match="WooCommerce answered 400"):
         await woo.update_product(product, {Attribute.TITLE: "  "})

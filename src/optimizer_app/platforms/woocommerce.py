@@ -12,6 +12,10 @@ Publishing many products goes through `POST /products/batch`, at most 100 per ca
 A product's `name` is HTML to WordPress (`the_title()` prints it unescaped, and kses lets some tags
 through: https://developer.wordpress.org/reference/functions/the_title/): it is unescaped when read
 and escaped when written, so the app handles the title as the text a shopper sees.
+
+The site's address is the owner's: the client is handed an HTTP client built by `outbound` (every
+request checked and pinned to a public address), follows no redirect, and never copies what the
+site said into its messages.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import httpx
 
 from ..domain.attributes import Attribute
 from ..domain.products import Collection, Product, ProductPage
+from ..outbound import UNREACHABLE
 from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError, retry_wait
 
 MAX_PER_PAGE = 100
@@ -41,6 +46,24 @@ SEO_KEYS = {
     "yoast": ("_yoast_wpseo_title", "_yoast_wpseo_metadesc"),
     "rank_math": ("rank_math_title", "rank_math_description"),
 }
+
+
+# `POST /products/batch` updating product 0: WooCommerce answers 200 with this error for the item
+# and changes nothing (no product has id 0). See WooCommerceClient.check.
+PROBE_BATCH = {"update": [{"id": 0}]}
+PROBE_ERROR_CODE = "woocommerce_rest_product_invalid_id"
+
+
+class SiteRedirected(StorePlatformError):
+    """The site answered with a redirect, which is not followed."""
+
+
+class NotWooCommerce(StorePlatformError):
+    """The site answered, but not the way WooCommerce's REST API does."""
+
+
+class KeysReadOnly(PlatformAuthError):
+    """The keys may read but not write."""
 
 
 @dataclass(frozen=True)
@@ -123,34 +146,66 @@ class WooCommerceClient:
             query, headers = self._auth(method, url, {k: str(v) for k, v in (params or {}).items()})
             try:
                 res = await self.http.request(method, url, params=query, json=json, headers=headers)
-            except httpx.TransportError as exc:
+            except httpx.TransportError:
                 if attempt >= self.max_retries:
-                    raise PlatformUnavailable(f"The WooCommerce site could not be reached: {exc}") from exc
+                    raise PlatformUnavailable(UNREACHABLE) from None
                 await asyncio.sleep(self.backoff_base * 2**attempt)
                 attempt += 1
                 continue
             if res.status_code == 429 or res.status_code >= 500:
                 if attempt >= self.max_retries:
                     raise PlatformUnavailable(
-                        f"The WooCommerce site is unavailable ({res.status_code}): {_message(res)}",
+                        f"The WooCommerce site is unavailable ({res.status_code}); try again later.",
                         status=res.status_code,
                     )
                 await asyncio.sleep(retry_wait(res.headers, attempt, self.backoff_base))
                 attempt += 1
                 continue
-            if res.status_code in (401, 403):
-                raise PlatformAuthError(f"WooCommerce refused the keys: {_message(res)}", status=res.status_code)
-            if res.status_code == 404:
-                raise ProductNotFound(f"WooCommerce: {_message(res)}", status=404)
-            if res.status_code >= 400:
-                raise StorePlatformError(
-                    f"WooCommerce answered {res.status_code}: {_message(res)}", status=res.status_code
+            if 300 <= res.status_code < 400:
+                raise SiteRedirected(
+                    f"The site answered with a redirect ({res.status_code}), which we do not follow: enter the "
+                    "address your WordPress site lives at (as in Settings → General → Site Address).",
+                    status=res.status_code,
                 )
+            if res.status_code in (401, 403):
+                raise PlatformAuthError(f"WooCommerce refused the keys ({res.status_code}).", status=res.status_code)
+            if res.status_code == 404:
+                raise ProductNotFound("WooCommerce has no such product (404).", status=404)
+            if res.status_code >= 400:
+                raise StorePlatformError(f"WooCommerce answered {res.status_code}.", status=res.status_code)
             return res
 
     async def check(self) -> None:
-        """A cheap authenticated call: proves the site URL and keys before they are saved."""
-        await self._request("GET", "/products", params={"per_page": 1})
+        """Proves, changing nothing in the store, that the site is WooCommerce and that the keys
+        may read and write products.
+
+        Read: `GET /products?per_page=1` must be a 200 with a JSON list of products and the
+        `X-WP-Total` header WooCommerce puts on every list
+        (https://woocommerce.github.io/woocommerce-rest-api-docs/#pagination).
+        Write: WooCommerce checks a key's permission before any route runs — a POST with a key
+        whose permission is "read" is answered 401 "The API key provided does not have write
+        permissions." (WC_REST_Authentication::check_permissions, hooked on rest_pre_dispatch, in
+        plugins/woocommerce/includes/class-wc-rest-authentication.php). Past that check,
+        `POST /products/batch` (https://woocommerce.github.io/woocommerce-rest-api-docs/#batch-update-products)
+        checks the user may edit products, then answers each item on its own; updating product 0,
+        which cannot exist, is answered 200 with `{"update": [{"id": 0, "error": {"code":
+        "woocommerce_rest_product_invalid_id", ...}}]}` (WC_REST_Controller::batch_items →
+        WC_REST_CRUD_Controller::update_item) and writes nothing. A site that answers 200 to
+        anything gives neither answer."""
+        listed = await self._request("GET", "/products", params={"per_page": 1})
+        if not _is_product_list(listed):
+            raise NotWooCommerce("The site did not answer like a WooCommerce store.", status=listed.status_code)
+        try:
+            probed = await self._request("POST", "/products/batch", json=PROBE_BATCH)
+        except PlatformAuthError as exc:
+            raise KeysReadOnly(
+                "These keys cannot change products (they are read-only, or their user may not edit products): "
+                "in WooCommerce → Settings → Advanced → REST API create Read/Write keys for an administrator "
+                "or shop manager.",
+                status=exc.platform_status,
+            ) from None
+        if not _is_probe_answer(probed):
+            raise NotWooCommerce("The site did not answer like a WooCommerce store.", status=probed.status_code)
 
     async def _page(self, params: dict[str, Any], cursor: str | None, limit: int) -> ProductPage:
         page = int(cursor) if cursor and cursor.isdigit() else 1
@@ -207,7 +262,7 @@ class WooCommerceClient:
             for entry in res.json().get("update", []):
                 error = entry.get("error")
                 if error:
-                    outcomes.append(StorePlatformError(str(error.get("message", "update failed"))))
+                    outcomes.append(StorePlatformError(f"WooCommerce refused the update ({_error_code(error)})."))
                 else:
                     outcomes.append(to_product(entry))
         return outcomes
@@ -264,11 +319,39 @@ def to_woo_update(product: Product, values: Mapping[Attribute, str]) -> dict[str
     return body
 
 
-def _message(res: httpx.Response) -> str:
+def _json(res: httpx.Response) -> Any:
     try:
-        data = res.json()
-    except ValueError:
-        return res.text[:200]
-    if isinstance(data, dict):
-        return str(data.get("message") or data.get("code") or data)[:300]
-    return str(data)[:300]
+        return res.json()
+    except (ValueError, RecursionError):
+        return None
+
+
+def _is_product_list(res: httpx.Response) -> bool:
+    data = _json(res)
+    return (
+        res.status_code == 200
+        and res.headers.get("x-wp-total", "").isdigit()
+        and isinstance(data, list)
+        and all(isinstance(p, dict) and isinstance(p.get("id"), int) and isinstance(p.get("name"), str) for p in data)
+    )
+
+
+def _is_probe_answer(res: httpx.Response) -> bool:
+    data = _json(res)
+    if res.status_code != 200 or not isinstance(data, dict) or not isinstance(data.get("update"), list):
+        return False
+    entries = data["update"]
+    return (
+        len(entries) == 1
+        and isinstance(entries[0], dict)
+        and isinstance(entries[0].get("error"), dict)
+        and entries[0]["error"].get("code") == PROBE_ERROR_CODE
+    )
+
+
+def _error_code(error: Any) -> str:
+    """WooCommerce's error code for an item, kept only when it looks like one (letters and _)."""
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, str) and 0 < len(code) <= 80 and all(c.isascii() and (c.isalnum() or c == "_") for c in code):
+        return code
+    return "unknown error"

@@ -5,6 +5,15 @@ HMAC-SHA256, timestamps within 15 minutes, nonces used once) and refuses Basic a
 accepts only when the request reached it over HTTPS (`X-Forwarded-Proto: https` stands for a TLS
 terminator). Lists carry `X-WP-Total`, `X-WP-TotalPages` and a `Link` header; errors are
 `{code, message, data: {status}}`; batches hold at most 100 objects.
+
+Keys carry a permission — read, write or read_write — as WooCommerce's "Add key" screen sets it
+(https://developer.woocommerce.com/docs/apis/rest-api/authentication/), and every request is checked
+against it before its route runs, with WooCommerce's own 401 answers
+(WC_REST_Authentication::check_permissions in
+plugins/woocommerce/includes/class-wc-rest-authentication.php). `POST /_sandbox/keys` adds a key.
+A batch item whose id is no product gets the per-item error of WC_REST_Controller::batch_items,
+code `woocommerce_rest_product_invalid_id` (WC_REST_CRUD_Controller::update_item), and changes
+nothing. `create_lookalike_site` is the opposite: a server that answers every request the same.
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..platforms.woocommerce import WooCredentials, oauth1_params
+
+READ, WRITE, READ_WRITE = "read", "write", "read_write"
 
 _CATEGORIES = [(15, "Clothing"), (16, "Decor"), (17, "Kitchen"), (18, "Garden")]
 _NAMES = {
@@ -72,9 +83,22 @@ def _seed(seed: str) -> dict[int, dict[str, Any]]:
     return products
 
 
+def _permission_error(method: str, permission: str) -> JSONResponse | None:
+    """WooCommerce's check of a key's permission against the request method."""
+    if method in ("GET", "HEAD") and permission not in (READ, READ_WRITE):
+        return _error(
+            401, "woocommerce_rest_authentication_error", "The API key provided does not have read permissions."
+        )
+    if method in ("POST", "PUT", "PATCH", "DELETE") and permission not in (WRITE, READ_WRITE):
+        return _error(
+            401, "woocommerce_rest_authentication_error", "The API key provided does not have write permissions."
+        )
+    return None
+
+
 class WooSandboxState:
     def __init__(self, consumer_key: str, consumer_secret: str) -> None:
-        self.credentials = WooCredentials(consumer_key, consumer_secret)
+        self.keys = {consumer_key: (consumer_secret, READ_WRITE)}
         self.products = _seed(consumer_key)
         self.nonces: set[str] = set()
         self.faults: list[dict[str, Any]] = []
@@ -101,12 +125,16 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             if request.headers.get("x-forwarded-proto") != "https":
                 return _error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
             user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            ok = (user, password) == (state.credentials.consumer_key, state.credentials.consumer_secret)
-            return None if ok else _error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
+            secret, permission = state.keys.get(user, ("", ""))
+            if not secret or not hmac.compare_digest(password, secret):
+                return _error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
+            return _permission_error(request.method, permission)
         query = dict(request.query_params)
         signature = query.pop("oauth_signature", "")
-        if query.get("oauth_consumer_key") != state.credentials.consumer_key:
+        key = query.get("oauth_consumer_key", "")
+        if key not in state.keys:
             return _error(401, "woocommerce_rest_authentication_error", "Consumer key is invalid.")
+        secret, permission = state.keys[key]
         try:
             timestamp = int(query.get("oauth_timestamp", "0"))
         except ValueError:
@@ -120,7 +148,13 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
         if method not in ("HMAC-SHA1", "HMAC-SHA256"):
             return _error(401, "woocommerce_rest_authentication_error", "Invalid signature method.")
         expected = oauth1_params(
-            request.method, url, others, state.credentials, nonce=nonce, timestamp=timestamp, signature_method=method
+            request.method,
+            url,
+            others,
+            WooCredentials(key, secret),
+            nonce=nonce,
+            timestamp=timestamp,
+            signature_method=method,
         )["oauth_signature"]
         if not hmac.compare_digest(signature, expected):
             return _error(
@@ -132,7 +166,7 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
                     401, "woocommerce_rest_authentication_error", "Invalid nonce - nonce has already been used."
                 )
             state.nonces.add(nonce)
-        return None
+        return _permission_error(request.method, permission)
 
     async def list_products(request: Request) -> Response:
         denied = authenticate(request)
@@ -247,6 +281,15 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             )
         return JSONResponse({"queued": True})
 
+    async def add_key(request: Request) -> Response:
+        body = await request.json()
+        permission = body.get("permission", READ_WRITE)
+        if permission not in (READ, WRITE, READ_WRITE):
+            return _error(400, "sandbox_invalid_permission", "permission is read, write or read_write")
+        with state.lock:
+            state.keys[str(body["consumer_key"])] = (str(body["consumer_secret"]), permission)
+        return JSONResponse({"added": True})
+
     async def stats(request: Request) -> Response:
         return JSONResponse({"requests": dict(state.counts)})
 
@@ -259,8 +302,22 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             Route(f"{prefix}/products/{{product_id:int}}", product, methods=["GET", "PUT"]),
             Route("/_sandbox/products/{product_id:int}", raw, methods=["GET"]),
             Route("/_sandbox/faults", faults, methods=["POST"]),
+            Route("/_sandbox/keys", add_key, methods=["POST"]),
             Route("/_sandbox/stats", stats, methods=["GET"]),
         ]
     )
     app.state.woocommerce = state
     return app
+
+
+def create_lookalike_site(
+    *, status: int = 200, body: bytes = b"[]", headers: dict[str, str] | None = None
+) -> Starlette:
+    """A server that answers every request with the same status, body and headers: a site that
+    is not WooCommerce (200 to anything), a redirect, an internal service's error page."""
+
+    async def answer(request: Request) -> Response:
+        return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+    return Starlette(routes=[Route("/{path:path}", answer, methods=methods)])

@@ -29,7 +29,7 @@ from . import (
 from .context import session_serializer
 from .errors import HANDLERS
 from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
-from .ratelimit import StoreRateLimiter
+from .ratelimit import ConnectRateLimiter, StoreRateLimiter
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -44,18 +44,21 @@ def create_app(settings: Settings) -> Starlette:
         pool = await db.create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
         cipher = TokenCipher(*settings.token_encryption_keys)
+        clients = StoreClients(settings, pool, cipher, http)
         app.state.services = Services(
             settings=settings,
             pool=pool,
             http=http,
             cipher=cipher,
-            clients=StoreClients(settings, pool, cipher, http),
+            clients=clients,
             sessions=session_serializer(settings.secret_keys),
             rate_limiter=StoreRateLimiter(settings.api_rate_limit_per_minute),
+            connect_limiter=ConnectRateLimiter(settings.connect_attempts_per_10_minutes),
         )
         try:
             yield
         finally:
+            await clients.aclose()
             await http.aclose()
             await pool.close()
 

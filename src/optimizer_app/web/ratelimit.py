@@ -1,28 +1,61 @@
-"""Per-store API rate limit: `API_RATE_LIMIT_PER_MINUTE` requests a minute per store, with bursts
-of a sixth of that; beyond it 429 with Retry-After. The buckets live in each web process, so with
-N web instances a store may get up to N times the limit — the limit is there to keep one store
-from crowding out the others on an instance, not to meter usage."""
+"""Rate limits kept in each web process's memory, as token buckets by key.
+
+Per store: `API_RATE_LIMIT_PER_MINUTE` requests a minute, with bursts of a sixth of that; beyond
+it 429 with Retry-After. With N web instances a store may get up to N times the limit — the limit
+is there to keep one store from crowding out the others on an instance, not to meter usage.
+
+Per client address: `CONNECT_ATTEMPTS_PER_10_MINUTES` attempts to connect a WooCommerce site
+(each one makes us call an address a stranger chose), all of them at once at most.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 
 from ..domain.ratelimit import TokenBucket
 from ..errors import RateLimited
 
+# Beyond this many keys, buckets that have refilled are forgotten (they would allow a full burst
+# anyway), so a caller cycling through addresses cannot grow the map without bound.
+_MAX_KEYS = 50_000
 
-class StoreRateLimiter:
-    def __init__(self, per_minute: int) -> None:
+
+class KeyedRateLimiter:
+    def __init__(self, per_minute: float, burst: float, message: str) -> None:
         self.per_minute = per_minute
-        self._buckets: dict[int, TokenBucket] = {}
+        self.burst = burst
+        self.message = message
+        self._buckets: dict[Hashable, TokenBucket] = {}
 
-    def check(self, store_id: int) -> None:
+    def check(self, key: Hashable) -> None:
         if self.per_minute <= 0:
             return
         now = time.monotonic()
-        bucket = self._buckets.get(store_id)
+        bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[store_id] = TokenBucket(self.per_minute, max(1.0, self.per_minute / 6), now)
+            if len(self._buckets) >= _MAX_KEYS:
+                self._forget_refilled(now)
+            bucket = self._buckets[key] = TokenBucket(self.per_minute, self.burst, now)
         wait = bucket.try_take(now)
         if wait > 0:
-            raise RateLimited("Too many requests from this store; slow down.", retry_after=wait)
+            raise RateLimited(self.message, retry_after=wait)
+
+    def _forget_refilled(self, now: float) -> None:
+        for key, bucket in list(self._buckets.items()):
+            if bucket.tokens + (now - bucket.updated) * bucket.rate >= bucket.capacity:
+                del self._buckets[key]
+
+
+class StoreRateLimiter(KeyedRateLimiter):
+    def __init__(self, per_minute: int) -> None:
+        super().__init__(per_minute, max(1.0, per_minute / 6), "Too many requests from this store; slow down.")
+
+
+class ConnectRateLimiter(KeyedRateLimiter):
+    def __init__(self, per_10_minutes: int) -> None:
+        super().__init__(
+            per_10_minutes / 10,
+            per_10_minutes,
+            "Too many attempts to connect a site from this address; wait a few minutes and try again.",
+        )

@@ -11,7 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 from ..clients import StoreClients
 from ..crypto import TokenCipher
 from ..settings import Settings
-from .ratelimit import StoreRateLimiter
+from .ratelimit import ConnectRateLimiter, StoreRateLimiter
 
 
 @dataclass
@@ -23,3 +23,4 @@ class Services:
     clients: StoreClients
     sessions: URLSafeTimedSerializer
     rate_limiter: StoreRateLimiter
+    connect_limiter: ConnectRateLimiter
