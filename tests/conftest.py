@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from optimizer_app import db
+from optimizer_app import db, embedded_pg
 
 ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = ROOT / "sql"
@@ -25,11 +25,13 @@ def with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def admin_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def admin_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return url
-    return db.embedded_database_url(tmp_path_factory.mktemp("pg") / "data")
+        yield url
+        return
+    with embedded_pg.embedded_server(tmp_path_factory.mktemp("pg") / "data") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")
