@@ -52,7 +52,8 @@ class EmbeddedServer:
 
     def start(self) -> None:
         assert self.owned, "only the process that started the server starts it again"
-        self.url = _start(self.data_dir)
+        if _postmaster_pid(self.data_dir) is None:
+            self.url = _start(self.data_dir)
 
 
 @contextmanager
@@ -76,22 +77,23 @@ def embedded_server(data_dir: str | Path) -> Iterator[EmbeddedServer]:
     if not server.owned:
         yield server
         return
-    watchdog = subprocess.Popen(
-        [sys.executable, "-m", "optimizer_app.embedded_pg", str(path), str(me[0]), str(me[1])],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        # Out of the terminal's process group, so the Ctrl-C meant for the owner does not end it first.
-        start_new_session=True,
-    )
+    watchdog: subprocess.Popen[bytes] | None = None
     try:
+        watchdog = subprocess.Popen(
+            [sys.executable, "-m", "optimizer_app.embedded_pg", str(path), str(me[0]), str(me[1])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # Out of the terminal's process group, so the Ctrl-C meant for the owner does not end it first.
+            start_new_session=True,
+        )
         with _sigterm_as_interrupt():
             yield server
     finally:
         _release(path, me)
-        assert watchdog.stdin is not None
-        watchdog.stdin.close()
-        watchdog.wait(timeout=_STOP_TIMEOUT)
+        if watchdog is not None and watchdog.stdin is not None:
+            watchdog.stdin.close()
+            watchdog.wait(timeout=_STOP_TIMEOUT)
 
 
 def _attach_or_start(path: Path, me: tuple[int, int]) -> EmbeddedServer:
