@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import scenarios
-from .harness import ROOT, admin_url, median
+from .harness import ROOT, admin_database, median
 
 
 def _machine() -> dict[str, Any]:
@@ -33,8 +33,7 @@ async def _repeat(runs: int, make: Any) -> list[dict[str, Any]]:
     return results
 
 
-async def main(args: argparse.Namespace) -> dict[str, Any]:
-    base = admin_url()
+async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
     n, runs = args.products, args.repeats
     out: dict[str, Any] = {"machine": _machine(), "command": " ".join(sys.argv), "scenarios": {}}
     rows: list[tuple[str, str, str]] = []
@@ -127,7 +126,8 @@ def cli() -> None:
     parser.add_argument("--load-seconds", type=float, default=20.0, help="length of each phase of scenario f")
     parser.add_argument("--llm-latency", type=float, default=0.05, help="sandbox LLM latency in scenario e")
     args = parser.parse_args()
-    result = asyncio.run(main(args))
+    with admin_database() as base:
+        result = asyncio.run(main(args, base))
     folder = ROOT / "bench" / "results"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / time.strftime("%Y%m%d-%H%M%S.json")

