@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple, Protocol
 
 import asyncpg
 
@@ -86,22 +87,42 @@ class StoredTokenSource:
                     self._seen = bytes(store.access_token_enc)
                     return self._cipher.decrypt(store.access_token_enc)
                 try:
-                    token, expires_at, refresh_token = await self._mint(store)
+                    minted = Minted(*await self._mint(store))
                 except self._refusals as exc:
                     await stores.mark_needs_reauth(conn, self._store_id)
                     refused = exc
                 else:
-                    sealed = self._cipher.encrypt(token)
-                    await stores.save_tokens(
-                        conn,
-                        self._store_id,
-                        access_token_enc=sealed,
-                        expires_at=expires_at,
-                        refresh_token_enc=self._cipher.encrypt(refresh_token) if refresh_token else None,
-                    )
-                    self._seen = sealed
-                    return token
+                    self._seen = await save(conn, self._cipher, self._store_id, minted)
+                    return minted.access_token
             raise NeedsReauthorisation("The store must authorise the app again.") from refused
+
+
+class Issued(Protocol):
+    """Tokens a platform has just issued (its token responses, or a webhook that carries them)."""
+
+    @property
+    def access_token(self) -> str: ...
+    @property
+    def refresh_token(self) -> str | None: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+
+class Minted(NamedTuple):
+    access_token: str
+    expires_at: datetime | None
+    refresh_token: str | None
+
+
+async def save(conn: asyncpg.Connection, cipher: TokenCipher, store_id: int, issued: Issued) -> bytes:
+    """Encrypt and keep a store's new tokens (the refresh token kept as it was when none is
+    issued); returns the sealed access token."""
+    sealed = cipher.encrypt(issued.access_token)
+    refresh_token_enc = cipher.encrypt(issued.refresh_token) if issued.refresh_token else None
+    await stores.save_tokens(
+        conn, store_id, access_token_enc=sealed, expires_at=issued.expires_at, refresh_token_enc=refresh_token_enc
+    )
+    return sealed
 
 
 def _check_usable(store: stores.Store | None) -> None:

@@ -30,6 +30,7 @@ import jwt
 
 from ..errors import MalformedRequest, Unauthorized
 from ..platforms.base import PlatformAuthError, PlatformUnavailable
+from ..strict_json import loads_object
 
 LEEWAY_SECONDS = 10
 SESSION_TOKEN_TTL = 60
@@ -52,6 +53,14 @@ class SessionToken:
     token_id: str | None
     expires_at: datetime
     claims: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ShopifyWebhook:
+    topic: str
+    shop: str
+    event_id: str
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -207,6 +216,20 @@ def verify_webhook(body: bytes, signature: str | None, *, api_secret: str) -> No
     expected = hmac.new(api_secret.encode(), body, hashlib.sha256).digest()
     if not hmac.compare_digest(given, expected):
         raise Unauthorized("The Shopify webhook signature does not match.")
+
+
+def verify_webhook_request(body: bytes, headers: Mapping[str, str], *, api_secret: str) -> ShopifyWebhook:
+    """Check a webhook's signature (401), then its topic, shop and id headers and that its body is
+    the payload its topic documents for that shop (400)."""
+    verify_webhook(body, headers.get("x-shopify-hmac-sha256"), api_secret=api_secret)
+    topic = headers.get("x-shopify-topic", "")
+    shop = headers.get("x-shopify-shop-domain", "")
+    event_id = headers.get("x-shopify-webhook-id") or headers.get("x-shopify-event-id")
+    if not topic or not is_shop_domain(shop) or not event_id:
+        raise MalformedRequest("The webhook lacks its topic, shop domain or webhook id headers.")
+    payload = loads_object(body, "The webhook body")
+    check_webhook_payload(topic, shop, payload)
+    return ShopifyWebhook(topic=topic, shop=shop, event_id=event_id, payload=payload)
 
 
 # Only the body of a webhook is signed: its topic and shop headers are not. Each topic the app

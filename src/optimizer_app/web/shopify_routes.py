@@ -10,12 +10,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from .. import stores
+from .. import stores, tokens
 from ..auth import shopify as shopify_auth
 from ..domain.plans import FREE_PLAN, PLANS
-from ..errors import InvalidRequest, MalformedRequest, Unauthorized
+from ..errors import InvalidRequest, Unauthorized
+from ..store_events import applier
+from ..store_events import shopify as shopify_events
 from ..stores import Store
-from ..strict_json import loads_object
 from .context import current_store, json_body, services
 from .services import Services
 from .shell_routes import app_page
@@ -23,7 +24,6 @@ from .shell_routes import app_page
 log = logging.getLogger(__name__)
 
 ADMIN_ORIGIN = "https://admin.shopify.com"
-_ENDED = ("CANCELLED", "EXPIRED", "FROZEN")
 
 
 async def store_from_shopify_session(svc: Services, token: str) -> Store:
@@ -45,13 +45,7 @@ async def store_from_shopify_session(svc: Services, token: str) -> Store:
             display_name=session.shop.removesuffix(".myshopify.com"),
             today=datetime.now(UTC).date(),
         )
-        await stores.save_tokens(
-            conn,
-            store.id,
-            access_token_enc=svc.cipher.encrypt(offline.access_token),
-            expires_at=offline.expires_at,
-            refresh_token_enc=svc.cipher.encrypt(offline.refresh_token) if offline.refresh_token else None,
-        )
+        await tokens.save(conn, svc.cipher, store.id, offline)
         installed = await stores.get(conn, store.id)
     assert installed is not None
     return installed
@@ -99,53 +93,11 @@ async def shopify_app(request: Request) -> HTMLResponse:
 
 async def shopify_webhook(request: Request) -> JSONResponse:
     svc = services(request)
-    body = await request.body()
-    shopify_auth.verify_webhook(
-        body, request.headers.get("x-shopify-hmac-sha256"), api_secret=svc.settings.shopify_api_secret
+    webhook = shopify_auth.verify_webhook_request(
+        await request.body(), request.headers, api_secret=svc.settings.shopify_api_secret
     )
-    topic = request.headers.get("x-shopify-topic", "")
-    shop = request.headers.get("x-shopify-shop-domain", "")
-    event_id = request.headers.get("x-shopify-webhook-id") or request.headers.get("x-shopify-event-id")
-    if not topic or not shopify_auth.is_shop_domain(shop) or not event_id:
-        raise MalformedRequest("The webhook lacks its topic, shop domain or webhook id headers.")
-    payload = loads_object(body, "The webhook body")
-    shopify_auth.check_webhook_payload(topic, shop, payload)
-    async with svc.pool.acquire() as conn, conn.transaction():
-        store = await stores.find(conn, "shopify", shop)
-        first = await stores.record_webhook(
-            conn, platform="shopify", event_id=event_id, event_type=topic, store_id=store.id if store else None
-        )
-        if not first:
-            return JSONResponse({"status": "duplicate", "event_id": event_id})
-        if topic == "app/uninstalled":
-            if store is not None and store.installed:
-                await stores.uninstall(conn, store.id)
-        elif topic == "app_subscriptions/update":
-            subscription = payload["app_subscription"]
-            status = str(subscription["status"]).upper()
-            # The signed body names the subscription, not the shop: the store and the plan are
-            # the ones the app created that subscription for.
-            owner = await stores.subscription_owner(conn, "shopify", subscription["admin_graphql_api_id"])
-            if owner is None:
-                log.info("Shopify subscription update for a subscription this app did not create (%s)", shop)
-                return JSONResponse({"status": "ignored", "event_id": event_id})
-            owner_id, plan_id = owner
-            if store is None or owner_id != store.id:
-                raise MalformedRequest("The subscription in the webhook body belongs to another shop.")
-            if status == "ACTIVE":
-                await stores.change_plan(conn, store.id, plan_id, cycle=str(subscription.get("interval") or ""))
-            elif status in _ENDED and store.plan_id == plan_id:
-                # Only the subscription of the current plan ends it (an upgrade cancels the old one).
-                await stores.change_plan(conn, store.id, FREE_PLAN)
-        elif topic in ("customers/data_request", "customers/redact"):
-            # The app keeps no customer data (products only): nothing to report or erase.
-            log.info("Shopify %s for %s: no customer data held", topic, shop)
-        elif topic == "shop/redact":
-            if store is not None:
-                await stores.redact(conn, store.id)
-        else:
-            log.info("ignored Shopify topic %s", topic)
-    return JSONResponse({"status": "processed", "event_id": event_id})
+    outcome = await applier.apply(svc.pool, svc.cipher, shopify_events.store_events(webhook))
+    return JSONResponse({"status": outcome.status, "event_id": outcome.event_id})
 
 
 def admin_app_url(shop: str, svc: Services) -> str:
