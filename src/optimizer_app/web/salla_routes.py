@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import oauth_states, stores
+from .. import installation, oauth_states, stores
 from ..auth import salla as salla_auth
 from ..crypto import signer
 from ..domain.plans import plan_for_vendor_product
@@ -38,12 +38,13 @@ async def _install(conn: asyncpg.Connection, merchant_id: str, name: str = "") -
 async def save_salla_tokens(
     svc: Services, conn: asyncpg.Connection, store_id: int, tokens: salla_auth.SallaTokens
 ) -> None:
-    await stores.save_tokens(
+    await installation.save_tokens(
         conn,
+        svc.cipher,
         store_id,
-        access_token_enc=svc.cipher.encrypt(tokens.access_token),
+        access_token=tokens.access_token,
         expires_at=tokens.expires_at,
-        refresh_token_enc=svc.cipher.encrypt(tokens.refresh_token) if tokens.refresh_token else None,
+        refresh_token=tokens.refresh_token,
     )
 
 
@@ -159,20 +160,16 @@ async def salla_callback(request: Request) -> JSONResponse:
     async with svc.pool.acquire() as conn:
         if not await oauth_states.spend(conn, platform="salla", nonce=nonce, valid_for=STATE_TTL):
             raise Forbidden("This sign-in link was already used; install the app again.")
-    tokens = await salla_auth.exchange_code(
+    store = await installation.install_salla(
+        svc.pool,
         svc.http,
+        svc.cipher,
+        code,
         auth_base=svc.settings.salla_auth_base,
         client_id=svc.settings.salla_client_id,
         client_secret=svc.settings.salla_client_secret,
-        code=code,
         redirect_uri=f"{svc.settings.app_base_url}/oauth/salla/callback",
     )
-    merchant = await salla_auth.merchant_of(
-        svc.http, auth_base=svc.settings.salla_auth_base, access_token=tokens.access_token
-    )
-    async with svc.pool.acquire() as conn, conn.transaction():
-        store = await _install(conn, merchant.id, merchant.name)
-        await save_salla_tokens(svc, conn, store.id, tokens)
     return JSONResponse({"status": "installed", "store_id": store.id})
 
 
