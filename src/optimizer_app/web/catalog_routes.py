@@ -7,22 +7,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import catalog
-from ..domain.products import Product
 from ..errors import MalformedRequest
 from ..platforms.base import StorePlatformError
 from .context import current_store, int_param, services, text_param
-
-
-def product_json(p: Product) -> dict[str, object]:
-    return {
-        "id": p.id,
-        "title": p.title,
-        "description_html": p.description_html,
-        "seo_title": p.seo_title,
-        "seo_description": p.seo_description,
-        "image_url": p.image_url,
-        "collection_ids": list(p.collection_ids),
-    }
+from .presenters import product_json
 
 
 def _refused_request(exc: StorePlatformError) -> bool:

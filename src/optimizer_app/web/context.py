@@ -3,18 +3,16 @@ id the browser sent; and request-body parsing with clear errors."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
-from .. import stores
-from ..auth import salla as salla_auth
+from .. import installation, stores
+from ..auth import shopify as shopify_auth
 from ..auth import wix as wix_auth
 from ..crypto import signer
-from ..domain.languages import offered_language
 from ..errors import MalformedRequest, Unauthorized
 from ..stores import Store
 from ..strict_json import INT64_MAX, bounded_int, check_text, loads_object
@@ -91,8 +89,6 @@ async def _identify_by_platform_token(svc: Services, request: Request) -> Store:
     if not token:
         raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
     if token.count(".") == 2:  # a JWT: Shopify App Bridge session token
-        from .shopify_routes import store_from_shopify_session  # here: shopify_routes imports this module
-
         return await store_from_shopify_session(svc, token)
     raise Unauthorized("Unrecognised token.")
 
@@ -107,47 +103,32 @@ def signed_session(sessions: URLSafeTimedSerializer, store: Store) -> str:
 
 
 async def store_from_wix_instance(svc: Services, instance: str) -> Store:
-    """Verify the instance; on the first open of a new (or reinstalled) site, onboard it."""
+    """The site of a signed Wix instance, installed on its first open."""
     verified = wix_auth.verify_instance(
         instance, app_id=svc.settings.wix_app_id, app_secret=svc.settings.wix_app_secret
     )
-    async with svc.pool.acquire() as conn:
-        store = await stores.find(conn, "wix", verified.instance_id)
-    if store is not None and store.installed and store.access_token_enc is not None:
-        return store
-    token = await svc.clients.mint_wix(verified.instance_id)
-    site = await wix_auth.site_info(svc.http, api_base=svc.settings.wix_api_base, access_token=token.token)
-    async with svc.pool.acquire() as conn:
-        store = await stores.install(
-            conn,
-            platform="wix",
-            external_id=verified.instance_id,
-            display_name=site.name,
-            today=datetime.now(UTC).date(),
-        )
-        language = offered_language(site.locale)
-        if language and "default_language" not in store.settings:
-            # New text is written in the site's own language until the owner picks another.
-            await stores.update_settings(conn, store.id, {**store.settings, "default_language": language})
-        await stores.save_tokens(
-            conn, store.id, access_token_enc=svc.cipher.encrypt(token.token), expires_at=token.expires_at
-        )
-        refreshed = await stores.get(conn, store.id)
-    assert refreshed is not None
-    return refreshed
+    return await installation.install_wix(
+        svc.pool, svc.clients, svc.http, svc.cipher, verified, api_base=svc.settings.wix_api_base
+    )
+
+
+async def store_from_shopify_session(svc: Services, token: str) -> Store:
+    """The shop of an App Bridge session token, installed on its first open."""
+    session = shopify_auth.verify_session_token(
+        token, api_key=svc.settings.shopify_api_key, api_secret=svc.settings.shopify_api_secret
+    )
+    return await installation.install_shopify(svc.pool, svc.clients, svc.cipher, session, token)
 
 
 async def store_from_salla_token(svc: Services, token: str) -> Store:
-    """The embedded Salla dashboard's short-lived token, checked with Salla; the store must have
-    been installed (Salla delivers its tokens by webhook)."""
-    merchant = await salla_auth.introspect_embedded_token(
-        svc.http, api_base=svc.settings.salla_introspect_base, app_id=svc.settings.salla_client_id, token=token
+    """The store of the embedded Salla dashboard's token (checked with Salla)."""
+    return await installation.open_salla(
+        svc.pool,
+        svc.http,
+        token,
+        introspect_base=svc.settings.salla_introspect_base,
+        app_id=svc.settings.salla_client_id,
     )
-    async with svc.pool.acquire() as conn:
-        store = await stores.find(conn, "salla", merchant)
-    if store is None or not store.installed or store.access_token_enc is None:
-        raise Unauthorized("The app is not installed on this store yet; install it from the Salla App Store.")
-    return store
 
 
 async def json_body(request: Request) -> dict[str, Any]:

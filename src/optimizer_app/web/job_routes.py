@@ -13,9 +13,9 @@ from ..domain.attributes import parse_attributes
 from ..domain.jobs import SOURCE_SCOPES
 from ..domain.languages import OFFERED_LANGUAGES, parse_language
 from ..domain.plans import job_cost
+from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..llm.checks import check_value
-from .account_routes import settings_of
 from .context import current_store, int_param, json_body, services
 
 MAX_PROMPT_CHARS = 2000
@@ -46,7 +46,8 @@ async def create_job(request: Request) -> JSONResponse:
         raise InvalidRequest(str(exc)) from None
     limit = svc.settings.max_job_products
     source_ids = _source_ids(body, limit)
-    target_lang = parse_language(body.get("target_lang") or settings_of(store)["default_language"])
+    default_language = effective_settings(store.platform, store.settings)["default_language"]
+    target_lang = parse_language(body.get("target_lang") or default_language)
     if target_lang is None:
         raise MalformedRequest(f"target_lang must be one of the offered languages: {', '.join(OFFERED_LANGUAGES)}.")
     user_prompt = body.get("user_prompt") or ""

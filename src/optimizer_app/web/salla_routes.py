@@ -7,13 +7,12 @@ import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import oauth_states, stores, tokens
+from .. import installation, oauth_states, stores
 from ..auth import salla as salla_auth
 from ..crypto import signer
 from ..errors import Forbidden, InvalidRequest, MalformedRequest, Unauthorized
@@ -21,17 +20,10 @@ from ..platforms.base import StorePlatformError
 from ..store_events import applier
 from ..store_events import salla as salla_events
 from ..store_events.events import TokensIssued
-from ..stores import Store
 from .context import services
 from .services import Services
 
 log = logging.getLogger(__name__)
-
-
-async def _install(conn: asyncpg.Connection, merchant_id: str, name: str = "") -> Store:
-    return await stores.install(
-        conn, platform="salla", external_id=merchant_id, display_name=name, today=datetime.now(UTC).date()
-    )
 
 
 async def salla_webhook(request: Request) -> JSONResponse:
@@ -99,20 +91,16 @@ async def salla_callback(request: Request) -> JSONResponse:
     async with svc.pool.acquire() as conn:
         if not await oauth_states.spend(conn, platform="salla", nonce=nonce, valid_for=STATE_TTL):
             raise Forbidden("This sign-in link was already used; install the app again.")
-    issued = await salla_auth.exchange_code(
+    store = await installation.install_salla(
+        svc.pool,
         svc.http,
+        svc.cipher,
+        code,
         auth_base=svc.settings.salla_auth_base,
         client_id=svc.settings.salla_client_id,
         client_secret=svc.settings.salla_client_secret,
-        code=code,
         redirect_uri=f"{svc.settings.app_base_url}/oauth/salla/callback",
     )
-    merchant = await salla_auth.merchant_of(
-        svc.http, auth_base=svc.settings.salla_auth_base, access_token=issued.access_token
-    )
-    async with svc.pool.acquire() as conn, conn.transaction():
-        store = await _install(conn, merchant.id, merchant.name)
-        await tokens.save(conn, svc.cipher, store.id, issued)
     return JSONResponse({"status": "installed", "store_id": store.id})
 
 

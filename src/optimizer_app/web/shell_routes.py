@@ -1,115 +1,25 @@
-"""The page the platform's admin frames: verifies the platform token, onboards the store and hands
-the dashboard (built by Vite into dashboard/dist) its config and a short-lived app session for its
-API calls. The built assets are served from /assets."""
+"""The app pages the Wix and Salla admins frame, opened with the platform's token; the built
+dashboard's assets are served from /assets."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..errors import AppError
-from ..stores import Store
-from .account_routes import me_json, settings_of
-from .context import issue_session, services, store_from_salla_token, store_from_wix_instance
-from .dashboard_facts import dashboard_facts
-from .services import Services
-
-templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
-
-
-Identify = Callable[[Services, Request], Awaitable[Store]]
-
-DIST = Path(__file__).resolve().parents[3] / "dashboard" / "dist"
-MANIFEST = DIST / ".vite" / "manifest.json"
-WIX_UPGRADE_URL = "https://www.wix.com/apps/upgrade/{app_id}?appInstanceId={instance_id}"
-
-
-@dataclass(frozen=True)
-class Bundle:
-    """The script and stylesheets of the built dashboard, as named in Vite's manifest."""
-
-    script: str
-    styles: tuple[str, ...]
-
-
-_bundle_cache: dict[str, tuple[float, Bundle | None]] = {}
-
-
-def dashboard_bundle(manifest: Path = MANIFEST) -> Bundle | None:
-    """The built dashboard's entry, or None when it has not been built (re-read when it changes)."""
-    try:
-        mtime = manifest.stat().st_mtime
-    except OSError:
-        return None
-    cached = _bundle_cache.get(str(manifest))
-    if cached is not None and cached[0] == mtime:
-        return cached[1]
-    bundle: Bundle | None = None
-    try:
-        entries: dict[str, Any] = json.loads(manifest.read_text())
-        entry = entries.get("index.html") or next((e for e in entries.values() if e.get("isEntry")), None)
-        if entry is not None:
-            bundle = Bundle("/" + entry["file"], tuple("/" + css for css in entry.get("css", [])))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        bundle = None
-    _bundle_cache[str(manifest)] = (mtime, bundle)
-    return bundle
-
-
-def upgrade_url(svc: Services, store: Store) -> str | None:
-    """Where the platform sells this app's plans, opened in the top window by the Billing screen."""
-    if store.platform == "wix" and svc.settings.wix_app_id:
-        return WIX_UPGRADE_URL.format(app_id=quote(svc.settings.wix_app_id), instance_id=quote(store.external_id))
-    return None
-
-
-async def app_page(
-    request: Request, platform: str, identify: Identify, *, error_template: str = "error.html"
-) -> HTMLResponse:
-    """The app for the store `identify` proves the caller is, or a page that says why not."""
-    svc = services(request)
-    try:
-        store = await identify(svc, request)
-    except AppError as exc:
-        page = templates.get_template(error_template).render(message=exc.message, error=exc.message)
-        return HTMLResponse(page, status_code=exc.status)
-    page = templates.get_template("app.html").render(
-        config={
-            "session": issue_session(svc, store),
-            "platform": platform,
-            "me": me_json(store),
-            "locale": request.query_params.get("locale", "en"),
-            "settings": settings_of(store),
-            "upgrade_url": upgrade_url(svc, store),
-            **dashboard_facts(),
-        },
-        bundle=dashboard_bundle(),
-    )
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+from .context import services, store_from_salla_token, store_from_wix_instance
+from .pages import DIST, app_page
 
 
 async def wix_app(request: Request) -> HTMLResponse:
-    return await app_page(
-        request, "wix", lambda svc, req: store_from_wix_instance(svc, req.query_params.get("instance", ""))
-    )
+    opening = store_from_wix_instance(services(request), request.query_params.get("instance", ""))
+    return await app_page(request, "wix", opening)
 
 
 async def salla_app(request: Request) -> HTMLResponse:
-    return await app_page(
-        request, "salla", lambda svc, req: store_from_salla_token(svc, req.query_params.get("token", ""))
-    )
+    opening = store_from_salla_token(services(request), request.query_params.get("token", ""))
+    return await app_page(request, "salla", opening)
 
 
 routes = [

@@ -1,54 +1,28 @@
-"""Shopify: the embedded app page, session-token identity with token exchange, webhooks (app,
-billing and the mandatory compliance topics) and subscription billing."""
+"""Shopify: the embedded app page (opened with a session token, or a signed install URL), webhooks
+(app, billing and the mandatory compliance topics) and subscription billing."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from .. import stores, tokens
+from .. import installation, stores
 from ..auth import shopify as shopify_auth
 from ..domain.plans import FREE_PLAN, PLANS
-from ..errors import InvalidRequest, Unauthorized
+from ..errors import AppError, InvalidRequest, Unauthorized
 from ..store_events import applier
 from ..store_events import shopify as shopify_events
 from ..stores import Store
-from .context import current_store, json_body, services
+from .context import current_store, json_body, services, store_from_shopify_session
+from .pages import error_page, store_page
 from .services import Services
-from .shell_routes import app_page
 
 log = logging.getLogger(__name__)
 
 ADMIN_ORIGIN = "https://admin.shopify.com"
-
-
-async def store_from_shopify_session(svc: Services, token: str) -> Store:
-    """Verify an App Bridge session token; on the shop's first open (or after a reinstall, or
-    when its credentials were refused) exchange it for an offline access token and install it."""
-    session = shopify_auth.verify_session_token(
-        token, api_key=svc.settings.shopify_api_key, api_secret=svc.settings.shopify_api_secret
-    )
-    async with svc.pool.acquire() as conn:
-        store = await stores.find(conn, "shopify", session.shop)
-    if store is not None and store.installed and store.access_token_enc is not None and not store.needs_reauth:
-        return store
-    offline = await svc.clients.exchange_shopify(session.shop, token)
-    async with svc.pool.acquire() as conn, conn.transaction():
-        store = await stores.install(
-            conn,
-            platform="shopify",
-            external_id=session.shop,
-            display_name=session.shop.removesuffix(".myshopify.com"),
-            today=datetime.now(UTC).date(),
-        )
-        await tokens.save(conn, svc.cipher, store.id, offline)
-        installed = await stores.get(conn, store.id)
-    assert installed is not None
-    return installed
 
 
 def frame_ancestors(shop: str | None, extra: str = "") -> str:
@@ -58,36 +32,31 @@ def frame_ancestors(shop: str | None, extra: str = "") -> str:
     return "frame-ancestors " + " ".join([*origins, ADMIN_ORIGIN, *extra.split()]) + ";"
 
 
-async def _store_from_install_query(svc: Services, request: Request) -> Store:
-    """Opened without a session token: a signed install/open URL for a shop already installed."""
-    shop = shopify_auth.verify_install_query(
-        request.query_params.multi_items(), api_secret=svc.settings.shopify_api_secret
-    )
-    async with svc.pool.acquire() as conn:
-        store = await stores.find(conn, "shopify", shop)
-    if store is None or not store.installed or store.access_token_enc is None:
-        raise Unauthorized("Open the app from the Shopify admin to finish installing it.")
-    return store
+async def _open(svc: Services, request: Request) -> Store:
+    """The shop the admin opened the app for: by its session token or, without one, by a signed
+    install/open URL for a shop already installed."""
+    token = request.query_params.get("id_token", "")
+    if token:
+        return await store_from_shopify_session(svc, token)
+    if request.query_params.get("hmac"):
+        shop = shopify_auth.verify_install_query(
+            request.query_params.multi_items(), api_secret=svc.settings.shopify_api_secret
+        )
+        return await installation.installed_shopify(svc.pool, shop)
+    raise Unauthorized("The Shopify session token is missing; open the app from the Shopify admin.")
 
 
 async def shopify_app(request: Request) -> HTMLResponse:
-    verified: list[str] = []
-
-    async def identify(svc: Services, req: Request) -> Store:
-        token = req.query_params.get("id_token", "")
-        if token:
-            store = await store_from_shopify_session(svc, token)
-        elif req.query_params.get("hmac"):
-            store = await _store_from_install_query(svc, req)
-        else:
-            raise Unauthorized("The Shopify session token is missing; open the app from the Shopify admin.")
-        verified.append(store.external_id)
-        return store
-
-    response = await app_page(request, "shopify", identify)
-    shop = verified[0] if verified else request.query_params.get("shop")
-    extra = services(request).settings.extra_frame_ancestors
-    response.headers["Content-Security-Policy"] = frame_ancestors(shop, extra)
+    svc = services(request)
+    shop = request.query_params.get("shop")
+    try:
+        store = await _open(svc, request)
+    except AppError as exc:
+        response = error_page(exc)
+    else:
+        shop = store.external_id
+        response = store_page(request, "shopify", store)
+    response.headers["Content-Security-Policy"] = frame_ancestors(shop, svc.settings.extra_frame_ancestors)
     return response
 
 

@@ -13,26 +13,20 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from .. import stores
+from .. import installation, stores
 from ..crypto import signer
 from ..errors import AppError, Forbidden, InvalidRequest, MalformedRequest
-from ..outbound import parse_site_url, site_key
-from ..platforms.base import PlatformAuthError, PlatformUnavailable, StorePlatformError
-from ..platforms.woocommerce import KeysReadOnly, SiteRedirected, WooCredentials
-from ..stores import Store
-from .account_routes import me_json
 from .context import current_store, issue_session, json_body, services
 from .errors import app_error
+from .pages import store_page, templates
+from .presenters import me_json
 from .services import Services
-from .shell_routes import app_page, templates
 
 CSRF_COOKIE = "oa_wc_connect"
 CSRF_FIELD = "csrf_token"
@@ -52,53 +46,15 @@ def _client_key(request: Request) -> str:
     return str(address)
 
 
-async def connect_site(svc: Services, site_url_raw: object, key: object, secret: object) -> Store:
-    """Prove the keys changing nothing in the store, then install the site with its keys encrypted."""
-    site_url = parse_site_url(site_url_raw, svc.clients.outbound_policy)
-    if not (isinstance(key, str) and key.startswith("ck_") and isinstance(secret, str) and secret.startswith("cs_")):
-        raise InvalidRequest("consumer_key (ck_…) and consumer_secret (cs_…) are the REST API keys from WooCommerce.")
-    credentials = WooCredentials(key.strip(), secret.strip())
-    try:
-        await svc.clients.woocommerce_client(site_url, credentials, max_retries=1).check()
-    except KeysReadOnly as exc:
-        raise InvalidRequest(exc.message, reason="keys_read_only") from None
-    except PlatformAuthError:
-        raise InvalidRequest("WooCommerce refused these keys.", reason="keys_refused") from None
-    except SiteRedirected as exc:
-        raise InvalidRequest(exc.message, reason="redirected") from None
-    except PlatformUnavailable as exc:
-        # The address the owner typed leads nowhere (or nowhere working): their input, a 4xx.
-        raise InvalidRequest(exc.message, reason="unreachable") from None
-    except StorePlatformError:
-        raise InvalidRequest(
-            "This address did not answer like a WooCommerce store: enter your WordPress site's address "
-            "(WooCommerce's REST API lives under /wp-json/wc/v3 there).",
-            reason="not_woocommerce",
-        ) from None
-    async with svc.pool.acquire() as conn, conn.transaction():
-        store = await stores.install(
-            conn,
-            platform="woocommerce",
-            external_id=site_url,
-            display_name=urlsplit(site_url).netloc,
-            today=datetime.now(UTC).date(),
-            grant_key=site_key(site_url),
-        )
-        await stores.save_tokens(
-            conn, store.id, access_token_enc=svc.clients.seal_woocommerce_credentials(credentials), expires_at=None
-        )
-        saved = await stores.get(conn, store.id)
-    assert saved is not None
-    return saved
-
-
 async def connect(request: Request) -> JSONResponse:
     svc = services(request)
     svc.connect_limiter.check(_client_key(request))
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise MalformedRequest("Send the site address and keys as JSON (Content-Type: application/json).")
     body = await json_body(request)
-    store = await connect_site(svc, body.get("site_url"), body.get("consumer_key"), body.get("consumer_secret"))
+    store = await installation.connect_woocommerce(
+        svc.pool, svc.clients, body.get("site_url"), body.get("consumer_key"), body.get("consumer_secret")
+    )
     return JSONResponse({"session": issue_session(svc, store), "me": me_json(store)}, status_code=201)
 
 
@@ -161,14 +117,12 @@ async def connect_form(request: Request) -> Response:
         except AppError as exc:
             return await app_error(request, exc)
         try:
-            store = await connect_site(svc, form.get("site_url"), form.get("consumer_key"), form.get("consumer_secret"))
+            store = await installation.connect_woocommerce(
+                svc.pool, svc.clients, form.get("site_url"), form.get("consumer_key"), form.get("consumer_secret")
+            )
         except AppError as exc:
             return _form_page(request, nonce, error=exc.message, status=exc.status)
-
-    async def connected(_svc: Services, _request: Request) -> Store:
-        return store
-
-    return await app_page(request, "woocommerce", connected)
+    return store_page(request, "woocommerce", store)
 
 
 routes = [

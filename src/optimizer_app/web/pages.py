@@ -1,0 +1,104 @@
+"""The HTML pages: the app page the platform's admin frames (the dashboard built by Vite into
+dashboard/dist, its config and a short-lived app session for its API calls), and the page that
+says why the app cannot open."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from ..domain.store_settings import effective_settings
+from ..errors import AppError
+from ..stores import Store
+from .context import issue_session, services
+from .dashboard_facts import dashboard_facts
+from .presenters import me_json
+from .services import Services
+
+templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
+
+DIST = Path(__file__).resolve().parents[3] / "dashboard" / "dist"
+MANIFEST = DIST / ".vite" / "manifest.json"
+WIX_UPGRADE_URL = "https://www.wix.com/apps/upgrade/{app_id}?appInstanceId={instance_id}"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The script and stylesheets of the built dashboard, as named in Vite's manifest."""
+
+    script: str
+    styles: tuple[str, ...]
+
+
+_bundle_cache: dict[str, tuple[float, Bundle | None]] = {}
+
+
+def dashboard_bundle(manifest: Path = MANIFEST) -> Bundle | None:
+    """The built dashboard's entry, or None when it has not been built (re-read when it changes)."""
+    try:
+        mtime = manifest.stat().st_mtime
+    except OSError:
+        return None
+    cached = _bundle_cache.get(str(manifest))
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    bundle: Bundle | None = None
+    try:
+        entries: dict[str, Any] = json.loads(manifest.read_text())
+        entry = entries.get("index.html") or next((e for e in entries.values() if e.get("isEntry")), None)
+        if entry is not None:
+            bundle = Bundle("/" + entry["file"], tuple("/" + css for css in entry.get("css", [])))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        bundle = None
+    _bundle_cache[str(manifest)] = (mtime, bundle)
+    return bundle
+
+
+def upgrade_url(svc: Services, store: Store) -> str | None:
+    """Where the platform sells this app's plans, opened in the top window by the Billing screen."""
+    if store.platform == "wix" and svc.settings.wix_app_id:
+        return WIX_UPGRADE_URL.format(app_id=quote(svc.settings.wix_app_id), instance_id=quote(store.external_id))
+    return None
+
+
+def store_page(request: Request, platform: str, store: Store) -> HTMLResponse:
+    """The app, opened for `store`."""
+    svc = services(request)
+    page = templates.get_template("app.html").render(
+        config={
+            "session": issue_session(svc, store),
+            "platform": platform,
+            "me": me_json(store),
+            "locale": request.query_params.get("locale", "en"),
+            "settings": effective_settings(store.platform, store.settings),
+            "upgrade_url": upgrade_url(svc, store),
+            **dashboard_facts(),
+        },
+        bundle=dashboard_bundle(),
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+def error_page(exc: AppError) -> HTMLResponse:
+    """Why the app cannot open, with the error's status."""
+    page = templates.get_template("error.html").render(message=exc.message, error=exc.message)
+    return HTMLResponse(page, status_code=exc.status)
+
+
+async def app_page(request: Request, platform: str, opening: Awaitable[Store]) -> HTMLResponse:
+    """The app for the store `opening` proves the caller is, or a page that says why not."""
+    try:
+        store = await opening
+    except AppError as exc:
+        return error_page(exc)
+    return store_page(request, platform, store)

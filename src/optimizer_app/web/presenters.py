@@ -1,0 +1,48 @@
+"""The JSON shapes of a store's account and of a product, as the API and the app page send them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.plans import PLANS
+from ..domain.products import Product
+from ..stores import Store
+
+
+def me_json(store: Store) -> dict[str, Any]:
+    plan = PLANS.get(store.plan_id)
+    return {
+        "store": {
+            "id": store.id,
+            "platform": store.platform,
+            "name": store.display_name,
+        },
+        "plan": {
+            "id": store.plan_id,
+            "name": plan.name if plan else store.plan_id,
+            "monthly_credits": plan.monthly_credits if plan else None,
+            "ends_on": store.plan_ends_on.isoformat() if store.plan_ends_on else None,
+        },
+        "credits": {
+            "total": store.credits_total,
+            "used": store.credits_used,
+            "remaining": store.credits_remaining,
+            "reset_on": store.credits_reset_on.isoformat(),
+        },
+        "plans": [
+            {"id": p.id, "name": p.name, "price_cents": p.price_cents, "monthly_credits": p.monthly_credits}
+            for p in PLANS.values()
+        ],
+    }
+
+
+def product_json(p: Product) -> dict[str, object]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "description_html": p.description_html,
+        "seo_title": p.seo_title,
+        "seo_description": p.seo_description,
+        "image_url": p.image_url,
+        "collection_ids": list(p.collection_ids),
+    }
