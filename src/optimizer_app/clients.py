@@ -15,9 +15,10 @@ from .crypto import TokenCipher
 from .errors import Forbidden
 from .outbound import OutboundPolicy, outbound_client
 from .platforms.base import StoreClient
-from .platforms.pacing import pacer_for
+from .platforms.http import RetryPolicy
+from .platforms.pacing import Pacers
 from .platforms.salla import SallaClient
-from .platforms.shopify import ShopifyClient
+from .platforms.shopify import QueryCosts, ShopifyClient
 from .platforms.wix import WixClient
 from .platforms.woocommerce import WooCommerceClient, WooCredentials
 from .settings import Settings
@@ -31,7 +32,8 @@ SALLA_REQUESTS_PER_MINUTE = 120
 
 
 class StoreClients:
-    """One per process: shares the HTTP connection pool between every store's client. Addresses an
+    """One per process: shares the HTTP connection pool between every store's client, and owns
+    what the process learns of each store's limits (pacers, Shopify's cost buckets). Addresses an
     owner gave us (WooCommerce sites) are reached only through `outbound`'s checked client."""
 
     def __init__(self, settings: Settings, pool: asyncpg.Pool, cipher: TokenCipher, http: httpx.AsyncClient) -> None:
@@ -41,6 +43,8 @@ class StoreClients:
         self.http = http
         self.outbound_policy = OutboundPolicy.from_settings(settings)
         self.outbound = outbound_client(self.outbound_policy)
+        self.pacers = Pacers()
+        self.shopify_costs = QueryCosts()
 
     async def aclose(self) -> None:
         await self.outbound.aclose()
@@ -54,7 +58,7 @@ class StoreClients:
                 api_base=self.settings.wix_api_base,
                 tokens=tokens,
                 http=self.http,
-                pacer=pacer_for("wix", store.external_id, WIX_REQUESTS_PER_MINUTE),
+                pacer=self.pacers.for_store("wix", store.external_id, WIX_REQUESTS_PER_MINUTE),
             )
         if store.platform == "salla":
             tokens = StoredTokenSource(
@@ -64,7 +68,7 @@ class StoreClients:
                 api_base=self.settings.salla_api_base,
                 tokens=tokens,
                 http=self.http,
-                pacer=pacer_for("salla", store.external_id, SALLA_REQUESTS_PER_MINUTE),
+                pacer=self.pacers.for_store("salla", store.external_id, SALLA_REQUESTS_PER_MINUTE),
             )
         if store.platform == "shopify":
             return self.shopify_client(store)
@@ -109,6 +113,7 @@ class StoreClients:
             admin_base=self.settings.shopify_admin_base,
             api_version=self.settings.shopify_api_version,
             http=self.http,
+            costs=self.shopify_costs,
         )
 
     async def exchange_shopify(self, shop: str, session_token: str) -> shopify_auth.OfflineToken:
@@ -141,7 +146,10 @@ class StoreClients:
         self, site_url: str, credentials: WooCredentials, *, max_retries: int = 4
     ) -> WooCommerceClient:
         return WooCommerceClient(
-            site_url=site_url, credentials=credentials, http=self.outbound, max_retries=max_retries
+            site_url=site_url,
+            credentials=credentials,
+            http=self.outbound,
+            policy=RetryPolicy(max_retries=max_retries),
         )
 
     def seal_woocommerce_credentials(self, credentials: WooCredentials) -> bytes:

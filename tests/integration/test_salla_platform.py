@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import asyncpg
@@ -19,7 +19,7 @@ from optimizer_app.crypto import TokenCipher
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.errors import MalformedRequest, Unauthorized
 from optimizer_app.platforms.base import StorePlatformError
-from optimizer_app.platforms.salla import SallaClient
+from optimizer_app.platforms.salla import SALLA_POLICY, SallaClient
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.salla import create_salla_sandbox
 from optimizer_app.tokens import NeedsReauthorisation, StoredTokenSource
@@ -88,7 +88,12 @@ async def connected(pool: asyncpg.Pool, sandbox: LoopbackServer) -> AsyncIterato
     store_id = await install(pool, easy_mode_tokens(sandbox))
     async with httpx.AsyncClient() as http:
         tokens = token_source(pool, store_id, http, sandbox.url)
-        client = SallaClient(api_base=f"{sandbox.url}/admin/v2", tokens=tokens, http=http, backoff_base=0.01)
+        client = SallaClient(
+            api_base=f"{sandbox.url}/admin/v2",
+            tokens=tokens,
+            http=http,
+            policy=replace(SALLA_POLICY, backoff_base=0.01),
+        )
         yield Connected(client, store_id, http)
 
 

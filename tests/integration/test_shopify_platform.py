@@ -16,6 +16,7 @@ from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.errors import Unauthorized
 from optimizer_app.platforms.base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError
+from optimizer_app.platforms.http import RetryPolicy
 from optimizer_app.platforms.shopify import ShopifyClient
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.shopify import create_shopify_sandbox
@@ -82,7 +83,11 @@ class ExchangedTokens:
 def client_for(sandbox: LoopbackServer, http: httpx.AsyncClient, shop: str | None = None) -> ShopifyClient:
     shop = shop or new_shop()
     return ShopifyClient(
-        shop=shop, tokens=ExchangedTokens(http, sandbox.url, shop), admin_base=sandbox.url, http=http, backoff_base=0.01
+        shop=shop,
+        tokens=ExchangedTokens(http, sandbox.url, shop),
+        admin_base=sandbox.url,
+        http=http,
+        policy=RetryPolicy(backoff_base=0.01),
     )
 
 
@@ -238,7 +243,7 @@ async def test_a_request_of_a_batch_that_fails_whole_fails_its_own_products_only
     sandbox: LoopbackServer, http: httpx.AsyncClient
 ) -> None:
     client = client_for(sandbox, http)
-    client.max_retries = 0
+    client.policy = replace(client.policy, max_retries=0)
     products = (await client.list_products(limit=12)).products
     items: list[tuple[Product, Mapping[Attribute, str]]] = [
         (p, {Attribute.TITLE: f"Half {i}"}) for i, p in enumerate(products)

@@ -17,6 +17,7 @@ from optimizer_app.platforms.base import (
     StaleRevision,
     StorePlatformError,
 )
+from optimizer_app.platforms.http import RetryPolicy
 from optimizer_app.platforms.wix import WixClient
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.wix import create_wix_sandbox
@@ -57,7 +58,7 @@ def sandbox() -> Iterator[LoopbackServer]:
 async def client(sandbox: LoopbackServer) -> AsyncIterator[tuple[WixClient, MintingTokens]]:
     async with httpx.AsyncClient() as http:
         tokens = MintingTokens(http, sandbox.url)
-        yield WixClient(api_base=sandbox.url, tokens=tokens, http=http, backoff_base=0.01), tokens
+        yield WixClient(api_base=sandbox.url, tokens=tokens, http=http, policy=RetryPolicy(backoff_base=0.01)), tokens
 
 
 def raw(sandbox: LoopbackServer, product_id: str) -> dict[str, object]:
@@ -162,7 +163,7 @@ async def test_server_errors_beyond_the_retries_are_unavailable(
     with pytest.raises(PlatformUnavailable):
         await wix.list_products()
     stats = httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"]
-    assert stats["/stores/v3/products/query"] == wix.max_retries + 1
+    assert stats["/stores/v3/products/query"] == wix.policy.max_retries + 1
 
 
 async def test_an_expired_token_is_refreshed_once(

@@ -19,6 +19,7 @@ from itsdangerous import URLSafeTimedSerializer
 from optimizer_app import stores
 from optimizer_app.outbound import NOT_PUBLIC, UNREACHABLE, OutboundPolicy, OutboundTransport, ResponseTooLarge
 from optimizer_app.platforms.base import PlatformUnavailable
+from optimizer_app.platforms.http import RetryPolicy
 from optimizer_app.platforms.woocommerce import WooCommerceClient, WooCredentials
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.woocommerce import create_lookalike_site, create_woocommerce_sandbox
@@ -191,7 +192,10 @@ async def test_every_unreachable_site_gets_the_same_sentence(api: httpx.AsyncCli
     transport = OutboundTransport(OutboundPolicy(https_only=False), resolve=no_such_name)
     async with httpx.AsyncClient(transport=transport) as http:
         site = WooCommerceClient(
-            site_url="http://no-such-site.example", credentials=WooCredentials(KEY, SECRET), http=http, max_retries=0
+            site_url="http://no-such-site.example",
+            credentials=WooCredentials(KEY, SECRET),
+            http=http,
+            policy=RetryPolicy(max_retries=0),
         )
         with pytest.raises(PlatformUnavailable) as unreachable:
             await site.check()

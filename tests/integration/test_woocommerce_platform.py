@@ -12,6 +12,7 @@ import pytest
 
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.platforms.base import PlatformAuthError, StorePlatformError
+from optimizer_app.platforms.http import RetryPolicy
 from optimizer_app.platforms.woocommerce import WooCommerceClient, WooCredentials, oauth1_params
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
@@ -30,7 +31,7 @@ def site() -> Iterator[LoopbackServer]:
 @pytest.fixture
 async def woo(site: LoopbackServer) -> AsyncIterator[WooCommerceClient]:
     async with httpx.AsyncClient() as http:
-        yield WooCommerceClient(site_url=site.url, credentials=KEYS, http=http, backoff_base=0.01)
+        yield WooCommerceClient(site_url=site.url, credentials=KEYS, http=http, policy=RetryPolicy(backoff_base=0.01))
 
 
 def meta(site: LoopbackServer, product_id: str) -> dict[str, str]:

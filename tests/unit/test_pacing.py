@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from optimizer_app.platforms.pacing import Pacer, pacer_for
+from optimizer_app.platforms.pacing import Pacer, Pacers
 
 
 def test_a_burst_passes_then_requests_are_spaced_at_the_rate() -> None:
@@ -24,6 +24,7 @@ def test_a_pause_holds_every_request_back_until_the_deadline() -> None:
 
 
 def test_one_pacer_per_store_and_platform() -> None:
-    assert pacer_for("wix", "site-a", 200) is pacer_for("wix", "site-a", 200)
-    assert pacer_for("wix", "site-a", 200) is not pacer_for("wix", "site-b", 200)
-    assert pacer_for("salla", "site-a", 120) is not pacer_for("wix", "site-a", 200)
+    pacers = Pacers()
+    assert pacers.for_store("wix", "site-a", 200) is pacers.for_store("wix", "site-a", 200)
+    assert pacers.for_store("wix", "site-a", 200) is not pacers.for_store("wix", "site-b", 200)
+    assert pacers.for_store("salla", "site-a", 120) is not pacers.for_store("wix", "site-a", 200)

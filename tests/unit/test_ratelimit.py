@@ -1,10 +1,13 @@
-"""The token bucket behind platform pacing and the per-store API limit."""
+"""The token bucket behind platform pacing and the per-store API limit, and the wait a server asks
+for in Retry-After."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from optimizer_app.domain.ratelimit import TokenBucket
+from optimizer_app.domain.ratelimit import TokenBucket, retry_after_seconds
 from optimizer_app.errors import RateLimited
 from optimizer_app.web.ratelimit import StoreRateLimiter
 
@@ -31,3 +34,22 @@ def test_each_store_has_its_own_budget() -> None:
     assert info.value.retry_after == pytest.approx(5.0, rel=0.1)
     limiter.check(2)
     StoreRateLimiter(per_minute=0).check(1)  # 0 turns the limit off
+
+
+def test_retry_after_in_seconds() -> None:
+    assert retry_after_seconds("120", 0.0) == 120.0
+    assert retry_after_seconds("0", 0.0) == 0.0
+    assert retry_after_seconds("1.5", 0.0) == 1.5
+
+
+def test_retry_after_as_an_http_date() -> None:
+    now = datetime(2026, 12, 4, 10, 0, 0, tzinfo=UTC).timestamp()
+    assert retry_after_seconds("Fri, 04 Dec 2026 10:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("Fri, 04 Dec 2026 09:59:00 GMT", now) == 0.0  # already past: no wait
+    assert retry_after_seconds("Fri, 04 Dec 2026 10:01:00", now) == 60.0  # no zone: GMT, as HTTP-dates are
+    assert retry_after_seconds("Friday, 04-Dec-26 10:00:10 GMT", now) == 10.0  # RFC 850, which RFC 9110 accepts
+
+
+def test_an_absent_or_unreadable_retry_after_is_none() -> None:
+    for value in (None, "", "soon", "Fri, 32 Dec 2026 10:00:00 GMT"):
+        assert retry_after_seconds(value, 0.0) is None

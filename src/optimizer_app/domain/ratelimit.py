@@ -1,6 +1,29 @@
-"""A token bucket, as arithmetic on a clock the caller passes in."""
+"""A token bucket, and the wait a server asks for in `Retry-After`, as arithmetic on a clock the
+caller passes in."""
 
 from __future__ import annotations
+
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """`Retry-After` (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) as seconds from `now`
+    (epoch seconds); None when absent or unreadable. A date already past is 0; a date without a
+    zone is read as GMT, which an HTTP-date always is."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
 
 
 class TokenBucket:

@@ -25,10 +25,9 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx2
@@ -36,6 +35,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ..domain.attributes import Attribute
+from ..domain.ratelimit import retry_after_seconds
 from .base import (
     Generation,
     GenerationRequest,
@@ -116,20 +116,9 @@ def parse_retry_after(headers: Mapping[str, str], message: str = "") -> float | 
             return max(0.0, float(millis) / 1000)
         except ValueError:
             pass
-    after = headers.get("retry-after")
-    if after:
-        try:
-            return max(0.0, float(after))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(after)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    after = retry_after_seconds(headers.get("retry-after"), time.time())
+    if after is not None:
+        return after
     match = _TRY_AGAIN.search(message)
     return parse_reset_duration(match.group(1)) if match else None
 

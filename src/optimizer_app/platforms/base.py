@@ -35,21 +35,6 @@ class PlatformAuthError(StorePlatformError):
     """The store's credentials were refused even after a refresh (app removed, token revoked)."""
 
 
-MAX_RETRY_WAIT = 30.0
-
-
-def retry_wait(headers: Mapping[str, str], attempt: int, backoff_base: float, cap: float = MAX_RETRY_WAIT) -> float:
-    """Seconds before retrying a 429/5xx: the platform's Retry-After (seconds) when it sent one,
-    else exponential backoff from `backoff_base`; never more than `cap`."""
-    retry_after = headers.get("retry-after")
-    if retry_after:
-        try:
-            return min(float(retry_after), cap)
-        except ValueError:
-            pass
-    return float(min(backoff_base * 2**attempt, cap))
-
-
 class TokenSource(Protocol):
     """Gives a platform client a valid access token for one store."""
 

@@ -1,5 +1,6 @@
 """Client-side pacing so a process stays under a platform's documented per-store rate limit,
-instead of learning it from 429s. One pacer per (platform, store) for the whole process."""
+instead of learning it from 429s. One pacer per (platform, store) for the whole process, kept by
+the process's `Pacers`."""
 
 from __future__ import annotations
 
@@ -34,11 +35,14 @@ class Pacer:
         self.paused_until = max(self.paused_until, monotonic_deadline)
 
 
-_PACERS: dict[tuple[str, str], Pacer] = {}
+class Pacers:
+    """The pacers of one process, one per (platform, store); the process's StoreClients owns it."""
 
+    def __init__(self) -> None:
+        self._pacers: dict[tuple[str, str], Pacer] = {}
 
-def pacer_for(platform: str, store_key: str, rate_per_minute: float) -> Pacer:
-    key = (platform, store_key)
-    if key not in _PACERS:
-        _PACERS[key] = Pacer(rate_per_minute)
-    return _PACERS[key]
+    def for_store(self, platform: str, store_key: str, rate_per_minute: float) -> Pacer:
+        key = (platform, store_key)
+        if key not in self._pacers:
+            self._pacers[key] = Pacer(rate_per_minute)
+        return self._pacers[key]

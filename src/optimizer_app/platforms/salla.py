@@ -23,16 +23,37 @@ from .base import (
     ProductNotFound,
     StorePlatformError,
     TokenSource,
-    retry_wait,
 )
+from .http import PlatformHttp, RetryPolicy, SendHooks
 from .pacing import Pacer
 
 MAX_PER_PAGE = 60
-_MAX_WAIT = 60.0
+# A wait for Salla's bucket to refill (X-RateLimit-Reset) may last up to a minute.
+SALLA_POLICY = RetryPolicy(cap=60.0)
 _FETCH_CONCURRENCY = 4
 
 
-class SallaClient:
+class _RateLimitHeaders(SendHooks):
+    """Salla announces its bucket in every answer (`X-RateLimit-Remaining`, and
+    `X-RateLimit-Reset` as the epoch second it refills): an empty bucket pauses the store's pacer
+    until the reset, and a 429 without Retry-After waits for it."""
+
+    def __init__(self, client: SallaClient) -> None:
+        self.client = client
+
+    def retry_after(self, res: httpx.Response) -> float | None:
+        reset = res.headers.get("x-ratelimit-reset")
+        if not res.headers.get("retry-after") and reset and reset.isdigit():
+            return max(0.0, int(reset) - time.time())
+        return super().retry_after(res)
+
+    def observe(self, res: httpx.Response) -> None:
+        remaining, reset = res.headers.get("x-ratelimit-remaining"), res.headers.get("x-ratelimit-reset")
+        if self.client.pacer is not None and remaining == "0" and reset and reset.isdigit():
+            self.client.pacer.pause_until(time.monotonic() + self.client.policy.wait(0, self.retry_after(res)))
+
+
+class SallaClient(PlatformHttp):
     platform = "salla"
 
     def __init__(
@@ -41,80 +62,42 @@ class SallaClient:
         api_base: str,
         tokens: TokenSource,
         http: httpx.AsyncClient | None = None,
-        max_retries: int = 4,
-        backoff_base: float = 0.5,
+        policy: RetryPolicy = SALLA_POLICY,
         pacer: Pacer | None = None,
         language: str = "ar",
     ) -> None:
+        super().__init__(http=http, policy=policy, pacer=pacer)
         self.api_base = api_base.rstrip("/")
         self.tokens = tokens
-        self._own_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.pacer = pacer
         self.language = language
-
-    async def aclose(self) -> None:
-        if self._own_http:
-            await self.http.aclose()
+        self._signals = _RateLimitHeaders(self)
 
     async def _request(
         self, method: str, path: str, *, params: Any = None, json: Any = None
     ) -> tuple[Any, dict[str, Any]]:
-        """(data, whole body) of one call; 429 waits for Retry-After / X-RateLimit-Reset, 5xx and
-        network errors back off, 401 refreshes the token once."""
-        token = await self.tokens.get()
-        refreshed = False
-        attempt = 0
-        while True:
+        """(data, whole body) of one call through `send`; its failures in Salla's words."""
+        url = self.api_base + path
+
+        def build(token: str) -> httpx.Request:
             headers = {"Authorization": f"Bearer {token}", "Accept-Language": self.language}
-            if self.pacer is not None:
-                await self.pacer.wait()
-            try:
-                res = await self.http.request(method, self.api_base + path, params=params, json=json, headers=headers)
-            except httpx.TransportError as exc:
-                if attempt >= self.max_retries:
-                    raise PlatformUnavailable(f"Salla could not be reached: {exc}") from exc
-                await asyncio.sleep(self.backoff_base * 2**attempt)
-                attempt += 1
-                continue
-            self._note_quota(res)
-            if res.status_code == 401 and not refreshed:
-                token = await self.tokens.refresh()
-                refreshed = True
-                continue
-            if res.status_code == 429 or res.status_code >= 500:
-                if attempt >= self.max_retries:
-                    raise PlatformUnavailable(
-                        f"Salla is unavailable ({res.status_code}): {_message(res)}", status=res.status_code
-                    )
-                await asyncio.sleep(self._wait(res, attempt))
-                attempt += 1
-                continue
-            body = _json(res)
-            if res.status_code == 404:
-                raise ProductNotFound(f"Salla: {_message(res)}", status=404)
-            if res.status_code in (401, 403):
-                raise PlatformAuthError(f"Salla refused access: {_message(res)}", status=res.status_code)
-            if res.status_code >= 400 or body.get("success") is False:
-                raise StorePlatformError(f"Salla answered {res.status_code}: {_message(res)}", status=res.status_code)
-            return body.get("data"), body
+            return self.http.build_request(method, url, params=params, json=json, headers=headers)
 
-    def _note_quota(self, res: httpx.Response) -> None:
-        """Salla announces the bucket in every answer: when it is empty, hold back until it resets."""
-        if self.pacer is None:
-            return
-        remaining, reset = res.headers.get("x-ratelimit-remaining"), res.headers.get("x-ratelimit-reset")
-        if res.status_code == 429 or (remaining == "0" and reset and reset.isdigit()):
-            self.pacer.pause_until(time.monotonic() + self._wait(res, 0))
-
-    def _wait(self, res: httpx.Response, attempt: int) -> float:
-        """Retry-After, else the end of Salla's rate-limit window, else backoff."""
-        reset = res.headers.get("x-ratelimit-reset")
-        if not res.headers.get("retry-after") and reset and reset.isdigit():
-            return min(max(0.0, int(reset) - time.time()), _MAX_WAIT)
-        return retry_wait(res.headers, attempt, self.backoff_base, _MAX_WAIT)
+        try:
+            res = await self.send(build, tokens=self.tokens, hooks=self._signals)
+        except httpx.TransportError as exc:
+            raise PlatformUnavailable(f"Salla could not be reached: {exc}") from exc
+        if res.status_code == 429 or res.status_code >= 500:
+            raise PlatformUnavailable(
+                f"Salla is unavailable ({res.status_code}): {_message(res)}", status=res.status_code
+            )
+        body = _json(res)
+        if res.status_code == 404:
+            raise ProductNotFound(f"Salla: {_message(res)}", status=404)
+        if res.status_code in (401, 403):
+            raise PlatformAuthError(f"Salla refused access: {_message(res)}", status=res.status_code)
+        if res.status_code >= 400 or body.get("success") is False:
+            raise StorePlatformError(f"Salla answered {res.status_code}: {_message(res)}", status=res.status_code)
+        return body.get("data"), body
 
     async def _page(self, params: dict[str, Any], cursor: str | None, limit: int) -> ProductPage:
         page = int(cursor) if cursor and cursor.isdigit() else 1

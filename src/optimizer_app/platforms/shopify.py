@@ -8,7 +8,7 @@ Rate limits are Shopify's calculated query cost: every answer carries
 `extensions.cost.throttleStatus {maximumAvailable currentlyAvailable restoreRate}`. The client
 keeps the last status per shop and waits before a query the bucket cannot pay for; a `THROTTLED`
 answer (HTTP 200 with `errors[].extensions.code`, or a 429) is waited out and sent again, never
-turned into a failure. 401 gets one token refresh; 5xx and network errors are retried with backoff.
+turned into a failure. Both are `send()`'s hooks; 401, 5xx and network errors are its own rules.
 
 Every document sent is in DOCUMENTS, and a test validates each against the published schema.
 """
@@ -31,8 +31,8 @@ from .base import (
     ProductNotFound,
     StorePlatformError,
     TokenSource,
-    retry_wait,
 )
+from .http import DEFAULT_POLICY, PlatformHttp, RetryPolicy, SendHooks
 
 API_VERSION = "2026-10"
 PAGE_SIZE = 50  # keeps a products page well under the 1,000-point single-query cap
@@ -190,15 +190,58 @@ class CostBudget:
         return max(0.0, missing / self.restore_rate)
 
 
-_BUDGETS: dict[str, CostBudget] = {}
-# The requested cost Shopify last reported per document: what the next run of it will need.
-_COSTS: dict[str, float] = {}
+class QueryCosts:
+    """What a process knows of Shopify's costs (StoreClients owns one): each shop's bucket, and the
+    cost Shopify last asked for each document, which the next run of it will need."""
+
+    def __init__(self) -> None:
+        self._budgets: dict[str, CostBudget] = {}
+        self._requested: dict[str, float] = {}
+
+    def budget(self, shop: str) -> CostBudget:
+        if shop not in self._budgets:
+            self._budgets[shop] = CostBudget(updated=time.monotonic())
+        return self._budgets[shop]
+
+    def requested(self, name: str) -> float:
+        return self._requested.get(name, 50.0)
+
+    def note(self, name: str, cost: float) -> None:
+        self._requested[name] = cost
 
 
-def budget_for(shop: str) -> CostBudget:
-    if shop not in _BUDGETS:
-        _BUDGETS[shop] = CostBudget(updated=time.monotonic())
-    return _BUDGETS[shop]
+class _CostHooks(SendHooks):
+    """The cost bucket around one document's sends: wait before a query the bucket cannot pay for,
+    note every throttleStatus, and wait out a THROTTLED answer. Keeps the last answer's body."""
+
+    def __init__(self, client: ShopifyClient, name: str) -> None:
+        self.client = client
+        self.name = name
+        self.payload: dict[str, Any] = {}
+
+    async def before(self) -> None:
+        wait = self.client.budget.wait_for(self.client.costs.requested(self.name), time.monotonic())
+        if wait > 0:
+            self.client.throttle_waits += 1
+            await asyncio.sleep(wait)
+
+    def observe(self, res: httpx.Response) -> None:
+        self.payload = _json(res)
+        cost = (self.payload.get("extensions") or {}).get("cost") or {}
+        if isinstance(cost.get("throttleStatus"), dict):
+            self.client.budget.observe(cost["throttleStatus"], time.monotonic())
+        if cost.get("requestedQueryCost") is not None:
+            self.client.costs.note(self.name, float(cost["requestedQueryCost"]))
+
+    def throttle_wait(self, res: httpx.Response, waited: int) -> float | None:
+        if not _is_throttled(res, self.payload):
+            return None
+        self.client.throttle_waits += 1
+        cost = (self.payload.get("extensions") or {}).get("cost") or {}
+        if isinstance(cost.get("throttleStatus"), dict):
+            requested = float(cost.get("requestedQueryCost") or self.client.costs.requested(self.name))
+            return self.client.budget.wait_for(requested, time.monotonic()) + 0.01
+        return self.client.policy.wait(min(waited + 1, 4), self.retry_after(res))
 
 
 @dataclass(frozen=True)
@@ -208,7 +251,7 @@ class AppSubscription:
     confirmation_url: str
 
 
-class ShopifyClient:
+class ShopifyClient(PlatformHttp):
     platform = "shopify"
 
     def __init__(
@@ -219,90 +262,53 @@ class ShopifyClient:
         admin_base: str = "",
         api_version: str = API_VERSION,
         http: httpx.AsyncClient | None = None,
-        max_retries: int = 4,
-        max_throttle_waits: int = 20,
-        backoff_base: float = 0.5,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        costs: QueryCosts | None = None,
     ) -> None:
+        super().__init__(http=http, policy=policy)
         self.shop = shop
         origin = admin_base.rstrip("/").replace("{shop}", shop) if admin_base else f"https://{shop}"
         self.endpoint = f"{origin}/admin/api/{api_version}/graphql.json"
         self.tokens = tokens
-        self._own_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
-        self.max_retries = max_retries
-        self.max_throttle_waits = max_throttle_waits
-        self.backoff_base = backoff_base
-        self.budget = budget_for(shop)
+        self.costs = costs or QueryCosts()
+        self.budget = self.costs.budget(shop)
         self.throttle_waits = 0  # how often the client waited on the cost bucket (observability, tests)
 
-    async def aclose(self) -> None:
-        if self._own_http:
-            await self.http.aclose()
-
     async def graphql(self, name: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Run DOCUMENTS[name]; returns `data`. Waits out throttling, refreshes a refused token once."""
+        """Run DOCUMENTS[name] through `send`; returns `data`, or raises its failure in Shopify's words."""
         body = {"query": DOCUMENTS[name], "variables": dict(variables or {}), "operationName": name}
-        token = await self.tokens.get()
-        refreshed = False
-        attempt = throttled = 0
-        while True:
-            wait = self.budget.wait_for(_COSTS.get(name, 50.0), time.monotonic())
-            if wait > 0:
-                self.throttle_waits += 1
-                await asyncio.sleep(wait)
-            try:
-                res = await self.http.post(self.endpoint, json=body, headers={"X-Shopify-Access-Token": token})
-            except httpx.TransportError as exc:
-                if attempt >= self.max_retries:
-                    raise PlatformUnavailable(f"Shopify could not be reached: {exc}") from exc
-                await asyncio.sleep(retry_wait({}, attempt, self.backoff_base))
-                attempt += 1
-                continue
-            if res.status_code == 401 and not refreshed:
-                token = await self.tokens.refresh()
-                refreshed = True
-                continue
-            payload = _json(res)
-            cost = (payload.get("extensions") or {}).get("cost") or {}
-            status = cost.get("throttleStatus")
-            if isinstance(status, dict):
-                self.budget.observe(status, time.monotonic())
-            if cost.get("requestedQueryCost") is not None:
-                _COSTS[name] = float(cost["requestedQueryCost"])
-            if _is_throttled(res, payload):
-                if throttled >= self.max_throttle_waits:
-                    raise PlatformUnavailable("Shopify kept throttling the app's queries.", status=429)
-                throttled += 1
-                self.throttle_waits += 1
-                requested = float(cost.get("requestedQueryCost") or _COSTS.get(name, 50.0))
-                if isinstance(status, dict):
-                    pause = self.budget.wait_for(requested, time.monotonic()) + 0.01
-                else:
-                    pause = retry_wait(res.headers, min(throttled, 4), self.backoff_base)
-                await asyncio.sleep(pause)
-                continue
-            if res.status_code >= 500 or res.status_code == 429:
-                if attempt >= self.max_retries:
-                    raise PlatformUnavailable(f"Shopify is unavailable ({res.status_code}).", status=res.status_code)
-                await asyncio.sleep(retry_wait(res.headers, attempt, self.backoff_base))
-                attempt += 1
-                continue
-            if res.status_code == 401:
-                raise PlatformAuthError("Shopify refused the store's access token.", status=401)
-            if res.status_code == 402 or res.status_code == 423:
-                raise PlatformAuthError(f"Shopify refused access to this shop ({res.status_code}).", status=403)
-            if res.status_code >= 400:
-                raise StorePlatformError(
-                    f"Shopify answered {res.status_code}: {_errors_text(payload)}", status=res.status_code
-                )
-            errors = payload.get("errors")
-            if errors:
-                code = _error_code(errors)
-                if code == "ACCESS_DENIED":
-                    raise PlatformAuthError(f"Shopify denied access: {_errors_text(payload)}", platform_code=code)
-                raise StorePlatformError(f"Shopify rejected the query: {_errors_text(payload)}", platform_code=code)
-            data: dict[str, Any] = payload.get("data") or {}
-            return data
+        hooks = _CostHooks(self, name)
+        try:
+            res = await self.send(
+                lambda token: self.http.build_request(
+                    "POST", self.endpoint, json=body, headers={"X-Shopify-Access-Token": token}
+                ),
+                tokens=self.tokens,
+                hooks=hooks,
+            )
+        except httpx.TransportError as exc:
+            raise PlatformUnavailable(f"Shopify could not be reached: {exc}") from exc
+        payload = hooks.payload
+        if _is_throttled(res, payload):
+            raise PlatformUnavailable("Shopify kept throttling the app's queries.", status=429)
+        if res.status_code >= 500 or res.status_code == 429:
+            raise PlatformUnavailable(f"Shopify is unavailable ({res.status_code}).", status=res.status_code)
+        if res.status_code == 401:
+            raise PlatformAuthError("Shopify refused the store's access token.", status=401)
+        if res.status_code == 402 or res.status_code == 423:
+            raise PlatformAuthError(f"Shopify refused access to this shop ({res.status_code}).", status=403)
+        if res.status_code >= 400:
+            raise StorePlatformError(
+                f"Shopify answered {res.status_code}: {_errors_text(payload)}", status=res.status_code
+            )
+        errors = payload.get("errors")
+        if errors:
+            code = _error_code(errors)
+            if code == "ACCESS_DENIED":
+                raise PlatformAuthError(f"Shopify denied access: {_errors_text(payload)}", platform_code=code)
+            raise StorePlatformError(f"Shopify rejected the query: {_errors_text(payload)}", platform_code=code)
+        data: dict[str, Any] = payload.get("data") or {}
+        return data
 
     async def _page(self, name: str, variables: dict[str, Any], path: Sequence[str]) -> ProductPage:
         data: Any = await self.graphql(name, variables)

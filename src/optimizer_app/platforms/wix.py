@@ -8,9 +8,7 @@ Collections are Wix Categories (tree `@wix/stores`).
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,8 +23,8 @@ from .base import (
     StaleRevision,
     StorePlatformError,
     TokenSource,
-    retry_wait,
 )
+from .http import DEFAULT_POLICY, PlatformHttp, RetryPolicy
 from .pacing import Pacer
 
 _FIELDS = ["PLAIN_DESCRIPTION", "DIRECT_CATEGORIES_INFO", "MEDIA_ITEMS_INFO", "INFO_SECTION_PLAIN_DESCRIPTION"]
@@ -34,7 +32,7 @@ _STORES_TREE = {"appNamespace": "@wix/stores", "treeKey": None}
 _BATCH = 100
 
 
-class WixClient:
+class WixClient(PlatformHttp):
     platform = "wix"
 
     def __init__(
@@ -43,60 +41,34 @@ class WixClient:
         api_base: str,
         tokens: TokenSource,
         http: httpx.AsyncClient | None = None,
-        max_retries: int = 4,
-        backoff_base: float = 0.5,
+        policy: RetryPolicy = DEFAULT_POLICY,
         pacer: Pacer | None = None,
     ) -> None:
+        super().__init__(http=http, policy=policy, pacer=pacer)
         self.api_base = api_base.rstrip("/")
         self.tokens = tokens
-        self._own_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.pacer = pacer
-
-    async def aclose(self) -> None:
-        if self._own_http:
-            await self.http.aclose()
 
     async def _request(self, method: str, path: str, *, json: Any = None, params: Any = None) -> dict[str, Any]:
-        """One API call with Wix's failure modes handled: 429/5xx/network retried with backoff
-        (Retry-After honoured when sent), 401 answered by one token refresh."""
-        token = await self.tokens.get()
-        refreshed = False
-        attempt = 0
-        while True:
-            if self.pacer is not None:
-                await self.pacer.wait()
-            try:
-                res = await self.http.request(
-                    method, self.api_base + path, json=json, params=params, headers={"Authorization": token}
-                )
-            except httpx.TransportError as exc:
-                if attempt >= self.max_retries:
-                    raise PlatformUnavailable(f"Wix could not be reached: {exc}") from exc
-                await asyncio.sleep(retry_wait({}, attempt, self.backoff_base))
-                attempt += 1
-                continue
-            if res.status_code == 401 and not refreshed:
-                token = await self.tokens.refresh()
-                refreshed = True
-                continue
-            if res.status_code == 429 or res.status_code >= 500:
-                if attempt >= self.max_retries:
-                    raise PlatformUnavailable(
-                        f"Wix is unavailable ({res.status_code}): {_message(res)}", status=res.status_code
-                    )
-                wait = retry_wait(res.headers, attempt, self.backoff_base)
-                if self.pacer is not None and res.status_code == 429:
-                    self.pacer.pause_until(time.monotonic() + wait)
-                await asyncio.sleep(wait)
-                attempt += 1
-                continue
-            if res.status_code >= 400:
-                raise _error_for(res)
-            data: dict[str, Any] = res.json()
-            return data
+        """One API call through `send` (429/5xx/network retried, Retry-After honoured, one token
+        refresh after a 401), its failures in Wix's words."""
+        url = self.api_base + path
+        try:
+            res = await self.send(
+                lambda token: self.http.build_request(
+                    method, url, json=json, params=params, headers={"Authorization": token}
+                ),
+                tokens=self.tokens,
+            )
+        except httpx.TransportError as exc:
+            raise PlatformUnavailable(f"Wix could not be reached: {exc}") from exc
+        if res.status_code == 429 or res.status_code >= 500:
+            raise PlatformUnavailable(
+                f"Wix is unavailable ({res.status_code}): {_message(res)}", status=res.status_code
+            )
+        if res.status_code >= 400:
+            raise _error_for(res)
+        data: dict[str, Any] = res.json()
+        return data
 
     async def _query(self, path: str, query: dict[str, Any]) -> ProductPage:
         data = await self._request("POST", path, json={"query": query, "fields": _FIELDS})

@@ -20,7 +20,6 @@ site said into its messages.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -37,7 +36,8 @@ import httpx
 from ..domain.attributes import Attribute
 from ..domain.products import Collection, Product, ProductPage
 from ..outbound import UNREACHABLE
-from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError, retry_wait
+from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError
+from .http import DEFAULT_POLICY, PlatformHttp, RetryPolicy
 
 MAX_PER_PAGE = 100
 MAX_BATCH = 100
@@ -104,7 +104,7 @@ def oauth1_params(
     return {**oauth, "oauth_signature": base64.b64encode(digest).decode()}
 
 
-class WooCommerceClient:
+class WooCommerceClient(PlatformHttp):
     platform = "woocommerce"
 
     def __init__(
@@ -113,20 +113,12 @@ class WooCommerceClient:
         site_url: str,
         credentials: WooCredentials,
         http: httpx.AsyncClient | None = None,
-        max_retries: int = 4,
-        backoff_base: float = 0.5,
+        policy: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
+        super().__init__(http=http, policy=policy)
         self.site_url = site_url.rstrip("/")
         self.api_base = f"{self.site_url}/wp-json/wc/v3"
         self.credentials = credentials
-        self._own_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-
-    async def aclose(self) -> None:
-        if self._own_http:
-            await self.http.aclose()
 
     def _auth(self, method: str, url: str, params: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         if urlsplit(url).scheme == "https":
@@ -141,39 +133,32 @@ class WooCommerceClient:
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
     ) -> httpx.Response:
         url = self.api_base + path
-        attempt = 0
-        while True:
+
+        def build(_: str) -> httpx.Request:  # signed again for each try: a fresh OAuth nonce and timestamp
             query, headers = self._auth(method, url, {k: str(v) for k, v in (params or {}).items()})
-            try:
-                res = await self.http.request(method, url, params=query, json=json, headers=headers)
-            except httpx.TransportError:
-                if attempt >= self.max_retries:
-                    raise PlatformUnavailable(UNREACHABLE) from None
-                await asyncio.sleep(self.backoff_base * 2**attempt)
-                attempt += 1
-                continue
-            if res.status_code == 429 or res.status_code >= 500:
-                if attempt >= self.max_retries:
-                    raise PlatformUnavailable(
-                        f"The WooCommerce site is unavailable ({res.status_code}); try again later.",
-                        status=res.status_code,
-                    )
-                await asyncio.sleep(retry_wait(res.headers, attempt, self.backoff_base))
-                attempt += 1
-                continue
-            if 300 <= res.status_code < 400:
-                raise SiteRedirected(
-                    f"The site answered with a redirect ({res.status_code}), which we do not follow: enter the "
-                    "address your WordPress site lives at (as in Settings → General → Site Address).",
-                    status=res.status_code,
-                )
-            if res.status_code in (401, 403):
-                raise PlatformAuthError(f"WooCommerce refused the keys ({res.status_code}).", status=res.status_code)
-            if res.status_code == 404:
-                raise ProductNotFound("WooCommerce has no such product (404).", status=404)
-            if res.status_code >= 400:
-                raise StorePlatformError(f"WooCommerce answered {res.status_code}.", status=res.status_code)
-            return res
+            return self.http.build_request(method, url, params=query, json=json, headers=headers)
+
+        try:
+            res = await self.send(build)
+        except httpx.TransportError:
+            raise PlatformUnavailable(UNREACHABLE) from None
+        if res.status_code == 429 or res.status_code >= 500:
+            raise PlatformUnavailable(
+                f"The WooCommerce site is unavailable ({res.status_code}); try again later.", status=res.status_code
+            )
+        if 300 <= res.status_code < 400:
+            raise SiteRedirected(
+                f"The site answered with a redirect ({res.status_code}), which we do not follow: enter the "
+                "address your WordPress site lives at (as in Settings → General → Site Address).",
+                status=res.status_code,
+            )
+        if res.status_code in (401, 403):
+            raise PlatformAuthError(f"WooCommerce refused the keys ({res.status_code}).", status=res.status_code)
+        if res.status_code == 404:
+            raise ProductNotFound("WooCommerce has no such product (404).", status=404)
+        if res.status_code >= 400:
+            raise StorePlatformError(f"WooCommerce answered {res.status_code}.", status=res.status_code)
+        return res
 
     async def check(self) -> None:
         """Proves, changing nothing in the store, that the site is WooCommerce and that the keys
