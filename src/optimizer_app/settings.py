@@ -48,6 +48,8 @@ class Settings:
     api_rate_limit_per_minute: int = 100
     # Space-separated origins allowed to frame the app besides the platforms' admins (the demo's sandbox).
     extra_frame_ancestors: str = ""
+    # Bearer token a Prometheus scrape of /metrics must send; unset: /metrics is 404 outside development.
+    metrics_token: str = ""
 
     # Wix
     wix_app_id: str = ""
@@ -120,6 +122,7 @@ class Settings:
             max_job_products=_int("MAX_JOB_PRODUCTS", 10_000),
             api_rate_limit_per_minute=_int("API_RATE_LIMIT_PER_MINUTE", 100),
             extra_frame_ancestors=_str("EXTRA_FRAME_ANCESTORS"),
+            metrics_token=_str("METRICS_TOKEN"),
             wix_app_id=_str("WIX_APP_ID"),
             wix_app_secret=_str("WIX_APP_SECRET"),
             wix_webhook_public_key=_str("WIX_WEBHOOK_PUBLIC_KEY").replace("\\n", "\n"),

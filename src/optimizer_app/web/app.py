@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from .. import db
 from ..clients import StoreClients
 from ..crypto import TokenCipher
+from ..metrics import QueueDepthGauge
 from ..settings import Settings
 from . import (
     account_routes,
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> Starlette:
             sessions=session_serializer(settings.secret_key),
             rate_limiter=StoreRateLimiter(settings.api_rate_limit_per_minute),
         )
+        app.state.queue_depth = QueueDepthGauge(pool)
         try:
             yield
         finally:
