@@ -20,6 +20,7 @@ from . import (
     catalog_routes,
     health_routes,
     job_routes,
+    openapi,
     publish_routes,
     salla_routes,
     shell_routes,
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         *health_routes.routes,
+        *openapi.routes,
         *shell_routes.routes,
         *account_routes.routes,
         *catalog_routes.routes,
