@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -c pyproject.toml -r src
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_DEV_SECRET = "dev-only-secret-change-me"
+_DEV_SECRET = "dev-only-secret-change-me"  # nosec B105 # refused outside development
 
 
 def _int(name: str, default: int) -> int:

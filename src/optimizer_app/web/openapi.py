@@ -27,6 +27,7 @@ _ATTRIBUTES = {
     "uniqueItems": True,
 }
 _OBJECT: Schema = {"type": "object"}
+_CONNECT_EXAMPLE = {"site_url": "https://shop.example.com", "consumer_key": "ck_1", "consumer_secret": "cs_2"}  # nosec B105
 
 _ERRORS = {
     400: "The request is malformed (not JSON, not an object, a query parameter that is not an integer).",
@@ -264,7 +265,7 @@ def _paths() -> dict[str, Schema]:
                             "consumer_secret": {"type": "string", "pattern": "^cs_", "maxLength": 200},
                         },
                     },
-                    {"site_url": "https://shop.example.com", "consumer_key": "ck_0123", "consumer_secret": "cs_4567"},
+                    _CONNECT_EXAMPLE,
                 ),
             ),
             "delete": _operation("Disconnect the session's WooCommerce site; open jobs refunded", 200, 422),
