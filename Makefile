@@ -41,6 +41,7 @@ lint: $(STAMP) $(DASHBOARD_DEPS)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	cd dashboard && npm run lint
+	$(BIN)/bandit -q -c pyproject.toml -r src
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from . import db, embedded_pg
+from . import db, embedded_pg, log_redaction
 from .settings import Settings
 
 
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_redaction.install()
     settings = Settings.from_env()
 
     if args.command in ("serve", "worker", "rotate-keys") and (unsafe := settings.unsafe_keys()):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404 # the demo starts its own web and worker processes
 import sys
 import time
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ from .web.context import session_serializer, signed_session
 
 # Credentials of the demo's own apps; the sandboxes and the app agree on them.
 DEMO_WIX_APP_ID = "6c0fd8b4-1f62-4d4b-9a53-0b8f6f0d3a71"
-DEMO_WIX_APP_SECRET = "demo-wix-app-secret"
+DEMO_WIX_APP_SECRET = "demo-wix-app-secret"  # nosec B105 # the demo sandbox's own app, never a real one
 DEMO_INSTANCE_ID = "5f0b2a6e-8d1c-4b7a-9e3f-2c6d1a9b8e40"
 DEMO_SALLA = ("demo-salla-app", "demo-salla-secret", "demo-salla-webhook-secret")
 DEMO_SALLA_MERCHANT = 1234509876
@@ -143,7 +143,8 @@ def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
         "PORT": str(settings.port),
     }
     exe = [sys.executable, "-m", "optimizer_app.cli"]
-    children = [subprocess.Popen([*exe, "serve"], env=env), subprocess.Popen([*exe, "worker"], env=env)]
+    commands = ([*exe, "serve"], [*exe, "worker"])
+    children = [subprocess.Popen(c, env=env) for c in commands]  # nosec B603 # our interpreter, fixed arguments
     try:
         _wait_healthy(f"{app_url}/health")
         _install_salla_store(sandboxes.salla.url, app_url)

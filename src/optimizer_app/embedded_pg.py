@@ -22,7 +22,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404 # runs our own binaries (pg_ctl, initdb, the watchdog) with fixed arguments
 import sys
 import time
 from collections.abc import Iterator
@@ -79,7 +79,7 @@ def embedded_server(data_dir: str | Path) -> Iterator[EmbeddedServer]:
         return
     watchdog: subprocess.Popen[bytes] | None = None
     try:
-        watchdog = subprocess.Popen(
+        watchdog = subprocess.Popen(  # nosec B603 # this interpreter and module, no shell
             [sys.executable, "-m", "optimizer_app.embedded_pg", str(path), str(me[0]), str(me[1])],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,

@@ -211,7 +211,7 @@ UPDATE jobs j
 FROM c
 WHERE j.id = c.job_id AND j.id IN (SELECT id FROM locked)
 RETURNING c.done
-"""
+"""  # nosec B608 # composed of this module's constant statements; values are $n parameters
 
 # -- refund_credits --
 # Gives back exactly $2 credits: from credits_used while there is any (a monthly reset may have

@@ -8,7 +8,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -127,25 +127,25 @@ def _forged(shop: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("token", "fragment"),
+    ("make_token", "fragment"),
     [
-        (_forged("a-shop.myshopify.com"), "invalid"),
+        (lambda: _forged("a-shop.myshopify.com"), "invalid"),
         (
-            shopify_auth.sign_session_token(
+            lambda: shopify_auth.sign_session_token(
                 "a-shop.myshopify.com", api_key=API_KEY, api_secret=API_SECRET, now=time.time() - 120
             ),
             "expired",
         ),
         (
-            shopify_auth.sign_session_token(
+            lambda: shopify_auth.sign_session_token(
                 "a-shop.myshopify.com", api_key=API_KEY, api_secret=API_SECRET, audience="another-app"
             ),
             "another app",
         ),
-        ("a.b.c", "invalid"),
-        ("eyJhbGciOiJIUzI1NiJ9.e30.garbage", "invalid"),
+        (lambda: "a.b.c", "invalid"),
+        (lambda: "eyJhbGciOiJIUzI1NiJ9.e30.garbage", "invalid"),
         (
-            jwt.encode(
+            lambda: jwt.encode(
                 {
                     "iss": "https://evil.example/admin",
                     "dest": "https://evil.example",
@@ -160,8 +160,9 @@ def _forged(shop: str) -> str:
         ),
     ],
 )
-async def test_bad_session_tokens_are_401(api: httpx.AsyncClient, token: str, fragment: str) -> None:
-    res = await api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+async def test_bad_session_tokens_are_401(api: httpx.AsyncClient, make_token: Callable[[], str], fragment: str) -> None:
+    # Made when the test runs, not at collection: a token made then may have expired by now.
+    res = await api.get("/api/me", headers={"Authorization": f"Bearer {make_token()}"})
     assert res.status_code == 401
     assert res.json()["error"]["code"] == "unauthorized" and fragment in res.json()["error"]["message"]
 

@@ -425,11 +425,9 @@ async def test_settings_round_trip_and_validation(api: httpx.AsyncClient) -> Non
         assert res.status_code == 422, bad
 
 
-async def test_health_metrics_and_json_404(api: httpx.AsyncClient) -> None:
+async def test_health_and_json_404(api: httpx.AsyncClient) -> None:
     health = await api.get("/health")
     assert health.json() == {"status": "ok", "database": "ok"}
-    metrics = await api.get("/metrics")
-    assert "optimizer_queue_depth" in metrics.text
     missing = await api.get("/api/nothing-here")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 

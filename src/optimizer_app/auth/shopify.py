@@ -35,9 +35,9 @@ from ..strict_json import loads_object
 LEEWAY_SECONDS = 10
 SESSION_TOKEN_TTL = 60
 INSTALL_HMAC_WINDOW = 90
-TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
-ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
-OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
+TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # nosec B105 # a grant type name
+ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"  # nosec B105 # a token type name
+OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"  # nosec B105 # a token type name
 _SHOP_RE = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
 
 

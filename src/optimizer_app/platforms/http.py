@@ -49,7 +49,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         step = min(self.backoff_base * 2.0**attempt, self.cap)
-        return step * random.uniform(0.5, 1.0)
+        return step * random.uniform(0.5, 1.0)  # nosec B311 # jitter, not a secret
 
     def wait(self, attempt: int, retry_after: float | None) -> float:
         """Seconds before retry number `attempt` (from 0): what the platform asked, else the backoff."""

@@ -147,7 +147,8 @@ class SallaClient(PlatformHttp):
                 except ProductNotFound:
                     return None
 
-        found = await asyncio.gather(*(one(pid) for pid in product_ids))
+        # Salla's product ids are integers; anything else is not found (and never reaches a URL path).
+        found = await asyncio.gather(*(one(pid) for pid in product_ids if pid.isdecimal() and pid.isascii()))
         return [p for p in found if p is not None]
 
     async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:

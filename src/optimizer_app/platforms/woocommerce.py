@@ -224,6 +224,8 @@ class WooCommerceClient(PlatformHttp):
         return to_product((await self._request("GET", f"/products/{product_id}")).json())
 
     async def get_products(self, product_ids: Sequence[str]) -> list[Product]:
+        # WooCommerce's product ids are integers; anything else is not found and never sent.
+        product_ids = [pid for pid in product_ids if pid.isdecimal() and pid.isascii()]
         found: list[Product] = []
         for start in range(0, len(product_ids), MAX_PER_PAGE):
             chunk = product_ids[start : start + MAX_PER_PAGE]

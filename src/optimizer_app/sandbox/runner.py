@@ -14,9 +14,10 @@ import uvicorn
 class LoopbackServer:
     """`with LoopbackServer(app) as server: httpx.get(server.url + "/path")`."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, *, access_log: bool = False) -> None:
         self.app = app
         self.host = host
+        self.access_log = access_log
         self.port = port or _free_port(host)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -27,7 +28,12 @@ class LoopbackServer:
 
     def start(self) -> LoopbackServer:
         config = uvicorn.Config(
-            self.app, host=self.host, port=self.port, log_level="warning", lifespan="on", access_log=False
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="info" if self.access_log else "warning",
+            lifespan="on",
+            access_log=self.access_log,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"loopback:{self.port}", daemon=True)

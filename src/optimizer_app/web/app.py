@@ -13,12 +13,14 @@ from starlette.middleware import Middleware
 from .. import db
 from ..clients import StoreClients
 from ..crypto import TokenCipher
+from ..metrics import QueueDepthGauge
 from ..settings import Settings
 from . import (
     account_routes,
     catalog_routes,
     health_routes,
     job_routes,
+    openapi,
     publish_routes,
     salla_routes,
     shell_routes,
@@ -55,6 +57,7 @@ def create_app(settings: Settings) -> Starlette:
             rate_limiter=StoreRateLimiter(settings.api_rate_limit_per_minute),
             connect_limiter=ConnectRateLimiter(settings.connect_attempts_per_10_minutes),
         )
+        app.state.queue_depth = QueueDepthGauge(pool)
         try:
             yield
         finally:
@@ -64,6 +67,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         *health_routes.routes,
+        *openapi.routes,
         *shell_routes.routes,
         *account_routes.routes,
         *catalog_routes.routes,

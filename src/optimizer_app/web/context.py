@@ -56,7 +56,7 @@ async def current_store(request: Request) -> Store:
     return store
 
 
-def _bearer_token(request: Request) -> str:
+def bearer_token(request: Request) -> str:
     """The token of `Authorization: Bearer <token>`, or "" without one."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token if scheme.lower() == "bearer" else ""
@@ -67,7 +67,7 @@ def _session_store_id(svc: Services, request: Request) -> _Session | None:
     None when the request carries no app session."""
     if "x-wix-instance" in request.headers:
         return None
-    token = _bearer_token(request)
+    token = bearer_token(request)
     if not token.startswith(SESSION_PREFIX):
         return None
     try:
@@ -85,7 +85,7 @@ async def _identify_by_platform_token(svc: Services, request: Request) -> Store:
     instance = request.headers.get("x-wix-instance")
     if instance is not None:
         return await store_from_wix_instance(svc, instance)
-    token = _bearer_token(request)
+    token = bearer_token(request)
     if not token:
         raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
     if token.count(".") == 2:  # a JWT: Shopify App Bridge session token

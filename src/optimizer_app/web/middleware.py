@@ -1,12 +1,17 @@
-"""ASGI middleware: request-body size limit and the headers every response carries."""
+"""ASGI middleware: request-body size limit, the headers every response carries, and the one
+place an unexpected exception becomes a 500."""
 
 from __future__ import annotations
 
 import json
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..metrics import HTTP_REQUESTS
+from .errors import internal_error_response
+
+log = logging.getLogger(__name__)
 
 # Where the platforms' admins frame embedded apps (Shopify's are per shop: set by its shell route).
 ADMIN_ORIGINS = (
@@ -78,7 +83,11 @@ async def _too_large(send: Send, limit: int) -> None:
 
 class SecurityHeadersMiddleware:
     """CSP frame-ancestors for the platforms' admin origins (the app lives in their iframe),
-    nosniff, and a response counter for /metrics."""
+    nosniff, referrer policy, and a response counter for /metrics.
+
+    An exception no handler took is answered here, not by Starlette's outer ServerErrorMiddleware,
+    so the 500 carries these headers and is counted; it is logged here once and not re-raised
+    (re-raising would make the server log it a second time)."""
 
     def __init__(self, app: ASGIApp, extra_frame_ancestors: str = "") -> None:
         self.app = app
@@ -90,8 +99,12 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        response_started = False
+
         async def with_headers(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 if b"content-security-policy" not in names:
@@ -102,4 +115,10 @@ class SecurityHeadersMiddleware:
                 HTTP_REQUESTS.labels(scope.get("method", ""), str(message["status"])).inc()
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            if response_started:
+                raise  # too late for a 500: the server logs it and drops the connection
+            log.exception("unhandled error on %s %s", scope.get("method", ""), scope.get("path", ""))
+            await internal_error_response()(scope, receive, with_headers)

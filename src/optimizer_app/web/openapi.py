@@ -1,0 +1,326 @@
+"""The OpenAPI 3.1 description of /api, served at /api/openapi.json. A test keeps it true: every
+/api route is described, every described path exists, and the examples are valid requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ..domain.attributes import Attribute
+from ..domain.jobs import SOURCE_SCOPES, ItemStatus, JobStatus
+from ..domain.plans import FREE_PLAN, PLANS
+from .job_routes import MAX_PROMPT_CHARS
+from .publish_routes import MAX_ITEMS_PER_PUBLISH
+
+Schema = dict[str, Any]
+
+_INT64_MAX = 2**63 - 1
+_LANGUAGE = {"type": "string", "pattern": r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", "examples": ["en", "pt-BR"]}
+_ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": _INT64_MAX}
+_ATTRIBUTES = {
+    "type": "array",
+    "items": {"enum": [a.value for a in Attribute]},
+    "minItems": 1,
+    "uniqueItems": True,
+}
+_OBJECT: Schema = {"type": "object"}
+_CONNECT_EXAMPLE = {"site_url": "https://shop.example.com", "consumer_key": "ck_1", "consumer_secret": "cs_2"}  # nosec B105
+
+_ERRORS = {
+    400: "The request is malformed (not JSON, not an object, a query parameter that is not an integer).",
+    401: "Missing, forged or expired credentials.",
+    402: "Not enough credits: `required` and `remaining` say how many.",
+    404: "No such resource for this store.",
+    409: "The resource's state does not allow this (already reverted, changed in the store since).",
+    413: "The request body is too large.",
+    422: "The request is well formed but invalid; the message says which field.",
+    429: "Too many requests for this store; `Retry-After` says when to try again.",
+    502: "The store's platform failed or refused the call.",
+    503: "The database is unavailable; try again shortly.",
+}
+_AUTHENTICATED = (400, 401, 429, 503)
+
+
+def _query(name: str, schema: Schema, description: str) -> Schema:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _path_id(name: str) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": _ID}
+
+
+def _body(schema: Schema, example: dict[str, Any], *, required: bool = True) -> Schema:
+    return {"required": required, "content": {"application/json": {"schema": schema, "example": example}}}
+
+
+def _operation(
+    summary: str,
+    ok: int,
+    *errors: int,
+    parameters: list[Schema] | None = None,
+    body: Schema | None = None,
+    authenticated: bool = True,
+) -> Schema:
+    statuses = sorted({*errors, *(_AUTHENTICATED if authenticated else ()), *((413,) if body else ())})
+    responses: Schema = {str(ok): {"description": "OK", "content": {"application/json": {"schema": _OBJECT}}}}
+    for status in statuses:
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    op: Schema = {"summary": summary, "responses": responses}
+    if parameters:
+        op["parameters"] = parameters
+    if body:
+        op["requestBody"] = body
+    if not authenticated:
+        op["security"] = []
+    return op
+
+
+def _paths() -> dict[str, Schema]:
+    job_id, item_id, log_id = _path_id("job_id"), _path_id("item_id"), _path_id("log_id")
+    job_statuses = {"enum": [s.value for s in JobStatus]}
+    item_statuses = {"enum": [s.value for s in ItemStatus]}
+    paid_plans = [p for p in PLANS if p != FREE_PLAN]
+    return {
+        "/api/openapi.json": {"get": _operation("This description", 200, authenticated=False)},
+        "/api/me": {"get": _operation("The store, its plan and credits", 200)},
+        "/api/settings": {
+            "get": _operation("The store's settings", 200),
+            "put": _operation(
+                "Change the store's settings",
+                200,
+                422,
+                body=_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "brand_voice": {"type": "string", "maxLength": 500},
+                            "default_language": _LANGUAGE,
+                            "default_attributes": _ATTRIBUTES,
+                        },
+                    },
+                    {"brand_voice": "Warm and plain.", "default_language": "en"},
+                ),
+            ),
+        },
+        "/api/products": {
+            "get": _operation(
+                "The store's products, a page at a time",
+                200,
+                502,
+                parameters=[
+                    _query("cursor", {"type": "string"}, "next_cursor of the previous page"),
+                    _query("q", {"type": "string"}, "search text"),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "page size (50)"),
+                ],
+            )
+        },
+        "/api/collections": {"get": _operation("The store's collections", 200, 502)},
+        "/api/jobs": {
+            "post": _operation(
+                "Create a job: charges one credit per product field",
+                201,
+                402,
+                422,
+                502,
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["source_scope", "source_ids", "attributes"],
+                        "properties": {
+                            "source_scope": {"enum": list(SOURCE_SCOPES)},
+                            "source_ids": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": 10_000,
+                                "items": {"type": ["string", "integer"], "minLength": 1},
+                            },
+                            "attributes": _ATTRIBUTES,
+                            "target_lang": _LANGUAGE,
+                            "user_prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS},
+                        },
+                    },
+                    {"source_scope": "products", "source_ids": ["1001"], "attributes": ["title", "seo_title"]},
+                ),
+            ),
+            "get": _operation(
+                "The store's jobs, newest first",
+                200,
+                422,
+                parameters=[
+                    _query("status", job_statuses, "only jobs in this state"),
+                    _query("before", _ID, "only jobs with a smaller id (paging)"),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "page size (50)"),
+                ],
+            ),
+        },
+        "/api/jobs/{job_id}": {"get": _operation("A job with its counters", 200, 404, parameters=[job_id])},
+        "/api/jobs/{job_id}/items": {
+            "get": _operation(
+                "A job's items: before, after, flags, error, review state",
+                200,
+                404,
+                422,
+                parameters=[
+                    job_id,
+                    _query("status", item_statuses, "only items in this state"),
+                    _query("after", {"type": "integer", "minimum": 0, "maximum": _INT64_MAX}, "paging"),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (200)"),
+                ],
+            )
+        },
+        "/api/jobs/{job_id}/cancel": {
+            "post": _operation("Cancel a job's pending items and refund them", 200, 404, 409, parameters=[job_id])
+        },
+        "/api/items/{item_id}": {
+            "patch": _operation(
+                "Edit an improved value before publishing",
+                200,
+                404,
+                409,
+                422,
+                parameters=[item_id],
+                body=_body(
+                    {"type": "object", "required": ["after"], "properties": {"after": {"type": "string"}}},
+                    {"after": "Linen shirt, relaxed fit"},
+                ),
+            )
+        },
+        "/api/publish": {
+            "post": _operation(
+                "Publish accepted values to the store: one outcome per item",
+                200,
+                422,
+                502,
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["item_ids"],
+                        "properties": {
+                            "item_ids": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": MAX_ITEMS_PER_PUBLISH,
+                                "items": _ID,
+                            }
+                        },
+                    },
+                    {"item_ids": [1, 2]},
+                ),
+            )
+        },
+        "/api/publish-logs": {
+            "get": _operation(
+                "What was published, the value it replaced, whether reverted",
+                200,
+                parameters=[
+                    _query("before", _ID, "only entries with a smaller id (paging)"),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "page size (50)"),
+                ],
+            )
+        },
+        "/api/publish-logs/{log_id}/revert": {
+            "post": _operation(
+                "Write the replaced value back",
+                200,
+                404,
+                409,
+                502,
+                parameters=[log_id],
+                body=_body(
+                    {"type": "object", "properties": {"force": {"type": "boolean"}}}, {"force": False}, required=False
+                ),
+            )
+        },
+        "/api/billing/upgrade": {
+            "post": _operation(
+                "Shopify: start a paid plan; the owner approves it at confirmation_url",
+                201,
+                422,
+                502,
+                body=_body(
+                    {"type": "object", "required": ["plan"], "properties": {"plan": {"enum": paid_plans}}},
+                    {"plan": paid_plans[0]},
+                ),
+            )
+        },
+        "/api/woocommerce/connect": {
+            "post": _operation(
+                "Connect a WooCommerce site with REST API keys; answers with an app session",
+                201,
+                400,
+                422,
+                429,
+                authenticated=False,
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["site_url", "consumer_key", "consumer_secret"],
+                        "properties": {
+                            "site_url": {"type": "string", "format": "uri", "maxLength": 2048},
+                            "consumer_key": {"type": "string", "pattern": "^ck_", "maxLength": 200},
+                            "consumer_secret": {"type": "string", "pattern": "^cs_", "maxLength": 200},
+                        },
+                    },
+                    _CONNECT_EXAMPLE,
+                ),
+            ),
+            "delete": _operation("Disconnect the session's WooCommerce site; open jobs refunded", 200, 422),
+        },
+    }
+
+
+def document() -> Schema:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Optimizer App API",
+            "version": "1",
+            "description": "Every call is made for the store of a verified token, never for an id the caller sends.",
+        },
+        "security": [{"wixInstance": []}, {"bearer": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "wixInstance": {"type": "apiKey", "in": "header", "name": "X-Wix-Instance"},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An app session (oas.…) or a Shopify App Bridge session token.",
+                },
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                        }
+                    },
+                }
+            },
+            "responses": {
+                f"E{status}": {
+                    "description": text,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+                for status, text in _ERRORS.items()
+            },
+        },
+    }
+
+
+_DOCUMENT = document()
+
+
+async def openapi_json(request: Request) -> JSONResponse:
+    return JSONResponse(_DOCUMENT)
+
+
+routes = [Route("/api/openapi.json", openapi_json, methods=["GET"])]
