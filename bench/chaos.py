@@ -37,7 +37,7 @@ from optimizer_app.sandbox.wix import create_wix_sandbox
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_app.web.context import session_serializer, signed_session
-from optimizer_app.worker import Worker, WorkerConfig
+from optimizer_app.worker import Worker, config_from_settings
 
 from .harness import (
     SQL_DIR,
@@ -292,7 +292,12 @@ async def publish_failures(base: str, *, n_products: int) -> tuple[Result, bool]
                     job_id = created.json()["job_id"]
                     pool = await db.create_pool(dsn, min_size=1, max_size=2)
                     stop = asyncio.Event()
-                    config = WorkerConfig(concurrency=32, poll_seconds=0.05, maintenance_interval_seconds=0)
+                    config = replace(
+                        config_from_settings(Settings()),
+                        concurrency=32,
+                        poll_seconds=0.05,
+                        maintenance_interval_seconds=0,
+                    )
                     running = asyncio.create_task(Worker(pool, InstantProvider(), config).run(stop))
                     try:
                         async with pool.acquire() as conn:

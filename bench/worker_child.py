@@ -9,11 +9,13 @@ import asyncio
 import os
 import signal
 import sys
+from dataclasses import replace
 
 from optimizer_app import db
 from optimizer_app.llm.base import LLMProvider
 from optimizer_app.llm.openai_provider import OpenAIProvider
-from optimizer_app.worker import Worker, WorkerConfig
+from optimizer_app.settings import Settings
+from optimizer_app.worker import Worker, config_from_settings
 
 from .harness import InstantProvider
 
@@ -28,7 +30,8 @@ async def main(dsn: str, provider_name: str, llm_url: str | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    config = WorkerConfig(
+    config = replace(
+        config_from_settings(Settings()),
         concurrency=int(os.environ.get("BENCH_WORKER_CONCURRENCY", "256")),
         poll_seconds=0.05,
         lease_seconds=float(os.environ.get("BENCH_LEASE_SECONDS", "120")),

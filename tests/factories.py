@@ -6,7 +6,9 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import asyncpg
 
@@ -14,8 +16,23 @@ from optimizer_app import queue, stores
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, LLMTransientError, Usage
+from optimizer_app.settings import Settings
+from optimizer_app.worker import WorkerConfig, config_from_settings
 
 ALL = tuple(Attribute)
+
+
+def quick_worker_config(**changes: Any) -> WorkerConfig:
+    """The production defaults with a test's pace: 8 in flight, fast polling, no retry wait and no
+    maintenance loop; `changes` tunes it further."""
+    quick = replace(
+        config_from_settings(Settings()),
+        concurrency=8,
+        poll_seconds=0.05,
+        retry_base_seconds=0,
+        maintenance_interval_seconds=0,
+    )
+    return replace(quick, **changes)
 
 
 def products(n: int, prefix: str = "p") -> list[Product]:

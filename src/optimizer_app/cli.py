@@ -9,7 +9,7 @@ import signal
 import sys
 
 from . import db, embedded_pg, log_redaction
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log_redaction.install()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"optimizer-app {args.command}: {error}", file=sys.stderr)
+        return 2
 
     if args.command in ("serve", "worker", "rotate-keys") and (unsafe := settings.unsafe_keys()):
         # Before any database or embedded server starts: a refusal is immediate.

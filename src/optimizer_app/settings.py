@@ -1,10 +1,26 @@
-"""Every setting, read once from the environment. README.md's Configuration table lists them."""
+"""Every setting, declared once: a field of `Settings` whose name upper-cased is its environment
+variable, whose annotation is its type and whose default is its default. `from_env` reads them all
+by that rule and refuses a value that is not of the field's type, naming the variable. README.md's
+Configuration table lists them (tests/unit/test_settings.py keeps the two in step).
+
+The few settings that need more than the rule carry it on their own field, in `field(metadata=…)`
+made by `_read`: a key ring's single-key variable, a default computed from another setting, a
+rewrite of the raw text. Kept on the field rather than in `Annotated[…]` types so that every
+annotation stays the plain type that mypy, `replace()` and readers see, and every other field
+stays a bare `name: type = default`.
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Development keys, public by being written here: production refuses them. Tokens sealed by
 # development databases made before key rings used the session key, so it stays in the dev ring.
@@ -16,26 +32,77 @@ DEVELOPMENT_KEYS = frozenset({_DEV_SECRET, _DEV_TOKEN_KEY})
 MIN_KEY_LENGTH = 32
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+class SettingsError(ValueError):
+    """An environment variable whose value is not of its setting's type; the message names both."""
 
 
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else default
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def _str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default) or default
+def _bool(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean (1/0/true/false/yes/no/on/off)")
 
 
-def _key_ring(list_name: str, single_name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    """`list_name` (comma-separated, first one current) if set, else `single_name` as a ring of one."""
-    if listed := _str(list_name):
-        return tuple(key.strip() for key in listed.split(",") if key.strip())
-    single = _str(single_name)
-    return (single,) if single else default
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an int") from None
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise SettingsError(f"{name}={raw!r} is not a finite number")
+    return value
+
+
+def _key_list(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated, spaces around a key ignored."""
+    return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+
+# How a variable's text becomes a value of the field's annotated type.
+_PARSERS: dict[object, Callable[[str, str], object]] = {
+    str: lambda name, raw: raw,
+    int: _int,
+    float: _float,
+    bool: _bool,
+    Path: lambda name, raw: Path(raw),
+    tuple[str, ...]: _key_list,
+}
+
+
+def _read(
+    default: T,
+    *,
+    single_key: str | None = None,
+    default_from: Callable[[Mapping[str, Any]], T] | None = None,
+    rewrite: Callable[[str], str] | None = None,
+) -> T:
+    """A field whose variable needs more than the rule. `single_key`: for a key ring, the variable
+    whose one key is the ring when the ring's own variable is unset; `default_from`: the default
+    computed from the settings declared above it; `rewrite`: applied to the raw text before parsing."""
+    metadata = {"single_key": single_key, "default_from": default_from, "rewrite": rewrite}
+    return field(default=default, metadata=metadata)
+
+
+def _base_url_from_port(read: Mapping[str, Any]) -> str:
+    return f"http://127.0.0.1:{read['port']}"
+
+
+def _pem_newlines(raw: str) -> str:
+    # A PEM pasted into one line of a host's environment form arrives with literal "\n".
+    return raw.replace("\\n", "\n")
 
 
 @dataclass(frozen=True)
@@ -49,16 +116,19 @@ class Settings:
     embedded_pg_dir: str = ".pgdata"
     db_pool_min: int = 1
     db_pool_max: int = 10
-    sql_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parents[2] / "sql")
+    sql_dir: Path = Path(__file__).resolve().parents[2] / "sql"  # migrations
 
     # Web
     host: str = "127.0.0.1"
     port: int = 8000
-    app_base_url: str = "http://127.0.0.1:8000"
+    # The app's public URL; unset: http://127.0.0.1:$PORT.
+    app_base_url: str = _read("http://127.0.0.1:8000", default_from=_base_url_from_port)
     # Key rings, newest first: the first key signs sessions (encrypts stored tokens), every key
     # verifies (decrypts), so a new key goes first and the old one leaves after `rotate-keys`.
-    secret_keys: tuple[str, ...] = (_DEV_SECRET,)
-    token_encryption_keys: tuple[str, ...] = (_DEV_TOKEN_KEY, _DEV_SECRET)
+    # SECRET_KEYS / TOKEN_ENCRYPTION_KEYS are comma-separated; unset, SECRET_KEY / TOKEN_ENCRYPTION_KEY
+    # is the ring of one.
+    secret_keys: tuple[str, ...] = _read((_DEV_SECRET,), single_key="SECRET_KEY")
+    token_encryption_keys: tuple[str, ...] = _read((_DEV_TOKEN_KEY, _DEV_SECRET), single_key="TOKEN_ENCRYPTION_KEY")
     session_ttl_seconds: int = 3600
     max_body_bytes: int = 1_000_000
     max_job_products: int = 10_000
@@ -71,7 +141,7 @@ class Settings:
     # Wix
     wix_app_id: str = ""
     wix_app_secret: str = ""
-    wix_webhook_public_key: str = ""
+    wix_webhook_public_key: str = _read("", rewrite=_pem_newlines)  # PEM; "\n" escapes accepted
     wix_api_base: str = "https://www.wixapis.com"
 
     # Salla
@@ -88,9 +158,9 @@ class Settings:
     shopify_api_version: str = "2026-10"
     # Empty: https://{shop}; else this base (may hold "{shop}"), e.g. the sandbox.
     shopify_admin_base: str = ""
-    # "1": request expiring offline tokens (1 h, with a rotating refresh token), as public apps must.
+    # Request expiring offline tokens (1 h, with a rotating refresh token), as public apps must.
     shopify_expiring_tokens: bool = True
-    # "1": billing subscriptions are created as test charges (development stores).
+    # Billing subscriptions are created as test charges (development stores).
     shopify_test_charges: bool = False
 
     # Addresses owners give us (the WooCommerce site). Loopback and private addresses are refused
@@ -154,54 +224,33 @@ class Settings:
         return "openai" if (self.openai_api_key or self.openai_base_url) else "offline"
 
     @classmethod
-    def from_env(cls) -> Settings:
-        port = _int("PORT", 8000)
-        return cls(
-            app_env=_str("APP_ENV", "production"),
-            database_url=_str("DATABASE_URL"),
-            embedded_pg_dir=_str("EMBEDDED_PG_DIR", ".pgdata"),
-            db_pool_min=_int("DB_POOL_MIN", 1),
-            db_pool_max=_int("DB_POOL_MAX", 10),
-            sql_dir=Path(_str("SQL_DIR")) if _str("SQL_DIR") else cls().sql_dir,
-            host=_str("HOST", "127.0.0.1"),
-            port=port,
-            app_base_url=_str("APP_BASE_URL", f"http://127.0.0.1:{port}"),
-            secret_keys=_key_ring("SECRET_KEYS", "SECRET_KEY", cls.secret_keys),
-            token_encryption_keys=_key_ring("TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_KEY", cls.token_encryption_keys),
-            session_ttl_seconds=_int("SESSION_TTL_SECONDS", 3600),
-            max_body_bytes=_int("MAX_BODY_BYTES", 1_000_000),
-            max_job_products=_int("MAX_JOB_PRODUCTS", 10_000),
-            api_rate_limit_per_minute=_int("API_RATE_LIMIT_PER_MINUTE", 100),
-            extra_frame_ancestors=_str("EXTRA_FRAME_ANCESTORS"),
-            metrics_token=_str("METRICS_TOKEN"),
-            wix_app_id=_str("WIX_APP_ID"),
-            wix_app_secret=_str("WIX_APP_SECRET"),
-            wix_webhook_public_key=_str("WIX_WEBHOOK_PUBLIC_KEY").replace("\\n", "\n"),
-            wix_api_base=_str("WIX_API_BASE", "https://www.wixapis.com"),
-            salla_client_id=_str("SALLA_CLIENT_ID"),
-            salla_client_secret=_str("SALLA_CLIENT_SECRET"),
-            salla_webhook_secret=_str("SALLA_WEBHOOK_SECRET"),
-            salla_api_base=_str("SALLA_API_BASE", "https://api.salla.dev/admin/v2"),
-            salla_auth_base=_str("SALLA_AUTH_BASE", "https://accounts.salla.sa"),
-            salla_introspect_base=_str("SALLA_INTROSPECT_BASE", "https://api.salla.dev"),
-            shopify_api_key=_str("SHOPIFY_API_KEY"),
-            shopify_api_secret=_str("SHOPIFY_API_SECRET"),
-            shopify_api_version=_str("SHOPIFY_API_VERSION", "2026-10"),
-            shopify_admin_base=_str("SHOPIFY_ADMIN_BASE"),
-            shopify_expiring_tokens=_str("SHOPIFY_EXPIRING_TOKENS", "1") != "0",
-            shopify_test_charges=_str("SHOPIFY_TEST_CHARGES", "0") == "1",
-            outbound_allow_private=_str("OUTBOUND_ALLOW_PRIVATE", "false").lower() in ("1", "true", "yes"),
-            connect_attempts_per_10_minutes=_int("CONNECT_ATTEMPTS_PER_10_MINUTES", 10),
-            llm_provider=_str("LLM_PROVIDER"),
-            openai_api_key=_str("OPENAI_API_KEY"),
-            openai_base_url=_str("OPENAI_BASE_URL"),
-            openai_model=_str("OPENAI_MODEL", "gpt-4o-mini"),
-            llm_timeout_seconds=_float("LLM_TIMEOUT_SECONDS", 60.0),
-            worker_concurrency=_int("WORKER_CONCURRENCY", 64),
-            worker_lease_seconds=_int("WORKER_LEASE_SECONDS", 120),
-            worker_max_attempts=_int("WORKER_MAX_ATTEMPTS", 4),
-            worker_poll_seconds=_float("WORKER_POLL_SECONDS", 2.0),
-            worker_retry_base_seconds=_float("WORKER_RETRY_BASE_SECONDS", 5.0),
-            worker_shutdown_grace_seconds=_float("WORKER_SHUTDOWN_GRACE_SECONDS", 20.0),
-            maintenance_interval_seconds=_float("MAINTENANCE_INTERVAL_SECONDS", 30.0),
-        )
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Each field from its variable (`os.environ` unless `environ` is given), in declaration
+        order; an unset or empty variable leaves the default. Raises SettingsError naming the first
+        variable that does not parse."""
+        env = os.environ if environ is None else environ
+        types = typing.get_type_hints(cls)
+        read: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.name.upper()
+            if raw := env.get(name, ""):
+                if rewrite := f.metadata.get("rewrite"):
+                    raw = rewrite(raw)
+                read[f.name] = _PARSERS[types[f.name]](name, raw)
+            elif (single_key := f.metadata.get("single_key")) and (single := env.get(single_key, "")):
+                read[f.name] = (single,)
+            elif default_from := f.metadata.get("default_from"):
+                read[f.name] = default_from(read)
+            else:
+                read[f.name] = f.default
+        return cls(**read)
+
+
+def environment_variables() -> list[str]:
+    """Every variable `from_env` reads, in declaration order."""
+    names: list[str] = []
+    for f in fields(Settings):
+        names.append(f.name.upper())
+        if single_key := f.metadata.get("single_key"):
+            names.append(single_key)
+    return names

@@ -43,13 +43,15 @@ _DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyn
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    concurrency: int = 64
-    lease_seconds: float = 120.0
-    max_attempts: int = 4
-    poll_seconds: float = 2.0
-    retry_base_seconds: float = 5.0
-    shutdown_grace_seconds: float = 20.0
-    maintenance_interval_seconds: float = 30.0
+    """Made by `config_from_settings`, whose Settings hold the defaults; `dataclasses.replace` tunes one."""
+
+    concurrency: int
+    lease_seconds: float
+    max_attempts: int
+    poll_seconds: float
+    retry_base_seconds: float
+    shutdown_grace_seconds: float
+    maintenance_interval_seconds: float
     flush_size: int = 100
     flush_interval_seconds: float = 0.1
 

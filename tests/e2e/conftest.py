@@ -127,13 +127,14 @@ StartWorker = Callable[[], Awaitable[None]]
 async def start_worker(stack: Stack) -> AsyncIterator[StartWorker]:
     """Start a worker on the sandbox LLM (through the openai SDK) on this event loop."""
     from optimizer_app.llm.openai_provider import OpenAIProvider
-    from optimizer_app.worker import Worker, WorkerConfig
+    from optimizer_app.worker import Worker
+    from tests.factories import quick_worker_config
 
     stops: list[tuple[asyncio.Event, asyncio.Task[None], OpenAIProvider]] = []
 
     async def start() -> None:
         provider = OpenAIProvider(api_key="sandbox", base_url=f"{stack.llm.url}/v1", model="gpt-4o-mini")
-        config = WorkerConfig(concurrency=8, poll_seconds=0.1, retry_base_seconds=0, maintenance_interval_seconds=0)
+        config = quick_worker_config(poll_seconds=0.1)
         stop = asyncio.Event()
         task = asyncio.create_task(Worker(stack.pool, provider, config, listen_dsn=stack.database_url).run(stop))
         stops.append((stop, task, provider))

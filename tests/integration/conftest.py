@@ -104,10 +104,10 @@ Drain = Callable[[int], Awaitable[asyncpg.Record]]
 def drain(pool: asyncpg.Pool, llm_sandbox: LoopbackServer) -> Drain:
     """Run a worker on the sandbox LLM, through the real openai SDK, until the job finishes."""
     from optimizer_app.llm.openai_provider import OpenAIProvider
-    from optimizer_app.worker import Worker, WorkerConfig
-    from tests.factories import wait_for_job
+    from optimizer_app.worker import Worker
+    from tests.factories import quick_worker_config, wait_for_job
 
-    config = WorkerConfig(concurrency=8, poll_seconds=0.05, retry_base_seconds=0, maintenance_interval_seconds=0)
+    config = quick_worker_config()
 
     async def run(job_id: int) -> asyncpg.Record:
         provider = OpenAIProvider(api_key="sandbox", base_url=f"{llm_sandbox.url}/v1", model="gpt-4o-mini")

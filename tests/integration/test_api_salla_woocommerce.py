@@ -24,7 +24,7 @@ from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
 from optimizer_app.settings import Settings
 from optimizer_app.stores import Store
 from optimizer_app.web.context import session_serializer, signed_session
-from optimizer_app.worker import Worker, WorkerConfig
+from optimizer_app.worker import Worker, config_from_settings
 from tests.factories import assert_ledger_balanced, wait_for_job
 
 SALLA_ID, SALLA_SECRET, SALLA_HOOKS = "salla-app", "salla-secret", "salla-webhook-secret"
@@ -98,7 +98,9 @@ async def run_job(
     provider = OpenAIProvider(api_key="sandbox", base_url=f"{llm.url}/v1", model="gpt-4o-mini")
     stop = asyncio.Event()
     task = asyncio.create_task(
-        Worker(pool, provider, WorkerConfig(poll_seconds=0.05, maintenance_interval_seconds=0)).run(stop)
+        Worker(
+            pool, provider, replace(config_from_settings(Settings()), poll_seconds=0.05, maintenance_interval_seconds=0)
+        ).run(stop)
     )
     try:
         assert (await wait_for_job(pool, created.json()["job_id"]))["status"] == "DONE"

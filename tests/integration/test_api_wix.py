@@ -27,7 +27,6 @@ from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.wix import SITE_NAME
 from optimizer_app.settings import Settings
 from optimizer_app.web.context import SESSION_PREFIX
-from optimizer_app.worker import WorkerConfig
 from tests.factories import assert_ledger_balanced
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, Drain, WixSite, new_site
 
@@ -309,7 +308,7 @@ async def test_a_field_the_answer_left_out_fails_with_its_reason_code(
 ) -> None:
     site = new_site()
     [product] = await first_products(api, site, 1)
-    faults = ["missing_field"] * WorkerConfig().max_attempts
+    faults = ["missing_field"] * Settings().worker_max_attempts
     httpx.post(f"{llm_sandbox.url}/_sandbox/config", json={"faults": faults}).raise_for_status()
     [item] = await improved_items(api, drain, site, [product["id"]], ["seo_title"])
     assert (item["status"], item["reason"], item["error"]) == ("FAILED", "left_out", "the answer left this field out")

@@ -21,12 +21,12 @@ from optimizer_app.sandbox.llm import LLMSandboxConfig, create_llm_sandbox
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
-from optimizer_app.worker import Worker, WorkerConfig
-from tests.factories import assert_ledger_balanced, enqueue, new_store, products, wait_for_job
+from optimizer_app.worker import Worker
+from tests.factories import assert_ledger_balanced, enqueue, new_store, products, quick_worker_config, wait_for_job
 from tests.integration.conftest import SQL_DIR, Drain, new_site
 from tests.integration.test_api_wix import first_products, improved_items, sandbox_product
 
-QUICK = WorkerConfig(concurrency=8, poll_seconds=0.05, retry_base_seconds=0.05, maintenance_interval_seconds=0)
+QUICK = quick_worker_config(retry_base_seconds=0.05)
 
 
 @pytest.fixture

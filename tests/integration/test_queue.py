@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import replace
 
 import asyncpg
 import pytest
@@ -256,7 +257,7 @@ async def test_stopping_a_worker_releases_its_items_without_counting_an_attempt(
     store = await new_store(pool)
     job = await enqueue(pool, store.id, products(4), (Attribute.TITLE,))
     provider = ScriptedProvider(delay=30)
-    worker = Worker(pool, provider, WorkerConfig(**{**FAST.__dict__, "shutdown_grace_seconds": 0.2}))
+    worker = Worker(pool, provider, replace(FAST, shutdown_grace_seconds=0.2))
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     while len(provider.calls) < 4:
@@ -271,7 +272,7 @@ async def test_stopping_a_worker_releases_its_items_without_counting_an_attempt(
 async def test_notify_wakes_an_idle_worker_long_before_its_poll(pool: asyncpg.Pool, database_url: str) -> None:
     store = await new_store(pool)
     provider = ScriptedProvider()
-    sleepy = WorkerConfig(**{**FAST.__dict__, "poll_seconds": 60})
+    sleepy = replace(FAST, poll_seconds=60)
     worker = Worker(pool, provider, sleepy, listen_dsn=database_url)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
