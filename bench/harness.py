@@ -26,7 +26,6 @@ from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, Usage
 
 ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = ROOT / "sql"
 
 
 def admin_url() -> str:
@@ -44,7 +43,7 @@ async def fresh_database(base_url: str) -> AsyncIterator[str]:
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
     url = _with_database(base_url, name)
-    await db.migrate(url, SQL_DIR)
+    await db.migrate(url)
     try:
         yield url
     finally:

@@ -16,7 +16,6 @@ import pytest
 from optimizer_app import db
 
 ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = ROOT / "sql"
 
 
 def with_database(url: str, name: str) -> str:
@@ -42,7 +41,7 @@ def template_database(admin_database_url: str) -> Iterator[str]:
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
-        await db.migrate(with_database(admin_database_url, name), SQL_DIR)
+        await db.migrate(with_database(admin_database_url, name))
 
     asyncio.run(create())
     yield name

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "migrate":
         url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
-        applied = asyncio.run(db.migrate(url, settings.sql_dir))
+        applied = asyncio.run(db.migrate(url))
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
         return 0
     if args.command == "rotate-keys":

@@ -85,7 +85,7 @@ class _Sandboxes:
 
 def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
     database_url = db.resolve_database_url(settings.database_url, settings.embedded_pg_dir)
-    applied = asyncio.run(db.migrate(database_url, settings.sql_dir))
+    applied = asyncio.run(db.migrate(database_url))
     print(f"database ready ({len(applied)} migrations applied)")
     app_id, app_secret = wix_credentials(settings)
     private_pem, public_pem = wix_auth.generate_keypair()

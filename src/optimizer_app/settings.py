@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 # Development keys, public by being written here: production refuses them. Tokens sealed by
 # development databases made before key rings used the session key, so it stays in the dev ring.
@@ -49,7 +48,6 @@ class Settings:
     embedded_pg_dir: str = ".pgdata"
     db_pool_min: int = 1
     db_pool_max: int = 10
-    sql_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parents[2] / "sql")
 
     # Web
     host: str = "127.0.0.1"
@@ -160,7 +158,6 @@ class Settings:
             embedded_pg_dir=_str("EMBEDDED_PG_DIR", ".pgdata"),
             db_pool_min=_int("DB_POOL_MIN", 1),
             db_pool_max=_int("DB_POOL_MAX", 10),
-            sql_dir=Path(_str("SQL_DIR")) if _str("SQL_DIR") else cls().sql_dir,
             host=_str("HOST", "127.0.0.1"),
             port=port,
             app_base_url=_str("APP_BASE_URL", f"http://127.0.0.1:{port}"),
