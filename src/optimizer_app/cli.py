@@ -92,7 +92,7 @@ def _serve(settings: Settings) -> int:
 
 
 async def _set_plan(settings: Settings, platform: str, external_id: str, plan_id: str) -> int:
-    from . import stores
+    from . import credits, stores
     from .domain.plans import PLANS
 
     if plan_id not in PLANS:
@@ -105,7 +105,7 @@ async def _set_plan(settings: Settings, platform: str, external_id: str, plan_id
         if store is None:
             print(f"no {platform} store {external_id!r}", file=sys.stderr)
             return 1
-        delta = await stores.change_plan(conn, store.id, plan_id)
+        delta = await credits.change_plan(conn, store.id, plan_id)
     finally:
         await conn.close()
     print(f"store {store.id} ({platform} {external_id}) is on {plan_id}; credits {delta:+d}")

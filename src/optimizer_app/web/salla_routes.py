@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import oauth_states, stores
+from .. import credits, oauth_states, stores
 from ..auth import salla as salla_auth
 from ..crypto import signer
 from ..domain.plans import plan_for_vendor_product
@@ -88,7 +88,7 @@ async def salla_webhook(request: Request) -> JSONResponse:
                 if not store.display_name:
                     unnamed = (store.id, tokens.access_token)
             elif event.event in _PAID_EVENTS:
-                await stores.change_plan(
+                await credits.change_plan(
                     conn, store.id, _plan_of(event.data), cycle=str(event.data.get("plan_period") or "")
                 )
         elif event.event == "app.subscription.canceled":
@@ -99,7 +99,7 @@ async def salla_webhook(request: Request) -> JSONResponse:
                 )
         elif event.event in _ENDED_EVENTS:
             if store is not None:
-                await stores.change_plan(conn, store.id, "free")
+                await credits.change_plan(conn, store.id, "free")
         else:
             log.info("ignored Salla event %s", event.event)
     if unnamed is not None:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from .. import stores
+from .. import credits, stores
 from ..auth import shopify as shopify_auth
 from ..domain.plans import FREE_PLAN, PLANS
 from ..errors import InvalidRequest, MalformedRequest, Unauthorized
@@ -133,10 +133,10 @@ async def shopify_webhook(request: Request) -> JSONResponse:
             if store is None or owner_id != store.id:
                 raise MalformedRequest("The subscription in the webhook body belongs to another shop.")
             if status == "ACTIVE":
-                await stores.change_plan(conn, store.id, plan_id, cycle=str(subscription.get("interval") or ""))
+                await credits.change_plan(conn, store.id, plan_id, cycle=str(subscription.get("interval") or ""))
             elif status in _ENDED and store.plan_id == plan_id:
                 # Only the subscription of the current plan ends it (an upgrade cancels the old one).
-                await stores.change_plan(conn, store.id, FREE_PLAN)
+                await credits.change_plan(conn, store.id, FREE_PLAN)
         elif topic in ("customers/data_request", "customers/redact"):
             # The app keeps no customer data (products only): nothing to report or erase.
             log.info("Shopify %s for %s: no customer data held", topic, shop)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import stores
+from .. import credits, stores
 from ..auth import wix as wix_auth
 from ..domain.plans import plan_for_vendor_product
 from .context import services
@@ -46,7 +46,7 @@ async def wix_webhook(request: Request) -> JSONResponse:
                 )
             if event.event_type in WIX_PLAN_EVENTS:
                 plan_id = plan_for_vendor_product(event.payload.get("vendorProductId"))
-                await stores.change_plan(conn, store.id, plan_id, cycle=event.payload.get("cycle"))
+                await credits.change_plan(conn, store.id, plan_id, cycle=event.payload.get("cycle"))
         elif event.event_type == "PaidPlanAutoRenewalCancelled":
             # The plan stays paid until the current period ends; the monthly reset then moves it to free.
             if store is not None:
