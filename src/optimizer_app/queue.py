@@ -123,7 +123,7 @@ async def enqueue_job(
             # the NOTIFY plans its first claim on a table it believes empty.
             await conn.execute(Q["analyze_sample"])
             await conn.execute(Q["analyze_queue"])
-        await conn.execute(f"NOTIFY {CHANNEL}")
+        await conn.execute(Q["wake_workers"], CHANNEL)
     return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining))
 
 

@@ -9,6 +9,11 @@ INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, u
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING id
 
+-- name: wake_workers
+-- Wake the workers listening on channel $1 (delivered when the transaction commits).
+-- params: $1 channel
+SELECT pg_notify($1, '')
+
 -- name: claim
 -- Lease up to $2 products to worker $1: every pending field of each, so one LLM call covers the
 -- product. A product is taken through its head (its lowest pending item); a product whose head
