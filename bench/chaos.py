@@ -30,7 +30,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from optimizer_app import db, embedded_pg, stores
+from optimizer_app import credits, db, embedded_pg, stores
 from optimizer_app.auth import wix as wix_auth
 from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.sandbox.wix import create_wix_sandbox
@@ -40,7 +40,6 @@ from optimizer_app.web.context import session_serializer, signed_session
 from optimizer_app.worker import Worker, config_from_settings
 
 from .harness import (
-    SQL_DIR,
     InstantProvider,
     admin_database,
     enqueue,
@@ -92,7 +91,7 @@ async def _settled(conn: asyncpg.Connection, job_id: int, store_id: int, items: 
     without_value = await conn.fetchval(
         "SELECT count(*) FROM job_items WHERE job_id = $1 AND status = 'DONE' AND after_value IS NULL", job_id
     )
-    balance, ledger = await stores.ledger_balance(conn, store_id)
+    balance, ledger = await credits.ledger_balance(conn, store_id)
     counts: Result = {
         "items": items,
         "statuses": statuses,
@@ -146,7 +145,7 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
     n_products = max(1, items // FIELDS)
     with tempfile.TemporaryDirectory() as folder, embedded_pg.embedded_server(Path(folder) / "pg") as server:
         dsn = server.url
-        await db.migrate(dsn, SQL_DIR)
+        await db.migrate(dsn)
         conn = await db.connect(dsn)
         store = await funded_store(conn, n_products * FIELDS)
         await conn.close()
@@ -261,7 +260,6 @@ async def publish_failures(base: str, *, n_products: int) -> tuple[Result, bool]
             settings = replace(
                 Settings(),
                 database_url=dsn,
-                sql_dir=SQL_DIR,
                 secret_keys=("chaos-secret-key",),
                 wix_app_id=app_id,
                 wix_app_secret=app_secret,
@@ -284,7 +282,7 @@ async def publish_failures(base: str, *, n_products: int) -> tuple[Result, bool]
                     conn = await db.connect(dsn)
                     store = await stores.find(conn, "wix", instance_id)
                     assert store is not None
-                    await stores.grant_credits(conn, store.id, len(ids) * 2, reason="chaos run")
+                    await credits.grant_credits(conn, store.id, len(ids) * 2, reason="chaos run")
                     await conn.close()
                     body = {"source_scope": "products", "source_ids": ids, "attributes": ["title", "seo_title"]}
                     created = await api.post("/api/jobs", json=body)

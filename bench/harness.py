@@ -26,7 +26,6 @@ from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, Usage
 
 ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = ROOT / "sql"
 
 
 @contextmanager
@@ -51,7 +50,7 @@ async def fresh_database(base_url: str) -> AsyncIterator[str]:
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
     url = _with_database(base_url, name)
-    await db.migrate(url, SQL_DIR)
+    await db.migrate(url)
     try:
         yield url
     finally:
@@ -68,7 +67,7 @@ async def funded_store(conn: asyncpg.Connection, credits: int, platform: str = "
     store = await stores.install(
         conn, platform=platform, external_id=str(uuid.uuid4()), display_name="bench", today=date.today()
     )
-    await stores.grant_credits(conn, store.id, credits, reason="bench_grant")
+    await credits.grant_credits(conn, store.id, credits, reason="bench_grant")
     return store
 
 

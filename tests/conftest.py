@@ -17,7 +17,6 @@ import pytest
 from optimizer_app import db, embedded_pg
 
 ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = ROOT / "sql"
 
 
 def with_database(url: str, name: str) -> str:
@@ -50,7 +49,7 @@ def template_database(admin_database_url: str) -> Iterator[str]:
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
-        await db.migrate(with_database(admin_database_url, name), SQL_DIR)
+        await db.migrate(with_database(admin_database_url, name))
 
     asyncio.run(create())
     yield name

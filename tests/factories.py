@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from optimizer_app import queue, stores
+from optimizer_app import credits, queue, stores
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, LLMTransientError, Usage
@@ -54,7 +54,7 @@ async def new_store(pool: asyncpg.Pool, *, plan: str = "free", platform: str = "
             conn, platform=platform, external_id=str(uuid.uuid4()), display_name="Test store", today=date.today()
         )
         if plan != "free":
-            await stores.change_plan(conn, store.id, plan)
+            await credits.change_plan(conn, store.id, plan)
         fresh = await stores.get(conn, store.id)
     assert fresh is not None
     return fresh
@@ -78,7 +78,7 @@ async def enqueue(
 
 async def assert_ledger_balanced(pool: asyncpg.Pool, store_id: int) -> None:
     async with pool.acquire() as conn:
-        balance, ledger = await stores.ledger_balance(conn, store_id)
+        balance, ledger = await credits.ledger_balance(conn, store_id)
     assert balance == ledger, f"store {store_id}: balance {balance} != ledger {ledger}"
     assert balance >= 0
 

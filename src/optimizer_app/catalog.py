@@ -8,31 +8,20 @@ from datetime import timedelta
 
 import asyncpg
 
+from . import sql
 from .domain.products import Product
 from .errors import InvalidRequest
 from .platforms.base import StoreClient
 
 FRESH_FOR = timedelta(minutes=15)
 _FETCH_CHUNK = 100
-
-# -- remember_products --
-_REMEMBER = """
-INSERT INTO catalog_products (store_id, product_id, snapshot, fetched_at)
-SELECT $1, p.id, p.snapshot::jsonb, now() FROM unnest($2::text[], $3::text[]) AS p(id, snapshot)
-ON CONFLICT (store_id, product_id) DO UPDATE SET snapshot = excluded.snapshot, fetched_at = now()
-"""
-
-# -- fresh_products --
-_FRESH = """
-SELECT product_id, snapshot FROM catalog_products
-WHERE store_id = $1 AND product_id = ANY($2::text[]) AND fetched_at > now() - $3::interval
-"""
+Q = sql.load("catalog")
 
 
 async def remember(conn: asyncpg.Connection, store_id: int, products: Sequence[Product]) -> None:
     if products:
         await conn.execute(
-            _REMEMBER, store_id, [p.id for p in products], [json.dumps(p.to_snapshot()) for p in products]
+            Q["remember_products"], store_id, [p.id for p in products], [json.dumps(p.to_snapshot()) for p in products]
         )
 
 
@@ -43,7 +32,7 @@ async def products_by_id(
 
     Raises InvalidRequest naming the ids the store does not have."""
     async with pool.acquire() as conn:
-        rows = await conn.fetch(_FRESH, store_id, list(product_ids), FRESH_FOR)
+        rows = await conn.fetch(Q["fresh_products"], store_id, list(product_ids), FRESH_FOR)
     found = {r["product_id"]: Product.from_snapshot(r["snapshot"]) for r in rows}
     missing = [pid for pid in product_ids if pid not in found]
     fetched: list[Product] = []

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "migrate":
         with embedded_pg.database_url(settings) as url:
-            applied = asyncio.run(db.migrate(url, settings.sql_dir))
+            applied = asyncio.run(db.migrate(url))
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
         return 0
     if args.command == "rotate-keys":
@@ -100,7 +100,7 @@ def _serve(settings: Settings) -> int:
 
 
 async def _set_plan(url: str, platform: str, external_id: str, plan_id: str) -> int:
-    from . import stores
+    from . import credits, stores
     from .domain.plans import PLANS
 
     if plan_id not in PLANS:
@@ -112,7 +112,7 @@ async def _set_plan(url: str, platform: str, external_id: str, plan_id: str) -> 
         if store is None:
             print(f"no {platform} store {external_id!r}", file=sys.stderr)
             return 1
-        delta = await stores.change_plan(conn, store.id, plan_id)
+        delta = await credits.change_plan(conn, store.id, plan_id)
     finally:
         await conn.close()
     print(f"store {store.id} ({platform} {external_id}) is on {plan_id}; credits {delta:+d}")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import asyncpg
+
+from . import sql
 
 log = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same in every process that migrates.
 _MIGRATION_LOCK_ID = 0x0971_3A1E
+Q = sql.load("schema_migrations")
 
 
 def _encode_jsonb(value: Any) -> bytes:
@@ -50,33 +53,34 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     return pool
 
 
-def migration_files(sql_dir: Path) -> list[Path]:
-    return sorted(p for p in sql_dir.glob("*.sql") if p.name[:3].isdigit())
+def migration_files(folder: Traversable = sql.MIGRATIONS) -> list[Traversable]:
+    """The numbered migrations (`NNN_*.sql`) of `folder`, in the order they apply."""
+    return sorted(
+        (f for f in folder.iterdir() if f.name[:3].isdigit() and f.name.endswith(".sql")), key=lambda f: f.name
+    )
 
 
-async def migrate(dsn: str, sql_dir: Path) -> list[str]:
-    """Apply sql/NNN_*.sql in order, each exactly once; safe when several processes start together."""
+async def migrate(dsn: str, folder: Traversable = sql.MIGRATIONS) -> list[str]:
+    """Apply the migrations shipped in the package (or those of `folder`) in order, each exactly
+    once; safe when several processes start together. Returns the versions applied now."""
     conn = await asyncpg.connect(dsn)
     applied: list[str] = []
     try:
-        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK_ID)
+        await conn.execute(Q["lock_migrations"], _MIGRATION_LOCK_ID)
         try:
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
-            for path in migration_files(sql_dir):
-                version = path.stem
+            await conn.execute(Q["create_schema_migrations"])
+            done = {r["version"] for r in await conn.fetch(Q["applied_migrations"])}
+            for file in migration_files(folder):
+                version = file.name.removesuffix(".sql")
                 if version in done:
                     continue
                 async with conn.transaction():
-                    await conn.execute(path.read_text())
-                    await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+                    await conn.execute(file.read_text(encoding="utf-8"))
+                    await conn.execute(Q["record_migration"], version)
                 applied.append(version)
                 log.info("applied migration %s", version)
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK_ID)
+            await conn.execute(Q["unlock_migrations"], _MIGRATION_LOCK_ID)
     finally:
         await conn.close()
     return applied

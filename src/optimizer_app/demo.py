@@ -89,7 +89,7 @@ def run(settings: Settings, *, sandbox_port: int = 8101) -> int:
 
 
 def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
-    applied = asyncio.run(db.migrate(database_url, settings.sql_dir))
+    applied = asyncio.run(db.migrate(database_url))
     print(f"database ready ({len(applied)} migrations applied)")
     app_id, app_secret = wix_credentials(settings)
     private_pem, public_pem = wix_auth.generate_keypair()

@@ -7,48 +7,12 @@ from typing import Any
 
 import asyncpg
 
+from . import sql
 from .domain.attributes import Attribute
 from .domain.jobs import ItemStatus, JobStatus
 from .errors import Conflict, InvalidRequest, NotFound
 
-_JOB_COLUMNS = """
-id, status, source_scope, source_ids, attributes, target_lang, user_prompt, credits_charged,
-credits_refunded, items_total, items_done, items_failed, items_canceled, created_at, started_at,
-finished_at
-"""
-
-# -- list_jobs --
-_LIST_JOBS = f"""
-SELECT {_JOB_COLUMNS} FROM jobs
-WHERE store_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
-ORDER BY id DESC LIMIT $4
-"""  # nosec B608 # a constant column list; every value is a $n parameter
-
-# -- get_job --
-_GET_JOB = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = $1 AND store_id = $2"  # nosec B608 # constant columns
-
-# -- list_items --
-_LIST_ITEMS = """
-SELECT ji.id, ji.product_id, ji.attribute, ji.status, ji.attempts, ji.before_value, ji.after_value,
-       ji.flags, ji.reason, ji.error, ji.review_state, ji.published_at, ji.updated_at,
-       jp.snapshot->>'title' AS product_title
-FROM job_items ji
-JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
-WHERE ji.job_id = $1 AND ji.store_id = $2 AND ($3::text IS NULL OR ji.status = $3) AND ji.id > $4
-ORDER BY ji.id LIMIT $5
-"""
-
-# -- edit_item --
-_EDIT_ITEM = """
-UPDATE job_items SET after_value = $3, review_state = 'EDITED', flags = '[]'::jsonb, updated_at = now()
-WHERE id = $1 AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
-RETURNING id
-"""
-
-# -- item_state --
-_ITEM_STATE = """
-SELECT status, published_at, attribute, before_value FROM job_items WHERE id = $1 AND store_id = $2
-"""
+Q = sql.load("jobs")
 
 
 def _iso(ts: datetime | None) -> str | None:
@@ -102,11 +66,11 @@ async def list_jobs(
 ) -> list[dict[str, Any]]:
     if status is not None and status not in JobStatus.__members__:
         raise InvalidRequest(f"unknown status {status!r}", allowed=list(JobStatus.__members__))
-    return [job_json(r) for r in await conn.fetch(_LIST_JOBS, store_id, status, before_id, limit)]
+    return [job_json(r) for r in await conn.fetch(Q["list_jobs"], store_id, status, before_id, limit)]
 
 
 async def get_job(conn: asyncpg.Connection, *, store_id: int, job_id: int) -> dict[str, Any]:
-    row = await conn.fetchrow(_GET_JOB, job_id, store_id)
+    row = await conn.fetchrow(Q["get_job"], job_id, store_id)
     if row is None:
         raise NotFound("No such job.")
     return job_json(row)
@@ -117,14 +81,14 @@ async def list_items(
 ) -> list[dict[str, Any]]:
     if status is not None and status not in ItemStatus.__members__:
         raise InvalidRequest(f"unknown status {status!r}", allowed=list(ItemStatus.__members__))
-    if await conn.fetchrow(_GET_JOB, job_id, store_id) is None:
+    if await conn.fetchrow(Q["get_job"], job_id, store_id) is None:
         raise NotFound("No such job.")
-    return [item_json(r) for r in await conn.fetch(_LIST_ITEMS, job_id, store_id, status, after_id, limit)]
+    return [item_json(r) for r in await conn.fetch(Q["list_items"], job_id, store_id, status, after_id, limit)]
 
 
 async def item_for_edit(conn: asyncpg.Connection, *, store_id: int, item_id: int) -> tuple[Attribute, str]:
     """(attribute, value before) of an item that may still be edited; NotFound / Conflict otherwise."""
-    state = await conn.fetchrow(_ITEM_STATE, item_id, store_id)
+    state = await conn.fetchrow(Q["item_state"], item_id, store_id)
     if state is None:
         raise NotFound("No such item.")
     if state["status"] != "DONE" or state["published_at"] is not None:
@@ -134,5 +98,5 @@ async def item_for_edit(conn: asyncpg.Connection, *, store_id: int, item_id: int
 
 async def edit_item(conn: asyncpg.Connection, *, store_id: int, item_id: int, value: str) -> None:
     """Replace an item's improved value (already checked) before it is published."""
-    if await conn.fetchval(_EDIT_ITEM, item_id, store_id, value) is None:
+    if await conn.fetchval(Q["edit_item"], item_id, store_id, value) is None:
         raise Conflict("Only improved items that are not published yet can be edited.")

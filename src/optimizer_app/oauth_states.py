@@ -6,20 +6,14 @@ from datetime import timedelta
 
 import asyncpg
 
-# -- forget_expired --
-_FORGET_EXPIRED = "DELETE FROM oauth_states WHERE expires_at < now()"
+from . import sql
 
-# -- spend_state --
-_SPEND = """
-INSERT INTO oauth_states (nonce, platform, expires_at) VALUES ($1, $2, now() + $3::interval)
-ON CONFLICT (nonce) DO NOTHING
-RETURNING nonce
-"""
+Q = sql.load("oauth_states")
 
 
 async def spend(conn: asyncpg.Connection, *, platform: str, nonce: str, valid_for: timedelta) -> bool:
     """True the first time `nonce` is spent, False on every later try. `valid_for` is how long the
     state it came from can still be presented (after that its signature refuses it anyway)."""
     async with conn.transaction():
-        await conn.execute(_FORGET_EXPIRED)
-        return await conn.fetchval(_SPEND, nonce, platform, valid_for) is not None
+        await conn.execute(Q["forget_expired"])
+        return await conn.fetchval(Q["spend_state"], nonce, platform, valid_for) is not None

@@ -18,64 +18,14 @@ from typing import Any
 
 import asyncpg
 
+from . import sql
 from .domain.attributes import Attribute
 from .domain.products import Product
 from .errors import Conflict, NotFound
 from .platforms.base import BulkUpdater, StaleRevision, StoreClient, StorePlatformError
 
 _CHUNK = 100
-
-# -- items_to_publish --
-_ITEMS = """
-SELECT id, job_id, product_id, attribute, status, after_value, published_at
-FROM job_items WHERE id = ANY($1::bigint[]) AND store_id = $2
-"""
-
-# -- lock_unpublished_items --
-# Items of one product still to publish; rows another request is publishing are skipped.
-_LOCK_ITEMS = """
-SELECT id, attribute, after_value FROM job_items
-WHERE id = ANY($1::bigint[]) AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
-ORDER BY id
-FOR UPDATE SKIP LOCKED
-"""
-
-# -- mark_published --
-_MARK_PUBLISHED = """
-UPDATE job_items SET published_at = now(), review_state = 'PUBLISHED', updated_at = now()
-WHERE id = ANY($1::bigint[])
-"""
-
-# -- insert_publish_logs --
-# The product's title is the one its job showed the owner (as the job's items list it); the rows
-# keep the order they are given in, as their ids show.
-_INSERT_LOGS = """
-INSERT INTO publish_logs (store_id, job_item_id, product_id, product_title, attribute, old_value, new_value)
-SELECT $1, l.item_id, l.product_id, jp.snapshot->>'title', l.attribute, l.old_value, l.new_value
-FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-     AS l(item_id, product_id, attribute, old_value, new_value, n)
-JOIN job_items ji ON ji.id = l.item_id
-LEFT JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
-ORDER BY l.n
-"""
-
-# -- list_publish_logs --
-_LIST_LOGS = """
-SELECT id, job_item_id, product_id, product_title, attribute, old_value, new_value, published_at, reverted_at
-FROM publish_logs WHERE store_id = $1 AND ($2::bigint IS NULL OR id < $2)
-ORDER BY id DESC LIMIT $3
-"""
-
-# -- lock_publish_log --
-_LOCK_LOG = "SELECT * FROM publish_logs WHERE id = $1 AND store_id = $2 FOR UPDATE"
-
-# -- mark_reverted --
-_MARK_REVERTED = "UPDATE publish_logs SET reverted_at = now() WHERE id = $1"
-
-# -- unpublish_item --
-_UNPUBLISH_ITEM = """
-UPDATE job_items SET published_at = NULL, review_state = 'REVERTED', updated_at = now() WHERE id = $1
-"""
+Q = sql.load("publishing")
 
 
 @dataclass(frozen=True)
@@ -99,7 +49,7 @@ async def publish_items(
 
     Raises NotFound when none of the ids belongs to the store."""
     async with pool.acquire() as conn:
-        rows = {r["id"]: r for r in await conn.fetch(_ITEMS, list(item_ids), store_id)}
+        rows = {r["id"]: r for r in await conn.fetch(Q["items_to_publish"], list(item_ids), store_id)}
     if not rows:
         raise NotFound("None of these items exist in this store.")
     outcomes: dict[int, PublishOutcome] = {}
@@ -132,7 +82,7 @@ async def _publish_chunk(
 ) -> list[PublishOutcome]:
     wanted = [i for ids in items_by_product.values() for i in ids]
     async with pool.acquire() as conn, conn.transaction():
-        locked = await conn.fetch(_LOCK_ITEMS, wanted, store_id)
+        locked = await conn.fetch(Q["lock_unpublished_items"], wanted, store_id)
         locked_ids = {r["id"] for r in locked}
         outcomes = [
             PublishOutcome(i, "in_progress", "Another request is publishing this item.")
@@ -152,7 +102,7 @@ async def _publish_chunk(
         done = [(pid, r) for pid in written for r in rows_by_product[pid]]
         if done:
             await conn.execute(
-                _INSERT_LOGS,
+                Q["insert_publish_logs"],
                 store_id,
                 [r["id"] for _, r in done],
                 [pid for pid, _ in done],
@@ -160,7 +110,7 @@ async def _publish_chunk(
                 [written[pid].value(Attribute(r["attribute"])) for pid, r in done],
                 [r["after_value"] for _, r in done],
             )
-            await conn.execute(_MARK_PUBLISHED, [r["id"] for _, r in done])
+            await conn.execute(Q["mark_published"], [r["id"] for _, r in done])
     return outcomes + [PublishOutcome(r["id"], "published") for _, r in done]
 
 
@@ -213,7 +163,7 @@ async def _write_with_retry(client: StoreClient, product_id: str, values: dict[A
 async def list_logs(
     conn: asyncpg.Connection, *, store_id: int, before_id: int | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
-    return [_log_json(r) for r in await conn.fetch(_LIST_LOGS, store_id, before_id, limit)]
+    return [_log_json(r) for r in await conn.fetch(Q["list_publish_logs"], store_id, before_id, limit)]
 
 
 async def revert(
@@ -222,7 +172,7 @@ async def revert(
     """Write the replaced value back. Refuses (409) when already reverted, or when the store's
     value has changed since it was published, unless `force`."""
     async with pool.acquire() as conn, conn.transaction():
-        log = await conn.fetchrow(_LOCK_LOG, log_id, store_id)
+        log = await conn.fetchrow(Q["lock_publish_log"], log_id, store_id)
         if log is None:
             raise NotFound("No such publish log entry.")
         if log["reverted_at"] is not None:
@@ -239,10 +189,10 @@ async def revert(
         except StaleRevision:
             product = await client.get_product(log["product_id"])
             await client.update_product(product, {attribute: log["old_value"]})
-        await conn.execute(_MARK_REVERTED, log_id)
+        await conn.execute(Q["mark_reverted"], log_id)
         if log["job_item_id"] is not None:
-            await conn.execute(_UNPUBLISH_ITEM, log["job_item_id"])
-        reverted = await conn.fetchrow(_LOCK_LOG, log_id, store_id)
+            await conn.execute(Q["unpublish_item"], log["job_item_id"])
+        reverted = await conn.fetchrow(Q["lock_publish_log"], log_id, store_id)
     return _log_json(reverted)
 
 

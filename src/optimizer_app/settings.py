@@ -116,7 +116,6 @@ class Settings:
     embedded_pg_dir: str = ".pgdata"
     db_pool_min: int = 1
     db_pool_max: int = 10
-    sql_dir: Path = Path(__file__).resolve().parents[2] / "sql"  # migrations
 
     # Web
     host: str = "127.0.0.1"

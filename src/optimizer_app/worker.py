@@ -21,7 +21,7 @@ from datetime import date
 
 import asyncpg
 
-from . import queue, stores
+from . import credits, queue
 from .domain.jobs import ItemReason, retry_delay
 from .llm.base import (
     GenerationRequest,
@@ -323,7 +323,7 @@ async def run_maintenance(pool: asyncpg.Pool, *, max_attempts: int, today: date 
     """Expired leases back to the queue, and monthly credit resets. Safe to run from every worker."""
     async with pool.acquire() as conn:
         recovered = await queue.recover_expired_leases(conn, max_attempts=max_attempts)
-        reset = await stores.reset_due_credits(conn, today=today or date.today())
+        reset = await credits.reset_due_credits(conn, today=today or date.today())
     if recovered:
         log.info("recovered %d items with expired leases", recovered)
     return {"recovered": recovered, "credits_reset": reset}

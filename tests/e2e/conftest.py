@@ -18,7 +18,7 @@ import pytest
 
 from optimizer_app.sandbox.runner import LoopbackServer, _free_port
 from optimizer_app.settings import Settings
-from tests.integration.conftest import SQL_DIR, WIX_APP_ID, WIX_APP_SECRET
+from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,7 +81,6 @@ def web_settings(database_url: str, **platform: Any) -> Settings:
     return replace(
         Settings(),
         database_url=database_url,
-        sql_dir=SQL_DIR,
         secret_keys=("e2e-secret-key",),
         token_encryption_keys=("e2e-encryption-key",),
         db_pool_max=5,

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -17,7 +16,6 @@ from optimizer_app.settings import Settings
 
 WIX_APP_ID = "0f6b1f6e-5d3e-4c1a-9a57-3b0b7c9f2e11"
 WIX_APP_SECRET = "test-wix-secret"
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +50,6 @@ def settings(database_url: str, wix_sandbox: LoopbackServer, wix_keys: tuple[str
         # The sandboxes listen on loopback; the outbound guard's own tests unset this.
         outbound_allow_private=True,
         database_url=database_url,
-        sql_dir=SQL_DIR,
         secret_keys=("test-secret-key",),
         token_encryption_keys=("test-encryption-key",),
         wix_app_id=WIX_APP_ID,

@@ -23,7 +23,7 @@ from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_app.worker import Worker
 from tests.factories import assert_ledger_balanced, enqueue, new_store, products, quick_worker_config, wait_for_job
-from tests.integration.conftest import SQL_DIR, Drain, new_site
+from tests.integration.conftest import Drain, new_site
 from tests.integration.test_api_wix import first_products, improved_items, sandbox_product
 
 QUICK = quick_worker_config(retry_base_seconds=0.05)
@@ -40,7 +40,7 @@ async def test_postgres_restart_gives_503_then_everyone_reconnects(
     own_server: Any, settings: Settings, llm_sandbox: LoopbackServer
 ) -> None:
     url = own_server.url
-    await db.migrate(url, SQL_DIR)
+    await db.migrate(url)
     site = new_site()
     pool = await db.create_pool(url, min_size=1, max_size=4)
     provider = OpenAIProvider(api_key="sandbox", base_url=f"{llm_sandbox.url}/v1", model="gpt-4o-mini")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from optimizer_app import db
 from optimizer_app.domain.attributes import Attribute
-from tests.conftest import SQL_DIR, _drop, with_database
+from tests.conftest import _drop, with_database
 from tests.factories import enqueue, new_store, products
 
 
@@ -28,11 +27,11 @@ async def empty_database(admin_database_url: str) -> AsyncIterator[str]:
 
 
 async def test_concurrent_migrate_applies_each_file_once(empty_database: str) -> None:
-    results = await asyncio.gather(*(db.migrate(empty_database, SQL_DIR) for _ in range(4)))
+    results = await asyncio.gather(*(db.migrate(empty_database) for _ in range(4)))
     applied = [v for r in results for v in r]
-    expected = [p.stem for p in db.migration_files(SQL_DIR)]
+    expected = [p.name.removesuffix(".sql") for p in db.migration_files()]
     assert sorted(applied) == sorted(expected)
-    assert await db.migrate(empty_database, SQL_DIR) == []
+    assert await db.migrate(empty_database) == []
     conn = await asyncpg.connect(empty_database)
     try:
         versions = [r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")]
@@ -61,9 +60,9 @@ async def test_a_failing_migration_leaves_nothing_half_applied(empty_database: s
 async def test_existing_publish_logs_get_their_titles_and_failed_items_their_reasons(
     empty_database: str, tmp_path: Path
 ) -> None:
-    for path in db.migration_files(SQL_DIR):
+    for path in db.migration_files():
         if path.name < "006":
-            shutil.copy(path, tmp_path / path.name)
+            (tmp_path / path.name).write_text(path.read_text())
     await db.migrate(empty_database, tmp_path)
     pool = await db.create_pool(empty_database, max_size=2)
     try:
@@ -83,8 +82,8 @@ async def test_existing_publish_logs_get_their_titles_and_failed_items_their_rea
                 title["id"],
                 title["product_id"],
             )
-        for path in db.migration_files(SQL_DIR):
-            shutil.copy(path, tmp_path / path.name)
+        for path in db.migration_files():
+            (tmp_path / path.name).write_text(path.read_text())
         await db.migrate(empty_database, tmp_path)
         async with pool.acquire() as conn:
             reasons = [r["reason"] for r in await conn.fetch("SELECT reason FROM job_items ORDER BY id")]

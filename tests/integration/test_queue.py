@@ -315,9 +315,24 @@ async def test_a_large_job_refreshes_the_queue_statistics(pool: asyncpg.Pool) ->
     await enqueue(pool, store.id, products(500))
     async with pool.acquire() as conn:
         after_large = await conn.fetchval("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'job_items'")
-        plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + queue._CLAIM, "w", 256, 30.0))
+        plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + queue.Q["claim"], "w", 256, 30.0))
     assert before is None and after_small is None and after_large is not None
     assert "job_items_pending" in plan and "Seq Scan on job_products" not in plan
+
+
+async def test_the_job_status_function_is_inlined_into_the_counting_statements(pool: asyncpg.Pool) -> None:
+    """job_status_after replaced a CASE written into both statements: it must plan as that CASE did,
+    not as a function call per row."""
+    async with pool.acquire() as conn:
+        plans = [
+            "\n".join(r[0] for r in await conn.fetch("EXPLAIN VERBOSE " + queue.Q[name], *args))
+            for name, args in [
+                ("count_items_into_jobs", ([1], [1], [0])),
+                ("complete_and_count", ("w", [1], ["v"], ["[]"])),
+            ]
+        ]
+    for plan in plans:
+        assert "job_status_after" not in plan and "CASE WHEN (j.status = 'CANCELED'::text)" in plan, plan
 
 
 async def test_workers_woken_by_a_large_job_already_see_its_statistics(pool: asyncpg.Pool, database_url: str) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import asyncpg
 import pytest
 
-from optimizer_app import stores
+from optimizer_app import credits, stores
 from optimizer_app.crypto import TokenCipher
 from optimizer_app.errors import MalformedRequest
 from optimizer_app.store_events import events as ev
@@ -38,7 +38,7 @@ async def test_a_replayed_event_id_applies_nothing_again(pool: asyncpg.Pool) -> 
     assert first.status == "processed" and first.event_id == "e-1"
     assert first.store is not None and first.store.plan_id == "pro"
     async with pool.acquire() as conn:
-        await stores.change_plan(conn, first.store.id, "starter")
+        await credits.change_plan(conn, first.store.id, "starter")
     replay = await apply(pool, CIPHER, event("a.myshopify.com", "e-1", ev.Installed(), ev.PlanChanged("pro")))
     assert replay.status == "duplicate"
     store = await store_of(pool, "a.myshopify.com")

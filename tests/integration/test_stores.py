@@ -12,7 +12,7 @@ from datetime import date
 import asyncpg
 import pytest
 
-from optimizer_app import queue, stores
+from optimizer_app import credits, queue, stores
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.jobs import finished_status
 from optimizer_app.worker import run_maintenance
@@ -51,10 +51,10 @@ async def test_plan_upgrade_and_downgrade_keep_the_ledger_exact(pool: asyncpg.Po
     store = await new_store(pool)
     await enqueue(pool, store.id, products(20), (Attribute.TITLE, Attribute.SEO_TITLE))  # 40 used
     async with pool.acquire() as conn:
-        assert await stores.change_plan(conn, store.id, "starter") == 900
-        assert await stores.change_plan(conn, store.id, "free") == -900
+        assert await credits.change_plan(conn, store.id, "starter") == 900
+        assert await credits.change_plan(conn, store.id, "free") == -900
         with pytest.raises(ValueError):
-            await stores.change_plan(conn, store.id, "platinum")
+            await credits.change_plan(conn, store.id, "platinum")
         row = await stores.get(conn, store.id)
     assert row is not None and (row.credits_total, row.credits_used) == (100, 40)
     await assert_ledger_balanced(pool, store.id)
@@ -120,7 +120,7 @@ async def test_job_status_sql_matches_the_domain_rule(pool: asyncpg.Pool) -> Non
                 failed,
                 canceled,
             )
-            await conn.execute(queue._COUNT_INTO_JOBS, [job.job_id], [0], [0])
+            await conn.execute(queue.Q["count_items_into_jobs"], [job.job_id], [0], [0])
             status, finished_at = await conn.fetchrow("SELECT status, finished_at FROM jobs WHERE id = $1", job.job_id)
             expected = finished_status(2, done, failed, canceled)
             assert (status if finished_at else None) == (expected.value if expected else None), (done, failed, canceled)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from optimizer_app import stores
+from optimizer_app import credits, stores
 from optimizer_app.outbound import NOT_PUBLIC, UNREACHABLE, OutboundPolicy, OutboundTransport, ResponseTooLarge
 from optimizer_app.platforms.base import PlatformUnavailable
 from optimizer_app.platforms.http import RetryPolicy
@@ -257,7 +257,7 @@ async def test_the_free_credits_are_granted_once_per_site(
         assert [(g["store_id"], g["delta"]) for g in grants] == [(first.json()["me"]["store"]["id"], 100)]
         # The monthly reset does not refill it either while it stays on the free plan.
         later = date.today() + timedelta(days=40)
-        await stores.reset_due_credits(conn, today=later)
+        await credits.reset_due_credits(conn, today=later)
         reset = await stores.get(conn, second.json()["me"]["store"]["id"])
     assert reset is not None and reset.credits_total == 0
     for store_id in (first.json()["me"]["store"]["id"], second.json()["me"]["store"]["id"]):

@@ -121,13 +121,9 @@ def test_key_rings_come_from_the_list_else_the_single_key_else_the_development_r
 
 
 def test_the_remaining_special_cases_read_as_before() -> None:
-    settings = Settings.from_env(
-        {"SQL_DIR": "/opt/sql", "OUTBOUND_ALLOW_PRIVATE": "true", "CONNECT_ATTEMPTS_PER_10_MINUTES": "0"}
-    )
-    assert settings.sql_dir == Path("/opt/sql")
+    settings = Settings.from_env({"OUTBOUND_ALLOW_PRIVATE": "true", "CONNECT_ATTEMPTS_PER_10_MINUTES": "0"})
     assert settings.outbound_allow_private is True
     assert settings.connect_attempts_per_10_minutes == 0
-    assert Settings().sql_dir == Path(__file__).resolve().parents[2] / "sql"
 
 
 def test_the_worker_takes_its_defaults_and_its_variables_from_the_settings() -> None:

@@ -46,7 +46,7 @@ SOURCE_SCOPES = ("products", "collections")
 def finished_status(total: int, done: int, failed: int, canceled: int) -> JobStatus | None:
     """The final status once every item has finished, else None (still running).
 
-    Mirrors the CASE in queue.py's _SETTLE_JOBS statement; tests keep the two in step."""
+    Mirrors the SQL function job_status_after (migration 008); a test keeps the two in step."""
     if done + failed + canceled < total:
         return None
     if done == total:

@@ -15,7 +15,7 @@ class Plan:
     monthly_credits: int
 
 
-# Mirrors the rows sql/001_init.sql inserts; the database is the source of truth at run time.
+# Mirrors the rows sql/migrations/001_init.sql inserts; the database is the source of truth at run time.
 PLANS = {
     p.id: p
     for p in (

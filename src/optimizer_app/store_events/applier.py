@@ -11,7 +11,7 @@ from typing import Literal
 
 import asyncpg
 
-from .. import stores, tokens
+from .. import credits, stores, tokens
 from ..crypto import TokenCipher
 from ..errors import MalformedRequest
 from ..stores import Store
@@ -99,7 +99,7 @@ async def _apply_one(
         if store.installed:
             await stores.uninstall(conn, store.id)
     elif isinstance(effect, PlanChanged):
-        await stores.change_plan(conn, store.id, effect.plan_id, cycle=effect.cycle)
+        await credits.change_plan(conn, store.id, effect.plan_id, cycle=effect.cycle)
     elif isinstance(effect, PlanEnds):
         await stores.schedule_plan_end(conn, store.id, effect.on or store.credits_reset_on)
     elif isinstance(effect, TokensIssued):

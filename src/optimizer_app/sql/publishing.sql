@@ -1,0 +1,55 @@
+-- Publishing and reverting (publishing.py), with the log of what was replaced.
+
+-- name: items_to_publish
+-- The requested items of store $2, whatever their state.
+-- params: $1 item_ids, $2 store_id
+SELECT id, job_id, product_id, attribute, status, after_value, published_at
+FROM job_items WHERE id = ANY($1::bigint[]) AND store_id = $2
+
+-- name: lock_unpublished_items
+-- Items of one product still to publish; rows another request is publishing are skipped.
+-- params: $1 item_ids, $2 store_id
+SELECT id, attribute, after_value FROM job_items
+WHERE id = ANY($1::bigint[]) AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
+ORDER BY id
+FOR UPDATE SKIP LOCKED
+
+-- name: mark_published
+-- Items now written to the store.
+-- params: $1 item_ids
+UPDATE job_items SET published_at = now(), review_state = 'PUBLISHED', updated_at = now()
+WHERE id = ANY($1::bigint[])
+
+-- name: insert_publish_logs
+-- The product's title is the one its job showed the owner (as the job's items list it); the rows
+-- keep the order they are given in, as their ids show.
+-- params: $1 store_id, $2 item_ids, $3 product_ids, $4 attributes, $5 old_values, $6 new_values
+INSERT INTO publish_logs (store_id, job_item_id, product_id, product_title, attribute, old_value, new_value)
+SELECT $1, l.item_id, l.product_id, jp.snapshot->>'title', l.attribute, l.old_value, l.new_value
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+     AS l(item_id, product_id, attribute, old_value, new_value, n)
+JOIN job_items ji ON ji.id = l.item_id
+LEFT JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
+ORDER BY l.n
+
+-- name: list_publish_logs
+-- Store $1's publish log, newest first, before id $2.
+-- params: $1 store_id, $2 before_id, $3 limit
+SELECT id, job_item_id, product_id, product_title, attribute, old_value, new_value, published_at, reverted_at
+FROM publish_logs WHERE store_id = $1 AND ($2::bigint IS NULL OR id < $2)
+ORDER BY id DESC LIMIT $3
+
+-- name: lock_publish_log
+-- One log row of store $2, locked while it is reverted.
+-- params: $1 log_id, $2 store_id
+SELECT * FROM publish_logs WHERE id = $1 AND store_id = $2 FOR UPDATE
+
+-- name: mark_reverted
+-- The log row's old value is back in the store.
+-- params: $1 log_id
+UPDATE publish_logs SET reverted_at = now() WHERE id = $1
+
+-- name: unpublish_item
+-- The item's value is no longer in the store.
+-- params: $1 item_id
+UPDATE job_items SET published_at = NULL, review_state = 'REVERTED', updated_at = now() WHERE id = $1

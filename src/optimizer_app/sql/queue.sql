@@ -1,0 +1,214 @@
+-- The queue (queue.py): job_items moved from PENDING to RUNNING to DONE / FAILED / CANCELED,
+-- and the counters of their jobs. Credits move through credits.sql.
+
+-- name: insert_job
+-- A new job, already paid for; its items are copied in after it.
+-- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total
+INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, user_prompt,
+                  credits_charged, items_total)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id
+
+-- name: wake_workers
+-- Wake the workers listening on channel $1 (delivered when the transaction commits).
+-- params: $1 channel
+SELECT pg_notify($1, '')
+
+-- name: claim
+-- Lease up to $2 products to worker $1: every pending field of each, so one LLM call covers the
+-- product. A product is taken through its head (its lowest pending item); a product whose head
+-- another worker is claiming right now is skipped whole, so concurrent claims never split one.
+-- Heads are found first without locks, in one ordered pass over the pending index (linear
+-- whatever the statistics say), then locked by id: keeping joins out from under the
+-- FOR UPDATE means a row another worker just took is rechecked alone, not by re-running the join.
+-- Returns each item with the job's instructions; the product snapshot comes once, on the product's
+-- first item (as text: decoding the same JSON once per field was most of a claim's cost in Python).
+-- params: $1 worker_id, $2 max_products, $3 lease_seconds
+WITH candidates AS (
+    SELECT id FROM (
+        SELECT DISTINCT ON (seq, job_id) id, run_after FROM job_items
+        WHERE status = 'PENDING'
+        ORDER BY seq, job_id, id) heads
+    WHERE run_after <= now()
+    LIMIT $2 * 2
+), picked AS (
+    SELECT id, job_id, seq FROM job_items
+    WHERE id = ANY(ARRAY(SELECT id FROM candidates)) AND status = 'PENDING'
+    ORDER BY seq, job_id, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), siblings AS (
+    SELECT s.id FROM picked p
+    CROSS JOIN LATERAL (
+        SELECT id FROM job_items s
+        WHERE s.job_id = p.job_id AND s.seq = p.seq AND s.status = 'PENDING' AND s.id <> p.id
+        FOR UPDATE SKIP LOCKED) s
+), claimed AS (
+    UPDATE job_items ji
+    SET status = 'RUNNING', lease_owner = $1, lease_until = now() + make_interval(secs => $3),
+        attempts = ji.attempts + 1, updated_at = now()
+    WHERE ji.id = ANY(ARRAY(SELECT id FROM picked UNION ALL SELECT id FROM siblings))
+    RETURNING ji.id, ji.job_id, ji.store_id, ji.product_id, ji.attribute, ji.attempts
+)
+SELECT c.id, c.job_id, c.store_id, c.product_id, c.attribute, c.attempts,
+       CASE WHEN c.id = min(c.id) OVER (PARTITION BY c.job_id, c.product_id) THEN
+           (SELECT jp.snapshot::text FROM job_products jp WHERE jp.job_id = c.job_id AND jp.product_id = c.product_id)
+       END AS snapshot,
+       j.target_lang, j.user_prompt, st.settings::text AS settings
+FROM claimed c
+JOIN jobs j ON j.id = c.job_id
+JOIN stores st ON st.id = c.store_id
+
+-- name: analyze_sample
+-- A large job changes job_items at once; fresh statistics keep the claim on its index from the
+-- first claim instead of after the next autoanalyze. Row counts and the share of PENDING rows are
+-- what the claim's plan needs: a sample of 3,000 rows (statistics target 10) gives them in a tenth
+-- of the default's time, inside the enqueue.
+-- params: none
+SET LOCAL default_statistics_target = 10
+
+-- name: analyze_queue
+-- Refresh job_items' statistics (after analyze_sample, in the same transaction).
+-- params: none
+ANALYZE job_items
+
+-- name: mark_jobs_running
+-- Jobs whose first items were just claimed.
+-- params: $1 job_ids
+UPDATE jobs SET status = 'RUNNING', started_at = now()
+WHERE id = ANY($1::bigint[]) AND status = 'PENDING'
+
+-- name: save_results
+-- Results ($2 ids, $3 values, $4 flags) for the items worker $1 still holds; items whose lease it
+-- lost are left alone.
+-- params: $1 worker_id, $2 item_ids, $3 values, $4 flags
+UPDATE job_items ji
+SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL, reason = NULL,
+    lease_owner = NULL, lease_until = NULL, updated_at = now()
+FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
+WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
+RETURNING ji.job_id
+
+-- name: fail_or_retry_items
+-- Items worker $1 still holds that failed ($3 ids, $4 reason codes, $5 errors, $6 delays, $7
+-- permanent): back to PENDING after a delay, or FAILED when the failure is permanent or the item has
+-- used its $2 attempts.
+-- params: $1 worker_id, $2 max_attempts, $3 item_ids, $4 reasons, $5 errors, $6 delays, $7 permanent
+UPDATE job_items ji
+SET status = CASE WHEN f.permanent OR ji.attempts >= $2 THEN 'FAILED' ELSE 'PENDING' END,
+    run_after = now() + make_interval(secs => f.delay),
+    reason = f.reason, error = f.error, lease_owner = NULL, lease_until = NULL, updated_at = now()
+FROM unnest($3::bigint[], $4::text[], $5::text[], $6::float8[], $7::bool[]) AS f(id, reason, error, delay, permanent)
+WHERE ji.id = f.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
+RETURNING ji.job_id, ji.store_id, ji.status
+
+-- name: release_items
+-- Give items back unprocessed (worker shutting down): the attempt does not count.
+-- params: $1 worker_id, $2 item_ids
+UPDATE job_items
+SET status = 'PENDING', attempts = greatest(attempts - 1, 0), lease_owner = NULL,
+    lease_until = NULL, run_after = now(), updated_at = now()
+WHERE id = ANY($2::bigint[]) AND status = 'RUNNING' AND lease_owner = $1
+
+-- name: recover_expired_leases
+-- Items whose worker died or stalled, up to $2 of them: back to PENDING, or FAILED (reason $3)
+-- when out of their $1 attempts.
+-- params: $1 max_attempts, $2 limit, $3 reason
+UPDATE job_items
+SET status = CASE WHEN attempts >= $1 THEN 'FAILED' ELSE 'PENDING' END,
+    error = CASE WHEN attempts >= $1 THEN 'The worker processing this item stopped responding.'
+                 ELSE error END,
+    reason = CASE WHEN attempts >= $1 THEN $3::text ELSE reason END,
+    lease_owner = NULL, lease_until = NULL, run_after = now(), updated_at = now()
+WHERE id IN (
+    SELECT id FROM job_items
+    WHERE status = 'RUNNING' AND lease_until < now()
+    ORDER BY lease_until
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+RETURNING job_id, store_id, status
+
+-- name: lock_jobs
+-- Lock jobs in id order before counting into them.
+-- params: $1 job_ids
+SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE
+
+-- name: count_items_into_jobs
+-- Add finished items to their jobs' counters (jobs already locked in id order by the caller) and,
+-- once every item has finished, set the job's final status (job_status_after, a migration, mirrors
+-- domain.jobs.finished_status; a canceled job stays canceled).
+-- params: $1 job_ids, $2 done, $3 failed
+UPDATE jobs j
+SET items_done = j.items_done + c.done,
+    items_failed = j.items_failed + c.failed,
+    credits_refunded = j.credits_refunded + c.failed,
+    status = job_status_after(j.status, j.items_total, j.items_done + c.done, j.items_failed + c.failed,
+                              j.items_canceled),
+    finished_at = CASE
+        WHEN j.items_done + c.done + j.items_failed + c.failed + j.items_canceled >= j.items_total
+            THEN coalesce(j.finished_at, now())
+        ELSE j.finished_at END
+FROM unnest($1::bigint[], $2::int[], $3::int[]) AS c(job_id, done, failed)
+WHERE j.id = c.job_id
+
+-- name: complete_and_count
+-- The common case in one statement (so one round trip and no explicit transaction): save results
+-- for items worker $1 still holds (as save_results), then count them into their jobs (as
+-- count_items_into_jobs), locking the jobs in id order. Items whose lease the worker lost are left
+-- alone. Returns one row per job with its count.
+-- params: $1 worker_id, $2 item_ids, $3 values, $4 flags
+WITH done AS (
+    UPDATE job_items ji
+    SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL, reason = NULL,
+        lease_owner = NULL, lease_until = NULL, updated_at = now()
+    FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
+    WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
+    RETURNING ji.job_id
+), c AS (
+    SELECT job_id, count(*)::int AS done, 0 AS failed FROM done GROUP BY job_id
+), locked AS (
+    SELECT id FROM jobs WHERE id IN (SELECT job_id FROM c) ORDER BY id FOR NO KEY UPDATE
+)
+UPDATE jobs j
+SET items_done = j.items_done + c.done,
+    items_failed = j.items_failed + c.failed,
+    credits_refunded = j.credits_refunded + c.failed,
+    status = job_status_after(j.status, j.items_total, j.items_done + c.done, j.items_failed + c.failed,
+                              j.items_canceled),
+    finished_at = CASE
+        WHEN j.items_done + c.done + j.items_failed + c.failed + j.items_canceled >= j.items_total
+            THEN coalesce(j.finished_at, now())
+        ELSE j.finished_at END
+FROM c
+WHERE j.id = c.job_id AND j.id IN (SELECT id FROM locked)
+RETURNING c.done
+
+-- name: cancel_pending_items
+-- Cancel job $1's items that no worker has taken yet.
+-- params: $1 job_id
+UPDATE job_items SET status = 'CANCELED', lease_owner = NULL, updated_at = now()
+WHERE job_id = $1 AND status = 'PENDING'
+
+-- name: cancel_job
+-- Count $2 canceled items into job $1, which is canceled now and finished once nothing runs.
+-- params: $1 job_id, $2 canceled
+UPDATE jobs
+SET items_canceled = items_canceled + $2, credits_refunded = credits_refunded + $2,
+    status = 'CANCELED', finished_at = CASE WHEN items_done + items_failed + items_canceled + $2 >= items_total
+                                            THEN now() ELSE finished_at END
+WHERE id = $1
+
+-- name: job_for_store
+-- Job $1 if store $2 owns it, locked.
+-- params: $1 job_id, $2 store_id
+SELECT id, status FROM jobs WHERE id = $1 AND store_id = $2 FOR NO KEY UPDATE
+
+-- name: open_jobs_of_store
+-- The jobs of store $1 still pending or running.
+-- params: $1 store_id
+SELECT id FROM jobs WHERE store_id = $1 AND status IN ('PENDING', 'RUNNING') ORDER BY id
+
+-- name: queue_depth
+-- Items waiting and in progress, for /metrics.
+-- params: none
+SELECT status, count(*) FROM job_items WHERE status IN ('PENDING', 'RUNNING') GROUP BY status
