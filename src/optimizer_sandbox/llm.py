@@ -26,11 +26,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..domain.attributes import Attribute
-from ..domain.products import Product
-from ..llm import offline
-from ..llm.checks import visible_text
-from ..llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.products import Product
+from optimizer_app.llm import offline
+from optimizer_app.llm.checks import visible_text
+from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
 
 FAULTS = frozenset(
     {"429", "insufficient_quota", "500", "503", "401", "400", "slow", "not_json",

@@ -33,7 +33,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..auth import wix as wix_auth
+from optimizer_app.auth import wix as wix_auth
+
 from .wix_catalog import build_catalog
 
 TOKEN_TTL = 14_400

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..auth.salla import sign_body
+from optimizer_app.auth.salla import sign_body
 
 ACCESS_TTL = 14 * 24 * 3600
 _templates = Environment(

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..platforms.woocommerce import WooCredentials, oauth1_params
+from optimizer_app.platforms.woocommerce import WooCredentials, oauth1_params
 
 _CATEGORIES = [(15, "Clothing"), (16, "Decor"), (17, "Kitchen"), (18, "Garden")]
 _NAMES = {
