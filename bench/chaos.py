@@ -32,12 +32,12 @@ import httpx
 
 from optimizer_app import credits, db, embedded_pg, stores
 from optimizer_app.auth import wix as wix_auth
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.wix import create_wix_sandbox
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_app.web.context import session_serializer, signed_session
 from optimizer_app.worker import Worker, config_from_settings
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.wix import create_wix_sandbox
 
 from .harness import (
     InstantProvider,

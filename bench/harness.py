@@ -146,7 +146,7 @@ def llm_sandbox(**config: object) -> Iterator[str]:
     """The sandbox LLM server in its own process; yields its base URL (…/v1 is the API)."""
     port = free_port()
     args = [
-        sys.executable, "-m", "uvicorn", "--factory", "optimizer_app.sandbox.llm:create_llm_sandbox",
+        sys.executable, "-m", "uvicorn", "--factory", "optimizer_sandbox.llm:create_llm_sandbox",
         "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -11,6 +11,7 @@ import httpx
 from .auth import salla as salla_auth
 from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
+from .auth.woocommerce import WooCredentials
 from .crypto import TokenCipher
 from .errors import Forbidden
 from .outbound import OutboundPolicy, outbound_client
@@ -20,7 +21,7 @@ from .platforms.pacing import Pacers
 from .platforms.salla import SallaClient
 from .platforms.shopify import QueryCosts, ShopifyClient
 from .platforms.wix import WixClient
-from .platforms.woocommerce import WooCommerceClient, WooCredentials
+from .platforms.woocommerce import WooCommerceClient
 from .settings import Settings
 from .stores import Store
 from .tokens import StoredTokenSource

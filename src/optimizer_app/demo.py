@@ -20,13 +20,19 @@ import httpx
 from . import db, embedded_pg, stores
 from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
-from .sandbox.runner import LoopbackServer
-from .sandbox.salla import create_salla_sandbox
-from .sandbox.shopify import create_shopify_sandbox
-from .sandbox.wix import create_wix_sandbox
-from .sandbox.woocommerce import create_woocommerce_sandbox
 from .settings import Settings
 from .web.context import session_serializer, signed_session
+
+# The stand-ins are not in the wheel (see optimizer_sandbox/__init__.py); the command line imports this
+# module only for the commands that run them.
+try:
+    from optimizer_sandbox.runner import LoopbackServer
+    from optimizer_sandbox.salla import create_salla_sandbox
+    from optimizer_sandbox.shopify import create_shopify_sandbox
+    from optimizer_sandbox.wix import create_wix_sandbox
+    from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
+except ModuleNotFoundError as missing:
+    raise SystemExit(f"the demo needs the development install: pip install -e '.[dev]' (no {missing.name})") from None
 
 # Credentials of the demo's own apps; the sandboxes and the app agree on them.
 DEMO_WIX_APP_ID = "6c0fd8b4-1f62-4d4b-9a53-0b8f6f0d3a71"

@@ -19,13 +19,14 @@ from . import stores, tokens
 from .auth import salla as salla_auth
 from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
+from .auth.woocommerce import WooCredentials
 from .clients import StoreClients
 from .crypto import TokenCipher
 from .domain.languages import offered_language
 from .errors import InvalidRequest, Unauthorized
 from .outbound import parse_site_url, site_key
 from .platforms.base import PlatformAuthError, PlatformUnavailable, StorePlatformError
-from .platforms.woocommerce import KeysReadOnly, SiteRedirected, WooCredentials
+from .platforms.woocommerce import KeysReadOnly, SiteRedirected
 from .stores import Store
 
 

@@ -16,8 +16,8 @@ import asyncpg
 import httpx
 import pytest
 
-from optimizer_app.sandbox.runner import LoopbackServer, _free_port
 from optimizer_app.settings import Settings
+from optimizer_sandbox.runner import LoopbackServer, _free_port
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ class Stack:
 
 @pytest.fixture
 def wix_e2e(wix_keys: tuple[str, str]) -> Iterator[tuple[LoopbackServer, int]]:
-    from optimizer_app.sandbox.wix import create_wix_sandbox
+    from optimizer_sandbox.wix import create_wix_sandbox
 
     web_port = _free_port("127.0.0.1")
     app = create_wix_sandbox(
@@ -92,8 +92,8 @@ def web_settings(database_url: str, **platform: Any) -> Settings:
 async def stack(
     wix_e2e: tuple[LoopbackServer, int], wix_keys: tuple[str, str], database_url: str, pool: asyncpg.Pool
 ) -> AsyncIterator[Stack]:
-    from optimizer_app.sandbox.llm import LLMSandboxConfig, create_llm_sandbox
     from optimizer_app.web.app import create_app
+    from optimizer_sandbox.llm import LLMSandboxConfig, create_llm_sandbox
 
     wix, web_port = wix_e2e
     settings = web_settings(

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.async_api import expect
 
-from optimizer_app.sandbox.runner import LoopbackServer, _free_port
-from optimizer_app.sandbox.shopify import create_shopify_sandbox
+from optimizer_sandbox.runner import LoopbackServer, _free_port
+from optimizer_sandbox.shopify import create_shopify_sandbox
 from tests.e2e.conftest import Browser, screenshot_path, web_settings
 from tests.e2e.test_dashboard import tab
 

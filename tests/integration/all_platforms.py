@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 import httpx
 
 from optimizer_app.auth import shopify as shopify_auth
-from optimizer_app.sandbox.runner import LoopbackServer, _free_port
-from optimizer_app.sandbox.salla import create_salla_sandbox
-from optimizer_app.sandbox.shopify import create_shopify_sandbox
-from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
+from optimizer_sandbox.runner import LoopbackServer, _free_port
+from optimizer_sandbox.salla import create_salla_sandbox
+from optimizer_sandbox.shopify import create_shopify_sandbox
+from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
 
 SALLA_ID, SALLA_SECRET, SALLA_HOOKS = "salla-app", "salla-secret-all-platforms", "salla-hooks-all-platforms"
 SALLA_MERCHANT = 556677

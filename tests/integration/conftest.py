@@ -11,8 +11,8 @@ import asyncpg
 import httpx
 import pytest
 
-from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
+from optimizer_sandbox.runner import LoopbackServer
 
 WIX_APP_ID = "0f6b1f6e-5d3e-4c1a-9a57-3b0b7c9f2e11"
 WIX_APP_SECRET = "test-wix-secret"
@@ -27,7 +27,7 @@ def wix_keys() -> tuple[str, str]:
 
 @pytest.fixture
 def wix_sandbox(wix_keys: tuple[str, str]) -> Iterator[LoopbackServer]:
-    from optimizer_app.sandbox.wix import create_wix_sandbox
+    from optimizer_sandbox.wix import create_wix_sandbox
 
     app = create_wix_sandbox(app_id=WIX_APP_ID, app_secret=WIX_APP_SECRET, webhook_private_key_pem=wix_keys[0])
     with LoopbackServer(app) as server:
@@ -36,7 +36,7 @@ def wix_sandbox(wix_keys: tuple[str, str]) -> Iterator[LoopbackServer]:
 
 @pytest.fixture
 def llm_sandbox() -> Iterator[LoopbackServer]:
-    from optimizer_app.sandbox.llm import create_llm_sandbox
+    from optimizer_sandbox.llm import create_llm_sandbox
 
     with LoopbackServer(create_llm_sandbox()) as server:
         yield server

@@ -18,13 +18,13 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from optimizer_app import stores
 from optimizer_app.auth import salla as salla_auth
 from optimizer_app.llm.openai_provider import OpenAIProvider
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.salla import create_salla_sandbox
-from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
 from optimizer_app.settings import Settings
 from optimizer_app.stores import Store
 from optimizer_app.web.context import session_serializer, signed_session
 from optimizer_app.worker import Worker, config_from_settings
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.salla import create_salla_sandbox
+from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
 from tests.factories import assert_ledger_balanced, wait_for_job
 
 SALLA_ID, SALLA_SECRET, SALLA_HOOKS = "salla-app", "salla-secret", "salla-webhook-secret"

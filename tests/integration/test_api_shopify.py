@@ -18,9 +18,9 @@ import jwt
 import pytest
 
 from optimizer_app.auth import shopify as shopify_auth
-from optimizer_app.sandbox.runner import LoopbackServer, _free_port
-from optimizer_app.sandbox.shopify import create_shopify_sandbox
 from optimizer_app.settings import Settings
+from optimizer_sandbox.runner import LoopbackServer, _free_port
+from optimizer_sandbox.shopify import create_shopify_sandbox
 from tests.factories import assert_ledger_balanced
 from tests.integration.conftest import Drain
 

@@ -23,10 +23,10 @@ from optimizer_app.domain.languages import OFFERED_LANGUAGES
 from optimizer_app.domain.products import Product
 from optimizer_app.domain.store_settings import DEFAULT_SETTINGS
 from optimizer_app.platforms.wix import WixClient
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.wix import SITE_NAME
 from optimizer_app.settings import Settings
 from optimizer_app.web.context import SESSION_PREFIX
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.wix import SITE_NAME
 from tests.factories import assert_ledger_balanced
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, Drain, WixSite, new_site
 

@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
-from optimizer_app.sandbox.runner import LoopbackServer
+from optimizer_sandbox.runner import LoopbackServer
 from tests.integration.conftest import new_site
 
 BEYOND_BIGINT = str(2**63)

@@ -17,11 +17,11 @@ import pytest
 
 from optimizer_app import db, embedded_pg
 from optimizer_app.llm.openai_provider import OpenAIProvider
-from optimizer_app.sandbox.llm import LLMSandboxConfig, create_llm_sandbox
-from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_app.worker import Worker
+from optimizer_sandbox.llm import LLMSandboxConfig, create_llm_sandbox
+from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import assert_ledger_balanced, enqueue, new_store, products, quick_worker_config, wait_for_job
 from tests.integration.conftest import Drain, new_site
 from tests.integration.test_api_wix import first_products, improved_items, sandbox_product

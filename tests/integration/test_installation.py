@@ -13,8 +13,8 @@ from optimizer_app.auth import wix as wix_auth
 from optimizer_app.clients import StoreClients
 from optimizer_app.crypto import TokenCipher
 from optimizer_app.errors import Unauthorized
-from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
+from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import assert_ledger_balanced
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, new_site
 

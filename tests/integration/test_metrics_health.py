@@ -12,9 +12,9 @@ import pytest
 from prometheus_client import REGISTRY
 
 from optimizer_app.metrics import QueueDepthGauge
-from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
+from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import enqueue, new_store, products
 
 TOKEN = "metrics-token-for-tests-0123456789"

@@ -30,9 +30,9 @@ from optimizer_app.llm.openai_provider import (
     parse_reset_duration,
     parse_retry_after,
 )
-from optimizer_app.sandbox.llm import LLMSandboxConfig, LLMSandboxStats, create_llm_sandbox, format_duration
-from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
+from optimizer_sandbox.llm import LLMSandboxConfig, LLMSandboxStats, create_llm_sandbox, format_duration
+from optimizer_sandbox.runner import LoopbackServer
 
 PRODUCT = Product(
     id="p1",

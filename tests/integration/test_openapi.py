@@ -10,10 +10,10 @@ import jsonschema_rs
 import schemathesis
 from starlette.routing import Route
 
-from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_app.web.openapi import document
+from optimizer_sandbox.runner import LoopbackServer
 
 
 def routed_operations(settings: Settings) -> set[tuple[str, str]]:

@@ -20,9 +20,9 @@ from optimizer_app.domain.attributes import Attribute
 from optimizer_app.errors import MalformedRequest, Unauthorized
 from optimizer_app.platforms.base import StorePlatformError
 from optimizer_app.platforms.salla import SALLA_POLICY, SallaClient
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.salla import create_salla_sandbox
 from optimizer_app.tokens import NeedsReauthorisation, StoredTokenSource
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.salla import create_salla_sandbox
 
 CLIENT_ID, CLIENT_SECRET, WEBHOOK_SECRET = "salla-app", "salla-secret", "salla-webhook-secret"
 MERCHANT = "1234509876"

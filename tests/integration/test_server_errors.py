@@ -12,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from optimizer_app.sandbox.runner import LoopbackServer
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
+from optimizer_sandbox.runner import LoopbackServer
 
 
 class ABug(Exception):

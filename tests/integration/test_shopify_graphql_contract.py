@@ -31,7 +31,7 @@ from graphql.execution.values import get_variable_values
 
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.platforms.shopify import DOCUMENTS, UPDATE_BATCH, search_query, to_product_input
-from optimizer_app.sandbox.shopify import SCHEMA_PATH
+from optimizer_sandbox.shopify import SCHEMA_PATH
 
 CONTRACT = SCHEMA_PATH
 

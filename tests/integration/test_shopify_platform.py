@@ -18,8 +18,8 @@ from optimizer_app.errors import Unauthorized
 from optimizer_app.platforms.base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError
 from optimizer_app.platforms.http import RetryPolicy
 from optimizer_app.platforms.shopify import ShopifyClient
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.shopify import create_shopify_sandbox
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.shopify import create_shopify_sandbox
 
 API_KEY = "4f1d7c2e9b8a4c3d8e7f6a5b4c3d2e1f"
 API_SECRET = "shpss_sandbox_secret_for_tests_0123456789abcdef0123456789abcdef"

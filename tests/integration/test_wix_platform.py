@@ -19,8 +19,8 @@ from optimizer_app.platforms.base import (
 )
 from optimizer_app.platforms.http import RetryPolicy
 from optimizer_app.platforms.wix import WixClient
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.wix import create_wix_sandbox
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.wix import create_wix_sandbox
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET
 
 INSTANCE = "8f7c2d1e-0000-4000-8000-000000000001"

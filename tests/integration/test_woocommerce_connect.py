@@ -17,13 +17,14 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from optimizer_app import credits, stores
+from optimizer_app.auth.woocommerce import WooCredentials
 from optimizer_app.outbound import NOT_PUBLIC, UNREACHABLE, OutboundPolicy, OutboundTransport, ResponseTooLarge
 from optimizer_app.platforms.base import PlatformUnavailable
 from optimizer_app.platforms.http import RetryPolicy
-from optimizer_app.platforms.woocommerce import WooCommerceClient, WooCredentials
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.woocommerce import create_lookalike_site, create_woocommerce_sandbox
+from optimizer_app.platforms.woocommerce import WooCommerceClient
 from optimizer_app.settings import Settings
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.woocommerce import create_lookalike_site, create_woocommerce_sandbox
 from tests.factories import assert_ledger_balanced
 
 KEY, SECRET = "ck_" + "5" * 40, "cs_" + "6" * 40

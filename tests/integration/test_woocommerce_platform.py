@@ -10,12 +10,13 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from optimizer_app.auth.woocommerce import WooCredentials, oauth1_params
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.platforms.base import PlatformAuthError, StorePlatformError
 from optimizer_app.platforms.http import RetryPolicy
-from optimizer_app.platforms.woocommerce import WooCommerceClient, WooCredentials, oauth1_params
-from optimizer_app.sandbox.runner import LoopbackServer
-from optimizer_app.sandbox.woocommerce import create_woocommerce_sandbox
+from optimizer_app.platforms.woocommerce import WooCommerceClient
+from optimizer_sandbox.runner import LoopbackServer
+from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
 
 KEYS = WooCredentials("ck_" + "a" * 40, "cs_" + "b" * 40)
 

@@ -15,8 +15,8 @@ import asyncpg
 import httpx
 import pytest
 
-from optimizer_app.sandbox.llm import LLMSandboxConfig, create_llm_sandbox
-from optimizer_app.sandbox.runner import LoopbackServer
+from optimizer_sandbox.llm import LLMSandboxConfig, create_llm_sandbox
+from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import assert_ledger_balanced, enqueue, new_store, products, wait_for_job
 
 

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..platforms.woocommerce import WooCredentials, oauth1_params
+from optimizer_app.auth.woocommerce import WooCredentials, oauth1_params
 
 READ, WRITE, READ_WRITE = "read", "write", "read_write"
 

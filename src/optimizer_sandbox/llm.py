@@ -26,11 +26,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..domain.attributes import Attribute
-from ..domain.products import Product
-from ..llm import offline
-from ..llm.checks import visible_text
-from ..llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.products import Product
+from optimizer_app.llm import offline
+from optimizer_app.llm.checks import visible_text
+from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
 
 FAULTS = frozenset(
     {"429", "insufficient_quota", "500", "503", "401", "400", "slow", "not_json",
@@ -141,13 +141,16 @@ class _Bucket:
         return limit, int(level), format_duration((limit - level) * 60 / limit)
 
 
-class _LLMSandbox:
-    def __init__(self, config: LLMSandboxConfig) -> None:
-        self.config = config
+class LLMSandbox:
+    """The server's configuration, counters and buckets as attributes and OpenAI's endpoints as
+    methods; `app()` serves them."""
+
+    def __init__(self, config: LLMSandboxConfig | None = None) -> None:
+        self.config = config or LLMSandboxConfig()
         self.stats = LLMSandboxStats()
         self.requests = _Bucket()
         self.tokens = _Bucket()
-        self.rng = random.Random(config.seed)
+        self.rng = random.Random(self.config.seed)
 
     def reset(self) -> None:
         # In place: `app.state.llm_stats` keeps pointing at the live counters.
@@ -157,175 +160,209 @@ class _LLMSandbox:
         self.rng = random.Random(self.config.seed)
         self.config.faults.clear()
 
+    async def chat_completions(self, request: Request) -> Response:
+        started = time.monotonic()
+        config = self.config
+        stats = self.stats
+        stats.calls += 1
 
-def create_llm_sandbox(config: LLMSandboxConfig | None = None) -> Starlette:
-    sandbox = _LLMSandbox(config or LLMSandboxConfig())
+        def error(status: int, message: str, type_: str, code: str | None = None, param: str | None = None,
+                  headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+            if status == 429:
+                stats.answered_429 += 1
+            elif status >= 500:
+                stats.answered_5xx += 1
+            else:
+                stats.answered_4xx += 1
+            body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
+            return JSONResponse(body, status_code=status, headers={**self._headers(started), **(headers or {})})
 
-    async def chat_completions(request: Request) -> Response:
-        return await _chat_completions(sandbox, request)
+        key = request.headers.get("authorization", "")
+        token = key[7:].strip() if key.lower().startswith("bearer ") else ""
+        if not token:
+            return error(401, "You didn't provide an API key. You need to provide your API key in an Authorization "
+                              "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                         "invalid_request_error")  # fmt: skip
+        if config.api_key is not None and token != config.api_key:
+            return error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
 
-    async def models(request: Request) -> Response:
-        names = sandbox.config.models or list(DEFAULT_MODELS)
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
+        if not isinstance(body, dict):
+            return error(400, "The body of your request must be a JSON object.", "invalid_request_error")
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            return error(400, "you must provide a model parameter", "invalid_request_error", param="model")
+        if config.models and model not in config.models:
+            return error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                         "invalid_request_error", "model_not_found")  # fmt: skip
+        messages = body.get("messages")
+        if not _valid_messages(messages):
+            return error(400, "'messages' must be a non-empty array of objects with a role and a content.",
+                         "invalid_request_error", param="messages")  # fmt: skip
+
+        response_format = body.get("response_format")
+        mode = response_format.get("type") if isinstance(response_format, dict) else "text"
+        if mode not in MODES:
+            return error(400, f"Invalid value for 'response_format.type': {mode!r}.", "invalid_request_error",
+                         param="response_format")  # fmt: skip
+        stats.by_mode[mode] += 1
+        if (mode == "json_schema" and not config.supports_json_schema) or (
+            mode == "json_object" and not config.supports_json_object
+        ):
+            status = config.unsupported_status
+            message = config.unsupported_message or f"response_format {mode} is not supported"
+            return error(status, message, "invalid_request_error" if status < 500 else "server_error",
+                         param="response_format")  # fmt: skip
+
+        prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+        limited = self._rate_limited(model, prompt_tokens + int(max_tokens))
+        if limited is not None:
+            message, wait, kind = limited
+            return error(429, message, kind, "rate_limit_exceeded", headers=_retry_headers(wait))
+
+        fault = config.faults.pop(0) if config.faults else None
+        if fault is None and config.error_rate and self.rng.random() < config.error_rate:
+            fault = "500"
+        if fault == "429":
+            wait = config.fault_retry_after_seconds
+            message = (f"Rate limit reached for {model} in organization org-sandbox on requests per min (RPM): "
+                       f"Limit 1, Used 1, Requested 1. Please try again in {format_duration(wait)}.")  # fmt: skip
+            return error(429, message, "requests", "rate_limit_exceeded", headers=_retry_headers(wait))
+        if fault == "insufficient_quota":
+            return error(429, "You exceeded your current quota, please check your plan and billing details.",
+                         "insufficient_quota", "insufficient_quota")  # fmt: skip
+        if fault in ("500", "503"):
+            message = ("The server had an error while processing your request. Sorry about that!" if fault == "500"
+                       else "The engine is currently overloaded, please try again later.")  # fmt: skip
+            return error(int(fault), message, "server_error")
+        if fault == "401":
+            return error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+        if fault == "400":
+            return error(400, "Invalid request.", "invalid_request_error")
+        if fault is not None and fault not in FAULTS:
+            return error(500, f"unknown sandbox fault {fault!r}", "server_error")
+
+        if fault == "slow":
+            await asyncio.sleep(config.slow_seconds)
+        elif config.latency_seconds:
+            await asyncio.sleep(config.latency_seconds)
+        if fault == "not_json":
+            stats.answered_200 += 1
+            return Response("<html><body>upstream error</body></html>", media_type="text/html",
+                            headers=self._headers(started))  # fmt: skip
+
+        content, finish_reason, refusal = _answer(messages, response_format, mode, fault, config.text_fences)
+        completion_tokens = len(content or "") // 4 + 1
+        stats.answered_200 += 1
+        stats.prompt_tokens += prompt_tokens
+        stats.completion_tokens += completion_tokens
+        payload = {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": refusal},
+                    "logprobs": None,
+                    "finish_reason": finish_reason,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+            "system_fingerprint": "fp_sandbox",
+        }
+        return JSONResponse(payload, headers=self._headers(started))
+
+    def _rate_limited(self, model: str, token_cost: int) -> tuple[str, float, str] | None:
+        config = self.config
+        now = time.monotonic()
+        if config.rpm_limit > 0:
+            wait = self.requests.wait_for(config.rpm_limit, 1, now)
+            if wait > 0:
+                used = config.rpm_limit - int(self.requests.level or 0)
+                return _limit_message(model, "requests", "RPM", config.rpm_limit, used, 1, wait), wait, "requests"
+        if config.tpm_limit > 0:
+            wait = self.tokens.wait_for(config.tpm_limit, token_cost, now)
+            if wait > 0:
+                if config.rpm_limit > 0:
+                    # The request was counted against RPM above; it is not served, so give it back.
+                    self.requests.level = (self.requests.level or 0) + 1
+                used = config.tpm_limit - int(self.tokens.level or 0)
+                message = _limit_message(model, "tokens", "TPM", config.tpm_limit, used, token_cost, wait)
+                return message, wait, "tokens"
+        return None
+
+    def _headers(self, started: float) -> dict[str, str]:
+        config = self.config
+        now = time.monotonic()
+        limit_r, remaining_r, reset_r = self.requests.headers(config.rpm_limit, NOMINAL_RPM, now)
+        limit_t, remaining_t, reset_t = self.tokens.headers(config.tpm_limit, NOMINAL_TPM, now)
+        return {
+            "x-request-id": f"req_{uuid.uuid4().hex}",
+            "openai-processing-ms": str(int((now - started) * 1000)),
+            "openai-organization": "org-sandbox",
+            "x-ratelimit-limit-requests": str(limit_r),
+            "x-ratelimit-remaining-requests": str(remaining_r),
+            "x-ratelimit-reset-requests": reset_r,
+            "x-ratelimit-limit-tokens": str(limit_t),
+            "x-ratelimit-remaining-tokens": str(remaining_t),
+            "x-ratelimit-reset-tokens": reset_t,
+        }
+
+    async def models(self, request: Request) -> Response:
+        names = self.config.models or list(DEFAULT_MODELS)
         data = [{"id": n, "object": "model", "created": 1_700_000_000, "owned_by": "sandbox"} for n in names]
         return JSONResponse({"object": "list", "data": data})
 
-    async def get_config(request: Request) -> Response:
-        return JSONResponse(asdict(sandbox.config))
+    async def get_config(self, request: Request) -> Response:
+        return JSONResponse(asdict(self.config))
 
-    async def post_config(request: Request) -> Response:
+    async def post_config(self, request: Request) -> Response:
         try:
             changes = await request.json()
             if not isinstance(changes, dict):
                 raise ValueError("the body must be a JSON object")
-            sandbox.config.update(changes)
+            self.config.update(changes)
         except ValueError as exc:
             return JSONResponse({"error": {"code": "invalid_config", "message": str(exc)}}, status_code=400)
-        return JSONResponse(asdict(sandbox.config))
+        return JSONResponse(asdict(self.config))
 
-    async def stats(request: Request) -> Response:
-        return JSONResponse(asdict(sandbox.stats))
+    async def get_stats(self, request: Request) -> Response:
+        return JSONResponse(asdict(self.stats))
 
-    async def reset(request: Request) -> Response:
-        sandbox.reset()
-        return JSONResponse(asdict(sandbox.stats))
+    async def post_reset(self, request: Request) -> Response:
+        self.reset()
+        return JSONResponse(asdict(self.stats))
 
-    app = Starlette(
-        routes=[
-            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-            Route("/v1/models", models, methods=["GET"]),
-            Route("/_sandbox/config", get_config, methods=["GET"]),
-            Route("/_sandbox/config", post_config, methods=["POST"]),
-            Route("/_sandbox/stats", stats, methods=["GET"]),
-            Route("/_sandbox/reset", reset, methods=["POST"]),
+    def routes(self) -> list[Route]:
+        return [
+            Route("/v1/chat/completions", self.chat_completions, methods=["POST"]),
+            Route("/v1/models", self.models, methods=["GET"]),
+            Route("/_sandbox/config", self.get_config, methods=["GET"]),
+            Route("/_sandbox/config", self.post_config, methods=["POST"]),
+            Route("/_sandbox/stats", self.get_stats, methods=["GET"]),
+            Route("/_sandbox/reset", self.post_reset, methods=["POST"]),
         ]
-    )
-    app.state.llm = sandbox.config
-    app.state.llm_stats = sandbox.stats
-    app.state.llm_sandbox = sandbox
-    return app
+
+    def app(self) -> Starlette:
+        app = Starlette(routes=self.routes())
+        app.state.llm = self.config
+        app.state.llm_stats = self.stats
+        app.state.llm_sandbox = self
+        return app
 
 
-async def _chat_completions(sandbox: _LLMSandbox, request: Request) -> Response:
-    started = time.monotonic()
-    config = sandbox.config
-    stats = sandbox.stats
-    stats.calls += 1
-
-    def error(status: int, message: str, type_: str, code: str | None = None, param: str | None = None,
-              headers: dict[str, str] | None = None) -> Response:  # fmt: skip
-        if status == 429:
-            stats.answered_429 += 1
-        elif status >= 500:
-            stats.answered_5xx += 1
-        else:
-            stats.answered_4xx += 1
-        body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
-        return JSONResponse(body, status_code=status, headers={**_headers(sandbox, started), **(headers or {})})
-
-    key = request.headers.get("authorization", "")
-    token = key[7:].strip() if key.lower().startswith("bearer ") else ""
-    if not token:
-        return error(401, "You didn't provide an API key. You need to provide your API key in an Authorization "
-                          "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                     "invalid_request_error")  # fmt: skip
-    if config.api_key is not None and token != config.api_key:
-        return error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
-
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        return error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
-    if not isinstance(body, dict):
-        return error(400, "The body of your request must be a JSON object.", "invalid_request_error")
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        return error(400, "you must provide a model parameter", "invalid_request_error", param="model")
-    if config.models and model not in config.models:
-        return error(404, f"The model `{model}` does not exist or you do not have access to it.",
-                     "invalid_request_error", "model_not_found")  # fmt: skip
-    messages = body.get("messages")
-    if not _valid_messages(messages):
-        return error(400, "'messages' must be a non-empty array of objects with a role and a content.",
-                     "invalid_request_error", param="messages")  # fmt: skip
-
-    response_format = body.get("response_format")
-    mode = response_format.get("type") if isinstance(response_format, dict) else "text"
-    if mode not in MODES:
-        return error(400, f"Invalid value for 'response_format.type': {mode!r}.", "invalid_request_error",
-                     param="response_format")  # fmt: skip
-    stats.by_mode[mode] += 1
-    if (mode == "json_schema" and not config.supports_json_schema) or (
-        mode == "json_object" and not config.supports_json_object
-    ):
-        status = config.unsupported_status
-        message = config.unsupported_message or f"response_format {mode} is not supported"
-        return error(status, message, "invalid_request_error" if status < 500 else "server_error",
-                     param="response_format")  # fmt: skip
-
-    prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
-    max_tokens = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-    limited = _rate_limited(sandbox, model, prompt_tokens + int(max_tokens))
-    if limited is not None:
-        message, wait, kind = limited
-        return error(429, message, kind, "rate_limit_exceeded", headers=_retry_headers(wait))
-
-    fault = config.faults.pop(0) if config.faults else None
-    if fault is None and config.error_rate and sandbox.rng.random() < config.error_rate:
-        fault = "500"
-    if fault == "429":
-        wait = config.fault_retry_after_seconds
-        message = (f"Rate limit reached for {model} in organization org-sandbox on requests per min (RPM): "
-                   f"Limit 1, Used 1, Requested 1. Please try again in {format_duration(wait)}.")  # fmt: skip
-        return error(429, message, "requests", "rate_limit_exceeded", headers=_retry_headers(wait))
-    if fault == "insufficient_quota":
-        return error(429, "You exceeded your current quota, please check your plan and billing details.",
-                     "insufficient_quota", "insufficient_quota")  # fmt: skip
-    if fault in ("500", "503"):
-        message = ("The server had an error while processing your request. Sorry about that!" if fault == "500"
-                   else "The engine is currently overloaded, please try again later.")  # fmt: skip
-        return error(int(fault), message, "server_error")
-    if fault == "401":
-        return error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
-    if fault == "400":
-        return error(400, "Invalid request.", "invalid_request_error")
-    if fault is not None and fault not in FAULTS:
-        return error(500, f"unknown sandbox fault {fault!r}", "server_error")
-
-    if fault == "slow":
-        await asyncio.sleep(config.slow_seconds)
-    elif config.latency_seconds:
-        await asyncio.sleep(config.latency_seconds)
-    if fault == "not_json":
-        stats.answered_200 += 1
-        return Response("<html><body>upstream error</body></html>", media_type="text/html",
-                        headers=_headers(sandbox, started))  # fmt: skip
-
-    content, finish_reason, refusal = _answer(messages, response_format, mode, fault, config.text_fences)
-    completion_tokens = len(content or "") // 4 + 1
-    stats.answered_200 += 1
-    stats.prompt_tokens += prompt_tokens
-    stats.completion_tokens += completion_tokens
-    payload = {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content, "refusal": refusal},
-                "logprobs": None,
-                "finish_reason": finish_reason,
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-        "system_fingerprint": "fp_sandbox",
-    }
-    return JSONResponse(payload, headers=_headers(sandbox, started))
+def create_llm_sandbox(config: LLMSandboxConfig | None = None) -> Starlette:
+    return LLMSandbox(config).app()
 
 
 def _valid_messages(messages: object) -> TypeGuard[list[dict[str, Any]]]:
@@ -334,26 +371,6 @@ def _valid_messages(messages: object) -> TypeGuard[list[dict[str, Any]]]:
         and bool(messages)
         and all(isinstance(m, dict) and isinstance(m.get("role"), str) and "content" in m for m in messages)
     )
-
-
-def _rate_limited(sandbox: _LLMSandbox, model: str, token_cost: int) -> tuple[str, float, str] | None:
-    config = sandbox.config
-    now = time.monotonic()
-    if config.rpm_limit > 0:
-        wait = sandbox.requests.wait_for(config.rpm_limit, 1, now)
-        if wait > 0:
-            used = config.rpm_limit - int(sandbox.requests.level or 0)
-            return _limit_message(model, "requests", "RPM", config.rpm_limit, used, 1, wait), wait, "requests"
-    if config.tpm_limit > 0:
-        wait = sandbox.tokens.wait_for(config.tpm_limit, token_cost, now)
-        if wait > 0:
-            if config.rpm_limit > 0:
-                # The request was counted against RPM above; it is not served, so give it back.
-                sandbox.requests.level = (sandbox.requests.level or 0) + 1
-            used = config.tpm_limit - int(sandbox.tokens.level or 0)
-            message = _limit_message(model, "tokens", "TPM", config.tpm_limit, used, token_cost, wait)
-            return message, wait, "tokens"
-    return None
 
 
 def _limit_message(model: str, what: str, abbr: str, limit: int, used: int, requested: int, wait: float) -> str:
@@ -366,24 +383,6 @@ def _limit_message(model: str, what: str, abbr: str, limit: int, used: int, requ
 
 def _retry_headers(wait: float) -> dict[str, str]:
     return {"retry-after": str(max(1, math.ceil(wait))), "retry-after-ms": str(max(1, math.ceil(wait * 1000)))}
-
-
-def _headers(sandbox: _LLMSandbox, started: float) -> dict[str, str]:
-    config = sandbox.config
-    now = time.monotonic()
-    limit_r, remaining_r, reset_r = sandbox.requests.headers(config.rpm_limit, NOMINAL_RPM, now)
-    limit_t, remaining_t, reset_t = sandbox.tokens.headers(config.tpm_limit, NOMINAL_TPM, now)
-    return {
-        "x-request-id": f"req_{uuid.uuid4().hex}",
-        "openai-processing-ms": str(int((now - started) * 1000)),
-        "openai-organization": "org-sandbox",
-        "x-ratelimit-limit-requests": str(limit_r),
-        "x-ratelimit-remaining-requests": str(remaining_r),
-        "x-ratelimit-reset-requests": reset_r,
-        "x-ratelimit-limit-tokens": str(limit_t),
-        "x-ratelimit-remaining-tokens": str(remaining_t),
-        "x-ratelimit-reset-tokens": reset_t,
-    }
 
 
 def format_duration(seconds: float) -> str:

@@ -76,8 +76,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..auth import shopify as shopify_auth
-from ..errors import Unauthorized
+from optimizer_app.auth import shopify as shopify_auth
+from optimizer_app.errors import Unauthorized
+
 from .shopify_catalog import build_catalog
 
 API_VERSION = "2026-10"
@@ -135,64 +136,6 @@ class _Fault:
     status: int
     remaining: int
     retry_after: float | None
-
-
-class ShopifySandboxState:
-    """Everything the sandbox holds; reachable as `app.state.shopify` from Python."""
-
-    def __init__(self, api_key: str, api_secret: str, maximum: float, restore_rate: float) -> None:
-        self.api_key = api_key
-        self.api_secret = api_secret
-        self.maximum = maximum
-        self.restore_rate = restore_rate
-        self.shops: dict[str, _Shop] = {}
-        self.tokens: dict[str, tuple[str, float | None]] = {}  # access token -> (shop, expires at)
-        self.refresh_tokens: dict[str, tuple[str, float]] = {}
-        # A spent refresh token stays valid until the access token that replaced it is first used.
-        self.retire_on_use: dict[str, str] = {}  # new access token -> the refresh token it replaced
-        self.faults: list[_Fault] = []
-        self.counts: Counter[str] = Counter()
-        self.lock = threading.RLock()
-        self.next_id = 1000
-
-    def shop(self, domain: str) -> _Shop:
-        with self.lock:
-            if domain not in self.shops:
-                collections, products = build_catalog(domain)
-                self.shops[domain] = _Shop(domain, collections, {p["id"]: p for p in products}, available=self.maximum)
-            return self.shops[domain]
-
-    def issue(self, domain: str, *, expiring: bool) -> dict[str, Any]:
-        token = "shpat_" + secrets.token_hex(16)
-        with self.lock:
-            if not expiring:
-                self.tokens[token] = (domain, None)
-                return {"access_token": token, "scope": "read_products,write_products"}
-            refresh = "shprt_" + secrets.token_hex(24)
-            self.tokens[token] = (domain, time.time() + ACCESS_TOKEN_TTL)
-            self.refresh_tokens[refresh] = (domain, time.time() + REFRESH_TOKEN_TTL)
-        return {
-            "access_token": token,
-            "scope": "read_products,write_products",
-            "expires_in": ACCESS_TOKEN_TTL,
-            "refresh_token": refresh,
-            "refresh_token_expires_in": REFRESH_TOKEN_TTL,
-        }
-
-    def revoke(self, domain: str) -> None:
-        with self.lock:
-            self.tokens = {t: v for t, v in self.tokens.items() if v[0] != domain}
-            self.refresh_tokens = {t: v for t, v in self.refresh_tokens.items() if v[0] != domain}
-
-    def bucket(self, shop: _Shop, now: float) -> float:
-        shop.available = min(self.maximum, shop.available + (now - shop.updated) * self.restore_rate)
-        shop.updated = now
-        return shop.available
-
-    def new_id(self) -> int:
-        with self.lock:
-            self.next_id += 1
-            return self.next_id
 
 
 def gid(kind: str, number: int) -> str:
@@ -341,22 +284,79 @@ def query_cost(
     return max(1, cost(operation.selection_set, schema.query_type))
 
 
-def create_shopify_sandbox(
-    *,
-    api_key: str,
-    api_secret: str,
-    app_url: str = "",
-    maximum_available: float = 2000.0,
-    restore_rate: float = 100.0,
-    schema_path: str | None = None,
-) -> Starlette:
-    state = ShopifySandboxState(api_key, api_secret, maximum_available, restore_rate)
-    schema = load_schema(schema_path or str(SCHEMA_PATH))
+class ShopifySandbox:
+    """The sandbox's state as attributes and Shopify's endpoints as methods; `app()` serves them, and
+    the served app reaches it as `app.state.shopify`."""
 
-    def product_node(shop: _Shop, p: dict[str, Any]) -> dict[str, Any]:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        api_secret: str,
+        app_url: str = "",
+        maximum_available: float = 2000.0,
+        restore_rate: float = 100.0,
+        schema_path: str | None = None,
+    ) -> None:
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.app_url = app_url
+        self.maximum = maximum_available
+        self.restore_rate = restore_rate
+        self.schema = load_schema(schema_path or str(SCHEMA_PATH))
+        self.shops: dict[str, _Shop] = {}
+        self.tokens: dict[str, tuple[str, float | None]] = {}  # access token -> (shop, expires at)
+        self.refresh_tokens: dict[str, tuple[str, float]] = {}
+        # A spent refresh token stays valid until the access token that replaced it is first used.
+        self.retire_on_use: dict[str, str] = {}  # new access token -> the refresh token it replaced
+        self.faults: list[_Fault] = []
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.RLock()
+        self.next_id = 1000
+
+    def shop(self, domain: str) -> _Shop:
+        with self.lock:
+            if domain not in self.shops:
+                collections, products = build_catalog(domain)
+                self.shops[domain] = _Shop(domain, collections, {p["id"]: p for p in products}, available=self.maximum)
+            return self.shops[domain]
+
+    def issue(self, domain: str, *, expiring: bool) -> dict[str, Any]:
+        token = "shpat_" + secrets.token_hex(16)
+        with self.lock:
+            if not expiring:
+                self.tokens[token] = (domain, None)
+                return {"access_token": token, "scope": "read_products,write_products"}
+            refresh = "shprt_" + secrets.token_hex(24)
+            self.tokens[token] = (domain, time.time() + ACCESS_TOKEN_TTL)
+            self.refresh_tokens[refresh] = (domain, time.time() + REFRESH_TOKEN_TTL)
+        return {
+            "access_token": token,
+            "scope": "read_products,write_products",
+            "expires_in": ACCESS_TOKEN_TTL,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": REFRESH_TOKEN_TTL,
+        }
+
+    def revoke(self, domain: str) -> None:
+        with self.lock:
+            self.tokens = {t: v for t, v in self.tokens.items() if v[0] != domain}
+            self.refresh_tokens = {t: v for t, v in self.refresh_tokens.items() if v[0] != domain}
+
+    def bucket(self, shop: _Shop, now: float) -> float:
+        shop.available = min(self.maximum, shop.available + (now - shop.updated) * self.restore_rate)
+        shop.updated = now
+        return shop.available
+
+    def new_id(self) -> int:
+        with self.lock:
+            self.next_id += 1
+            return self.next_id
+
+    def product_node(self, shop: _Shop, p: dict[str, Any]) -> dict[str, Any]:
         def collections(info: Any, **args: Any) -> dict[str, Any]:
             mine = [c for c in shop.collections if p["id"] in c["product_ids"]]
-            return connection(mine, args, lambda c: collection_node(shop, c))
+            return connection(mine, args, lambda c: self.collection_node(shop, c))
 
         return {
             "__typename": "Product",
@@ -388,10 +388,10 @@ def create_shopify_sandbox(
             "collections": collections,
         }
 
-    def collection_node(shop: _Shop, c: dict[str, Any]) -> dict[str, Any]:
+    def collection_node(self, shop: _Shop, c: dict[str, Any]) -> dict[str, Any]:
         def products(info: Any, **args: Any) -> dict[str, Any]:
             items = [shop.products[i] for i in sorted(c["product_ids"]) if i in shop.products]
-            return connection(items, args, lambda p: product_node(shop, p))
+            return connection(items, args, lambda p: self.product_node(shop, p))
 
         return {
             "__typename": "Collection",
@@ -402,25 +402,25 @@ def create_shopify_sandbox(
             "products": products,
         }
 
-    def query_root(shop: _Shop) -> dict[str, Any]:
+    def query_root(self, shop: _Shop) -> dict[str, Any]:
         def products(info: Any, **args: Any) -> dict[str, Any]:
             items = sorted(shop.products.values(), key=lambda p: p["id"])
             if args.get("query"):
                 items = [p for p in items if matches_search(p, str(args["query"]))]
-            return connection(items, args, lambda p: product_node(shop, p))
+            return connection(items, args, lambda p: self.product_node(shop, p))
 
         def product(info: Any, id: str) -> dict[str, Any] | None:
             p = shop.products.get(parse_gid(id, "Product"))
-            return product_node(shop, p) if p else None
+            return self.product_node(shop, p) if p else None
 
         def collections(info: Any, **args: Any) -> dict[str, Any]:
             items = sorted(shop.collections, key=lambda c: c["title"] if args.get("sortKey") == "TITLE" else c["id"])
-            return connection(items, args, lambda c: collection_node(shop, c))
+            return connection(items, args, lambda c: self.collection_node(shop, c))
 
         def collection(info: Any, id: str) -> dict[str, Any] | None:
             number = parse_gid(id, "Collection")
             found = next((c for c in shop.collections if c["id"] == number), None)
-            return collection_node(shop, found) if found else None
+            return self.collection_node(shop, found) if found else None
 
         def nodes(info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
             if len(ids) > MAX_PAGE:
@@ -432,10 +432,10 @@ def create_shopify_sandbox(
                     out.append(None)
                 elif m.group(1) == "Product":
                     p = shop.products.get(int(m.group(2)))
-                    out.append(product_node(shop, p) if p else None)
+                    out.append(self.product_node(shop, p) if p else None)
                 else:
                     c = next((c for c in shop.collections if c["id"] == int(m.group(2))), None)
-                    out.append(collection_node(shop, c) if c else None)
+                    out.append(self.collection_node(shop, c) if c else None)
             return out
 
         return {
@@ -447,7 +447,7 @@ def create_shopify_sandbox(
             "shop": {"name": shop.domain.split(".")[0].replace("-", " ").title(), "myshopifyDomain": shop.domain},
         }
 
-    def mutation_root(shop: _Shop, base_url: str) -> dict[str, Any]:
+    def mutation_root(self, shop: _Shop, base_url: str) -> dict[str, Any]:
         def product_update(info: Any, **args: Any) -> dict[str, Any]:
             data = args.get("product") or args.get("input")
             if data is None:
@@ -459,7 +459,7 @@ def create_shopify_sandbox(
                     "userErrors": [{"field": [root, "id"], "message": "Product id must be specified"}],
                 }
             number = parse_gid(data["id"], "Product")
-            with state.lock:
+            with self.lock:
                 p = shop.products.get(number)
                 if p is None:
                     return {
@@ -495,7 +495,7 @@ def create_shopify_sandbox(
                     if key in seo:
                         p["seo"][key] = seo[key]
                 p["updatedAt"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-                return {"product": product_node(shop, p), "userErrors": []}
+                return {"product": self.product_node(shop, p), "userErrors": []}
 
         def app_subscription_create(info: Any, **args: Any) -> dict[str, Any]:
             items = args.get("lineItems") or []
@@ -515,7 +515,7 @@ def create_shopify_sandbox(
                             {"field": ["lineItems", "plan", "price"], "message": "Price must be greater than 0"}
                         ],
                     }
-            number = state.new_id()
+            number = self.new_id()
             sub = {
                 "__typename": "AppSubscription",
                 "id": gid("AppSubscription", number),
@@ -540,41 +540,41 @@ def create_shopify_sandbox(
 
         return {"productUpdate": product_update, "appSubscriptionCreate": app_subscription_create}
 
-    def token_shop(request: Request) -> str | None:
-        entry = state.tokens.get(request.headers.get("x-shopify-access-token", ""))
+    def token_shop(self, request: Request) -> str | None:
+        entry = self.tokens.get(request.headers.get("x-shopify-access-token", ""))
         if entry is None:
             return None
         domain, expires = entry
         if expires is not None and expires < time.time():
             return None
-        if not state.shop(domain).installed:
+        if not self.shop(domain).installed:
             return None
         return domain
 
-    def take_fault() -> _Fault | None:
-        with state.lock:
-            for fault in state.faults:
+    def take_fault(self) -> _Fault | None:
+        with self.lock:
+            for fault in self.faults:
                 if fault.remaining > 0:
                     fault.remaining -= 1
                     return fault
         return None
 
-    async def graphql_endpoint(request: Request) -> Response:
-        state.counts["graphql"] += 1
+    async def graphql_endpoint(self, request: Request) -> Response:
+        self.counts["graphql"] += 1
         if request.path_params["version"] != API_VERSION:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
-        fault = take_fault()
+        fault = self.take_fault()
         if fault is not None:
             headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
             return JSONResponse({"errors": "Internal Server Error"}, status_code=fault.status, headers=headers)
-        domain = token_shop(request)
+        domain = self.token_shop(request)
         if domain is None:
             return JSONResponse({"errors": _INVALID_TOKEN}, status_code=401)
-        with state.lock:
-            retired = state.retire_on_use.pop(request.headers.get("x-shopify-access-token", ""), None)
+        with self.lock:
+            retired = self.retire_on_use.pop(request.headers.get("x-shopify-access-token", ""), None)
             if retired is not None:
-                state.refresh_tokens.pop(retired, None)
-        shop = state.shop(domain)
+                self.refresh_tokens.pop(retired, None)
+        shop = self.shop(domain)
         try:
             body = await request.json()
         except ValueError:
@@ -586,19 +586,19 @@ def create_shopify_sandbox(
             document = parse(body["query"])
         except GraphQLError as exc:
             return JSONResponse({"errors": [exc.formatted]})
-        problems = validate(schema, document)
+        problems = validate(self.schema, document)
         if problems:
             return JSONResponse({"errors": [p.formatted for p in problems]})
         operation = _operation(document, body.get("operationName"))
         if operation is None:
             return JSONResponse({"errors": [{"message": "An operation name is required"}]})
-        requested = query_cost(schema, document, operation, variables if isinstance(variables, dict) else {})
-        with state.lock:
-            available = state.bucket(shop, time.monotonic())
+        requested = query_cost(self.schema, document, operation, variables if isinstance(variables, dict) else {})
+        with self.lock:
+            available = self.bucket(shop, time.monotonic())
             throttle = {
-                "maximumAvailable": state.maximum,
+                "maximumAvailable": self.maximum,
                 "currentlyAvailable": int(available),
-                "restoreRate": state.restore_rate,
+                "restoreRate": self.restore_rate,
             }
             if requested > MAX_QUERY_COST:
                 cost = {"requestedQueryCost": requested, "actualQueryCost": None, "throttleStatus": throttle}
@@ -621,7 +621,7 @@ def create_shopify_sandbox(
                     }
                 )
             if requested > available:
-                state.counts["throttled"] += 1
+                self.counts["throttled"] += 1
                 cost = {"requestedQueryCost": requested, "actualQueryCost": None, "throttleStatus": throttle}
                 return JSONResponse(
                     {
@@ -640,9 +640,9 @@ def create_shopify_sandbox(
             shop.available -= requested
             throttle["currentlyAvailable"] = int(shop.available)
         is_mutation = operation.operation == OperationType.MUTATION
-        root = mutation_root(shop, str(request.base_url).rstrip("/")) if is_mutation else query_root(shop)
+        root = self.mutation_root(shop, str(request.base_url).rstrip("/")) if is_mutation else self.query_root(shop)
         result = execute_sync(
-            schema, document, root_value=root, variable_values=variables, operation_name=body.get("operationName")
+            self.schema, document, root_value=root, variable_values=variables, operation_name=body.get("operationName")
         )
         out: dict[str, Any] = {"data": result.data}
         if result.errors:
@@ -652,8 +652,8 @@ def create_shopify_sandbox(
         }
         return JSONResponse(out)
 
-    async def access_token(request: Request) -> JSONResponse:
-        state.counts["access_token"] += 1
+    async def access_token(self, request: Request) -> JSONResponse:
+        self.counts["access_token"] += 1
         if request.headers.get("content-type", "").startswith("application/json"):
             try:
                 body = await request.json()
@@ -663,7 +663,7 @@ def create_shopify_sandbox(
             body = dict(await request.form())
         if not isinstance(body, dict):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
-        if body.get("client_id") != state.api_key or body.get("client_secret") != state.api_secret:
+        if body.get("client_id") != self.api_key or body.get("client_secret") != self.api_secret:
             return JSONResponse(
                 {"error": "invalid_client", "error_description": "Client credentials are invalid"}, status_code=401
             )
@@ -680,42 +680,45 @@ def create_shopify_sandbox(
                 )
             try:
                 session = shopify_auth.verify_session_token(
-                    str(body.get("subject_token") or ""), api_key=state.api_key, api_secret=state.api_secret
+                    str(body.get("subject_token") or ""), api_key=self.api_key, api_secret=self.api_secret
                 )
             except Unauthorized as exc:
                 return JSONResponse(
                     {"error": "invalid_subject_token", "error_description": exc.message}, status_code=400
                 )
-            shop = state.shop(session.shop)
+            shop = self.shop(session.shop)
             shop.installed = True
-            return JSONResponse(state.issue(session.shop, expiring=str(body.get("expiring")) == "1"))
+            return JSONResponse(self.issue(session.shop, expiring=str(body.get("expiring")) == "1"))
         if grant == "refresh_token":
             spent = str(body.get("refresh_token") or "")
-            with state.lock:
-                entry = state.refresh_tokens.get(spent)
-            if entry is None or entry[1] < time.time() or not state.shop(entry[0]).installed:
+            with self.lock:
+                entry = self.refresh_tokens.get(spent)
+            if entry is None or entry[1] < time.time() or not self.shop(entry[0]).installed:
                 return JSONResponse(
                     {"error": "invalid_grant", "error_description": "The refresh token is invalid or expired"},
                     status_code=400,
                 )
-            issued = state.issue(entry[0], expiring=True)
-            with state.lock:
-                state.retire_on_use[issued["access_token"]] = spent
+            issued = self.issue(entry[0], expiring=True)
+            with self.lock:
+                self.retire_on_use[issued["access_token"]] = spent
             return JSONResponse(issued)
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
 
-    async def confirm_charge(request: Request) -> Response:
+    async def confirm_charge(self, request: Request) -> Response:
         """The page where the owner approves a subscription; approving activates it, tells the
         app by webhook and returns to the app's returnUrl."""
         domain = request.query_params.get("shop", "")
-        shop = state.shop(domain)
+        shop = self.shop(domain)
         sub = shop.subscriptions.get(int(request.path_params["charge_id"]))
         if sub is None:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
         sub["status"] = "ACTIVE"
-        if app_url:
-            await deliver(
-                f"{app_url}/webhooks/shopify", "app_subscriptions/update", domain, subscription_payload(domain, sub)
+        if self.app_url:
+            await self.deliver(
+                f"{self.app_url}/webhooks/shopify",
+                "app_subscriptions/update",
+                domain,
+                self.subscription_payload(domain, sub),
             )
         return_url = str(sub["returnUrl"])
         if return_url.startswith(str(request.base_url).rstrip("/") + "/admin/apps/"):
@@ -723,14 +726,14 @@ def create_shopify_sandbox(
             return_url += ("&" if "?" in return_url else "?") + urlencode({"shop": domain})
         return RedirectResponse(return_url, status_code=302)
 
-    async def admin_app(request: Request) -> Response:
+    async def admin_app(self, request: Request) -> Response:
         """`https://{shop}/admin/apps/{api key}`: the admin page that frames the app."""
-        if request.path_params["api_key"] != state.api_key:
+        if request.path_params["api_key"] != self.api_key:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
         shop = request.query_params.get("shop", "")
         return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
 
-    def subscription_payload(domain: str, sub: dict[str, Any]) -> dict[str, Any]:
+    def subscription_payload(self, domain: str, sub: dict[str, Any]) -> dict[str, Any]:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         return {
             "app_subscription": {
@@ -747,6 +750,7 @@ def create_shopify_sandbox(
         }
 
     async def deliver(
+        self,
         url: str,
         topic: str,
         domain: str,
@@ -758,7 +762,7 @@ def create_shopify_sandbox(
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Topic": topic,
-            "X-Shopify-Hmac-Sha256": shopify_auth.sign_webhook(raw, secret or state.api_secret),
+            "X-Shopify-Hmac-Sha256": shopify_auth.sign_webhook(raw, secret or self.api_secret),
             "X-Shopify-Shop-Domain": domain,
             "X-Shopify-API-Version": API_VERSION,
             "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
@@ -770,70 +774,70 @@ def create_shopify_sandbox(
 
     # -- routes that are the sandbox's own, not Shopify's --
 
-    async def session_token(request: Request) -> JSONResponse:
+    async def session_token(self, request: Request) -> JSONResponse:
         domain = request.query_params.get("shop") or "demo-shop.myshopify.com"
-        state.shop(domain)
-        token = shopify_auth.sign_session_token(domain, api_key=state.api_key, api_secret=state.api_secret)
+        self.shop(domain)
+        token = shopify_auth.sign_session_token(domain, api_key=self.api_key, api_secret=self.api_secret)
         return JSONResponse({"token": token, "shop": domain})
 
-    async def raw_product(request: Request) -> JSONResponse:
-        shop = state.shop(request.path_params["shop"])
+    async def raw_product(self, request: Request) -> JSONResponse:
+        shop = self.shop(request.path_params["shop"])
         p = shop.products.get(int(request.path_params["product_id"]))
         if p is None:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
         if request.method == "PATCH":
-            with state.lock:
+            with self.lock:
                 p.update(await request.json())
         return JSONResponse({"product": copy.deepcopy(p)})
 
-    async def throttle(request: Request) -> JSONResponse:
+    async def throttle(self, request: Request) -> JSONResponse:
         body = await request.json()
-        shop = state.shop(str(body["shop"]))
-        with state.lock:
+        shop = self.shop(str(body["shop"]))
+        with self.lock:
             if body.get("restore_rate") is not None:
-                state.restore_rate = float(body["restore_rate"])
+                self.restore_rate = float(body["restore_rate"])
             if body.get("maximum_available") is not None:
-                state.maximum = float(body["maximum_available"])
+                self.maximum = float(body["maximum_available"])
             if body.get("available") is not None:
                 shop.available, shop.updated = float(body["available"]), time.monotonic()
-        return JSONResponse({"available": shop.available, "restore_rate": state.restore_rate})
+        return JSONResponse({"available": shop.available, "restore_rate": self.restore_rate})
 
-    async def faults(request: Request) -> JSONResponse:
+    async def add_fault(self, request: Request) -> JSONResponse:
         body = await request.json()
         retry = body.get("retry_after")
-        with state.lock:
-            state.faults.append(
+        with self.lock:
+            self.faults.append(
                 _Fault(
                     int(body.get("status", 503)), int(body.get("count", 1)), float(retry) if retry is not None else None
                 )
             )
         return JSONResponse({"queued": True})
 
-    async def expire_tokens(request: Request) -> JSONResponse:
-        with state.lock:
-            expiring = {t: (s, 0.0) for t, (s, e) in state.tokens.items() if e is not None}
-            state.tokens.update(expiring)
+    async def expire_tokens(self, request: Request) -> JSONResponse:
+        with self.lock:
+            expiring = {t: (s, 0.0) for t, (s, e) in self.tokens.items() if e is not None}
+            self.tokens.update(expiring)
         return JSONResponse({"expired": len(expiring)})
 
-    async def stats(request: Request) -> JSONResponse:
+    async def stats(self, request: Request) -> JSONResponse:
         shops = {
             d: {"installed": s.installed, "available": s.available, "subscriptions": list(s.subscriptions.values())}
-            for d, s in state.shops.items()
+            for d, s in self.shops.items()
         }
-        return JSONResponse({"requests": dict(state.counts), "tokens": len(state.tokens), "shops": shops})
+        return JSONResponse({"requests": dict(self.counts), "tokens": len(self.tokens), "shops": shops})
 
-    async def uninstall(request: Request) -> JSONResponse:
+    async def uninstall(self, request: Request) -> JSONResponse:
         """The owner removes the app: tokens die, and `app/uninstalled` goes to the app."""
         domain = request.path_params["shop"]
-        shop = state.shop(domain)
+        shop = self.shop(domain)
         shop.installed = False
-        state.revoke(domain)
+        self.revoke(domain)
         status = None
         target = (await request.json() if await request.body() else {}).get("url") or (
-            f"{app_url}/webhooks/shopify" if app_url else ""
+            f"{self.app_url}/webhooks/shopify" if self.app_url else ""
         )
         if target:
-            res = await deliver(
+            res = await self.deliver(
                 target,
                 "app/uninstalled",
                 domain,
@@ -842,9 +846,9 @@ def create_shopify_sandbox(
             status = res.status_code
         return JSONResponse({"uninstalled": domain, "webhook_status": status})
 
-    async def send_webhook(request: Request) -> JSONResponse:
+    async def send_webhook(self, request: Request) -> JSONResponse:
         body = await request.json()
-        res = await deliver(
+        res = await self.deliver(
             str(body["url"]),
             str(body["topic"]),
             str(body["shop"]),
@@ -854,36 +858,62 @@ def create_shopify_sandbox(
         )
         return JSONResponse({"status": res.status_code, "body": res.text[:500]})
 
-    async def admin(request: Request) -> HTMLResponse:
+    async def admin(self, request: Request) -> HTMLResponse:
         domain = request.query_params.get("shop") or "demo-shop.myshopify.com"
-        state.shop(domain)
-        token = shopify_auth.sign_session_token(domain, api_key=state.api_key, api_secret=state.api_secret)
+        self.shop(domain)
+        token = shopify_auth.sign_session_token(domain, api_key=self.api_key, api_secret=self.api_secret)
         host = base64.b64encode(f"admin.shopify.com/store/{domain.split('.')[0]}".encode()).decode().rstrip("=")
-        src = f"{app_url}/app/shopify?shop={domain}&host={host}&id_token={token}&embedded=1"
+        src = f"{self.app_url}/app/shopify?shop={domain}&host={host}&id_token={token}&embedded=1"
         return HTMLResponse(_ADMIN_PAGE.render(src=src, shop=domain))
 
-    async def reset(request: Request) -> Response:
-        with state.lock:
-            state.faults.clear()
-            state.counts.clear()
+    async def reset(self, request: Request) -> Response:
+        with self.lock:
+            self.faults.clear()
+            self.counts.clear()
         return Response(status_code=204)
 
-    routes = [
-        Route("/admin/oauth/access_token", access_token, methods=["POST"]),
-        Route("/admin/api/{version}/graphql.json", graphql_endpoint, methods=["POST"]),
-        Route("/admin/charges/{charge_id:int}/confirm_recurring_application_charge", confirm_charge, methods=["GET"]),
-        Route("/admin/apps/{api_key}", admin_app, methods=["GET"]),
-        Route("/_sandbox/session-token", session_token, methods=["GET"]),
-        Route("/_sandbox/shops/{shop}/products/{product_id:int}", raw_product, methods=["GET", "PATCH"]),
-        Route("/_sandbox/shops/{shop}/uninstall", uninstall, methods=["POST"]),
-        Route("/_sandbox/throttle", throttle, methods=["POST"]),
-        Route("/_sandbox/faults", faults, methods=["POST"]),
-        Route("/_sandbox/tokens/expire", expire_tokens, methods=["POST"]),
-        Route("/_sandbox/stats", stats, methods=["GET"]),
-        Route("/_sandbox/webhooks", send_webhook, methods=["POST"]),
-        Route("/_sandbox/admin", admin, methods=["GET"]),
-        Route("/_sandbox/reset", reset, methods=["POST"]),
-    ]
-    app = Starlette(routes=routes)
-    app.state.shopify = state
-    return app
+    def routes(self) -> list[Route]:
+        return [
+            Route("/admin/oauth/access_token", self.access_token, methods=["POST"]),
+            Route("/admin/api/{version}/graphql.json", self.graphql_endpoint, methods=["POST"]),
+            Route(
+                "/admin/charges/{charge_id:int}/confirm_recurring_application_charge",
+                self.confirm_charge,
+                methods=["GET"],
+            ),
+            Route("/admin/apps/{api_key}", self.admin_app, methods=["GET"]),
+            Route("/_sandbox/session-token", self.session_token, methods=["GET"]),
+            Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.raw_product, methods=["GET", "PATCH"]),
+            Route("/_sandbox/shops/{shop}/uninstall", self.uninstall, methods=["POST"]),
+            Route("/_sandbox/throttle", self.throttle, methods=["POST"]),
+            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/tokens/expire", self.expire_tokens, methods=["POST"]),
+            Route("/_sandbox/stats", self.stats, methods=["GET"]),
+            Route("/_sandbox/webhooks", self.send_webhook, methods=["POST"]),
+            Route("/_sandbox/admin", self.admin, methods=["GET"]),
+            Route("/_sandbox/reset", self.reset, methods=["POST"]),
+        ]
+
+    def app(self) -> Starlette:
+        app = Starlette(routes=self.routes())
+        app.state.shopify = self
+        return app
+
+
+def create_shopify_sandbox(
+    *,
+    api_key: str,
+    api_secret: str,
+    app_url: str = "",
+    maximum_available: float = 2000.0,
+    restore_rate: float = 100.0,
+    schema_path: str | None = None,
+) -> Starlette:
+    return ShopifySandbox(
+        api_key=api_key,
+        api_secret=api_secret,
+        app_url=app_url,
+        maximum_available=maximum_available,
+        restore_rate=restore_rate,
+        schema_path=schema_path,
+    ).app()

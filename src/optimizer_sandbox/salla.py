@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..auth.salla import sign_body
+from optimizer_app.auth.salla import sign_body
 
 ACCESS_TTL = 14 * 24 * 3600
 _templates = Environment(
@@ -64,42 +64,6 @@ class _Store:
     categories: list[dict[str, Any]]
     level: float = 0.0
     last_leak: float = field(default_factory=time.monotonic)
-
-
-class SallaSandboxState:
-    def __init__(self, client_id: str, client_secret: str, webhook_secret: str, rate_limit: int) -> None:
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.webhook_secret = webhook_secret
-        self.rate_limit = rate_limit
-        self.stores: dict[str, _Store] = {}
-        self.access: dict[str, tuple[str, float]] = {}  # access token -> (merchant, expires)
-        self.refresh: dict[str, tuple[str, str]] = {}  # live refresh token -> (merchant, its access token)
-        self.spent_refresh: dict[str, str] = {}  # used refresh token -> merchant
-        self.codes: dict[str, str] = {}
-        self.embedded: dict[str, tuple[str, float]] = {}
-        self.faults: list[dict[str, Any]] = []
-        self.counts: dict[str, int] = {}
-        self.lock = threading.Lock()
-
-    def store(self, merchant: str) -> _Store:
-        with self.lock:
-            if merchant not in self.stores:
-                self.stores[merchant] = _seed(merchant)
-            return self.stores[merchant]
-
-    def issue(self, merchant: str, *, ttl: int = ACCESS_TTL) -> dict[str, Any]:
-        access, refresh = "sa_" + secrets.token_urlsafe(24), "sr_" + secrets.token_urlsafe(24)
-        expires = time.time() + ttl
-        self.access[access] = (merchant, expires)
-        self.refresh[refresh] = (merchant, access)
-        return {
-            "token_type": "bearer",
-            "access_token": access,
-            "expires": int(expires),
-            "refresh_token": refresh,
-            "scope": "offline_access products.read_write categories.read",
-        }
 
 
 def _seed(merchant: str) -> _Store:
@@ -145,21 +109,58 @@ def _fail(status: int, code: str, message: str, fields: dict[str, list[str]] | N
     return JSONResponse({"status": status, "success": False, "error": error}, status_code=status)
 
 
-def create_salla_sandbox(
-    *,
-    client_id: str,
-    client_secret: str,
-    webhook_secret: str = "",
-    rate_limit_per_minute: int = 120,
-    app_url: str = "",
-) -> Starlette:
-    state = SallaSandboxState(client_id, client_secret, webhook_secret, rate_limit_per_minute)
+class SallaSandbox:
+    """The sandbox's state as attributes and Salla's endpoints as methods; `app()` serves them, and the
+    served app reaches it as `app.state.salla`."""
 
-    def gate(request: Request) -> tuple[_Store | None, JSONResponse | None, dict[str, str]]:
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        webhook_secret: str = "",
+        rate_limit_per_minute: int = 120,
+        app_url: str = "",
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.webhook_secret = webhook_secret
+        self.rate_limit = rate_limit_per_minute
+        self.app_url = app_url
+        self.stores: dict[str, _Store] = {}
+        self.access: dict[str, tuple[str, float]] = {}  # access token -> (merchant, expires)
+        self.refresh: dict[str, tuple[str, str]] = {}  # live refresh token -> (merchant, its access token)
+        self.spent_refresh: dict[str, str] = {}  # used refresh token -> merchant
+        self.codes: dict[str, str] = {}
+        self.embedded: dict[str, tuple[str, float]] = {}
+        self.faults: list[dict[str, Any]] = []
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def store(self, merchant: str) -> _Store:
+        with self.lock:
+            if merchant not in self.stores:
+                self.stores[merchant] = _seed(merchant)
+            return self.stores[merchant]
+
+    def issue(self, merchant: str, *, ttl: int = ACCESS_TTL) -> dict[str, Any]:
+        access, refresh = "sa_" + secrets.token_urlsafe(24), "sr_" + secrets.token_urlsafe(24)
+        expires = time.time() + ttl
+        self.access[access] = (merchant, expires)
+        self.refresh[refresh] = (merchant, access)
+        return {
+            "token_type": "bearer",
+            "access_token": access,
+            "expires": int(expires),
+            "refresh_token": refresh,
+            "scope": "offline_access products.read_write categories.read",
+        }
+
+    def gate(self, request: Request) -> tuple[_Store | None, JSONResponse | None, dict[str, str]]:
         path = request.url.path
-        state.counts[path] = state.counts.get(path, 0) + 1
-        with state.lock:
-            for fault in state.faults:
+        self.counts[path] = self.counts.get(path, 0) + 1
+        with self.lock:
+            for fault in self.faults:
                 if path.startswith(fault["path_prefix"]) and fault["count"] > 0:
                     fault["count"] -= 1
                     response = _fail(fault["status"], "sandbox_fault", "Injected sandbox fault")
@@ -168,20 +169,20 @@ def create_salla_sandbox(
                     return None, response, {}
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else ""
-        entry = state.access.get(token)
+        entry = self.access.get(token)
         if entry is None or entry[1] < time.time():
             return None, _fail(401, "unauthorized", "The access token is invalid"), {}
-        shop = state.store(entry[0])
+        shop = self.store(entry[0])
         now = time.monotonic()
-        with state.lock:
+        with self.lock:
             # Leaky bucket: holds `rate_limit` requests, drains one a second.
             shop.level = max(0.0, shop.level - (now - shop.last_leak))
             shop.last_leak = now
             reset = int(time.time() + shop.level)
-            if shop.level + 1 > state.rate_limit:
-                wait = shop.level + 1 - state.rate_limit
+            if shop.level + 1 > self.rate_limit:
+                wait = shop.level + 1 - self.rate_limit
                 headers = {
-                    "X-RateLimit-Limit": str(state.rate_limit),
+                    "X-RateLimit-Limit": str(self.rate_limit),
                     "X-RateLimit-Remaining": "0",
                     "X-RateLimit-Reset": str(reset),
                     "Retry-After": str(max(1, round(wait))),
@@ -190,18 +191,18 @@ def create_salla_sandbox(
                 response.headers.update(headers)
                 return None, response, {}
             shop.level += 1
-            remaining = int(state.rate_limit - shop.level)
+            remaining = int(self.rate_limit - shop.level)
         return (
             shop,
             None,
             {
-                "X-RateLimit-Limit": str(state.rate_limit),
+                "X-RateLimit-Limit": str(self.rate_limit),
                 "X-RateLimit-Remaining": str(remaining),
                 "X-RateLimit-Reset": str(reset),
             },
         )
 
-    def paged(items: list[dict[str, Any]], request: Request, headers: dict[str, str]) -> JSONResponse:
+    def paged(self, items: list[dict[str, Any]], request: Request, headers: dict[str, str]) -> JSONResponse:
         try:
             page = int(request.query_params.get("page", "1"))
             per_page = int(request.query_params.get("per_page", "15"))
@@ -223,36 +224,36 @@ def create_salla_sandbox(
         response.headers.update(headers)
         return response
 
-    async def token(request: Request) -> JSONResponse:
+    async def token(self, request: Request) -> JSONResponse:
         form = await request.form()
-        if form.get("client_id") != state.client_id or form.get("client_secret") != state.client_secret:
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         grant = form.get("grant_type")
-        with state.lock:
+        with self.lock:
             if grant == "authorization_code":
-                merchant = state.codes.pop(str(form.get("code")), None)
+                merchant = self.codes.pop(str(form.get("code")), None)
                 if merchant is None:
                     return JSONResponse({"error": "invalid_grant"}, status_code=400)
-                return JSONResponse(state.issue(merchant))
+                return JSONResponse(self.issue(merchant))
             if grant == "refresh_token":
                 refresh = str(form.get("refresh_token"))
-                state.counts["refresh"] = state.counts.get("refresh", 0) + 1
-                live = state.refresh.pop(refresh, None)
+                self.counts["refresh"] = self.counts.get("refresh", 0) + 1
+                live = self.refresh.pop(refresh, None)
                 if live is None:
-                    merchant = state.spent_refresh.get(refresh)
+                    merchant = self.spent_refresh.get(refresh)
                     if merchant is not None:  # reuse: Salla revokes every token of the pair
-                        for t in [t for t, (m, _) in state.access.items() if m == merchant]:
-                            del state.access[t]
+                        for t in [t for t, (m, _) in self.access.items() if m == merchant]:
+                            del self.access[t]
                     return JSONResponse({"error": "invalid_grant"}, status_code=400)
                 merchant, old_access = live
-                state.spent_refresh[refresh] = merchant
-                state.access.pop(old_access, None)
-                return JSONResponse(state.issue(merchant))
+                self.spent_refresh[refresh] = merchant
+                self.access.pop(old_access, None)
+                return JSONResponse(self.issue(merchant))
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
 
-    async def user_info(request: Request) -> JSONResponse:
+    async def user_info(self, request: Request) -> JSONResponse:
         header = request.headers.get("authorization", "")
-        entry = state.access.get(header[7:] if header.lower().startswith("bearer ") else "")
+        entry = self.access.get(header[7:] if header.lower().startswith("bearer ") else "")
         if entry is None or entry[1] < time.time():
             return JSONResponse({"error": "invalid_token"}, status_code=401)
         merchant = entry[0]
@@ -270,17 +271,17 @@ def create_salla_sandbox(
             }
         )
 
-    async def introspect(request: Request) -> JSONResponse:
-        if request.headers.get("s-source") != state.client_id:
+    async def introspect(self, request: Request) -> JSONResponse:
+        if request.headers.get("s-source") != self.client_id:
             return _fail(403, "forbidden", "Unknown app")
         body = await request.json()
-        entry = state.embedded.get(str(body.get("token", "")))
+        entry = self.embedded.get(str(body.get("token", "")))
         if entry is None or entry[1] < time.time():
             return _fail(401, "unauthorized", "Invalid or expired token")
         return _ok({"merchant_id": int(entry[0]), "user_id": 1, "exp": int(entry[1])})
 
-    async def list_products(request: Request) -> JSONResponse:
-        shop, denied, headers = gate(request)
+    async def list_products(self, request: Request) -> JSONResponse:
+        shop, denied, headers = self.gate(request)
         if shop is None:
             assert denied is not None
             return denied
@@ -291,10 +292,10 @@ def create_salla_sandbox(
         category = request.query_params.get("category")
         if category:
             items = [p for p in items if any(str(c["id"]) == category for c in p["categories"])]
-        return paged(items, request, headers)
+        return self.paged(items, request, headers)
 
-    async def get_product(request: Request) -> JSONResponse:
-        shop, denied, headers = gate(request)
+    async def get_product(self, request: Request) -> JSONResponse:
+        shop, denied, headers = self.gate(request)
         if shop is None:
             assert denied is not None
             return denied
@@ -305,8 +306,8 @@ def create_salla_sandbox(
         response.headers.update(headers)
         return response
 
-    async def update_product(request: Request) -> JSONResponse:
-        shop, denied, headers = gate(request)
+    async def update_product(self, request: Request) -> JSONResponse:
+        shop, denied, headers = self.gate(request)
         if shop is None:
             assert denied is not None
             return denied
@@ -316,7 +317,7 @@ def create_salla_sandbox(
         body = await request.json()
         if "name" in body and not (isinstance(body["name"], str) and body["name"].strip()):
             return _fail(422, "validation_failed", "alert.invalid_fields", {"name": ["The name field is required."]})
-        with state.lock:
+        with self.lock:
             for key in ("name", "description"):
                 if key in body:
                     product[key] = body[key]
@@ -328,58 +329,58 @@ def create_salla_sandbox(
         response.headers.update(headers)
         return response
 
-    async def list_categories(request: Request) -> JSONResponse:
-        shop, denied, headers = gate(request)
+    async def list_categories(self, request: Request) -> JSONResponse:
+        shop, denied, headers = self.gate(request)
         if shop is None:
             assert denied is not None
             return denied
-        return paged(shop.categories, request, headers)
+        return self.paged(shop.categories, request, headers)
 
-    async def authorize(request: Request) -> JSONResponse:
+    async def authorize(self, request: Request) -> JSONResponse:
         """Easy Mode: deliver tokens the way `app.store.authorize` does (signed webhook body)."""
         body = await request.json()
         merchant = str(body["merchant"])
-        state.store(merchant)
+        self.store(merchant)
         payload = {
             "event": "app.store.authorize",
             "merchant": int(merchant),
             "created_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "data": state.issue(merchant, ttl=int(body.get("ttl", ACCESS_TTL))),
+            "data": self.issue(merchant, ttl=int(body.get("ttl", ACCESS_TTL))),
         }
         raw = json.dumps(payload).encode()
-        return JSONResponse({"body": raw.decode(), "signature": sign_body(raw, state.webhook_secret)})
+        return JSONResponse({"body": raw.decode(), "signature": sign_body(raw, self.webhook_secret)})
 
-    async def embedded_token(request: Request) -> JSONResponse:
+    async def embedded_token(self, request: Request) -> JSONResponse:
         merchant = request.query_params.get("merchant", "1")
         token = "em_tok_" + secrets.token_urlsafe(16)
-        state.embedded[token] = (merchant, time.time() + EMBEDDED_TTL)
+        self.embedded[token] = (merchant, time.time() + EMBEDDED_TTL)
         return JSONResponse({"token": token})
 
-    async def code(request: Request) -> JSONResponse:
+    async def code(self, request: Request) -> JSONResponse:
         merchant = request.query_params.get("merchant", "1")
         value = secrets.token_hex(8)
-        state.codes[value] = merchant
+        self.codes[value] = merchant
         return JSONResponse({"code": value})
 
-    async def admin(request: Request) -> HTMLResponse:
+    async def admin(self, request: Request) -> HTMLResponse:
         """A stand-in for the Salla merchant dashboard that embeds the app with a fresh token."""
         merchant = request.query_params.get("merchant", "1")
         token = "em_tok_" + secrets.token_urlsafe(16)
-        state.embedded[token] = (merchant, time.time() + EMBEDDED_TTL)
+        self.embedded[token] = (merchant, time.time() + EMBEDDED_TTL)
         page = _templates.get_template("salla_admin.html").render(
-            src=f"{app_url}/app/salla?token={token}", merchant=merchant
+            src=f"{self.app_url}/app/salla?token={token}", merchant=merchant
         )
         return HTMLResponse(page)
 
-    async def raw_product(request: Request) -> JSONResponse:
-        shop = state.store(request.path_params["merchant"])
+    async def raw_product(self, request: Request) -> JSONResponse:
+        shop = self.store(request.path_params["merchant"])
         product = shop.products.get(request.path_params["product_id"])
         return JSONResponse({"product": product}, status_code=200 if product else 404)
 
-    async def faults(request: Request) -> JSONResponse:
+    async def add_fault(self, request: Request) -> JSONResponse:
         body = await request.json()
-        with state.lock:
-            state.faults.append(
+        with self.lock:
+            self.faults.append(
                 {
                     "path_prefix": body.get("path_prefix", "/"),
                     "status": int(body.get("status", 500)),
@@ -389,39 +390,58 @@ def create_salla_sandbox(
             )
         return JSONResponse({"queued": True})
 
-    async def expire(request: Request) -> JSONResponse:
-        with state.lock:
-            state.access = {t: (m, 0.0) for t, (m, _) in state.access.items()}
+    async def expire(self, request: Request) -> JSONResponse:
+        with self.lock:
+            self.access = {t: (m, 0.0) for t, (m, _) in self.access.items()}
         return JSONResponse({"expired": True})
 
-    async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({"requests": dict(state.counts)})
+    async def stats(self, request: Request) -> JSONResponse:
+        return JSONResponse({"requests": dict(self.counts)})
 
-    async def reset(request: Request) -> Response:
-        with state.lock:
-            state.faults.clear()
-            state.counts.clear()
+    async def reset(self, request: Request) -> Response:
+        with self.lock:
+            self.faults.clear()
+            self.counts.clear()
         return Response(status_code=204)
 
-    app = Starlette(
-        routes=[
-            Route("/oauth2/token", token, methods=["POST"]),
-            Route("/oauth2/user/info", user_info, methods=["GET"]),
-            Route("/exchange-authority/v1/introspect", introspect, methods=["POST"]),
-            Route("/admin/v2/products", list_products, methods=["GET"]),
-            Route("/admin/v2/products/{product_id}", get_product, methods=["GET"]),
-            Route("/admin/v2/products/{product_id}", update_product, methods=["PUT"]),
-            Route("/admin/v2/categories", list_categories, methods=["GET"]),
-            Route("/_sandbox/authorize", authorize, methods=["POST"]),
-            Route("/_sandbox/embedded-token", embedded_token, methods=["GET"]),
-            Route("/_sandbox/admin", admin, methods=["GET"]),
-            Route("/_sandbox/code", code, methods=["GET"]),
-            Route("/_sandbox/merchants/{merchant}/products/{product_id}", raw_product, methods=["GET"]),
-            Route("/_sandbox/faults", faults, methods=["POST"]),
-            Route("/_sandbox/tokens/expire", expire, methods=["POST"]),
-            Route("/_sandbox/stats", stats, methods=["GET"]),
-            Route("/_sandbox/reset", reset, methods=["POST"]),
+    def routes(self) -> list[Route]:
+        return [
+            Route("/oauth2/token", self.token, methods=["POST"]),
+            Route("/oauth2/user/info", self.user_info, methods=["GET"]),
+            Route("/exchange-authority/v1/introspect", self.introspect, methods=["POST"]),
+            Route("/admin/v2/products", self.list_products, methods=["GET"]),
+            Route("/admin/v2/products/{product_id}", self.get_product, methods=["GET"]),
+            Route("/admin/v2/products/{product_id}", self.update_product, methods=["PUT"]),
+            Route("/admin/v2/categories", self.list_categories, methods=["GET"]),
+            Route("/_sandbox/authorize", self.authorize, methods=["POST"]),
+            Route("/_sandbox/embedded-token", self.embedded_token, methods=["GET"]),
+            Route("/_sandbox/admin", self.admin, methods=["GET"]),
+            Route("/_sandbox/code", self.code, methods=["GET"]),
+            Route("/_sandbox/merchants/{merchant}/products/{product_id}", self.raw_product, methods=["GET"]),
+            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/tokens/expire", self.expire, methods=["POST"]),
+            Route("/_sandbox/stats", self.stats, methods=["GET"]),
+            Route("/_sandbox/reset", self.reset, methods=["POST"]),
         ]
-    )
-    app.state.salla = state
-    return app
+
+    def app(self) -> Starlette:
+        app = Starlette(routes=self.routes())
+        app.state.salla = self
+        return app
+
+
+def create_salla_sandbox(
+    *,
+    client_id: str,
+    client_secret: str,
+    webhook_secret: str = "",
+    rate_limit_per_minute: int = 120,
+    app_url: str = "",
+) -> Starlette:
+    return SallaSandbox(
+        client_id=client_id,
+        client_secret=client_secret,
+        webhook_secret=webhook_secret,
+        rate_limit_per_minute=rate_limit_per_minute,
+        app_url=app_url,
+    ).app()

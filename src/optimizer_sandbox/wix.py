@@ -33,7 +33,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..auth import wix as wix_auth
+from optimizer_app.auth import wix as wix_auth
+
 from .wix_catalog import build_catalog
 
 TOKEN_TTL = 14_400
@@ -62,47 +63,6 @@ class _Fault:
     status: int
     remaining: int
     retry_after: float | None
-
-
-class WixSandboxState:
-    """Everything the sandbox holds; reachable as `app.state.wix` from Python."""
-
-    def __init__(self, app_id: str, app_secret: str, rate_limit_per_minute: int) -> None:
-        self.app_id = app_id
-        self.app_secret = app_secret
-        self.rate_limit_per_minute = rate_limit_per_minute
-        self.instances: dict[str, _Instance] = {}
-        self.tokens: dict[str, tuple[str, float]] = {}  # token -> (instance id, expires at)
-        self.faults: list[_Fault] = []
-        self.counts: Counter[str] = Counter()
-        self.lock = threading.Lock()
-
-    def instance(self, instance_id: str) -> _Instance:
-        with self.lock:
-            if instance_id not in self.instances:
-                categories, products = build_catalog(instance_id)
-                self.instances[instance_id] = _Instance(
-                    categories, {p["id"]: p for p in products}, instance_id=instance_id
-                )
-            return self.instances[instance_id]
-
-    def mint(self, instance_id: str) -> str:
-        token = "OauthNG.JWS." + secrets.token_urlsafe(32)
-        self.tokens[token] = (instance_id, time.time() + TOKEN_TTL)
-        return token
-
-    def expire_tokens(self) -> int:
-        count = len(self.tokens)
-        self.tokens = {t: (i, 0.0) for t, (i, _) in self.tokens.items()}
-        return count
-
-    def take_fault(self, path: str) -> _Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if path.startswith(fault.path_prefix) and fault.remaining > 0:
-                    fault.remaining -= 1
-                    return fault
-        return None
 
 
 def _error(status: int, message: str, code: str | None = None, **data: Any) -> JSONResponse:
@@ -184,20 +144,64 @@ def _project(product: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in product.items() if k in keep and v is not None}
 
 
-def create_wix_sandbox(
-    *,
-    app_id: str,
-    app_secret: str,
-    webhook_private_key_pem: str | None = None,
-    rate_limit_per_minute: int = 200,
-    app_url: str = "",
-) -> Starlette:
-    state = WixSandboxState(app_id, app_secret, rate_limit_per_minute)
+Handler = Callable[[Request, _Instance, dict[str, Any]], Awaitable[JSONResponse]]
 
-    def authorise(request: Request) -> tuple[str | None, JSONResponse | None]:
+
+class WixSandbox:
+    """The sandbox's state as attributes and Wix's endpoints as methods; `app()` serves them, and the
+    served app reaches it as `app.state.wix`."""
+
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        app_secret: str,
+        webhook_private_key_pem: str | None = None,
+        rate_limit_per_minute: int = 200,
+        app_url: str = "",
+    ) -> None:
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.webhook_private_key_pem = webhook_private_key_pem
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.app_url = app_url
+        self.instances: dict[str, _Instance] = {}
+        self.tokens: dict[str, tuple[str, float]] = {}  # token -> (instance id, expires at)
+        self.faults: list[_Fault] = []
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def instance(self, instance_id: str) -> _Instance:
+        with self.lock:
+            if instance_id not in self.instances:
+                categories, products = build_catalog(instance_id)
+                self.instances[instance_id] = _Instance(
+                    categories, {p["id"]: p for p in products}, instance_id=instance_id
+                )
+            return self.instances[instance_id]
+
+    def mint(self, instance_id: str) -> str:
+        token = "OauthNG.JWS." + secrets.token_urlsafe(32)
+        self.tokens[token] = (instance_id, time.time() + TOKEN_TTL)
+        return token
+
+    def expire_tokens(self) -> int:
+        count = len(self.tokens)
+        self.tokens = {t: (i, 0.0) for t, (i, _) in self.tokens.items()}
+        return count
+
+    def take_fault(self, path: str) -> _Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if path.startswith(fault.path_prefix) and fault.remaining > 0:
+                    fault.remaining -= 1
+                    return fault
+        return None
+
+    def authorise(self, request: Request) -> tuple[str | None, JSONResponse | None]:
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else header
-        entry = state.tokens.get(token)
+        entry = self.tokens.get(token)
         if not token or entry is None:
             return None, _error(401, "Invalid access token", "UNAUTHENTICATED")
         instance_id, expires = entry
@@ -205,24 +209,24 @@ def create_wix_sandbox(
             return None, _error(401, "Access token expired", "UNAUTHENTICATED")
         return instance_id, None
 
-    def gate(request: Request) -> tuple[_Instance | None, JSONResponse | None]:
+    def gate(self, request: Request) -> tuple[_Instance | None, JSONResponse | None]:
         """Auth, faults and the per-instance rate limit, in that order."""
-        state.counts[request.url.path] += 1
-        fault = state.take_fault(request.url.path)
+        self.counts[request.url.path] += 1
+        fault = self.take_fault(request.url.path)
         if fault is not None:
             headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
             response = _error(fault.status, "Injected sandbox fault", "SANDBOX_FAULT")
             response.headers.update(headers)
             return None, response
-        instance_id, denied = authorise(request)
+        instance_id, denied = self.authorise(request)
         if denied is not None or instance_id is None:
             return None, denied
-        inst = state.instance(instance_id)
+        inst = self.instance(instance_id)
         now = time.monotonic()
-        with state.lock:
+        with self.lock:
             while inst.requests and inst.requests[0] <= now - 60:
                 inst.requests.popleft()
-            if len(inst.requests) >= state.rate_limit_per_minute:
+            if len(inst.requests) >= self.rate_limit_per_minute:
                 retry = max(1, int(inst.requests[0] + 60 - now) + 1)
                 response = _error(429, "Too many requests", "TOO_MANY_REQUESTS")
                 response.headers["Retry-After"] = str(retry)
@@ -230,13 +234,11 @@ def create_wix_sandbox(
             inst.requests.append(now)
         return inst, None
 
-    Handler = Callable[[Request, _Instance, dict[str, Any]], Awaitable[JSONResponse]]
-
-    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
+    def endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
         """Gate the request, then hand the handler its instance and JSON body (empty for GET)."""
 
         async def wrapped(request: Request) -> JSONResponse:
-            inst, denied = gate(request)
+            inst, denied = self.gate(request)
             if denied is not None or inst is None:
                 assert denied is not None
                 return denied
@@ -252,41 +254,41 @@ def create_wix_sandbox(
 
         return wrapped
 
-    async def token(request: Request) -> JSONResponse:
+    async def token(self, request: Request) -> JSONResponse:
         try:
             body = await request.json()
         except ValueError:
             return _error(400, "Request body is not JSON")
         if body.get("grant_type") != "client_credentials":
             return _error(400, "unsupported grant_type", "INVALID_GRANT_TYPE")
-        if body.get("client_id") != state.app_id or body.get("client_secret") != state.app_secret:
+        if body.get("client_id") != self.app_id or body.get("client_secret") != self.app_secret:
             return _error(401, "Invalid client credentials", "INVALID_CLIENT")
         instance_id = body.get("instance_id")
         if not instance_id:
             return _error(400, "instance_id must not be empty")
-        state.counts["/oauth2/token"] += 1
-        state.instance(instance_id)
-        return JSONResponse({"access_token": state.mint(instance_id), "token_type": "Bearer", "expires_in": TOKEN_TTL})
+        self.counts["/oauth2/token"] += 1
+        self.instance(instance_id)
+        return JSONResponse({"access_token": self.mint(instance_id), "token_type": "Bearer", "expires_in": TOKEN_TTL})
 
-    async def token_info(request: Request) -> JSONResponse:
+    async def token_info(self, request: Request) -> JSONResponse:
         body = await request.json()
         token = str(body.get("token", ""))
-        entry = state.tokens.get(token)
+        entry = self.tokens.get(token)
         if entry is not None:
             instance_id, expires = entry
             return JSONResponse(
                 {
                     "active": str(expires > time.time()).lower(),
                     "subjectType": "APP",
-                    "subjectId": state.app_id,
+                    "subjectId": self.app_id,
                     "exp": str(int(expires)),
                     "iat": str(int(expires - TOKEN_TTL)),
-                    "clientId": state.app_id,
+                    "clientId": self.app_id,
                     "instanceId": instance_id,
                 }
             )
         try:
-            verified = wix_auth.verify_instance(token, app_id=state.app_id, app_secret=state.app_secret)
+            verified = wix_auth.verify_instance(token, app_id=self.app_id, app_secret=self.app_secret)
         except Exception:
             return JSONResponse({"active": "false"})
         return JSONResponse(
@@ -296,12 +298,12 @@ def create_wix_sandbox(
                 "subjectId": verified.uid,
                 "exp": str(int(verified.expires_at.timestamp())) if verified.expires_at else None,
                 "iat": str(int(verified.sign_date.timestamp())),
-                "clientId": state.app_id,
+                "clientId": self.app_id,
                 "instanceId": verified.instance_id,
             }
         )
 
-    def _page(items: list[dict[str, Any]], offset: int, limit: int, extra: dict[str, Any]) -> dict[str, Any]:
+    def _page(self, items: list[dict[str, Any]], offset: int, limit: int, extra: dict[str, Any]) -> dict[str, Any]:
         page = items[offset : offset + limit]
         has_next = offset + limit < len(items)
         cursors = {"next": _encode_cursor({**extra, "offset": offset + limit}) if has_next else None}
@@ -309,7 +311,7 @@ def create_wix_sandbox(
             cursors["prev"] = _encode_cursor({**extra, "offset": max(0, offset - limit)})
         return {"count": len(page), "cursors": cursors, "hasNext": has_next}
 
-    async def query_products(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+    async def query_products(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         query = body.get("query") or body.get("search") or {}
         paging = query.get("cursorPaging") or {}
         limit = int(paging.get("limit") or 100)
@@ -339,18 +341,18 @@ def create_wix_sandbox(
         return JSONResponse(
             {
                 "products": [_project(p, fields) for p in items[offset : offset + limit]],
-                "pagingMetadata": _page(items, offset, limit, {"filter": flt, "expression": expression}),
+                "pagingMetadata": self._page(items, offset, limit, {"filter": flt, "expression": expression}),
             }
         )
 
-    async def get_product(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+    async def get_product(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         product = inst.products.get(request.path_params["product_id"])
         if product is None:
             return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
         fields = request.query_params.getlist("fields")
         return JSONResponse({"product": _project(product, fields)})
 
-    def _apply_update(inst: _Instance, patch: dict[str, Any], path_id: str | None) -> tuple[int, dict[str, Any]]:
+    def _apply_update(self, inst: _Instance, patch: dict[str, Any], path_id: str | None) -> tuple[int, dict[str, Any]]:
         """(status, body) of updating one product, the way Update Product answers."""
         product_id = patch.get("id") or path_id
         if path_id is not None and patch.get("id") not in (None, path_id):
@@ -374,25 +376,25 @@ def create_wix_sandbox(
         product["updatedDate"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return 200, {"product": copy.deepcopy(product)}
 
-    async def update_product(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+    async def update_product(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         patch = body.get("product")
         if not isinstance(patch, dict):
             return _error(400, "product must not be empty")
-        with state.lock:
-            status, result = _apply_update(inst, patch, request.path_params["product_id"])
+        with self.lock:
+            status, result = self._apply_update(inst, patch, request.path_params["product_id"])
         if status != 200:
             code = result.get("code")
             return _error(status, result["message"], code) if code else _error(status, result["message"])
         return JSONResponse(result)
 
-    async def bulk_update(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+    async def bulk_update(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         entries = body.get("products") or []
         if not 1 <= len(entries) <= MAX_PAGE:
             return _error(400, f"products must hold 1 to {MAX_PAGE} items")
         results = []
-        with state.lock:
+        with self.lock:
             for index, entry in enumerate(entries):
-                status, result = _apply_update(inst, (entry or {}).get("product") or {}, None)
+                status, result = self._apply_update(inst, (entry or {}).get("product") or {}, None)
                 meta: dict[str, Any] = {"originalIndex": index, "success": status == 200}
                 if status == 200:
                     meta["id"] = result["product"]["id"]
@@ -407,7 +409,7 @@ def create_wix_sandbox(
             {"results": results, "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok}}
         )
 
-    async def app_instance(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+    async def app_instance(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         """`GET /apps/v1/instance`: the app instance and the site it is installed on."""
         return JSONResponse(
             {
@@ -421,45 +423,45 @@ def create_wix_sandbox(
             }
         )
 
-    async def query_categories(request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+    async def query_categories(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         tree = body.get("treeReference") or {}
         if tree.get("appNamespace") != "@wix/stores":
             return _error(400, "treeReference.appNamespace must be @wix/stores")
         visible = [c for c in inst.categories if c["visible"]]
         limit = int(((body.get("query") or {}).get("cursorPaging") or {}).get("limit") or 100)
         return JSONResponse(
-            {"categories": copy.deepcopy(visible[:limit]), "pagingMetadata": _page(visible, 0, limit, {})}
+            {"categories": copy.deepcopy(visible[:limit]), "pagingMetadata": self._page(visible, 0, limit, {})}
         )
 
     # -- routes that are the sandbox's own, not Wix's --
 
-    async def raw_product(request: Request) -> JSONResponse:
-        inst = state.instance(request.path_params["instance_id"])
+    async def raw_product(self, request: Request) -> JSONResponse:
+        inst = self.instance(request.path_params["instance_id"])
         product = inst.products.get(request.path_params["product_id"])
         if product is None:
             return JSONResponse({"message": "Product not found"}, status_code=404)
         return JSONResponse({"product": copy.deepcopy(product)})
 
-    async def edit_product(request: Request) -> JSONResponse:
+    async def edit_product(self, request: Request) -> JSONResponse:
         """Change a product as the owner would in the Wix dashboard (bumps the revision)."""
-        inst = state.instance(request.path_params["instance_id"])
+        inst = self.instance(request.path_params["instance_id"])
         body = await request.json()
-        with state.lock:
+        with self.lock:
             product = inst.products[request.path_params["product_id"]]
             product.update(body)
             product["revision"] = str(int(product["revision"]) + 1)
             return JSONResponse({"product": copy.deepcopy(product)})
 
-    async def edit_site(request: Request) -> JSONResponse:
+    async def edit_site(self, request: Request) -> JSONResponse:
         """Set a site's name and language, as its owner would in the Wix editor."""
         body = await request.json()
-        inst = state.instance(request.path_params["instance_id"])
-        with state.lock:
+        inst = self.instance(request.path_params["instance_id"])
+        with self.lock:
             inst.site_name = str(body.get("name", inst.site_name))
             inst.locale = str(body.get("locale", inst.locale))
         return JSONResponse({"siteDisplayName": inst.site_name, "locale": inst.locale})
 
-    async def faults(request: Request) -> JSONResponse:
+    async def add_fault(self, request: Request) -> JSONResponse:
         body = await request.json()
         fault = _Fault(
             path_prefix=str(body.get("path_prefix", "/")),
@@ -467,70 +469,90 @@ def create_wix_sandbox(
             remaining=int(body.get("count", 1)),
             retry_after=float(body["retry_after"]) if body.get("retry_after") is not None else None,
         )
-        with state.lock:
-            state.faults.append(fault)
+        with self.lock:
+            self.faults.append(fault)
         return JSONResponse({"queued": True})
 
-    async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({"requests": dict(state.counts), "tokens": len(state.tokens)})
+    async def stats(self, request: Request) -> JSONResponse:
+        return JSONResponse({"requests": dict(self.counts), "tokens": len(self.tokens)})
 
-    async def expire(request: Request) -> JSONResponse:
-        return JSONResponse({"expired": state.expire_tokens()})
+    async def expire(self, request: Request) -> JSONResponse:
+        return JSONResponse({"expired": self.expire_tokens()})
 
-    async def instance(request: Request) -> JSONResponse:
+    async def signed_instance(self, request: Request) -> JSONResponse:
         instance_id = request.query_params.get("instance_id") or secrets.token_hex(8)
-        signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, state.app_id), state.app_secret)
+        signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, self.app_id), self.app_secret)
         return JSONResponse({"instance": signed, "instance_id": instance_id})
 
-    async def send_webhook(request: Request) -> JSONResponse:
-        if not webhook_private_key_pem:
+    async def send_webhook(self, request: Request) -> JSONResponse:
+        if not self.webhook_private_key_pem:
             return JSONResponse({"message": "no webhook key configured"}, status_code=400)
         body = await request.json()
         token = wix_auth.sign_webhook(
             body["event_type"],
             body["instance_id"],
             body.get("payload") or {},
-            private_key_pem=webhook_private_key_pem,
+            private_key_pem=self.webhook_private_key_pem,
             event_id=body.get("event_id"),
         )
         async with httpx.AsyncClient(timeout=10) as client:
             res = await client.post(body["url"], content=token, headers={"content-type": "text/plain"})
         return JSONResponse({"status": res.status_code, "body": res.text[:500]})
 
-    async def admin(request: Request) -> HTMLResponse:
+    async def admin(self, request: Request) -> HTMLResponse:
         instance_id = request.query_params.get("instance_id") or "demo-site"
-        signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, state.app_id), state.app_secret)
-        src = f"{app_url}/app/wix?instance={signed}&locale=en&viewMode=dashboard"
-        site = state.instance(instance_id).site_name
+        signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, self.app_id), self.app_secret)
+        src = f"{self.app_url}/app/wix?instance={signed}&locale=en&viewMode=dashboard"
+        site = self.instance(instance_id).site_name
         return HTMLResponse(_templates.get_template("wix_admin.html").render(src=src, site=site))
 
-    async def reset(request: Request) -> Response:
-        with state.lock:
-            state.faults.clear()
-            state.counts.clear()
+    async def reset(self, request: Request) -> Response:
+        with self.lock:
+            self.faults.clear()
+            self.counts.clear()
         return Response(status_code=204)
 
-    routes = [
-        Route("/oauth2/token", token, methods=["POST"]),
-        Route("/oauth2/token-info", token_info, methods=["POST"]),
-        Route("/stores/v3/products/query", endpoint(query_products), methods=["POST"]),
-        Route("/stores/v3/products/search", endpoint(query_products), methods=["POST"]),
-        Route("/stores/v3/products/{product_id}", endpoint(get_product), methods=["GET"]),
-        Route("/stores/v3/products/{product_id}", endpoint(update_product), methods=["PATCH"]),
-        Route("/stores/v3/bulk/products/update", endpoint(bulk_update), methods=["POST"]),
-        Route("/categories/v1/categories/query", endpoint(query_categories), methods=["POST"]),
-        Route("/apps/v1/instance", endpoint(app_instance), methods=["GET"]),
-        Route("/_sandbox/instances/{instance_id}/products/{product_id}", raw_product, methods=["GET"]),
-        Route("/_sandbox/instances/{instance_id}/products/{product_id}", edit_product, methods=["PATCH"]),
-        Route("/_sandbox/instances/{instance_id}/site", edit_site, methods=["PATCH"]),
-        Route("/_sandbox/faults", faults, methods=["POST"]),
-        Route("/_sandbox/stats", stats, methods=["GET"]),
-        Route("/_sandbox/tokens/expire", expire, methods=["POST"]),
-        Route("/_sandbox/instance", instance, methods=["GET"]),
-        Route("/_sandbox/webhooks", send_webhook, methods=["POST"]),
-        Route("/_sandbox/admin", admin, methods=["GET"]),
-        Route("/_sandbox/reset", reset, methods=["POST"]),
-    ]
-    app = Starlette(routes=routes)
-    app.state.wix = state
-    return app
+    def routes(self) -> list[Route]:
+        return [
+            Route("/oauth2/token", self.token, methods=["POST"]),
+            Route("/oauth2/token-info", self.token_info, methods=["POST"]),
+            Route("/stores/v3/products/query", self.endpoint(self.query_products), methods=["POST"]),
+            Route("/stores/v3/products/search", self.endpoint(self.query_products), methods=["POST"]),
+            Route("/stores/v3/products/{product_id}", self.endpoint(self.get_product), methods=["GET"]),
+            Route("/stores/v3/products/{product_id}", self.endpoint(self.update_product), methods=["PATCH"]),
+            Route("/stores/v3/bulk/products/update", self.endpoint(self.bulk_update), methods=["POST"]),
+            Route("/categories/v1/categories/query", self.endpoint(self.query_categories), methods=["POST"]),
+            Route("/apps/v1/instance", self.endpoint(self.app_instance), methods=["GET"]),
+            Route("/_sandbox/instances/{instance_id}/products/{product_id}", self.raw_product, methods=["GET"]),
+            Route("/_sandbox/instances/{instance_id}/products/{product_id}", self.edit_product, methods=["PATCH"]),
+            Route("/_sandbox/instances/{instance_id}/site", self.edit_site, methods=["PATCH"]),
+            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/stats", self.stats, methods=["GET"]),
+            Route("/_sandbox/tokens/expire", self.expire, methods=["POST"]),
+            Route("/_sandbox/instance", self.signed_instance, methods=["GET"]),
+            Route("/_sandbox/webhooks", self.send_webhook, methods=["POST"]),
+            Route("/_sandbox/admin", self.admin, methods=["GET"]),
+            Route("/_sandbox/reset", self.reset, methods=["POST"]),
+        ]
+
+    def app(self) -> Starlette:
+        app = Starlette(routes=self.routes())
+        app.state.wix = self
+        return app
+
+
+def create_wix_sandbox(
+    *,
+    app_id: str,
+    app_secret: str,
+    webhook_private_key_pem: str | None = None,
+    rate_limit_per_minute: int = 200,
+    app_url: str = "",
+) -> Starlette:
+    return WixSandbox(
+        app_id=app_id,
+        app_secret=app_secret,
+        webhook_private_key_pem=webhook_private_key_pem,
+        rate_limit_per_minute=rate_limit_per_minute,
+        app_url=app_url,
+    ).app()
