@@ -168,7 +168,14 @@ def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(c.poll() is None for c in children):
             time.sleep(0.5)
-        return 1
+        # Ctrl-C in a terminal reaches the whole process group: the web and worker may stop (cleanly,
+        # or by the signal) before this loop sees the interrupt. Anything else is a crash.
+        stopped = {0, -signal.SIGINT, -signal.SIGTERM}
+        codes = [(command[-1], child.returncode) for command, child in zip(commands, children, strict=True)]
+        crashed = [(name, code) for name, code in codes if code not in stopped]
+        for name, code in crashed:
+            print(f"demo: the {name} process exited with {code}", file=sys.stderr)
+        return 1 if crashed else 0
     except KeyboardInterrupt:
         return 0
     finally:
