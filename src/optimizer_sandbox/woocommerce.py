@@ -96,8 +96,23 @@ def _permission_error(method: str, permission: str) -> JSONResponse | None:
     return None
 
 
-class WooSandboxState:
-    def __init__(self, consumer_key: str, consumer_secret: str) -> None:
+def _update(product: dict[str, Any], body: dict[str, Any]) -> None:
+    for key in ("name", "description", "short_description"):
+        if key in body:
+            product[key] = body[key]
+    for entry in body.get("meta_data") or []:
+        existing = next((m for m in product["meta_data"] if m["key"] == entry["key"]), None)
+        if existing is not None:
+            existing["value"] = entry["value"]
+        else:
+            product["meta_data"].append({"id": len(product["meta_data"]) + 1, **entry})
+
+
+class WooCommerceSandbox:
+    """The sandbox's state as attributes and WooCommerce's endpoints as methods; `app()` serves them,
+    and the served app reaches it as `app.state.woocommerce`."""
+
+    def __init__(self, *, consumer_key: str, consumer_secret: str) -> None:
         self.keys = {consumer_key: (consumer_secret, READ_WRITE)}
         self.products = _seed(consumer_key)
         self.nonces: set[str] = set()
@@ -105,36 +120,41 @@ class WooSandboxState:
         self.counts: dict[str, int] = {}
         self.lock = threading.Lock()
 
-
-def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> Starlette:
-    state = WooSandboxState(consumer_key, consumer_secret)
-
-    def authenticate(request: Request) -> JSONResponse | None:
-        path = request.url.path
-        state.counts[path] = state.counts.get(path, 0) + 1
-        with state.lock:
-            for fault in state.faults:
+    def take_fault(self, path: str) -> JSONResponse | None:
+        with self.lock:
+            for fault in self.faults:
                 if path.startswith(fault["path_prefix"]) and fault["count"] > 0:
                     fault["count"] -= 1
                     response = _error(fault["status"], "sandbox_fault", "Injected sandbox fault")
                     if fault.get("retry_after") is not None:
                         response.headers["Retry-After"] = f"{fault['retry_after']:g}"
                     return response
+        return None
+
+    def authenticate(self, request: Request) -> JSONResponse | None:
+        path = request.url.path
+        self.counts[path] = self.counts.get(path, 0) + 1
+        fault = self.take_fault(path)
+        if fault is not None:
+            return fault
         header = request.headers.get("authorization", "")
         if header.lower().startswith("basic "):
             if request.headers.get("x-forwarded-proto") != "https":
                 return _error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
             user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            secret, permission = state.keys.get(user, ("", ""))
+            secret, permission = self.keys.get(user, ("", ""))
             if not secret or not hmac.compare_digest(password, secret):
                 return _error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
             return _permission_error(request.method, permission)
+        return self.check_oauth(request)
+
+    def check_oauth(self, request: Request) -> JSONResponse | None:
         query = dict(request.query_params)
         signature = query.pop("oauth_signature", "")
         key = query.get("oauth_consumer_key", "")
-        if key not in state.keys:
+        if key not in self.keys:
             return _error(401, "woocommerce_rest_authentication_error", "Consumer key is invalid.")
-        secret, permission = state.keys[key]
+        secret, permission = self.keys[key]
         try:
             timestamp = int(query.get("oauth_timestamp", "0"))
         except ValueError:
@@ -160,16 +180,16 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             return _error(
                 401, "woocommerce_rest_authentication_error", "Invalid signature - provided signature does not match."
             )
-        with state.lock:
-            if nonce in state.nonces:
+        with self.lock:
+            if nonce in self.nonces:
                 return _error(
                     401, "woocommerce_rest_authentication_error", "Invalid nonce - nonce has already been used."
                 )
-            state.nonces.add(nonce)
+            self.nonces.add(nonce)
         return _permission_error(request.method, permission)
 
-    async def list_products(request: Request) -> Response:
-        denied = authenticate(request)
+    async def list_products(self, request: Request) -> Response:
+        denied = self.authenticate(request)
         if denied is not None:
             return denied
         try:
@@ -179,7 +199,7 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             return _error(400, "rest_invalid_param", "Invalid parameter(s): page, per_page")
         if not 1 <= per_page <= 100:
             return _error(400, "rest_invalid_param", "Invalid parameter(s): per_page")
-        items = list(state.products.values())
+        items = list(self.products.values())
         if search := request.query_params.get("search"):
             items = [p for p in items if search.casefold() in (p["name"] + p["description"]).casefold()]
         if category := request.query_params.get("category"):
@@ -195,34 +215,23 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
         headers = {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(total_pages), "Link": ", ".join(links)}
         return JSONResponse(chunk, headers=headers)
 
-    def _update(product: dict[str, Any], body: dict[str, Any]) -> None:
-        for key in ("name", "description", "short_description"):
-            if key in body:
-                product[key] = body[key]
-        for entry in body.get("meta_data") or []:
-            existing = next((m for m in product["meta_data"] if m["key"] == entry["key"]), None)
-            if existing is not None:
-                existing["value"] = entry["value"]
-            else:
-                product["meta_data"].append({"id": len(product["meta_data"]) + 1, **entry})
-
-    async def product(request: Request) -> Response:
-        denied = authenticate(request)
+    async def product(self, request: Request) -> Response:
+        denied = self.authenticate(request)
         if denied is not None:
             return denied
-        found = state.products.get(int(request.path_params["product_id"]))
+        found = self.products.get(int(request.path_params["product_id"]))
         if found is None:
             return _error(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
         if request.method == "PUT":
             body = await request.json()
             if "name" in body and not str(body["name"]).strip():
                 return _error(400, "rest_invalid_param", "Invalid parameter(s): name")
-            with state.lock:
+            with self.lock:
                 _update(found, body)
         return JSONResponse(copy.deepcopy(found))
 
-    async def batch(request: Request) -> Response:
-        denied = authenticate(request)
+    async def batch(self, request: Request) -> Response:
+        denied = self.authenticate(request)
         if denied is not None:
             return denied
         body = await request.json()
@@ -234,9 +243,9 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
                 "Unable to accept more than 100 items for this request.",
             )
         results = []
-        with state.lock:
+        with self.lock:
             for entry in updates:
-                found = state.products.get(int(entry.get("id", 0)))
+                found = self.products.get(int(entry.get("id", 0)))
                 if found is None:
                     results.append(
                         {
@@ -253,25 +262,25 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
                 results.append(copy.deepcopy(found))
         return JSONResponse({"update": results})
 
-    async def categories(request: Request) -> Response:
-        denied = authenticate(request)
+    async def categories(self, request: Request) -> Response:
+        denied = self.authenticate(request)
         if denied is not None:
             return denied
         counts = {
-            cid: sum(1 for p in state.products.values() if p["categories"][0]["id"] == cid) for cid, _ in _CATEGORIES
+            cid: sum(1 for p in self.products.values() if p["categories"][0]["id"] == cid) for cid, _ in _CATEGORIES
         }
         return JSONResponse(
             [{"id": cid, "name": name, "slug": name.lower(), "count": counts[cid]} for cid, name in _CATEGORIES]
         )
 
-    async def raw(request: Request) -> Response:
-        found = state.products.get(int(request.path_params["product_id"]))
+    async def raw_product(self, request: Request) -> Response:
+        found = self.products.get(int(request.path_params["product_id"]))
         return JSONResponse(found, status_code=200 if found else 404)
 
-    async def faults(request: Request) -> Response:
+    async def add_fault(self, request: Request) -> Response:
         body = await request.json()
-        with state.lock:
-            state.faults.append(
+        with self.lock:
+            self.faults.append(
                 {
                     "path_prefix": body.get("path_prefix", "/"),
                     "status": int(body.get("status", 500)),
@@ -281,33 +290,39 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             )
         return JSONResponse({"queued": True})
 
-    async def add_key(request: Request) -> Response:
+    async def add_key(self, request: Request) -> Response:
         body = await request.json()
         permission = body.get("permission", READ_WRITE)
         if permission not in (READ, WRITE, READ_WRITE):
             return _error(400, "sandbox_invalid_permission", "permission is read, write or read_write")
-        with state.lock:
-            state.keys[str(body["consumer_key"])] = (str(body["consumer_secret"]), permission)
+        with self.lock:
+            self.keys[str(body["consumer_key"])] = (str(body["consumer_secret"]), permission)
         return JSONResponse({"added": True})
 
-    async def stats(request: Request) -> Response:
-        return JSONResponse({"requests": dict(state.counts)})
+    async def stats(self, request: Request) -> Response:
+        return JSONResponse({"requests": dict(self.counts)})
 
-    prefix = "/wp-json/wc/v3"
-    app = Starlette(
-        routes=[
-            Route(f"{prefix}/products", list_products, methods=["GET"]),
-            Route(f"{prefix}/products/batch", batch, methods=["POST"]),
-            Route(f"{prefix}/products/categories", categories, methods=["GET"]),
-            Route(f"{prefix}/products/{{product_id:int}}", product, methods=["GET", "PUT"]),
-            Route("/_sandbox/products/{product_id:int}", raw, methods=["GET"]),
-            Route("/_sandbox/faults", faults, methods=["POST"]),
-            Route("/_sandbox/keys", add_key, methods=["POST"]),
-            Route("/_sandbox/stats", stats, methods=["GET"]),
+    def routes(self) -> list[Route]:
+        prefix = "/wp-json/wc/v3"
+        return [
+            Route(f"{prefix}/products", self.list_products, methods=["GET"]),
+            Route(f"{prefix}/products/batch", self.batch, methods=["POST"]),
+            Route(f"{prefix}/products/categories", self.categories, methods=["GET"]),
+            Route(f"{prefix}/products/{{product_id:int}}", self.product, methods=["GET", "PUT"]),
+            Route("/_sandbox/products/{product_id:int}", self.raw_product, methods=["GET"]),
+            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/keys", self.add_key, methods=["POST"]),
+            Route("/_sandbox/stats", self.stats, methods=["GET"]),
         ]
-    )
-    app.state.woocommerce = state
-    return app
+
+    def app(self) -> Starlette:
+        app = Starlette(routes=self.routes())
+        app.state.woocommerce = self
+        return app
+
+
+def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> Starlette:
+    return WooCommerceSandbox(consumer_key=consumer_key, consumer_secret=consumer_secret).app()
 
 
 def create_lookalike_site(
