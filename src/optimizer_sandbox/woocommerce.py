@@ -3,8 +3,12 @@
 Over plain HTTP it authenticates the way WooCommerce does: one-legged OAuth 1.0a (HMAC-SHA1 or
 HMAC-SHA256, timestamps within 15 minutes, nonces used once) and refuses Basic auth, which it
 accepts only when the request reached it over HTTPS (`X-Forwarded-Proto: https` stands for a TLS
-terminator). Lists carry `X-WP-Total`, `X-WP-TotalPages` and a `Link` header; errors are
-`{code, message, data: {status}}`; batches hold at most 100 objects.
+terminator), as it does the keys in the query string (`consumer_key`, `consumer_secret`). A request
+with no credentials is anonymous and refused by the route. `PATCH /_sandbox/host` with
+`{"strips_authorization": true}` makes the site a host that drops the Authorization header before
+WordPress sees it, where only the query string carries keys. Lists carry `X-WP-Total`,
+`X-WP-TotalPages` and a `Link` header; errors are `{code, message, data: {status}}`; batches hold
+at most 100 objects.
 
 Keys carry a permission — read, write or read_write — as WooCommerce's "Add key" screen sets it
 (https://developer.woocommerce.com/docs/apis/rest-api/authentication/), and every request is checked
@@ -118,6 +122,7 @@ class WooCommerceSandbox:
         self.nonces: set[str] = set()
         self.faults: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
+        self.strips_authorization = False
         self.lock = threading.Lock()
 
     def take_fault(self, path: str) -> JSONResponse | None:
@@ -132,21 +137,46 @@ class WooCommerceSandbox:
         return None
 
     def authenticate(self, request: Request) -> JSONResponse | None:
+        """WC_REST_Authentication::authenticate: over HTTPS the consumer key and secret, from the
+        query string first and then from HTTP Basic (perform_basic_authentication); otherwise, and
+        always over plain HTTP, one-legged OAuth 1.0a (perform_oauth_authentication)."""
         path = request.url.path
         self.counts[path] = self.counts.get(path, 0) + 1
         fault = self.take_fault(path)
         if fault is not None:
             return fault
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("basic "):
-            if request.headers.get("x-forwarded-proto") != "https":
-                return _error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
-            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            secret, permission = self.keys.get(user, ("", ""))
-            if not secret or not hmac.compare_digest(password, secret):
-                return _error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
-            return _permission_error(request.method, permission)
+        if request.headers.get("x-forwarded-proto") == "https":
+            # "Occasionally some servers may not parse the Authorization header correctly … you can
+            # provide the consumer key/secret as query string parameters instead"
+            # (https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication-over-https).
+            key = request.query_params.get("consumer_key", "")
+            secret = request.query_params.get("consumer_secret", "")
+            if not (key and secret):
+                key, secret = self.basic_credentials(request)
+            if key and secret:
+                return self.check_secret(request.method, key, secret)
+        if not any(name.startswith("oauth_") for name in request.query_params):
+            # No credentials WooCommerce reads reached it (Basic over plain HTTP is not read): the
+            # request is anonymous and the route's permission check answers.
+            return _error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
         return self.check_oauth(request)
+
+    def basic_credentials(self, request: Request) -> tuple[str, str]:
+        """What PHP puts in PHP_AUTH_USER and PHP_AUTH_PW; nothing when the host strips the header."""
+        header = "" if self.strips_authorization else request.headers.get("authorization", "")
+        if not header.lower().startswith("basic "):
+            return "", ""
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except ValueError:
+            return "", ""
+        return user, password
+
+    def check_secret(self, method: str, key: str, given: str) -> JSONResponse | None:
+        secret, permission = self.keys.get(key, ("", ""))
+        if not secret or not hmac.compare_digest(given, secret):
+            return _error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
+        return _permission_error(method, permission)
 
     def check_oauth(self, request: Request) -> JSONResponse | None:
         query = dict(request.query_params)
@@ -299,6 +329,20 @@ class WooCommerceSandbox:
             self.keys[str(body["consumer_key"])] = (str(body["consumer_secret"]), permission)
         return JSONResponse({"added": True})
 
+    async def edit_host(self, request: Request) -> Response:
+        """How the web server in front of WordPress behaves: `strips_authorization` stands for a
+        host (Apache with PHP as CGI or FastCGI, some proxies) that does not pass the Authorization
+        header on to PHP."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        strips = body.get("strips_authorization") if isinstance(body, dict) else None
+        if not isinstance(strips, bool):
+            return _error(400, "sandbox_invalid_host", "strips_authorization is true or false")
+        self.strips_authorization = strips
+        return JSONResponse({"strips_authorization": self.strips_authorization})
+
     async def stats(self, request: Request) -> Response:
         return JSONResponse({"requests": dict(self.counts)})
 
@@ -312,6 +356,7 @@ class WooCommerceSandbox:
             Route("/_sandbox/products/{product_id:int}", self.raw_product, methods=["GET"]),
             Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
             Route("/_sandbox/keys", self.add_key, methods=["POST"]),
+            Route("/_sandbox/host", self.edit_host, methods=["PATCH"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
         ]
 
