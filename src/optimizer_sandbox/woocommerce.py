@@ -100,6 +100,15 @@ def _permission_error(method: str, permission: str) -> JSONResponse | None:
     return None
 
 
+async def _json_object(request: Request) -> dict[str, Any]:
+    """The body of a `/_sandbox/` control call; anything but a JSON object reads as empty."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def _update(product: dict[str, Any], body: dict[str, Any]) -> None:
     for key in ("name", "description", "short_description"):
         if key in body:
@@ -321,23 +330,22 @@ class WooCommerceSandbox:
         return JSONResponse({"queued": True})
 
     async def add_key(self, request: Request) -> Response:
-        body = await request.json()
+        body = await _json_object(request)
+        key, secret = body.get("consumer_key"), body.get("consumer_secret")
+        if not (isinstance(key, str) and key and isinstance(secret, str) and secret):
+            return _error(400, "sandbox_invalid_key", "consumer_key and consumer_secret are non-empty strings")
         permission = body.get("permission", READ_WRITE)
         if permission not in (READ, WRITE, READ_WRITE):
             return _error(400, "sandbox_invalid_permission", "permission is read, write or read_write")
         with self.lock:
-            self.keys[str(body["consumer_key"])] = (str(body["consumer_secret"]), permission)
+            self.keys[key] = (secret, permission)
         return JSONResponse({"added": True})
 
     async def edit_host(self, request: Request) -> Response:
         """How the web server in front of WordPress behaves: `strips_authorization` stands for a
         host (Apache with PHP as CGI or FastCGI, some proxies) that does not pass the Authorization
         header on to PHP."""
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        strips = body.get("strips_authorization") if isinstance(body, dict) else None
+        strips = (await _json_object(request)).get("strips_authorization")
         if not isinstance(strips, bool):
             return _error(400, "sandbox_invalid_host", "strips_authorization is true or false")
         self.strips_authorization = strips

@@ -163,6 +163,12 @@ def test_over_https_the_keys_may_ride_in_the_query_string(site: LoopbackServer) 
     assert plain.status_code == 401 and plain.json()["code"] == "woocommerce_rest_cannot_view"
     anonymous = httpx.get(url, headers=https)
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "woocommerce_rest_cannot_view"
+    reader = {"consumer_key": "ck_" + "r" * 40, "consumer_secret": "cs_" + "r" * 40, "permission": "read"}
+    httpx.post(f"{site.url}/_sandbox/keys", json=reader).raise_for_status()
+    reader_query = {k: reader[k] for k in ("consumer_key", "consumer_secret")}
+    assert httpx.get(url, params=reader_query, headers=https).status_code == 200
+    write = httpx.post(f"{url}/batch", params=reader_query, headers=https, json={"update": []})
+    assert write.status_code == 401 and "write permissions" in write.json()["message"]
 
 
 def test_a_host_that_strips_authorization_takes_keys_only_from_the_query(site: LoopbackServer) -> None:
@@ -199,3 +205,16 @@ def test_the_host_switch_takes_a_boolean_only(site: LoopbackServer) -> None:
         f"{site.url}/wp-json/wc/v3/products", headers={"X-Forwarded-Proto": "https", "Authorization": BASIC}
     )
     assert still.status_code == 200
+
+
+def test_a_key_is_added_only_with_a_key_a_secret_and_a_known_permission(site: LoopbackServer) -> None:
+    for body in ({"consumer_key": "ck_x"}, {"consumer_key": "ck_x", "consumer_secret": 7}, [], {}):
+        refused = httpx.post(f"{site.url}/_sandbox/keys", json=body)
+        assert refused.status_code == 400 and refused.json()["code"] == "sandbox_invalid_key", body
+    odd = httpx.post(
+        f"{site.url}/_sandbox/keys", json={"consumer_key": "ck_x", "consumer_secret": "cs_x", "permission": "all"}
+    )
+    assert odd.status_code == 400 and odd.json()["code"] == "sandbox_invalid_permission"
+    tried = {"consumer_key": "ck_x", "consumer_secret": "cs_x"}
+    answer = httpx.get(f"{site.url}/wp-json/wc/v3/products", params=tried, headers={"X-Forwarded-Proto": "https"})
+    assert answer.status_code == 401 and answer.json()["message"] == "Consumer secret is invalid."
