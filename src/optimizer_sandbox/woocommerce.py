@@ -3,8 +3,12 @@
 Over plain HTTP it authenticates the way WooCommerce does: one-legged OAuth 1.0a (HMAC-SHA1 or
 HMAC-SHA256, timestamps within 15 minutes, nonces used once) and refuses Basic auth, which it
 accepts only when the request reached it over HTTPS (`X-Forwarded-Proto: https` stands for a TLS
-terminator). Lists carry `X-WP-Total`, `X-WP-TotalPages` and a `Link` header; errors are
-`{code, message, data: {status}}`; batches hold at most 100 objects.
+terminator), as it does the keys in the query string (`consumer_key`, `consumer_secret`). A request
+with no credentials is anonymous and refused by the route. `PATCH /_sandbox/host` with
+`{"strips_authorization": true}` makes the site a host that drops the Authorization header before
+WordPress sees it, where only the query string carries keys. Lists carry `X-WP-Total`,
+`X-WP-TotalPages` and a `Link` header; errors are `{code, message, data: {status}}`; batches hold
+at most 100 objects.
 
 Keys carry a permission — read, write or read_write — as WooCommerce's "Add key" screen sets it
 (https://developer.woocommerce.com/docs/apis/rest-api/authentication/), and every request is checked
@@ -96,45 +100,100 @@ def _permission_error(method: str, permission: str) -> JSONResponse | None:
     return None
 
 
-class WooSandboxState:
-    def __init__(self, consumer_key: str, consumer_secret: str) -> None:
+async def _json_object(request: Request) -> dict[str, Any]:
+    """The body of a `/_sandbox/` control call; anything but a JSON object reads as empty."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _update(product: dict[str, Any], body: dict[str, Any]) -> None:
+    for key in ("name", "description", "short_description"):
+        if key in body:
+            product[key] = body[key]
+    for entry in body.get("meta_data") or []:
+        existing = next((m for m in product["meta_data"] if m["key"] == entry["key"]), None)
+        if existing is not None:
+            existing["value"] = entry["value"]
+        else:
+            product["meta_data"].append({"id": len(product["meta_data"]) + 1, **entry})
+
+
+class WooCommerceSandbox:
+    """The sandbox's state as attributes and WooCommerce's endpoints as methods; `app()` serves them,
+    and the served app reaches it as `app.state.woocommerce`."""
+
+    def __init__(self, *, consumer_key: str, consumer_secret: str) -> None:
         self.keys = {consumer_key: (consumer_secret, READ_WRITE)}
         self.products = _seed(consumer_key)
         self.nonces: set[str] = set()
         self.faults: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
+        self.strips_authorization = False
         self.lock = threading.Lock()
 
-
-def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> Starlette:
-    state = WooSandboxState(consumer_key, consumer_secret)
-
-    def authenticate(request: Request) -> JSONResponse | None:
-        path = request.url.path
-        state.counts[path] = state.counts.get(path, 0) + 1
-        with state.lock:
-            for fault in state.faults:
+    def take_fault(self, path: str) -> JSONResponse | None:
+        with self.lock:
+            for fault in self.faults:
                 if path.startswith(fault["path_prefix"]) and fault["count"] > 0:
                     fault["count"] -= 1
                     response = _error(fault["status"], "sandbox_fault", "Injected sandbox fault")
                     if fault.get("retry_after") is not None:
                         response.headers["Retry-After"] = f"{fault['retry_after']:g}"
                     return response
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("basic "):
-            if request.headers.get("x-forwarded-proto") != "https":
-                return _error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        return None
+
+    def authenticate(self, request: Request) -> JSONResponse | None:
+        """WC_REST_Authentication::authenticate: over HTTPS the consumer key and secret, from the
+        query string first and then from HTTP Basic (perform_basic_authentication); otherwise, and
+        always over plain HTTP, one-legged OAuth 1.0a (perform_oauth_authentication)."""
+        path = request.url.path
+        self.counts[path] = self.counts.get(path, 0) + 1
+        fault = self.take_fault(path)
+        if fault is not None:
+            return fault
+        if request.headers.get("x-forwarded-proto") == "https":
+            # "Occasionally some servers may not parse the Authorization header correctly … you can
+            # provide the consumer key/secret as query string parameters instead"
+            # (https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication-over-https).
+            key = request.query_params.get("consumer_key", "")
+            secret = request.query_params.get("consumer_secret", "")
+            if not (key and secret):
+                key, secret = self.basic_credentials(request)
+            if key and secret:
+                return self.check_secret(request.method, key, secret)
+        if not any(name.startswith("oauth_") for name in request.query_params):
+            # No credentials WooCommerce reads reached it (Basic over plain HTTP is not read): the
+            # request is anonymous and the route's permission check answers.
+            return _error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.")
+        return self.check_oauth(request)
+
+    def basic_credentials(self, request: Request) -> tuple[str, str]:
+        """What PHP puts in PHP_AUTH_USER and PHP_AUTH_PW; nothing when the host strips the header."""
+        header = "" if self.strips_authorization else request.headers.get("authorization", "")
+        if not header.lower().startswith("basic "):
+            return "", ""
+        try:
             user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            secret, permission = state.keys.get(user, ("", ""))
-            if not secret or not hmac.compare_digest(password, secret):
-                return _error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
-            return _permission_error(request.method, permission)
+        except ValueError:
+            return "", ""
+        return user, password
+
+    def check_secret(self, method: str, key: str, given: str) -> JSONResponse | None:
+        secret, permission = self.keys.get(key, ("", ""))
+        if not secret or not hmac.compare_digest(given, secret):
+            return _error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.")
+        return _permission_error(method, permission)
+
+    def check_oauth(self, request: Request) -> JSONResponse | None:
         query = dict(request.query_params)
         signature = query.pop("oauth_signature", "")
         key = query.get("oauth_consumer_key", "")
-        if key not in state.keys:
+        if key not in self.keys:
             return _error(401, "woocommerce_rest_authentication_error", "Consumer key is invalid.")
-        secret, permission = state.keys[key]
+        secret, permission = self.keys[key]
         try:
             timestamp = int(query.get("oauth_timestamp", "0"))
         except ValueError:
@@ -160,16 +219,16 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             return _error(
                 401, "woocommerce_rest_authentication_error", "Invalid signature - provided signature does not match."
             )
-        with state.lock:
-            if nonce in state.nonces:
+        with self.lock:
+            if nonce in self.nonces:
                 return _error(
                     401, "woocommerce_rest_authentication_error", "Invalid nonce - nonce has already been used."
                 )
-            state.nonces.add(nonce)
+            self.nonces.add(nonce)
         return _permission_error(request.method, permission)
 
-    async def list_products(request: Request) -> Response:
-        denied = authenticate(request)
+    async def list_products(self, request: Request) -> Response:
+        denied = self.authenticate(request)
         if denied is not None:
             return denied
         try:
@@ -179,7 +238,7 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             return _error(400, "rest_invalid_param", "Invalid parameter(s): page, per_page")
         if not 1 <= per_page <= 100:
             return _error(400, "rest_invalid_param", "Invalid parameter(s): per_page")
-        items = list(state.products.values())
+        items = list(self.products.values())
         if search := request.query_params.get("search"):
             items = [p for p in items if search.casefold() in (p["name"] + p["description"]).casefold()]
         if category := request.query_params.get("category"):
@@ -195,34 +254,23 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
         headers = {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(total_pages), "Link": ", ".join(links)}
         return JSONResponse(chunk, headers=headers)
 
-    def _update(product: dict[str, Any], body: dict[str, Any]) -> None:
-        for key in ("name", "description", "short_description"):
-            if key in body:
-                product[key] = body[key]
-        for entry in body.get("meta_data") or []:
-            existing = next((m for m in product["meta_data"] if m["key"] == entry["key"]), None)
-            if existing is not None:
-                existing["value"] = entry["value"]
-            else:
-                product["meta_data"].append({"id": len(product["meta_data"]) + 1, **entry})
-
-    async def product(request: Request) -> Response:
-        denied = authenticate(request)
+    async def product(self, request: Request) -> Response:
+        denied = self.authenticate(request)
         if denied is not None:
             return denied
-        found = state.products.get(int(request.path_params["product_id"]))
+        found = self.products.get(int(request.path_params["product_id"]))
         if found is None:
             return _error(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
         if request.method == "PUT":
             body = await request.json()
             if "name" in body and not str(body["name"]).strip():
                 return _error(400, "rest_invalid_param", "Invalid parameter(s): name")
-            with state.lock:
+            with self.lock:
                 _update(found, body)
         return JSONResponse(copy.deepcopy(found))
 
-    async def batch(request: Request) -> Response:
-        denied = authenticate(request)
+    async def batch(self, request: Request) -> Response:
+        denied = self.authenticate(request)
         if denied is not None:
             return denied
         body = await request.json()
@@ -234,9 +282,9 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
                 "Unable to accept more than 100 items for this request.",
             )
         results = []
-        with state.lock:
+        with self.lock:
             for entry in updates:
-                found = state.products.get(int(entry.get("id", 0)))
+                found = self.products.get(int(entry.get("id", 0)))
                 if found is None:
                     results.append(
                         {
@@ -253,25 +301,25 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
                 results.append(copy.deepcopy(found))
         return JSONResponse({"update": results})
 
-    async def categories(request: Request) -> Response:
-        denied = authenticate(request)
+    async def categories(self, request: Request) -> Response:
+        denied = self.authenticate(request)
         if denied is not None:
             return denied
         counts = {
-            cid: sum(1 for p in state.products.values() if p["categories"][0]["id"] == cid) for cid, _ in _CATEGORIES
+            cid: sum(1 for p in self.products.values() if p["categories"][0]["id"] == cid) for cid, _ in _CATEGORIES
         }
         return JSONResponse(
             [{"id": cid, "name": name, "slug": name.lower(), "count": counts[cid]} for cid, name in _CATEGORIES]
         )
 
-    async def raw(request: Request) -> Response:
-        found = state.products.get(int(request.path_params["product_id"]))
+    async def raw_product(self, request: Request) -> Response:
+        found = self.products.get(int(request.path_params["product_id"]))
         return JSONResponse(found, status_code=200 if found else 404)
 
-    async def faults(request: Request) -> Response:
+    async def add_fault(self, request: Request) -> Response:
         body = await request.json()
-        with state.lock:
-            state.faults.append(
+        with self.lock:
+            self.faults.append(
                 {
                     "path_prefix": body.get("path_prefix", "/"),
                     "status": int(body.get("status", 500)),
@@ -281,33 +329,53 @@ def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> St
             )
         return JSONResponse({"queued": True})
 
-    async def add_key(request: Request) -> Response:
-        body = await request.json()
+    async def add_key(self, request: Request) -> Response:
+        body = await _json_object(request)
+        key, secret = body.get("consumer_key"), body.get("consumer_secret")
+        if not (isinstance(key, str) and key and isinstance(secret, str) and secret):
+            return _error(400, "sandbox_invalid_key", "consumer_key and consumer_secret are non-empty strings")
         permission = body.get("permission", READ_WRITE)
         if permission not in (READ, WRITE, READ_WRITE):
             return _error(400, "sandbox_invalid_permission", "permission is read, write or read_write")
-        with state.lock:
-            state.keys[str(body["consumer_key"])] = (str(body["consumer_secret"]), permission)
+        with self.lock:
+            self.keys[key] = (secret, permission)
         return JSONResponse({"added": True})
 
-    async def stats(request: Request) -> Response:
-        return JSONResponse({"requests": dict(state.counts)})
+    async def edit_host(self, request: Request) -> Response:
+        """How the web server in front of WordPress behaves: `strips_authorization` stands for a
+        host (Apache with PHP as CGI or FastCGI, some proxies) that does not pass the Authorization
+        header on to PHP."""
+        strips = (await _json_object(request)).get("strips_authorization")
+        if not isinstance(strips, bool):
+            return _error(400, "sandbox_invalid_host", "strips_authorization is true or false")
+        self.strips_authorization = strips
+        return JSONResponse({"strips_authorization": self.strips_authorization})
 
-    prefix = "/wp-json/wc/v3"
-    app = Starlette(
-        routes=[
-            Route(f"{prefix}/products", list_products, methods=["GET"]),
-            Route(f"{prefix}/products/batch", batch, methods=["POST"]),
-            Route(f"{prefix}/products/categories", categories, methods=["GET"]),
-            Route(f"{prefix}/products/{{product_id:int}}", product, methods=["GET", "PUT"]),
-            Route("/_sandbox/products/{product_id:int}", raw, methods=["GET"]),
-            Route("/_sandbox/faults", faults, methods=["POST"]),
-            Route("/_sandbox/keys", add_key, methods=["POST"]),
-            Route("/_sandbox/stats", stats, methods=["GET"]),
+    async def stats(self, request: Request) -> Response:
+        return JSONResponse({"requests": dict(self.counts)})
+
+    def routes(self) -> list[Route]:
+        prefix = "/wp-json/wc/v3"
+        return [
+            Route(f"{prefix}/products", self.list_products, methods=["GET"]),
+            Route(f"{prefix}/products/batch", self.batch, methods=["POST"]),
+            Route(f"{prefix}/products/categories", self.categories, methods=["GET"]),
+            Route(f"{prefix}/products/{{product_id:int}}", self.product, methods=["GET", "PUT"]),
+            Route("/_sandbox/products/{product_id:int}", self.raw_product, methods=["GET"]),
+            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/keys", self.add_key, methods=["POST"]),
+            Route("/_sandbox/host", self.edit_host, methods=["PATCH"]),
+            Route("/_sandbox/stats", self.stats, methods=["GET"]),
         ]
-    )
-    app.state.woocommerce = state
-    return app
+
+    def app(self) -> Starlette:
+        app = Starlette(routes=self.routes())
+        app.state.woocommerce = self
+        return app
+
+
+def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> Starlette:
+    return WooCommerceSandbox(consumer_key=consumer_key, consumer_secret=consumer_secret).app()
 
 
 def create_lookalike_site(

@@ -19,6 +19,7 @@ from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
 
 KEYS = WooCredentials("ck_" + "a" * 40, "cs_" + "b" * 40)
+BASIC = "Basic " + base64.b64encode(f"{KEYS.consumer_key}:{KEYS.consumer_secret}".encode()).decode()
 
 
 @pytest.fixture
@@ -131,10 +132,9 @@ async def test_wrong_keys_are_refused(site: LoopbackServer) -> None:
 
 
 def test_basic_auth_only_over_https_and_nonces_only_once(site: LoopbackServer) -> None:
-    basic = "Basic " + base64.b64encode(f"{KEYS.consumer_key}:{KEYS.consumer_secret}".encode()).decode()
     url = f"{site.url}/wp-json/wc/v3/products"
-    assert httpx.get(url, headers={"Authorization": basic}).status_code == 401
-    assert httpx.get(url, headers={"Authorization": basic, "X-Forwarded-Proto": "https"}).status_code == 200
+    assert httpx.get(url, headers={"Authorization": BASIC}).status_code == 401
+    assert httpx.get(url, headers={"Authorization": BASIC, "X-Forwarded-Proto": "https"}).status_code == 200
     signed = oauth1_params("GET", url, {}, KEYS, nonce="n-1", timestamp=int(time.time()))
     assert httpx.get(url, params=signed).status_code == 200
     replay = httpx.get(url, params=signed)
@@ -149,3 +149,72 @@ async def test_a_bad_update_is_a_readable_error(woo: WooCommerceClient) -> None:
     product = (await woo.list_products(limit=1)).products[0]
     with pytest.raises(StorePlatformError, match="WooCommerce answered 400"):
         await woo.update_product(product, {Attribute.TITLE: "  "})
+
+
+def test_over_https_the_keys_may_ride_in_the_query_string(site: LoopbackServer) -> None:
+    # https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication-over-https
+    url = f"{site.url}/wp-json/wc/v3/products"
+    https = {"X-Forwarded-Proto": "https"}
+    in_query = {"consumer_key": KEYS.consumer_key, "consumer_secret": KEYS.consumer_secret}
+    assert httpx.get(url, params=in_query, headers=https).status_code == 200
+    wrong = httpx.get(url, params={**in_query, "consumer_secret": "cs_wrong"}, headers=https)
+    assert wrong.status_code == 401 and wrong.json()["message"] == "Consumer secret is invalid."
+    plain = httpx.get(url, params=in_query)
+    assert plain.status_code == 401 and plain.json()["code"] == "woocommerce_rest_cannot_view"
+    anonymous = httpx.get(url, headers=https)
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "woocommerce_rest_cannot_view"
+    reader = {"consumer_key": "ck_" + "r" * 40, "consumer_secret": "cs_" + "r" * 40, "permission": "read"}
+    httpx.post(f"{site.url}/_sandbox/keys", json=reader).raise_for_status()
+    reader_query = {k: reader[k] for k in ("consumer_key", "consumer_secret")}
+    assert httpx.get(url, params=reader_query, headers=https).status_code == 200
+    write = httpx.post(f"{url}/batch", params=reader_query, headers=https, json={"update": []})
+    assert write.status_code == 401 and "write permissions" in write.json()["message"]
+
+
+def test_a_host_that_strips_authorization_takes_keys_only_from_the_query(site: LoopbackServer) -> None:
+    url = f"{site.url}/wp-json/wc/v3/products"
+    https_basic = {"X-Forwarded-Proto": "https", "Authorization": BASIC}
+    assert httpx.get(url, headers=https_basic).status_code == 200
+    stripping = httpx.patch(f"{site.url}/_sandbox/host", json={"strips_authorization": True})
+    assert stripping.json() == {"strips_authorization": True}
+    refused = httpx.get(url, headers=https_basic)
+    assert refused.status_code == 401 and refused.json()["code"] == "woocommerce_rest_cannot_view"
+    in_query = {"consumer_key": KEYS.consumer_key, "consumer_secret": KEYS.consumer_secret}
+    assert httpx.get(url, params=in_query, headers={"X-Forwarded-Proto": "https"}).status_code == 200
+    httpx.patch(f"{site.url}/_sandbox/host", json={"strips_authorization": False}).raise_for_status()
+    assert httpx.get(url, headers=https_basic).status_code == 200
+
+
+async def test_the_client_signs_in_the_query_so_a_host_that_strips_authorization_still_answers(
+    woo: WooCommerceClient, site: LoopbackServer
+) -> None:
+    httpx.patch(f"{site.url}/_sandbox/host", json={"strips_authorization": True}).raise_for_status()
+    await woo.check()
+    product = (await woo.list_products(limit=1)).products[0]
+    await woo.update_product(product, {Attribute.TITLE: "Renamed"})
+    assert httpx.get(f"{site.url}/_sandbox/products/{product.id}").json()["name"] == "Renamed"
+
+
+def test_the_host_switch_takes_a_boolean_only(site: LoopbackServer) -> None:
+    for body in ({"strips_authorization": "yes"}, {}, []):
+        refused = httpx.patch(f"{site.url}/_sandbox/host", json=body)
+        assert refused.status_code == 400 and refused.json()["code"] == "sandbox_invalid_host"
+    garbled = httpx.patch(f"{site.url}/_sandbox/host", content=b"{", headers={"content-type": "application/json"})
+    assert garbled.status_code == 400
+    still = httpx.get(
+        f"{site.url}/wp-json/wc/v3/products", headers={"X-Forwarded-Proto": "https", "Authorization": BASIC}
+    )
+    assert still.status_code == 200
+
+
+def test_a_key_is_added_only_with_a_key_a_secret_and_a_known_permission(site: LoopbackServer) -> None:
+    for body in ({"consumer_key": "ck_x"}, {"consumer_key": "ck_x", "consumer_secret": 7}, [], {}):
+        refused = httpx.post(f"{site.url}/_sandbox/keys", json=body)
+        assert refused.status_code == 400 and refused.json()["code"] == "sandbox_invalid_key", body
+    odd = httpx.post(
+        f"{site.url}/_sandbox/keys", json={"consumer_key": "ck_x", "consumer_secret": "cs_x", "permission": "all"}
+    )
+    assert odd.status_code == 400 and odd.json()["code"] == "sandbox_invalid_permission"
+    tried = {"consumer_key": "ck_x", "consumer_secret": "cs_x"}
+    answer = httpx.get(f"{site.url}/wp-json/wc/v3/products", params=tried, headers={"X-Forwarded-Proto": "https"})
+    assert answer.status_code == 401 and answer.json()["message"] == "Consumer secret is invalid."
