@@ -60,7 +60,7 @@ class Store:
             token_expires_at=row["token_expires_at"],
             plan_ends_on=row["plan_ends_on"],
             session_version=row["session_version"],
-            catalog_version=row["catalog_version"],
+            catalog_version=row.get("catalog_version"),
         )
 
 

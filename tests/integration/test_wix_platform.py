@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from datetime import date
 
 import httpx
 import pytest
 
 from optimizer_app.auth import wix as wix_auth
 from optimizer_app.domain.attributes import Attribute
+from optimizer_app.platforms import wix as wix_platform
 from optimizer_app.platforms.base import (
     PlatformAuthError,
     PlatformUnavailable,
@@ -21,6 +23,7 @@ from optimizer_app.platforms.http import RetryPolicy
 from optimizer_app.platforms.wix import StoresNotInstalled, WixClient
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.wix import create_wix_sandbox
+from tests.contracts import example, shape_mismatches
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET
 
 INSTANCE = "8f7c2d1e-0000-4000-8000-000000000001"
@@ -310,3 +313,41 @@ async def test_query_products_refuses_the_category_filter_that_search_takes(sand
         search = await http.post("/stores/v3/products/search", json={"search": {"filter": flt}}, headers=headers)
     assert query.status_code == 400 and "Search Products" in query.json()["message"]
     assert search.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("catalog", "path", "fixture"), [("V3_CATALOG", "v3", "product_v3"), ("V1_CATALOG", "v1", "product_v1")]
+)
+async def test_the_sandbox_answers_products_in_the_documented_shape(
+    client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer, path: str, fixture: str
+) -> None:
+    _, tokens = client
+    headers = {"Authorization": await tokens.get()}
+    if path == "v3":
+        body = {"query": {"cursorPaging": {"limit": 100}}, "fields": wix_platform._FIELDS}
+    else:
+        body = {"query": {"paging": {"limit": 100}}}
+    products = httpx.post(f"{sandbox.url}/stores/{path}/products/query", json=body, headers=headers).json()["products"]
+    full = next(p for p in products if p.get("ribbon") and p.get("brand") and p["seoData"]["tags"])
+    assert shape_mismatches(example("wix", fixture), full) == []
+
+
+@pytest.mark.parametrize("version", ["V1_CATALOG", "V3_CATALOG", "STORES_NOT_INSTALLED"])
+async def test_the_sandbox_reports_the_catalog_version_as_documented(sandbox: LoopbackServer, version: str) -> None:
+    httpx.patch(f"{sandbox.url}/_sandbox/instances/{INSTANCE}/site", json={"catalogVersion": version})
+    async with httpx.AsyncClient() as http:
+        token = await MintingTokens(http, sandbox.url).get()
+        answer = (await http.get(f"{sandbox.url}/stores/v3/provision/version", headers={"Authorization": token})).json()
+    assert answer == example("wix", f"provision_version_{version.lower()}")
+
+
+async def test_the_app_instance_tells_the_end_of_the_paid_cycle(sandbox: LoopbackServer) -> None:
+    documented = example("wix", "app_instance")
+    site = f"{sandbox.url}/_sandbox/instances/{INSTANCE}/site"
+    httpx.patch(site, json={"billing": documented["instance"]["billing"]}).raise_for_status()
+    async with httpx.AsyncClient() as http:
+        token = await MintingTokens(http, sandbox.url).get()
+        answer = (await http.get(f"{sandbox.url}/apps/v1/instance", headers={"Authorization": token})).json()
+        info = await wix_auth.site_info(http, api_base=sandbox.url, access_token=token)
+    assert shape_mismatches(documented, answer) == []
+    assert info.paid_until == date(2027, 1, 10)
