@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 
 import asyncpg
 import httpx
 
+from . import stores
 from .auth import salla as salla_auth
 from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
@@ -60,6 +62,8 @@ class StoreClients:
                 tokens=tokens,
                 http=self.http,
                 pacer=self.pacers.for_store("wix", store.external_id, WIX_REQUESTS_PER_MINUTE),
+                catalog_version=store.catalog_version,
+                remember_version=partial(self._remember_catalog_version, store.id),
             )
         if store.platform == "salla":
             tokens = StoredTokenSource(
@@ -76,6 +80,10 @@ class StoreClients:
         if store.platform == "woocommerce":
             return self.woocommerce_client(store.external_id, self.woocommerce_credentials(store))
         raise Forbidden(f"The {store.platform} platform is not supported.")
+
+    async def _remember_catalog_version(self, store_id: int, version: str) -> None:
+        async with self.pool.acquire() as conn:
+            await stores.remember_catalog_version(conn, store_id, version)
 
     async def mint_wix(self, instance_id: str) -> wix_auth.AccessToken:
         return await wix_auth.mint_access_token(

@@ -34,6 +34,8 @@ class Store:
     token_expires_at: datetime | None
     plan_ends_on: date | None
     session_version: int
+    # Wix: the site's Stores catalog (V1_CATALOG / V3_CATALOG) once asked; None until then.
+    catalog_version: str | None = None
 
     @property
     def credits_remaining(self) -> int:
@@ -58,6 +60,7 @@ class Store:
             token_expires_at=row["token_expires_at"],
             plan_ends_on=row["plan_ends_on"],
             session_version=row["session_version"],
+            catalog_version=row.get("catalog_version"),
         )
 
 
@@ -170,6 +173,10 @@ async def name_store(conn: asyncpg.Connection, store_id: int, name: str) -> None
 async def update_settings(conn: asyncpg.Connection, store_id: int, settings: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = await conn.fetchval(Q["update_settings"], store_id, settings)
     return result
+
+
+async def remember_catalog_version(conn: asyncpg.Connection, store_id: int, version: str) -> None:
+    await conn.execute(Q["remember_catalog_version"], store_id, version)
 
 
 async def schedule_plan_end(conn: asyncpg.Connection, store_id: int, ends_on: date | None) -> None:

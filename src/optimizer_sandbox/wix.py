@@ -1,4 +1,4 @@
-"""A local stand-in for www.wixapis.com: OAuth, Stores Catalog V3 products, Categories.
+"""A local stand-in for www.wixapis.com: OAuth, Stores Catalog V1 and V3 products, Categories.
 
 It follows Wix's documented behaviour for what the app uses: client-credentials tokens valid
 14,400 s with no refresh token, `Authorization` with or without `Bearer`, cursor paging
@@ -6,6 +6,17 @@ It follows Wix's documented behaviour for what the app uses: client-credentials 
 update and bumped by it, Wix's error shape `{message, details: {applicationError|validationError}}`,
 and 429 beyond 200 requests a minute per instance (Wix documents no rate-limit headers; this
 sandbox sends `Retry-After` as a courtesy, and clients must also cope without it).
+
+Each instance is a site on one catalog (`/_sandbox/instances/{id}/site` sets it before first use):
+`V3_CATALOG` (the default, as Wix gives new development sites), `V1_CATALOG`, or
+`STORES_NOT_INSTALLED`, reported by Get Catalog Version
+(https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-versioning/get-catalog-version.md).
+Every `/stores/v3/` call on a site that is not on V3 answers 428 ("Never use /stores/v3/ endpoints
+on a CATALOG_V1 site — they return 428 Precondition Required": wix/skills
+`query-products-catalog-v1.md`); no public text says what V1 calls answer on a V3 site, and the
+sandbox answers them 428 as well. Query Products filters only on the fields Wix lists for it and
+refuses the category filter, which only Search Products takes
+(https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/supported-filters-and-sorting).
 
 Routes under `/_sandbox/` are not Wix's: they let tests and the demo look inside, inject faults,
 sign instances and webhooks, and show an admin page that frames the app like the Wix dashboard.
@@ -45,6 +56,10 @@ MAX_PAGE = 100
 
 
 SITE_NAME = "Nordwear Outfitters"
+V1_CATALOG, V3_CATALOG, STORES_NOT_INSTALLED = "V1_CATALOG", "V3_CATALOG", "STORES_NOT_INSTALLED"
+# Query Products (V3) filters on these only; the category filter is Search's
+# (wix/skills `find-products-query-and-search-catalog-v3.md`, STEP 4).
+_QUERY_FILTERS = {"id", "handle", "options.id", "slug", "createdDate", "updatedDate", "visible"}
 
 
 @dataclass
@@ -55,6 +70,8 @@ class _Instance:
     instance_id: str = ""
     site_name: str = SITE_NAME
     locale: str = "en"
+    catalog_version: str = V3_CATALOG
+    billing: dict[str, Any] | None = None
 
 
 @dataclass
@@ -142,6 +159,53 @@ def _project(product: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     for f in fields:
         keep |= set(_FIELD_KEYS.get(f, ()))
     return {k: copy.deepcopy(v) for k, v in product.items() if k in keep and v is not None}
+
+
+def _v1_view(product: dict[str, Any]) -> dict[str, Any]:
+    """A product in Catalog V1's shape (Product object of
+    https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v1/catalog/query-products):
+    HTML `description`, `collectionIds`, `media.mainMedia`, `brand` and `ribbon` as strings, no revision."""
+    price = (product.get("actualPriceRange") or {}).get("minValue") or {}
+    view = {
+        "id": product["id"],
+        "name": product["name"],
+        "slug": product["slug"],
+        "visible": product["visible"],
+        "productType": "physical",
+        "description": product.get("plainDescription") or "",
+        "price": {
+            "currency": "USD",
+            "price": float(price.get("amount") or 0),
+            "formatted": {"price": price.get("formattedAmount", "")},
+        },
+        "collectionIds": [c["id"] for c in product["directCategoriesInfo"]["categories"]],
+        "media": {"mainMedia": {"image": ((product.get("media") or {}).get("main") or {}).get("image")}},
+        "additionalInfoSections": [
+            {"title": s["title"], "description": s["plainDescription"]} for s in product.get("infoSections") or []
+        ],
+        "seoData": copy.deepcopy(product.get("seoData")),
+        "brand": (product.get("brand") or {}).get("name"),
+        "ribbon": (product.get("ribbon") or {}).get("name"),
+        "createdDate": product["createdDate"],
+        "lastUpdated": product["updatedDate"],
+    }
+    return {k: v for k, v in view.items() if v is not None}
+
+
+def _v1_matches(product: dict[str, Any], flt: dict[str, Any]) -> bool:
+    for key, cond in flt.items():
+        if key == "id" and isinstance(cond, dict) and "$in" in cond:
+            if product["id"] not in cond["$in"]:
+                return False
+        elif key == "name" and isinstance(cond, dict) and "$startsWith" in cond:
+            if not product["name"].casefold().startswith(str(cond["$startsWith"]).casefold()):
+                return False
+        elif key == "collections.id" and isinstance(cond, dict) and "$hasSome" in cond:
+            if not set(cond["$hasSome"]) & {c["id"] for c in product["directCategoriesInfo"]["categories"]}:
+                return False
+        else:
+            raise ValueError(f"filter on {key!r} is not supported")
+    return True
 
 
 Handler = Callable[[Request, _Instance, dict[str, Any]], Awaitable[JSONResponse]]
@@ -234,14 +298,19 @@ class WixSandbox:
             inst.requests.append(now)
         return inst, None
 
-    def endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
-        """Gate the request, then hand the handler its instance and JSON body (empty for GET)."""
+    def endpoint(self, handler: Handler, catalog: str | None = None) -> Callable[[Request], Awaitable[JSONResponse]]:
+        """Gate the request (and, for a catalog's endpoint, refuse a site on the other catalog
+        with 428), then hand the handler its instance and JSON body (empty for GET)."""
 
         async def wrapped(request: Request) -> JSONResponse:
             inst, denied = self.gate(request)
             if denied is not None or inst is None:
                 assert denied is not None
                 return denied
+            if catalog is not None and inst.catalog_version != catalog:
+                return _error(
+                    428, f"This site's catalog is {inst.catalog_version}, not {catalog}", "CATALOG_VERSION_MISMATCH"
+                )
             body: dict[str, Any] = {}
             if request.method != "GET":
                 try:
@@ -330,6 +399,8 @@ class WixSandbox:
             flt, offset = query.get("filter") or {}, 0
             if request.url.path.endswith("/search"):
                 expression = str((query.get("search") or {}).get("expression") or "")
+            elif unknown := sorted(set(flt) - _QUERY_FILTERS):
+                return _error(400, f"Query Products cannot filter on {', '.join(unknown)}; use Search Products")
         try:
             items = [p for p in inst.products.values() if _matches(p, flt)]
         except ValueError as exc:
@@ -364,7 +435,8 @@ class WixSandbox:
         if revision in (None, ""):
             return 400, {"message": "revision must not be empty"}
         if str(revision) != product["revision"]:
-            return 409, {"message": "revision mismatch", "code": "REVISION_MISMATCH"}
+            # Wix documents this message, not an error code (wix/skills `update-product-catalog-v3.md`).
+            return 409, {"message": "revision mismatch"}
         if "description" in patch and not isinstance(patch["description"], dict):
             return 400, {"message": "description: Expected an object"}
         if "name" in patch and not (isinstance(patch["name"], str) and 1 <= len(patch["name"]) <= 80):
@@ -413,7 +485,12 @@ class WixSandbox:
         """`GET /apps/v1/instance`: the app instance and the site it is installed on."""
         return JSONResponse(
             {
-                "instance": {"instanceId": inst.instance_id, "appName": "Optimizer App", "isFree": True},
+                "instance": {
+                    "instanceId": inst.instance_id,
+                    "appName": "Optimizer App",
+                    "isFree": inst.billing is None,
+                    **({"billing": copy.deepcopy(inst.billing)} if inst.billing else {}),
+                },
                 "site": {
                     "siteDisplayName": inst.site_name,
                     "locale": inst.locale,
@@ -427,10 +504,102 @@ class WixSandbox:
         tree = body.get("treeReference") or {}
         if tree.get("appNamespace") != "@wix/stores":
             return _error(400, "treeReference.appNamespace must be @wix/stores")
-        visible = [c for c in inst.categories if c["visible"]]
-        limit = int(((body.get("query") or {}).get("cursorPaging") or {}).get("limit") or 100)
+        # Hidden categories only when asked for: `returnNonVisibleCategories` defaults to false
+        # (https://dev.wix.com/docs/rest/business-management/categories/query-categories).
+        listed = [c for c in inst.categories if c["visible"] or body.get("returnNonVisibleCategories")]
+        paging = (body.get("query") or {}).get("cursorPaging") or {}
+        limit = int(paging.get("limit") or 100)
+        if not 1 <= limit <= MAX_PAGE:
+            return _error(400, f"cursorPaging.limit must be between 1 and {MAX_PAGE}")
+        offset = 0
+        if paging.get("cursor"):
+            decoded = _decode_cursor(str(paging["cursor"]))
+            if decoded is None:
+                return _error(400, "invalid cursor", "INVALID_CURSOR")
+            offset = decoded["offset"]
         return JSONResponse(
-            {"categories": copy.deepcopy(visible[:limit]), "pagingMetadata": self._page(visible, 0, limit, {})}
+            {
+                "categories": copy.deepcopy(listed[offset : offset + limit]),
+                "pagingMetadata": self._page(listed, offset, limit, {}),
+            }
+        )
+
+    async def catalog_version(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+        """`GET /stores/v3/provision/version`: answers on every site, whatever its catalog."""
+        return JSONResponse({"catalogVersion": inst.catalog_version})
+
+    async def v1_query_products(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+        """Catalog V1 Query Products: offset paging, `filter` a JSON-encoded string."""
+        query = body.get("query") or {}
+        paging = query.get("paging") or {}
+        limit, offset = int(paging.get("limit") or 100), int(paging.get("offset") or 0)
+        if not 1 <= limit <= MAX_PAGE or offset < 0:
+            return _error(400, f"paging.limit must be between 1 and {MAX_PAGE}")
+        raw_filter = query.get("filter") or "{}"
+        if not isinstance(raw_filter, str):
+            return _error(400, "query.filter must be a JSON-encoded string")
+        try:
+            flt = json.loads(raw_filter)
+            items = [p for p in inst.products.values() if _v1_matches(p, flt)]
+        except (ValueError, AttributeError) as exc:
+            return _error(400, f"invalid filter: {exc}")
+        page = items[offset : offset + limit]
+        return JSONResponse(
+            {
+                "products": [_v1_view(p) for p in page],
+                "metadata": {"items": len(page), "offset": offset},
+                "totalResults": len(items),
+            }
+        )
+
+    async def v1_get_product(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+        product = inst.products.get(request.path_params["product_id"])
+        if product is None:
+            return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
+        return JSONResponse({"product": _v1_view(product)})
+
+    async def v1_update_product(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+        """Catalog V1 Update Product: the fields sent replace the stored ones; `name` at most 80
+        characters, `description` at most 8,000 (the V1 Product object's limits)."""
+        patch = body.get("product")
+        if not isinstance(patch, dict):
+            return _error(400, "product must not be empty")
+        if "name" in patch and not (isinstance(patch["name"], str) and 1 <= len(patch["name"]) <= 80):
+            return _error(400, "name must be 1 to 80 characters")
+        if "description" in patch and not (isinstance(patch["description"], str) and len(patch["description"]) <= 8000):
+            return _error(400, "description must be a string of at most 8000 characters")
+        with self.lock:
+            product = inst.products.get(request.path_params["product_id"])
+            if product is None:
+                return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
+            for ours, theirs in (("name", "name"), ("plainDescription", "description"), ("seoData", "seoData")):
+                if theirs in patch:
+                    product[ours] = copy.deepcopy(patch[theirs])
+            product["revision"] = str(int(product["revision"]) + 1)
+            product["updatedDate"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            return JSONResponse({"product": _v1_view(product)})
+
+    async def v1_query_collections(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
+        paging = (body.get("query") or {}).get("paging") or {}
+        limit, offset = int(paging.get("limit") or 50), int(paging.get("offset") or 0)
+        if not 1 <= limit <= MAX_PAGE:
+            return _error(400, f"paging.limit must be between 1 and {MAX_PAGE}")
+        page = inst.categories[offset : offset + limit]
+        return JSONResponse(
+            {
+                "collections": [
+                    {
+                        "id": c["id"],
+                        "name": c["name"],
+                        "slug": c["slug"],
+                        "visible": c["visible"],
+                        "numberOfProducts": c["itemCounter"],
+                    }
+                    for c in page
+                ],
+                "metadata": {"items": len(page), "offset": offset},
+                "totalResults": len(inst.categories),
+            }
         )
 
     # -- routes that are the sandbox's own, not Wix's --
@@ -453,13 +622,37 @@ class WixSandbox:
             return JSONResponse({"product": copy.deepcopy(product)})
 
     async def edit_site(self, request: Request) -> JSONResponse:
-        """Set a site's name and language, as its owner would in the Wix editor."""
+        """Set a site's name, language, catalog (`catalogVersion`) and paid plan (`billing`, as Get
+        App Instance shows it), as its owner and Wix would."""
         body = await request.json()
         inst = self.instance(request.path_params["instance_id"])
         with self.lock:
             inst.site_name = str(body.get("name", inst.site_name))
             inst.locale = str(body.get("locale", inst.locale))
-        return JSONResponse({"siteDisplayName": inst.site_name, "locale": inst.locale})
+            inst.catalog_version = str(body.get("catalogVersion", inst.catalog_version))
+            inst.billing = body.get("billing", inst.billing)
+        return JSONResponse(
+            {"siteDisplayName": inst.site_name, "locale": inst.locale, "catalogVersion": inst.catalog_version}
+        )
+
+    async def add_categories(self, request: Request) -> JSONResponse:
+        """Add `count` empty categories (`visible` as given), as an owner with a large tree would have."""
+        body = await request.json()
+        inst = self.instance(request.path_params["instance_id"])
+        with self.lock:
+            for _ in range(int(body.get("count", 1))):
+                n = len(inst.categories) + 1
+                inst.categories.append(
+                    {
+                        "id": f"sandbox-category-{n}",
+                        "name": f"Category {n}",
+                        "slug": f"category-{n}",
+                        "visible": bool(body.get("visible", True)),
+                        "treeReference": {"appNamespace": "@wix/stores", "treeKey": None},
+                        "itemCounter": 0,
+                    }
+                )
+        return JSONResponse({"categories": len(inst.categories)})
 
     async def add_fault(self, request: Request) -> JSONResponse:
         body = await request.json()
@@ -516,16 +709,28 @@ class WixSandbox:
         return [
             Route("/oauth2/token", self.token, methods=["POST"]),
             Route("/oauth2/token-info", self.token_info, methods=["POST"]),
-            Route("/stores/v3/products/query", self.endpoint(self.query_products), methods=["POST"]),
-            Route("/stores/v3/products/search", self.endpoint(self.query_products), methods=["POST"]),
-            Route("/stores/v3/products/{product_id}", self.endpoint(self.get_product), methods=["GET"]),
-            Route("/stores/v3/products/{product_id}", self.endpoint(self.update_product), methods=["PATCH"]),
-            Route("/stores/v3/bulk/products/update", self.endpoint(self.bulk_update), methods=["POST"]),
+            Route("/stores/v3/provision/version", self.endpoint(self.catalog_version), methods=["GET"]),
+            Route("/stores/v3/products/query", self.endpoint(self.query_products, V3_CATALOG), methods=["POST"]),
+            Route("/stores/v3/products/search", self.endpoint(self.query_products, V3_CATALOG), methods=["POST"]),
+            Route("/stores/v3/products/{product_id}", self.endpoint(self.get_product, V3_CATALOG), methods=["GET"]),
+            Route(
+                "/stores/v3/products/{product_id}", self.endpoint(self.update_product, V3_CATALOG), methods=["PATCH"]
+            ),
+            Route("/stores/v3/bulk/products/update", self.endpoint(self.bulk_update, V3_CATALOG), methods=["POST"]),
+            Route("/stores/v1/products/query", self.endpoint(self.v1_query_products, V1_CATALOG), methods=["POST"]),
+            Route("/stores/v1/products/{product_id}", self.endpoint(self.v1_get_product, V1_CATALOG), methods=["GET"]),
+            Route(
+                "/stores/v1/products/{product_id}", self.endpoint(self.v1_update_product, V1_CATALOG), methods=["PATCH"]
+            ),
+            Route(
+                "/stores/v1/collections/query", self.endpoint(self.v1_query_collections, V1_CATALOG), methods=["POST"]
+            ),
             Route("/categories/v1/categories/query", self.endpoint(self.query_categories), methods=["POST"]),
             Route("/apps/v1/instance", self.endpoint(self.app_instance), methods=["GET"]),
             Route("/_sandbox/instances/{instance_id}/products/{product_id}", self.raw_product, methods=["GET"]),
             Route("/_sandbox/instances/{instance_id}/products/{product_id}", self.edit_product, methods=["PATCH"]),
             Route("/_sandbox/instances/{instance_id}/site", self.edit_site, methods=["PATCH"]),
+            Route("/_sandbox/instances/{instance_id}/categories", self.add_categories, methods=["POST"]),
             Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
             Route("/_sandbox/tokens/expire", self.expire, methods=["POST"]),

@@ -1,4 +1,4 @@
-"""A realistic, deterministic Wix Stores catalog: about 200 products in 8 categories.
+"""A realistic, deterministic Wix Stores catalog: about 200 products in 8 categories (and a hidden one).
 
 Descriptions vary the way real shops do: rich HTML, one-liners, shouting titles, messy markup,
 empty ones; most products lack SEO tags; a few are in French, German, Spanish or Arabic.
@@ -152,6 +152,9 @@ def build_catalog(seed: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
         }
         for slug, name in CATEGORIES
     ]
+    # A category the owner hid from the storefront: Query Categories leaves it out unless asked.
+    categories.append({**categories[-1], "id": category_id("archive"), "name": "Archive", "slug": "archive"})
+    categories[-1]["visible"] = False
     products: list[dict[str, Any]] = []
     counter = 0
     for variant in _VARIANTS:

@@ -256,11 +256,25 @@ async def test_malformed_and_oversized_bodies(api: httpx.AsyncClient) -> None:
     assert streamed.status_code == 413
 
 
+def on_catalog(sandbox: LoopbackServer, site: WixSite, catalog: str) -> None:
+    """Put the sandbox site on a catalog version before the app first opens it."""
+    url = f"{sandbox.url}/_sandbox/instances/{site.instance_id}/site"
+    httpx.patch(url, json={"catalogVersion": catalog}).raise_for_status()
+
+
+BOTH_CATALOGS = pytest.mark.parametrize("catalog", ["V3_CATALOG", "V1_CATALOG"])
+
+
+@BOTH_CATALOGS
 async def test_the_whole_loop_create_improve_publish_revert(
-    drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer
+    drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer, catalog: str
 ) -> None:
     site = new_site()
+    on_catalog(wix_sandbox, site, catalog)
     products = await first_products(api, site, 3)
+    async with pool.acquire() as conn:
+        remembered = await conn.fetchval("SELECT catalog_version FROM stores WHERE external_id = $1", site.instance_id)
+    assert remembered == catalog
     ids = [p["id"] for p in products]
     created = await api.post(
         "/api/jobs",
@@ -301,6 +315,36 @@ async def test_the_whole_loop_create_improve_publish_revert(
     assert sandbox_product(wix_sandbox, site.instance_id, target["product_id"])["name"] == before_name
     twice = await api.post(f"/api/publish-logs/{logs[0]['id']}/revert", headers=site.headers)
     assert twice.status_code == 409
+
+
+@BOTH_CATALOGS
+async def test_a_job_by_collection_covers_the_collections_products(
+    drain: Drain, api: httpx.AsyncClient, wix_sandbox: LoopbackServer, catalog: str
+) -> None:
+    site = new_site()
+    on_catalog(wix_sandbox, site, catalog)
+    collections = (await api.get("/api/collections", headers=site.headers)).json()["collections"]
+    smallest = min((c for c in collections if c["product_count"]), key=lambda c: c["product_count"])
+    created = await api.post(
+        "/api/jobs",
+        headers=site.headers,
+        json={"source_scope": "collections", "source_ids": [smallest["id"]], "attributes": ["seo_title"]},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["credits_charged"] == smallest["product_count"]
+    job = await drain(created.json()["job_id"])
+    assert job["status"] == "DONE"
+
+
+async def test_a_site_without_wix_stores_is_told_so_in_plain_words(
+    api: httpx.AsyncClient, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    on_catalog(wix_sandbox, site, "STORES_NOT_INSTALLED")
+    res = await api.get("/api/products", headers=site.headers)
+    assert res.status_code == 409
+    assert res.json()["error"]["code"] == "stores_not_installed"
+    assert res.json()["error"]["message"].startswith("Wix Stores is not installed on this site")
 
 
 async def test_a_field_the_answer_left_out_fails_with_its_reason_code(
@@ -432,7 +476,7 @@ async def test_health_and_json_404(api: httpx.AsyncClient) -> None:
 
 
 async def test_wix_webhooks_forged_replayed_and_billing(
-    api: httpx.AsyncClient, pool: asyncpg.Pool, wix_keys: tuple[str, str]
+    api: httpx.AsyncClient, pool: asyncpg.Pool, wix_keys: tuple[str, str], wix_sandbox: LoopbackServer
 ) -> None:
     site = new_site()
     products = await first_products(api, site, 5)
@@ -467,15 +511,24 @@ async def test_wix_webhooks_forged_replayed_and_billing(
     assert post(purchase).json()["status"] == "duplicate"
     assert (await api.get("/api/me", headers=site.headers)).json()["credits"] == me["credits"]
 
+    # A yearly plan: it ends when Wix's billing cycle does, not at the monthly credit reset.
+    billing = {"packageName": "pro", "billingCycle": "YEARLY", "expirationDate": "2027-09-30T12:00:00.000Z"}
+    httpx.patch(f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/site", json={"billing": billing})
     cancel_renewal = wix_auth.sign_webhook(
         "PaidPlanAutoRenewalCancelled",
         site.instance_id,
-        {"vendorProductId": "pro", "cycle": "MONTHLY", "cancelReason": "USER_CANCEL"},
+        {
+            "operationTimeStamp": "2026-11-26T12:00:00.000Z",
+            "vendorProductId": "pro",
+            "cycle": "YEARLY",
+            "cancelReason": "USER_CANCEL",
+        },
         private_key_pem=private,
     )
     assert post(cancel_renewal).status_code == 200
     me = (await api.get("/api/me", headers=site.headers)).json()
-    assert me["plan"]["id"] == "pro" and me["plan"]["ends_on"] == me["credits"]["reset_on"]
+    assert me["plan"]["id"] == "pro" and me["plan"]["ends_on"] == "2027-09-30"
+    assert post(cancel_renewal).json()["status"] == "duplicate"
 
     removed = wix_auth.sign_webhook("AppRemoved", site.instance_id, {"appId": WIX_APP_ID}, private_key_pem=private)
     assert post(removed).json()["status"] == "processed"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from datetime import date
 
 import httpx
 import pytest
 
 from optimizer_app.auth import wix as wix_auth
 from optimizer_app.domain.attributes import Attribute
+from optimizer_app.platforms import wix as wix_platform
 from optimizer_app.platforms.base import (
     PlatformAuthError,
     PlatformUnavailable,
@@ -18,9 +20,10 @@ from optimizer_app.platforms.base import (
     StorePlatformError,
 )
 from optimizer_app.platforms.http import RetryPolicy
-from optimizer_app.platforms.wix import WixClient
+from optimizer_app.platforms.wix import StoresNotInstalled, WixClient
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.wix import create_wix_sandbox
+from tests.contracts import example, shape_mismatches
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET
 
 INSTANCE = "8f7c2d1e-0000-4000-8000-000000000001"
@@ -55,7 +58,18 @@ def sandbox() -> Iterator[LoopbackServer]:
 
 
 @pytest.fixture
-async def client(sandbox: LoopbackServer) -> AsyncIterator[tuple[WixClient, MintingTokens]]:
+def catalog() -> str:
+    """The site's catalog version; tests that hold for both catalogs parametrise it."""
+    return "V3_CATALOG"
+
+
+BOTH_CATALOGS = pytest.mark.parametrize("catalog", ["V3_CATALOG", "V1_CATALOG"])
+
+
+@pytest.fixture
+async def client(sandbox: LoopbackServer, catalog: str) -> AsyncIterator[tuple[WixClient, MintingTokens]]:
+    site = f"{sandbox.url}/_sandbox/instances/{INSTANCE}/site"
+    httpx.patch(site, json={"catalogVersion": catalog}).raise_for_status()
     async with httpx.AsyncClient() as http:
         tokens = MintingTokens(http, sandbox.url)
         yield WixClient(api_base=sandbox.url, tokens=tokens, http=http, policy=RetryPolicy(backoff_base=0.01)), tokens
@@ -72,6 +86,7 @@ def fault(sandbox: LoopbackServer, **spec: object) -> None:
     httpx.post(f"{sandbox.url}/_sandbox/faults", json=spec).raise_for_status()
 
 
+@BOTH_CATALOGS
 async def test_paging_reads_every_product_once(client: tuple[WixClient, MintingTokens]) -> None:
     wix, _ = client
     ids: list[str] = []
@@ -87,12 +102,13 @@ async def test_paging_reads_every_product_once(client: tuple[WixClient, MintingT
     assert pages == 7 and len(ids) == 200 == len(set(ids))
 
 
+@BOTH_CATALOGS
 async def test_search_collections_and_products_of_a_collection(client: tuple[WixClient, MintingTokens]) -> None:
     wix, _ = client
     found = await wix.list_products(query="linen", limit=100)
     assert found.products and all("linen" in (p.title + p.description_html).lower() for p in found.products)
     collections = await wix.list_collections()
-    assert len(collections) == 8
+    assert len(collections) == 9 and "Archive" in {c.name for c in collections}  # the hidden one too
     biggest = max(collections, key=lambda c: c.product_count or 0)
     members: list[str] = []
     cursor = None
@@ -106,6 +122,7 @@ async def test_search_collections_and_products_of_a_collection(client: tuple[Wix
     assert len(members) == biggest.product_count == len(set(members))
 
 
+@BOTH_CATALOGS
 async def test_get_products_in_batches_leaves_unknown_ids_out(client: tuple[WixClient, MintingTokens]) -> None:
     wix, _ = client
     page = await wix.list_products(limit=100)
@@ -117,6 +134,7 @@ async def test_get_products_in_batches_leaves_unknown_ids_out(client: tuple[WixC
         await wix.get_product("no-such-id")
 
 
+@BOTH_CATALOGS
 async def test_update_writes_the_mapped_fields_and_keeps_other_seo_tags(
     client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer
 ) -> None:
@@ -130,7 +148,8 @@ async def test_update_writes_the_mapped_fields_and_keeps_other_seo_tags(
     stored = raw(sandbox, product.id)
     assert (stored["name"], stored["plainDescription"]) == ("New name", "<p>New</p>")
     assert updated.seo_description == "New meta" and updated.seo_title == product.seo_title
-    assert int(str(stored["revision"])) == int(product.revision or 0) + 1 == int(updated.revision or 0)
+    if product.revision is not None:  # V1 products have no revision
+        assert int(str(stored["revision"])) == int(product.revision) + 1 == int(updated.revision or 0)
 
 
 async def test_a_stale_revision_is_reported(client: tuple[WixClient, MintingTokens]) -> None:
@@ -166,6 +185,7 @@ async def test_server_errors_beyond_the_retries_are_unavailable(
     assert stats["/stores/v3/products/query"] == wix.policy.max_retries + 1
 
 
+@BOTH_CATALOGS
 async def test_an_expired_token_is_refreshed_once(
     client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer
 ) -> None:
@@ -221,3 +241,113 @@ async def test_the_sandbox_limits_each_instance_to_its_rate() -> None:
                 await wix_auth.mint_access_token(
                     http, api_base=server.url, app_id=WIX_APP_ID, app_secret="wrong", instance_id=INSTANCE
                 )
+
+
+async def test_the_catalog_version_is_asked_once_and_remembered(sandbox: LoopbackServer) -> None:
+    httpx.patch(f"{sandbox.url}/_sandbox/instances/{INSTANCE}/site", json={"catalogVersion": "V1_CATALOG"})
+    remembered: list[str] = []
+
+    async def remember(version: str) -> None:
+        remembered.append(version)
+
+    async with httpx.AsyncClient() as http:
+        wix = WixClient(
+            api_base=sandbox.url, tokens=MintingTokens(http, sandbox.url), http=http, remember_version=remember
+        )
+        await wix.list_products(limit=5)
+        await wix.list_collections()
+    assert remembered == ["V1_CATALOG"]
+    stats = httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"]
+    assert stats["/stores/v3/provision/version"] == 1 and "/stores/v3/products/query" not in stats
+
+
+async def test_a_428_asks_the_version_again_instead_of_reporting_a_stale_revision(sandbox: LoopbackServer) -> None:
+    # Remembered as V3, but the site answers V3 calls with 428 (it is on V1).
+    httpx.patch(f"{sandbox.url}/_sandbox/instances/{INSTANCE}/site", json={"catalogVersion": "V1_CATALOG"})
+    remembered: list[str] = []
+
+    async def remember(version: str) -> None:
+        remembered.append(version)
+
+    async with httpx.AsyncClient() as http:
+        wix = WixClient(
+            api_base=sandbox.url,
+            tokens=MintingTokens(http, sandbox.url),
+            http=http,
+            catalog_version="V3_CATALOG",
+            remember_version=remember,
+        )
+        page = await wix.list_products(limit=5)
+    assert len(page.products) == 5 and remembered == ["V1_CATALOG"]
+
+
+async def test_a_site_without_wix_stores_is_told_plainly(sandbox: LoopbackServer) -> None:
+    httpx.patch(f"{sandbox.url}/_sandbox/instances/{INSTANCE}/site", json={"catalogVersion": "STORES_NOT_INSTALLED"})
+    async with httpx.AsyncClient() as http:
+        wix = WixClient(api_base=sandbox.url, tokens=MintingTokens(http, sandbox.url), http=http)
+        with pytest.raises(StoresNotInstalled) as raised:
+            await wix.list_products()
+        assert not isinstance(raised.value, StaleRevision)
+        assert raised.value.status == 409 and "Wix Stores is not installed" in raised.value.message
+        # Not remembered: the owner may add Wix Stores any time.
+        assert wix.catalog_version is None
+
+
+async def test_categories_are_paged_beyond_100(
+    client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer
+) -> None:
+    wix, _ = client
+    httpx.post(f"{sandbox.url}/_sandbox/instances/{INSTANCE}/categories", json={"count": 150}).raise_for_status()
+    collections = await wix.list_collections()
+    assert len(collections) == 159 == len({c.id for c in collections})
+    stats = httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"]
+    assert stats["/categories/v1/categories/query"] == 2
+
+
+async def test_query_products_refuses_the_category_filter_that_search_takes(sandbox: LoopbackServer) -> None:
+    async with httpx.AsyncClient(base_url=sandbox.url) as http:
+        token = await MintingTokens(http, sandbox.url).get()
+        flt = {"allCategoriesInfo.categories": {"$matchItems": [{"id": {"$in": ["any"]}}]}}
+        headers = {"Authorization": token}
+        query = await http.post("/stores/v3/products/query", json={"query": {"filter": flt}}, headers=headers)
+        search = await http.post("/stores/v3/products/search", json={"search": {"filter": flt}}, headers=headers)
+    assert query.status_code == 400 and "Search Products" in query.json()["message"]
+    assert search.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("catalog", "path", "fixture"), [("V3_CATALOG", "v3", "product_v3"), ("V1_CATALOG", "v1", "product_v1")]
+)
+async def test_the_sandbox_answers_products_in_the_documented_shape(
+    client: tuple[WixClient, MintingTokens], sandbox: LoopbackServer, path: str, fixture: str
+) -> None:
+    _, tokens = client
+    headers = {"Authorization": await tokens.get()}
+    if path == "v3":
+        body = {"query": {"cursorPaging": {"limit": 100}}, "fields": wix_platform._FIELDS}
+    else:
+        body = {"query": {"paging": {"limit": 100}}}
+    products = httpx.post(f"{sandbox.url}/stores/{path}/products/query", json=body, headers=headers).json()["products"]
+    full = next(p for p in products if p.get("ribbon") and p.get("brand") and p["seoData"]["tags"])
+    assert shape_mismatches(example("wix", fixture), full) == []
+
+
+@pytest.mark.parametrize("version", ["V1_CATALOG", "V3_CATALOG", "STORES_NOT_INSTALLED"])
+async def test_the_sandbox_reports_the_catalog_version_as_documented(sandbox: LoopbackServer, version: str) -> None:
+    httpx.patch(f"{sandbox.url}/_sandbox/instances/{INSTANCE}/site", json={"catalogVersion": version})
+    async with httpx.AsyncClient() as http:
+        token = await MintingTokens(http, sandbox.url).get()
+        answer = (await http.get(f"{sandbox.url}/stores/v3/provision/version", headers={"Authorization": token})).json()
+    assert answer == example("wix", f"provision_version_{version.lower()}")
+
+
+async def test_the_app_instance_tells_the_end_of_the_paid_cycle(sandbox: LoopbackServer) -> None:
+    documented = example("wix", "app_instance")
+    site = f"{sandbox.url}/_sandbox/instances/{INSTANCE}/site"
+    httpx.patch(site, json={"billing": documented["instance"]["billing"]}).raise_for_status()
+    async with httpx.AsyncClient() as http:
+        token = await MintingTokens(http, sandbox.url).get()
+        answer = (await http.get(f"{sandbox.url}/apps/v1/instance", headers={"Authorization": token})).json()
+        info = await wix_auth.site_info(http, api_base=sandbox.url, access_token=token)
+    assert shape_mismatches(documented, answer) == []
+    assert info.paid_until == date(2027, 1, 10)

@@ -16,7 +16,7 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from ..errors import MalformedRequest, Unauthorized
 from ..platforms.base import PlatformAuthError, PlatformUnavailable
 
+# Clock difference tolerated between Wix and us, for instances and webhook JWTs alike (PyJWT
+# otherwise refuses a webhook whose `iat` is a second ahead of our clock).
 LEEWAY = timedelta(seconds=60)
 # Instances without an expirationDate (older format) are trusted for as long as Wix's own.
 UNDATED_INSTANCE_TTL = timedelta(hours=4)
@@ -165,7 +167,7 @@ def verify_webhook(body: bytes, *, public_key_pem: str) -> WixWebhookEvent:
         raise Unauthorized("Wix webhooks are not configured on this server (no public key).")
     token = body.decode("ascii", errors="replace").strip()
     try:
-        claims = jwt.decode(token, public_key_pem, algorithms=["RS256"], options={"require": ["data"]})
+        claims = jwt.decode(token, public_key_pem, algorithms=["RS256"], options={"require": ["data"]}, leeway=LEEWAY)
     except jwt.ExpiredSignatureError:
         raise Unauthorized("The Wix webhook has expired.") from None
     except jwt.PyJWTError as exc:
@@ -181,7 +183,7 @@ def verify_webhook(body: bytes, *, public_key_pem: str) -> WixWebhookEvent:
     event_type, instance_id = envelope.get("eventType"), envelope.get("instanceId")
     if not isinstance(event_type, str) or not isinstance(instance_id, str) or not isinstance(payload, dict):
         raise Unauthorized("The Wix webhook lacks eventType or instanceId.")
-    event_id = payload.get("id") or envelope.get("id") or hashlib.sha256(token.encode()).hexdigest()
+    event_id = payload.get("id") or envelope.get("id") or _legacy_event_id(token, event_type, instance_id, payload)
     return WixWebhookEvent(
         event_id=str(event_id),
         event_type=event_type,
@@ -189,6 +191,18 @@ def verify_webhook(body: bytes, *, public_key_pem: str) -> WixWebhookEvent:
         payload=payload,
         identity=identity if isinstance(identity, dict) else None,
     )
+
+
+def _legacy_event_id(token: str, event_type: str, instance_id: str, payload: dict[str, Any]) -> str:
+    """An id for an app-instance event, which carries none (the event `id` belongs to standardised
+    events only: https://dev.wix.com/docs/rest/articles/get-started/webhook-structure). A retry is
+    signed again, so a billing event is known by what it says, its `operationTimeStamp` included;
+    an event without a timestamp (AppInstalled, AppRemoved) by its JWT, as its effect is the same
+    however often it is applied, and a later genuine one must not be taken for a replay."""
+    if payload.get("operationTimeStamp"):
+        what = json.dumps([event_type, instance_id, payload], sort_keys=True)
+        return "wix:" + hashlib.sha256(what.encode()).hexdigest()
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # The payload fields the app reads, per event type, with their documented types: App Installed
@@ -289,20 +303,31 @@ async def mint_access_token(
 class SiteInfo:
     name: str = ""
     locale: str = ""
+    # The end of the paid billing cycle (`instance.billing.expirationDate`), None on a free plan.
+    paid_until: date | None = None
 
 
 async def site_info(http: httpx.AsyncClient, *, api_base: str, access_token: str) -> SiteInfo:
-    """The site's display name and language from `GET /apps/v1/instance`; empty when Wix does not
-    say (the app works without them: they name the store and pick its default language)."""
+    """The site's display name and language, and the end of its paid cycle, from Get App Instance
+    (`GET /apps/v1/instance`: https://dev.wix.com/docs/rest/app-management/app-instance/get-app-instance);
+    empty when Wix does not say (the app works without them)."""
     try:
         res = await http.get(f"{api_base}/apps/v1/instance", headers={"Authorization": access_token}, timeout=10)
         data = res.json() if res.status_code < 300 else {}
     except (httpx.TransportError, ValueError):
         return SiteInfo()
-    site = data.get("site") if isinstance(data, dict) else None
-    if not isinstance(site, dict):
+    if not isinstance(data, dict):
         return SiteInfo()
-    return SiteInfo(str(site.get("siteDisplayName") or ""), str(site.get("locale") or ""))
+    site = data.get("site")
+    site = site if isinstance(site, dict) else {}
+    instance = data.get("instance")
+    billing = instance.get("billing") if isinstance(instance, dict) else None
+    expires = billing.get("expirationDate") if isinstance(billing, dict) else None
+    try:
+        paid_until = _parse_time(expires, "expirationDate").date() if expires else None
+    except Unauthorized:
+        paid_until = None
+    return SiteInfo(str(site.get("siteDisplayName") or ""), str(site.get("locale") or ""), paid_until)
 
 
 def _error_message(res: httpx.Response) -> str:

@@ -82,6 +82,11 @@ SELECT * FROM stores WHERE id = $1 FOR NO KEY UPDATE
 -- params: $1 store_id
 UPDATE stores SET needs_reauth = true, access_token_enc = NULL WHERE id = $1
 
+-- name: remember_catalog_version
+-- The store catalog version the platform reported for the store (Wix: V1_CATALOG / V3_CATALOG).
+-- params: $1 store_id, $2 catalog_version
+UPDATE stores SET catalog_version = $2 WHERE id = $1
+
 -- name: plan_ends
 -- Auto-renewal cancelled: the plan stays until $2, then the monthly reset moves the store to free.
 -- params: $1 store_id, $2 ends_on

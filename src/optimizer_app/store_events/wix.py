@@ -3,6 +3,8 @@ as store events."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from ..auth.wix import WixWebhookEvent
 from ..domain.plans import plan_for_vendor_product
 from .events import Installed, PlanChanged, PlanEnds, PlatformEvent, StoreEvent, Uninstalled
@@ -10,11 +12,15 @@ from .events import Installed, PlanChanged, PlanEnds, PlatformEvent, StoreEvent,
 PLAN_EVENTS = ("PaidPlanPurchased", "PaidPlanChanged", "PlanConvertedToPaid", "PlanReactivated", "PlanTransferred")
 
 
-def store_events(event: WixWebhookEvent) -> PlatformEvent:
-    return PlatformEvent("wix", event.instance_id, event.event_id, event.event_type, tuple(_effects(event)))
+def store_events(event: WixWebhookEvent, *, paid_until: date | None = None) -> PlatformEvent:
+    """`paid_until`: the end of the paid cycle as Get App Instance reports it
+    (`instance.billing.expirationDate`), looked up by the caller for an auto-renewal cancellation,
+    whose payload does not carry it."""
+    effects = tuple(_effects(event, paid_until))
+    return PlatformEvent("wix", event.instance_id, event.event_id, event.event_type, effects)
 
 
-def _effects(event: WixWebhookEvent) -> list[StoreEvent]:
+def _effects(event: WixWebhookEvent, paid_until: date | None) -> list[StoreEvent]:
     kind = event.event_type
     if kind == "AppInstalled":
         return [Installed()]
@@ -25,6 +31,8 @@ def _effects(event: WixWebhookEvent) -> list[StoreEvent]:
         plan_id = plan_for_vendor_product(event.payload.get("vendorProductId"))
         return [Installed(), PlanChanged(plan_id, event.payload.get("cycle"))]
     if kind == "PaidPlanAutoRenewalCancelled":
-        # The plan stays paid until the current period ends.
-        return [PlanEnds()]
+        # "The Wix user can continue to use your app until the end of the current billing cycle"
+        # (https://dev.wix.com/docs/api-reference/app-management/app-instance/paid-plan-auto-renewal-cancelled);
+        # without that date, the end of the current credit period.
+        return [PlanEnds(paid_until)]
     return []
