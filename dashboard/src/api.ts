@@ -1,4 +1,5 @@
 import { CONFIG } from "./config";
+import { shopifySessionToken } from "./host/shopify";
 import { t } from "./i18n";
 
 /** An API failure, with a sentence a store owner can read. */
@@ -25,17 +26,28 @@ function plainMessage(status: number, serverMessage: string | undefined): string
   return serverMessage || t("error.generic");
 }
 
+/** Shopify: a fresh App Bridge session token for every call; the other platforms: the page's app session. */
+async function authorization(): Promise<string> {
+  if (CONFIG.platform !== "shopify") return `Bearer ${CONFIG.session}`;
+  try {
+    return `Bearer ${await shopifySessionToken()}`;
+  } catch {
+    throw new ApiError(401, "session", plainMessage(401, undefined), {});
+  }
+}
+
 export async function api<T>(
   path: string,
   init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
 ): Promise<T> {
+  const auth = await authorization();
   let res: Response;
   try {
     res = await fetch(path, {
       signal: init.signal,
       method: init.method ?? "GET",
       headers: {
-        Authorization: `Bearer ${CONFIG.session}`,
+        Authorization: auth,
         ...(init.body !== undefined ? { "Content-Type": "application/json" } : {}),
       },
       body: init.body !== undefined ? JSON.stringify(init.body) : undefined,

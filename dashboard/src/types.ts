@@ -27,9 +27,12 @@ export interface FieldFact {
   html: boolean;
 }
 
-/** What the shell page hands the dashboard: the session, the store, and the server's facts. */
+/**
+ * What the shell page hands the dashboard: the session (none on Shopify, where App Bridge hands out
+ * a token per call), the store, and the server's facts.
+ */
 export interface Config {
-  session: string;
+  session: string | null;
   platform: string;
   me: Me;
   locale: string;

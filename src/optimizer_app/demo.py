@@ -27,7 +27,7 @@ from .web.context import session_serializer, signed_session
 # module only for the commands that run them.
 try:
     from optimizer_sandbox.runner import LoopbackServer
-    from optimizer_sandbox.salla import create_salla_sandbox
+    from optimizer_sandbox.salla import create_salla_sandbox, dashboard_url
     from optimizer_sandbox.shopify import create_shopify_sandbox
     from optimizer_sandbox.wix import create_wix_sandbox
     from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
@@ -124,6 +124,7 @@ def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
             port=sandbox_port + 3,
         ).start(),
     )
+    salla_dashboard = dashboard_url(sandboxes.salla.url)
     env = {
         **os.environ,
         # Sandboxes on loopback and no keys of its own: the demo is development by definition.
@@ -145,7 +146,8 @@ def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
         "SHOPIFY_API_SECRET": shopify_secret,
         "SHOPIFY_ADMIN_BASE": sandboxes.shopify.url,
         "SHOPIFY_TEST_CHARGES": "1",
-        "EXTRA_FRAME_ANCESTORS": f"{sandboxes.wix.url} {sandboxes.salla.url} {sandboxes.shopify.url}",
+        "SHOPIFY_APP_BRIDGE_URL": f"{sandboxes.shopify.url}/_sandbox/app-bridge.js",
+        "EXTRA_FRAME_ANCESTORS": f"{sandboxes.wix.url} {salla_dashboard} {sandboxes.shopify.url}",
         "PORT": str(settings.port),
     }
     exe = [sys.executable, "-m", "optimizer_app.cli"]
@@ -158,7 +160,7 @@ def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
         print()
         print(f"  Optimizer App is running at {app_url} (LLM: {provider})")
         print(f"  Wix dashboard (sandbox):   {sandboxes.wix.url}/_sandbox/admin?instance_id={DEMO_INSTANCE_ID}")
-        print(f"  Salla dashboard (sandbox): {sandboxes.salla.url}/_sandbox/admin?merchant={DEMO_SALLA_MERCHANT}")
+        print(f"  Salla dashboard (sandbox): {salla_dashboard}/_sandbox/admin?merchant={DEMO_SALLA_MERCHANT}")
         print(f"  Shopify admin (sandbox):   {sandboxes.shopify.url}/_sandbox/admin?shop={DEMO_SHOP}")
         print(f"  WooCommerce connect page:  {app_url}/app/woocommerce")
         print(f"      site {sandboxes.woo.url}  key {DEMO_WOO_KEYS[0]}  secret {DEMO_WOO_KEYS[1]}")

@@ -161,6 +161,9 @@ class Settings:
     shopify_expiring_tokens: bool = True
     # Billing subscriptions are created as test charges (development stores).
     shopify_test_charges: bool = False
+    # App Bridge, the first script of the embedded page and the one script loaded from elsewhere
+    # (https://shopify.dev/docs/api/app-bridge-library); the demo and tests point it at the sandbox.
+    shopify_app_bridge_url: str = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
 
     # Addresses owners give us (the WooCommerce site). Loopback and private addresses are refused
     # unless this is set (the demo and the tests, whose sandboxes listen on loopback).

@@ -109,6 +109,13 @@ def _fail(status: int, code: str, message: str, fields: dict[str, list[str]] | N
     return JSONResponse({"status": status, "success": False, "error": error}, status_code=status)
 
 
+def dashboard_url(server_url: str) -> str:
+    """The sandbox's address as its merchant dashboard must be opened: on `localhost`, because the
+    embedded SDK, built for production, takes the host's messages only from Salla's own origins and
+    localhost (@salla.sa/embedded-sdk 0.2.5, dist/esm/index.js: the allowed-origin list)."""
+    return server_url.replace("://127.0.0.1:", "://localhost:")
+
+
 class SallaSandbox:
     """The sandbox's state as attributes and Salla's endpoints as methods; `app()` serves them, and the
     served app reaches it as `app.state.salla`."""

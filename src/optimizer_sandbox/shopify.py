@@ -25,7 +25,8 @@ Simplifications: the actual cost equals the requested cost (Shopify refunds the 
 short pages), and the shop comes from the token rather than from the host name (the app points
 `SHOPIFY_ADMIN_BASE` at the sandbox). Routes under `/_sandbox/` are not Shopify's: they let tests
 and the demo look inside, throttle, inject faults, sign session tokens, send webhooks and frame
-the app like the Shopify admin.
+the app like the Shopify admin; `/_sandbox/app-bridge.js` stands in for App Bridge, handing the
+framed app session tokens through the admin page.
 """
 
 from __future__ import annotations
@@ -108,9 +109,27 @@ iframe { border: 0; width: 100%; height: 100%; }
 <header><strong>shopify</strong><span>{{ shop }}</span><span class="badge">sandbox</span></header>
 <nav><div>Home</div><div>Products</div><div>Apps</div><div><strong>Optimizer App</strong></div></nav>
 <main><iframe id="app" title="Optimizer App" src="{{ src }}"></iframe></main>
+<script>
+// The host side of the App Bridge stand-in (/_sandbox/app-bridge.js): the framed app asks for a
+// session token and this page, like the Shopify admin, answers with a fresh one for its shop.
+const frame = document.getElementById("app");
+const appOrigin = new URL(frame.src).origin;
+window.addEventListener("message", async (event) => {
+  const data = event.data || {};
+  if (event.source !== frame.contentWindow || event.origin !== appOrigin) return;
+  if (data.type !== "sandbox-app-bridge:id-token-request") return;
+  const query = new URLSearchParams({ shop: {{ shop | tojson }}, api_key: String(data.apiKey) });
+  const body = await (await fetch("/_sandbox/session-token?" + query)).json();
+  frame.contentWindow.postMessage(
+    { type: "sandbox-app-bridge:id-token", id: data.id, token: body.token, error: body.error },
+    appOrigin,
+  );
+});
+</script>
 </body></html>
 """
 )
+APP_BRIDGE_JS = Path(__file__).resolve().parent / "static" / "shopify-app-bridge.js"
 
 
 @functools.cache
@@ -775,8 +794,14 @@ class ShopifySandbox:
     # -- routes that are the sandbox's own, not Shopify's --
 
     async def session_token(self, request: Request) -> JSONResponse:
+        """A session token of `shop` (60 s, HS256 with the app's secret), as App Bridge hands out; with
+        `api_key` (the app page's `shopify-api-key` meta), only for this app."""
         domain = request.query_params.get("shop") or "demo-shop.myshopify.com"
+        if request.query_params.get("api_key", self.api_key) != self.api_key:
+            return JSONResponse({"error": "The shopify-api-key meta tag names another app."}, status_code=400)
         self.shop(domain)
+        with self.lock:
+            self.counts["session_token"] += 1
         token = shopify_auth.sign_session_token(domain, api_key=self.api_key, api_secret=self.api_secret)
         return JSONResponse({"token": token, "shop": domain})
 
@@ -858,6 +883,9 @@ class ShopifySandbox:
         )
         return JSONResponse({"status": res.status_code, "body": res.text[:500]})
 
+    async def app_bridge(self, request: Request) -> Response:
+        return Response(APP_BRIDGE_JS.read_bytes(), media_type="text/javascript")
+
     async def admin(self, request: Request) -> HTMLResponse:
         domain = request.query_params.get("shop") or "demo-shop.myshopify.com"
         self.shop(domain)
@@ -883,6 +911,7 @@ class ShopifySandbox:
             ),
             Route("/admin/apps/{api_key}", self.admin_app, methods=["GET"]),
             Route("/_sandbox/session-token", self.session_token, methods=["GET"]),
+            Route("/_sandbox/app-bridge.js", self.app_bridge, methods=["GET"]),
             Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.raw_product, methods=["GET", "PATCH"]),
             Route("/_sandbox/shops/{shop}/uninstall", self.uninstall, methods=["POST"]),
             Route("/_sandbox/throttle", self.throttle, methods=["POST"]),

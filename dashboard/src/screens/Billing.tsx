@@ -16,9 +16,11 @@ function price(p: Plan): string {
 const BY_SUBSCRIPTION = CONFIG.platform === "shopify";
 
 function openTop(url: string): void {
-  // The app lives in an iframe: checkout pages must take the whole window.
+  // The app lives in an iframe: checkout pages must take the whole window. On Shopify App Bridge
+  // carries `open(url, "_top")` to the admin's window, as Shopify documents
+  // (https://shopify.dev/docs/api/app-bridge-library/apis/navigation), and no second tab may open.
   const opened = window.open(url, "_top");
-  if (!opened) window.open(url, "_blank", "noopener");
+  if (!opened && CONFIG.platform !== "shopify") window.open(url, "_blank", "noopener");
 }
 
 /** Opens the platform's own upgrade page in the top window; false when this platform has none. */

@@ -71,12 +71,22 @@ def upgrade_url(svc: Services, store: Store) -> str | None:
     return None
 
 
-def store_page(request: Request, platform: str, store: Store) -> HTMLResponse:
+@dataclass(frozen=True)
+class AppBridge:
+    """Shopify's App Bridge on the page: the app's API key (its `shopify-api-key` meta) and the
+    script's URL. App Bridge hands the dashboard a fresh session token for each API call, so such a
+    page carries no app session."""
+
+    api_key: str
+    script: str
+
+
+def store_page(request: Request, platform: str, store: Store, app_bridge: AppBridge | None = None) -> HTMLResponse:
     """The app, opened for `store`."""
     svc = services(request)
     page = templates.get_template("app.html").render(
         config={
-            "session": issue_session(svc, store),
+            "session": None if app_bridge else issue_session(svc, store),
             "platform": platform,
             "me": me_json(store),
             "locale": request.query_params.get("locale", "en"),
@@ -85,6 +95,7 @@ def store_page(request: Request, platform: str, store: Store) -> HTMLResponse:
             **dashboard_facts(),
         },
         bundle=dashboard_bundle(),
+        app_bridge=app_bridge,
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
@@ -13,11 +14,12 @@ from .. import installation, stores
 from ..auth import shopify as shopify_auth
 from ..domain.plans import FREE_PLAN, PLANS
 from ..errors import AppError, InvalidRequest, Unauthorized
+from ..settings import Settings
 from ..store_events import applier
 from ..store_events import shopify as shopify_events
 from ..stores import Store
 from .context import current_store, json_body, services, store_from_shopify_session
-from .pages import error_page, store_page
+from .pages import AppBridge, error_page, store_page
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,17 @@ def frame_ancestors(shop: str | None, extra: str = "") -> str:
     (plus EXTRA_FRAME_ANCESTORS, which the demo sets to its sandbox admin)."""
     origins = [f"https://{shop}"] if shop and shopify_auth.is_shop_domain(shop) else []
     return "frame-ancestors " + " ".join([*origins, ADMIN_ORIGIN, *extra.split()]) + ";"
+
+
+def content_security_policy(shop: str | None, settings: Settings) -> str:
+    """Framed by the shop's admin only, and App Bridge the one script from another origin."""
+    bridge = urlsplit(settings.shopify_app_bridge_url)
+    scripts = f"script-src 'self' {bridge.scheme}://{bridge.netloc};"
+    return frame_ancestors(shop, settings.extra_frame_ancestors) + " " + scripts
+
+
+def app_bridge(settings: Settings) -> AppBridge:
+    return AppBridge(api_key=settings.shopify_api_key, script=settings.shopify_app_bridge_url)
 
 
 async def _open(svc: Services, request: Request) -> Store:
@@ -55,8 +68,8 @@ async def shopify_app(request: Request) -> HTMLResponse:
         response = error_page(exc)
     else:
         shop = store.external_id
-        response = store_page(request, "shopify", store)
-    response.headers["Content-Security-Policy"] = frame_ancestors(shop, svc.settings.extra_frame_ancestors)
+        response = store_page(request, "shopify", store, app_bridge(svc.settings))
+    response.headers["Content-Security-Policy"] = content_security_policy(shop, svc.settings)
     return response
 
 
