@@ -81,12 +81,22 @@ async def acquire(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     except _CONNECTION_LOST as exc:
         raise _unavailable(exc) from exc
-    except asyncpg.InterfaceError as exc:
-        if not conn.is_closed():
-            raise  # a misuse of a live connection is a bug, not an outage
+    except (asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+        # A server that ends an idle connection can make the next query fail with either (asyncpg
+        # meets the FATAL message mid-query); on a connection still open they are bugs, not outages.
+        if not _lost(conn):
+            raise
         raise _unavailable(exc) from exc
     finally:
         await pool.release(conn)
+
+
+def _lost(conn: asyncpg.Connection) -> bool:
+    """Whether a connection still held by the block has died."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True  # the pool detaches a held connection from its proxy only when it dies
 
 
 def _unavailable(exc: BaseException) -> DatabaseUnavailable:

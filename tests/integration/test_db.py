@@ -3,6 +3,7 @@ while every other error, an OSError included, passes unchanged (a 500)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import asyncpg
@@ -55,6 +56,12 @@ async def test_other_errors_in_the_block_pass_unchanged(pool: asyncpg.Pool) -> N
     with pytest.raises(asyncpg.UndefinedTableError):
         async with db.acquire(pool) as conn:
             await conn.fetch("SELECT * FROM no_such_table")
+    with pytest.raises(asyncpg.InterfaceError, match="another operation is in progress"):
+        async with db.acquire(pool) as conn:  # a misuse of a live connection is a bug, not an outage
+            both = await asyncio.gather(
+                conn.fetch("SELECT pg_sleep(0.05)"), conn.fetch("SELECT 1"), return_exceptions=True
+            )
+            raise next(r for r in both if isinstance(r, BaseException))
     for error in (TimeoutError("an outbound call timed out"), FileNotFoundError("/no/such/file")):
         with pytest.raises(type(error)):
             async with db.acquire(pool):
