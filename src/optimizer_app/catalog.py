@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from . import sql
+from . import db, sql
 from .domain.products import Product
 from .errors import InvalidRequest
 from .platforms.base import StoreClient
@@ -31,7 +31,7 @@ async def products_by_id(
     """The products in request order: recently read ones from the cache, the rest from the store.
 
     Raises InvalidRequest naming the ids the store does not have."""
-    async with pool.acquire() as conn:
+    async with db.acquire(pool) as conn:
         rows = await conn.fetch(Q["fresh_products"], store_id, list(product_ids), FRESH_FOR)
     found = {r["product_id"]: Product.from_snapshot(r["snapshot"]) for r in rows}
     missing = [pid for pid in product_ids if pid not in found]
@@ -39,7 +39,7 @@ async def products_by_id(
     for start in range(0, len(missing), _FETCH_CHUNK):
         fetched.extend(await client.get_products(missing[start : start + _FETCH_CHUNK]))
     if fetched:
-        async with pool.acquire() as conn:
+        async with db.acquire(pool) as conn:
             await remember(conn, store_id, fetched)
     found.update((p.id, p) for p in fetched)
     unknown = [pid for pid in product_ids if pid not in found]
@@ -67,6 +67,6 @@ async def products_of_collections(
             if not cursor:
                 break
     products = list(seen.values())
-    async with pool.acquire() as conn:
+    async with db.acquire(pool) as conn:
         await remember(conn, store_id, products)
     return products

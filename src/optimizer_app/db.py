@@ -1,15 +1,19 @@
-"""PostgreSQL access: the pool and the migrations runner."""
+"""PostgreSQL access: the pool, the one place a connection is taken from it (where a database
+that cannot be reached becomes `DatabaseUnavailable`), and the migrations runner."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from importlib.resources.abc import Traversable
 from typing import Any
 
 import asyncpg
 
 from . import sql
+from .errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,54 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     )
     assert pool is not None
     return pool
+
+
+# The server is down, restarting, refusing or full, or it dropped the connection. Anything else
+# (a bad statement, a constraint, a bug) is not "unavailable".
+_CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, incl. ConnectionDoesNotExistError
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+@contextlib.asynccontextmanager
+async def acquire(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of `pool` for the block. A database that cannot be reached, while connecting
+    (refused, timed out, a closed pool) or while the block uses the connection, raises
+    DatabaseUnavailable; every other error passes unchanged."""
+    try:
+        conn = await pool.acquire()
+    except (OSError, asyncpg.InterfaceError, *_CONNECTION_LOST) as exc:  # TimeoutError is an OSError
+        raise _unavailable(exc) from exc
+    try:
+        yield conn
+    except _CONNECTION_LOST as exc:
+        raise _unavailable(exc) from exc
+    except (asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+        # A server that ends an idle connection can make the next query fail with either (asyncpg
+        # meets the FATAL message mid-query); on a connection still open they are bugs, not outages.
+        if not _lost(conn):
+            raise
+        raise _unavailable(exc) from exc
+    finally:
+        await pool.release(conn)
+
+
+def _lost(conn: asyncpg.Connection) -> bool:
+    """Whether a connection still held by the block has died."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True  # the pool detaches a held connection from its proxy only when it dies
+
+
+def _unavailable(exc: BaseException) -> DatabaseUnavailable:
+    # The cause stays in our log: its text (hosts, users, versions) is nobody else's business.
+    log.warning("database unavailable: %r", exc)
+    return DatabaseUnavailable("The service is temporarily unavailable; try again shortly.")
 
 
 def migration_files(folder: Traversable = sql.MIGRATIONS) -> list[Traversable]:

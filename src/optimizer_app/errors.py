@@ -1,4 +1,9 @@
-"""The app's named errors. The web layer maps each to one HTTP status in one place.
+"""The app's named errors. Each class carries its HTTP status and API code as attributes: that is
+the one place a status is decided. An error defined next to the code that raises it
+(outbound.AddressRefused, platforms.base's StorePlatformError) then answers honestly without a
+second edit elsewhere, where a table in the web layer would have to learn every subclass and would
+silently give a forgotten one its parent's status. The web layer only reads them: web/errors.py
+for JSON answers, the HTML pages for theirs.
 
 AppError
 ├── InvalidRequest      400 / 422  malformed or invalid input
@@ -10,7 +15,8 @@ AppError
 ├── PayloadTooLarge     413
 ├── RateLimited         429  with retry_after seconds
 ├── PlatformError       502  the store platform failed or refused (see platforms.base)
-└── Unavailable         503  database or dependency down
+└── Unavailable         503  a dependency is down
+    └── DatabaseUnavailable  PostgreSQL cannot be reached (raised by db.acquire only)
 """
 
 from __future__ import annotations
@@ -92,3 +98,7 @@ class PlatformError(AppError):
 class Unavailable(AppError):
     status = 503
     code = "unavailable"
+
+
+class DatabaseUnavailable(Unavailable):
+    """PostgreSQL cannot be reached: refused, restarting, full, or the connection dropped."""

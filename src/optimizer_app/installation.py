@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
-from . import stores, tokens
+from . import db, stores, tokens
 from .auth import salla as salla_auth
 from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
@@ -32,7 +32,7 @@ from .stores import Store
 
 async def installed(pool: asyncpg.Pool, platform: str, external_id: str) -> Store | None:
     """The store when the app is installed there with its credentials kept; None otherwise."""
-    async with pool.acquire() as conn:
+    async with db.acquire(pool) as conn:
         store = await stores.find(conn, platform, external_id)
     if store is None or not store.installed or store.access_token_enc is None:
         return None
@@ -74,7 +74,7 @@ async def install_wix(
         return store
     token = await clients.mint_wix(instance.instance_id)
     site = await wix_auth.site_info(http, api_base=api_base, access_token=token.token)
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.acquire(pool) as conn, conn.transaction():
         store = await _install_with_tokens(
             conn,
             cipher,
@@ -104,7 +104,7 @@ async def install_shopify(
     if store is not None and not store.needs_reauth:
         return store
     offline = await clients.exchange_shopify(session.shop, session_token)
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.acquire(pool) as conn, conn.transaction():
         return await _install_with_tokens(
             conn,
             cipher,
@@ -159,7 +159,7 @@ async def install_salla(
         redirect_uri=redirect_uri,
     )
     merchant = await salla_auth.merchant_of(http, auth_base=auth_base, access_token=issued.access_token)
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.acquire(pool) as conn, conn.transaction():
         return await _install_with_tokens(
             conn,
             cipher,
@@ -196,7 +196,7 @@ async def connect_woocommerce(
             "(WooCommerce's REST API lives under /wp-json/wc/v3 there).",
             reason="not_woocommerce",
         ) from None
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.acquire(pool) as conn, conn.transaction():
         store = await stores.install(
             conn,
             platform="woocommerce",

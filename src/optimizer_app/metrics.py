@@ -9,7 +9,7 @@ from collections.abc import Callable
 import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 
-from . import queue
+from . import db, queue
 
 ITEMS_PROCESSED = Counter("optimizer_items_processed_total", "Job items settled by this process", ["outcome"])
 LLM_CALLS = Counter("optimizer_llm_calls_total", "LLM generate calls by outcome", ["provider", "outcome"])
@@ -38,7 +38,7 @@ class QueueDepthGauge:
             now = self.clock()
             if self._read_at is not None and now - self._read_at < self.max_age:
                 return
-            async with self.pool.acquire() as conn:
+            async with db.acquire(self.pool) as conn:
                 depth = await queue.queue_depth(conn)
             for status, count in depth.items():
                 QUEUE_DEPTH.labels(status).set(count)

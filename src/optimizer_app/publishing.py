@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from . import sql
+from . import db, sql
 from .domain.attributes import Attribute
 from .domain.products import Product
 from .errors import Conflict, NotFound
@@ -48,7 +48,7 @@ async def publish_items(
     """Write the items' values to the store; one outcome per requested id, in request order.
 
     Raises NotFound when none of the ids belongs to the store."""
-    async with pool.acquire() as conn:
+    async with db.acquire(pool) as conn:
         rows = {r["id"]: r for r in await conn.fetch(Q["items_to_publish"], list(item_ids), store_id)}
     if not rows:
         raise NotFound("None of these items exist in this store.")
@@ -81,7 +81,7 @@ async def _publish_chunk(
     pool: asyncpg.Pool, client: StoreClient, *, store_id: int, items_by_product: dict[str, list[int]]
 ) -> list[PublishOutcome]:
     wanted = [i for ids in items_by_product.values() for i in ids]
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.acquire(pool) as conn, conn.transaction():
         locked = await conn.fetch(Q["lock_unpublished_items"], wanted, store_id)
         locked_ids = {r["id"] for r in locked}
         outcomes = [
@@ -171,7 +171,7 @@ async def revert(
 ) -> dict[str, Any]:
     """Write the replaced value back. Refuses (409) when already reverted, or when the store's
     value has changed since it was published, unless `force`."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.acquire(pool) as conn, conn.transaction():
         log = await conn.fetchrow(Q["lock_publish_log"], log_id, store_id)
         if log is None:
             raise NotFound("No such publish log entry.")

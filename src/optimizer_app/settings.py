@@ -27,6 +27,11 @@ T = TypeVar("T")
 _DEV_SECRET = "dev-only-secret-change-me"  # nosec B105 # refused outside development
 _DEV_TOKEN_KEY = "dev-only-token-key-change-me"  # nosec B105 # refused outside development
 DEVELOPMENT_KEYS = frozenset({_DEV_SECRET, _DEV_TOKEN_KEY})
+# A checkout (the editable install of `make`) builds the dashboard into dashboard/dist beside these
+# sources. An installed wheel has no checkout around it: DASHBOARD_DIST names the build, else the
+# working directory's dashboard/dist.
+_CHECKOUT = Path(__file__).resolve().parents[2]
+_DASHBOARD_DIST = _CHECKOUT / "dashboard" / "dist" if (_CHECKOUT / "dashboard").is_dir() else Path("dashboard/dist")
 # 32 characters of `secrets.token_urlsafe` carry 192 bits; anyone holding one signed session can try
 # guesses offline against it, so a key must be out of reach of a search, not merely unlisted.
 MIN_KEY_LENGTH = 32
@@ -136,6 +141,8 @@ class Settings:
     extra_frame_ancestors: str = ""
     # Bearer token a Prometheus scrape of /metrics must send; unset: /metrics is 404 outside development.
     metrics_token: str = ""
+    # The dashboard as Vite built it (holds .vite/manifest.json and assets/); served at /assets.
+    dashboard_dist: Path = _DASHBOARD_DIST
 
     # Wix
     wix_app_id: str = ""

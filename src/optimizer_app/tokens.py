@@ -14,7 +14,7 @@ from typing import NamedTuple, Protocol
 
 import asyncpg
 
-from . import stores
+from . import db, stores
 from .crypto import TokenCipher
 from .platforms.base import PlatformAuthError
 
@@ -58,7 +58,7 @@ class StoredTokenSource:
         self._seen: bytes | None = None
 
     async def get(self) -> str:
-        async with self._pool.acquire() as conn:
+        async with db.acquire(self._pool) as conn:
             store = await stores.get(conn, self._store_id)
         _check_usable(store)
         assert store is not None
@@ -74,7 +74,7 @@ class StoredTokenSource:
         return await self._renew(rejected=True)
 
     async def _renew(self, *, rejected: bool) -> str:
-        async with self._lock, self._pool.acquire() as conn:
+        async with self._lock, db.acquire(self._pool) as conn:
             refused: Exception | None = None
             async with conn.transaction():
                 store = await stores.lock(conn, self._store_id)

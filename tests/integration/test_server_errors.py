@@ -4,6 +4,7 @@ in /metrics, and is logged once (one record with the traceback, not a second one
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -56,3 +57,26 @@ async def test_a_500_carries_the_security_headers_is_counted_and_logged_once(
     assert len(errors) == 1, [r.getMessage() for r in errors]
     assert errors[0].getMessage() == "unhandled error on GET /api/broken"
     assert errors[0].exc_info is not None and errors[0].exc_info[0] is ABug
+
+
+async def timed_out(request: Request) -> Response:
+    raise TimeoutError("an outbound call timed out")
+
+
+async def missing_file(request: Request) -> Response:
+    raise FileNotFoundError("/no/such/file")
+
+
+@pytest.mark.parametrize("handler", [timed_out, missing_file])
+async def test_an_oserror_that_is_not_the_database_is_a_500_not_a_503(
+    settings: Settings, caplog: pytest.LogCaptureFixture, handler: Callable[[Request], Awaitable[Response]]
+) -> None:
+    app = create_app(settings)
+    app.router.routes.append(Route("/api/broken", handler, methods=["GET"]))
+    with LoopbackServer(app) as web, caplog.at_level(logging.INFO):
+        res = httpx.get(f"{web.url}/api/broken")
+
+    assert res.status_code == 500
+    assert res.json() == {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in errors] == ["unhandled error on GET /api/broken"]

@@ -167,3 +167,8 @@ def test_readme_configuration_table_lists_every_variable_read_and_no_other() -> 
     documented, read = _readme_variables(), set(environment_variables())
     assert read - documented == set(), "missing from README's Configuration table"
     assert documented - read - READ_ELSEWHERE == set(), "in README's Configuration table but read by nothing"
+
+
+def test_the_dashboard_is_the_checkouts_build_unless_dashboard_dist_names_another() -> None:
+    assert Settings().dashboard_dist == README.parent / "dashboard" / "dist"
+    assert Settings.from_env({"DASHBOARD_DIST": "/srv/dashboard"}).dashboard_dist == Path("/srv/dashboard")

@@ -11,7 +11,7 @@ from typing import Literal
 
 import asyncpg
 
-from .. import credits, stores, tokens
+from .. import credits, db, stores, tokens
 from ..crypto import TokenCipher
 from ..errors import MalformedRequest
 from ..stores import Store
@@ -46,7 +46,7 @@ async def apply(pool: asyncpg.Pool, cipher: TokenCipher, event: PlatformEvent, *
     event id already recorded applies nothing. A MalformedRequest raised on the way rolls back
     the record too."""
     target = _Target(cipher, event.platform, event.external_id, today or datetime.now(UTC).date())
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.acquire(pool) as conn, conn.transaction():
         store = await stores.find(conn, event.platform, event.external_id)
         first = await stores.record_webhook(
             conn,

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import stores
+from .. import db, stores
 from ..domain.attributes import parse_attributes
 from ..domain.languages import OFFERED_LANGUAGES, parse_language
 from ..domain.store_settings import DEFAULT_SETTINGS, effective_settings
@@ -54,7 +54,7 @@ def _validate_settings(body: dict[str, Any]) -> dict[str, Any]:
 async def put_settings(request: Request) -> JSONResponse:
     store = await current_store(request)
     changes = _validate_settings(await json_body(request))
-    async with services(request).pool.acquire() as conn:
+    async with db.acquire(services(request).pool) as conn:
         saved = await stores.update_settings(conn, store.id, {**store.settings, **changes})
     return JSONResponse(effective_settings(store.platform, saved))
 

@@ -69,6 +69,7 @@ def create_app(settings: Settings) -> Starlette:
         *health_routes.routes,
         *openapi.routes,
         *shell_routes.routes,
+        shell_routes.assets(settings.dashboard_dist),
         *account_routes.routes,
         *catalog_routes.routes,
         *job_routes.routes,

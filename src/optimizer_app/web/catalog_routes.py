@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import catalog
+from .. import catalog, db
 from ..errors import MalformedRequest
 from ..platforms.base import StorePlatformError
 from .context import current_store, int_param, services, text_param
@@ -33,7 +33,7 @@ async def list_products(request: Request) -> JSONResponse:
             raise
         # The cursor came from the caller: the platform refusing it is the caller's mistake.
         raise MalformedRequest("The paging cursor is not valid; start again from the first page.") from None
-    async with svc.pool.acquire() as conn:
+    async with db.acquire(svc.pool) as conn:
         await catalog.remember(conn, store.id, page.products)
     return JSONResponse(
         {"products": [product_json(p) for p in page.products], "next_cursor": page.next_cursor, "total": page.total}

@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
-from .. import installation, stores
+from .. import db, installation, stores
 from ..auth import shopify as shopify_auth
 from ..auth import wix as wix_auth
 from ..crypto import signer
@@ -44,7 +44,7 @@ async def current_store(request: Request) -> Store:
     if session is not None:
         # Limited before the database is asked: a store hammering the API costs no query.
         svc.rate_limiter.check(session.store_id)
-        async with svc.pool.acquire() as conn:
+        async with db.acquire(svc.pool) as conn:
             store = await stores.get(conn, session.store_id)
         if store is None or not store.installed:
             raise Unauthorized("The app is not installed on this store.")

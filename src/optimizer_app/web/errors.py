@@ -1,19 +1,19 @@
-"""Every error leaves as JSON `{"error": {"code", "message", ...}}` with an honest status."""
+"""Every error leaves as JSON `{"error": {"code", "message", ...}}` with an honest status.
+
+Only the app's named errors and Starlette's HTTP errors are handled here. A database that cannot be
+reached arrives as errors.DatabaseUnavailable, translated where the connection is taken
+(db.acquire); anything else (an OSError, a TimeoutError, a bug) is a 500, answered and logged once
+by middleware.SecurityHeadersMiddleware."""
 
 from __future__ import annotations
 
-import logging
-
-import asyncpg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..errors import AppError, RateLimited
+from ..errors import AppError
 
-log = logging.getLogger(__name__)
-
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "malformed_request"}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "malformed_request", 413: "payload_too_large"}
 
 
 def error_response(status: int, code: str, message: str, **details: object) -> JSONResponse:
@@ -23,12 +23,13 @@ def error_response(status: int, code: str, message: str, **details: object) -> J
     return JSONResponse({"error": {"code": code, "message": message, **details}}, status_code=status, headers=headers)
 
 
+def app_error_response(exc: AppError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, **exc.details)
+
+
 async def app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    details = dict(exc.details)
-    if isinstance(exc, RateLimited):
-        details["retry_after"] = exc.retry_after
-    return error_response(exc.status, exc.code, exc.message, **details)
+    return app_error_response(exc)
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -36,24 +37,9 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail))
 
 
-async def database_down(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("database unavailable: %s", exc)
-    return error_response(503, "unavailable", "The service is temporarily unavailable; try again shortly.")
-
-
 def internal_error_response() -> JSONResponse:
     """The answer to an exception nothing handled (sent by SecurityHeadersMiddleware, which logs it)."""
     return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
-HANDLERS = {
-    AppError: app_error,
-    HTTPException: http_error,
-    OSError: database_down,
-    asyncpg.PostgresConnectionError: database_down,
-    asyncpg.CannotConnectNowError: database_down,
-    asyncpg.AdminShutdownError: database_down,
-    asyncpg.ConnectionDoesNotExistError: database_down,
-    asyncpg.InterfaceError: database_down,
-    asyncpg.InternalClientError: database_down,
-}
+HANDLERS = {AppError: app_error, HTTPException: http_error}

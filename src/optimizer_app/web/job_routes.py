@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import catalog, jobs, queue
+from .. import catalog, db, jobs, queue
 from ..domain.attributes import parse_attributes
 from ..domain.jobs import SOURCE_SCOPES
 from ..domain.languages import OFFERED_LANGUAGES, parse_language
@@ -65,7 +65,7 @@ async def create_job(request: Request) -> JSONResponse:
         products = await catalog.products_of_collections(svc.pool, client, store.id, source_ids, limit=limit)
         if not products:
             raise InvalidRequest("These collections hold no products.")
-    async with svc.pool.acquire() as conn:
+    async with db.acquire(svc.pool) as conn:
         job = await queue.enqueue_job(
             conn,
             store_id=store.id,
@@ -93,14 +93,14 @@ async def list_jobs(request: Request) -> JSONResponse:
     before = request.query_params.get("before")
     limit = int_param(request, "limit", 50, minimum=1, maximum=200)
     before_id = int_param(request, "before", 0, minimum=1) if before else None
-    async with services(request).pool.acquire() as conn:
+    async with db.acquire(services(request).pool) as conn:
         rows = await jobs.list_jobs(conn, store_id=store.id, status=status, before_id=before_id, limit=limit)
     return JSONResponse({"jobs": rows})
 
 
 async def get_job(request: Request) -> JSONResponse:
     store = await current_store(request)
-    async with services(request).pool.acquire() as conn:
+    async with db.acquire(services(request).pool) as conn:
         job = await jobs.get_job(conn, store_id=store.id, job_id=request.path_params["job_id"])
     return JSONResponse(job)
 
@@ -110,7 +110,7 @@ async def list_items(request: Request) -> JSONResponse:
     status = request.query_params.get("status") or None
     after = int_param(request, "after", 0, minimum=0)
     limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
-    async with services(request).pool.acquire() as conn:
+    async with db.acquire(services(request).pool) as conn:
         items = await jobs.list_items(
             conn, store_id=store.id, job_id=request.path_params["job_id"], status=status, after_id=after, limit=limit
         )
@@ -120,7 +120,7 @@ async def list_items(request: Request) -> JSONResponse:
 
 async def cancel_job(request: Request) -> JSONResponse:
     store = await current_store(request)
-    async with services(request).pool.acquire() as conn:
+    async with db.acquire(services(request).pool) as conn:
         refunded = await queue.cancel_job(conn, job_id=request.path_params["job_id"], store_id=store.id)
         job = await jobs.get_job(conn, store_id=store.id, job_id=request.path_params["job_id"])
     return JSONResponse({"job": job, "credits_refunded": refunded})
@@ -130,7 +130,7 @@ async def edit_item(request: Request) -> JSONResponse:
     store = await current_store(request)
     body = await json_body(request)
     item_id = request.path_params["item_id"]
-    async with services(request).pool.acquire() as conn:
+    async with db.acquire(services(request).pool) as conn:
         attribute, before = await jobs.item_for_edit(conn, store_id=store.id, item_id=item_id)
         checked = check_value(attribute, before=before, after=body.get("after"), source_text=before)
         if checked.value is None:

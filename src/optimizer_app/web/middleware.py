@@ -1,15 +1,25 @@
 """ASGI middleware: request-body size limit, the headers every response carries, and the one
-place an unexpected exception becomes a 500."""
+place an unexpected exception becomes a 500.
+
+The body limit is ours, not Starlette's `max_body_size=` (starlette 1.10, middleware/body_limit.py),
+because that one does not give the same guarantees. With a declared Content-Length over the limit it
+still calls the app: the handler authenticates, queries and may write, and the 413 comes only when
+it reads the body, or, when it never does, by replacing its response at `http.response.start`,
+after its effects. And it answers that 413 as plain text from a layer Starlette places outside
+every user middleware, so it carries neither our JSON envelope nor the security headers, and
+/metrics never counts it. Ours refuses a declared size before the app runs and cuts a streamed body
+off at the limit, answering with the JSON error from inside SecurityHeadersMiddleware."""
 
 from __future__ import annotations
 
-import json
 import logging
 
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import PayloadTooLarge
 from ..metrics import HTTP_REQUESTS
-from .errors import internal_error_response
+from .errors import app_error_response, internal_error_response
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +44,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        too_large = app_error_response(PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes."))
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await too_large(scope, receive, send)
             return
         received = 0
         response_started = False
@@ -60,25 +71,11 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not response_started:
-                await _too_large(send, self.max_bytes)
+                await too_large(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):
     pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"error": {"code": "payload_too_large", "message": f"The request body exceeds {limit} bytes."}}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeadersMiddleware:
@@ -92,7 +89,7 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, extra_frame_ancestors: str = "") -> None:
         self.app = app
         origins = " ".join(("'self'", *ADMIN_ORIGINS, extra_frame_ancestors)).strip()
-        self.csp = f"frame-ancestors {origins}".encode()
+        self.csp = f"frame-ancestors {origins}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,13 +102,11 @@ class SecurityHeadersMiddleware:
             nonlocal response_started
             if message["type"] == "http.response.start":
                 response_started = True
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                if b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", self.csp))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
-                message["headers"] = headers
+                message.setdefault("headers", [])
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("content-security-policy", self.csp)
+                headers.append("x-content-type-options", "nosniff")
+                headers.append("referrer-policy", "strict-origin-when-cross-origin")
                 HTTP_REQUESTS.labels(scope.get("method", ""), str(message["status"])).inc()
             await send(message)
 

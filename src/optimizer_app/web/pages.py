@@ -1,5 +1,5 @@
-"""The HTML pages: the app page the platform's admin frames (the dashboard built by Vite into
-dashboard/dist, its config and a short-lived app session for its API calls), and the page that
+"""The HTML pages: the app page the platform's admin frames (the dashboard Vite built into
+DASHBOARD_DIST, its config and a short-lived app session for its API calls), and the page that
 says why the app cannot open."""
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
 
-DIST = Path(__file__).resolve().parents[3] / "dashboard" / "dist"
-MANIFEST = DIST / ".vite" / "manifest.json"
 WIX_UPGRADE_URL = "https://www.wix.com/apps/upgrade/{app_id}?appInstanceId={instance_id}"
 
 
@@ -43,8 +41,10 @@ class Bundle:
 _bundle_cache: dict[str, tuple[float, Bundle | None]] = {}
 
 
-def dashboard_bundle(manifest: Path = MANIFEST) -> Bundle | None:
-    """The built dashboard's entry, or None when it has not been built (re-read when it changes)."""
+def dashboard_bundle(dist: Path) -> Bundle | None:
+    """The entry of the dashboard built into `dist`, or None when it has not been built there
+    (re-read when it changes)."""
+    manifest = dist / ".vite" / "manifest.json"
     try:
         mtime = manifest.stat().st_mtime
     except OSError:
@@ -94,7 +94,7 @@ def store_page(request: Request, platform: str, store: Store, app_bridge: AppBri
             "upgrade_url": upgrade_url(svc, store),
             **dashboard_facts(),
         },
-        bundle=dashboard_bundle(),
+        bundle=dashboard_bundle(svc.settings.dashboard_dist),
         app_bridge=app_bridge,
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import publishing
+from .. import db, publishing
 from ..errors import InvalidRequest
 from .context import current_store, int_param, json_body, services
 
@@ -39,7 +39,7 @@ async def list_logs(request: Request) -> JSONResponse:
     store = await current_store(request)
     limit = int_param(request, "limit", 50, minimum=1, maximum=200)
     before = int_param(request, "before", 0, minimum=0) or None
-    async with services(request).pool.acquire() as conn:
+    async with db.acquire(services(request).pool) as conn:
         logs = await publishing.list_logs(conn, store_id=store.id, before_id=before, limit=limit)
     return JSONResponse({"logs": logs})
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import installation, oauth_states, stores
+from .. import db, installation, oauth_states, stores
 from ..auth import salla as salla_auth
 from ..crypto import signer
 from ..errors import Forbidden, InvalidRequest, MalformedRequest, Unauthorized
@@ -50,7 +50,7 @@ async def _name_from_salla(svc: Services, store_id: int, access_token: str) -> N
         log.warning("Salla store %s: no name from user info: %s", store_id, exc)
         return
     if merchant.name:
-        async with svc.pool.acquire() as conn:
+        async with db.acquire(svc.pool) as conn:
             await stores.name_store(conn, store_id, merchant.name)
 
 
@@ -88,7 +88,7 @@ async def salla_callback(request: Request) -> JSONResponse:
         raise Unauthorized("The sign-in link was tampered with; install the app again.")
     if not code:
         raise InvalidRequest("Salla did not send an authorization code.")
-    async with svc.pool.acquire() as conn:
+    async with db.acquire(svc.pool) as conn:
         if not await oauth_states.spend(conn, platform="salla", nonce=nonce, valid_for=STATE_TTL):
             raise Forbidden("This sign-in link was already used; install the app again.")
     store = await installation.install_salla(

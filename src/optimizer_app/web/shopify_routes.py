@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from .. import installation, stores
+from .. import db, installation, stores
 from ..auth import shopify as shopify_auth
 from ..domain.plans import FREE_PLAN, PLANS
 from ..errors import AppError, InvalidRequest, Unauthorized
@@ -109,7 +109,7 @@ async def billing_upgrade(request: Request) -> JSONResponse:
         return_url=admin_app_url(store.external_id, svc),
         test=svc.settings.shopify_test_charges,
     )
-    async with svc.pool.acquire() as conn:
+    async with db.acquire(svc.pool) as conn:
         await stores.remember_subscription(
             conn, store.id, platform="shopify", subscription_id=subscription.id, plan_id=plan.id
         )

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from .. import installation, stores
+from .. import db, installation, stores
 from ..crypto import signer
 from ..errors import AppError, Forbidden, InvalidRequest, MalformedRequest
 from .context import current_store, issue_session, json_body, services
@@ -64,7 +64,7 @@ async def disconnect(request: Request) -> JSONResponse:
     store = await current_store(request)
     if store.platform != "woocommerce":
         raise InvalidRequest("Only a WooCommerce site can be disconnected here; uninstall the app from your platform.")
-    async with services(request).pool.acquire() as conn:
+    async with db.acquire(services(request).pool) as conn:
         refunded = await stores.uninstall(conn, store.id)
     return JSONResponse({"disconnected": store.external_id, "credits_refunded": refunded})
 
