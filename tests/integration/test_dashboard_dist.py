@@ -45,6 +45,8 @@ async def test_a_dashboard_dist_without_a_build_says_so(settings: Settings, tmp_
     with LoopbackServer(create_app(replace(settings, dashboard_dist=tmp_path / "empty"))) as web:
         async with httpx.AsyncClient(base_url=web.url, timeout=30) as api:
             page = await api.get("/app/wix", params={"instance": new_site().instance})
+            asset = await api.get("/assets/index.js")
 
     assert page.status_code == 200 and "The dashboard has not been built" in page.text
     assert "/assets/" not in page.text
+    assert asset.status_code == 404 and asset.json()["error"]["code"] == "not_found"

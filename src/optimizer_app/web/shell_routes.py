@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
@@ -24,9 +25,18 @@ async def salla_app(request: Request) -> HTMLResponse:
     return await app_page(request, "salla", opening)
 
 
+class _Assets(StaticFiles):
+    """Static files whose folder may not exist yet (the dashboard not built): a 404, not a 500."""
+
+    async def check_config(self) -> None:
+        if self.directory is not None and not Path(self.directory).is_dir():
+            raise HTTPException(status_code=404)
+        await super().check_config()
+
+
 def assets(dist: Path) -> Mount:
     """The scripts and stylesheets of the dashboard built into `dist` (DASHBOARD_DIST)."""
-    return Mount("/assets", StaticFiles(directory=dist / "assets", check_dir=False), name="assets")
+    return Mount("/assets", _Assets(directory=dist / "assets", check_dir=False), name="assets")
 
 
 routes = [
