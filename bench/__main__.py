@@ -107,9 +107,9 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
         )
     )
     rows.append(("f. … errors while hammered", str(sum(sum(r["errors"].values()) for r in hammered)), "0"))
-    ok = median([r["hammer"]["ok"] for r in hammered])
-    limited = median([r["hammer"]["limited"] for r in hammered])
-    rows.append(("f. … the hammering store: answered / 429", f"{ok:,.0f} / {limited:,.0f}", "≈ 100/min"))
+    answered = median([r["hammer"]["ok"] for r in hammered])
+    refused = median([r["hammer"]["limited"] for r in hammered])
+    rows.append(("f. … the hammering store: answered / 429", f"{answered:,.0f} / {refused:,.0f}", "≈ 100/min"))
 
     width = max(len(r[0]) for r in rows)
     print(f"\n{'scenario'.ljust(width)}  {'median of ' + str(runs):>16}  target")

@@ -22,7 +22,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -272,7 +272,7 @@ async def publish_failures(base: str, *, n_products: int) -> tuple[Result, bool]
                     ids: list[str] = []
                     cursor = ""
                     while len(ids) < n_products:
-                        query = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+                        query: dict[str, str | int] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
                         page = (await api.get("/api/products", params=query)).json()
                         ids += [p["id"] for p in page["products"]]
                         cursor = page.get("next_cursor") or ""
@@ -378,7 +378,7 @@ def main() -> None:
     parser.add_argument("--llm-latency", type=float, default=0.2)
     parser.add_argument("--only", choices=["kills", "postgres", "llm", "publish"], action="append")
     args = parser.parse_args()
-    faults: dict[str, tuple[str, Callable[[str], Awaitable[tuple[Result, bool]]]]] = {
+    faults: dict[str, tuple[str, Callable[[str], Coroutine[Any, Any, tuple[Result, bool]]]]] = {
         "kills": (
             f"three workers, one SIGKILLed every {args.interval:g} s",
             lambda base: worker_kills(

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 
-from optimizer_app import db, embedded_pg, queue, stores
+from optimizer_app import credits, db, embedded_pg, queue, stores
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, Usage
@@ -63,11 +63,11 @@ def products(n: int, prefix: str = "p") -> list[Product]:
     return [Product(id=f"{prefix}{i}", title=f"product {i}", description_html=f"<p>Product {i}.</p>") for i in range(n)]
 
 
-async def funded_store(conn: asyncpg.Connection, credits: int, platform: str = "wix") -> stores.Store:
+async def funded_store(conn: asyncpg.Connection, amount: int, platform: str = "wix") -> stores.Store:
     store = await stores.install(
         conn, platform=platform, external_id=str(uuid.uuid4()), display_name="bench", today=date.today()
     )
-    await credits.grant_credits(conn, store.id, credits, reason="bench_grant")
+    await credits.grant_credits(conn, store.id, amount, reason="bench_grant")
     return store
 
 
