@@ -38,18 +38,9 @@ from optimizer_app.web.context import session_serializer, signed_session
 from optimizer_app.worker import Worker, config_from_settings
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.wix import create_wix_sandbox
+from tests.factories import admin_database, enqueue, new_store, products
 
-from .harness import (
-    InstantProvider,
-    admin_database,
-    enqueue,
-    free_port,
-    fresh_database,
-    funded_store,
-    llm_sandbox,
-    process,
-    products,
-)
+from .harness import DATA_DIR, InstantProvider, free_port, fresh_database, llm_sandbox, process
 
 FIELDS = 4
 Result = dict[str, Any]
@@ -117,10 +108,10 @@ async def worker_kills(
     async with fresh_database(base) as dsn:
         conn = await db.connect(dsn)
         try:
-            store = await funded_store(conn, n_products * FIELDS)
+            store = await new_store(conn, granted=n_products * FIELDS)
             with llm_sandbox(latency_seconds=llm_latency) as llm_url:
                 workers = [_worker(dsn, llm_url, lease) for _ in range(3)]
-                job_id = await enqueue(conn, store.id, products(n_products))
+                job_id = (await enqueue(conn, store.id, products(n_products))).job_id
                 kills = 0
                 started = time.monotonic()
                 try:
@@ -147,7 +138,7 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
         dsn = server.url
         await db.migrate(dsn)
         conn = await db.connect(dsn)
-        store = await funded_store(conn, n_products * FIELDS)
+        store = await new_store(conn, granted=n_products * FIELDS)
         await conn.close()
         secret = "chaos-secret-key"
         session = signed_session(session_serializer((secret,)), store)
@@ -168,7 +159,7 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
             workers = [_worker(dsn, llm_url, 30.0) for _ in range(2)]
             try:
                 conn = await db.connect(dsn)
-                job_id = await enqueue(conn, store.id, products(n_products))
+                job_id = (await enqueue(conn, store.id, products(n_products))).job_id
                 while await conn.fetchval("SELECT items_done FROM jobs WHERE id = $1", job_id) < items // 3:
                     await asyncio.sleep(0.1)
                 done_before = await conn.fetchval("SELECT items_done FROM jobs WHERE id = $1", job_id)
@@ -220,12 +211,12 @@ async def llm_bursts(base: str, *, items: int, bursts: int, burst_size: int) -> 
     async with fresh_database(base) as dsn:
         conn = await db.connect(dsn)
         try:
-            store = await funded_store(conn, n_products * FIELDS)
+            store = await new_store(conn, granted=n_products * FIELDS)
             config = {"latency_seconds": 0.02, "faults": faults, "fault_retry_after_seconds": 0.5}
             with llm_sandbox(**config) as llm_url:
                 workers = [_worker(dsn, llm_url, 30.0) for _ in range(2)]
                 try:
-                    job_id = await enqueue(conn, store.id, products(n_products))
+                    job_id = (await enqueue(conn, store.id, products(n_products))).job_id
                     started = time.monotonic()
                     while not await _finished(conn, job_id):
                         await asyncio.sleep(0.1)
@@ -399,7 +390,7 @@ def main() -> None:
         ),
     }
     failed = []
-    with admin_database() as base:
+    with admin_database(DATA_DIR) as base:
         for key, (title, run) in faults.items():
             if args.only and key not in args.only:
                 continue
