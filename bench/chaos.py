@@ -35,10 +35,10 @@ from optimizer_app.auth import wix as wix_auth
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_app.web.context import session_serializer, signed_session
-from optimizer_app.worker import Worker, config_from_settings
+from optimizer_app.worker import Worker
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.wix import create_wix_sandbox
-from tests.factories import admin_database, enqueue, new_store, products
+from tests.factories import admin_database, enqueue, new_store, products, quick_worker_config
 
 from .harness import DATA_DIR, InstantProvider, free_port, fresh_database, llm_sandbox, process
 
@@ -281,12 +281,7 @@ async def publish_failures(base: str, *, n_products: int) -> tuple[Result, bool]
                     job_id = created.json()["job_id"]
                     pool = await db.create_pool(dsn, min_size=1, max_size=2)
                     stop = asyncio.Event()
-                    config = replace(
-                        config_from_settings(Settings()),
-                        concurrency=32,
-                        poll_seconds=0.05,
-                        maintenance_interval_seconds=0,
-                    )
+                    config = quick_worker_config(concurrency=32)
                     running = asyncio.create_task(Worker(pool, InstantProvider(), config).run(stop))
                     try:
                         async with pool.acquire() as conn:
