@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.factories import admin_database
+
 from . import scenarios
-from .harness import ROOT, admin_database, median
+from .harness import DATA_DIR, ROOT, median
 
 
 def _machine() -> dict[str, Any]:
@@ -107,9 +109,9 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
         )
     )
     rows.append(("f. … errors while hammered", str(sum(sum(r["errors"].values()) for r in hammered)), "0"))
-    ok = median([r["hammer"]["ok"] for r in hammered])
-    limited = median([r["hammer"]["limited"] for r in hammered])
-    rows.append(("f. … the hammering store: answered / 429", f"{ok:,.0f} / {limited:,.0f}", "≈ 100/min"))
+    answered = median([r["hammer"]["ok"] for r in hammered])
+    refused = median([r["hammer"]["limited"] for r in hammered])
+    rows.append(("f. … the hammering store: answered / 429", f"{answered:,.0f} / {refused:,.0f}", "≈ 100/min"))
 
     width = max(len(r[0]) for r in rows)
     print(f"\n{'scenario'.ljust(width)}  {'median of ' + str(runs):>16}  target")
@@ -126,7 +128,7 @@ def cli() -> None:
     parser.add_argument("--load-seconds", type=float, default=20.0, help="length of each phase of scenario f")
     parser.add_argument("--llm-latency", type=float, default=0.05, help="sandbox LLM latency in scenario e")
     args = parser.parse_args()
-    with admin_database() as base:
+    with admin_database(DATA_DIR) as base:
         result = asyncio.run(main(args, base))
     folder = ROOT / "bench" / "results"
     folder.mkdir(parents=True, exist_ok=True)

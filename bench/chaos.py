@@ -22,7 +22,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,21 +35,12 @@ from optimizer_app.auth import wix as wix_auth
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_app.web.context import session_serializer, signed_session
-from optimizer_app.worker import Worker, config_from_settings
+from optimizer_app.worker import Worker
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.wix import create_wix_sandbox
+from tests.factories import admin_database, enqueue, new_store, products, quick_worker_config
 
-from .harness import (
-    InstantProvider,
-    admin_database,
-    enqueue,
-    free_port,
-    fresh_database,
-    funded_store,
-    llm_sandbox,
-    process,
-    products,
-)
+from .harness import DATA_DIR, InstantProvider, free_port, fresh_database, llm_sandbox, process
 
 FIELDS = 4
 Result = dict[str, Any]
@@ -117,10 +108,10 @@ async def worker_kills(
     async with fresh_database(base) as dsn:
         conn = await db.connect(dsn)
         try:
-            store = await funded_store(conn, n_products * FIELDS)
+            store = await new_store(conn, granted=n_products * FIELDS)
             with llm_sandbox(latency_seconds=llm_latency) as llm_url:
                 workers = [_worker(dsn, llm_url, lease) for _ in range(3)]
-                job_id = await enqueue(conn, store.id, products(n_products))
+                job_id = (await enqueue(conn, store.id, products(n_products))).job_id
                 kills = 0
                 started = time.monotonic()
                 try:
@@ -147,7 +138,7 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
         dsn = server.url
         await db.migrate(dsn)
         conn = await db.connect(dsn)
-        store = await funded_store(conn, n_products * FIELDS)
+        store = await new_store(conn, granted=n_products * FIELDS)
         await conn.close()
         secret = "chaos-secret-key"
         session = signed_session(session_serializer((secret,)), store)
@@ -168,7 +159,7 @@ async def postgres_restart(*, items: int, down_seconds: float, llm_latency: floa
             workers = [_worker(dsn, llm_url, 30.0) for _ in range(2)]
             try:
                 conn = await db.connect(dsn)
-                job_id = await enqueue(conn, store.id, products(n_products))
+                job_id = (await enqueue(conn, store.id, products(n_products))).job_id
                 while await conn.fetchval("SELECT items_done FROM jobs WHERE id = $1", job_id) < items // 3:
                     await asyncio.sleep(0.1)
                 done_before = await conn.fetchval("SELECT items_done FROM jobs WHERE id = $1", job_id)
@@ -220,12 +211,12 @@ async def llm_bursts(base: str, *, items: int, bursts: int, burst_size: int) -> 
     async with fresh_database(base) as dsn:
         conn = await db.connect(dsn)
         try:
-            store = await funded_store(conn, n_products * FIELDS)
+            store = await new_store(conn, granted=n_products * FIELDS)
             config = {"latency_seconds": 0.02, "faults": faults, "fault_retry_after_seconds": 0.5}
             with llm_sandbox(**config) as llm_url:
                 workers = [_worker(dsn, llm_url, 30.0) for _ in range(2)]
                 try:
-                    job_id = await enqueue(conn, store.id, products(n_products))
+                    job_id = (await enqueue(conn, store.id, products(n_products))).job_id
                     started = time.monotonic()
                     while not await _finished(conn, job_id):
                         await asyncio.sleep(0.1)
@@ -272,7 +263,7 @@ async def publish_failures(base: str, *, n_products: int) -> tuple[Result, bool]
                     ids: list[str] = []
                     cursor = ""
                     while len(ids) < n_products:
-                        query = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+                        query: dict[str, str | int] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
                         page = (await api.get("/api/products", params=query)).json()
                         ids += [p["id"] for p in page["products"]]
                         cursor = page.get("next_cursor") or ""
@@ -290,12 +281,7 @@ async def publish_failures(base: str, *, n_products: int) -> tuple[Result, bool]
                     job_id = created.json()["job_id"]
                     pool = await db.create_pool(dsn, min_size=1, max_size=2)
                     stop = asyncio.Event()
-                    config = replace(
-                        config_from_settings(Settings()),
-                        concurrency=32,
-                        poll_seconds=0.05,
-                        maintenance_interval_seconds=0,
-                    )
+                    config = quick_worker_config(concurrency=32)
                     running = asyncio.create_task(Worker(pool, InstantProvider(), config).run(stop))
                     try:
                         async with pool.acquire() as conn:
@@ -378,7 +364,7 @@ def main() -> None:
     parser.add_argument("--llm-latency", type=float, default=0.2)
     parser.add_argument("--only", choices=["kills", "postgres", "llm", "publish"], action="append")
     args = parser.parse_args()
-    faults: dict[str, tuple[str, Callable[[str], Awaitable[tuple[Result, bool]]]]] = {
+    faults: dict[str, tuple[str, Callable[[str], Coroutine[Any, Any, tuple[Result, bool]]]]] = {
         "kills": (
             f"three workers, one SIGKILLed every {args.interval:g} s",
             lambda base: worker_kills(
@@ -399,7 +385,7 @@ def main() -> None:
         ),
     }
     failed = []
-    with admin_database() as base:
+    with admin_database(DATA_DIR) as base:
         for key, (title, run) in faults.items():
             if args.only and key not in args.only:
                 continue

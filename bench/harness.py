@@ -1,5 +1,5 @@
-"""What every scenario needs: a fresh migrated database, a funded store, servers in their own
-processes, and waiting for a job to finish."""
+"""What every scenario needs beside the test data builders of tests/factories.py: a fresh migrated
+database, servers in their own processes, and waiting for a job to finish."""
 
 from __future__ import annotations
 
@@ -13,76 +13,27 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 
-from optimizer_app import db, embedded_pg, queue, stores
-from optimizer_app.domain.attributes import Attribute
-from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, Usage
+from tests.factories import drop_database, migrated_database
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@contextmanager
-def admin_database() -> Iterator[str]:
-    """DATABASE_URL, else the bench's own embedded server for as long as the run lasts."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        yield url
-        return
-    with embedded_pg.embedded_server(ROOT / ".pgdata-bench") as server:
-        yield server.url
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+# The embedded server's data when DATABASE_URL is not set (tests.factories.admin_database).
+DATA_DIR = ROOT / ".pgdata-bench"
 
 
 @asynccontextmanager
 async def fresh_database(base_url: str) -> AsyncIterator[str]:
     name = f"optimizer_bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(base_url)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    url = _with_database(base_url, name)
-    await db.migrate(url)
+    url = await migrated_database(base_url, name)
     try:
         yield url
     finally:
-        conn = await asyncpg.connect(base_url)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
-
-def products(n: int, prefix: str = "p") -> list[Product]:
-    return [Product(id=f"{prefix}{i}", title=f"product {i}", description_html=f"<p>Product {i}.</p>") for i in range(n)]
-
-
-async def funded_store(conn: asyncpg.Connection, credits: int, platform: str = "wix") -> stores.Store:
-    store = await stores.install(
-        conn, platform=platform, external_id=str(uuid.uuid4()), display_name="bench", today=date.today()
-    )
-    await credits.grant_credits(conn, store.id, credits, reason="bench_grant")
-    return store
-
-
-async def enqueue(conn: asyncpg.Connection, store_id: int, items: Sequence[Product]) -> int:
-    job = await queue.enqueue_job(
-        conn,
-        store_id=store_id,
-        source_scope="products",
-        source_ids=[p.id for p in items],
-        attributes=tuple(Attribute),
-        target_lang="en",
-        user_prompt="",
-        products=items,
-    )
-    return job.job_id
+        await drop_database(base_url, name)
 
 
 async def wait_finished(conn: asyncpg.Connection, job_id: int, *, timeout: float = 900, poll: float = 0.05) -> float:

@@ -18,18 +18,9 @@ from optimizer_app.domain.attributes import Attribute
 from optimizer_app.llm.base import GenerationRequest
 from optimizer_app.llm.prompts import build_messages, response_format
 from optimizer_app.web.context import session_serializer, signed_session
+from tests.factories import enqueue, new_store, products
 
-from .harness import (
-    enqueue,
-    free_port,
-    fresh_database,
-    funded_store,
-    llm_sandbox,
-    percentile,
-    process,
-    products,
-    wait_finished,
-)
+from .harness import free_port, fresh_database, llm_sandbox, percentile, process, wait_finished
 
 FIELDS = 4
 
@@ -59,7 +50,7 @@ async def drain(base_url: str, *, n_products: int, workers: int = 1, provider: s
     async with fresh_database(base_url) as dsn:
         conn = await db.connect(dsn)
         try:
-            store = await funded_store(conn, n_products * FIELDS)
+            store = await new_store(conn, granted=n_products * FIELDS)
             with ExitStack() as stack:
                 # Limits far above what one process can send, so (b) measures the client, not pacing.
                 unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
@@ -68,7 +59,7 @@ async def drain(base_url: str, *, n_products: int, workers: int = 1, provider: s
                 _workers(stack, dsn, workers, provider, llm_url, concurrency)
                 await _idle_workers_ready()
                 started = time.perf_counter()
-                job_id = await enqueue(conn, store.id, products(n_products))
+                job_id = (await enqueue(conn, store.id, products(n_products))).job_id
                 enqueued = time.perf_counter() - started
                 # From the enqueue's commit (its NOTIFY wakes the workers) to the job's end.
                 elapsed = await wait_finished(conn, job_id, poll=0.01)
@@ -151,7 +142,7 @@ async def enqueue_api(base_url: str, *, n_products: int, repeats: int) -> dict[s
     browsing the catalog writes them)."""
     async with fresh_database(base_url) as dsn:
         conn = await db.connect(dsn)
-        store = await funded_store(conn, n_products * FIELDS * (repeats + 1))
+        store = await new_store(conn, granted=n_products * FIELDS * (repeats + 1))
         items = products(n_products)
         await catalog.remember(conn, store.id, items)
         await conn.close()
@@ -194,13 +185,13 @@ async def fairness(base_url: str, *, big_products: int, llm_latency: float) -> d
     async with fresh_database(base_url) as dsn:
         conn = await db.connect(dsn)
         try:
-            a = await funded_store(conn, big_products * FIELDS)
-            b = await funded_store(conn, 100)
+            a = await new_store(conn, granted=big_products * FIELDS)
+            b = await new_store(conn, granted=100)
             with ExitStack() as stack:
                 llm_url = stack.enter_context(llm_sandbox(latency_seconds=llm_latency))
                 _workers(stack, dsn, 1, "openai", llm_url, SDK_DRAIN_CONCURRENCY)
                 await _idle_workers_ready()
-                big = await enqueue(conn, a.id, products(big_products, "a"))
+                big = (await enqueue(conn, a.id, products(big_products, "a"))).job_id
                 await asyncio.sleep(2.0)
                 small = await queue.enqueue_job(
                     conn, store_id=b.id, source_scope="products", source_ids=[f"b{i}" for i in range(10)],
@@ -226,7 +217,7 @@ async def rate_limited_llm(
     async with fresh_database(base_url) as dsn:
         conn = await db.connect(dsn)
         try:
-            store = await funded_store(conn, 100_000)
+            store = await new_store(conn, granted=100_000)
             n = int(rpm_limit / 60 * (warmup + window) * 2)
             await queue.enqueue_job(
                 conn, store_id=store.id, source_scope="products", source_ids=[f"p{i}" for i in range(n)],
@@ -269,7 +260,7 @@ async def api_load(base_url: str, *, clients: int, seconds: float) -> dict[str, 
         serializer = session_serializer((secret,))
         sessions = []
         for _ in range(clients + 1):
-            store = await funded_store(conn, 10_000)
+            store = await new_store(conn, granted=10_000)
             await catalog.remember(conn, store.id, products(1))
             sessions.append(signed_session(serializer, store))
         await conn.close()

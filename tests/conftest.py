@@ -9,71 +9,38 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
-from optimizer_app import db, embedded_pg
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
+from optimizer_app import db
+from tests.factories import admin_database, create_database, drop_database, migrated_database
 
 
 @pytest.fixture(scope="session")
 def admin_database_url() -> Iterator[str]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        yield url
-        return
     # Not under pytest's basetemp: pytest deletes all but its three newest basetemps, which can be
     # a running session's own when several runs share a machine.
     with (
         tempfile.TemporaryDirectory(prefix="optimizer-pg-") as folder,
-        embedded_pg.embedded_server(Path(folder) / "data") as server,
+        admin_database(Path(folder) / "data") as url,
     ):
-        yield server.url
+        yield url
 
 
 @pytest.fixture(scope="session")
 def template_database(admin_database_url: str) -> Iterator[str]:
     name = f"optimizer_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(admin_database_url)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-        await db.migrate(with_database(admin_database_url, name))
-
-    asyncio.run(create())
+    asyncio.run(migrated_database(admin_database_url, name))
     yield name
-    asyncio.run(_drop(admin_database_url, name))
-
-
-async def _drop(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    asyncio.run(drop_database(admin_database_url, name))
 
 
 @pytest.fixture
 async def database_url(admin_database_url: str, template_database: str) -> AsyncIterator[str]:
     name = f"optimizer_t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(admin_database_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    finally:
-        await conn.close()
-    yield with_database(admin_database_url, name)
-    await _drop(admin_database_url, name)
+    yield await create_database(admin_database_url, name, template=template_database)
+    await drop_database(admin_database_url, name)
 
 
 @pytest.fixture

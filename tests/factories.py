@@ -1,18 +1,23 @@
-"""Builders for test data, through the same functions the app uses."""
+"""Builders for test data through the same functions the app uses, and the databases they go
+into; the benchmark builds its data with them too."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from optimizer_app import credits, queue, stores
+from optimizer_app import credits, db, embedded_pg, queue, stores
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, LLMTransientError, Usage
@@ -20,6 +25,57 @@ from optimizer_app.settings import Settings
 from optimizer_app.worker import WorkerConfig, config_from_settings
 
 ALL = tuple(Attribute)
+
+# A pool or one connection: the tests hold a pool, the benchmark a connection it also polls with.
+Database: TypeAlias = asyncpg.Pool | asyncpg.Connection
+
+
+@contextmanager
+def admin_database(data_dir: Path) -> Iterator[str]:
+    """DATABASE_URL, else an embedded server keeping its data in `data_dir` while it runs."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    with embedded_pg.embedded_server(data_dir) as server:
+        yield server.url
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+async def create_database(admin_url: str, name: str, *, template: str | None = None) -> str:
+    """Create `name` (a copy of `template` if given) and return its URL."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    finally:
+        await conn.close()
+    return with_database(admin_url, name)
+
+
+async def migrated_database(admin_url: str, name: str) -> str:
+    url = await create_database(admin_url, name)
+    await db.migrate(url)
+    return url
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def connection(database: Database) -> AsyncIterator[asyncpg.Connection]:
+    if isinstance(database, asyncpg.Pool):
+        async with database.acquire() as conn:
+            yield conn
+    else:
+        yield database
 
 
 def quick_worker_config(**changes: Any) -> WorkerConfig:
@@ -48,22 +104,25 @@ def products(n: int, prefix: str = "p") -> list[Product]:
     ]
 
 
-async def new_store(pool: asyncpg.Pool, *, plan: str = "free", platform: str = "wix") -> stores.Store:
-    async with pool.acquire() as conn:
+async def new_store(database: Database, *, plan: str = "free", platform: str = "wix", granted: int = 0) -> stores.Store:
+    """A store installed today on `plan`, with `granted` credits on top of the plan's."""
+    async with connection(database) as conn:
         store = await stores.install(
             conn, platform=platform, external_id=str(uuid.uuid4()), display_name="Test store", today=date.today()
         )
         if plan != "free":
             await credits.change_plan(conn, store.id, plan)
+        if granted:
+            await credits.grant_credits(conn, store.id, granted, reason="test_grant")
         fresh = await stores.get(conn, store.id)
     assert fresh is not None
     return fresh
 
 
 async def enqueue(
-    pool: asyncpg.Pool, store_id: int, items: Sequence[Product], attributes: Sequence[Attribute] = ALL
+    database: Database, store_id: int, items: Sequence[Product], attributes: Sequence[Attribute] = ALL
 ) -> queue.EnqueuedJob:
-    async with pool.acquire() as conn:
+    async with connection(database) as conn:
         return await queue.enqueue_job(
             conn,
             store_id=store_id,

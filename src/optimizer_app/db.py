@@ -136,7 +136,3 @@ async def migrate(dsn: str, folder: Traversable = sql.MIGRATIONS) -> list[str]:
     finally:
         await conn.close()
     return applied
-
-
-def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
-    return dict(record) if record is not None else None

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from . import credits, queue, sql
-from .domain.plans import FREE_PLAN, add_months
+from .domain.plans import FREE_PLAN, add_months, remaining
 
 Q = sql.load("stores")
 
@@ -39,7 +39,7 @@ class Store:
 
     @property
     def credits_remaining(self) -> int:
-        return max(0, self.credits_total - self.credits_used)
+        return remaining(self.credits_total, self.credits_used)
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Store:

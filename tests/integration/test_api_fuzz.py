@@ -19,15 +19,14 @@ import asyncpg
 import httpx
 import hypothesis
 import pytest
-import schemathesis
 from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
-from schemathesis.schemas import APIOperation
 
 from optimizer_app.settings import Settings
 from optimizer_app.web.openapi import document
 from tests.integration.all_platforms import AllPlatforms, all_platforms
 from tests.integration.conftest import new_site
+from tests.integration.test_openapi import Operation, loaded_operations
 
 EXAMPLES = 8  # per operation, platform and generation mode
 # Disconnecting would sign the WooCommerce store out for the rest of the run: it goes last.
@@ -79,11 +78,11 @@ def sign_in(platforms: AllPlatforms, api: httpx.Client) -> list[Caller]:
     ]
 
 
-def only_loopback(platforms: AllPlatforms) -> Callable[[Case], Case]:
+def only_loopback(platforms: AllPlatforms) -> Callable[[Case[Operation]], Case[Operation]]:
     """Connect calls the site it is given: every generated site goes to a loopback address."""
     sites = [platforms.woo.url, "http://127.0.0.1:9", f"{platforms.woo.url}/nowhere"]
 
-    def fix(case: Case) -> Case:
+    def fix(case: Case[Operation]) -> Case[Operation]:
         if isinstance(case.body, dict) and "site_url" in case.body:
             case.body["site_url"] = sites[len(str(case.body["site_url"])) % len(sites)]
         return case
@@ -110,7 +109,7 @@ class FuzzRun:
     sent: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
 
-    def fuzz(self, operation: APIOperation, caller: Caller) -> None:
+    def fuzz(self, operation: Operation, caller: Caller) -> None:
         route = f"{operation.method.upper()} {operation.path}"
         strategy = st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode))
 
@@ -122,7 +121,7 @@ class FuzzRun:
             suppress_health_check=list(hypothesis.HealthCheck),
         )
         @hypothesis.given(case=strategy.map(only_loopback(self.platforms)))
-        def call(case: Case) -> None:
+        def call(case: Case[Operation]) -> None:
             before = self.runner.run(balance(self.conn, caller.store_id))
             kwargs: dict[str, Any] = case.as_transport_kwargs(base_url=self.platforms.web.url)
             generated = {k: v for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in CREDENTIALS}
@@ -149,10 +148,7 @@ class FuzzRun:
 def test_fuzz_every_api_operation_with_every_platform(
     platforms: AllPlatforms, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    schema = schemathesis.openapi.from_dict(document())
-    operations = sorted(
-        (result.ok() for result in schema.get_all_operations()), key=lambda op: (op.method.upper(), op.path) == LAST
-    )
+    operations = sorted(loaded_operations(document()), key=lambda op: (op.method.upper(), op.path) == LAST)
     with asyncio.Runner() as runner, httpx.Client(base_url=platforms.web.url, timeout=30) as api:
         conn: asyncpg.Connection = runner.run(asyncpg.connect(database_url))
         try:

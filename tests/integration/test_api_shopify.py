@@ -442,7 +442,7 @@ async def test_a_signed_shopify_body_replayed_under_another_topic_or_shop_change
             "admin_graphql_api_shop_id": "gid://shopify/Shop/1",
         }
     }
-    refused = [
+    refused: list[tuple[str, str, dict[str, Any]]] = [
         ("shop/redact", shop, data_request),  # the finding: a data request replayed as a redaction
         ("shop/redact", other, shop_redact),
         ("shop/redact", shop, {"shop_domain": shop}),

@@ -35,7 +35,8 @@ def sandbox_product(sandbox: LoopbackServer, instance_id: str, product_id: str) 
     res = httpx.get(f"{sandbox.url}/_sandbox/instances/{instance_id}/products/{product_id}")
     res.raise_for_status()
     data: dict[str, Any] = res.json()
-    return data.get("product", data)
+    product: dict[str, Any] = data.get("product", data)
+    return product
 
 
 async def first_products(api: httpx.AsyncClient, site: WixSite, n: int) -> list[dict[str, Any]]:

@@ -12,18 +12,14 @@ import pytest
 
 from optimizer_app import db
 from optimizer_app.domain.attributes import Attribute
-from tests.conftest import _drop, with_database
-from tests.factories import enqueue, new_store, products
+from tests.factories import create_database, drop_database, enqueue, new_store, products
 
 
 @pytest.fixture
 async def empty_database(admin_database_url: str) -> AsyncIterator[str]:
     name = f"optimizer_m_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(admin_database_url)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    yield with_database(admin_database_url, name)
-    await _drop(admin_database_url, name)
+    yield await create_database(admin_database_url, name)
+    await drop_database(admin_database_url, name)
 
 
 async def test_concurrent_migrate_applies_each_file_once(empty_database: str) -> None:

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from optimizer_app.crypto import TokenCipher
 from optimizer_app.domain.attributes import Attribute, parse_attributes
 from optimizer_app.domain.jobs import JobStatus, finished_status, retry_delay
 from optimizer_app.domain.languages import offered_language
@@ -83,15 +82,6 @@ def test_retry_delay_prefers_retry_after_and_backs_off_otherwise() -> None:
 def test_product_snapshot_round_trip() -> None:
     p = Product(id="1", title="T", description_html="<p>d</p>", revision="3", collection_ids=("c",), extra={"price": 9})
     assert Product.from_snapshot(p.to_snapshot()) == p
-
-
-def test_token_cipher_round_trip_and_wrong_key() -> None:
-    cipher = TokenCipher("a passphrase")
-    sealed = cipher.encrypt("secret-token")
-    assert b"secret-token" not in sealed
-    assert cipher.decrypt(sealed) == "secret-token"
-    with pytest.raises(ValueError):
-        TokenCipher("another passphrase").decrypt(sealed)
 
 
 def test_platform_locales_map_to_the_languages_the_dashboard_offers() -> None:

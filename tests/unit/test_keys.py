@@ -16,8 +16,10 @@ TOKEN_KEY = "t" * 31 + "1"
 OLD_KEY, NEW_KEY = "o" * 40, "n" * 40
 
 
-def production(**keys: tuple[str, ...]) -> Settings:
-    return replace(Settings(), app_env="production", **keys)
+def production(*, secret_keys: tuple[str, ...], token_encryption_keys: tuple[str, ...]) -> Settings:
+    return replace(
+        Settings(), app_env="production", secret_keys=secret_keys, token_encryption_keys=token_encryption_keys
+    )
 
 
 def test_production_refuses_the_defaults_and_development_accepts_them() -> None:

@@ -83,6 +83,7 @@ def _sample(kind: object) -> tuple[str, object]:
 def test_every_field_is_read_from_its_name_upper_cased_as_its_annotated_type() -> None:
     types = typing.get_type_hints(Settings)
     for f in fields(Settings):
+        value: object
         if types[f.name] is bool:
             raw, value = ("0", False) if f.default else ("1", True)
         else:

@@ -86,7 +86,7 @@ def test_bad_session_tokens_are_refused(make: Callable[[int], str], fragment: st
 
 
 def test_an_unsigned_token_is_refused() -> None:
-    unsigned = jwt.encode(claims(), key=None, algorithm="none")
+    unsigned = jwt.encode(claims(), key="", algorithm="none")
     with pytest.raises(Unauthorized):
         shopify_auth.verify_session_token(unsigned, api_key=KEY, api_secret=SECRET)
 

@@ -131,7 +131,7 @@ def test_forged_and_malformed_webhooks_are_refused(keys: tuple[str, str]) -> Non
     bodies = [
         wix.sign_webhook("AppRemoved", "site-1", {}, private_key_pem=other_private),  # another key
         _hs256_with_public_key({"data": envelope, "exp": now + 60}, keys[1]),  # algorithm confusion
-        jwt.encode({"data": envelope, "exp": now + 60}, None, algorithm="none"),  # unsigned
+        jwt.encode({"data": envelope, "exp": now + 60}, "", algorithm="none"),  # unsigned
         wix.sign_webhook(
             "AppRemoved", "site-1", {}, private_key_pem=keys[0], now=datetime.now(UTC) - timedelta(hours=2)
         ),

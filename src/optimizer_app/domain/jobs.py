@@ -38,8 +38,6 @@ class ItemReason(StrEnum):
     INTERNAL = "internal"
 
 
-FINISHED_JOB_STATUSES = frozenset({JobStatus.DONE, JobStatus.DONE_WITH_FAILURES, JobStatus.FAILED, JobStatus.CANCELED})
-
 SOURCE_SCOPES = ("products", "collections")
 
 

@@ -121,10 +121,6 @@ def plain_text(value: str) -> str:
     return " ".join(_TAG_START.sub("< ", without_tags).split())
 
 
-def text_length(attribute: Attribute, value: str) -> int:
-    return len(visible_text(value) if attribute.is_html else " ".join(value.split()))
-
-
 def is_rtl(language: str) -> bool:
     return language.split("-", 1)[0].lower() in _RTL_LANGUAGES
 

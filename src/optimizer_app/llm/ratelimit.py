@@ -25,7 +25,6 @@ class AdaptiveLimiter:
         self.headroom = headroom
         self.requests: TokenBucket | None = None
         self.tokens: TokenBucket | None = None
-        self._limits = (0, 0)
         self.paused_until = 0.0
 
     def _bucket(self, current: TokenBucket | None, per_minute: int, now: float) -> TokenBucket:
