@@ -196,7 +196,8 @@ async def test_the_client_signs_in_the_query_so_a_host_that_strips_authorization
 
 
 def test_the_host_switch_takes_a_boolean_only(site: LoopbackServer) -> None:
-    for body in ({"strips_authorization": "yes"}, {}, []):
+    bodies: list[object] = [{"strips_authorization": "yes"}, {}, []]
+    for body in bodies:
         refused = httpx.patch(f"{site.url}/_sandbox/host", json=body)
         assert refused.status_code == 400 and refused.json()["code"] == "sandbox_invalid_host"
     garbled = httpx.patch(f"{site.url}/_sandbox/host", content=b"{", headers={"content-type": "application/json"})
@@ -208,7 +209,8 @@ def test_the_host_switch_takes_a_boolean_only(site: LoopbackServer) -> None:
 
 
 def test_a_key_is_added_only_with_a_key_a_secret_and_a_known_permission(site: LoopbackServer) -> None:
-    for body in ({"consumer_key": "ck_x"}, {"consumer_key": "ck_x", "consumer_secret": 7}, [], {}):
+    bodies: list[object] = [{"consumer_key": "ck_x"}, {"consumer_key": "ck_x", "consumer_secret": 7}, [], {}]
+    for body in bodies:
         refused = httpx.post(f"{site.url}/_sandbox/keys", json=body)
         assert refused.status_code == 400 and refused.json()["code"] == "sandbox_invalid_key", body
     odd = httpx.post(
