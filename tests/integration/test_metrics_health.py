@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -65,7 +66,7 @@ async def test_the_queue_depth_is_read_once_per_period_not_per_scrape(pool: asyn
 async def test_health_says_unavailable_and_logs_the_reason(
     settings: Settings, admin_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    name = settings.database_url.rsplit("/", 1)[1]
+    name = urlsplit(settings.database_url).path.lstrip("/")  # the embedded server's URL has a query
     with LoopbackServer(create_app(settings)) as web:
         assert httpx.get(f"{web.url}/health").json() == {"status": "ok", "database": "ok"}
         admin = await asyncpg.connect(admin_database_url)
