@@ -110,8 +110,14 @@ def _attach_or_start(path: Path, me: tuple[int, int]) -> EmbeddedServer:
         if pid is not None:
             print(f"stopping the embedded PostgreSQL an earlier run left running for {path}", file=sys.stderr)
             _stop_postmaster(pid)
-        url = _start(path)
-        (path / OWNER_FILE).write_text(f"{me[0]} {me[1]}\n")
+        try:
+            url = _start(path)
+            (path / OWNER_FILE).write_text(f"{me[0]} {me[1]}\n")
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM) or failed while starting: nobody owns what started.
+            for started in postgres_serving(path):
+                _stop_postmaster(started)
+            raise
         return EmbeddedServer(path, url, owned=True)
 
 
