@@ -19,7 +19,8 @@ a bad variable is refused the way Shopify refuses it. What it follows from Shopi
   is answered HTTP 200 with `errors[].extensions.code = "THROTTLED"`, and every answer carries
   `extensions.cost {requestedQueryCost actualQueryCost throttleStatus}`.
 - Webhooks carry `X-Shopify-Topic`, `X-Shopify-Hmac-Sha256` (base64 HMAC of the raw body),
-  `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id`.
+  `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id` and `X-Shopify-Event-Id`
+  (the same for every delivery of one event).
 
 Simplifications: the actual cost equals the requested cost (Shopify refunds the difference for
 short pages), and the shop comes from the token rather than from the host name (the app points
@@ -757,6 +758,7 @@ class ShopifySandbox:
         payload: dict[str, Any],
         webhook_id: str | None = None,
         secret: str | None = None,
+        event_id: str | None = None,
     ) -> httpx.Response:
         raw = json.dumps(payload).encode()
         headers = {
@@ -766,7 +768,9 @@ class ShopifySandbox:
             "X-Shopify-Shop-Domain": domain,
             "X-Shopify-API-Version": API_VERSION,
             "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            # One event id for every delivery of the same event, so a retry repeats it
+            # (https://shopify.dev/apps/build/webhooks/ignore-duplicates).
+            "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
             "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
         }
         async with httpx.AsyncClient(timeout=10) as client:
@@ -855,6 +859,7 @@ class ShopifySandbox:
             body.get("payload") or {},
             webhook_id=body.get("webhook_id"),
             secret=body.get("secret"),
+            event_id=body.get("event_id"),
         )
         return JSONResponse({"status": res.status_code, "body": res.text[:500]})
 

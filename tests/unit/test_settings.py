@@ -76,6 +76,7 @@ def _sample(kind: object) -> tuple[str, object]:
         float: ("0.25", 0.25),
         Path: ("/srv/somewhere", Path("/srv/somewhere")),
         tuple[str, ...]: ("a-key", ("a-key",)),
+        tuple[tuple[str, str], ...]: ("Yearly Pro=pro", (("Yearly Pro", "pro"),)),
     }
     return samples[kind]
 
@@ -167,3 +168,8 @@ def test_readme_configuration_table_lists_every_variable_read_and_no_other() -> 
     documented, read = _readme_variables(), set(environment_variables())
     assert read - documented == set(), "missing from README's Configuration table"
     assert documented - read - READ_ELSEWHERE == set(), "in README's Configuration table but read by nothing"
+
+
+def test_a_salla_plan_map_naming_no_paid_plan_stops_the_command() -> None:
+    with pytest.raises(SettingsError, match="SALLA_PLAN_MAP"):
+        Settings.from_env({"SALLA_PLAN_MAP": "Yearly=gold"})

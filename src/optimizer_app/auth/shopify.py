@@ -224,9 +224,12 @@ def verify_webhook_request(body: bytes, headers: Mapping[str, str], *, api_secre
     verify_webhook(body, headers.get("x-shopify-hmac-sha256"), api_secret=api_secret)
     topic = headers.get("x-shopify-topic", "")
     shop = headers.get("x-shopify-shop-domain", "")
-    event_id = headers.get("x-shopify-webhook-id") or headers.get("x-shopify-event-id")
+    # Every delivery of one event carries the same X-Shopify-Event-Id, while X-Shopify-Webhook-Id
+    # may differ between them (https://shopify.dev/apps/build/webhooks/ignore-duplicates):
+    # the event id is the duplicate key, the webhook id only stands in when it is absent.
+    event_id = headers.get("x-shopify-event-id") or headers.get("x-shopify-webhook-id")
     if not topic or not is_shop_domain(shop) or not event_id:
-        raise MalformedRequest("The webhook lacks its topic, shop domain or webhook id headers.")
+        raise MalformedRequest("The webhook lacks its topic, shop domain or event id headers.")
     payload = loads_object(body, "The webhook body")
     check_webhook_payload(topic, shop, payload)
     return ShopifyWebhook(topic=topic, shop=shop, event_id=event_id, payload=payload)
