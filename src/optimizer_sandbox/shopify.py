@@ -82,6 +82,7 @@ from optimizer_app.errors import Unauthorized
 
 from .shopify_catalog import build_catalog
 
+ADMIN_ORIGIN = "https://admin.shopify.com"
 API_VERSION = "2026-10"
 ACCESS_TOKEN_TTL = 3600
 REFRESH_TOKEN_TTL = 90 * 86400
@@ -298,8 +299,10 @@ class ShopifySandbox:
         maximum_available: float = 2000.0,
         restore_rate: float = 100.0,
         schema_path: str | None = None,
+        app_handle: str = "",
     ) -> None:
         self.api_key = api_key
+        self.app_handle = app_handle or api_key
         self.api_secret = api_secret
         self.app_url = app_url
         self.maximum = maximum_available
@@ -722,7 +725,11 @@ class ShopifySandbox:
                 self.subscription_payload(domain, sub),
             )
         return_url = str(sub["returnUrl"])
-        if return_url.startswith(str(request.base_url).rstrip("/") + "/admin/apps/"):
+        base = str(request.base_url).rstrip("/")
+        if return_url.startswith(ADMIN_ORIGIN + "/store/"):
+            # The sandbox stands in for the Shopify admin too: its pages live on the sandbox's origin.
+            return_url = base + return_url.removeprefix(ADMIN_ORIGIN)
+        elif return_url.startswith(base + "/admin/apps/"):
             # Shopify knows the shop from its host name; this sandbox serves every shop on one host.
             return_url += ("&" if "?" in return_url else "?") + urlencode({"shop": domain})
         return RedirectResponse(return_url, status_code=302)
@@ -732,6 +739,15 @@ class ShopifySandbox:
         if request.path_params["api_key"] != self.api_key:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
         shop = request.query_params.get("shop", "")
+        return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
+
+    async def admin_store_app(self, request: Request) -> Response:
+        """`https://admin.shopify.com/store/{store handle}/apps/{app handle}`: the app framed in the
+        admin (https://shopify.dev/docs/apps/launch/billing/redirect-plan-selection-page); the app
+        is known by its handle or its API key."""
+        if request.path_params["app"] not in (self.api_key, self.app_handle):
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        shop = request.path_params["store"] + ".myshopify.com"
         return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
 
     def subscription_payload(self, domain: str, sub: dict[str, Any]) -> dict[str, Any]:
@@ -887,6 +903,7 @@ class ShopifySandbox:
                 methods=["GET"],
             ),
             Route("/admin/apps/{api_key}", self.admin_app, methods=["GET"]),
+            Route("/store/{store}/apps/{app}", self.admin_store_app, methods=["GET"]),
             Route("/_sandbox/session-token", self.session_token, methods=["GET"]),
             Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.raw_product, methods=["GET", "PATCH"]),
             Route("/_sandbox/shops/{shop}/uninstall", self.uninstall, methods=["POST"]),
@@ -913,6 +930,7 @@ def create_shopify_sandbox(
     maximum_available: float = 2000.0,
     restore_rate: float = 100.0,
     schema_path: str | None = None,
+    app_handle: str = "",
 ) -> Starlette:
     return ShopifySandbox(
         api_key=api_key,
@@ -921,4 +939,5 @@ def create_shopify_sandbox(
         maximum_available=maximum_available,
         restore_rate=restore_rate,
         schema_path=schema_path,
+        app_handle=app_handle,
     ).app()
