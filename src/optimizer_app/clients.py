@@ -106,7 +106,14 @@ class StoreClients:
         if not store.installed:
             raise Forbidden("The app is not installed on this store any more.")
         tokens = StoredTokenSource(
-            self.pool, store.id, self.cipher, self._refresh_shopify, refusals=(shopify_auth.RefreshRejected,)
+            self.pool,
+            store.id,
+            self.cipher,
+            self._refresh_shopify,
+            refusals=(shopify_auth.RefreshRejected,),
+            # Public apps must use expiring tokens: a shop still holding a non-expiring one is
+            # migrated the first time the app acts for it.
+            renew_unexpiring=self.settings.shopify_expiring_tokens,
         )
         return ShopifyClient(
             shop=store.external_id,
@@ -130,7 +137,21 @@ class StoreClients:
         )
 
     async def _refresh_shopify(self, store: Store) -> tuple[str, datetime | None, str | None]:
-        # Non-expiring offline tokens have no refresh token: a refused one needs the app opened again.
+        if (
+            store.refresh_token_enc is None
+            and store.access_token_enc is not None
+            and self.settings.shopify_expiring_tokens
+        ):
+            migrated = await shopify_auth.migrate_to_expiring(
+                self.http,
+                shop=store.external_id,
+                api_key=self.settings.shopify_api_key,
+                api_secret=self.settings.shopify_api_secret,
+                offline_token=self.cipher.decrypt(store.access_token_enc),
+                admin_base=self.settings.shopify_admin_base,
+            )
+            return migrated.access_token, migrated.expires_at, migrated.refresh_token
+        # A non-expiring offline token kept as such has no refresh token: a refused one needs the app opened again.
         if store.refresh_token_enc is None:
             raise shopify_auth.RefreshRejected("The shop has no refresh token; the owner must open the app again.")
         tokens = await shopify_auth.refresh_offline_token(

@@ -10,6 +10,8 @@ a bad variable is refused the way Shopify refuses it. What it follows from Shopi
   that rotates on use (`grant_type=refresh_token`); the spent one keeps working until the new
   access token is first used (Shopify's behaviour since August 2026). An invalid session token
   is a 400.
+- The same endpoint migrates a non-expiring offline token (token exchange with it as the
+  `subject_token`) to an expiring pair and retires it.
 - `POST /admin/api/2026-10/graphql.json` with `X-Shopify-Access-Token`; a missing, unknown or
   expired token is a 401. Connections take `first`/`last` ≤ 250 and page with
   `pageInfo {hasNextPage endCursor}`; `productUpdate(product:)` answers `userErrors`.
@@ -85,6 +87,7 @@ from .shopify_catalog import build_catalog
 ADMIN_ORIGIN = "https://admin.shopify.com"
 API_VERSION = "2026-10"
 ACCESS_TOKEN_TTL = 3600
+MIGRATION_RETRY_SECONDS = 7 * 24 * 3600
 REFRESH_TOKEN_TTL = 90 * 86400
 MAX_PAGE = 250
 MAX_QUERY_COST = 1000
@@ -313,6 +316,8 @@ class ShopifySandbox:
         self.refresh_tokens: dict[str, tuple[str, float]] = {}
         # A spent refresh token stays valid until the access token that replaced it is first used.
         self.retire_on_use: dict[str, str] = {}  # new access token -> the refresh token it replaced
+        # Migrated non-expiring token -> (the pair it became, until when a retry returns that pair).
+        self.migrated: dict[str, tuple[dict[str, Any], float]] = {}
         self.faults: list[_Fault] = []
         self.counts: Counter[str] = Counter()
         self.lock = threading.RLock()
@@ -672,6 +677,11 @@ class ShopifySandbox:
                 {"error": "invalid_client", "error_description": "Client credentials are invalid"}, status_code=401
             )
         grant = body.get("grant_type")
+        if (
+            grant == shopify_auth.TOKEN_EXCHANGE_GRANT
+            and body.get("subject_token_type") == shopify_auth.OFFLINE_TOKEN_TYPE
+        ):
+            return self.migrate(body)
         if grant == shopify_auth.TOKEN_EXCHANGE_GRANT:
             if body.get("subject_token_type") != shopify_auth.ID_TOKEN_TYPE:
                 return JSONResponse(
@@ -707,6 +717,33 @@ class ShopifySandbox:
                 self.retire_on_use[issued["access_token"]] = spent
             return JSONResponse(issued)
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+
+    def migrate(self, body: dict[str, Any]) -> JSONResponse:
+        """A non-expiring offline token exchanged for an expiring pair
+        (https://shopify.dev/docs/apps/build/authentication-authorization/migrate-to-expiring-offline-access-tokens):
+        the old token stops working at once; a retry with it within seven days returns the same
+        pair until that pair is refreshed
+        (https://shopify.dev/changelog/more-resilient-token-exchanges-when-migrating-tokens-without-a-user-session)."""
+        subject = str(body.get("subject_token") or "")
+        if body.get("requested_token_type") != shopify_auth.OFFLINE_TOKEN_TYPE or str(body.get("expiring")) != "1":
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "Only expiring offline tokens can be requested"},
+                status_code=400,
+            )
+        with self.lock:
+            earlier = self.migrated.get(subject)
+            if earlier is not None and earlier[1] > time.time() and earlier[0]["refresh_token"] in self.refresh_tokens:
+                return JSONResponse(earlier[0])
+            entry = self.tokens.get(subject)
+            if entry is None or entry[1] is not None or not self.shop(entry[0]).installed:
+                return JSONResponse(
+                    {"error": "invalid_subject_token", "error_description": "The subject token is invalid"},
+                    status_code=400,
+                )
+            issued = self.issue(entry[0], expiring=True)
+            del self.tokens[subject]
+            self.migrated[subject] = (issued, time.time() + MIGRATION_RETRY_SECONDS)
+        return JSONResponse(issued)
 
     async def confirm_charge(self, request: Request) -> Response:
         """The page where the owner approves a subscription; approving activates it, tells the

@@ -610,3 +610,29 @@ async def test_each_documented_shopify_webhook_leaves_the_plan_the_owner_paid_fo
                 "SELECT plan_id, uninstalled_at FROM stores WHERE platform = 'shopify' AND external_id = $1", shop
             )
         assert (row["plan_id"] if row is not None and row["uninstalled_at"] is None else None) == plan, name
+
+
+async def test_a_shop_on_a_non_expiring_token_is_migrated_to_an_expiring_one_on_first_use(
+    settings: Settings, api: httpx.AsyncClient, pool: asyncpg.Pool, shopify_sandbox: LoopbackServer
+) -> None:
+    from optimizer_app.crypto import TokenCipher
+    from optimizer_app.web.app import create_app
+
+    shop = new_shop()
+    with LoopbackServer(create_app(replace(settings, shopify_expiring_tokens=False))) as legacy:
+        assert httpx.get(f"{legacy.url}/api/me", headers=session(shop), timeout=30).status_code == 200
+    before = await store_row(pool, shop)
+    assert before["token_expires_at"] is None and before["refresh_token_enc"] is None
+    legacy_token = TokenCipher(*settings.token_encryption_keys).decrypt(before["access_token_enc"])
+
+    # This app asks for expiring tokens: its first call for the shop migrates the token, no owner needed.
+    listed = await api.get("/api/products", params={"limit": 1}, headers=session(shop))
+    assert listed.status_code == 200, listed.text
+    after = await store_row(pool, shop)
+    assert after["token_expires_at"] is not None and after["refresh_token_enc"] is not None
+    assert not after["needs_reauth"]
+    graphql = f"{shopify_sandbox.url}/admin/api/2026-10/graphql.json"
+    retired = httpx.post(graphql, json={"query": "{ shop { name } }"}, headers={"X-Shopify-Access-Token": legacy_token})
+    assert retired.status_code == 401
+    assert (await api.get("/api/products", params={"limit": 1}, headers=session(shop))).status_code == 200
+    assert httpx.get(f"{shopify_sandbox.url}/_sandbox/stats").json()["requests"]["access_token"] == 2

@@ -336,6 +336,26 @@ async def exchange_session_token(
     return await _token_request(http, f"{admin_origin(shop, admin_base)}/admin/oauth/access_token", body, Unauthorized)
 
 
+async def migrate_to_expiring(
+    http: httpx.AsyncClient, *, shop: str, api_key: str, api_secret: str, offline_token: str, admin_base: str = ""
+) -> OfflineToken:
+    """A non-expiring offline token exchanged for an expiring one and its refresh token, without
+    the owner (https://shopify.dev/docs/apps/build/authentication-authorization/migrate-to-expiring-offline-access-tokens):
+    token exchange with the offline token as the subject. Shopify retires the old token; a retry
+    with it within seven days returns the same pair. A refusal means the owner must open the app."""
+    body = {
+        "client_id": api_key,
+        "client_secret": api_secret,
+        "grant_type": TOKEN_EXCHANGE_GRANT,
+        "subject_token": offline_token,
+        "subject_token_type": OFFLINE_TOKEN_TYPE,
+        "requested_token_type": OFFLINE_TOKEN_TYPE,
+        "expiring": "1",
+    }
+    url = f"{admin_origin(shop, admin_base)}/admin/oauth/access_token"
+    return await _token_request(http, url, body, RefreshRejected)
+
+
 async def refresh_offline_token(
     http: httpx.AsyncClient, *, shop: str, api_key: str, api_secret: str, refresh_token: str, admin_base: str = ""
 ) -> OfflineToken:
