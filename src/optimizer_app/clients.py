@@ -13,6 +13,7 @@ from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
 from .auth.woocommerce import WooCredentials
 from .crypto import TokenCipher
+from .domain.store_settings import effective_settings
 from .errors import Forbidden
 from .outbound import OutboundPolicy, outbound_client
 from .platforms.base import StoreClient
@@ -70,6 +71,7 @@ class StoreClients:
                 tokens=tokens,
                 http=self.http,
                 pacer=self.pacers.for_store("salla", store.external_id, SALLA_REQUESTS_PER_MINUTE),
+                language=str(effective_settings("salla", store.settings)["default_language"]),
             )
         if store.platform == "shopify":
             return self.shopify_client(store)

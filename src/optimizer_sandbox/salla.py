@@ -101,6 +101,32 @@ def _seed(merchant: str) -> _Store:
     return _Store(products=products, categories=categories)
 
 
+# Salla's translatable product fields: a value per language, Arabic the store's default. A body is
+# written in its Content-Language and read in the Accept-Language
+# (https://docs.salla.dev/421122m0.md; List Products: "translate-able by the Header Values, such as
+# ACCEPT-LANGUAGE & CONTENT-LANGUAGE"); a language without its own value reads the default one.
+DEFAULT_LANGUAGE = "ar"
+_TRANSLATED = ("name", "description", "metadata_title", "metadata_description")
+
+
+def _language(request: Request, header: str) -> str:
+    return (request.headers.get(header) or DEFAULT_LANGUAGE).split(",")[0].split(";")[0].strip().lower()
+
+
+def _in_language(product: dict[str, Any], language: str) -> dict[str, Any]:
+    """The product as read in `language` (without the sandbox's own `translations` record)."""
+    shown = copy.deepcopy({k: v for k, v in product.items() if k != "translations"})
+    values = product.get("translations", {}).get(language, {})
+    for key in ("name", "description"):
+        if key in values:
+            shown[key] = values[key]
+    if "metadata_title" in values:
+        shown["metadata"]["title"] = values["metadata_title"]
+    if "metadata_description" in values:
+        shown["metadata"]["description"] = values["metadata_description"]
+    return shown
+
+
 def _ok(data: Any, status: int = 200, **extra: Any) -> JSONResponse:
     return JSONResponse({"status": status, "success": True, "data": data, **extra}, status_code=status)
 
@@ -340,7 +366,8 @@ class SallaSandbox:
         if shop is None:
             assert denied is not None
             return denied
-        items = list(shop.products.values())
+        language = _language(request, "accept-language")
+        items = [_in_language(p, language) for p in shop.products.values()]
         keyword = request.query_params.get("keyword")
         if keyword:
             items = [p for p in items if keyword.casefold() in (p["name"] + p["description"]).casefold()]
@@ -357,7 +384,7 @@ class SallaSandbox:
         product = shop.products.get(request.path_params["product_id"])
         if product is None:
             return _fail(404, "not_found", "The product was not found")
-        response = _ok(copy.deepcopy(product))
+        response = _ok(_in_language(product, _language(request, "accept-language")))
         response.headers.update(headers)
         return response
 
@@ -372,15 +399,20 @@ class SallaSandbox:
         body = await request.json()
         if "name" in body and not (isinstance(body["name"], str) and body["name"].strip()):
             return _fail(422, "validation_failed", "alert.invalid_fields", {"name": ["The name field is required."]})
+        language = _language(request, "content-language")
         with self.lock:
-            for key in ("name", "description"):
-                if key in body:
-                    product[key] = body[key]
-            if "metadata_title" in body:
-                product["metadata"]["title"] = body["metadata_title"]
-            if "metadata_description" in body:
-                product["metadata"]["description"] = body["metadata_description"]
-            response = _ok(copy.deepcopy(product), status=201)
+            if language != DEFAULT_LANGUAGE:
+                translation = product.setdefault("translations", {}).setdefault(language, {})
+                translation.update({key: body[key] for key in _TRANSLATED if key in body})
+            else:
+                for key in ("name", "description"):
+                    if key in body:
+                        product[key] = body[key]
+                if "metadata_title" in body:
+                    product["metadata"]["title"] = body["metadata_title"]
+                if "metadata_description" in body:
+                    product["metadata"]["description"] = body["metadata_description"]
+            response = _ok(_in_language(product, language), status=201)
         response.headers.update(headers)
         return response
 
