@@ -4,6 +4,7 @@ into; the benchmark builds its data with them too."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections import Counter
@@ -210,3 +211,17 @@ class ScriptedProvider:
 
     async def aclose(self) -> None:
         return None
+
+
+CONTRACTS = Path(__file__).parent / "contracts"
+
+
+def contract(platform: str, name: str, **fill: str) -> dict[str, Any]:
+    """A documented example from tests/contracts/<platform>/<name>.json (its `source`, `example`,
+    optional `headers`), with the `{placeholders}` given in `fill` written in."""
+    text = (CONTRACTS / platform / f"{name}.json").read_text(encoding="utf-8")
+    for key, value in fill.items():
+        text = text.replace("{" + key + "}", value)
+    loaded: dict[str, Any] = json.loads(text)
+    assert loaded["source"].startswith("https://"), f"{platform}/{name}: its source must be an address"
+    return loaded

@@ -15,6 +15,7 @@ from .auth import shopify as shopify_auth
 from .auth import wix as wix_auth
 from .auth.woocommerce import WooCredentials
 from .crypto import TokenCipher
+from .domain.store_settings import effective_settings
 from .errors import Forbidden
 from .outbound import OutboundPolicy, outbound_client
 from .platforms.base import StoreClient
@@ -74,6 +75,7 @@ class StoreClients:
                 tokens=tokens,
                 http=self.http,
                 pacer=self.pacers.for_store("salla", store.external_id, SALLA_REQUESTS_PER_MINUTE),
+                language=str(effective_settings("salla", store.settings)["default_language"]),
             )
         if store.platform == "shopify":
             return self.shopify_client(store)
@@ -114,7 +116,14 @@ class StoreClients:
         if not store.installed:
             raise Forbidden("The app is not installed on this store any more.")
         tokens = StoredTokenSource(
-            self.pool, store.id, self.cipher, self._refresh_shopify, refusals=(shopify_auth.RefreshRejected,)
+            self.pool,
+            store.id,
+            self.cipher,
+            self._refresh_shopify,
+            refusals=(shopify_auth.RefreshRejected,),
+            # Public apps must use expiring tokens: a shop still holding a non-expiring one is
+            # migrated the first time the app acts for it.
+            renew_unexpiring=self.settings.shopify_expiring_tokens,
         )
         return ShopifyClient(
             shop=store.external_id,
@@ -138,7 +147,21 @@ class StoreClients:
         )
 
     async def _refresh_shopify(self, store: Store) -> tuple[str, datetime | None, str | None]:
-        # Non-expiring offline tokens have no refresh token: a refused one needs the app opened again.
+        if (
+            store.refresh_token_enc is None
+            and store.access_token_enc is not None
+            and self.settings.shopify_expiring_tokens
+        ):
+            migrated = await shopify_auth.migrate_to_expiring(
+                self.http,
+                shop=store.external_id,
+                api_key=self.settings.shopify_api_key,
+                api_secret=self.settings.shopify_api_secret,
+                offline_token=self.cipher.decrypt(store.access_token_enc),
+                admin_base=self.settings.shopify_admin_base,
+            )
+            return migrated.access_token, migrated.expires_at, migrated.refresh_token
+        # A non-expiring offline token kept as such has no refresh token: a refused one needs the app opened again.
         if store.refresh_token_enc is None:
             raise shopify_auth.RefreshRejected("The shop has no refresh token; the owner must open the app again.")
         tokens = await shopify_auth.refresh_offline_token(

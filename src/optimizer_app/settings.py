@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .domain.plans import PlanMap, parse_plan_map
+
 T = TypeVar("T")
 
 # Development keys, public by being written here: production refuses them. Tokens sealed by
@@ -71,6 +73,13 @@ def _float(name: str, raw: str) -> float:
     return value
 
 
+def _plan_map(name: str, raw: str) -> PlanMap:
+    try:
+        return parse_plan_map(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
 def _key_list(name: str, raw: str) -> tuple[str, ...]:
     """Comma-separated, spaces around a key ignored."""
     return tuple(key.strip() for key in raw.split(",") if key.strip())
@@ -84,6 +93,7 @@ _PARSERS: dict[object, Callable[[str, str], object]] = {
     bool: _bool,
     Path: lambda name, raw: Path(raw),
     tuple[str, ...]: _key_list,
+    PlanMap: _plan_map,
 }
 
 
@@ -157,6 +167,9 @@ class Settings:
     salla_api_base: str = "https://api.salla.dev/admin/v2"
     salla_auth_base: str = "https://accounts.salla.sa"
     salla_introspect_base: str = "https://api.salla.dev"
+    # "<plan name in the Partners portal>=<our plan id>, …": the plan a subscription event's
+    # `plan_name` stands for (our own ids and names count without being listed).
+    salla_plan_map: PlanMap = ()
 
     # Shopify
     shopify_api_key: str = ""
@@ -166,6 +179,9 @@ class Settings:
     shopify_admin_base: str = ""
     # Request expiring offline tokens (1 h, with a rotating refresh token), as public apps must.
     shopify_expiring_tokens: bool = True
+    # The app's handle (`handle` in shopify.app.toml, the /apps/<handle> part of its admin URL);
+    # empty: the API key, which the admin also accepts there.
+    shopify_app_handle: str = ""
     # Billing subscriptions are created as test charges (development stores).
     shopify_test_charges: bool = False
     # App Bridge, the first script of the embedded page and the one script loaded from elsewhere

@@ -28,17 +28,20 @@ class NeedsReauthorisation(PlatformAuthError):
     """The platform refused to renew the store's credentials; the owner must authorise again."""
 
 
-def _fresh(store: stores.Store) -> bool:
-    return store.access_token_enc is not None and (
-        store.token_expires_at is None or store.token_expires_at - _EARLY > datetime.now(UTC)
-    )
+def _fresh(store: stores.Store, *, renew_unexpiring: bool = False) -> bool:
+    if store.access_token_enc is None:
+        return False
+    if store.token_expires_at is None:
+        return not renew_unexpiring
+    return store.token_expires_at - _EARLY > datetime.now(UTC)
 
 
 class StoredTokenSource:
     """TokenSource for one store. Tokens expiring within five minutes are replaced early.
 
     `refusals` are the minter's exceptions that mean the credentials are gone for good: the store
-    is then marked as needing re-authorisation."""
+    is then marked as needing re-authorisation. `renew_unexpiring`: a token without an expiry is
+    due for replacement too (Shopify's non-expiring tokens, migrated on first use)."""
 
     def __init__(
         self,
@@ -48,12 +51,14 @@ class StoredTokenSource:
         mint: Minter,
         *,
         refusals: tuple[type[Exception], ...] = (),
+        renew_unexpiring: bool = False,
     ) -> None:
         self._pool = pool
         self._store_id = store_id
         self._cipher = cipher
         self._mint = mint
         self._refusals = refusals
+        self._renew_unexpiring = renew_unexpiring
         self._lock = asyncio.Lock()
         self._seen: bytes | None = None
 
@@ -62,7 +67,7 @@ class StoredTokenSource:
             store = await stores.get(conn, self._store_id)
         _check_usable(store)
         assert store is not None
-        if _fresh(store):
+        if _fresh(store, renew_unexpiring=self._renew_unexpiring):
             assert store.access_token_enc is not None
             self._seen = bytes(store.access_token_enc)
             return self._cipher.decrypt(store.access_token_enc)
@@ -81,7 +86,8 @@ class StoredTokenSource:
                 _check_usable(store)
                 assert store is not None
                 current = bytes(store.access_token_enc) if store.access_token_enc is not None else None
-                if _fresh(store) and current is not None and (not rejected or current != self._seen):
+                fresh = _fresh(store, renew_unexpiring=self._renew_unexpiring)
+                if fresh and current is not None and (not rejected or current != self._seen):
                     # Renewed meanwhile (by another process, or by this one for a concurrent caller).
                     assert store.access_token_enc is not None
                     self._seen = bytes(store.access_token_enc)

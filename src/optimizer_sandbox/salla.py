@@ -6,7 +6,8 @@ envelope with `pagination` (`per_page` ≤ 60, camelCase keys), errors as
 `{status, success: false, error: {code, message, fields}}`, tokens whose `expires` is an absolute
 Unix time, single-use refresh tokens (reusing one answers `invalid_grant` and revokes the pair),
 and a per-store leaky bucket announced in `X-RateLimit-Limit/Remaining/Reset` with `Retry-After`
-on 429. Routes under `/_sandbox/` are the sandbox's own.
+on 429. Routes under `/_sandbox/` are the sandbox's own; `/_sandbox/events` sends the app the
+subscription, trial and add-on events in their documented shape (see `billing_event`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -98,6 +101,32 @@ def _seed(merchant: str) -> _Store:
     return _Store(products=products, categories=categories)
 
 
+# Salla's translatable product fields: a value per language, Arabic the store's default. A body is
+# written in its Content-Language and read in the Accept-Language
+# (https://docs.salla.dev/421122m0.md; List Products: "translate-able by the Header Values, such as
+# ACCEPT-LANGUAGE & CONTENT-LANGUAGE"); a language without its own value reads the default one.
+DEFAULT_LANGUAGE = "ar"
+_TRANSLATED = ("name", "description", "metadata_title", "metadata_description")
+
+
+def _language(request: Request, header: str) -> str:
+    return (request.headers.get(header) or DEFAULT_LANGUAGE).split(",")[0].split(";")[0].strip().lower()
+
+
+def _in_language(product: dict[str, Any], language: str) -> dict[str, Any]:
+    """The product as read in `language` (without the sandbox's own `translations` record)."""
+    shown = copy.deepcopy({k: v for k, v in product.items() if k != "translations"})
+    values = product.get("translations", {}).get(language, {})
+    for key in ("name", "description"):
+        if key in values:
+            shown[key] = values[key]
+    if "metadata_title" in values:
+        shown["metadata"]["title"] = values["metadata_title"]
+    if "metadata_description" in values:
+        shown["metadata"]["description"] = values["metadata_description"]
+    return shown
+
+
 def _ok(data: Any, status: int = 200, **extra: Any) -> JSONResponse:
     return JSONResponse({"status": status, "success": True, "data": data, **extra}, status_code=status)
 
@@ -114,6 +143,58 @@ def dashboard_url(server_url: str) -> str:
     embedded SDK, built for production, takes the host's messages only from Salla's own origins and
     localhost (@salla.sa/embedded-sdk 0.2.5, dist/esm/index.js: the allowed-origin list)."""
     return server_url.replace("://127.0.0.1:", "://localhost:")
+
+
+SUBSCRIPTION_EVENTS = (
+    "app.subscription.started",
+    "app.subscription.renewed",
+    "app.subscription.canceled",
+    "app.subscription.expired",
+    "app.trial.started",
+    "app.trial.expired",
+    "app.trial.canceled",
+)
+
+
+def billing_event(
+    event: str, merchant: int, *, plan_name: str, item_type: str = "plan", item_slug: str | None = None, months: int = 1
+) -> dict[str, Any]:
+    """A subscription, trial or add-on event as Salla sends it (https://docs.salla.dev/421413m0.md,
+    quoted by SallaApp/salla-partners-agent-kit `.agents/skills/salla-app-billing/references/
+    subscription-events.md` and `.agents/skills/salla-app-lifecycle/references/lifecycle-payloads.md`):
+    plans carry `item_slug: null` and the portal's plan name in `plan_name`; add-ons share the
+    events with `item_type: "addon"` and their slug; a trial is a zero-price `once` plan whose
+    `plan_name` is the placeholder "trail"."""
+    trial = event.startswith("app.trial.")
+    once = trial or item_type == "addon"
+    start = date.today()
+    end = start + timedelta(days=7 if trial else 30 * months)
+    price = 0 if trial else 20 * months
+    tax = price * 15 // 100
+    return {
+        "event": event,
+        "merchant": merchant,
+        "created_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "data": {
+            "subscription_id": 10**8 + secrets.randbelow(9 * 10**8),
+            "item_type": item_type,
+            "item_slug": item_slug if item_type == "addon" else None,
+            "plan_name": "trail" if trial else plan_name,
+            "plan_type": "once" if once else "recurring",
+            "plan_period": None if once else str(months),
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "renew_date": end.isoformat(),
+            "price": price,
+            "tax": tax,
+            "total": price + tax,
+            "initialization_cost": 0,
+            "coupon": None,
+            "quantity": 1,
+            "features": [],
+            "store_type": "development",
+        },
+    }
 
 
 class SallaSandbox:
@@ -292,7 +373,8 @@ class SallaSandbox:
         if shop is None:
             assert denied is not None
             return denied
-        items = list(shop.products.values())
+        language = _language(request, "accept-language")
+        items = [_in_language(p, language) for p in shop.products.values()]
         keyword = request.query_params.get("keyword")
         if keyword:
             items = [p for p in items if keyword.casefold() in (p["name"] + p["description"]).casefold()]
@@ -309,7 +391,7 @@ class SallaSandbox:
         product = shop.products.get(request.path_params["product_id"])
         if product is None:
             return _fail(404, "not_found", "The product was not found")
-        response = _ok(copy.deepcopy(product))
+        response = _ok(_in_language(product, _language(request, "accept-language")))
         response.headers.update(headers)
         return response
 
@@ -324,15 +406,20 @@ class SallaSandbox:
         body = await request.json()
         if "name" in body and not (isinstance(body["name"], str) and body["name"].strip()):
             return _fail(422, "validation_failed", "alert.invalid_fields", {"name": ["The name field is required."]})
+        language = _language(request, "content-language")
         with self.lock:
-            for key in ("name", "description"):
-                if key in body:
-                    product[key] = body[key]
-            if "metadata_title" in body:
-                product["metadata"]["title"] = body["metadata_title"]
-            if "metadata_description" in body:
-                product["metadata"]["description"] = body["metadata_description"]
-            response = _ok(copy.deepcopy(product), status=201)
+            if language != DEFAULT_LANGUAGE:
+                translation = product.setdefault("translations", {}).setdefault(language, {})
+                translation.update({key: body[key] for key in _TRANSLATED if key in body})
+            else:
+                for key in ("name", "description"):
+                    if key in body:
+                        product[key] = body[key]
+                if "metadata_title" in body:
+                    product["metadata"]["title"] = body["metadata_title"]
+                if "metadata_description" in body:
+                    product["metadata"]["description"] = body["metadata_description"]
+            response = _ok(_in_language(product, language), status=201)
         response.headers.update(headers)
         return response
 
@@ -356,6 +443,32 @@ class SallaSandbox:
         }
         raw = json.dumps(payload).encode()
         return JSONResponse({"body": raw.decode(), "signature": sign_body(raw, self.webhook_secret)})
+
+    async def send_event(self, request: Request) -> JSONResponse:
+        """Sign a subscription, trial or add-on event (`billing_event`) and post it to `url` (else
+        the app's webhook), the way Salla delivers it with the Signature strategy."""
+        body = await request.json()
+        event = str(body.get("event", ""))
+        if event not in SUBSCRIPTION_EVENTS:
+            return JSONResponse({"error": f"event must be one of {', '.join(SUBSCRIPTION_EVENTS)}"}, status_code=400)
+        payload = billing_event(
+            event,
+            int(body.get("merchant", 1)),
+            plan_name=str(body.get("plan_name", "")),
+            item_type=str(body.get("item_type", "plan")),
+            item_slug=body.get("item_slug"),
+            months=int(body.get("months", 1)),
+        )
+        raw = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Salla-Signature": sign_body(raw, self.webhook_secret),
+            "X-Salla-Security-Strategy": "Signature",
+        }
+        target = str(body.get("url") or f"{self.app_url}/webhooks/salla")
+        async with httpx.AsyncClient(timeout=10) as client:
+            res = await client.post(target, content=raw, headers=headers)
+        return JSONResponse({"status": res.status_code, "body": res.text[:500], "payload": payload})
 
     async def embedded_token(self, request: Request) -> JSONResponse:
         merchant = request.query_params.get("merchant", "1")
@@ -421,6 +534,7 @@ class SallaSandbox:
             Route("/admin/v2/products/{product_id}", self.update_product, methods=["PUT"]),
             Route("/admin/v2/categories", self.list_categories, methods=["GET"]),
             Route("/_sandbox/authorize", self.authorize, methods=["POST"]),
+            Route("/_sandbox/events", self.send_event, methods=["POST"]),
             Route("/_sandbox/embedded-token", self.embedded_token, methods=["GET"]),
             Route("/_sandbox/admin", self.admin, methods=["GET"]),
             Route("/_sandbox/code", self.code, methods=["GET"]),

@@ -10,6 +10,8 @@ a bad variable is refused the way Shopify refuses it. What it follows from Shopi
   that rotates on use (`grant_type=refresh_token`); the spent one keeps working until the new
   access token is first used (Shopify's behaviour since August 2026). An invalid session token
   is a 400.
+- The same endpoint migrates a non-expiring offline token (token exchange with it as the
+  `subject_token`) to an expiring pair and retires it.
 - `POST /admin/api/2026-10/graphql.json` with `X-Shopify-Access-Token`; a missing, unknown or
   expired token is a 401. Connections take `first`/`last` ≤ 250 and page with
   `pageInfo {hasNextPage endCursor}`; `productUpdate(product:)` answers `userErrors`.
@@ -19,7 +21,8 @@ a bad variable is refused the way Shopify refuses it. What it follows from Shopi
   is answered HTTP 200 with `errors[].extensions.code = "THROTTLED"`, and every answer carries
   `extensions.cost {requestedQueryCost actualQueryCost throttleStatus}`.
 - Webhooks carry `X-Shopify-Topic`, `X-Shopify-Hmac-Sha256` (base64 HMAC of the raw body),
-  `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id`.
+  `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id` and `X-Shopify-Event-Id`
+  (the same for every delivery of one event).
 
 Simplifications: the actual cost equals the requested cost (Shopify refunds the difference for
 short pages), and the shop comes from the token rather than from the host name (the app points
@@ -82,8 +85,10 @@ from optimizer_app.errors import Unauthorized
 
 from .shopify_catalog import build_catalog
 
+ADMIN_ORIGIN = "https://admin.shopify.com"
 API_VERSION = "2026-10"
 ACCESS_TOKEN_TTL = 3600
+MIGRATION_RETRY_SECONDS = 7 * 24 * 3600
 REFRESH_TOKEN_TTL = 90 * 86400
 MAX_PAGE = 250
 MAX_QUERY_COST = 1000
@@ -316,8 +321,10 @@ class ShopifySandbox:
         maximum_available: float = 2000.0,
         restore_rate: float = 100.0,
         schema_path: str | None = None,
+        app_handle: str = "",
     ) -> None:
         self.api_key = api_key
+        self.app_handle = app_handle or api_key
         self.api_secret = api_secret
         self.app_url = app_url
         self.maximum = maximum_available
@@ -328,6 +335,8 @@ class ShopifySandbox:
         self.refresh_tokens: dict[str, tuple[str, float]] = {}
         # A spent refresh token stays valid until the access token that replaced it is first used.
         self.retire_on_use: dict[str, str] = {}  # new access token -> the refresh token it replaced
+        # Migrated non-expiring token -> (the pair it became, until when a retry returns that pair).
+        self.migrated: dict[str, tuple[dict[str, Any], float]] = {}
         self.faults: list[_Fault] = []
         self.counts: Counter[str] = Counter()
         self.lock = threading.RLock()
@@ -687,6 +696,11 @@ class ShopifySandbox:
                 {"error": "invalid_client", "error_description": "Client credentials are invalid"}, status_code=401
             )
         grant = body.get("grant_type")
+        if (
+            grant == shopify_auth.TOKEN_EXCHANGE_GRANT
+            and body.get("subject_token_type") == shopify_auth.OFFLINE_TOKEN_TYPE
+        ):
+            return self.migrate(body)
         if grant == shopify_auth.TOKEN_EXCHANGE_GRANT:
             if body.get("subject_token_type") != shopify_auth.ID_TOKEN_TYPE:
                 return JSONResponse(
@@ -723,6 +737,33 @@ class ShopifySandbox:
             return JSONResponse(issued)
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
 
+    def migrate(self, body: dict[str, Any]) -> JSONResponse:
+        """A non-expiring offline token exchanged for an expiring pair
+        (https://shopify.dev/docs/apps/build/authentication-authorization/migrate-to-expiring-offline-access-tokens):
+        the old token stops working at once; a retry with it within seven days returns the same
+        pair until that pair is refreshed
+        (https://shopify.dev/changelog/more-resilient-token-exchanges-when-migrating-tokens-without-a-user-session)."""
+        subject = str(body.get("subject_token") or "")
+        if body.get("requested_token_type") != shopify_auth.OFFLINE_TOKEN_TYPE or str(body.get("expiring")) != "1":
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "Only expiring offline tokens can be requested"},
+                status_code=400,
+            )
+        with self.lock:
+            earlier = self.migrated.get(subject)
+            if earlier is not None and earlier[1] > time.time() and earlier[0]["refresh_token"] in self.refresh_tokens:
+                return JSONResponse(earlier[0])
+            entry = self.tokens.get(subject)
+            if entry is None or entry[1] is not None or not self.shop(entry[0]).installed:
+                return JSONResponse(
+                    {"error": "invalid_subject_token", "error_description": "The subject token is invalid"},
+                    status_code=400,
+                )
+            issued = self.issue(entry[0], expiring=True)
+            del self.tokens[subject]
+            self.migrated[subject] = (issued, time.time() + MIGRATION_RETRY_SECONDS)
+        return JSONResponse(issued)
+
     async def confirm_charge(self, request: Request) -> Response:
         """The page where the owner approves a subscription; approving activates it, tells the
         app by webhook and returns to the app's returnUrl."""
@@ -740,7 +781,11 @@ class ShopifySandbox:
                 self.subscription_payload(domain, sub),
             )
         return_url = str(sub["returnUrl"])
-        if return_url.startswith(str(request.base_url).rstrip("/") + "/admin/apps/"):
+        base = str(request.base_url).rstrip("/")
+        if return_url.startswith(ADMIN_ORIGIN + "/store/"):
+            # The sandbox stands in for the Shopify admin too: its pages live on the sandbox's origin.
+            return_url = base + return_url.removeprefix(ADMIN_ORIGIN)
+        elif return_url.startswith(base + "/admin/apps/"):
             # Shopify knows the shop from its host name; this sandbox serves every shop on one host.
             return_url += ("&" if "?" in return_url else "?") + urlencode({"shop": domain})
         return RedirectResponse(return_url, status_code=302)
@@ -750,6 +795,15 @@ class ShopifySandbox:
         if request.path_params["api_key"] != self.api_key:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
         shop = request.query_params.get("shop", "")
+        return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
+
+    async def admin_store_app(self, request: Request) -> Response:
+        """`https://admin.shopify.com/store/{store handle}/apps/{app handle}`: the app framed in the
+        admin (https://shopify.dev/docs/apps/launch/billing/redirect-plan-selection-page); the app
+        is known by its handle or its API key."""
+        if request.path_params["app"] not in (self.api_key, self.app_handle):
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        shop = request.path_params["store"] + ".myshopify.com"
         return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
 
     def subscription_payload(self, domain: str, sub: dict[str, Any]) -> dict[str, Any]:
@@ -776,6 +830,7 @@ class ShopifySandbox:
         payload: dict[str, Any],
         webhook_id: str | None = None,
         secret: str | None = None,
+        event_id: str | None = None,
     ) -> httpx.Response:
         raw = json.dumps(payload).encode()
         headers = {
@@ -785,7 +840,9 @@ class ShopifySandbox:
             "X-Shopify-Shop-Domain": domain,
             "X-Shopify-API-Version": API_VERSION,
             "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            # One event id for every delivery of the same event, so a retry repeats it
+            # (https://shopify.dev/apps/build/webhooks/ignore-duplicates).
+            "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
             "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
         }
         async with httpx.AsyncClient(timeout=10) as client:
@@ -880,6 +937,7 @@ class ShopifySandbox:
             body.get("payload") or {},
             webhook_id=body.get("webhook_id"),
             secret=body.get("secret"),
+            event_id=body.get("event_id"),
         )
         return JSONResponse({"status": res.status_code, "body": res.text[:500]})
 
@@ -910,6 +968,7 @@ class ShopifySandbox:
                 methods=["GET"],
             ),
             Route("/admin/apps/{api_key}", self.admin_app, methods=["GET"]),
+            Route("/store/{store}/apps/{app}", self.admin_store_app, methods=["GET"]),
             Route("/_sandbox/session-token", self.session_token, methods=["GET"]),
             Route("/_sandbox/app-bridge.js", self.app_bridge, methods=["GET"]),
             Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.raw_product, methods=["GET", "PATCH"]),
@@ -937,6 +996,7 @@ def create_shopify_sandbox(
     maximum_available: float = 2000.0,
     restore_rate: float = 100.0,
     schema_path: str | None = None,
+    app_handle: str = "",
 ) -> Starlette:
     return ShopifySandbox(
         api_key=api_key,
@@ -945,4 +1005,5 @@ def create_shopify_sandbox(
         maximum_available=maximum_available,
         restore_rate=restore_rate,
         schema_path=schema_path,
+        app_handle=app_handle,
     ).app()

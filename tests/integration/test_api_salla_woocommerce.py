@@ -25,7 +25,7 @@ from optimizer_app.worker import Worker, config_from_settings
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.salla import create_salla_sandbox
 from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
-from tests.factories import assert_ledger_balanced, wait_for_job
+from tests.factories import assert_ledger_balanced, contract, wait_for_job
 
 SALLA_ID, SALLA_SECRET, SALLA_HOOKS = "salla-app", "salla-secret", "salla-webhook-secret"
 WOO_KEY, WOO_SECRET = "ck_" + "1" * 40, "cs_" + "2" * 40
@@ -57,6 +57,8 @@ def web(settings: Settings, salla: LoopbackServer) -> Iterator[LoopbackServer]:
         salla_api_base=f"{salla.url}/admin/v2",
         salla_auth_base=salla.url,
         salla_introspect_base=salla.url,
+        # The partner named the plan "Yearly" in the Partners portal (as in Salla's example payload).
+        salla_plan_map=(("Yearly", "pro"),),
     )
     with LoopbackServer(create_app(configured)) as server:
         yield server
@@ -155,10 +157,15 @@ async def test_salla_install_job_publish_revert_billing_uninstall(
     raw = httpx.get(f"{salla.url}/_sandbox/merchants/{MERCHANT}/products/{target['product_id']}").json()["product"]
     assert raw["name"] == target["before"]
 
-    body, sig = salla_event("app.subscription.started", {"item_slug": "pro", "plan_name": "Pro", "plan_period": "1"})
+    body, sig = salla_event(
+        "app.subscription.started", {"item_type": "plan", "item_slug": None, "plan_name": "Pro", "plan_period": "1"}
+    )
     assert (await api.post("/webhooks/salla", content=body, headers=sig)).status_code == 200
     assert (await api.get("/api/me", headers=headers)).json()["plan"]["id"] == "pro"
-    body, sig = salla_event("app.subscription.canceled", {"item_slug": "pro", "end_date": "2026-12-31"})
+    body, sig = salla_event(
+        "app.subscription.canceled",
+        {"item_type": "plan", "item_slug": None, "plan_name": "Pro", "end_date": "2026-12-31"},
+    )
     await api.post("/webhooks/salla", content=body, headers=sig)
     assert (await api.get("/api/me", headers=headers)).json()["plan"]["ends_on"] == "2026-12-31"
 
@@ -409,3 +416,76 @@ async def test_the_woocommerce_connect_form(api: httpx.AsyncClient, woo: Loopbac
     session = page_config(opened.text)["session"]
     me = await api.get("/api/me", headers={"Authorization": f"Bearer {session}"})
     assert me.json()["store"]["platform"] == "woocommerce"
+
+
+# Each documented Salla app event, in the order a merchant's life with the app sends them: the
+# plan the store is on after it (None: the store is gone or uninstalled) and when that plan ends.
+SALLA_CONTRACT_STEPS = [
+    ("app_installed", "free", None),
+    ("app_store_authorize", "free", None),
+    ("app_trial_started", "free", None),
+    ("app_subscription_started", "pro", None),
+    ("app_subscription_started_addon", "pro", None),
+    ("app_trial_expired", "pro", None),
+    ("app_trial_canceled", "pro", None),
+    ("app_subscription_renewed", "pro", None),
+    ("app_subscription_canceled", "pro", "2023-05-23"),
+    ("app_subscription_expired", "free", None),
+    ("app_uninstalled", None, None),
+]
+
+
+async def test_each_documented_salla_event_leaves_the_plan_the_merchant_paid_for(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    for name, plan, ends_on in SALLA_CONTRACT_STEPS:
+        example = contract("salla", name)["example"]
+        body = json.dumps(example, ensure_ascii=False).encode()
+        headers = {
+            "X-Salla-Signature": salla_auth.sign_body(body, SALLA_HOOKS),
+            "X-Salla-Security-Strategy": "Signature",
+        }
+        res = await api.post("/webhooks/salla", content=body, headers=headers)
+        assert res.status_code == 200 and res.json()["status"] == "processed", (name, res.text)
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT plan_id, plan_ends_on, uninstalled_at FROM stores"
+                " WHERE platform = 'salla' AND external_id = $1",
+                str(example["merchant"]),
+            )
+        assert row is not None, name
+        assert (row["plan_id"] if row["uninstalled_at"] is None else None) == plan, name
+        assert (str(row["plan_ends_on"]) if row["plan_ends_on"] else None) == ends_on, name
+
+
+@pytest.mark.parametrize(
+    ("event", "fixture", "fields"),
+    [
+        ("app.subscription.started", "app_subscription_started", {"plan_name": "Yearly"}),
+        ("app.subscription.renewed", "app_subscription_renewed", {"plan_name": "Yearly"}),
+        ("app.subscription.canceled", "app_subscription_canceled", {"plan_name": "Yearly"}),
+        ("app.subscription.expired", "app_subscription_expired", {"plan_name": "Yearly"}),
+        ("app.trial.started", "app_trial_started", {"plan_name": "Yearly"}),
+        ("app.trial.canceled", "app_trial_canceled", {"plan_name": "Yearly"}),
+        (
+            "app.subscription.started",
+            "app_subscription_started_addon",
+            {"plan_name": "Extra credits", "item_type": "addon", "item_slug": "extra-credits"},
+        ),
+    ],
+)
+async def test_the_salla_sandbox_sends_billing_events_in_their_documented_shape(
+    salla: LoopbackServer, web: LoopbackServer, event: str, fixture: str, fields: dict[str, Any]
+) -> None:
+    sent = httpx.post(
+        f"{salla.url}/_sandbox/events",
+        json={"event": event, "merchant": MERCHANT, "url": f"{web.url}/webhooks/salla", **fields},
+    ).json()
+    assert sent["status"] == 200, sent["body"]
+    documented, payload = contract("salla", fixture)["example"], sent["payload"]
+    assert payload.keys() == documented.keys() and payload["event"] == documented["event"]
+    assert payload["data"].keys() == documented["data"].keys()
+    for key, value in documented["data"].items():
+        assert type(payload["data"][key]) in (type(value), type(None)) or value is None, key
+    for key in ("item_type", "item_slug", "plan_name", "plan_type"):
+        assert payload["data"][key] == documented["data"][key], key

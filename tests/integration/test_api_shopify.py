@@ -20,7 +20,7 @@ from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.settings import Settings
 from optimizer_sandbox.runner import LoopbackServer, _free_port
 from optimizer_sandbox.shopify import create_shopify_sandbox
-from tests.factories import assert_ledger_balanced
+from tests.factories import assert_ledger_balanced, contract
 from tests.integration.conftest import Drain
 
 API_KEY = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
@@ -86,7 +86,14 @@ async def store_row(pool: asyncpg.Pool, shop: str) -> asyncpg.Record:
 
 
 def webhook(
-    url: str, topic: str, shop: str, payload: dict[str, Any], *, webhook_id: str | None = None, secret: str = API_SECRET
+    url: str,
+    topic: str,
+    shop: str,
+    payload: dict[str, Any],
+    *,
+    webhook_id: str | None = None,
+    secret: str = API_SECRET,
+    event_id: str | None = None,
 ) -> httpx.Response:
     body = json.dumps(payload).encode()
     headers = {
@@ -97,6 +104,8 @@ def webhook(
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Hmac-Sha256": shopify_auth.sign_webhook(body, secret),
     }
+    if event_id:
+        headers["X-Shopify-Event-Id"] = event_id
     return httpx.post(f"{url}/webhooks/shopify", content=body, headers=headers)
 
 
@@ -409,7 +418,11 @@ async def test_billing_upgrade_creates_a_subscription_the_owner_approves(
     assert (await store_row(pool, shop))["plan_id"] == "free"  # nothing changes before approval
     approved = httpx.get(confirmation, follow_redirects=False)
     assert approved.status_code == 302
-    assert approved.headers["location"] == f"{shopify_sandbox.url}/admin/apps/{API_KEY}?shop={shop}"
+    # Back to the documented admin address of the app (served by the sandbox, standing in for the admin).
+    handle = shop.removesuffix(".myshopify.com")
+    subscriptions = httpx.get(f"{shopify_sandbox.url}/_sandbox/stats").json()["shops"][shop]["subscriptions"]
+    assert subscriptions[0]["returnUrl"] == f"https://admin.shopify.com/store/{handle}/apps/{API_KEY}"
+    assert approved.headers["location"] == f"{shopify_sandbox.url}/store/{handle}/apps/{API_KEY}"
     admin = httpx.get(approved.headers["location"], follow_redirects=True)  # back in the admin, app framed
     assert admin.status_code == 200 and f"/app/shopify?shop={shop}" in admin.text
     me = (await api.get("/api/me", headers=session(shop))).json()
@@ -513,3 +526,111 @@ async def test_a_subscription_webhook_moves_only_the_shop_the_subscription_was_c
     renamed = {"app_subscription": {**body["app_subscription"], "name": "Something else"}}
     assert webhook(web.url, "app_subscriptions/update", shop, renamed).status_code == 200
     assert (await store_row(pool, shop))["plan_id"] == "scale"
+
+
+async def test_the_billing_return_url_names_the_app_by_its_handle_when_one_is_set(
+    settings: Settings, shopify_sandbox: LoopbackServer, pool: asyncpg.Pool
+) -> None:
+    from optimizer_app.web.app import create_app
+
+    with LoopbackServer(create_app(replace(settings, shopify_app_handle="text-optimizer"))) as server:
+        shop = new_shop()
+        res = httpx.post(f"{server.url}/api/billing/upgrade", headers=session(shop), json={"plan": "pro"}, timeout=30)
+        assert res.status_code == 201, res.text
+    subscriptions = httpx.get(f"{shopify_sandbox.url}/_sandbox/stats").json()["shops"][shop]["subscriptions"]
+    handle = shop.removesuffix(".myshopify.com")
+    assert subscriptions[0]["returnUrl"] == f"https://admin.shopify.com/store/{handle}/apps/text-optimizer"
+
+
+async def test_deliveries_of_one_event_count_once_whatever_their_webhook_ids(
+    api: httpx.AsyncClient, web: LoopbackServer, shopify_sandbox: LoopbackServer
+) -> None:
+    shop = new_shop()
+    created = await api.post("/api/billing/upgrade", headers=session(shop), json={"plan": "pro"})
+    payload = {
+        "app_subscription": {
+            "admin_graphql_api_id": created.json()["subscription_id"],
+            "name": "Pro",
+            "status": "ACTIVE",
+            "admin_graphql_api_shop_id": "gid://shopify/Shop/1",
+        }
+    }
+    # Two subscriptions to one topic deliver one event twice, with two webhook ids and one event id
+    # (https://shopify.dev/apps/build/webhooks/ignore-duplicates).
+    first = webhook(web.url, "app_subscriptions/update", shop, payload, webhook_id="wh-a", event_id="ev-1")
+    second = webhook(web.url, "app_subscriptions/update", shop, payload, webhook_id="wh-b", event_id="ev-1")
+    assert (first.json()["status"], second.json()["status"]) == ("processed", "duplicate")
+    assert first.json()["event_id"] == "ev-1"
+    # The sandbox repeats the event id when it redelivers an event.
+    sent = [
+        httpx.post(
+            f"{shopify_sandbox.url}/_sandbox/webhooks",
+            json={
+                "url": f"{web.url}/webhooks/shopify",
+                "topic": "app_subscriptions/update",
+                "shop": shop,
+                "payload": payload,
+                "event_id": "ev-2",
+            },
+        ).json()
+        for _ in range(2)
+    ]
+    assert [json.loads(s["body"])["status"] for s in sent] == ["processed", "duplicate"]
+
+
+# Each documented Shopify webhook, in the order a shop's life with the app sends them: the plan
+# the shop is on after it (None: the app is uninstalled, or the shop's data erased).
+SHOPIFY_CONTRACT_STEPS = [
+    ("app_subscriptions_update", "pro"),
+    ("customers_data_request", "pro"),
+    ("customers_redact", "pro"),
+    ("app_uninstalled", None),
+    ("shop_redact", None),
+]
+
+
+async def test_each_documented_shopify_webhook_leaves_the_plan_the_owner_paid_for(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, web: LoopbackServer
+) -> None:
+    shop = new_shop()
+    created = await api.post("/api/billing/upgrade", headers=session(shop), json={"plan": "pro"})
+    assert created.status_code == 201, created.text
+    for name, plan in SHOPIFY_CONTRACT_STEPS:
+        documented = contract("shopify", name, shop=shop)
+        example = documented["example"]
+        if name == "app_subscriptions_update":
+            # The subscription the app created, approved by the owner.
+            example["app_subscription"].update(admin_graphql_api_id=created.json()["subscription_id"], status="ACTIVE")
+        res = webhook(web.url, documented["headers"]["X-Shopify-Topic"], shop, example)
+        assert res.status_code == 200 and res.json()["status"] == "processed", (name, res.text)
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT plan_id, uninstalled_at FROM stores WHERE platform = 'shopify' AND external_id = $1", shop
+            )
+        assert (row["plan_id"] if row is not None and row["uninstalled_at"] is None else None) == plan, name
+
+
+async def test_a_shop_on_a_non_expiring_token_is_migrated_to_an_expiring_one_on_first_use(
+    settings: Settings, api: httpx.AsyncClient, pool: asyncpg.Pool, shopify_sandbox: LoopbackServer
+) -> None:
+    from optimizer_app.crypto import TokenCipher
+    from optimizer_app.web.app import create_app
+
+    shop = new_shop()
+    with LoopbackServer(create_app(replace(settings, shopify_expiring_tokens=False))) as legacy:
+        assert httpx.get(f"{legacy.url}/api/me", headers=session(shop), timeout=30).status_code == 200
+    before = await store_row(pool, shop)
+    assert before["token_expires_at"] is None and before["refresh_token_enc"] is None
+    legacy_token = TokenCipher(*settings.token_encryption_keys).decrypt(before["access_token_enc"])
+
+    # This app asks for expiring tokens: its first call for the shop migrates the token, no owner needed.
+    listed = await api.get("/api/products", params={"limit": 1}, headers=session(shop))
+    assert listed.status_code == 200, listed.text
+    after = await store_row(pool, shop)
+    assert after["token_expires_at"] is not None and after["refresh_token_enc"] is not None
+    assert not after["needs_reauth"]
+    graphql = f"{shopify_sandbox.url}/admin/api/2026-10/graphql.json"
+    retired = httpx.post(graphql, json={"query": "{ shop { name } }"}, headers={"X-Shopify-Access-Token": legacy_token})
+    assert retired.status_code == 401
+    assert (await api.get("/api/products", params={"limit": 1}, headers=session(shop))).status_code == 200
+    assert httpx.get(f"{shopify_sandbox.url}/_sandbox/stats").json()["requests"]["access_token"] == 2

@@ -222,3 +222,27 @@ async def test_embedded_token_introspection(sandbox: LoopbackServer) -> None:
         for app_id, bad in [(CLIENT_ID, "em_tok_forged"), (CLIENT_ID, ""), ("other-app", token)]:
             with pytest.raises(Unauthorized):
                 await salla_auth.introspect_embedded_token(http, api_base=sandbox.url, app_id=app_id, token=bad)
+
+
+async def test_text_written_in_english_keeps_the_arabic_value_and_reads_back_in_english(
+    connected: Connected, sandbox: LoopbackServer
+) -> None:
+    arabic_client = connected.client
+    english_client = replace_language(arabic_client, "en")
+    product = (await arabic_client.list_products(limit=1)).products[0]
+    await english_client.update_product(product, {Attribute.TITLE: "Royal oud perfume", Attribute.SEO_TITLE: "Oud"})
+    raw = httpx.get(f"{sandbox.url}/_sandbox/merchants/{MERCHANT}/products/{product.id}").json()["product"]
+    assert raw["name"] == product.title  # the Arabic value is untouched
+    assert (await english_client.get_product(product.id)).title == "Royal oud perfume"
+    assert (await english_client.get_product(product.id)).seo_title == "Oud"
+    arabic = await arabic_client.get_product(product.id)
+    assert (arabic.title, arabic.seo_title) == (product.title, product.seo_title)
+    await arabic_client.update_product(product, {Attribute.TITLE: "عطر العود"})
+    assert (await english_client.get_product(product.id)).title == "Royal oud perfume"
+    assert (await arabic_client.get_product(product.id)).title == "عطر العود"
+
+
+def replace_language(client: SallaClient, language: str) -> SallaClient:
+    return SallaClient(
+        api_base=client.api_base, tokens=client.tokens, http=client.http, policy=client.policy, language=language
+    )

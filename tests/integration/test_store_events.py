@@ -121,3 +121,24 @@ async def test_installed_with_tokens_keeps_them_sealed_and_a_plan_end_defaults_t
     assert back.store.access_token_enc is not None and CIPHER.decrypt(back.store.access_token_enc) == "at-2"
     redacted = await apply(pool, CIPHER, event("t.myshopify.com", "e-7", ev.Redacted()))
     assert redacted.store is None and await store_of(pool, "t.myshopify.com") is None
+
+
+async def test_the_end_of_another_plan_and_a_kept_plan_change_nothing(pool: asyncpg.Pool) -> None:
+    installed = await apply(pool, CIPHER, event("k.myshopify.com", "k-1", ev.Installed(), ev.PlanChanged("scale")))
+    assert installed.store is not None and installed.store.plan_id == "scale"
+    others = await apply(
+        pool,
+        CIPHER,
+        event(
+            "k.myshopify.com",
+            "k-2",
+            ev.PlanKept("an add-on changes no plan"),
+            ev.PlanEnds(date(2027, 1, 31), if_current="pro"),
+            ev.PlanChanged("free", if_current="starter"),
+        ),
+    )
+    assert others.status == "processed" and others.store is not None
+    assert (others.store.plan_id, others.store.plan_ends_on) == ("scale", None)
+    own = await apply(pool, CIPHER, event("k.myshopify.com", "k-3", ev.PlanChanged("free", if_current="scale")))
+    assert own.store is not None and own.store.plan_id == "free"
+    await assert_ledger_balanced(pool, own.store.id)

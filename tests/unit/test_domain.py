@@ -9,7 +9,15 @@ import pytest
 from optimizer_app.domain.attributes import Attribute, parse_attributes
 from optimizer_app.domain.jobs import JobStatus, finished_status, retry_delay
 from optimizer_app.domain.languages import offered_language
-from optimizer_app.domain.plans import add_months, job_cost, next_reset_on, plan_for_vendor_product, remaining
+from optimizer_app.domain.plans import (
+    PlanMap,
+    add_months,
+    job_cost,
+    next_reset_on,
+    parse_plan_map,
+    plan_for,
+    remaining,
+)
 from optimizer_app.domain.products import Product
 
 
@@ -52,10 +60,42 @@ def test_next_reset_skips_months_missed_while_idle() -> None:
     assert next_reset_on(date(2026, 11, 24), today=date(2026, 11, 24)) == date(2026, 12, 24)
 
 
-def test_vendor_plan_mapping() -> None:
-    assert plan_for_vendor_product("PRO") == "pro"
-    assert plan_for_vendor_product(None) == "free"
-    assert plan_for_vendor_product("enterprise-unknown") == "free"
+SALLA_MAP = parse_plan_map("Monthly Pro=pro, Yearly Pro = pro, سنوي احترافي=scale")
+
+
+@pytest.mark.parametrize(
+    ("reference", "plan_map", "expected"),
+    [
+        ("PRO", (), "pro"),
+        ("Starter", (), "starter"),
+        (" scale ", (), "scale"),
+        ("free", (), "free"),
+        # Unknown, empty or missing: no plan, so the caller keeps the current one.
+        ("enterprise-unknown", (), None),
+        ("", (), None),
+        (None, (), None),
+        ("Yearly", (), None),
+        ("trail", (), None),
+        # The explicit map first, whatever the letter case, in any language.
+        ("monthly pro", SALLA_MAP, "pro"),
+        ("Yearly Pro", SALLA_MAP, "pro"),
+        ("سنوي احترافي", SALLA_MAP, "scale"),
+        ("Scale", SALLA_MAP, "scale"),
+        ("Monthly", SALLA_MAP, None),
+    ],
+)
+def test_platform_plan_mapping(reference: str | None, plan_map: PlanMap, expected: str | None) -> None:
+    assert plan_for(reference, plan_map) == expected
+
+
+@pytest.mark.parametrize("text", ["Pro", "Pro=", "=pro", "Pro=gold", "Pro=free"])
+def test_a_plan_map_entry_naming_no_paid_plan_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_plan_map(text)
+
+
+def test_plan_map_keeps_names_with_spaces_and_ignores_empty_entries() -> None:
+    assert parse_plan_map(" A plan = Pro ,, B=scale, ") == (("A plan", "pro"), ("B", "scale"))
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,7 @@ def _sample(kind: object) -> tuple[str, object]:
         float: ("0.25", 0.25),
         Path: ("/srv/somewhere", Path("/srv/somewhere")),
         tuple[str, ...]: ("a-key", ("a-key",)),
+        tuple[tuple[str, str], ...]: ("Yearly Pro=pro", (("Yearly Pro", "pro"),)),
     }
     return samples[kind]
 
@@ -173,3 +174,8 @@ def test_readme_configuration_table_lists_every_variable_read_and_no_other() -> 
 def test_the_dashboard_is_the_checkouts_build_unless_dashboard_dist_names_another() -> None:
     assert Settings().dashboard_dist == README.parent / "dashboard" / "dist"
     assert Settings.from_env({"DASHBOARD_DIST": "/srv/dashboard"}).dashboard_dist == Path("/srv/dashboard")
+
+
+def test_a_salla_plan_map_naming_no_paid_plan_stops_the_command() -> None:
+    with pytest.raises(SettingsError, match="SALLA_PLAN_MAP"):
+        Settings.from_env({"SALLA_PLAN_MAP": "Yearly=gold"})

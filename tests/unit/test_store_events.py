@@ -15,6 +15,7 @@ from optimizer_app.store_events.events import (
     Installed,
     PlanChanged,
     PlanEnds,
+    PlanKept,
     PlatformEvent,
     Redacted,
     StoreEvent,
@@ -43,7 +44,12 @@ PLAN = {"vendorProductId": "pro", "cycle": "MONTHLY"}
         ("PlanConvertedToPaid", PLAN, [Installed(), PlanChanged("pro", "MONTHLY")]),
         ("PlanReactivated", PLAN, [Installed(), PlanChanged("pro", "MONTHLY")]),
         ("PlanTransferred", PLAN, [Installed(), PlanChanged("pro", "MONTHLY")]),
-        ("PaidPlanPurchased", {"vendorProductId": "gold"}, [Installed(), PlanChanged("free", None)]),
+        # A plan id that is none of ours keeps the current plan (logged), never moves a payer to free.
+        (
+            "PaidPlanPurchased",
+            {"vendorProductId": "gold"},
+            [Installed(), PlanKept("PaidPlanPurchased: the Wix plan 'gold' is none of ours")],
+        ),
         # Auto-renewal cancelled: paid until the current period ends, then the reset moves it to free.
         ("PaidPlanAutoRenewalCancelled", {**PLAN, "cancelReason": "USER_CANCEL"}, [PlanEnds(None)]),
         ("SitePropertiesUpdated", {}, []),
@@ -117,6 +123,21 @@ def test_a_subscription_change_on_the_plan_it_was_created_for(
 AUTHORIZE = {"access_token": "at", "refresh_token": "rt", "expires": 1_798_761_600, "scope": "offline_access"}
 
 
+# https://docs.salla.dev/421413m0.md as quoted by SallaApp/salla-partners-agent-kit
+# (.agents/skills/salla-app-billing/references/subscription-events.md).
+SALLA_PLAN: dict[str, Any] = {
+    "subscription_id": 657032372,
+    "item_type": "plan",
+    "item_slug": None,
+    "plan_name": "Yearly",
+    "plan_type": "recurring",
+    "plan_period": "12",
+}
+SALLA_ADDON: dict[str, Any] = {**SALLA_PLAN, "item_type": "addon", "item_slug": "pro", "plan_name": "Pro"}
+SALLA_TRIAL: dict[str, Any] = {**SALLA_PLAN, "plan_name": "trail", "plan_type": "once", "price": 0}
+TRIAL_KEPT = "{}: a Salla trial names no plan, so it changes none"
+
+
 @pytest.mark.parametrize(
     ("event", "data", "effects"),
     [
@@ -132,26 +153,69 @@ AUTHORIZE = {"access_token": "at", "refresh_token": "rt", "expires": 1_798_761_6
             {"access_token": "at", "expires_in": 3600},
             [Installed(), TokensIssued("at", None, datetime(2026, 11, 24, 11, 0, tzinfo=UTC))],
         ),
-        ("app.subscription.started", {"item_slug": "pro", "plan_period": "1"}, [Installed(), PlanChanged("pro", "1")]),
+        # Documented shape: plans have `item_slug: null` and are named by `plan_name`.
+        ("app.subscription.started", {**SALLA_PLAN, "plan_name": "Pro"}, [Installed(), PlanChanged("pro", "12")]),
+        ("app.subscription.renewed", {**SALLA_PLAN, "plan_name": "scale"}, [Installed(), PlanChanged("scale", "12")]),
         (
-            "app.subscription.renewed",
-            {"plan_name": "Scale", "plan_period": 12},
-            [Installed(), PlanChanged("scale", "12")],
+            "app.subscription.started",
+            {**SALLA_PLAN, "plan_name": "Yearly Pro", "plan_period": "yearly"},
+            [Installed(), PlanChanged("pro", "yearly")],
         ),
-        ("app.trial.started", {"item_slug": "starter"}, [Installed(), PlanChanged("starter", "")]),
-        # Canceled: the plan stays until its end date (else the end of the current credit period).
-        ("app.subscription.canceled", {"end_date": "2026-12-31"}, [PlanEnds(date(2026, 12, 31))]),
-        ("app.subscription.canceled", {"end_date": "2026-12-31 23:59:59"}, [PlanEnds(date(2026, 12, 31))]),
-        ("app.subscription.canceled", {"end_date": "soon"}, [PlanEnds(None)]),
-        ("app.subscription.canceled", {}, [PlanEnds(None)]),
-        ("app.subscription.expired", {"item_slug": "pro"}, [PlanChanged("free")]),
-        ("app.trial.expired", {"item_slug": "pro"}, [PlanChanged("free")]),
+        (
+            "app.subscription.started",
+            SALLA_PLAN,
+            [Installed(), PlanKept("app.subscription.started: the Salla plan 'Yearly' is not in SALLA_PLAN_MAP")],
+        ),
+        # An add-on shares the events and never changes the plan, whatever its slug.
+        (
+            "app.subscription.started",
+            SALLA_ADDON,
+            [Installed(), PlanKept("app.subscription.started for the add-on 'pro': add-ons change no plan")],
+        ),
+        (
+            "app.subscription.expired",
+            SALLA_ADDON,
+            [PlanKept("app.subscription.expired for the add-on 'pro': add-ons change no plan")],
+        ),
+        # Trials name no plan: they change none, and neither does their end.
+        ("app.trial.started", SALLA_TRIAL, [Installed(), PlanKept(TRIAL_KEPT.format("app.trial.started"))]),
+        ("app.trial.expired", SALLA_TRIAL, [PlanKept(TRIAL_KEPT.format("app.trial.expired"))]),
+        ("app.trial.canceled", SALLA_TRIAL, [PlanKept(TRIAL_KEPT.format("app.trial.canceled"))]),
+        # Canceled: the plan stays until its end date (else the end of the current credit period),
+        # and only when it is the store's current plan.
+        (
+            "app.subscription.canceled",
+            {**SALLA_PLAN, "plan_name": "Pro", "end_date": "2026-12-31"},
+            [PlanEnds(date(2026, 12, 31), if_current="pro")],
+        ),
+        (
+            "app.subscription.canceled",
+            {**SALLA_PLAN, "plan_name": "Pro", "end_date": "2026-12-31 23:59:59"},
+            [PlanEnds(date(2026, 12, 31), if_current="pro")],
+        ),
+        (
+            "app.subscription.canceled",
+            {**SALLA_PLAN, "plan_name": "Pro", "end_date": "soon"},
+            [PlanEnds(None, if_current="pro")],
+        ),
+        ("app.subscription.canceled", {"plan_name": "Pro"}, [PlanEnds(None, if_current="pro")]),
+        (
+            "app.subscription.expired",
+            {**SALLA_PLAN, "plan_name": "Pro"},
+            [PlanChanged("free", if_current="pro")],
+        ),
+        (
+            "app.subscription.expired",
+            SALLA_PLAN,
+            [PlanKept("app.subscription.expired: the Salla plan 'Yearly' is not in SALLA_PLAN_MAP")],
+        ),
         ("app.settings.updated", {}, []),
     ],
 )
 def test_salla_events(event: str, data: dict[str, Any], effects: list[StoreEvent]) -> None:
     verified = SallaWebhookEvent(event_id="sha", event=event, merchant_id="42", created_at="", data=data)
-    assert salla.store_events(verified, now=NOW) == PlatformEvent("salla", "42", "sha", event, tuple(effects))
+    mapped = salla.store_events(verified, now=NOW, plan_map=(("Yearly Pro", "pro"),))
+    assert mapped == PlatformEvent("salla", "42", "sha", event, tuple(effects))
 
 
 def test_issued_tokens_are_not_printed() -> None:

@@ -74,8 +74,9 @@ def verify_webhook(body: bytes, signature: str | None, *, secret: str) -> SallaW
 # The fields the app reads from each event's `data`, with their documented types (App Events,
 # https://share.apidog.com/apidoc/docs-site/451700/421413m0: `merchant` is the store's integer id;
 # app.store.authorize carries `access_token`, `refresh_token`, `expires` (Unix time) and `scope`;
-# the subscription and trial events `item_slug`/`plan_name`, `plan_period` and `end_date`). A
-# signed body whose fields have other types is refused with a 400 before anything is written.
+# the subscription and trial events `item_type`, `item_slug`, `plan_name`, `plan_period` and
+# `end_date`). A signed body whose fields have other types is refused with a 400 before anything
+# is written.
 _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "app.store.authorize": {"access_token": str, "expires": int}
 }
@@ -83,6 +84,7 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "refresh_token": str,
     "scope": str,
     "expires_in": int,
+    "item_type": str,
     "item_slug": str,
     "plan_name": str,
     "plan_period": (str, int),

@@ -224,9 +224,12 @@ def verify_webhook_request(body: bytes, headers: Mapping[str, str], *, api_secre
     verify_webhook(body, headers.get("x-shopify-hmac-sha256"), api_secret=api_secret)
     topic = headers.get("x-shopify-topic", "")
     shop = headers.get("x-shopify-shop-domain", "")
-    event_id = headers.get("x-shopify-webhook-id") or headers.get("x-shopify-event-id")
+    # Every delivery of one event carries the same X-Shopify-Event-Id, while X-Shopify-Webhook-Id
+    # may differ between them (https://shopify.dev/apps/build/webhooks/ignore-duplicates):
+    # the event id is the duplicate key, the webhook id only stands in when it is absent.
+    event_id = headers.get("x-shopify-event-id") or headers.get("x-shopify-webhook-id")
     if not topic or not is_shop_domain(shop) or not event_id:
-        raise MalformedRequest("The webhook lacks its topic, shop domain or webhook id headers.")
+        raise MalformedRequest("The webhook lacks its topic, shop domain or event id headers.")
     payload = loads_object(body, "The webhook body")
     check_webhook_payload(topic, shop, payload)
     return ShopifyWebhook(topic=topic, shop=shop, event_id=event_id, payload=payload)
@@ -331,6 +334,26 @@ async def exchange_session_token(
         "expiring": "1" if expiring else "0",
     }
     return await _token_request(http, f"{admin_origin(shop, admin_base)}/admin/oauth/access_token", body, Unauthorized)
+
+
+async def migrate_to_expiring(
+    http: httpx.AsyncClient, *, shop: str, api_key: str, api_secret: str, offline_token: str, admin_base: str = ""
+) -> OfflineToken:
+    """A non-expiring offline token exchanged for an expiring one and its refresh token, without
+    the owner (https://shopify.dev/docs/apps/build/authentication-authorization/migrate-to-expiring-offline-access-tokens):
+    token exchange with the offline token as the subject. Shopify retires the old token; a retry
+    with it within seven days returns the same pair. A refusal means the owner must open the app."""
+    body = {
+        "client_id": api_key,
+        "client_secret": api_secret,
+        "grant_type": TOKEN_EXCHANGE_GRANT,
+        "subject_token": offline_token,
+        "subject_token_type": OFFLINE_TOKEN_TYPE,
+        "requested_token_type": OFFLINE_TOKEN_TYPE,
+        "expiring": "1",
+    }
+    url = f"{admin_origin(shop, admin_base)}/admin/oauth/access_token"
+    return await _token_request(http, url, body, RefreshRejected)
 
 
 async def refresh_offline_token(

@@ -52,11 +52,37 @@ def next_reset_on(current_reset_on: date, today: date) -> date:
     return nxt
 
 
-def plan_for_vendor_product(vendor_product_id: str | None) -> str:
-    """Map a platform's paid-plan id (Wix vendorProductId, ...) to our plan id.
+PlanMap = tuple[tuple[str, str], ...]
 
-    Plan ids registered on the platforms are our own ids ("starter", "pro", "scale"); an unknown
-    or empty id means the free plan."""
-    if vendor_product_id and vendor_product_id.lower() in PLANS:
-        return vendor_product_id.lower()
-    return FREE_PLAN
+
+def parse_plan_map(text: str) -> PlanMap:
+    """`"Monthly Pro=pro, Yearly Pro=pro"`: a platform's plan reference (an id or a name, as the
+    partner portal shows it) to our paid plan. Raises ValueError naming a malformed entry or an
+    unknown plan: a typo here would otherwise leave payers on the plan they had."""
+    pairs: list[tuple[str, str]] = []
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        reference, sep, plan_id = (part.strip() for part in entry.rpartition("="))
+        if not sep or not reference or not plan_id:
+            raise ValueError(f"{entry!r} is not <platform plan>=<plan id>")
+        if plan_id.lower() not in PLANS or plan_id.lower() == FREE_PLAN:
+            raise ValueError(
+                f"{plan_id!r} is not one of the paid plans {', '.join(p for p in PLANS if p != FREE_PLAN)}"
+            )
+        pairs.append((reference, plan_id.lower()))
+    return tuple(pairs)
+
+
+def plan_for(reference: str | None, plan_map: PlanMap = ()) -> str | None:
+    """Our plan for a platform's plan reference (Wix `vendorProductId`, Salla `plan_name`, ...):
+    the explicit map first, then our own plan ids and names; letter case and surrounding spaces
+    do not count. None when the reference names no plan we know: the caller keeps the current
+    plan rather than guess, since a guess can move a payer to the free plan."""
+    key = (reference or "").strip().casefold()
+    if not key:
+        return None
+    for platform_plan, plan_id in plan_map:
+        if platform_plan.strip().casefold() == key:
+            return plan_id
+    return next((p.id for p in PLANS.values() if key in (p.id, p.name.casefold())), None)

@@ -2,8 +2,10 @@
 
 Field mapping: title → `name`; description → `description` (HTML); SEO title →
 `metadata_title`; meta description → `metadata_description` (read back from `metadata.title` /
-`metadata.description`). Collections are Salla categories. Paging is `page`/`per_page` (≤ 60);
-this client's cursor is the next page number. Responses use the `{status, success, data}` envelope.
+`metadata.description`). One client reads and writes one language (`Accept-Language` and
+`Content-Language`): the store's, which is the language new text is written in. Collections are
+Salla categories. Paging is `page`/`per_page` (≤ 60); this client's cursor is the next page number.
+Responses use the `{status, success, data}` envelope.
 """
 
 from __future__ import annotations
@@ -79,7 +81,12 @@ class SallaClient(PlatformHttp):
         url = self.api_base + path
 
         def build(token: str) -> httpx.Request:
+            # Salla's name and description are multi-language: Accept-Language picks the value
+            # read, Content-Language says which one a body writes (https://docs.salla.dev/421122m0.md),
+            # so text in another language never lands on the Arabic value.
             headers = {"Authorization": f"Bearer {token}", "Accept-Language": self.language}
+            if json is not None:
+                headers["Content-Language"] = self.language
             return self.http.build_request(method, url, params=params, json=json, headers=headers)
 
         try:

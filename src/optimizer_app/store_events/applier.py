@@ -19,6 +19,7 @@ from .events import (
     Installed,
     PlanChanged,
     PlanEnds,
+    PlanKept,
     PlatformEvent,
     Redacted,
     StoreEvent,
@@ -98,6 +99,18 @@ async def _apply_one(
     if isinstance(effect, Uninstalled):
         if store.installed:
             await stores.uninstall(conn, store.id)
+    elif isinstance(effect, PlanKept):
+        log.warning("%s store %s keeps plan %s: %s", target.platform, target.external_id, store.plan_id, effect.reason)
+        return store
+    elif isinstance(effect, PlanChanged | PlanEnds) and effect.if_current not in (None, store.plan_id):
+        log.info(
+            "%s store %s is on %s, not %s: nothing ends",
+            target.platform,
+            target.external_id,
+            store.plan_id,
+            effect.if_current,
+        )
+        return store
     elif isinstance(effect, PlanChanged):
         await credits.change_plan(conn, store.id, effect.plan_id, cycle=effect.cycle)
     elif isinstance(effect, PlanEnds):

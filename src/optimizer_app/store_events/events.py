@@ -22,16 +22,30 @@ class Uninstalled:
 
 @dataclass(frozen=True)
 class PlanChanged:
+    """The store moves to `plan_id`; with `if_current`, only while that is its plan (the end of
+    one subscription must not undo the plan another one bought)."""
+
     plan_id: str
     cycle: str | None = None
+    if_current: str | None = None
 
 
 @dataclass(frozen=True)
 class PlanEnds:
     """Auto-renewal was cancelled: the plan stays until `on` (None: the end of the current credit
-    period), then the monthly reset moves the store to free."""
+    period), then the monthly reset moves the store to free. With `if_current`, only while that
+    is the store's plan."""
 
     on: date | None = None
+    if_current: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanKept:
+    """A billing event that changes no plan (an add-on, a trial, a plan the app cannot name):
+    the store keeps its plan and `reason` is logged, so an unmapped plan shows up in the logs."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,9 @@ class SubscriptionStatusChanged:
     cycle: str | None = None
 
 
-StoreEvent = Installed | Uninstalled | PlanChanged | PlanEnds | Redacted | TokensIssued | SubscriptionStatusChanged
+StoreEvent = (
+    Installed | Uninstalled | PlanChanged | PlanEnds | PlanKept | Redacted | TokensIssued | SubscriptionStatusChanged
+)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from ..auth.wix import WixWebhookEvent
-from ..domain.plans import plan_for_vendor_product
-from .events import Installed, PlanChanged, PlanEnds, PlatformEvent, StoreEvent, Uninstalled
+from ..domain.plans import plan_for
+from .events import Installed, PlanChanged, PlanEnds, PlanKept, PlatformEvent, StoreEvent, Uninstalled
 
 PLAN_EVENTS = ("PaidPlanPurchased", "PaidPlanChanged", "PlanConvertedToPaid", "PlanReactivated", "PlanTransferred")
 
@@ -28,7 +28,11 @@ def _effects(event: WixWebhookEvent, paid_until: date | None) -> list[StoreEvent
         return [Uninstalled()]
     if kind in PLAN_EVENTS:
         # A plan bought for a site the app has not seen installs it first.
-        plan_id = plan_for_vendor_product(event.payload.get("vendorProductId"))
+        # `vendorProductId` is the plan's id as created in the app dashboard (starter, pro, scale).
+        vendor_plan = event.payload.get("vendorProductId")
+        plan_id = plan_for(str(vendor_plan) if vendor_plan is not None else None)
+        if plan_id is None:
+            return [Installed(), PlanKept(f"{kind}: the Wix plan {vendor_plan!r} is none of ours")]
         return [Installed(), PlanChanged(plan_id, event.payload.get("cycle"))]
     if kind == "PaidPlanAutoRenewalCancelled":
         # "The Wix user can continue to use your app until the end of the current billing cycle"

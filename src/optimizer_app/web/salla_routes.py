@@ -31,7 +31,7 @@ async def salla_webhook(request: Request) -> JSONResponse:
     event = salla_auth.verify_webhook(
         await request.body(), request.headers.get("x-salla-signature"), secret=svc.settings.salla_webhook_secret
     )
-    mapped = salla_events.store_events(event, now=datetime.now(UTC))
+    mapped = salla_events.store_events(event, now=datetime.now(UTC), plan_map=svc.settings.salla_plan_map)
     outcome = await applier.apply(svc.pool, svc.cipher, mapped)
     issued = next((e for e in mapped.effects if isinstance(e, TokensIssued)), None)
     if outcome.status == "processed" and issued and outcome.store and not outcome.store.display_name:

@@ -83,10 +83,13 @@ async def shopify_webhook(request: Request) -> JSONResponse:
 
 
 def admin_app_url(shop: str, svc: Services) -> str:
-    """The app's page inside the shop's admin (`https://{shop}/admin/apps/{api key}`)."""
-    return (
-        f"{shopify_auth.admin_origin(shop, svc.settings.shopify_admin_base)}/admin/apps/{svc.settings.shopify_api_key}"
-    )
+    """The app's page inside the shop's admin, in the form Shopify documents for it
+    (`https://admin.shopify.com/store/{store handle}/apps/{app handle}`, the store handle being the
+    shop domain's first label; https://shopify.dev/docs/apps/launch/billing/redirect-plan-selection-page)
+    rather than a hand-made `https://{shop}/admin/apps/…`, which works only through a redirect."""
+    store_handle = shop.removesuffix(".myshopify.com")
+    app_handle = svc.settings.shopify_app_handle or svc.settings.shopify_api_key
+    return f"{ADMIN_ORIGIN}/store/{store_handle}/apps/{app_handle}"
 
 
 async def billing_upgrade(request: Request) -> JSONResponse:
