@@ -345,16 +345,30 @@ class SallaSandbox:
         if entry is None or entry[1] < time.time():
             return JSONResponse({"error": "invalid_token"}, status_code=401)
         merchant = entry[0]
+        # The documented answer wraps the user in Salla's usual envelope:
+        # https://docs.salla.dev/9466620e0 ({"status": 200, "success": true, "data": {…, "merchant": {…}}}).
         return JSONResponse(
             {
-                "id": 1,
-                "name": "صاحب المتجر",
-                "email": "owner@example.sa",
-                "merchant": {
-                    "id": int(merchant),
-                    "username": f"store{merchant}",
-                    "name": "متجر التجربة",
-                    "plan": "pro",
+                "status": 200,
+                "success": True,
+                "data": {
+                    "id": 1,
+                    "name": "صاحب المتجر",
+                    "email": "owner@example.sa",
+                    "mobile": "+966500000000",
+                    "role": "user",
+                    "created_at": "2024-01-01 10:00:00",
+                    "merchant": {
+                        "id": int(merchant),
+                        "username": f"store{merchant}",
+                        "name": "متجر التجربة",
+                        "avatar": "",
+                        "store_location": "26.2716,50.2144",
+                        "plan": "pro",
+                        "status": "active",
+                        "domain": f"https://salla.sa/store{merchant}",
+                        "created_at": "2024-01-01 10:00:00",
+                    },
                 },
             }
         )

@@ -203,7 +203,8 @@ class SallaMerchant:
 
 
 async def merchant_of(http: httpx.AsyncClient, *, auth_base: str, access_token: str) -> SallaMerchant:
-    """`GET /oauth2/user/info`: who authorised the app (no `data` envelope on this endpoint)."""
+    """`GET /oauth2/user/info`: who authorised the app, inside Salla's usual `data` envelope
+    (https://docs.salla.dev/9466620e0); a bare object is read the same way."""
     try:
         res = await http.get(
             f"{auth_base}/oauth2/user/info", headers={"Authorization": f"Bearer {access_token}"}, timeout=15
