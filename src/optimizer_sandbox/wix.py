@@ -4,8 +4,9 @@ It follows Wix's documented behaviour for what the app uses: client-credentials 
 14,400 s with no refresh token, `Authorization` with or without `Bearer`, cursor paging
 (`cursorPaging.limit` ≤ 100, `pagingMetadata.cursors.next`), `product.revision` required on
 update and bumped by it, Wix's error shape `{message, details: {applicationError|validationError}}`,
-and 429 beyond 200 requests a minute per instance (Wix documents no rate-limit headers; this
-sandbox sends `Retry-After` as a courtesy, and clients must also cope without it).
+and 429 beyond 200 requests a minute per instance with no `Retry-After` or rate-limit header
+(https://dev.wix.com/docs/rest/articles/get-started/rate-limits documents none; a fault injected
+through `/_sandbox/faults` may still carry one, to test a client that honours it).
 
 Each instance is a site on one catalog (`/_sandbox/instances/{id}/site` sets it before first use):
 `V3_CATALOG` (the default, as Wix gives new development sites), `V1_CATALOG`, or
@@ -291,10 +292,7 @@ class WixSandbox:
             while inst.requests and inst.requests[0] <= now - 60:
                 inst.requests.popleft()
             if len(inst.requests) >= self.rate_limit_per_minute:
-                retry = max(1, int(inst.requests[0] + 60 - now) + 1)
-                response = _error(429, "Too many requests", "TOO_MANY_REQUESTS")
-                response.headers["Retry-After"] = str(retry)
-                return None, response
+                return None, _error(429, "Too many requests", "TOO_MANY_REQUESTS")
             inst.requests.append(now)
         return inst, None
 
@@ -441,6 +439,8 @@ class WixSandbox:
             return 400, {"message": "description: Expected an object"}
         if "name" in patch and not (isinstance(patch["name"], str) and 1 <= len(patch["name"]) <= 80):
             return 400, {"message": "name must be 1 to 80 characters"}
+        if "seoData" in patch and (problem := _seo_data_problem(patch["seoData"])):
+            return 400, {"message": problem}
         for key in ("name", "plainDescription", "seoData", "visible", "slug"):
             if key in patch:
                 product[key] = copy.deepcopy(patch[key])
@@ -761,3 +761,27 @@ def create_wix_sandbox(
         rate_limit_per_minute=rate_limit_per_minute,
         app_url=app_url,
     ).app()
+
+
+def _seo_data_problem(seo: Any) -> str | None:
+    """What Wix's SEO schema refuses in `seoData`: `tags` a list of tag objects with a string `type`,
+    an object `props`, a string `children` and boolean `custom`/`disabled`; `settings` an object
+    (https://dev.wix.com/docs/rest/business-solutions/stores/catalog-v3/products-v3/product-object
+    `seoData`, and wix/skills `manage-seo-tags.md` for the tag shape)."""
+    if not isinstance(seo, dict):
+        return "seoData: Expected an object"
+    tags = seo.get("tags", [])
+    if not isinstance(tags, list):
+        return "seoData.tags: Expected an array"
+    for i, tag in enumerate(tags):
+        if not isinstance(tag, dict) or not isinstance(tag.get("type"), str) or not tag["type"]:
+            return f"seoData.tags[{i}].type must not be empty"
+        if not isinstance(tag.get("props", {}), dict):
+            return f"seoData.tags[{i}].props: Expected an object"
+        if not isinstance(tag.get("children", ""), str):
+            return f"seoData.tags[{i}].children: Expected a string"
+        if any(not isinstance(tag.get(flag, False), bool) for flag in ("custom", "disabled")):
+            return f"seoData.tags[{i}]: custom and disabled must be booleans"
+    if not isinstance(seo.get("settings", {}), dict):
+        return "seoData.settings: Expected an object"
+    return None
