@@ -258,8 +258,9 @@ async def test_a_request_of_a_batch_that_fails_whole_fails_its_own_products_only
 async def test_a_throttling_episode_is_waited_out(sandbox: LoopbackServer, http: httpx.AsyncClient) -> None:
     client = client_for(sandbox, http)
     product = (await client.list_products(limit=50)).products[3]
-    # The bucket runs dry behind the client's back: the next query is answered THROTTLED.
-    httpx.post(f"{sandbox.url}/_sandbox/throttle", json={"shop": client.shop, "available": 0, "restore_rate": 500})
+    # The bucket runs dry behind the client's back: the next query is answered THROTTLED (a slow
+    # refill, so a loaded machine cannot refill it before the query arrives).
+    httpx.post(f"{sandbox.url}/_sandbox/throttle", json={"shop": client.shop, "available": 0, "restore_rate": 20})
     client.budget.available = client.budget.maximum
     updated = await client.update_product(product, {Attribute.TITLE: "Still Written After Throttling"})
     assert updated.title == "Still Written After Throttling"
