@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ class Store:
     token_expires_at: datetime | None
     plan_ends_on: date | None
     session_version: int
+    site_facts: dict[str, Any] = field(default_factory=dict)  # see migration 012
 
     @property
     def credits_remaining(self) -> int:
@@ -58,6 +59,7 @@ class Store:
             token_expires_at=row["token_expires_at"],
             plan_ends_on=row["plan_ends_on"],
             session_version=row["session_version"],
+            site_facts=row.get("site_facts") or {},  # absent from a schema before migration 012
         )
 
 
@@ -169,6 +171,12 @@ async def name_store(conn: asyncpg.Connection, store_id: int, name: str) -> None
 
 async def update_settings(conn: asyncpg.Connection, store_id: int, settings: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = await conn.fetchval(Q["update_settings"], store_id, settings)
+    return result
+
+
+async def merge_site_facts(conn: asyncpg.Connection, store_id: int, facts: dict[str, Any]) -> dict[str, Any]:
+    """Remember what was learned of the store's site (see migration 012), over what was known."""
+    result: dict[str, Any] = await conn.fetchval(Q["merge_site_facts"], store_id, facts)
     return result
 
 
