@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
+from optimizer_app import stores
+from optimizer_app.clients import StoreClients
+from optimizer_app.crypto import TokenCipher
+from optimizer_app.platforms.woocommerce import WooCommerceClient
 from optimizer_app.settings import Settings
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
@@ -124,3 +129,28 @@ async def test_a_site_that_redirects_after_connecting_is_reported_as_moved(
             "/api/woocommerce/connect", json={"site_url": site.url, "consumer_key": KEY, "consumer_secret": SECRET}
         )
         assert again.status_code == 422 and again.json()["error"]["reason"] == "redirected"
+
+
+async def test_what_a_client_learns_of_a_site_later_is_remembered_for_its_store(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    with LoopbackServer(create_woocommerce_sandbox(consumer_key=KEY, consumer_secret=SECRET)) as site:
+        await connect(api, site)
+    async with pool.acquire() as conn:
+        store = await stores.find(conn, "woocommerce", site.url)
+    assert store is not None and store.site_facts["keys_in_query"] is False
+    async with httpx.AsyncClient() as http:
+        clients = StoreClients(settings, pool, TokenCipher(*settings.token_encryption_keys), http)
+        try:
+            client = clients.for_store(store)
+            assert isinstance(client, WooCommerceClient) and client.remember is not None
+            await client.remember(replace(client.site, keys_in_query=True))
+            async with pool.acquire() as conn:
+                again = await stores.get(conn, store.id)
+            assert again is not None
+            assert again.site_facts == {**store.site_facts, "keys_in_query": True}
+            reopened = clients.for_store(again)
+            assert isinstance(reopened, WooCommerceClient) and reopened.site.keys_in_query
+            assert reopened.site.seo_plugin == "yoast" and reopened.site.home == site.url
+        finally:
+            await clients.aclose()
