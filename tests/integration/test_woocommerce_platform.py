@@ -365,3 +365,12 @@ async def test_over_https_a_host_that_passes_authorization_keeps_basic_auth(
         await client.check()
         assert not client.site.keys_in_query
     assert httpx.get(f"{site.url}/_sandbox/stats", verify=trust).json()["requests"]["/wp-json/wc/v3/products"] == 1
+
+
+def test_the_site_switch_takes_only_known_plugins_and_addresses(site: LoopbackServer) -> None:
+    for body in ({}, [], {"seo_plugin": "aioseo"}, {"home": "ftp://x"}, {"redirect_to": 7}, {"theme": "x"}):
+        refused = httpx.patch(f"{site.url}/_sandbox/site", json=body)
+        assert refused.status_code == 400 and refused.json()["code"] == "sandbox_invalid_site", body
+    switched = httpx.patch(f"{site.url}/_sandbox/site", json={"seo_plugin": "rank_math"}).json()
+    assert switched == {"home": None, "redirect_to": None, "seo_plugin": "rank_math"}
+    assert "rankmath/v1" in httpx.get(f"{site.url}/wp-json/").json()["namespaces"]
