@@ -8,7 +8,13 @@ export interface Plan {
 }
 
 export interface Me {
-  store: { id: number; platform: string; name: string | null };
+  store: {
+    id: number;
+    platform: string;
+    name: string | null;
+    /** Fields this store cannot publish, each with the server's reason code. */
+    unpublishable_fields: Partial<Record<Attribute, string>>;
+  };
   plan: { id: string; name: string; monthly_credits: number | null; ends_on: string | null };
   credits: { total: number; used: number; remaining: number; reset_on: string };
   plans: Plan[];

@@ -24,7 +24,7 @@ from .platforms.pacing import Pacers
 from .platforms.salla import SallaClient
 from .platforms.shopify import QueryCosts, ShopifyClient
 from .platforms.wix import WixClient
-from .platforms.woocommerce import WooCommerceClient
+from .platforms.woocommerce import SiteFacts, WooCommerceClient
 from .settings import Settings
 from .stores import Store
 from .tokens import StoredTokenSource
@@ -80,7 +80,12 @@ class StoreClients:
         if store.platform == "shopify":
             return self.shopify_client(store)
         if store.platform == "woocommerce":
-            return self.woocommerce_client(store.external_id, self.woocommerce_credentials(store))
+            return self.woocommerce_client(
+                store.external_id,
+                self.woocommerce_credentials(store),
+                site=SiteFacts.from_json(store.site_facts),
+                store_id=store.id,
+            )
         raise Forbidden(f"The {store.platform} platform is not supported.")
 
     async def _remember_catalog_version(self, store_id: int, version: str) -> None:
@@ -175,13 +180,29 @@ class StoreClients:
         return tokens.access_token, tokens.expires_at, tokens.refresh_token
 
     def woocommerce_client(
-        self, site_url: str, credentials: WooCredentials, *, max_retries: int = 4
+        self,
+        site_url: str,
+        credentials: WooCredentials,
+        *,
+        max_retries: int = 4,
+        site: SiteFacts | None = None,
+        store_id: int | None = None,
     ) -> WooCommerceClient:
+        """A site's client; for a connected store (`store_id`), what it learns of the site later
+        (a host that drops the Authorization header) is remembered for the store."""
+
+        async def remember(learned: SiteFacts) -> None:
+            if store_id is not None:
+                async with self.pool.acquire() as conn:
+                    await stores.merge_site_facts(conn, store_id, learned.to_json())
+
         return WooCommerceClient(
             site_url=site_url,
             credentials=credentials,
             http=self.outbound,
             policy=RetryPolicy(max_retries=max_retries),
+            site=site or SiteFacts(),
+            remember=remember,
         )
 
     def seal_woocommerce_credentials(self, credentials: WooCredentials) -> bytes:

@@ -179,8 +179,10 @@ async def connect_woocommerce(
     if not (isinstance(key, str) and key.startswith("ck_") and isinstance(secret, str) and secret.startswith("cs_")):
         raise InvalidRequest("consumer_key (ck_…) and consumer_secret (cs_…) are the REST API keys from WooCommerce.")
     credentials = WooCredentials(key.strip(), secret.strip())
+    client = clients.woocommerce_client(url, credentials, max_retries=1)
     try:
-        await clients.woocommerce_client(url, credentials, max_retries=1).check()
+        await client.learn_site()  # the home URL signatures are built on, and the SEO plugin
+        await client.check()
     except KeysReadOnly as exc:
         raise InvalidRequest(exc.message, reason="keys_read_only") from None
     except PlatformAuthError:
@@ -208,6 +210,7 @@ async def connect_woocommerce(
         await stores.save_tokens(
             conn, store.id, access_token_enc=clients.seal_woocommerce_credentials(credentials), expires_at=None
         )
+        await stores.merge_site_facts(conn, store.id, client.site.to_json())
         saved = await stores.get(conn, store.id)
     assert saved is not None
     return saved

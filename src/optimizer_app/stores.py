@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ class Store:
     session_version: int
     # Wix: the site's Stores catalog (V1_CATALOG / V3_CATALOG) once asked; None until then.
     catalog_version: str | None = None
+    site_facts: dict[str, Any] = field(default_factory=dict)  # see migration 012
 
     @property
     def credits_remaining(self) -> int:
@@ -61,6 +62,7 @@ class Store:
             plan_ends_on=row["plan_ends_on"],
             session_version=row["session_version"],
             catalog_version=row.get("catalog_version"),
+            site_facts=row.get("site_facts") or {},  # absent from a schema before migration 012
         )
 
 
@@ -177,6 +179,12 @@ async def update_settings(conn: asyncpg.Connection, store_id: int, settings: dic
 
 async def remember_catalog_version(conn: asyncpg.Connection, store_id: int, version: str) -> None:
     await conn.execute(Q["remember_catalog_version"], store_id, version)
+
+
+async def merge_site_facts(conn: asyncpg.Connection, store_id: int, facts: dict[str, Any]) -> dict[str, Any]:
+    """Remember what was learned of the store's site (see migration 012), over what was known."""
+    result: dict[str, Any] = await conn.fetchval(Q["merge_site_facts"], store_id, facts)
+    return result
 
 
 async def schedule_plan_end(conn: asyncpg.Connection, store_id: int, ends_on: date | None) -> None:

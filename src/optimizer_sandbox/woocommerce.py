@@ -18,6 +18,19 @@ plugins/woocommerce/includes/class-wc-rest-authentication.php). `POST /_sandbox/
 A batch item whose id is no product gets the per-item error of WC_REST_Controller::batch_items,
 code `woocommerce_rest_product_invalid_id` (WC_REST_CRUD_Controller::update_item), and changes
 nothing. `create_lookalike_site` is the opposite: a server that answers every request the same.
+
+The site runs one SEO plugin or none (`seo_plugin`: "yoast", "rank_math" or None), as its REST index
+`GET /wp-json/` shows in `namespaces` the way WordPress lists them
+(https://developer.wordpress.org/reference/classes/wp_rest_server/get_index/): Yoast SEO registers
+`yoast/v1` (Yoast/wordpress-seo src/main.php), Rank Math `rankmath/v1` (rankmath/seo-by-rank-math
+includes/rest/class-rest-helper.php). Products keep any `meta_data` they are sent, as WooCommerce
+does, but `GET /_sandbox/storefront/{id}` shows what a shopper's page prints: the active plugin's
+title and description keys only. The index also reports the site's `home` URL, and OAuth 1.0a is
+verified against it the way WC_REST_Authentication::check_oauth_signature rebuilds the URL with
+get_home_url(). `PATCH /_sandbox/site` switches the plugin, sets `home` and makes every
+`/wp-json/` request answer 301 to `redirect_to` (a site moved to https or www). A sandbox made with
+`extra_categories` has that many more (empty) categories, paged like every list.
+Served over TLS (`LoopbackServer(..., tls=...)`) the request itself is HTTPS.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ import random
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -38,6 +52,16 @@ from starlette.routing import Route
 from optimizer_app.auth.woocommerce import WooCredentials, oauth1_params
 
 READ, WRITE, READ_WRITE = "read", "write", "read_write"
+
+# plugin → (REST namespace, SEO title key, meta description key); sources in the module docstring
+# and, for the keys, WPSEO_Meta's `_yoast_wpseo_` prefix (Yoast/wordpress-seo inc/class-wpseo-meta.php)
+# and Rank Math's importers (rankmath/seo-by-rank-math includes/admin/importers).
+SEO_PLUGINS = {
+    "yoast": ("yoast/v1", "_yoast_wpseo_title", "_yoast_wpseo_metadesc"),
+    "rank_math": ("rankmath/v1", "rank_math_title", "rank_math_description"),
+}
+# What `namespaces` holds on a WordPress 6 site with WooCommerce active and no other plugin.
+_CORE_NAMESPACES = ["oembed/1.0", "wc/store", "wc/store/v1", "wc/v1", "wc/v2", "wc/v3", "wc-telemetry", "wp/v2"]
 
 _CATEGORIES = [(15, "Clothing"), (16, "Decor"), (17, "Kitchen"), (18, "Garden")]
 _NAMES = {
@@ -87,6 +111,31 @@ def _seed(seed: str) -> dict[int, dict[str, Any]]:
     return products
 
 
+def _page_size(request: Request) -> tuple[int, int] | Response:
+    """`page` and `per_page` (1 to 100, default 10) as WP_REST_Controller::get_collection_params
+    declares them, or WordPress's 400."""
+    try:
+        page = int(request.query_params.get("page", "1"))
+        per_page = int(request.query_params.get("per_page", "10"))
+    except ValueError:
+        return _error(400, "rest_invalid_param", "Invalid parameter(s): page, per_page")
+    if not 1 <= per_page <= 100 or page < 1:
+        return _error(400, "rest_invalid_param", "Invalid parameter(s): per_page")
+    return page, per_page
+
+
+def _paged(request: Request, rows: list[dict[str, Any]], page: int, per_page: int) -> Response:
+    """One page of a list with WordPress's paging headers
+    (https://developer.wordpress.org/rest-api/using-the-rest-api/pagination/)."""
+    total_pages = max(1, -(-len(rows) // per_page))
+    chunk = copy.deepcopy(rows[(page - 1) * per_page : page * per_page])
+    base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    links = [f'<{base}?page={page + 1}>; rel="next"'] if page < total_pages else []
+    links.append(f'<{base}?page={total_pages}>; rel="last"')
+    headers = {"X-WP-Total": str(len(rows)), "X-WP-TotalPages": str(total_pages), "Link": ", ".join(links)}
+    return JSONResponse(chunk, headers=headers)
+
+
 def _permission_error(method: str, permission: str) -> JSONResponse | None:
     """WooCommerce's check of a key's permission against the request method."""
     if method in ("GET", "HEAD") and permission not in (READ, READ_WRITE):
@@ -125,9 +174,20 @@ class WooCommerceSandbox:
     """The sandbox's state as attributes and WooCommerce's endpoints as methods; `app()` serves them,
     and the served app reaches it as `app.state.woocommerce`."""
 
-    def __init__(self, *, consumer_key: str, consumer_secret: str) -> None:
+    def __init__(
+        self,
+        *,
+        consumer_key: str,
+        consumer_secret: str,
+        seo_plugin: str | None = "yoast",
+        extra_categories: int = 0,
+    ) -> None:
         self.keys = {consumer_key: (consumer_secret, READ_WRITE)}
         self.products = _seed(consumer_key)
+        self.categories_list = _CATEGORIES + [(1000 + i, f"Collection {i + 1}") for i in range(extra_categories)]
+        self.seo_plugin = seo_plugin
+        self.home: str | None = None  # None: the address the request came to
+        self.redirect_to: str | None = None
         self.nonces: set[str] = set()
         self.faults: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
@@ -145,16 +205,27 @@ class WooCommerceSandbox:
                     return response
         return None
 
-    def authenticate(self, request: Request) -> JSONResponse | None:
+    def home_url(self, request: Request) -> str:
+        return (self.home or f"{request.url.scheme}://{request.url.netloc}").rstrip("/")
+
+    def redirect(self, request: Request) -> Response | None:
+        if self.redirect_to is None:
+            return None
+        return Response(status_code=301, headers={"Location": self.redirect_to.rstrip("/") + request.url.path})
+
+    def authenticate(self, request: Request) -> Response | None:
         """WC_REST_Authentication::authenticate: over HTTPS the consumer key and secret, from the
         query string first and then from HTTP Basic (perform_basic_authentication); otherwise, and
         always over plain HTTP, one-legged OAuth 1.0a (perform_oauth_authentication)."""
         path = request.url.path
         self.counts[path] = self.counts.get(path, 0) + 1
+        moved = self.redirect(request)
+        if moved is not None:
+            return moved
         fault = self.take_fault(path)
         if fault is not None:
             return fault
-        if request.headers.get("x-forwarded-proto") == "https":
+        if request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https":
             # "Occasionally some servers may not parse the Authorization header correctly … you can
             # provide the consumer key/secret as query string parameters instead"
             # (https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication-over-https).
@@ -201,7 +272,13 @@ class WooCommerceSandbox:
         if abs(time.time() - timestamp) > _WINDOW:
             return _error(401, "woocommerce_rest_authentication_error", "Invalid timestamp.")
         nonce = query.get("oauth_nonce", "")
-        url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+        # get_home_url(null, $request_path, is_ssl() ? 'https' : 'http'): the home URL's address,
+        # the request's path below the home's own path.
+        home = urlsplit(self.home_url(request))
+        home_path = home.path.rstrip("/")
+        path = request.url.path
+        path = path[len(home_path) :] if home_path and path.startswith(home_path + "/") else path
+        url = f"{request.url.scheme}://{home.netloc}{home_path}{path}"
         others = {k: v for k, v in query.items() if not k.startswith("oauth_")}
         method = query.get("oauth_signature_method", "")
         if method not in ("HMAC-SHA1", "HMAC-SHA256"):
@@ -231,13 +308,10 @@ class WooCommerceSandbox:
         denied = self.authenticate(request)
         if denied is not None:
             return denied
-        try:
-            page = int(request.query_params.get("page", "1"))
-            per_page = int(request.query_params.get("per_page", "10"))
-        except ValueError:
-            return _error(400, "rest_invalid_param", "Invalid parameter(s): page, per_page")
-        if not 1 <= per_page <= 100:
-            return _error(400, "rest_invalid_param", "Invalid parameter(s): per_page")
+        page_size = _page_size(request)
+        if isinstance(page_size, Response):
+            return page_size
+        page, per_page = page_size
         items = list(self.products.values())
         if search := request.query_params.get("search"):
             items = [p for p in items if search.casefold() in (p["name"] + p["description"]).casefold()]
@@ -246,13 +320,7 @@ class WooCommerceSandbox:
         if include := request.query_params.get("include"):
             wanted = {int(i) for i in include.split(",") if i.isdigit()}
             items = [p for p in items if p["id"] in wanted]
-        total_pages = max(1, -(-len(items) // per_page))
-        chunk = copy.deepcopy(items[(page - 1) * per_page : page * per_page])
-        base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
-        links = [f'<{base}?page={page + 1}>; rel="next"'] if page < total_pages else []
-        links.append(f'<{base}?page={total_pages}>; rel="last"')
-        headers = {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(total_pages), "Link": ", ".join(links)}
-        return JSONResponse(chunk, headers=headers)
+        return _paged(request, items, page, per_page)
 
     async def product(self, request: Request) -> Response:
         denied = self.authenticate(request)
@@ -305,12 +373,76 @@ class WooCommerceSandbox:
         denied = self.authenticate(request)
         if denied is not None:
             return denied
-        counts = {
-            cid: sum(1 for p in self.products.values() if p["categories"][0]["id"] == cid) for cid, _ in _CATEGORIES
-        }
+        page_size = _page_size(request)
+        if isinstance(page_size, Response):
+            return page_size
+        page, per_page = page_size
+        rows = [
+            {
+                "id": cid,
+                "name": name,
+                "slug": name.lower().replace(" ", "-"),
+                "count": sum(1 for p in self.products.values() if p["categories"][0]["id"] == cid),
+            }
+            for cid, name in self.categories_list
+        ]
+        return _paged(request, rows, page, per_page)
+
+    async def index(self, request: Request) -> Response:
+        """The REST index (public: no keys), trimmed to the site data and the namespaces; `routes`
+        is left empty where WordPress describes every route."""
+        moved = self.redirect(request)
+        if moved is not None:
+            return moved
+        plugin = SEO_PLUGINS.get(self.seo_plugin or "")
+        namespaces = sorted([*_CORE_NAMESPACES, *([plugin[0]] if plugin else [])])
+        home = self.home_url(request)
         return JSONResponse(
-            [{"id": cid, "name": name, "slug": name.lower(), "count": counts[cid]} for cid, name in _CATEGORIES]
+            {
+                "name": "Sandbox Shop",
+                "description": "Just another WordPress site",
+                "url": home,
+                "home": home,
+                "gmt_offset": "0",
+                "timezone_string": "",
+                "namespaces": namespaces,
+                "authentication": {},
+                "routes": {},
+            }
         )
+
+    async def storefront(self, request: Request) -> Response:
+        """What the product's page prints in `<title>` and `<meta name="description">`: the active
+        SEO plugin's keys, else WordPress's own title and no description."""
+        found = self.products.get(int(request.path_params["product_id"]))
+        if found is None:
+            return JSONResponse({"code": "not_found"}, status_code=404)
+        meta = {m["key"]: m["value"] for m in found["meta_data"]}
+        _, title_key, description_key = SEO_PLUGINS.get(self.seo_plugin or "", ("", "", ""))
+        return JSONResponse(
+            {
+                "title": meta.get(title_key) or found["name"],
+                "meta_description": meta.get(description_key, ""),
+            }
+        )
+
+    async def edit_site(self, request: Request) -> Response:
+        """`{"seo_plugin": "yoast" | "rank_math" | null, "home": url | null, "redirect_to": url | null}`,
+        any of them."""
+        body = await _json_object(request)
+        known = {"seo_plugin", "home", "redirect_to"}
+        if not body or set(body) - known:
+            return _error(400, "sandbox_invalid_site", "send seo_plugin, home and/or redirect_to")
+        if "seo_plugin" in body and body["seo_plugin"] is not None and body["seo_plugin"] not in SEO_PLUGINS:
+            return _error(400, "sandbox_invalid_site", "seo_plugin is yoast, rank_math or null")
+        for name in ("home", "redirect_to"):
+            value = body.get(name)
+            if value is not None and not (isinstance(value, str) and urlsplit(value).scheme in ("http", "https")):
+                return _error(400, "sandbox_invalid_site", f"{name} is an http(s) URL or null")
+        with self.lock:
+            for name, value in body.items():
+                setattr(self, name, value)
+        return JSONResponse({name: getattr(self, name) for name in sorted(known)})
 
     async def raw_product(self, request: Request) -> Response:
         found = self.products.get(int(request.path_params["product_id"]))
@@ -357,6 +489,7 @@ class WooCommerceSandbox:
     def routes(self) -> list[Route]:
         prefix = "/wp-json/wc/v3"
         return [
+            Route("/wp-json/", self.index, methods=["GET"]),
             Route(f"{prefix}/products", self.list_products, methods=["GET"]),
             Route(f"{prefix}/products/batch", self.batch, methods=["POST"]),
             Route(f"{prefix}/products/categories", self.categories, methods=["GET"]),
@@ -365,6 +498,8 @@ class WooCommerceSandbox:
             Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
             Route("/_sandbox/keys", self.add_key, methods=["POST"]),
             Route("/_sandbox/host", self.edit_host, methods=["PATCH"]),
+            Route("/_sandbox/site", self.edit_site, methods=["PATCH"]),
+            Route("/_sandbox/storefront/{product_id:int}", self.storefront, methods=["GET"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
         ]
 
@@ -374,8 +509,15 @@ class WooCommerceSandbox:
         return app
 
 
-def create_woocommerce_sandbox(*, consumer_key: str, consumer_secret: str) -> Starlette:
-    return WooCommerceSandbox(consumer_key=consumer_key, consumer_secret=consumer_secret).app()
+def create_woocommerce_sandbox(
+    *, consumer_key: str, consumer_secret: str, seo_plugin: str | None = "yoast", extra_categories: int = 0
+) -> Starlette:
+    return WooCommerceSandbox(
+        consumer_key=consumer_key,
+        consumer_secret=consumer_secret,
+        seo_plugin=seo_plugin,
+        extra_categories=extra_categories,
+    ).app()
 
 
 def create_lookalike_site(

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import base64
+import logging
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
 
+from optimizer_app import log_redaction
 from optimizer_app.auth.woocommerce import WooCredentials, oauth1_params
 from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.products import Product
 from optimizer_app.platforms.base import PlatformAuthError, StorePlatformError
 from optimizer_app.platforms.http import RetryPolicy
-from optimizer_app.platforms.woocommerce import WooCommerceClient
-from optimizer_sandbox.runner import LoopbackServer
+from optimizer_app.platforms.woocommerce import NoSeoPlugin, SiteFacts, SiteRedirected, WooCommerceClient
+from optimizer_sandbox.runner import LoopbackServer, self_signed_tls
 from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
 
 KEYS = WooCredentials("ck_" + "a" * 40, "cs_" + "b" * 40)
@@ -26,6 +31,16 @@ BASIC = "Basic " + base64.b64encode(f"{KEYS.consumer_key}:{KEYS.consumer_secret}
 def site() -> Iterator[LoopbackServer]:
     with LoopbackServer(
         create_woocommerce_sandbox(consumer_key=KEYS.consumer_key, consumer_secret=KEYS.consumer_secret)
+    ) as s:
+        yield s
+
+
+@pytest.fixture
+def site_with_many_categories() -> Iterator[LoopbackServer]:
+    with LoopbackServer(
+        create_woocommerce_sandbox(
+            consumer_key=KEYS.consumer_key, consumer_secret=KEYS.consumer_secret, extra_categories=150
+        )
     ) as s:
         yield s
 
@@ -63,22 +78,96 @@ async def test_paging_search_categories_and_lookup(woo: WooCommerceClient) -> No
     assert sorted(p.id for p in got) == sorted(ids[:3])
 
 
-async def test_updates_write_the_seo_plugin_keys_the_product_already_uses(
+@pytest.mark.parametrize(
+    ("plugin", "title_key", "description_key"),
+    [
+        ("yoast", "_yoast_wpseo_title", "_yoast_wpseo_metadesc"),
+        ("rank_math", "rank_math_title", "rank_math_description"),
+    ],
+)
+async def test_seo_fields_go_to_the_keys_of_the_plugin_the_site_runs_whatever_a_product_holds(
+    woo: WooCommerceClient, site: LoopbackServer, plugin: str, title_key: str, description_key: str
+) -> None:
+    httpx.patch(f"{site.url}/_sandbox/site", json={"seo_plugin": plugin}).raise_for_status()
+    assert (await woo.learn_site()).seo_plugin == plugin
+    products = (await woo.list_products(limit=100)).products
+    # The seeded products hold Yoast keys, Rank Math keys or none, whatever the site runs.
+    holding = {k for p in products[:12] for k in meta(site, p.id)}
+    assert {"_yoast_wpseo_title", "rank_math_title"} <= holding
+    single, *batched = products[:12]
+    await woo.update_product(single, {Attribute.SEO_TITLE: f"SEO {single.id}", Attribute.TITLE: f"Name {single.id}"})
+    outcomes = await woo.update_products(
+        [(p, {Attribute.SEO_TITLE: f"SEO {p.id}", Attribute.SEO_DESCRIPTION: f"About {p.id}"}) for p in batched]
+    )
+    assert all(isinstance(o, Product) for o in outcomes)
+    for product in products[:12]:
+        shown = httpx.get(f"{site.url}/_sandbox/storefront/{product.id}").json()
+        assert shown["title"] == f"SEO {product.id}"
+        assert meta(site, product.id)[title_key] == f"SEO {product.id}"
+    for product in batched:
+        assert meta(site, product.id)[description_key] == f"About {product.id}"
+        read = await woo.get_product(product.id)
+        assert (read.seo_title, read.seo_description) == (f"SEO {product.id}", f"About {product.id}")
+    assert (await woo.get_product(single.id)).title == f"Name {single.id}"
+
+
+async def test_a_site_without_seo_plugin_gets_no_seo_field_written(
     woo: WooCommerceClient, site: LoopbackServer
 ) -> None:
-    products = (await woo.list_products(limit=100)).products
-    yoast = next(p for p in products if p.seo_title and p.platform_data["seo_plugin"] == "yoast")
-    rank_math = next(p for p in products if p.platform_data["seo_plugin"] == "rank_math")
-    plain = next(p for p in products if not p.seo_title)
-    for product in (yoast, rank_math, plain):
-        await woo.update_product(
-            product, {Attribute.SEO_TITLE: f"SEO {product.id}", Attribute.TITLE: f"Name {product.id}"}
-        )
-    assert meta(site, yoast.id)["_yoast_wpseo_title"] == f"SEO {yoast.id}"
-    assert meta(site, rank_math.id)["rank_math_title"] == f"SEO {rank_math.id}"
-    assert "_yoast_wpseo_title" not in meta(site, rank_math.id)
-    assert meta(site, plain.id)["_yoast_wpseo_title"] == f"SEO {plain.id}"
-    assert (await woo.get_product(plain.id)).title == f"Name {plain.id}"
+    httpx.patch(f"{site.url}/_sandbox/site", json={"seo_plugin": None}).raise_for_status()
+    index = httpx.get(f"{site.url}/wp-json/").json()
+    assert "wc/v3" in index["namespaces"] and not {"yoast/v1", "rankmath/v1"} & set(index["namespaces"])
+    assert (await woo.learn_site()).seo_plugin is None
+    a, b = (await woo.list_products(limit=2)).products
+    assert (a.seo_title, a.seo_description) == ("", "")
+    before = meta(site, a.id)
+    with pytest.raises(NoSeoPlugin, match="no SEO plugin"):
+        await woo.update_product(a, {Attribute.SEO_TITLE: "Nobody reads this"})
+    outcomes = await woo.update_products(
+        [(a, {Attribute.SEO_DESCRIPTION: "Nobody reads this"}), (b, {Attribute.TITLE: "Renamed"})]
+    )
+    assert isinstance(outcomes[0], NoSeoPlugin) and isinstance(outcomes[1], Product)
+    assert meta(site, a.id) == before
+    assert httpx.get(f"{site.url}/_sandbox/products/{b.id}").json()["name"] == "Renamed"
+    stats = httpx.get(f"{site.url}/_sandbox/stats").json()["requests"]
+    assert f"/wp-json/wc/v3/products/{a.id}" not in stats
+
+
+async def test_over_http_the_signature_is_built_on_the_home_url_the_index_reports(
+    woo: WooCommerceClient, site: LoopbackServer
+) -> None:
+    # The owner typed 127.0.0.1; WordPress's home is localhost, and WooCommerce rebuilds the
+    # signed URL from home (https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication-over-http).
+    home = site.url.replace("127.0.0.1", "localhost")
+    httpx.patch(f"{site.url}/_sandbox/site", json={"home": home}).raise_for_status()
+    with pytest.raises(PlatformAuthError):
+        await woo.list_products(limit=1)
+    assert (await woo.learn_site()).home == home
+    await woo.check()
+    assert (await woo.list_products(limit=1)).products
+
+
+async def test_categories_are_read_past_the_first_hundred(site_with_many_categories: LoopbackServer) -> None:
+    async with httpx.AsyncClient() as http:
+        client = WooCommerceClient(site_url=site_with_many_categories.url, credentials=KEYS, http=http)
+        categories = await client.list_collections()
+    assert len(categories) == 154 == len({c.id for c in categories})
+    assert categories[0].name == "Clothing" and categories[-1].name == "Collection 150"
+    stats = httpx.get(f"{site_with_many_categories.url}/_sandbox/stats").json()["requests"]
+    assert stats["/wp-json/wc/v3/products/categories"] == 2
+
+
+async def test_a_redirect_after_connecting_is_reported_as_one_without_the_address(
+    woo: WooCommerceClient, site: LoopbackServer
+) -> None:
+    await woo.check()
+    httpx.patch(f"{site.url}/_sandbox/site", json={"redirect_to": "https://www.shop.example"}).raise_for_status()
+    for call in (woo.list_products(limit=1), woo.list_collections(), woo.get_product("101")):
+        with pytest.raises(SiteRedirected) as caught:
+            await call
+        assert caught.value.platform_code == "site_redirected" and caught.value.platform_status == 301
+        assert "redirect" in caught.value.message and "shop.example" not in caught.value.message
+        assert "127.0.0.1" not in caught.value.message
 
 
 async def test_a_title_is_escaped_for_wordpress_and_read_back_as_the_same_text(
@@ -220,3 +309,71 @@ def test_a_key_is_added_only_with_a_key_a_secret_and_a_known_permission(site: Lo
     tried = {"consumer_key": "ck_x", "consumer_secret": "cs_x"}
     answer = httpx.get(f"{site.url}/wp-json/wc/v3/products", params=tried, headers={"X-Forwarded-Proto": "https"})
     assert answer.status_code == 401 and answer.json()["message"] == "Consumer secret is invalid."
+
+
+@pytest.fixture
+def tls_site(tmp_path: Path) -> Iterator[tuple[LoopbackServer, ssl.SSLContext]]:
+    """The sandbox served over HTTPS on loopback with a certificate made for the run; only the
+    test's client trusts it."""
+    tls = self_signed_tls(tmp_path)
+    app = create_woocommerce_sandbox(consumer_key=KEYS.consumer_key, consumer_secret=KEYS.consumer_secret)
+    with LoopbackServer(app, tls=tls) as server:
+        yield server, ssl.create_default_context(cafile=str(tls.certfile))
+
+
+async def test_over_https_a_host_that_strips_authorization_gets_the_keys_in_the_query_from_then_on(
+    tls_site: tuple[LoopbackServer, ssl.SSLContext], caplog: pytest.LogCaptureFixture
+) -> None:
+    site, trust = tls_site
+    log_redaction.install()
+    caplog.set_level(logging.INFO, logger="httpx")
+    async with httpx.AsyncClient(verify=trust) as http:
+        httpx.patch(f"{site.url}/_sandbox/host", json={"strips_authorization": True}, verify=trust).raise_for_status()
+        learned: list[SiteFacts] = []
+
+        async def remember(facts: SiteFacts) -> None:
+            learned.append(facts)
+
+        client = WooCommerceClient(site_url=site.url, credentials=KEYS, http=http, remember=remember)
+        await client.check()
+        assert client.site.keys_in_query and learned == [client.site]
+        product = (await client.list_products(limit=1)).products[0]
+        await client.update_product(product, {Attribute.TITLE: "Over TLS"})
+        stats = httpx.get(f"{site.url}/_sandbox/stats", verify=trust).json()["requests"]
+        # One refused try with the header, then every call straight with the keys in the query.
+        assert stats["/wp-json/wc/v3/products"] == 3 and stats[f"/wp-json/wc/v3/products/{product.id}"] == 1
+        assert learned == [client.site]
+
+        # A store that remembered it starts there; wrong keys are still refused, and not remembered.
+        remembered = WooCommerceClient(site_url=site.url, credentials=KEYS, http=http, site=client.site)
+        assert (await remembered.list_products(limit=1)).products
+        wrong = WooCommerceClient(
+            site_url=site.url, credentials=replace(KEYS, consumer_secret="cs_wrong"), http=http, remember=remember
+        )
+        with pytest.raises(PlatformAuthError) as refused:
+            await wrong.check()
+        assert not wrong.site.keys_in_query and len(learned) == 1
+        assert site.url not in str(refused.value) and "cs_wrong" not in str(refused.value)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "consumer_secret=" in logged and KEYS.consumer_secret not in logged and KEYS.consumer_key not in logged
+
+
+async def test_over_https_a_host_that_passes_authorization_keeps_basic_auth(
+    tls_site: tuple[LoopbackServer, ssl.SSLContext],
+) -> None:
+    site, trust = tls_site
+    async with httpx.AsyncClient(verify=trust) as http:
+        client = WooCommerceClient(site_url=site.url, credentials=KEYS, http=http)
+        await client.check()
+        assert not client.site.keys_in_query
+    assert httpx.get(f"{site.url}/_sandbox/stats", verify=trust).json()["requests"]["/wp-json/wc/v3/products"] == 1
+
+
+def test_the_site_switch_takes_only_known_plugins_and_addresses(site: LoopbackServer) -> None:
+    bodies: list[object] = [{}, [], {"seo_plugin": "aioseo"}, {"home": "ftp://x"}, {"redirect_to": 7}, {"theme": "x"}]
+    for body in bodies:
+        refused = httpx.patch(f"{site.url}/_sandbox/site", json=body)
+        assert refused.status_code == 400 and refused.json()["code"] == "sandbox_invalid_site", body
+    switched = httpx.patch(f"{site.url}/_sandbox/site", json={"seo_plugin": "rank_math"}).json()
+    assert switched == {"home": None, "redirect_to": None, "seo_plugin": "rank_math"}
+    assert "rankmath/v1" in httpx.get(f"{site.url}/wp-json/").json()["namespaces"]

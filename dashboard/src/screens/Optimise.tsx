@@ -21,7 +21,8 @@ export function Optimise() {
   const collections = useApi<{ collections: Collection[] }>(collectionsShown ? "/api/collections" : null);
   const [pickedCollections, setPickedCollections] = useState<PickedCollections>(new Map());
   const [options, setOptions] = useState<Options>({
-    fields: new Set(settings.default_attributes),
+    // A field the store cannot publish is never asked for, whatever the saved defaults say.
+    fields: new Set(settings.default_attributes.filter((a) => !me.store.unpublishable_fields[a])),
     lang: settings.default_language,
     tone: settings.brand_voice,
     instructions: "",

@@ -4,10 +4,26 @@ Authentication follows WooCommerce: HTTP Basic with the consumer key and secret 
 one-legged OAuth 1.0a (HMAC-SHA256) over plain HTTP, where Basic is refused.
 
 Field mapping: title → `name`; description → `description` (HTML). WooCommerce has no SEO
-fields of its own; SEO plugins keep them in `meta_data`. This client reads and writes the keys of
-the plugin the product already uses — Yoast SEO (`_yoast_wpseo_title`, `_yoast_wpseo_metadesc`)
-or Rank Math (`rank_math_title`, `rank_math_description`) — and Yoast's keys when it has neither.
+fields of its own; SEO plugins keep them in `meta_data`, and the storefront prints only the active
+plugin's. The active plugin is a fact of the site, not of a product: the WordPress REST index
+(`GET /wp-json/`) lists the namespaces of the active plugins
+(https://developer.wordpress.org/reference/classes/wp_rest_server/get_index/ — `namespaces`), and
+Yoast SEO registers `yoast/v1` (Yoast/wordpress-seo `src/main.php`, API_V1_NAMESPACE) and Rank Math
+`rankmath/v1` (rankmath/seo-by-rank-math `includes/rest/class-rest-helper.php`, BASE). The client
+writes that plugin's keys — Yoast `_yoast_wpseo_title`/`_yoast_wpseo_metadesc` (WPSEO_Meta's
+`_yoast_wpseo_` prefix with the fields `title` and `metadesc`, Yoast/wordpress-seo
+`inc/class-wpseo-meta.php`), Rank Math `rank_math_title`/`rank_math_description` (the keys Rank
+Math's own importers write) — and refuses SEO fields on a site with neither.
 Publishing many products goes through `POST /products/batch`, at most 100 per call.
+
+Over plain HTTP the OAuth 1.0a base string is built on the home URL the index reports: "You must
+use the store URL provided by the index when forming the base string used for the signature, as
+this is what the server will use" (https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication-over-http;
+WC_REST_Authentication::check_oauth_signature rebuilds it with get_home_url()). Over HTTPS some
+hosts drop the Authorization header before PHP sees it; WooCommerce then finds no keys and the
+route answers 401 as to an anonymous caller. Its documentation's remedy is the keys in the query
+string (https://woocommerce.github.io/woocommerce-rest-api-docs/#authentication-over-https): the
+client retries so once and, when that is answered, keeps doing so for the store (`SiteFacts`).
 
 A product's `name` is HTML to WordPress (`the_title()` prints it unescaped, and kses lets some tags
 through: https://developer.wordpress.org/reference/functions/the_title/): it is unescaped when read
@@ -24,9 +40,10 @@ import base64
 import html
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -39,11 +56,19 @@ from .http import DEFAULT_POLICY, PlatformHttp, RetryPolicy
 
 MAX_PER_PAGE = 100
 MAX_BATCH = 100
+MAX_CATEGORY_PAGES = 100  # 10,000 categories: a site claiming more pages is not believed
 
-SEO_KEYS = {
-    "yoast": ("_yoast_wpseo_title", "_yoast_wpseo_metadesc"),
-    "rank_math": ("rank_math_title", "rank_math_description"),
+# plugin → (the REST namespace it registers, its SEO title key, its meta description key); the
+# plugins are domain.publishable.WOOCOMMERCE_SEO_PLUGINS.
+SEO_PLUGINS = {
+    "yoast": ("yoast/v1", "_yoast_wpseo_title", "_yoast_wpseo_metadesc"),
+    "rank_math": ("rankmath/v1", "rank_math_title", "rank_math_description"),
 }
+
+# The answer of WooCommerce's authentication to keys it read and refused; any other 401 over
+# HTTPS means no keys reached it (WC_REST_Authentication::perform_basic_authentication returns
+# without an error when it finds none, and the route refuses the anonymous caller).
+KEYS_REFUSED_CODE = "woocommerce_rest_authentication_error"
 
 
 # `POST /products/batch` updating product 0: WooCommerce answers 200 with this error for the item
@@ -52,8 +77,33 @@ PROBE_BATCH = {"update": [{"id": 0}]}
 PROBE_ERROR_CODE = "woocommerce_rest_product_invalid_id"
 
 
+@dataclass(frozen=True)
+class SiteFacts:
+    """What the client learned of a site, kept per store (`stores.site_facts`)."""
+
+    home: str | None = None  # the home URL the REST index reports: the OAuth base string's root
+    seo_plugin: str | None = None  # a key of SEO_PLUGINS, or None: SEO fields are not publishable
+    keys_in_query: bool = False  # over HTTPS the host drops Authorization: keys go in the query
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SiteFacts:
+        home, plugin = data.get("home"), data.get("seo_plugin")
+        return cls(
+            home=home if isinstance(home, str) and home else None,
+            seo_plugin=plugin if plugin in SEO_PLUGINS else None,
+            keys_in_query=data.get("keys_in_query") is True,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"home": self.home, "seo_plugin": self.seo_plugin, "keys_in_query": self.keys_in_query}
+
+
 class SiteRedirected(StorePlatformError):
     """The site answered with a redirect, which is not followed."""
+
+
+class NoSeoPlugin(StorePlatformError):
+    """SEO fields asked of a site without an SEO plugin the client writes to."""
 
 
 class NotWooCommerce(StorePlatformError):
@@ -74,51 +124,98 @@ class WooCommerceClient(PlatformHttp):
         credentials: WooCredentials,
         http: httpx.AsyncClient | None = None,
         policy: RetryPolicy = DEFAULT_POLICY,
+        site: SiteFacts = SiteFacts(),
+        remember: Callable[[SiteFacts], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(http=http, policy=policy)
         self.site_url = site_url.rstrip("/")
         self.api_base = f"{self.site_url}/wp-json/wc/v3"
         self.credentials = credentials
+        self.site = site
+        self.remember = remember
+
+    def _signed_url(self, url: str) -> str:
+        """The URL WooCommerce rebuilds for the signature: the home URL's address with the path
+        below it, in the scheme of the request (get_home_url(null, path, is_ssl() ? https : http))."""
+        if not self.site.home:
+            return url
+        home = urlsplit(self.site.home)
+        path = home.path.rstrip("/") + url[len(self.site_url) :]
+        return urlunsplit((urlsplit(url).scheme, home.netloc, path, "", ""))
 
     def _auth(self, method: str, url: str, params: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         if urlsplit(url).scheme == "https":
+            if self.site.keys_in_query:
+                keys = {
+                    "consumer_key": self.credentials.consumer_key,
+                    "consumer_secret": self.credentials.consumer_secret,
+                }
+                return {**params, **keys}, {}
             basic = base64.b64encode(f"{self.credentials.consumer_key}:{self.credentials.consumer_secret}".encode())
             return params, {"Authorization": f"Basic {basic.decode()}"}
         signed = oauth1_params(
-            method, url, params, self.credentials, nonce=secrets.token_hex(16), timestamp=int(time.time())
+            method,
+            self._signed_url(url),
+            params,
+            self.credentials,
+            nonce=secrets.token_hex(16),
+            timestamp=int(time.time()),
         )
         return {**params, **signed}, {}
 
-    async def _request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
-    ) -> httpx.Response:
-        url = self.api_base + path
-
+    async def _send(self, method: str, url: str, params: Mapping[str, Any] | None, json: Any) -> httpx.Response:
         def build(_: str) -> httpx.Request:  # signed again for each try: a fresh OAuth nonce and timestamp
             query, headers = self._auth(method, url, {k: str(v) for k, v in (params or {}).items()})
             return self.http.build_request(method, url, params=query, json=json, headers=headers)
 
         try:
-            res = await self.send(build)
+            return await self.send(build)
         except httpx.TransportError:
             raise PlatformUnavailable(UNREACHABLE) from None
-        if res.status_code == 429 or res.status_code >= 500:
-            raise PlatformUnavailable(
-                f"The WooCommerce site is unavailable ({res.status_code}); try again later.", status=res.status_code
-            )
-        if 300 <= res.status_code < 400:
-            raise SiteRedirected(
-                f"The site answered with a redirect ({res.status_code}), which we do not follow: enter the "
-                "address your WordPress site lives at (as in Settings → General → Site Address).",
-                status=res.status_code,
-            )
-        if res.status_code in (401, 403):
-            raise PlatformAuthError(f"WooCommerce refused the keys ({res.status_code}).", status=res.status_code)
-        if res.status_code == 404:
-            raise ProductNotFound("WooCommerce has no such product (404).", status=404)
-        if res.status_code >= 400:
-            raise StorePlatformError(f"WooCommerce answered {res.status_code}.", status=res.status_code)
-        return res
+
+    async def _request(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+    ) -> httpx.Response:
+        url = self.api_base + path
+        res = await self._send(method, url, params, json)
+        if res.status_code == 401 and _keys_unseen(url, res) and not self.site.keys_in_query:
+            self.site = replace(self.site, keys_in_query=True)
+            retried = await self._send(method, url, params, json)
+            if retried.status_code == 401:
+                self.site = replace(self.site, keys_in_query=False)
+            elif self.remember is not None:
+                await self.remember(self.site)
+            res = retried
+        return _classified(res)
+
+    async def learn_site(self) -> SiteFacts:
+        """Read the WordPress REST index (`GET /wp-json/`, public: no keys are sent) for the
+        home URL and the active SEO plugin, and use them from now on. A site whose index cannot be
+        read keeps the address it was given and counts as having no SEO plugin."""
+        url = f"{self.site_url}/wp-json/"
+        try:
+            res = await self.send(lambda _: self.http.build_request("GET", url))
+        except httpx.TransportError:
+            raise PlatformUnavailable(UNREACHABLE) from None
+        if res.status_code in (401, 403, 404):
+            index: Any = None
+        else:
+            index = _json(_classified(res))
+        if not isinstance(index, dict):
+            index = {}
+        namespaces = index.get("namespaces")
+        active = (
+            set(namespaces) if isinstance(namespaces, list) and all(isinstance(n, str) for n in namespaces) else set()
+        )
+        plugins = [name for name, (namespace, _, _) in SEO_PLUGINS.items() if namespace in active]
+        home = index.get("home")
+        self.site = replace(
+            self.site,
+            home=home if isinstance(home, str) and urlsplit(home).scheme in ("http", "https") else None,
+            # Two SEO plugins at once: which one prints the title is not the app's to guess.
+            seo_plugin=plugins[0] if len(plugins) == 1 else None,
+        )
+        return self.site
 
     async def check(self) -> None:
         """Proves, changing nothing in the store, that the site is WooCommerce and that the keys
@@ -157,10 +254,9 @@ class WooCommerceClient(PlatformHttp):
         res = await self._request(
             "GET", "/products", params={**params, "page": page, "per_page": min(limit, MAX_PER_PAGE)}
         )
-        total_pages = int(res.headers.get("x-wp-totalpages", page))
         return ProductPage(
-            products=[to_product(p) for p in res.json()],
-            next_cursor=str(page + 1) if page < total_pages else None,
+            products=[to_product(p, self.site.seo_plugin) for p in res.json()],
+            next_cursor=str(page + 1) if page < _total_pages(res, page) else None,
             total=int(res.headers["x-wp-total"]) if res.headers.get("x-wp-total") else None,
         )
 
@@ -170,10 +266,18 @@ class WooCommerceClient(PlatformHttp):
         return await self._page({"search": query} if query else {}, cursor, limit)
 
     async def list_collections(self) -> list[Collection]:
-        res = await self._request("GET", "/products/categories", params={"per_page": MAX_PER_PAGE})
-        return [
-            Collection(id=str(c["id"]), name=str(c.get("name", "")), product_count=c.get("count")) for c in res.json()
-        ]
+        """Every category, page by page as `X-WP-TotalPages` counts them."""
+        collections: list[Collection] = []
+        page = 1
+        while True:
+            res = await self._request("GET", "/products/categories", params={"per_page": MAX_PER_PAGE, "page": page})
+            collections.extend(
+                Collection(id=str(c["id"]), name=str(c.get("name", "")), product_count=c.get("count"))
+                for c in res.json()
+            )
+            if page >= min(_total_pages(res, page), MAX_CATEGORY_PAGES):
+                return collections
+            page += 1
 
     async def products_in_collection(
         self, collection_id: str, *, cursor: str | None = None, limit: int = 100
@@ -181,7 +285,7 @@ class WooCommerceClient(PlatformHttp):
         return await self._page({"category": collection_id}, cursor, limit)
 
     async def get_product(self, product_id: str) -> Product:
-        return to_product((await self._request("GET", f"/products/{product_id}")).json())
+        return to_product((await self._request("GET", f"/products/{product_id}")).json(), self.site.seo_plugin)
 
     async def get_products(self, product_ids: Sequence[str]) -> list[Product]:
         # WooCommerce's product ids are integers; anything else is not found and never sent.
@@ -190,42 +294,48 @@ class WooCommerceClient(PlatformHttp):
         for start in range(0, len(product_ids), MAX_PER_PAGE):
             chunk = product_ids[start : start + MAX_PER_PAGE]
             res = await self._request("GET", "/products", params={"include": ",".join(chunk), "per_page": MAX_PER_PAGE})
-            found.extend(to_product(p) for p in res.json())
+            found.extend(to_product(p, self.site.seo_plugin) for p in res.json())
         return found
 
     async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
-        res = await self._request("PUT", f"/products/{product.id}", json=to_woo_update(product, values))
-        return to_product(res.json())
+        body = to_woo_update(values, self.site.seo_plugin)
+        res = await self._request("PUT", f"/products/{product.id}", json=body)
+        return to_product(res.json(), self.site.seo_plugin)
 
     async def update_products(
         self, items: Sequence[tuple[Product, Mapping[Attribute, str]]]
     ) -> list[Product | StorePlatformError]:
         """`POST /products/batch`, ≤100 a call; one outcome per item, in order."""
-        outcomes: list[Product | StorePlatformError] = []
-        for start in range(0, len(items), MAX_BATCH):
-            chunk = items[start : start + MAX_BATCH]
-            body = {"update": [{"id": int(p.id), **to_woo_update(p, v)} for p, v in chunk]}
-            res = await self._request("POST", "/products/batch", json=body)
-            for entry in res.json().get("update", []):
+        outcomes: dict[int, Product | StorePlatformError] = {}
+        bodies: list[tuple[int, dict[str, Any]]] = []
+        for index, (product, values) in enumerate(items):
+            try:
+                bodies.append((index, {"id": int(product.id), **to_woo_update(values, self.site.seo_plugin)}))
+            except NoSeoPlugin as exc:
+                outcomes[index] = exc
+        for start in range(0, len(bodies), MAX_BATCH):
+            chunk = bodies[start : start + MAX_BATCH]
+            res = await self._request("POST", "/products/batch", json={"update": [body for _, body in chunk]})
+            for (index, _), entry in zip(chunk, res.json().get("update", []), strict=False):
                 error = entry.get("error")
                 if error:
-                    outcomes.append(StorePlatformError(f"WooCommerce refused the update ({_error_code(error)})."))
+                    outcomes[index] = StorePlatformError(f"WooCommerce refused the update ({_error_code(error)}).")
                 else:
-                    outcomes.append(to_product(entry))
-        return outcomes
+                    outcomes[index] = to_product(entry, self.site.seo_plugin)
+        return [
+            outcomes.get(i, StorePlatformError("WooCommerce returned no result for this product."))
+            for i in range(len(items))
+        ]
 
 
 def _meta(data: dict[str, Any]) -> dict[str, str]:
     return {str(m.get("key")): str(m.get("value") or "") for m in data.get("meta_data") or [] if isinstance(m, dict)}
 
 
-def seo_plugin(meta: Mapping[str, str]) -> str:
-    return "rank_math" if any(k in meta for k in SEO_KEYS["rank_math"]) else "yoast"
-
-
-def to_product(data: dict[str, Any]) -> Product:
+def to_product(data: dict[str, Any], seo_plugin: str | None) -> Product:
+    """A WooCommerce product; its SEO fields are the active plugin's (empty on a site with none)."""
     meta = _meta(data)
-    title_key, description_key = SEO_KEYS[seo_plugin(meta)]
+    _, title_key, description_key = SEO_PLUGINS.get(seo_plugin or "", ("", "", ""))
     extra: dict[str, Any] = {}
     if data.get("price"):
         extra["price"] = data["price"]
@@ -239,24 +349,28 @@ def to_product(data: dict[str, Any]) -> Product:
         id=str(data["id"]),
         title=html.unescape(str(data.get("name") or "")),
         description_html=str(data.get("description") or ""),
-        seo_title=meta.get(title_key, ""),
-        seo_description=meta.get(description_key, ""),
+        seo_title=meta.get(title_key, "") if title_key else "",
+        seo_description=meta.get(description_key, "") if description_key else "",
         revision=None,
         collection_ids=tuple(str(c["id"]) for c in data.get("categories") or []),
         image_url=images[0].get("src") if images else None,
         extra=extra,
-        platform_data={"seo_plugin": seo_plugin(meta)},
     )
 
 
-def to_woo_update(product: Product, values: Mapping[Attribute, str]) -> dict[str, Any]:
+def to_woo_update(values: Mapping[Attribute, str], seo_plugin: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if Attribute.TITLE in values:
         body["name"] = html.escape(values[Attribute.TITLE], quote=False)
     if Attribute.DESCRIPTION in values:
         body["description"] = values[Attribute.DESCRIPTION]
-    title_key, description_key = SEO_KEYS[str(product.platform_data.get("seo_plugin") or "yoast")]
     meta = []
+    if (Attribute.SEO_TITLE in values or Attribute.SEO_DESCRIPTION in values) and seo_plugin not in SEO_PLUGINS:
+        raise NoSeoPlugin(
+            "This WordPress site has no SEO plugin the app writes to (Yoast SEO or Rank Math), so SEO fields "
+            "cannot be published there."
+        )
+    _, title_key, description_key = SEO_PLUGINS.get(seo_plugin or "", ("", "", ""))
     if Attribute.SEO_TITLE in values:
         meta.append({"key": title_key, "value": values[Attribute.SEO_TITLE]})
     if Attribute.SEO_DESCRIPTION in values:
@@ -264,6 +378,42 @@ def to_woo_update(product: Product, values: Mapping[Attribute, str]) -> dict[str
     if meta:
         body["meta_data"] = meta
     return body
+
+
+def _classified(res: httpx.Response) -> httpx.Response:
+    """The answer, or the error it stands for."""
+    if res.status_code == 429 or res.status_code >= 500:
+        raise PlatformUnavailable(
+            f"The WooCommerce site is unavailable ({res.status_code}); try again later.", status=res.status_code
+        )
+    if 300 <= res.status_code < 400:
+        raise SiteRedirected(
+            f"The WooCommerce site answered with a redirect ({res.status_code}), which the app does not follow: "
+            "the site has moved (to https, to www or to another address). Connect it again with the address "
+            "your WordPress site lives at (as in Settings → General → Site Address).",
+            status=res.status_code,
+            platform_code="site_redirected",
+        )
+    if res.status_code in (401, 403):
+        raise PlatformAuthError(f"WooCommerce refused the keys ({res.status_code}).", status=res.status_code)
+    if res.status_code == 404:
+        raise ProductNotFound("WooCommerce has no such product (404).", status=404)
+    if res.status_code >= 400:
+        raise StorePlatformError(f"WooCommerce answered {res.status_code}.", status=res.status_code)
+    return res
+
+
+def _keys_unseen(url: str, res: httpx.Response) -> bool:
+    """A 401 over HTTPS that is not WooCommerce refusing keys it read: none reached it."""
+    if urlsplit(url).scheme != "https":
+        return False
+    data = _json(res)
+    return not (isinstance(data, dict) and data.get("code") == KEYS_REFUSED_CODE)
+
+
+def _total_pages(res: httpx.Response, page: int) -> int:
+    value = res.headers.get("x-wp-totalpages", "")
+    return int(value) if value.isdecimal() and len(value) < 10 else page
 
 
 def _json(res: httpx.Response) -> Any:

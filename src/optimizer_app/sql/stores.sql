@@ -72,6 +72,11 @@ UPDATE stores SET display_name = $2 WHERE id = $1 AND display_name = ''
 -- params: $1 store_id, $2 settings
 UPDATE stores SET settings = $2 WHERE id = $1 RETURNING settings
 
+-- name: merge_site_facts
+-- Merge what was learned of a store's site into what is known; returns the whole.
+-- params: $1 store_id, $2 facts
+UPDATE stores SET site_facts = site_facts || $2 WHERE id = $1 RETURNING site_facts
+
 -- name: lock_store
 -- A store, row-locked until the transaction ends.
 -- params: $1 store_id

@@ -13,6 +13,7 @@ from ..domain.attributes import parse_attributes
 from ..domain.jobs import SOURCE_SCOPES
 from ..domain.languages import OFFERED_LANGUAGES, parse_language
 from ..domain.plans import job_cost
+from ..domain.publishable import refusal_message, unpublishable
 from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..llm.checks import check_value
@@ -44,6 +45,11 @@ async def create_job(request: Request) -> JSONResponse:
         attributes = parse_attributes(body.get("attributes"))
     except ValueError as exc:
         raise InvalidRequest(str(exc)) from None
+    blocked = {a: r for a, r in unpublishable(store.platform, store.site_facts).items() if a in attributes}
+    if blocked:
+        raise InvalidRequest(
+            refusal_message(blocked), reason=next(iter(blocked.values())), fields=[a.value for a in blocked]
+        )
     limit = svc.settings.max_job_products
     source_ids = _source_ids(body, limit)
     default_language = effective_settings(store.platform, store.settings)["default_language"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..domain.plans import PLANS
 from ..domain.products import Product
+from ..domain.publishable import unpublishable
 from ..stores import Store
 
 
@@ -16,6 +17,8 @@ def me_json(store: Store) -> dict[str, Any]:
             "id": store.id,
             "platform": store.platform,
             "name": store.display_name,
+            # Fields the store cannot publish, each with the reason's code (the dashboard words it).
+            "unpublishable_fields": {a.value: r for a, r in unpublishable(store.platform, store.site_facts).items()},
         },
         "plan": {
             "id": store.plan_id,

@@ -101,6 +101,8 @@ export const en = {
   "opt.noCollectionsHint": "Pick products one by one instead.",
   "opt.step2": "2. What to improve",
   "opt.fields": "Fields",
+  "opt.noSeoPlugin":
+    "SEO fields cannot be published on this WordPress site: it has no SEO plugin the app writes to. Install Yoast SEO or Rank Math, then connect the site again.",
   "opt.upTo": "up to {count} characters",
   "opt.language": "Language of the new text",
   "opt.tone": "Tone and brand voice",

@@ -1,5 +1,6 @@
 import { FieldChecks } from "../../components/FieldChecks";
 import { LanguageSelect } from "../../components/LanguageSelect";
+import { useApp } from "../../context";
 import { t } from "../../i18n";
 import type { Attribute } from "../../types";
 
@@ -12,10 +13,17 @@ export interface Options {
 
 /** What to improve and how: the fields, the language of the new text, the tone and instructions. */
 export function JobOptions({ options, onChange }: { options: Options; onChange: (next: Options) => void }) {
+  const { me } = useApp();
   const set = (change: Partial<Options>) => onChange({ ...options, ...change });
   return (
     <>
-      <FieldChecks legend={t("opt.fields")} checked={options.fields} onChange={(fields) => set({ fields })} showLimits />
+      <FieldChecks
+        legend={t("opt.fields")}
+        checked={options.fields}
+        onChange={(fields) => set({ fields })}
+        showLimits
+        unavailable={me.store.unpublishable_fields}
+      />
       <LanguageSelect label={t("opt.language")} value={options.lang} onChange={(lang) => set({ lang })} />
       <label className="field">
         <span>{t("opt.tone")}</span>
