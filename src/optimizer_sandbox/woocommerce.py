@@ -37,19 +37,18 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import hmac
 import random
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from optimizer_app.auth.woocommerce import WooCredentials, oauth1_params
 
 READ, WRITE, READ_WRITE = "read", "write", "read_write"
 
@@ -279,19 +278,10 @@ class WooCommerceSandbox:
         path = request.url.path
         path = path[len(home_path) :] if home_path and path.startswith(home_path + "/") else path
         url = f"{request.url.scheme}://{home.netloc}{home_path}{path}"
-        others = {k: v for k, v in query.items() if not k.startswith("oauth_")}
         method = query.get("oauth_signature_method", "")
         if method not in ("HMAC-SHA1", "HMAC-SHA256"):
             return _error(401, "woocommerce_rest_authentication_error", "Invalid signature method.")
-        expected = oauth1_params(
-            request.method,
-            url,
-            others,
-            WooCredentials(key, secret),
-            nonce=nonce,
-            timestamp=timestamp,
-            signature_method=method,
-        )["oauth_signature"]
+        expected = _woocommerce_signature(request.method, url, query, secret, method)
         if not hmac.compare_digest(signature, expected):
             return _error(
                 401, "woocommerce_rest_authentication_error", "Invalid signature - provided signature does not match."
@@ -531,3 +521,22 @@ def create_lookalike_site(
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
     return Starlette(routes=[Route("/{path:path}", answer, methods=methods)])
+
+
+def _wc_encode(value: str) -> str:
+    """`wc_rest_urlencode_rfc3986`: decode, rawurlencode, then "Percent symbols (%) must be
+    double-encoded" (plugins/woocommerce/includes/wc-rest-functions.php)."""
+    return quote(unquote(value), safe="-_.~").replace("%", "%25")
+
+
+def _woocommerce_signature(method: str, url: str, params: dict[str, str], secret: str, signature_method: str) -> str:
+    """The signature WooCommerce computes to check a plain-HTTP request, written from
+    `WC_REST_Authentication::check_oauth_signature` (plugins/woocommerce/includes/
+    class-wc-rest-authentication.php), not from our client: keys sorted with strcmp before they are
+    encoded, each key and value encoded as above and joined with `%3D` and `%26`, the home-based
+    request URL rawurlencoded, HMAC with `consumer_secret&`."""
+    ordered = sorted(params.items(), key=lambda item: item[0].encode())
+    query_string = "%26".join(f"{_wc_encode(k)}%3D{_wc_encode(v)}" for k, v in ordered)
+    string_to_sign = f"{method.upper()}&{quote(url, safe='-_.~')}&{query_string}"
+    digest = hashlib.sha256 if signature_method == "HMAC-SHA256" else hashlib.sha1
+    return base64.b64encode(hmac.new(f"{secret}&".encode(), string_to_sign.encode(), digest).digest()).decode()
