@@ -5,11 +5,18 @@ export interface Plan {
   name: string;
   price_cents: number;
   monthly_credits: number | null;
+  economy_fields_per_credit: number;
 }
 
 export interface Me {
   store: { id: number; platform: string; name: string | null };
-  plan: { id: string; name: string; monthly_credits: number | null; ends_on: string | null };
+  plan: {
+    id: string;
+    name: string;
+    monthly_credits: number | null;
+    economy_fields_per_credit: number;
+    ends_on: string | null;
+  };
   credits: { total: number; used: number; remaining: number; reset_on: string };
   plans: Plan[];
 }
