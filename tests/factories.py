@@ -121,7 +121,12 @@ async def new_store(database: Database, *, plan: str = "free", platform: str = "
 
 
 async def enqueue(
-    database: Database, store_id: int, items: Sequence[Product], attributes: Sequence[Attribute] = ALL
+    database: Database,
+    store_id: int,
+    items: Sequence[Product],
+    attributes: Sequence[Attribute] = ALL,
+    *,
+    economy: bool = False,
 ) -> queue.EnqueuedJob:
     async with connection(database) as conn:
         return await queue.enqueue_job(
@@ -133,6 +138,7 @@ async def enqueue(
             target_lang="en",
             user_prompt="",
             products=items,
+            economy=economy,
         )
 
 

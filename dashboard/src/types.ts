@@ -5,6 +5,7 @@ export interface Plan {
   name: string;
   price_cents: number;
   monthly_credits: number | null;
+  economy_fields_per_credit: number;
 }
 
 export interface Me {
@@ -15,7 +16,13 @@ export interface Me {
     /** Fields this store cannot publish, each with the server's reason code. */
     unpublishable_fields: Partial<Record<Attribute, string>>;
   };
-  plan: { id: string; name: string; monthly_credits: number | null; ends_on: string | null };
+  plan: {
+    id: string;
+    name: string;
+    monthly_credits: number | null;
+    economy_fields_per_credit: number;
+    ends_on: string | null;
+  };
   credits: { total: number; used: number; remaining: number; reset_on: string };
   plans: Plan[];
 }

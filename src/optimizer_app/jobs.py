@@ -28,6 +28,7 @@ def job_json(r: asyncpg.Record) -> dict[str, Any]:
         "attributes": list(r["attributes"]),
         "target_lang": r["target_lang"],
         "user_prompt": r["user_prompt"],
+        "economy": r["economy"],
         "credits_charged": r["credits_charged"],
         "credits_refunded": r["credits_refunded"],
         "counts": {

@@ -86,11 +86,14 @@ async def enqueue_job(
     target_lang: str,
     user_prompt: str,
     products: Sequence[Product],
+    economy: bool = False,
 ) -> EnqueuedJob:
     """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
 
-    Raises InsufficientCredits (and writes nothing) when the store cannot pay."""
-    cost = job_cost(len(products), len(attributes))
+    An economy job costs less and its items wait for the LLM's Batch API (batches.py) instead of
+    the live claim. Raises InsufficientCredits (and writes nothing) when the store cannot pay."""
+    cost = job_cost(len(products), len(attributes), economy=economy)
+    items_total = len(products) * len(attributes)
     async with conn.transaction():
         job_id = await conn.fetchval(
             Q["insert_job"],
@@ -101,7 +104,8 @@ async def enqueue_job(
             target_lang,
             user_prompt,
             cost,
-            cost,
+            items_total,
+            economy,
         )
         remaining = await credits.charge(conn, store_id=store_id, credits=cost, job_id=job_id)
         if remaining is None:
@@ -113,12 +117,14 @@ async def enqueue_job(
         )
         await conn.copy_records_to_table(
             "job_items",
-            columns=["job_id", "store_id", "product_id", "seq", "attribute", "before_value"],
+            columns=["job_id", "store_id", "product_id", "seq", "attribute", "before_value", "via_batch"],
             records=[
-                (job_id, store_id, p.id, seq, a.value, p.value(a)) for seq, p in enumerate(products) for a in attributes
+                (job_id, store_id, p.id, seq, a.value, p.value(a), economy)
+                for seq, p in enumerate(products)
+                for a in attributes
             ],
         )
-        if cost >= _ANALYZE_AFTER_ITEMS:
+        if items_total >= _ANALYZE_AFTER_ITEMS:
             # Inside the transaction: the statistics commit with the rows, so no worker woken by
             # the NOTIFY plans its first claim on a table it believes empty.
             await conn.execute(Q["analyze_sample"])
@@ -134,8 +140,22 @@ async def claim(conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_s
     rows = await conn.fetch(Q["claim"], worker_id, limit, float(lease_seconds))
     if not rows:
         return []
-    job_ids = sorted({r["job_id"] for r in rows})
-    await conn.execute(Q["mark_jobs_running"], job_ids)
+    await mark_jobs_running(conn, (r["job_id"] for r in rows))
+    return claimed_items(rows)
+
+
+async def mark_jobs_running(conn: asyncpg.Connection, job_ids: Iterable[int]) -> None:
+    """Jobs whose first items were just taken (by a claim, or into a batch)."""
+    await conn.execute(Q["mark_jobs_running"], sorted(set(job_ids)))
+
+
+async def wake_workers(conn: asyncpg.Connection) -> None:
+    """Tell listening workers there is work (delivered when the transaction commits)."""
+    await conn.execute(Q["wake_workers"], CHANNEL)
+
+
+def claimed_items(rows: Sequence[asyncpg.Record]) -> list[ClaimedItem]:
+    """Items from rows shaped as the claim returns them (the snapshot on each product's first item)."""
     products = {
         (r["job_id"], r["product_id"]): Product.from_snapshot(json.loads(r["snapshot"]))
         for r in rows
@@ -263,10 +283,10 @@ async def queue_depth(conn: asyncpg.Connection) -> dict[str, int]:
 async def _cancel_locked_job(conn: asyncpg.Connection, *, job_id: int, store_id: int) -> int:
     status = await conn.execute(Q["cancel_pending_items"], job_id)
     canceled = int(status.split()[-1])
-    await conn.execute(Q["cancel_job"], job_id, canceled)
-    if canceled:
-        await credits.refund(conn, [(store_id, job_id, canceled)], reason="refund_canceled")
-    return canceled
+    refund = int(await conn.fetchval(Q["cancel_job"], job_id, canceled))
+    if refund:
+        await credits.refund(conn, [(store_id, job_id, refund)], reason="refund_canceled")
+    return refund
 
 
 async def _count_into_jobs(
@@ -278,6 +298,8 @@ async def _count_into_jobs(
     if not job_ids:
         return
     await conn.execute(Q["lock_jobs"], job_ids)
-    await conn.execute(Q["count_items_into_jobs"], job_ids, [done[j] for j in job_ids], [failed[j] for j in job_ids])
-    refunds = Counter((r["store_id"], r["job_id"]) for r in failed_rows)
-    await credits.refund(conn, [(s, j, n) for (s, j), n in sorted(refunds.items())], reason="refund_failed")
+    counted = await conn.fetch(
+        Q["count_items_into_jobs"], job_ids, [done[j] for j in job_ids], [failed[j] for j in job_ids]
+    )
+    refunds = sorted((r["store_id"], r["job_id"], r["refund"]) for r in counted if r["refund"])
+    await credits.refund(conn, refunds, reason="refund_failed")

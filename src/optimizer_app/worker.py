@@ -15,22 +15,13 @@ import os
 import socket
 import time
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 import asyncpg
 
-from . import credits, queue
-from .domain.jobs import ItemReason, retry_delay
-from .llm.base import (
-    GenerationRequest,
-    LLMOutputError,
-    LLMPermanentError,
-    LLMProvider,
-    LLMTransientError,
-)
-from .llm.checks import describe_rejection
+from . import batches, credits, outcomes, queue
+from .llm.base import LLMProvider
 from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_LATENCY
 from .settings import Settings
 
@@ -131,7 +122,7 @@ class Worker:
                     log.warning("claim failed, retrying: %s", exc)
                     await _sleep_or_stop(stop, 1.0)
                     continue
-            groups = _group_by_product(claimed)
+            groups = outcomes.by_product(claimed)
             for group in groups:
                 self._start(group)
             if groups and len(groups) >= free:
@@ -160,76 +151,26 @@ class Worker:
             await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
 
     async def _process(self, items: list[queue.ClaimedItem]) -> None:
-        first = items[0]
-        request = GenerationRequest(
-            product=first.product,
-            attributes=tuple(i.attribute for i in items),
-            language=first.target_lang,
-            instructions=first.user_prompt,
-            brand_voice=str(first.store_settings.get("brand_voice", "")),
-        )
         started = time.perf_counter()
         try:
-            generation = await self.provider.generate(request)
-        except LLMTransientError as exc:
-            self._record_call("transient", started)
-            self._fail(
-                items,
-                ItemReason.LLM_UNAVAILABLE,
-                _describe(exc, "The AI service is busy"),
-                exc.retry_after,
-                permanent=False,
-            )
-            return
-        except LLMOutputError as exc:
-            self._record_call("bad_output", started)
-            self._fail(
-                items, ItemReason.LLM_BAD_OUTPUT, _describe(exc, "The AI answer was unusable"), None, permanent=False
-            )
-            return
-        except LLMPermanentError as exc:
-            self._record_call("refused", started)
-            self._fail(
-                items,
-                ItemReason.LLM_REFUSED,
-                _describe(exc, "The AI service refused the request"),
-                None,
-                permanent=True,
-            )
-            return
+            generation = await self.provider.generate(outcomes.generation_request(items))
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # a provider bug must not kill the worker; the item retries
-            log.exception("provider failed on product %s", first.product_id)
-            self._record_call("error", started)
-            self._fail(items, ItemReason.INTERNAL, f"Unexpected error: {exc}", None, permanent=False)
+        except Exception as exc:
+            self._record_call(outcomes.call_label(exc), started)
+            self._take(outcomes.of_error(items, exc, self.config.retry_base_seconds))
             return
         self._record_call("ok", started)
-        for item in items:
-            value = generation.values.get(item.attribute)
-            if value is not None:
-                self._results.append(queue.ItemResult(item.id, value, generation.flags.get(item.attribute, [])))
-            else:
-                code, error = describe_rejection(generation.rejected.get(item.attribute, "no value returned"))
-                self._fail([item], code, error, None, permanent=not generation.retry_rejected)
-        self._buffer_changed.set()
+        self._take(outcomes.of_generation(items, generation, self.config.retry_base_seconds))
 
     def _record_call(self, outcome: str, started: float) -> None:
         LLM_CALLS.labels(self.provider.name, outcome).inc()
         LLM_LATENCY.observe(time.perf_counter() - started)
 
-    def _fail(
-        self,
-        items: list[queue.ClaimedItem],
-        reason: ItemReason,
-        error: str,
-        retry_after: float | None,
-        *,
-        permanent: bool,
-    ) -> None:
-        for item in items:
-            delay = retry_delay(item.attempts, self.config.retry_base_seconds, retry_after)
-            self._failures.append(queue.ItemFailure(item.id, reason, error, delay, permanent))
+    def _take(self, settled: outcomes.Outcomes) -> None:
+        results, failures = settled
+        self._results.extend(results)
+        self._failures.extend(failures)
         self._buffer_changed.set()
 
     async def _flush_loop(self) -> None:
@@ -314,6 +255,12 @@ class Worker:
         while not stop.is_set():
             try:
                 await run_maintenance(self.pool, max_attempts=self.config.max_attempts)
+                await batches.run_step(
+                    self.pool,
+                    self.provider,
+                    max_attempts=self.config.max_attempts,
+                    retry_base_seconds=self.config.retry_base_seconds,
+                )
             except _DATABASE_ERRORS as exc:
                 log.warning("maintenance failed: %s", exc)
             await _sleep_or_stop(stop, self.config.maintenance_interval_seconds)
@@ -327,18 +274,6 @@ async def run_maintenance(pool: asyncpg.Pool, *, max_attempts: int, today: date 
     if recovered:
         log.info("recovered %d items with expired leases", recovered)
     return {"recovered": recovered, "credits_reset": reset}
-
-
-def _group_by_product(items: list[queue.ClaimedItem]) -> list[list[queue.ClaimedItem]]:
-    groups: dict[tuple[int, str], list[queue.ClaimedItem]] = defaultdict(list)
-    for item in items:
-        groups[(item.job_id, item.product_id)].append(item)
-    return list(groups.values())
-
-
-def _describe(exc: Exception, summary: str) -> str:
-    detail = str(exc).strip()
-    return f"{summary}: {detail}" if detail else summary
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -7,6 +7,15 @@ limits (continuously refilled token buckets, like OpenAI's) and faults are set t
 `LLMSandboxConfig`, at runtime via `app.state.llm` or `POST /_sandbox/config`.
 
 Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets.
+
+It also serves the Files and Batches endpoints the way https://platform.openai.com/docs/guides/batch
+and https://platform.openai.com/docs/api-reference/batch describe them: a JSONL file uploaded with
+purpose `batch`, a batch on `/v1/chat/completions` with a `24h` window, `validating` →
+`in_progress` → `completed`, answers in the output file and failed requests in the error file
+(non-200 lines with their status and error body); a batch that expires keeps what it answered and
+lists the rest in the error file with code `batch_expired`. `batch_seconds` is how long a batch
+takes (0 in tests: it ends at the first poll); `batch_expire_after` makes the next batches answer
+only that many requests and then expire; `faults` apply to batch lines in order, as to live calls.
 """
 
 from __future__ import annotations
@@ -59,6 +68,8 @@ class LLMSandboxConfig:
     fault_retry_after_seconds: float = 1.2
     slow_seconds: float = 5.0
     text_fences: bool = True  # text mode answers like a chatty model: prose and a ```json fence
+    batch_seconds: float = 60.0  # how long a batch takes to end after it is created
+    batch_expire_after: int = -1  # >= 0: batches answer that many requests, then expire
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a JSON object of changes; raises ValueError naming the first bad field."""
@@ -96,6 +107,8 @@ _FIELD_TYPES: dict[str, Callable[[Any], bool]] = {
     "fault_retry_after_seconds": _is_number,
     "slow_seconds": _is_number,
     "text_fences": lambda v: isinstance(v, bool),
+    "batch_seconds": _is_number,
+    "batch_expire_after": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= -1,
 }
 
 
@@ -109,6 +122,21 @@ class LLMSandboxStats:
     by_mode: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MODES, 0))
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    batches: int = 0
+    batch_requests: int = 0
+
+
+@dataclass
+class _Batch:
+    id: str
+    input_file_id: str
+    created_at: float
+    status: str = "validating"
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    total: int = 0
+    completed: int = 0
+    failed: int = 0
 
 
 class _Bucket:
@@ -151,6 +179,8 @@ class LLMSandbox:
         self.requests = _Bucket()
         self.tokens = _Bucket()
         self.rng = random.Random(self.config.seed)
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, _Batch] = {}
 
     def reset(self) -> None:
         # In place: `app.state.llm_stats` keeps pointing at the live counters.
@@ -255,12 +285,27 @@ class LLMSandbox:
             return Response("<html><body>upstream error</body></html>", media_type="text/html",
                             headers=self._headers(started))  # fmt: skip
 
-        content, finish_reason, refusal = _answer(messages, response_format, mode, fault, config.text_fences)
+        return JSONResponse(
+            self._completion(model, messages, response_format, mode, fault, prompt_tokens),
+            headers=self._headers(started),
+        )
+
+    def _completion(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        response_format: object,
+        mode: str,
+        fault: str | None,
+        prompt_tokens: int,
+    ) -> dict[str, Any]:
+        stats = self.stats
+        content, finish_reason, refusal = _answer(messages, response_format, mode, fault, self.config.text_fences)
         completion_tokens = len(content or "") // 4 + 1
         stats.answered_200 += 1
         stats.prompt_tokens += prompt_tokens
         stats.completion_tokens += completion_tokens
-        payload = {
+        return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
             "object": "chat.completion",
             "created": int(time.time()),
@@ -280,7 +325,108 @@ class LLMSandbox:
             },
             "system_fingerprint": "fp_sandbox",
         }
-        return JSONResponse(payload, headers=self._headers(started))
+
+    async def create_file(self, request: Request) -> Response:
+        async with request.form() as form:  # closes the spooled upload
+            upload = form.get("file")
+            if form.get("purpose") != "batch" or isinstance(upload, str) or upload is None:
+                return _invalid("Upload a file with purpose 'batch'.", "purpose")
+            data = await upload.read()
+            filename = upload.filename or "input.jsonl"
+        file_id = f"file-{uuid.uuid4().hex[:24]}"
+        self.files[file_id] = data
+        return JSONResponse(_file_json(file_id, len(data), filename, "batch"))
+
+    async def file_content(self, request: Request) -> Response:
+        data = self.files.get(request.path_params["file_id"])
+        if data is None:
+            return _not_found("No such File object")
+        return Response(data, media_type="application/octet-stream")
+
+    async def create_batch(self, request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return _invalid("We could not parse the JSON body of your request.", None)
+        if not isinstance(body, dict) or body.get("input_file_id") not in self.files:
+            return _invalid("input_file_id must name an uploaded file.", "input_file_id")
+        if body.get("endpoint") != "/v1/chat/completions":
+            return _invalid("This sandbox runs batches on /v1/chat/completions only.", "endpoint")
+        if body.get("completion_window") != "24h":
+            return _invalid("completion_window must be '24h'.", "completion_window")
+        batch = _Batch(f"batch_{uuid.uuid4().hex[:24]}", body["input_file_id"], time.time())
+        self.batches[batch.id] = batch
+        self.stats.batches += 1
+        return JSONResponse(_batch_json(batch))
+
+    async def get_batch(self, request: Request) -> Response:
+        batch = self.batches.get(request.path_params["batch_id"])
+        if batch is None:
+            return _not_found("No such batch")
+        elapsed = time.time() - batch.created_at
+        if batch.status in ("validating", "in_progress"):
+            if elapsed >= self.config.batch_seconds:
+                self._run_batch(batch)
+            elif elapsed >= self.config.batch_seconds / 10:
+                batch.status = "in_progress"
+        return JSONResponse(_batch_json(batch))
+
+    def _run_batch(self, batch: _Batch) -> None:
+        output: list[str] = []
+        errors: list[str] = []
+        expire_after = self.config.batch_expire_after
+        for text in self.files[batch.input_file_id].decode().splitlines():
+            if not text.strip():
+                continue
+            line = json.loads(text)
+            batch.total += 1
+            custom_id = line.get("custom_id")
+            if 0 <= expire_after <= batch.completed + batch.failed:
+                error = {"code": "batch_expired", "message": _EXPIRED}
+                errors.append(json.dumps({"id": _req_id(), "custom_id": custom_id, "response": None, "error": error}))
+                batch.failed += 1
+                continue
+            self.stats.batch_requests += 1
+            status, body = self._batch_line(line.get("body"))
+            response = {"status_code": status, "request_id": _req_id(), "body": body}
+            entry = json.dumps({"id": _req_id(), "custom_id": custom_id, "response": response, "error": None})
+            if status == 200:
+                output.append(entry)
+                batch.completed += 1
+            else:
+                errors.append(entry)
+                batch.failed += 1
+        batch.output_file_id = self._store_file(output)
+        batch.error_file_id = self._store_file(errors)
+        batch.status = "expired" if expire_after >= 0 and batch.total > expire_after else "completed"
+
+    def _batch_line(self, body: object) -> tuple[int, dict[str, Any]]:
+        """One request of a batch: as a live call, without latency or rate limits (a batch has its own)."""
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("model"), str)
+            or not _valid_messages(body.get("messages"))
+        ):
+            return 400, _error_body("'model' and 'messages' are required.", "invalid_request_error")
+        response_format = body.get("response_format")
+        mode = response_format.get("type") if isinstance(response_format, dict) else "text"
+        if mode not in MODES:
+            return 400, _error_body(f"Invalid value for 'response_format.type': {mode!r}.", "invalid_request_error")
+        fault = self.config.faults.pop(0) if self.config.faults else None
+        if fault in ("500", "503"):
+            return int(fault), _error_body("The server had an error while processing your request.", "server_error")
+        if fault == "400":
+            return 400, _error_body("Invalid request.", "invalid_request_error")
+        messages = body["messages"]
+        prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+        return 200, self._completion(body["model"], messages, response_format, str(mode), fault, prompt_tokens)
+
+    def _store_file(self, lines: list[str]) -> str | None:
+        if not lines:
+            return None
+        file_id = f"file-{uuid.uuid4().hex[:24]}"
+        self.files[file_id] = "".join(f"{line}\n" for line in lines).encode()
+        return file_id
 
     def _rate_limited(self, model: str, token_cost: int) -> tuple[str, float, str] | None:
         config = self.config
@@ -347,6 +493,10 @@ class LLMSandbox:
         return [
             Route("/v1/chat/completions", self.chat_completions, methods=["POST"]),
             Route("/v1/models", self.models, methods=["GET"]),
+            Route("/v1/files", self.create_file, methods=["POST"]),
+            Route("/v1/files/{file_id}/content", self.file_content, methods=["GET"]),
+            Route("/v1/batches", self.create_batch, methods=["POST"]),
+            Route("/v1/batches/{batch_id}", self.get_batch, methods=["GET"]),
             Route("/_sandbox/config", self.get_config, methods=["GET"]),
             Route("/_sandbox/config", self.post_config, methods=["POST"]),
             Route("/_sandbox/stats", self.get_stats, methods=["GET"]),
@@ -371,6 +521,49 @@ def _valid_messages(messages: object) -> TypeGuard[list[dict[str, Any]]]:
         and bool(messages)
         and all(isinstance(m, dict) and isinstance(m.get("role"), str) and "content" in m for m in messages)
     )
+
+
+_EXPIRED = "This request could not be executed before the completion window expired."
+
+
+def _req_id() -> str:
+    return f"req_{uuid.uuid4().hex}"
+
+
+def _error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+def _invalid(message: str, param: str | None) -> Response:
+    return JSONResponse(_error_body(message, "invalid_request_error", param=param), status_code=400)
+
+
+def _not_found(message: str) -> Response:
+    return JSONResponse(_error_body(message, "invalid_request_error"), status_code=404)
+
+
+def _file_json(file_id: str, size: int, filename: str, purpose: str) -> dict[str, Any]:
+    return {"id": file_id, "object": "file", "bytes": size, "created_at": int(time.time()),
+            "filename": filename, "purpose": purpose}  # fmt: skip
+
+
+def _batch_json(batch: _Batch) -> dict[str, Any]:
+    created = int(batch.created_at)
+    return {
+        "id": batch.id,
+        "object": "batch",
+        "endpoint": "/v1/chat/completions",
+        "errors": None,
+        "input_file_id": batch.input_file_id,
+        "completion_window": "24h",
+        "status": batch.status,
+        "output_file_id": batch.output_file_id,
+        "error_file_id": batch.error_file_id,
+        "created_at": created,
+        "expires_at": created + 24 * 3600,
+        "request_counts": {"total": batch.total, "completed": batch.completed, "failed": batch.failed},
+        "metadata": None,
+    }
 
 
 def _limit_message(model: str, what: str, abbr: str, limit: int, used: int, requested: int, wait: float) -> str:

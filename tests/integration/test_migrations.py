@@ -11,8 +11,7 @@ import asyncpg
 import pytest
 
 from optimizer_app import db
-from optimizer_app.domain.attributes import Attribute
-from tests.factories import create_database, drop_database, enqueue, new_store, products
+from tests.factories import create_database, drop_database, new_store, products
 
 
 @pytest.fixture
@@ -63,11 +62,25 @@ async def test_existing_publish_logs_get_their_titles_and_failed_items_their_rea
     pool = await db.create_pool(empty_database, max_size=2)
     try:
         store = await new_store(pool)
-        job = await enqueue(pool, store.id, products(1), (Attribute.TITLE, Attribute.SEO_TITLE))
         async with pool.acquire() as conn:
-            title, seo = await conn.fetch(
-                "SELECT id, product_id FROM job_items WHERE job_id = $1 ORDER BY id", job.job_id
+            # Written as the code of that time did: today's enqueue needs today's columns.
+            job_id = await conn.fetchval(
+                "INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, credits_charged,"
+                " items_total) VALUES ($1, 'products', '{p0}', '{title,seo_title}', 'en', 2, 2) RETURNING id",
+                store.id,
             )
+            await conn.execute(
+                "INSERT INTO job_products (job_id, product_id, snapshot) VALUES ($1, 'p0', $2)",
+                job_id,
+                products(1)[0].to_snapshot(),
+            )
+            await conn.execute(
+                "INSERT INTO job_items (job_id, store_id, product_id, seq, attribute)"
+                " VALUES ($1, $2, 'p0', 0, 'title'), ($1, $2, 'p0', 0, 'seo_title')",
+                job_id,
+                store.id,
+            )
+            title, seo = await conn.fetch("SELECT id, product_id FROM job_items WHERE job_id = $1 ORDER BY id", job_id)
             failed = "UPDATE job_items SET status = 'FAILED', error = $2 WHERE id = $1"
             await conn.execute(failed, title["id"], "the answer left this field out")
             await conn.execute(failed, seo["id"], "The AI service is busy: rate limited")

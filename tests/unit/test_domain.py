@@ -39,6 +39,10 @@ def test_seo_limits() -> None:
 
 def test_job_cost_is_products_times_fields() -> None:
     assert job_cost(24, 3) == 72
+    # Economy: half a credit a field, the job's half rounded up.
+    assert job_cost(24, 3, economy=True) == 36
+    assert job_cost(5, 1, economy=True) == 3
+    assert job_cost(0, 4, economy=True) == 0
     assert remaining(100, 130) == 0
 
 

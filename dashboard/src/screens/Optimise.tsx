@@ -34,7 +34,10 @@ export function Optimise() {
 
   const productCount =
     scope === "products" ? picked.size : [...pickedCollections.values()].reduce((a, b) => a + b, 0);
-  const cost = productCount * options.fields.size;
+  const [economy, setEconomy] = useState(false);
+  const fieldCount = productCount * options.fields.size;
+  // The server's rule: economy fields are counted together, so many per credit, rounded up.
+  const cost = economy ? Math.ceil(fieldCount / me.plan.economy_fields_per_credit) : fieldCount;
   const remaining = me.credits.remaining;
   const short = cost > remaining;
   const shortage: Shortage | null =
@@ -67,6 +70,7 @@ export function Optimise() {
           attributes: inFieldOrder(options.fields),
           target_lang: options.lang,
           user_prompt: prompt,
+          economy,
         },
       });
       setMe({ ...me, credits: { ...me.credits, remaining: res.credits_remaining, used: me.credits.total - res.credits_remaining } });
@@ -120,7 +124,15 @@ export function Optimise() {
         <section className="card sticky" aria-labelledby="fields-title">
           <h2 id="fields-title">{t("opt.step2")}</h2>
           <JobOptions options={options} onChange={changeOptions} />
-          <CostLine products={productCount} fields={options.fields.size} remaining={remaining} shortage={shortage} />
+          <CostLine
+            products={productCount}
+            fields={options.fields.size}
+            cost={cost}
+            economy={economy}
+            onEconomy={setEconomy}
+            remaining={remaining}
+            shortage={shortage}
+          />
           {submitError ? <ErrorBox message={submitError} /> : null}
           <button type="submit" className="btn primary wide" disabled={cost === 0 || !!shortage || submitting}>
             {submitting ? t("opt.starting") : cost ? t("opt.improveFor", { count: cost }) : t("opt.improve")}

@@ -28,9 +28,21 @@ PLANS = {
 FREE_PLAN = "free"
 
 
-def job_cost(product_count: int, attribute_count: int) -> int:
-    """One credit per product field improved."""
-    return product_count * attribute_count
+# An economy field (answered through the LLM's Batch API, within 24 h, at about half the price)
+# costs half a credit: a job's fields are counted together and the half rounded up.
+ECONOMY_FIELDS_PER_CREDIT = 2
+
+
+def items_cost(item_count: int, *, economy: bool = False) -> int:
+    """Credits for `item_count` product fields. Mirrors the SQL function items_cost (migration
+    015), whose change as items fail or are canceled is what the queue refunds."""
+    count = max(0, item_count)
+    return -(-count // ECONOMY_FIELDS_PER_CREDIT) if economy else count
+
+
+def job_cost(product_count: int, attribute_count: int, *, economy: bool = False) -> int:
+    """One credit per product field improved; half a credit in economy."""
+    return items_cost(product_count * attribute_count, economy=economy)
 
 
 def remaining(credits_total: int, credits_used: int) -> int:

@@ -9,7 +9,7 @@ LLMError
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..domain.attributes import Attribute
 from ..domain.products import Product
@@ -72,3 +72,33 @@ class LLMProvider(Protocol):
     async def generate(self, request: GenerationRequest) -> Generation: ...
 
     async def aclose(self) -> None: ...
+
+
+# The Batch API's statuses (https://platform.openai.com/docs/api-reference/batch/object): a batch in
+# one of these has ended; its output and error files hold what was answered.
+BATCH_ENDED = frozenset({"completed", "failed", "expired", "cancelled"})
+
+
+@dataclass(frozen=True)
+class BatchState:
+    id: str
+    status: str
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+
+
+@runtime_checkable
+class BatchLLM(Protocol):
+    """A provider that also takes requests through a Batch API (economy jobs, batches.py)."""
+
+    def batch_request(self, custom_id: str, request: GenerationRequest) -> dict[str, Any]: ...
+
+    async def submit_batch(self, requests: list[dict[str, Any]]) -> BatchState: ...
+
+    async def batch_state(self, batch_id: str) -> BatchState: ...
+
+    async def batch_lines(self, file_id: str) -> list[dict[str, Any]]: ...
+
+    async def read_batch_line(self, request: GenerationRequest, line: dict[str, Any]) -> Generation:
+        """The generation a line of an output or error file carries; raises LLMError as a live call would."""
+        ...

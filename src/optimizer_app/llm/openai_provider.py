@@ -37,6 +37,7 @@ from openai.types.chat import ChatCompletion
 from ..domain.attributes import Attribute
 from ..domain.ratelimit import retry_after_seconds
 from .base import (
+    BatchState,
     Generation,
     GenerationRequest,
     LLMError,
@@ -165,8 +166,12 @@ class OpenAIProvider:
         return MODES[self._mode_index]
 
     async def generate(self, request: GenerationRequest) -> Generation:
-        source = source_text(request)
         answer = await self._ask(lambda mode: build_messages(request, mode=mode), request.attributes)
+        return await self._judge(request, answer)
+
+    async def _judge(self, request: GenerationRequest, answer: _Answer) -> Generation:
+        """Check each field of an answer; re-ask (live) once for the ones that came back too long."""
+        source = source_text(request)
         usage = answer.usage
         values: dict[Attribute, str] = {}
         rejected: dict[Attribute, str] = {}
@@ -213,6 +218,76 @@ class OpenAIProvider:
                 for attribute in too_long:
                     accept(attribute, retry.data)
         return Generation(values=values, rejected=rejected, flags=flags, usage=usage, model=answer.model)
+
+    # The Batch API, as https://platform.openai.com/docs/guides/batch describes it: a JSONL file of
+    # requests uploaded with purpose "batch", a batch on /v1/chat/completions with a 24h window,
+    # polled until it ends; answers in its output file, failed and expired requests in its error file.
+
+    def batch_request(self, custom_id: str, request: GenerationRequest) -> dict[str, Any]:
+        """One line of a batch's input file: the body a live call would send, in the current mode."""
+        mode = self.mode
+        fmt = response_format(mode, request.attributes)
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": build_messages(request, mode=mode),
+            "max_completion_tokens": self.max_completion_tokens,
+        }
+        if fmt is not None:
+            body["response_format"] = fmt
+        return {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
+
+    async def submit_batch(self, requests: list[dict[str, Any]]) -> BatchState:
+        jsonl = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in requests).encode()
+        try:
+            uploaded = await self._client.files.create(file=("economy.jsonl", jsonl), purpose="batch")
+            batch = await self._client.batches.create(
+                input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+            )
+        except openai.OpenAIError as exc:
+            raise _map_error(exc) from exc
+        return _batch_state(batch)
+
+    async def batch_state(self, batch_id: str) -> BatchState:
+        try:
+            return _batch_state(await self._client.batches.retrieve(batch_id))
+        except openai.OpenAIError as exc:
+            raise _map_error(exc) from exc
+
+    async def batch_lines(self, file_id: str) -> list[dict[str, Any]]:
+        try:
+            content = await self._client.files.content(file_id)
+        except openai.OpenAIError as exc:
+            raise _map_error(exc) from exc
+        lines = []
+        for text in content.text.splitlines():
+            try:
+                line = json.loads(text) if text.strip() else None
+            except ValueError:
+                line = None
+            if isinstance(line, dict) and isinstance(line.get("custom_id"), str):
+                lines.append(line)
+        return lines
+
+    async def read_batch_line(self, request: GenerationRequest, line: dict[str, Any]) -> Generation:
+        response = line.get("response")
+        error = line.get("error")
+        status = response.get("status_code") if isinstance(response, dict) else None
+        body = response.get("body") if isinstance(response, dict) else None
+        if status == 200 and isinstance(body, dict):
+            try:
+                completion = ChatCompletion.construct(**body)
+            except (TypeError, ValueError) as exc:
+                raise LLMOutputError("the AI service sent an unexpected response") from exc
+            return await self._judge(request, self._read_completion(completion, calls=1))
+        if isinstance(error, dict):
+            code, message = str(error.get("code") or ""), _clip(str(error.get("message") or ""))
+            if code == "batch_expired":
+                raise LLMTransientError(f"the batch's 24 h window closed first: {message}")
+            raise LLMTransientError(f"the batch could not run this request ({code}): {message}")
+        if isinstance(status, int):
+            error = _body_error(body)
+            raise _status_error(status, _body_message(body), {}, (error.get("code"), error.get("type")))
+        raise LLMOutputError("the batch returned a line without a response")
 
     async def aclose(self) -> None:
         if self._owns_http_client:
@@ -295,6 +370,9 @@ class OpenAIProvider:
             raise LLMOutputError("the AI service sent a response that is not JSON") from exc
         if isinstance(completion, str):  # what the SDK returns for a non-JSON content type
             raise LLMOutputError("the AI service sent a response that is not JSON")
+        return self._read_completion(completion, calls=calls)
+
+    def _read_completion(self, completion: object, *, calls: int) -> _Answer:
         if not isinstance(completion, ChatCompletion) or not getattr(completion, "choices", None):
             raise LLMOutputError("the AI service sent a response without choices")
         usage = _usage(completion, calls)
@@ -349,22 +427,42 @@ def _map_error(exc: openai.OpenAIError) -> LLMError:
     if isinstance(exc, openai.APIConnectionError):
         return LLMTransientError(f"could not reach the AI service: {exc}")
     if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        detail = _detail(exc)
-        headers = exc.response.headers
-        if status == 429:
-            if "insufficient_quota" in (exc.code, exc.type):
-                return LLMPermanentError(f"the AI account's quota is exhausted (HTTP 429): {detail}")
-            return LLMTransientError(f"rate limited (HTTP 429): {detail}", parse_retry_after(headers, detail))
-        # 408 and 409 are the server's own timeouts and lock conflicts: worth another try.
-        if status in (408, 409) or status >= 500:
-            return LLMTransientError(f"HTTP {status}: {detail}", parse_retry_after(headers))
-        if status in (401, 403):
-            return LLMPermanentError(f"the AI service refused the credentials (HTTP {status}): {detail}")
-        return LLMPermanentError(f"the AI service rejected the request (HTTP {status}): {detail}")
+        return _status_error(exc.status_code, _detail(exc), exc.response.headers, (exc.code, exc.type))
     if isinstance(exc, openai.APIResponseValidationError):
         return LLMOutputError(f"the AI service sent an unexpected response: {exc}")
     return LLMTransientError(f"AI service error: {exc}")
+
+
+def _status_error(status: int, detail: str, headers: Mapping[str, str], codes: tuple[object, ...]) -> LLMError:
+    """An HTTP error answer, from a live call or a batch's error file, as the worker's error kind."""
+    if status == 429:
+        if "insufficient_quota" in codes:
+            return LLMPermanentError(f"the AI account's quota is exhausted (HTTP 429): {detail}")
+        return LLMTransientError(f"rate limited (HTTP 429): {detail}", parse_retry_after(headers, detail))
+    # 408 and 409 are the server's own timeouts and lock conflicts: worth another try.
+    if status in (408, 409) or status >= 500:
+        return LLMTransientError(f"HTTP {status}: {detail}", parse_retry_after(headers))
+    if status in (401, 403):
+        return LLMPermanentError(f"the AI service refused the credentials (HTTP {status}): {detail}")
+    return LLMPermanentError(f"the AI service rejected the request (HTTP {status}): {detail}")
+
+
+def _batch_state(batch: Any) -> BatchState:
+    return BatchState(
+        id=str(batch.id),
+        status=str(batch.status),
+        output_file_id=getattr(batch, "output_file_id", None) or None,
+        error_file_id=getattr(batch, "error_file_id", None) or None,
+    )
+
+
+def _body_error(body: object) -> dict[str, Any]:
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _body_message(body: object) -> str:
+    return _clip(str(_body_error(body).get("message") or "no message"))
 
 
 def _detail(exc: openai.APIStatusError) -> str:

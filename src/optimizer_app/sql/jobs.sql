@@ -3,7 +3,7 @@
 -- name: list_jobs
 -- Store $1's jobs, newest first, optionally of status $2 and before id $3.
 -- params: $1 store_id, $2 status, $3 before_id, $4 limit
-SELECT id, status, source_scope, source_ids, attributes, target_lang, user_prompt, credits_charged,
+SELECT id, status, source_scope, source_ids, attributes, target_lang, user_prompt, economy, credits_charged,
        credits_refunded, items_total, items_done, items_failed, items_canceled, created_at, started_at,
        finished_at
 FROM jobs
@@ -13,7 +13,7 @@ ORDER BY id DESC LIMIT $4
 -- name: get_job
 -- One job of store $2.
 -- params: $1 job_id, $2 store_id
-SELECT id, status, source_scope, source_ids, attributes, target_lang, user_prompt, credits_charged,
+SELECT id, status, source_scope, source_ids, attributes, target_lang, user_prompt, economy, credits_charged,
        credits_refunded, items_total, items_done, items_failed, items_canceled, created_at, started_at,
        finished_at
 FROM jobs WHERE id = $1 AND store_id = $2

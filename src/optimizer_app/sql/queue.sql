@@ -3,10 +3,10 @@
 
 -- name: insert_job
 -- A new job, already paid for; its items are copied in after it.
--- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total
+-- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy
 INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, user_prompt,
-                  credits_charged, items_total)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                  credits_charged, items_total, economy)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id
 
 -- name: wake_workers
@@ -27,7 +27,7 @@ SELECT pg_notify($1, '')
 WITH candidates AS (
     SELECT id FROM (
         SELECT DISTINCT ON (seq, job_id) id, run_after FROM job_items
-        WHERE status = 'PENDING'
+        WHERE status = 'PENDING' AND NOT via_batch
         ORDER BY seq, job_id, id) heads
     WHERE run_after <= now()
     LIMIT $2 * 2
@@ -136,12 +136,16 @@ SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE
 -- name: count_items_into_jobs
 -- Add finished items to their jobs' counters (jobs already locked in id order by the caller) and,
 -- once every item has finished, set the job's final status (job_status_after, a migration, mirrors
--- domain.jobs.finished_status; a canceled job stays canceled).
+-- domain.jobs.finished_status; a canceled job stays canceled). A failed item is refunded what it
+-- took off the cost of the job's remaining items (items_cost, a migration: a credit, or half a
+-- credit in economy); returns each job's refund.
 -- params: $1 job_ids, $2 done, $3 failed
 UPDATE jobs j
 SET items_done = j.items_done + c.done,
     items_failed = j.items_failed + c.failed,
-    credits_refunded = j.credits_refunded + c.failed,
+    credits_refunded = j.credits_refunded
+        + items_cost(j.economy, j.items_total - j.items_failed - j.items_canceled)
+        - items_cost(j.economy, j.items_total - j.items_failed - c.failed - j.items_canceled),
     status = job_status_after(j.status, j.items_total, j.items_done + c.done, j.items_failed + c.failed,
                               j.items_canceled),
     finished_at = CASE
@@ -150,6 +154,9 @@ SET items_done = j.items_done + c.done,
         ELSE j.finished_at END
 FROM unnest($1::bigint[], $2::int[], $3::int[]) AS c(job_id, done, failed)
 WHERE j.id = c.job_id
+RETURNING j.id AS job_id, j.store_id,
+    items_cost(j.economy, j.items_total - j.items_failed + c.failed - j.items_canceled)
+    - items_cost(j.economy, j.items_total - j.items_failed - j.items_canceled) AS refund
 
 -- name: complete_and_count
 -- The common case in one statement (so one round trip and no explicit transaction): save results
@@ -190,13 +197,20 @@ UPDATE job_items SET status = 'CANCELED', lease_owner = NULL, updated_at = now()
 WHERE job_id = $1 AND status = 'PENDING'
 
 -- name: cancel_job
--- Count $2 canceled items into job $1, which is canceled now and finished once nothing runs.
+-- Count $2 canceled items into job $1, which is canceled now and finished once nothing runs; they
+-- are refunded what they took off the cost of the job's remaining items (as count_items_into_jobs).
+-- Returns the refund.
 -- params: $1 job_id, $2 canceled
 UPDATE jobs
-SET items_canceled = items_canceled + $2, credits_refunded = credits_refunded + $2,
+SET items_canceled = items_canceled + $2,
+    credits_refunded = credits_refunded
+        + items_cost(economy, items_total - items_failed - items_canceled)
+        - items_cost(economy, items_total - items_failed - items_canceled - $2),
     status = 'CANCELED', finished_at = CASE WHEN items_done + items_failed + items_canceled + $2 >= items_total
                                             THEN now() ELSE finished_at END
 WHERE id = $1
+RETURNING items_cost(economy, items_total - items_failed - items_canceled + $2)
+          - items_cost(economy, items_total - items_failed - items_canceled) AS refund
 
 -- name: job_for_store
 -- Job $1 if store $2 owns it, locked.

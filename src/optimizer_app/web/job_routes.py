@@ -59,9 +59,12 @@ async def create_job(request: Request) -> JSONResponse:
     user_prompt = body.get("user_prompt") or ""
     if not isinstance(user_prompt, str) or len(user_prompt) > MAX_PROMPT_CHARS:
         raise InvalidRequest(f"user_prompt must be text of at most {MAX_PROMPT_CHARS} characters.")
+    economy = body.get("economy", False)
+    if not isinstance(economy, bool):
+        raise InvalidRequest("economy must be true or false.")
     # Answered before the catalog is read (a collection may hold thousands of products): the
     # least this job can cost. The charge at enqueue stays the real, atomic check.
-    least = job_cost(len(source_ids) if scope == "products" else 1, len(attributes))
+    least = job_cost(len(source_ids) if scope == "products" else 1, len(attributes), economy=economy)
     if least > store.credits_remaining:
         raise InsufficientCredits(required=least, remaining=store.credits_remaining)
     client = svc.clients.for_store(store)
@@ -81,6 +84,7 @@ async def create_job(request: Request) -> JSONResponse:
             target_lang=target_lang,
             user_prompt=user_prompt,
             products=products,
+            economy=economy,
         )
     return JSONResponse(
         {

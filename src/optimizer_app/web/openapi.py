@@ -121,7 +121,7 @@ def _paths() -> dict[str, Schema]:
         "/api/collections": {"get": _operation("The store's collections", 200, 502)},
         "/api/jobs": {
             "post": _operation(
-                "Create a job: charges one credit per product field",
+                "Create a job: charges one credit per product field, half a credit in economy",
                 201,
                 402,
                 422,
@@ -141,6 +141,11 @@ def _paths() -> dict[str, Schema]:
                             "attributes": _ATTRIBUTES,
                             "target_lang": _LANGUAGE,
                             "user_prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS},
+                            "economy": {
+                                "type": "boolean",
+                                "description": "answered through the LLM's Batch API within 24 h, at half a credit "
+                                "per field",
+                            },
                         },
                     },
                     {"source_scope": "products", "source_ids": ["1001"], "attributes": ["title", "seo_title"]},

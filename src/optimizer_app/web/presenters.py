@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.plans import PLANS
+from ..domain.plans import ECONOMY_FIELDS_PER_CREDIT, PLANS
 from ..domain.products import Product
 from ..domain.publishable import unpublishable
 from ..stores import Store
@@ -24,6 +24,7 @@ def me_json(store: Store) -> dict[str, Any]:
             "id": store.plan_id,
             "name": plan.name if plan else store.plan_id,
             "monthly_credits": plan.monthly_credits if plan else None,
+            "economy_fields_per_credit": ECONOMY_FIELDS_PER_CREDIT,
             "ends_on": store.plan_ends_on.isoformat() if store.plan_ends_on else None,
         },
         "credits": {
@@ -33,7 +34,14 @@ def me_json(store: Store) -> dict[str, Any]:
             "reset_on": store.credits_reset_on.isoformat(),
         },
         "plans": [
-            {"id": p.id, "name": p.name, "price_cents": p.price_cents, "monthly_credits": p.monthly_credits}
+            {
+                "id": p.id,
+                "name": p.name,
+                "price_cents": p.price_cents,
+                "monthly_credits": p.monthly_credits,
+                # What a credit buys in economy: this many fields answered within 24 h.
+                "economy_fields_per_credit": ECONOMY_FIELDS_PER_CREDIT,
+            }
             for p in PLANS.values()
         ],
     }

@@ -153,6 +153,8 @@ export const ar: Record<Key, Entry> = {
     other: "{count} نقطة",
   },
   "opt.costLeft": "يتبقى {count}",
+  "opt.economy": "اقتصادي (خلال 24 ساعة)",
+  "opt.economyHint": "نصف رصيد لكل حقل؛ تصل النتائج خلال يوم",
   "opt.costOnlyLeft": "ولا يتبقى سوى {count}",
   "opt.shortTitle": "رصيد النقاط غير كافٍ.",
   "opt.shortChanged": "تغيّر رصيدك منذ فتح هذه الصفحة: ",

@@ -116,6 +116,8 @@ export const en = {
   "opt.costFields": { one: "{count} field", other: "{count} fields" },
   "opt.costCredits": { one: "{count} credit", other: "{count} credits" },
   "opt.costLeft": "{count} left",
+  "opt.economy": "Economy (within 24 h)",
+  "opt.economyHint": "half a credit per field; results arrive within a day",
   "opt.costOnlyLeft": "only {count} left",
   "opt.shortTitle": "Not enough credits.",
   "opt.shortChanged": "Your balance changed since this page opened: ",

@@ -9,9 +9,16 @@ export interface Shortage {
 }
 
 /** What the job will cost against the balance, and the upgrade offer when the balance is short. */
-export function CostLine(props: { products: number; fields: number; remaining: number; shortage: Shortage | null }) {
-  const { products, fields, remaining, shortage } = props;
-  const cost = products * fields;
+export function CostLine(props: {
+  products: number;
+  fields: number;
+  cost: number;
+  economy: boolean;
+  onEconomy: (economy: boolean) => void;
+  remaining: number;
+  shortage: Shortage | null;
+}) {
+  const { products, fields, cost, economy, onEconomy, remaining, shortage } = props;
   const shortageRef = useRef<HTMLDivElement>(null);
   // The server's 402 arrives after the owner pressed submit, maybe far below: bring it into view.
   const fromServer = shortage?.fromServer ? shortage : null;
@@ -21,6 +28,12 @@ export function CostLine(props: { products: number; fields: number; remaining: n
 
   return (
     <>
+      <label className="check-row" data-testid="economy">
+        <input type="checkbox" checked={economy} onChange={(e) => onEconomy(e.target.checked)} />
+        <span>
+          {t("opt.economy")} <span className="muted">{t("opt.economyHint")}</span>
+        </span>
+      </label>
       <div className={`cost${shortage ? " short" : ""}`} aria-live="polite" data-testid="cost-line">
         {products === 0 || fields === 0 ? (
           <span className="muted">{products === 0 ? t("opt.pickProducts") : t("opt.pickField")}</span>

@@ -1,0 +1,102 @@
+"""What an LLM answer, or the error in its place, means for the items it covered: results to save,
+and failures to retry or fail and refund. One place for both ways items reach the LLM, live calls
+(worker.py) and the Batch API (batches.py), so both settle by the same rules."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+
+from .domain.jobs import ItemReason, retry_delay
+from .llm.base import (
+    Generation,
+    GenerationRequest,
+    LLMOutputError,
+    LLMPermanentError,
+    LLMTransientError,
+)
+from .llm.checks import describe_rejection
+from .queue import ClaimedItem, ItemFailure, ItemResult
+
+log = logging.getLogger(__name__)
+
+Outcomes = tuple[list[ItemResult], list[ItemFailure]]
+
+
+def by_product(items: Sequence[ClaimedItem]) -> list[list[ClaimedItem]]:
+    """Items grouped by job and product: one LLM request each."""
+    groups: dict[tuple[int, str], list[ClaimedItem]] = defaultdict(list)
+    for item in items:
+        groups[(item.job_id, item.product_id)].append(item)
+    return list(groups.values())
+
+
+def generation_request(items: Sequence[ClaimedItem]) -> GenerationRequest:
+    """The request for one product's items (all of one job and product)."""
+    first = items[0]
+    return GenerationRequest(
+        product=first.product,
+        attributes=tuple(i.attribute for i in items),
+        language=first.target_lang,
+        instructions=first.user_prompt,
+        brand_voice=str(first.store_settings.get("brand_voice", "")),
+    )
+
+
+def call_label(exc: BaseException | None) -> str:
+    """The outcome label of an LLM call for /metrics."""
+    if exc is None:
+        return "ok"
+    if isinstance(exc, LLMTransientError):
+        return "transient"
+    if isinstance(exc, LLMOutputError):
+        return "bad_output"
+    if isinstance(exc, LLMPermanentError):
+        return "refused"
+    return "error"
+
+
+def of_error(items: Sequence[ClaimedItem], exc: Exception, retry_base_seconds: float) -> Outcomes:
+    """Every item failed with the call: transient kinds retry, a refusal is final."""
+    if isinstance(exc, LLMTransientError):
+        reason, error, after, permanent = (
+            ItemReason.LLM_UNAVAILABLE, _describe(exc, "The AI service is busy"), exc.retry_after, False
+        )  # fmt: skip
+    elif isinstance(exc, LLMOutputError):
+        reason, error, after, permanent = (
+            ItemReason.LLM_BAD_OUTPUT, _describe(exc, "The AI answer was unusable"), None, False
+        )  # fmt: skip
+    elif isinstance(exc, LLMPermanentError):
+        reason, error, after, permanent = (
+            ItemReason.LLM_REFUSED, _describe(exc, "The AI service refused the request"), None, True
+        )  # fmt: skip
+    else:  # a provider bug must not kill the worker; the item retries
+        log.error("provider failed on product %s", items[0].product_id, exc_info=exc)
+        reason, error, after, permanent = ItemReason.INTERNAL, f"Unexpected error: {exc}", None, False
+    return [], [_failure(i, reason, error, after, permanent, retry_base_seconds) for i in items]
+
+
+def of_generation(items: Sequence[ClaimedItem], generation: Generation, retry_base_seconds: float) -> Outcomes:
+    """Accepted values are saved; each rejected field retries unless the provider says it is final."""
+    results: list[ItemResult] = []
+    failures: list[ItemFailure] = []
+    for item in items:
+        value = generation.values.get(item.attribute)
+        if value is not None:
+            results.append(ItemResult(item.id, value, generation.flags.get(item.attribute, [])))
+        else:
+            code, error = describe_rejection(generation.rejected.get(item.attribute, "no value returned"))
+            failures.append(_failure(item, code, error, None, not generation.retry_rejected, retry_base_seconds))
+    return results, failures
+
+
+def _failure(
+    item: ClaimedItem, reason: ItemReason, error: str, retry_after: float | None, permanent: bool, base: float
+) -> ItemFailure:
+    return ItemFailure(item.id, reason, error, retry_delay(item.attempts, base, retry_after), permanent)
+
+
+def _describe(exc: Exception, summary: str) -> str:
+    detail = str(exc).strip()
+    return f"{summary}: {detail}" if detail else summary
