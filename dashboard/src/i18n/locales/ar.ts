@@ -330,6 +330,8 @@ export const ar: Record<Key, Entry> = {
   "reason.unchanged": "كان الاقتراح مطابقًا للنص الحالي",
   "reason.too_long": "كان الاقتراح أطول مما يسمح به الحقل",
   "reason.left_out": "أغفلت الإجابة هذا الحقل",
+  "reason.wrong_language": "كُتب الاقتراح بلغة أخرى",
+  "reason.instruction_echo": "كرّر الاقتراح تعليمات وردت في بيانات المنتج",
   "plan.free": "المجانية",
   "plan.starter": "المبتدئة",
   "plan.pro": "الاحترافية",

@@ -261,6 +261,8 @@ export const en = {
   "reason.unchanged": "the suggestion was the same as the current text",
   "reason.too_long": "the suggestion was longer than the field allows",
   "reason.left_out": "the answer left this field out",
+  "reason.wrong_language": "the suggestion was written in another language",
+  "reason.instruction_echo": "the suggestion repeated instructions found in the product data",
   "plan.free": "Free",
   "plan.starter": "Starter",
   "plan.pro": "Pro",
