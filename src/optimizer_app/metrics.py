@@ -18,6 +18,10 @@ LLM_LATENCY = Histogram(
     "Time of one LLM generate call (one product, all its fields)",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
 )
+LLM_TOKENS = Counter("optimizer_llm_tokens_total", "LLM tokens spent, from each answer's usage", ["model", "kind"])
+LLM_COST = Counter(
+    "optimizer_llm_cost_usd_total", "What LLM answers cost at the configured prices, US dollars", ["model"]
+)
 QUEUE_DEPTH = Gauge("optimizer_queue_depth", "Job items by status, read at most every few seconds", ["status"])
 HTTP_REQUESTS = Counter("optimizer_http_requests_total", "HTTP responses", ["method", "status"])
 

@@ -200,6 +200,9 @@ class Settings:
     openai_base_url: str = ""
     openai_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 60.0
+    # "<model>=<dollars per million prompt tokens>/<per million completion tokens>, …" over the
+    # built-in OpenAI prices (llm/pricing.py); a model in neither costs nothing.
+    llm_prices: str = ""
 
     # Worker
     worker_concurrency: int = 64

@@ -16,8 +16,10 @@ import socket
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import asyncpg
 
@@ -29,9 +31,11 @@ from .llm.base import (
     LLMPermanentError,
     LLMProvider,
     LLMTransientError,
+    Usage,
 )
 from .llm.checks import describe_rejection
-from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_LATENCY
+from .llm.pricing import DEFAULT_PRICES, Price, parse_prices, price_of
+from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_COST, LLM_LATENCY, LLM_TOKENS
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ class WorkerConfig:
     maintenance_interval_seconds: float
     flush_size: int = 100
     flush_interval_seconds: float = 0.1
+    prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
 
 
 def config_from_settings(settings: Settings) -> WorkerConfig:
@@ -65,6 +70,7 @@ def config_from_settings(settings: Settings) -> WorkerConfig:
         retry_base_seconds=settings.worker_retry_base_seconds,
         shutdown_grace_seconds=settings.worker_shutdown_grace_seconds,
         maintenance_interval_seconds=settings.maintenance_interval_seconds,
+        prices=parse_prices(settings.llm_prices),
     )
 
 
@@ -205,14 +211,36 @@ class Worker:
             self._fail(items, ItemReason.INTERNAL, f"Unexpected error: {exc}", None, permanent=False)
             return
         self._record_call("ok", started)
-        for item in items:
+        model = generation.model or self.provider.name
+        shares = self._spend(model, generation.usage, len(items))
+        for item, share in zip(items, shares, strict=True):
             value = generation.values.get(item.attribute)
             if value is not None:
-                self._results.append(queue.ItemResult(item.id, value, generation.flags.get(item.attribute, [])))
+                flags = generation.flags.get(item.attribute, [])
+                self._results.append(queue.ItemResult(item.id, value, flags, model=model, usage=share))
             else:
                 code, error = describe_rejection(generation.rejected.get(item.attribute, "no value returned"))
-                self._fail([item], code, error, None, permanent=not generation.retry_rejected)
+                self._fail([item], code, error, None, permanent=not generation.retry_rejected, usage=[share])
         self._buffer_changed.set()
+
+    def _spend(self, model: str, usage: Usage, parts: int) -> list[queue.ItemUsage]:
+        """Count a call's tokens and cost, and split them evenly over the `parts` items it served
+        (the first ones take the remainder, so the shares add up to the call)."""
+        cost = price_of(model, self.config.prices).cost(usage.prompt_tokens, usage.completion_tokens)
+        LLM_TOKENS.labels(model, "prompt").inc(usage.prompt_tokens)
+        LLM_TOKENS.labels(model, "completion").inc(usage.completion_tokens)
+        LLM_COST.labels(model).inc(float(cost))
+        pt, pt_rest = divmod(usage.prompt_tokens, parts)
+        ct, ct_rest = divmod(usage.completion_tokens, parts)
+        cost_share = (cost / parts).quantize(Decimal("1e-8"))
+        return [
+            queue.ItemUsage(
+                pt + (i < pt_rest),
+                ct + (i < ct_rest),
+                cost - cost_share * (parts - 1) if i == 0 else cost_share,
+            )
+            for i in range(parts)
+        ]
 
     def _record_call(self, outcome: str, started: float) -> None:
         LLM_CALLS.labels(self.provider.name, outcome).inc()
@@ -226,10 +254,12 @@ class Worker:
         retry_after: float | None,
         *,
         permanent: bool,
+        usage: Sequence[queue.ItemUsage] = (),
     ) -> None:
-        for item in items:
+        for i, item in enumerate(items):
             delay = retry_delay(item.attempts, self.config.retry_base_seconds, retry_after)
-            self._failures.append(queue.ItemFailure(item.id, reason, error, delay, permanent))
+            spent = usage[i] if i < len(usage) else queue.NO_USAGE
+            self._failures.append(queue.ItemFailure(item.id, reason, error, delay, permanent, spent))
         self._buffer_changed.set()
 
     async def _flush_loop(self) -> None:
