@@ -268,6 +268,7 @@ export const ar: Record<Key, Entry> = {
   "res.failedWhy": "تعذّر تحسين هذا الحقل: {error}.",
   "res.failed": "تعذّر تحسين هذا الحقل.",
   "res.refunded": "وقد استُردّت نقطته إلى رصيدك.",
+  "res.writtenBy": "كتبه {model}",
   "res.before": "قبل",
   "res.after": "بعد",
   "res.emptyValue": "فارغ",

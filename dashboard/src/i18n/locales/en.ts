@@ -204,6 +204,7 @@ export const en = {
   "res.failedWhy": "We could not improve this field: {error}.",
   "res.failed": "We could not improve this field.",
   "res.refunded": "Its credit was refunded.",
+  "res.writtenBy": "Written by {model}",
   "res.before": "Before",
   "res.after": "After",
   "res.emptyValue": "Empty",
