@@ -278,6 +278,13 @@ async def queue_depth(conn: asyncpg.Connection) -> dict[str, int]:
     return counts
 
 
+async def llm_usage_totals(conn: asyncpg.Connection) -> tuple[int, int, float]:
+    """(prompt tokens, completion tokens, US dollars) every job's LLM calls spent so far."""
+    row = await conn.fetchrow(Q["llm_usage_totals"])
+    assert row is not None
+    return row["prompt_tokens"], row["completion_tokens"], row["cost_usd"]
+
+
 async def _cancel_locked_job(conn: asyncpg.Connection, *, job_id: int, store_id: int) -> int:
     status = await conn.execute(Q["cancel_pending_items"], job_id)
     canceled = int(status.split()[-1])

@@ -9,10 +9,13 @@ import asyncpg
 import httpx
 import pytest
 from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
 
 from optimizer_app import jobs
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.llm.pricing import DEFAULT_PRICES
+from optimizer_app.settings import Settings
+from optimizer_app.web.app import create_app
 from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import (
     assert_ledger_balanced,
@@ -95,3 +98,22 @@ async def test_a_field_left_out_of_a_fenced_answer_is_asked_again_alone_at_no_cr
     stats = httpx.get(f"{llm_sandbox.url}/_sandbox/stats").json()
     assert stats["by_mode"]["text"] == 2
     await assert_ledger_balanced(pool, store.id)
+
+
+async def test_metrics_of_the_web_process_count_what_the_jobs_spent(
+    pool: asyncpg.Pool, settings: Settings, drain: Drain
+) -> None:
+    """The worker counts in its own process; /metrics on the web reads the jobs' sums."""
+    store = await new_store(pool, plan="pro")
+    job = await enqueue(pool, store.id, products(2), FIELDS)
+    row = await drain(job.job_id)
+    with LoopbackServer(create_app(settings)) as web:
+        text = httpx.get(f"{web.url}/metrics").text
+    samples = {
+        (s.name, s.labels.get("kind")): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert samples[("optimizer_job_llm_tokens_total", "prompt")] == row["prompt_tokens"] > 0
+    assert samples[("optimizer_job_llm_tokens_total", "completion")] == row["completion_tokens"] > 0
+    assert samples[("optimizer_job_llm_cost_usd_total", None)] == pytest.approx(float(row["cost_usd"]))

@@ -234,3 +234,11 @@ SELECT id FROM jobs WHERE store_id = $1 AND status IN ('PENDING', 'RUNNING') ORD
 -- Items waiting and in progress, for /metrics.
 -- params: none
 SELECT status, count(*) FROM job_items WHERE status IN ('PENDING', 'RUNNING') GROUP BY status
+
+-- name: llm_usage_totals
+-- What every job's LLM calls spent so far, for /metrics (one row per job: a small table).
+-- params: none
+SELECT coalesce(sum(prompt_tokens), 0)::bigint AS prompt_tokens,
+       coalesce(sum(completion_tokens), 0)::bigint AS completion_tokens,
+       coalesce(sum(cost_usd), 0)::float8 AS cost_usd
+FROM jobs
