@@ -103,6 +103,8 @@ export interface Item {
   error: string | null;
   review_state: string | null;
   published_at: string | null;
+  /** The model that wrote `after` (the fallback's when the primary was down). */
+  model: string | null;
 }
 
 export interface PublishLog {

@@ -14,12 +14,14 @@ out of attempts, as a live call's failures do.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
 
 from . import outcomes, queue, sql
 from .llm.base import BATCH_ENDED, BatchLLM, LLMError, LLMProvider, LLMTransientError
+from .llm.pricing import DEFAULT_PRICES, Price
 
 log = logging.getLogger(__name__)
 Q = sql.load("batches")
@@ -39,6 +41,7 @@ async def run_step(
     max_attempts: int,
     retry_base_seconds: float,
     poll_seconds: float = 30.0,
+    prices: Mapping[str, Price] = DEFAULT_PRICES,
 ) -> dict[str, int]:
     """Submit the economy items waiting, then poll the batches that are due."""
     if not isinstance(provider, BatchLLM):
@@ -49,7 +52,13 @@ async def run_step(
         return {"to_live_queue": moved}
     submitted = await submit_pending(pool, provider, retry_base_seconds=retry_base_seconds, max_attempts=max_attempts)
     settled = await poll_due(
-        pool, provider, max_attempts=max_attempts, retry_base_seconds=retry_base_seconds, poll_seconds=poll_seconds
+        pool,
+        provider,
+        max_attempts=max_attempts,
+        retry_base_seconds=retry_base_seconds,
+        poll_seconds=poll_seconds,
+        default_model=provider.name,
+        prices=prices,
     )
     return {"submitted": submitted, "settled": settled}
 
@@ -86,7 +95,14 @@ async def submit_pending(
 
 
 async def poll_due(
-    pool: asyncpg.Pool, provider: BatchLLM, *, max_attempts: int, retry_base_seconds: float, poll_seconds: float
+    pool: asyncpg.Pool,
+    provider: BatchLLM,
+    *,
+    max_attempts: int,
+    retry_base_seconds: float,
+    poll_seconds: float,
+    default_model: str = "",
+    prices: Mapping[str, Price] = DEFAULT_PRICES,
 ) -> int:
     """Poll the batches due; settle those that ended. Returns how many were settled."""
     async with pool.acquire() as conn:
@@ -111,7 +127,9 @@ async def poll_due(
         except LLMError as exc:
             log.warning("reading batch %s (%s) failed, will retry: %s", row["id"], state.id, exc)
             continue
-        await _settle_batch(pool, provider, row["id"], state.status, lines, max_attempts, retry_base_seconds)
+        await _settle_batch(
+            pool, provider, row["id"], state.status, lines, max_attempts, retry_base_seconds, default_model, prices
+        )
         settled += 1
     return settled
 
@@ -124,6 +142,8 @@ async def _settle_batch(
     lines: list[dict[str, Any]],
     max_attempts: int,
     retry_base_seconds: float,
+    default_model: str,
+    prices: Mapping[str, Price],
 ) -> None:
     owner = _owner(batch_id)
     async with pool.acquire() as conn:
@@ -139,7 +159,9 @@ async def _settle_batch(
         except Exception as exc:  # each kind of error settles as a live call's would
             part = outcomes.of_error(group, exc, retry_base_seconds)
         else:
-            part = outcomes.of_generation(group, generation, retry_base_seconds)
+            part = outcomes.of_generation(
+                group, generation, retry_base_seconds, default_model=default_model, prices=prices
+            )
         settled[0].extend(part[0])
         settled[1].extend(part[1])
     async with pool.acquire() as conn:

@@ -19,6 +19,15 @@ def _iso(ts: datetime | None) -> str | None:
     return ts.isoformat() if ts else None
 
 
+def usage_json(r: asyncpg.Record) -> dict[str, Any]:
+    """Tokens the LLM calls spent (on every attempt, refused ones included) and their cost in US dollars."""
+    return {
+        "prompt_tokens": r["prompt_tokens"],
+        "completion_tokens": r["completion_tokens"],
+        "cost_usd": float(r["cost_usd"]),
+    }
+
+
 def job_json(r: asyncpg.Record) -> dict[str, Any]:
     return {
         "id": r["id"],
@@ -41,6 +50,7 @@ def job_json(r: asyncpg.Record) -> dict[str, Any]:
         "created_at": _iso(r["created_at"]),
         "started_at": _iso(r["started_at"]),
         "finished_at": _iso(r["finished_at"]),
+        "usage": usage_json(r),
     }
 
 
@@ -59,6 +69,8 @@ def item_json(r: asyncpg.Record) -> dict[str, Any]:
         "error": r["error"],
         "review_state": r["review_state"],
         "published_at": _iso(r["published_at"]),
+        "model": r["model"],
+        "usage": usage_json(r),
     }
 
 

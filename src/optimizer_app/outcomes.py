@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from .domain.jobs import ItemReason, retry_delay
 from .llm.base import (
@@ -15,9 +16,12 @@ from .llm.base import (
     LLMOutputError,
     LLMPermanentError,
     LLMTransientError,
+    Usage,
 )
 from .llm.checks import describe_rejection
-from .queue import ClaimedItem, ItemFailure, ItemResult
+from .llm.pricing import Price, price_of
+from .metrics import LLM_COST, LLM_TOKENS
+from .queue import NO_USAGE, ClaimedItem, ItemFailure, ItemResult, ItemUsage
 
 log = logging.getLogger(__name__)
 
@@ -77,24 +81,58 @@ def of_error(items: Sequence[ClaimedItem], exc: Exception, retry_base_seconds: f
     return [], [_failure(i, reason, error, after, permanent, retry_base_seconds) for i in items]
 
 
-def of_generation(items: Sequence[ClaimedItem], generation: Generation, retry_base_seconds: float) -> Outcomes:
-    """Accepted values are saved; each rejected field retries unless the provider says it is final."""
+def of_generation(
+    items: Sequence[ClaimedItem],
+    generation: Generation,
+    retry_base_seconds: float,
+    *,
+    default_model: str,
+    prices: Mapping[str, Price],
+) -> Outcomes:
+    """Accepted values are saved; each rejected field retries unless the provider says it is final.
+    Every item carries the model that answered and its share of the call's tokens and cost."""
+    model = generation.model or default_model
+    shares = spend(model, generation.usage, len(items), prices)
     results: list[ItemResult] = []
     failures: list[ItemFailure] = []
-    for item in items:
+    for item, share in zip(items, shares, strict=True):
         value = generation.values.get(item.attribute)
         if value is not None:
-            results.append(ItemResult(item.id, value, generation.flags.get(item.attribute, [])))
+            flags = generation.flags.get(item.attribute, [])
+            results.append(ItemResult(item.id, value, flags, model=model, usage=share))
         else:
             code, error = describe_rejection(generation.rejected.get(item.attribute, "no value returned"))
-            failures.append(_failure(item, code, error, None, not generation.retry_rejected, retry_base_seconds))
+            permanent = not generation.retry_rejected
+            failures.append(_failure(item, code, error, None, permanent, retry_base_seconds, share))
     return results, failures
 
 
+def spend(model: str, usage: Usage, parts: int, prices: Mapping[str, Price]) -> list[ItemUsage]:
+    """Count a call's tokens and cost, and split them evenly over the `parts` items it served
+    (the first ones take the remainder, so the shares add up to the call)."""
+    cost = price_of(model, prices).cost(usage.prompt_tokens, usage.completion_tokens)
+    LLM_TOKENS.labels(model, "prompt").inc(usage.prompt_tokens)
+    LLM_TOKENS.labels(model, "completion").inc(usage.completion_tokens)
+    LLM_COST.labels(model).inc(float(cost))
+    pt, pt_rest = divmod(usage.prompt_tokens, parts)
+    ct, ct_rest = divmod(usage.completion_tokens, parts)
+    cost_share = (cost / parts).quantize(Decimal("1e-8"))
+    return [
+        ItemUsage(pt + (i < pt_rest), ct + (i < ct_rest), cost - cost_share * (parts - 1) if i == 0 else cost_share)
+        for i in range(parts)
+    ]
+
+
 def _failure(
-    item: ClaimedItem, reason: ItemReason, error: str, retry_after: float | None, permanent: bool, base: float
+    item: ClaimedItem,
+    reason: ItemReason,
+    error: str,
+    retry_after: float | None,
+    permanent: bool,
+    base: float,
+    usage: ItemUsage = NO_USAGE,
 ) -> ItemFailure:
-    return ItemFailure(item.id, reason, error, retry_delay(item.attempts, base, retry_after), permanent)
+    return ItemFailure(item.id, reason, error, retry_delay(item.attempts, base, retry_after), permanent, usage)
 
 
 def _describe(exc: Exception, summary: str) -> str:

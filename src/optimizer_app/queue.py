@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -53,10 +54,24 @@ class ClaimedItem:
 
 
 @dataclass(frozen=True)
+class ItemUsage:
+    """An item's share of what one LLM call spent."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+
+
+NO_USAGE = ItemUsage()
+
+
+@dataclass(frozen=True)
 class ItemResult:
     item_id: int
     value: str
     flags: list[str] = field(default_factory=list)
+    model: str | None = None
+    usage: ItemUsage = NO_USAGE
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,7 @@ class ItemFailure:
     error: str
     delay_seconds: float
     permanent: bool = False
+    usage: ItemUsage = NO_USAGE
 
 
 @dataclass(frozen=True)
@@ -196,21 +212,21 @@ async def settle(
 
     Items whose lease the worker lost are skipped (counted in fenced_out)."""
     flags = [json.dumps(r.flags) if r.flags else "[]" for r in results]
+    saved = (
+        worker_id,
+        [r.item_id for r in results],
+        [r.value for r in results],
+        flags,
+        [r.model for r in results],
+        *_usage_columns(r.usage for r in results),
+    )
     if not failures:
-        rows = await conn.fetch(
-            Q["complete_and_count"], worker_id, [r.item_id for r in results], [r.value for r in results], flags
-        )
+        rows = await conn.fetch(Q["complete_and_count"], *saved)
         completed = sum(r["done"] for r in rows)
         return SettleOutcome(completed=completed, retried=0, failed=0, fenced_out=len(results) - completed)
     async with conn.transaction():
-        done_jobs: list[int] = []
-        if results:
-            done_jobs = [
-                r["job_id"]
-                for r in await conn.fetch(
-                    Q["save_results"], worker_id, [r.item_id for r in results], [r.value for r in results], flags
-                )
-            ]
+        saved_rows: list[asyncpg.Record] = await conn.fetch(Q["save_results"], *saved) if results else []
+        done_jobs = [r["job_id"] for r in saved_rows]
         failed_rows: list[asyncpg.Record] = await conn.fetch(
             Q["fail_or_retry_items"],
             worker_id,
@@ -220,8 +236,10 @@ async def settle(
             [f.error for f in failures],
             [float(f.delay_seconds) for f in failures],
             [f.permanent for f in failures],
+            *_usage_columns(f.usage for f in failures),
         )
         final_failures = [r for r in failed_rows if r["status"] == "FAILED"]
+        await _add_job_usage(conn, [*saved_rows, *failed_rows])
         await _count_into_jobs(conn, done_jobs, final_failures)
     retried = len(failed_rows) - len(final_failures)
     return SettleOutcome(
@@ -280,6 +298,13 @@ async def queue_depth(conn: asyncpg.Connection) -> dict[str, int]:
     return counts
 
 
+async def llm_usage_totals(conn: asyncpg.Connection) -> tuple[int, int, float]:
+    """(prompt tokens, completion tokens, US dollars) every job's LLM calls spent so far."""
+    row = await conn.fetchrow(Q["llm_usage_totals"])
+    assert row is not None
+    return row["prompt_tokens"], row["completion_tokens"], row["cost_usd"]
+
+
 async def _cancel_locked_job(conn: asyncpg.Connection, *, job_id: int, store_id: int) -> int:
     status = await conn.execute(Q["cancel_pending_items"], job_id)
     canceled = int(status.split()[-1])
@@ -287,6 +312,35 @@ async def _cancel_locked_job(conn: asyncpg.Connection, *, job_id: int, store_id:
     if refund:
         await credits.refund(conn, [(store_id, job_id, refund)], reason="refund_canceled")
     return refund
+
+
+def _usage_columns(usages: Iterable[ItemUsage]) -> tuple[list[int], list[int], list[Decimal]]:
+    listed = list(usages)
+    return (
+        [u.prompt_tokens for u in listed],
+        [u.completion_tokens for u in listed],
+        [u.cost_usd for u in listed],
+    )
+
+
+async def _add_job_usage(conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -> None:
+    """Count the tokens and dollars of settled items (rows of job_id, pt, ct, cost) into their jobs."""
+    totals: dict[int, tuple[int, int, Decimal]] = {}
+    for r in rows:
+        if r["pt"] or r["ct"] or r["cost"]:
+            pt, ct, cost = totals.get(r["job_id"], (0, 0, Decimal(0)))
+            totals[r["job_id"]] = (pt + r["pt"], ct + r["ct"], cost + r["cost"])
+    if not totals:
+        return
+    job_ids = sorted(totals)
+    await conn.execute(Q["lock_jobs"], job_ids)
+    await conn.execute(
+        Q["add_job_usage"],
+        job_ids,
+        [totals[j][0] for j in job_ids],
+        [totals[j][1] for j in job_ids],
+        [totals[j][2] for j in job_ids],
+    )
 
 
 async def _count_into_jobs(

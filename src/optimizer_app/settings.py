@@ -200,6 +200,19 @@ class Settings:
     openai_base_url: str = ""
     openai_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = 60.0
+    # "<model>=<dollars per million prompt tokens>/<per million completion tokens>, …" over the
+    # built-in OpenAI prices (llm/pricing.py); a model in neither costs nothing.
+    llm_prices: str = ""
+    # A second provider the worker turns to while the first keeps failing: "openai" (any
+    # OpenAI-compatible server) or "offline"; empty: none.
+    llm_fallback_provider: str = ""
+    llm_fallback_base_url: str = ""
+    llm_fallback_api_key: str = ""
+    llm_fallback_model: str = ""  # empty: OPENAI_MODEL
+    # Consecutive transient failures (timeouts, 429, 5xx, no connection) of the first provider
+    # that open the breaker, and how long it stays open before one trial call goes to it again.
+    llm_breaker_failures: int = 5
+    llm_breaker_cooldown_seconds: float = 30.0
 
     # Worker
     worker_concurrency: int = 64

@@ -15,13 +15,15 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 import asyncpg
 
 from . import batches, credits, outcomes, queue
 from .llm.base import LLMProvider
+from .llm.pricing import DEFAULT_PRICES, Price, parse_prices
 from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_LATENCY
 from .settings import Settings
 
@@ -45,6 +47,7 @@ class WorkerConfig:
     maintenance_interval_seconds: float
     flush_size: int = 100
     flush_interval_seconds: float = 0.1
+    prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
 
 
 def config_from_settings(settings: Settings) -> WorkerConfig:
@@ -56,6 +59,7 @@ def config_from_settings(settings: Settings) -> WorkerConfig:
         retry_base_seconds=settings.worker_retry_base_seconds,
         shutdown_grace_seconds=settings.worker_shutdown_grace_seconds,
         maintenance_interval_seconds=settings.maintenance_interval_seconds,
+        prices=parse_prices(settings.llm_prices),
     )
 
 
@@ -161,7 +165,15 @@ class Worker:
             self._take(outcomes.of_error(items, exc, self.config.retry_base_seconds))
             return
         self._record_call("ok", started)
-        self._take(outcomes.of_generation(items, generation, self.config.retry_base_seconds))
+        self._take(
+            outcomes.of_generation(
+                items,
+                generation,
+                self.config.retry_base_seconds,
+                default_model=self.provider.name,
+                prices=self.config.prices,
+            )
+        )
 
     def _record_call(self, outcome: str, started: float) -> None:
         LLM_CALLS.labels(self.provider.name, outcome).inc()
@@ -260,6 +272,7 @@ class Worker:
                     self.provider,
                     max_attempts=self.config.max_attempts,
                     retry_base_seconds=self.config.retry_base_seconds,
+                    prices=self.config.prices,
                 )
             except _DATABASE_ERRORS as exc:
                 log.warning("maintenance failed: %s", exc)

@@ -85,6 +85,7 @@ async def test_optimise_review_edit_publish_and_revert(
     assert original["name"] == title_item["before"]
 
     title_row = cards.first.locator("[data-testid=item-row][data-attribute=title]")
+    await expect(title_row.get_by_test_id("item-model")).to_have_text("Written by gpt-4o-mini")
     edited = f"{title_item['before']} for everyday use"
     await title_row.get_by_role("button", name="Edit").click()
     await title_row.get_by_label("New title").fill(edited)

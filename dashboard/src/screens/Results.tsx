@@ -468,6 +468,9 @@ function ItemRow(props: {
         <div className="side after">
           <div className="side-head">
             <span>{t("res.after")}</span>
+            {item.model && item.status === "DONE" ? (
+              <span className="model-name" data-testid="item-model">{t("res.writtenBy", { model: item.model })}</span>
+            ) : null}
             <Count value={editing ? draft : after} limit={limit} attribute={item.attribute} />
           </div>
           {editing ? (

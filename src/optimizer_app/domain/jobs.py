@@ -31,6 +31,8 @@ class ItemReason(StrEnum):
     TOO_LONG = "too_long"
     LEFT_OUT = "left_out"
     REJECTED = "rejected"
+    WRONG_LANGUAGE = "wrong_language"
+    INSTRUCTION_ECHO = "instruction_echo"
     LLM_UNAVAILABLE = "llm_unavailable"
     LLM_BAD_OUTPUT = "llm_bad_output"
     LLM_REFUSED = "llm_refused"

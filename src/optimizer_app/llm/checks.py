@@ -1,7 +1,9 @@
 """Checks every generated value passes before it is saved.
 
 A value is never shortened here: one over its limit is refused (`too_long: N > MAX`) so the
-provider can ask for it again with the limit restated.
+provider can ask for it again with the limit restated. A value that repeats instructions aimed at
+the model (what a prompt injection in the product data makes a model echo) is refused as
+`instruction_echo`; one written in another language than asked, as `wrong_language: <code>`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import nh3
 
 from ..domain.attributes import Attribute
 from ..domain.jobs import ItemReason
+from .language_id import other_language
 
 ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4", "a", "span"})
 # Block tags that carry the text's direction: a right-to-left description must read right to left
@@ -70,6 +73,20 @@ CLAIMS = (
     "patented", "award-winning", "warranty", "guarantee",
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+")
+# Words addressed to a model, never to a shopper: product data that carries them is an injection
+# attempt, and an answer that repeats them followed it (or quoted it into the store).
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    r"(?:previous\s+|prior\s+|above\s+|earlier\s+|preceding\s+|system\s+|these\s+)*"
+    r"(?:instructions?|rules|prompts?|directions)\b"
+    r"|\byou\s+are\s+now\s+(?:a|an|in)\b|\bsystem\s+prompt\b|\bnew\s+instructions?\s*:"
+    r"|\bas\s+an?\s+(?:ai|language\s+model|large\s+language\s+model)\b"
+    r"|\bignor(?:e|ez|er)\s+(?:toutes\s+)?les\s+instructions\b"
+    r"|\bignora\s+(?:todas\s+)?las\s+instrucciones\b"
+    r"|\bignoriere\s+(?:alle\s+)?(?:vorherigen\s+)?anweisungen\b"
+    r"|تجاهل\s+(?:جميع\s+|كل\s+)?التعليمات",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,8 @@ REJECTIONS: dict[str, tuple[ItemReason, str]] = {
     "unchanged": (ItemReason.UNCHANGED, "the suggestion was the same as the current text"),
     "too_long": (ItemReason.TOO_LONG, "the suggestion was longer than the field allows"),
     "missing from the answer": (ItemReason.LEFT_OUT, "the answer left this field out"),
+    "wrong_language": (ItemReason.WRONG_LANGUAGE, "the suggestion was written in another language"),
+    "instruction_echo": (ItemReason.INSTRUCTION_ECHO, "the suggestion repeated instructions found in the product data"),
 }
 
 
@@ -136,8 +155,16 @@ def with_direction(value: str, language: str) -> str:
 
 
 def check_value(
-    attribute: Attribute, *, before: str, after: object, source_text: str, language: str = ""
+    attribute: Attribute,
+    *,
+    before: str,
+    after: object,
+    source_text: str,
+    language: str = "",
+    check_language: bool = False,
 ) -> CheckResult:
+    """`check_language`: refuse a value surely written in another language than `language` (for
+    a model; the offline rules never translate, so their values keep the product's language)."""
     if not isinstance(after, str) or not after.strip():
         return CheckResult(None, "empty")
     if attribute.is_html:
@@ -147,6 +174,10 @@ def check_value(
         value = text = _unquote(plain_text(after))
     if not text:
         return CheckResult(None, "empty")
+    if _INSTRUCTION.search(text):
+        return CheckResult(None, "instruction_echo")
+    if check_language and (found := other_language(text, language)):
+        return CheckResult(None, f"wrong_language: {found}")
     if text.casefold() == (visible_text(before) if attribute.is_html else plain_text(before)).casefold():
         return CheckResult(None, "unchanged")
     if len(text) > attribute.max_length:

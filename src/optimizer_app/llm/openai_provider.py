@@ -189,6 +189,7 @@ class OpenAIProvider:
                 after=after,
                 source_text=source,
                 language=request.language,
+                check_language=True,
             )
             if checked.value is not None:
                 values[attribute] = checked.value

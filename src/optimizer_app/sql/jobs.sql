@@ -5,7 +5,7 @@
 -- params: $1 store_id, $2 status, $3 before_id, $4 limit
 SELECT id, status, source_scope, source_ids, attributes, target_lang, user_prompt, economy, credits_charged,
        credits_refunded, items_total, items_done, items_failed, items_canceled, created_at, started_at,
-       finished_at
+       finished_at, prompt_tokens, completion_tokens, cost_usd
 FROM jobs
 WHERE store_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
 ORDER BY id DESC LIMIT $4
@@ -15,14 +15,15 @@ ORDER BY id DESC LIMIT $4
 -- params: $1 job_id, $2 store_id
 SELECT id, status, source_scope, source_ids, attributes, target_lang, user_prompt, economy, credits_charged,
        credits_refunded, items_total, items_done, items_failed, items_canceled, created_at, started_at,
-       finished_at
+       finished_at, prompt_tokens, completion_tokens, cost_usd
 FROM jobs WHERE id = $1 AND store_id = $2
 
 -- name: list_items
 -- A job's items with their product's title, in id order after id $4, optionally of status $3.
 -- params: $1 job_id, $2 store_id, $3 status, $4 after_id, $5 limit
 SELECT ji.id, ji.product_id, ji.attribute, ji.status, ji.attempts, ji.before_value, ji.after_value,
-       ji.flags, ji.reason, ji.error, ji.review_state, ji.published_at, ji.updated_at,
+       ji.flags, ji.reason, ji.error, ji.review_state, ji.published_at, ji.updated_at, ji.model,
+       ji.prompt_tokens, ji.completion_tokens, ji.cost_usd,
        jp.snapshot->>'title' AS product_title
 FROM job_items ji
 JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id

@@ -79,28 +79,35 @@ UPDATE jobs SET status = 'RUNNING', started_at = now()
 WHERE id = ANY($1::bigint[]) AND status = 'PENDING'
 
 -- name: save_results
--- Results ($2 ids, $3 values, $4 flags) for the items worker $1 still holds; items whose lease it
--- lost are left alone.
--- params: $1 worker_id, $2 item_ids, $3 values, $4 flags
+-- Results ($2 ids, $3 values, $4 flags, $5 models, and what the call spent on each: $6 prompt
+-- tokens, $7 completion tokens, $8 dollars) for the items worker $1 still holds; items whose lease
+-- it lost are left alone. Returns each saved item's job and spending, for add_job_usage.
+-- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs
 UPDATE job_items ji
 SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL, reason = NULL,
-    lease_owner = NULL, lease_until = NULL, updated_at = now()
-FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
+    model = r.model, prompt_tokens = ji.prompt_tokens + r.pt, completion_tokens = ji.completion_tokens + r.ct,
+    cost_usd = ji.cost_usd + r.cost, lease_owner = NULL, lease_until = NULL, updated_at = now()
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[])
+    AS r(id, value, flags, model, pt, ct, cost)
 WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
-RETURNING ji.job_id
+RETURNING ji.job_id, r.pt, r.ct, r.cost
 
 -- name: fail_or_retry_items
 -- Items worker $1 still holds that failed ($3 ids, $4 reason codes, $5 errors, $6 delays, $7
 -- permanent): back to PENDING after a delay, or FAILED when the failure is permanent or the item has
 -- used its $2 attempts.
--- params: $1 worker_id, $2 max_attempts, $3 item_ids, $4 reasons, $5 errors, $6 delays, $7 permanent
+-- The tokens and dollars the failed call spent on each ($8, $9, $10) are added to the item.
+-- params: $1 worker_id, $2 max_attempts, $3 item_ids, $4 reasons, $5 errors, $6 delays, $7 permanent, $8 prompt_tokens, $9 completion_tokens, $10 costs
 UPDATE job_items ji
 SET status = CASE WHEN f.permanent OR ji.attempts >= $2 THEN 'FAILED' ELSE 'PENDING' END,
     run_after = now() + make_interval(secs => f.delay),
-    reason = f.reason, error = f.error, lease_owner = NULL, lease_until = NULL, updated_at = now()
-FROM unnest($3::bigint[], $4::text[], $5::text[], $6::float8[], $7::bool[]) AS f(id, reason, error, delay, permanent)
+    reason = f.reason, error = f.error, prompt_tokens = ji.prompt_tokens + f.pt,
+    completion_tokens = ji.completion_tokens + f.ct, cost_usd = ji.cost_usd + f.cost,
+    lease_owner = NULL, lease_until = NULL, updated_at = now()
+FROM unnest($3::bigint[], $4::text[], $5::text[], $6::float8[], $7::bool[], $8::int[], $9::int[], $10::numeric[])
+    AS f(id, reason, error, delay, permanent, pt, ct, cost)
 WHERE ji.id = f.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
-RETURNING ji.job_id, ji.store_id, ji.status
+RETURNING ji.job_id, ji.store_id, ji.status, f.pt, f.ct, f.cost
 
 -- name: release_items
 -- Give items back unprocessed (worker shutting down): the attempt does not count.
@@ -133,6 +140,15 @@ RETURNING job_id, store_id, status
 -- params: $1 job_ids
 SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE
 
+-- name: add_job_usage
+-- Add what LLM calls spent on their items to the items' jobs (already locked in id order).
+-- params: $1 job_ids, $2 prompt_tokens, $3 completion_tokens, $4 costs
+UPDATE jobs j
+SET prompt_tokens = j.prompt_tokens + u.pt, completion_tokens = j.completion_tokens + u.ct,
+    cost_usd = j.cost_usd + u.cost
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::numeric[]) AS u(job_id, pt, ct, cost)
+WHERE j.id = u.job_id
+
 -- name: count_items_into_jobs
 -- Add finished items to their jobs' counters (jobs already locked in id order by the caller) and,
 -- once every item has finished, set the job's final status (job_status_after, a migration, mirrors
@@ -163,16 +179,20 @@ RETURNING j.id AS job_id, j.store_id,
 -- for items worker $1 still holds (as save_results), then count them into their jobs (as
 -- count_items_into_jobs), locking the jobs in id order. Items whose lease the worker lost are left
 -- alone. Returns one row per job with its count.
--- params: $1 worker_id, $2 item_ids, $3 values, $4 flags
+-- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs
 WITH done AS (
     UPDATE job_items ji
     SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL, reason = NULL,
-        lease_owner = NULL, lease_until = NULL, updated_at = now()
-    FROM unnest($2::bigint[], $3::text[], $4::text[]) AS r(id, value, flags)
+        model = r.model, prompt_tokens = ji.prompt_tokens + r.pt, completion_tokens = ji.completion_tokens + r.ct,
+        cost_usd = ji.cost_usd + r.cost, lease_owner = NULL, lease_until = NULL, updated_at = now()
+    FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[])
+        AS r(id, value, flags, model, pt, ct, cost)
     WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
-    RETURNING ji.job_id
+    RETURNING ji.job_id, r.pt, r.ct, r.cost
 ), c AS (
-    SELECT job_id, count(*)::int AS done, 0 AS failed FROM done GROUP BY job_id
+    SELECT job_id, count(*)::int AS done, 0 AS failed, sum(pt)::bigint AS pt, sum(ct)::bigint AS ct,
+           sum(cost) AS cost
+    FROM done GROUP BY job_id
 ), locked AS (
     SELECT id FROM jobs WHERE id IN (SELECT job_id FROM c) ORDER BY id FOR NO KEY UPDATE
 )
@@ -180,6 +200,8 @@ UPDATE jobs j
 SET items_done = j.items_done + c.done,
     items_failed = j.items_failed + c.failed,
     credits_refunded = j.credits_refunded + c.failed,
+    prompt_tokens = j.prompt_tokens + c.pt, completion_tokens = j.completion_tokens + c.ct,
+    cost_usd = j.cost_usd + c.cost,
     status = job_status_after(j.status, j.items_total, j.items_done + c.done, j.items_failed + c.failed,
                               j.items_canceled),
     finished_at = CASE
@@ -226,3 +248,11 @@ SELECT id FROM jobs WHERE store_id = $1 AND status IN ('PENDING', 'RUNNING') ORD
 -- Items waiting and in progress, for /metrics.
 -- params: none
 SELECT status, count(*) FROM job_items WHERE status IN ('PENDING', 'RUNNING') GROUP BY status
+
+-- name: llm_usage_totals
+-- What every job's LLM calls spent so far, for /metrics (one row per job: a small table).
+-- params: none
+SELECT coalesce(sum(prompt_tokens), 0)::bigint AS prompt_tokens,
+       coalesce(sum(completion_tokens), 0)::bigint AS completion_tokens,
+       coalesce(sum(cost_usd), 0)::float8 AS cost_usd
+FROM jobs
