@@ -16,7 +16,7 @@ from playwright.async_api import expect
 from optimizer_sandbox.runner import LoopbackServer, _free_port
 from optimizer_sandbox.shopify import create_shopify_sandbox
 from tests.e2e.conftest import Browser, screenshot_path, web_settings
-from tests.e2e.test_dashboard import tab
+from tests.e2e.steps import tab
 
 API_KEY = "e2e0shopify0api0key0000000000000"
 API_SECRET = "shpss_e2e_browser_tests_secret_0123456789abcdef0123456789abcd"
