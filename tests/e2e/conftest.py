@@ -84,16 +84,31 @@ def web_settings(database_url: str, **platform: Any) -> Settings:
         secret_keys=("e2e-secret-key",),
         token_encryption_keys=("e2e-encryption-key",),
         db_pool_max=5,
+        # The browser clicks through publish and revert faster than a person, and a test's own API
+        # calls share the store's budget: the default burst (a sixth of a minute's) is out of the way.
+        api_rate_limit_per_minute=1000,
         **platform,
     )
 
 
 @pytest.fixture
+def llm() -> Iterator[LoopbackServer]:
+    """The sandbox LLM the test's worker improves text with."""
+    from optimizer_sandbox.llm import LLMSandboxConfig, create_llm_sandbox
+
+    with LoopbackServer(create_llm_sandbox(LLMSandboxConfig(latency_seconds=0.05))) as server:
+        yield server
+
+
+@pytest.fixture
 async def stack(
-    wix_e2e: tuple[LoopbackServer, int], wix_keys: tuple[str, str], database_url: str, pool: asyncpg.Pool
+    wix_e2e: tuple[LoopbackServer, int],
+    wix_keys: tuple[str, str],
+    llm: LoopbackServer,
+    database_url: str,
+    pool: asyncpg.Pool,
 ) -> AsyncIterator[Stack]:
     from optimizer_app.web.app import create_app
-    from optimizer_sandbox.llm import LLMSandboxConfig, create_llm_sandbox
 
     wix, web_port = wix_e2e
     settings = web_settings(
@@ -103,13 +118,8 @@ async def stack(
         wix_webhook_public_key=wix_keys[1],
         wix_api_base=wix.url,
         extra_frame_ancestors=wix.url,
-        # The browser and the test's own API calls share one store's budget; keep it out of the way.
-        api_rate_limit_per_minute=1000,
     )
-    with (
-        LoopbackServer(create_llm_sandbox(LLMSandboxConfig(latency_seconds=0.05))) as llm,
-        LoopbackServer(create_app(settings), port=web_port) as web,
-    ):
+    with LoopbackServer(create_app(settings), port=web_port) as web:
         s = Stack(wix=wix, web=web, llm=llm, database_url=database_url, pool=pool)
         try:
             yield s
@@ -123,8 +133,9 @@ StartWorker = Callable[[], Awaitable[None]]
 
 
 @pytest.fixture
-async def start_worker(stack: Stack) -> AsyncIterator[StartWorker]:
-    """Start a worker on the sandbox LLM (through the openai SDK) on this event loop."""
+async def start_worker(llm: LoopbackServer, database_url: str, pool: asyncpg.Pool) -> AsyncIterator[StartWorker]:
+    """Start a worker on the sandbox LLM (through the openai SDK) on this event loop, whichever
+    platform's store the job belongs to."""
     from optimizer_app.llm.openai_provider import OpenAIProvider
     from optimizer_app.worker import Worker
     from tests.factories import quick_worker_config
@@ -132,10 +143,10 @@ async def start_worker(stack: Stack) -> AsyncIterator[StartWorker]:
     stops: list[tuple[asyncio.Event, asyncio.Task[None], OpenAIProvider]] = []
 
     async def start() -> None:
-        provider = OpenAIProvider(api_key="sandbox", base_url=f"{stack.llm.url}/v1", model="gpt-4o-mini")
+        provider = OpenAIProvider(api_key="sandbox", base_url=f"{llm.url}/v1", model="gpt-4o-mini")
         config = quick_worker_config(poll_seconds=0.1)
         stop = asyncio.Event()
-        task = asyncio.create_task(Worker(stack.pool, provider, config, listen_dsn=stack.database_url).run(stop))
+        task = asyncio.create_task(Worker(pool, provider, config, listen_dsn=database_url).run(stop))
         stops.append((stop, task, provider))
 
     yield start

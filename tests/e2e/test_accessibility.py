@@ -9,7 +9,7 @@ from typing import Any
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import Browser, Stack
-from tests.e2e.test_dashboard import open_app
+from tests.e2e.steps import open_app
 from tests.integration.conftest import new_site
 
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll('button, input, select, textarea, a[href]')]
@@ -51,7 +51,7 @@ async def focused_after_tabs(page: Page, app_frame: Any, presses: int) -> list[d
 async def test_every_control_is_named_and_the_keyboard_reaches_it_visibly(stack: Stack, browser: Browser) -> None:
     page = browser.page
     site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
-    app = await open_app(page, stack, site.instance_id)
+    app = await open_app(page, stack.admin_url(site.instance_id))
     frame = page.frame(name="app") or next(f for f in page.frames if "/app/wix" in f.url)
 
     for section in ("Optimise", "Queue", "Results", "Activity", "Billing", "Settings"):

@@ -7,34 +7,27 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 import httpx
-from playwright.async_api import FrameLocator, Page, expect
+from playwright.async_api import expect
 
-from tests.e2e.conftest import Browser, Stack, StartWorker, screenshot_path
+from tests.e2e.conftest import Browser, Stack, StartWorker
+from tests.e2e.steps import (
+    ARABIC,
+    edit_title,
+    field,
+    item,
+    item_row,
+    open_app,
+    pick,
+    publish_all,
+    revert,
+    review_when_done,
+    shot,
+    submit,
+    tab,
+)
 from tests.integration.conftest import new_site
-
-
-async def open_app(page: Page, stack: Stack, instance_id: str) -> FrameLocator:
-    await page.goto(stack.admin_url(instance_id))
-    app = page.frame_locator("#app")
-    await expect(app.locator("table.products tbody tr").first).to_be_visible()
-    return app
-
-
-async def tab(app: FrameLocator, name: str, sections: str = "Sections") -> None:
-    """Open a section by its tab's name, in the UI's language ("الإعدادات" in "الأقسام" in Arabic)."""
-    await app.get_by_role("navigation", name=sections).get_by_role("button", name=name, exact=True).click()
-
-
-async def shot(page: Page, name: str) -> None:
-    await page.wait_for_timeout(150)  # let transitions settle
-    await page.screenshot(path=str(screenshot_path(name)))
-
-
-def field(app: FrameLocator, label: str) -> Any:
-    return app.get_by_role("group", name="Fields").get_by_role("checkbox", name=re.compile(rf"^{label}\b"))
 
 
 async def test_optimise_review_edit_publish_and_revert(
@@ -42,12 +35,10 @@ async def test_optimise_review_edit_publish_and_revert(
 ) -> None:
     page = browser.page
     site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
-    app = await open_app(page, stack, site.instance_id)
+    app = await open_app(page, stack.admin_url(site.instance_id))
     await expect(app.locator("html")).to_have_attribute("dir", "ltr")
 
-    rows = app.locator("table.products tbody tr")
-    for i in range(3):
-        await rows.nth(i).get_by_role("checkbox").check()
+    await pick(app, 3)
     await field(app, "SEO title").uncheck()
     await field(app, "Meta description").uncheck()
     await expect(field(app, "Title")).to_be_checked()
@@ -56,8 +47,7 @@ async def test_optimise_review_edit_publish_and_revert(
     await expect(app.get_by_test_id("cost-line")).to_have_text("3 products × 2 fields = 6 credits, 94 left")
     await shot(page, "optimise")
 
-    await app.get_by_role("button", name="Improve for 6 credits").click()
-    await expect(app.get_by_role("heading", name="Queue", exact=True)).to_be_visible()
+    await submit(app, "Improve for 6 credits")
     job = app.get_by_test_id("queue-job")
     await expect(job).to_contain_text("Waiting")
     await expect(job.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "0")
@@ -65,48 +55,32 @@ async def test_optimise_review_edit_publish_and_revert(
     await shot(page, "queue")
 
     await start_worker()
-    finished = app.get_by_role("button", name="Review results")
-    await expect(finished).to_be_visible(timeout=20_000)
-    await expect(job).to_have_count(0)
-    await expect(app.get_by_role("listitem").filter(has=finished)).to_contain_text("6 of 6 improved")
-    await finished.click()
+    items = await review_when_done(page, app, "6 of 6 improved")
 
     cards = app.get_by_test_id("product-result")
     await expect(cards).to_have_count(3)
     await expect(app.get_by_test_id("item-row")).to_have_count(6)
 
-    async with httpx.AsyncClient(base_url=stack.web.url, headers=site.headers) as api:
-        jobs = (await api.get("/api/jobs")).json()["jobs"]
-        items: list[dict[str, Any]] = (await api.get(f"/api/jobs/{jobs[0]['id']}/items")).json()["items"]
     first = items[0]["product_id"]
-    title_item = next(i for i in items if i["product_id"] == first and i["attribute"] == "title")
-    desc_item = next(i for i in items if i["product_id"] == first and i["attribute"] == "description")
+    title_item, desc_item = item(items, first, "title"), item(items, first, "description")
     original = stack.sandbox_product(site.instance_id, first)
     assert original["name"] == title_item["before"]
 
-    title_row = cards.first.locator("[data-testid=item-row][data-attribute=title]")
-    await expect(title_row.get_by_test_id("item-model")).to_have_text("Written by gpt-4o-mini")
+    await expect(item_row(cards.first, "title").get_by_test_id("item-model")).to_have_text("Written by gpt-4o-mini")
     edited = f"{title_item['before']} for everyday use"
-    await title_row.get_by_role("button", name="Edit").click()
-    await title_row.get_by_label("New title").fill(edited)
-    await title_row.get_by_role("button", name="Save").click()
-    await expect(title_row).to_contain_text("Edited by you")
-    await expect(title_row.locator(".side.after .text")).to_have_text(edited)
-    await cards.first.locator("[data-attribute=description] summary").click()
+    title_row = await edit_title(cards.first, edited)
+    await item_row(cards.first, "description").locator("summary").click()
     await expect(cards.first.locator(".rendered")).to_be_visible()
     await shot(page, "results")
 
-    await app.get_by_role("button", name="Publish all").click()
-    await expect(app.get_by_role("status").filter(has_text="6 changes published to your store.")).to_be_visible()
+    await publish_all(app, "6 changes published to your store.")
     await expect(title_row).to_contain_text("Published")
     store_now = stack.sandbox_product(site.instance_id, first)
     assert store_now["name"] == edited
     assert store_now["plainDescription"] != original["plainDescription"]
     assert desc_item["after"]
 
-    await title_row.get_by_role("button", name="Revert").click()
-    await expect(app.get_by_text("Title changed back to its previous value in your store.")).to_be_visible()
-    await expect(title_row).to_contain_text("Ready to publish")
+    await revert(app, title_row, "Title changed back to its previous value in your store.")
     assert stack.sandbox_product(site.instance_id, first)["name"] == original["name"]
 
     await tab(app, "Activity")
@@ -140,7 +114,7 @@ async def test_short_credits_and_the_402_answer_then_an_arabic_store(stack: Stac
     page = browser.page
     browser.errors.allow("status of 402")  # the server's 402 answer is logged by the browser itself
     site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
-    app = await open_app(page, stack, site.instance_id)
+    app = await open_app(page, stack.admin_url(site.instance_id))
     await expect(app.locator("html")).to_have_attribute("lang", "en")
 
     # A free store has 100 credits: 20 products × 4 fields fits.
@@ -216,13 +190,12 @@ async def test_short_credits_and_the_402_answer_then_an_arabic_store(stack: Stac
     brand = await app.locator(".brand").bounding_box()
     pill = await app.locator(".credits-pill").bounding_box()
     assert brand and pill and brand["x"] > pill["x"], "the header is mirrored"
-    for i in range(2):
-        await app.locator("table.products tbody tr").nth(i).get_by_role("checkbox").check()
+    await pick(app, 2)
     await expect(cost).to_have_text("عدد المنتجات 2 × عدد الحقول 4 = 8 نقاط، يتبقى 92")
     await expect(app.get_by_role("button", name="تحسين مقابل 8 نقاط", exact=True)).to_be_enabled()
     await shot(page, "optimise-rtl-arabic")
 
-    await tab(app, "الإعدادات", sections="الأقسام")
+    await tab(app, "الإعدادات", ARABIC)
     await expect(app.get_by_role("heading", name="الإعدادات")).to_be_visible()
     await expect(app.get_by_label("اللغة الافتراضية")).to_have_value("ar")
 

@@ -1,10 +1,12 @@
 """The dashboard inside the sandbox Salla merchant dashboard, through the embedded SDK's handshake:
 the app calls `embedded.init()`, reads its token, checks the session our introspection of that token
-gave it, and only then `embedded.ready()`; the dashboard's loading overlay stays until that call."""
+gave it, and only then `embedded.ready()`; the dashboard's loading overlay stays until that call.
+Then the whole loop, in Arabic and right to left, from listing to revert."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +14,8 @@ from playwright.async_api import expect
 
 from optimizer_sandbox.runner import LoopbackServer, _free_port
 from optimizer_sandbox.salla import create_salla_sandbox, dashboard_url
-from tests.e2e.conftest import Browser, web_settings
+from tests.e2e import steps
+from tests.e2e.conftest import Browser, StartWorker, web_settings
 
 CLIENT_ID, CLIENT_SECRET, WEBHOOK_SECRET = "e2e-salla-app", "e2e-salla-secret", "e2e-salla-webhook-secret"
 MERCHANT = 556677
@@ -22,9 +25,10 @@ DESKTOP = {"width": 1360, "height": 900}
 
 
 @pytest.fixture
-def salla_dashboard(database_url: str) -> Iterator[str]:
-    """The Salla sandbox and the web app it frames, the store installed by Easy Mode; yields the
-    dashboard's address (on localhost, where the SDK accepts the host's messages)."""
+def salla(database_url: str) -> Iterator[LoopbackServer]:
+    """The Salla sandbox and the web app it frames, the store installed by Easy Mode. Its merchant
+    dashboard must be opened at `dashboard_url(salla.url)`, on localhost, where the SDK accepts the
+    host's messages."""
     from optimizer_app.web.app import create_app
 
     web_port = _free_port("127.0.0.1")
@@ -53,33 +57,60 @@ def salla_dashboard(database_url: str) -> Iterator[str]:
                 content=delivered["body"],
                 headers={"X-Salla-Signature": delivered["signature"]},
             ).raise_for_status()
-            yield dashboard
+            yield sandbox
+
+
+def raw_product(salla: LoopbackServer, product_id: str) -> dict[str, Any]:
+    """The product as the sandbox store holds it in its default language, read past the Admin API."""
+    res = httpx.get(f"{salla.url}/_sandbox/merchants/{MERCHANT}/products/{product_id}")
+    res.raise_for_status()
+    product: dict[str, Any] = res.json()["product"]
+    return product
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE])
-async def test_the_overlay_clears_after_the_handshake_and_the_app_works(
-    salla_dashboard: str, browser: Browser, viewport: dict[str, int]
+async def test_the_whole_loop_in_arabic_after_the_handshake(
+    salla: LoopbackServer, start_worker: StartWorker, browser: Browser, viewport: dict[str, int]
 ) -> None:
+    """The overlay clears once the handshake is done; then open, list, improve, review, publish and
+    revert in the store's Arabic, right to left."""
     page = browser.page
     await page.set_viewport_size(viewport)
-    await page.goto(f"{salla_dashboard}/_sandbox/admin?merchant={MERCHANT}")
+    app = await steps.open_app(page, f"{dashboard_url(salla.url)}/_sandbox/admin?merchant={MERCHANT}")
     await expect(page.locator("#overlay")).to_be_hidden()
     assert await page.evaluate("window.embeddedEvents") == ["embedded::iframe.ready", "embedded::ready"]
-
-    app = page.frame_locator("#app")
     await expect(app.locator("html")).to_have_attribute("dir", "rtl")
-    rows = app.locator("table.products tbody tr")
-    await expect(rows.first).to_be_visible()
-    await rows.first.get_by_role("checkbox").check()
-    await expect(app.get_by_test_id("cost-line")).to_be_visible()
+    await expect(app.locator("html")).to_have_attribute("lang", "ar")
+
+    await steps.pick(app, 2)
+    await expect(app.get_by_test_id("cost-line")).to_have_text("عدد المنتجات 2 × عدد الحقول 4 = 8 نقاط، يتبقى 92")
+    await steps.submit(app, "تحسين مقابل 8 نقاط", steps.ARABIC)
+    await start_worker()
+    items = await steps.review_when_done(page, app, "تم تحسين 8 من 8", steps.ARABIC)
+
+    first = items[0]["product_id"]
+    title, description = steps.item(items, first, "title"), steps.item(items, first, "description")
+    original = raw_product(salla, first)
+    assert (original["name"], original["description"]) == (title["before"], description["before"])
+    card = app.get_by_test_id("product-result").first
+    edited = f"{title['before']} للاستخدام اليومي"
+    title_row = await steps.edit_title(card, edited, steps.ARABIC)
+    await steps.publish_all(app, "نُشرت 8 تغييرات في متجرك.", steps.ARABIC)
+    published = raw_product(salla, first)
+    assert (published["name"], published["description"]) == (edited, description["after"])
+
+    await steps.revert(app, title_row, "أُعيد العنوان إلى قيمته السابقة في متجرك.", steps.ARABIC)
+    await steps.revert(app, steps.item_row(card, "description"), "أُعيد الوصف إلى قيمته السابقة في متجرك.", steps.ARABIC)
+    reverted = raw_product(salla, first)
+    assert (reverted["name"], reverted["description"]) == (original["name"], original["description"])
 
 
-async def test_the_overlay_stays_when_the_app_cannot_open(salla_dashboard: str, browser: Browser) -> None:
+async def test_the_overlay_stays_when_the_app_cannot_open(salla: LoopbackServer, browser: Browser) -> None:
     """A merchant without the app installed: the page says why and never signals ready, so Salla's
     overlay stays (the handshake is the app's, not the host's)."""
     page = browser.page
     browser.errors.allow("status of 401")  # the app page's answer for a store without the app
-    await page.goto(f"{salla_dashboard}/_sandbox/admin?merchant=1")
+    await page.goto(f"{dashboard_url(salla.url)}/_sandbox/admin?merchant=1")
     app = page.frame_locator("#app")
     await expect(app.locator("body")).to_contain_text("not installed")
     await expect(page.locator("#overlay")).to_be_visible()
