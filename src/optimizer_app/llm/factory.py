@@ -22,6 +22,9 @@ def build_provider(settings: Settings) -> LLMProvider:
             base_url=settings.openai_base_url or None,
             model=settings.openai_model,
             timeout=settings.llm_timeout_seconds,
+            timeout_floor=settings.llm_timeout_floor_seconds,
+            temperature=settings.llm_temperature,
+            max_in_flight=settings.llm_max_in_flight,
         )
     if kind == "offline":
         return OfflineProvider()
