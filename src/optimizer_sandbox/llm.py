@@ -32,11 +32,14 @@ from optimizer_app.llm import offline
 from optimizer_app.llm.checks import visible_text
 from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
 
+from . import llama_cpp
+
 FAULTS = frozenset(
     {"429", "insufficient_quota", "500", "503", "401", "400", "slow", "not_json",
      "garbage", "truncated", "missing_field", "empty", "unchanged", "too_long", "refusal"}
 )  # fmt: skip
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "sandbox-model")
+PROFILES = ("openai", "llama.cpp")
 # What the headers report when no limit is simulated: OpenAI always sends them.
 NOMINAL_RPM = 10_000
 NOMINAL_TPM = 10_000_000
@@ -59,6 +62,9 @@ class LLMSandboxConfig:
     fault_retry_after_seconds: float = 1.2
     slow_seconds: float = 5.0
     text_fences: bool = True  # text mode answers like a chatty model: prose and a ```json fence
+    profile: str = "openai"  # or "llama.cpp": llama.cpp's server on a small machine (llama_cpp.py)
+    seconds_per_token: float = 0.0  # llama.cpp profile: generation time per output token
+    context_tokens: int = 4096  # llama.cpp profile: n_ctx, where an answer without a limit ends
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a JSON object of changes; raises ValueError naming the first bad field."""
@@ -96,6 +102,9 @@ _FIELD_TYPES: dict[str, Callable[[Any], bool]] = {
     "fault_retry_after_seconds": _is_number,
     "slow_seconds": _is_number,
     "text_fences": lambda v: isinstance(v, bool),
+    "profile": lambda v: v in PROFILES,
+    "seconds_per_token": _is_number,
+    "context_tokens": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
 }
 
 
@@ -109,6 +118,8 @@ class LLMSandboxStats:
     by_mode: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MODES, 0))
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    queued: int = 0  # llama.cpp profile: requests that found the one slot busy
+    peak_open_requests: int = 0  # llama.cpp profile: most requests at the server at once
 
 
 class _Bucket:
@@ -151,6 +162,8 @@ class LLMSandbox:
         self.requests = _Bucket()
         self.tokens = _Bucket()
         self.rng = random.Random(self.config.seed)
+        self.slot = asyncio.Lock()  # llama.cpp profile: its one slot
+        self.open_requests = 0
 
     def reset(self) -> None:
         # In place: `app.state.llm_stats` keeps pointing at the live counters.
@@ -192,6 +205,8 @@ class LLMSandbox:
             return error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
         if not isinstance(body, dict):
             return error(400, "The body of your request must be a JSON object.", "invalid_request_error")
+        if config.profile == "llama.cpp" and _valid_messages(body.get("messages")):
+            return await llama_cpp.chat_completions(self, body, body["messages"])
         model = body.get("model")
         if not isinstance(model, str) or not model:
             return error(400, "you must provide a model parameter", "invalid_request_error", param="model")
@@ -320,7 +335,8 @@ class LLMSandbox:
 
     async def models(self, request: Request) -> Response:
         names = self.config.models or list(DEFAULT_MODELS)
-        data = [{"id": n, "object": "model", "created": 1_700_000_000, "owned_by": "sandbox"} for n in names]
+        owner = llama_cpp.OWNED_BY if self.config.profile == "llama.cpp" else "sandbox"
+        data = [{"id": n, "object": "model", "created": 1_700_000_000, "owned_by": owner} for n in names]
         return JSONResponse({"object": "list", "data": data})
 
     async def get_config(self, request: Request) -> Response:
