@@ -272,6 +272,8 @@ class LLMSandbox:
 
         content, finish_reason, refusal = _answer(messages, response_format, mode, fault, config.text_fences)
         completion_tokens = len(content or "") // 4 + 1
+        if content and 0 < int(max_tokens) < completion_tokens:  # OpenAI stops at the limit
+            content, finish_reason, completion_tokens = content[: int(max_tokens) * 4], "length", int(max_tokens)
         stats.answered_200 += 1
         stats.prompt_tokens += prompt_tokens
         stats.completion_tokens += completion_tokens

@@ -98,9 +98,19 @@ async def test_the_timeout_is_three_times_the_p95_within_floor_and_ceiling() -> 
 
 async def test_a_probe_that_found_one_at_a_time_starts_at_one() -> None:
     limit = new_limit()
-    limit.seed(latency=8.0, one_at_a_time=True)
+    limit.start_one_at_a_time()
     assert limit.current == 1
-    assert limit.timeout() == 24.0
+
+
+async def test_a_timeout_lengthens_the_next_one() -> None:
+    limit = new_limit()
+    for _ in range(5):
+        async with limit.slot() as slot:
+            slot.latency, slot.completion_tokens = 2.0, 100
+    assert limit.timeout() == 6.0
+    async with limit.slot() as slot:
+        slot.overloaded, slot.timed_out_after = True, 6.0
+    assert limit.timeout() == 18.0
 
 
 def test_the_output_budget_follows_the_fields_asked() -> None:
@@ -110,3 +120,15 @@ def test_the_output_budget_follows_the_fields_asked() -> None:
     # 8,000 characters of description, with its HTML, need well over the old flat 1,500 tokens.
     assert 3000 < everything < 4500
     assert output_token_budget([Attribute.TITLE, Attribute.TITLE]) == title
+
+
+async def test_a_rate_the_server_announces_sets_the_limit_while_starting_only() -> None:
+    limit = new_limit()
+    limit.expect(40.2)  # 48.5 requests/s allowed × 0.83 s latency
+    assert limit.current == 41
+    limit.expect(500.0)
+    assert limit.current == 64  # never past the maximum
+    async with limit.slot() as slot:
+        slot.overloaded = True
+    limit.expect(64.0)
+    assert limit.current == 32  # after a back-off only answers move it

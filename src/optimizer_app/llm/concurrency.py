@@ -4,8 +4,9 @@ Servers differ by orders of magnitude: OpenAI serves hundreds of calls at once, 
 often one (the others wait in its queue, and it keeps working on a call whose client left). So the
 limit starts low and adapts, the way TCP finds a path's capacity:
 
-- It grows while latency holds: by one per answer at first (doubling every round trip), by one per
-  round trip after the first back-off. It grows only while calls are actually waiting for a slot.
+- It grows while latency holds: by one per answer at first (doubling every round trip) or straight
+  to what a rate limit the server announces needs; by one per round trip after the first back-off.
+  It grows only while calls are actually waiting for a slot.
 - "Latency holds" compares each answer's seconds per output token with the lowest seen lately.
   When it rises past 1.5× — calls wait in the server's queue — the limit drops to what the server
   served at the lowest latency (limit × lowest / now), and the next attempt to grow waits 32
@@ -47,6 +48,7 @@ class Slot:
     latency: float | None = None
     completion_tokens: int = 0
     overloaded: bool = False
+    timed_out_after: float | None = None
 
 
 class InFlightLimit:
@@ -78,16 +80,20 @@ class InFlightLimit:
         p95 = ordered[min(len(ordered) - 1, math.ceil(len(ordered) * 0.95) - 1)]
         return min(self.timeout_ceiling, max(self.timeout_floor, p95 * TIMEOUT_FACTOR))
 
-    def seed(self, *, latency: float | None, one_at_a_time: bool) -> None:
-        """Start from what a capability probe found instead of from nothing."""
-        if latency is not None and latency > 0:
-            self._latencies.append(latency)
-        if one_at_a_time:
-            self.limit = 1.0
-            self.slow_start = False
-            self._hold = HOLD_AFTER_SLOWDOWN
-            self._slowdowns = 1
-            self.lowest_limit_seen = 1.0
+    def expect(self, concurrency: float) -> None:
+        """While still starting, go straight to the calls in flight a rate the server announced
+        needs (rate × latency, Little's law) instead of doubling towards it: the pacing keeps the
+        rate, and the latency checks still bring the limit down if the server cannot serve them."""
+        if self.slow_start and concurrency > self.limit:
+            self.limit = float(min(self.maximum, math.ceil(concurrency)))
+
+    def start_one_at_a_time(self) -> None:
+        """What a capability probe found a server to do: start at 1, as if it had slowed down there."""
+        self.limit = 1.0
+        self.slow_start = False
+        self._hold = HOLD_AFTER_SLOWDOWN
+        self._slowdowns = 1
+        self.lowest_limit_seen = 1.0
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[Slot]:
@@ -109,6 +115,10 @@ class InFlightLimit:
                 self._changed.notify_all()
 
     def _settle(self, slot: Slot) -> None:
+        if slot.timed_out_after is not None:
+            # A lower bound of the latency: the next timeout is longer, so a server slower than the
+            # timeout still gets answers through.
+            self._latencies.append(slot.timed_out_after)
         if slot.overloaded:
             self._decrease(slot, self.limit / 2)
         elif slot.latency is not None:

@@ -58,6 +58,7 @@ from .base import (
 from .budget import output_token_budget
 from .checks import check_value
 from .concurrency import InFlightLimit, Slot
+from .probe import Capabilities
 from .prompts import MODES, build_messages, build_retry_messages, parse_reply, response_format, source_text
 from .ratelimit import AdaptiveLimiter
 
@@ -161,7 +162,7 @@ class OpenAIProvider:
         self.model = model
         self.base_url = base_url or ""
         self.temperature = temperature
-        self.limit_param = "max_completion_tokens" if _is_openai(base_url) else "max_tokens"
+        self.limit_param = output_limit_param(base_url)
         self.rate_limits: RateLimits | None = None
         self.limiter = AdaptiveLimiter()
         self.in_flight = InFlightLimit(maximum=max_in_flight, timeout_floor=timeout_floor, timeout_ceiling=timeout)
@@ -176,6 +177,15 @@ class OpenAIProvider:
         self._mode_index = 0
         self._mode_confirmed = False
         self._mode_lock = asyncio.Lock()
+
+    def adopt(self, capabilities: Capabilities) -> None:
+        """Start from what a capability probe found instead of finding it out by failing."""
+        self._mode_index = MODES.index(capabilities.modes[0])
+        self._mode_confirmed = True
+        if capabilities.limit_param:
+            self.limit_param = capabilities.limit_param
+        if capabilities.one_at_a_time:
+            self.in_flight.start_one_at_a_time()
 
     @property
     def mode(self) -> str:
@@ -291,18 +301,20 @@ class OpenAIProvider:
 
     async def _send(self, slot: Slot, messages: Messages, budget: int, extra: dict[str, Any]) -> RawCompletion:
         started = time.monotonic()
+        timeout = self.in_flight.timeout()
         try:
             raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=self.temperature,
-                timeout=self.in_flight.timeout(),
+                timeout=timeout,
                 max_tokens=budget if self.limit_param == "max_tokens" else openai.omit,
                 max_completion_tokens=budget if self.limit_param == "max_completion_tokens" else openai.omit,
                 **extra,
             )
         except openai.APITimeoutError:
             slot.overloaded = True
+            slot.timed_out_after = timeout
             raise
         except openai.APIStatusError as exc:
             self._note_rate_limits(exc.response.headers)
@@ -313,6 +325,8 @@ class OpenAIProvider:
         self._note_rate_limits(raw.headers)
         slot.latency = time.monotonic() - started
         slot.completion_tokens = _completion_tokens(raw)
+        if self.limiter.requests is not None:
+            self.in_flight.expect(self.limiter.requests.rate * slot.latency)
         return raw
 
     def _note_rate_limits(self, headers: Mapping[str, str]) -> None:
@@ -360,9 +374,10 @@ class OpenAIProvider:
         return _Answer(data=data, usage=usage, model=getattr(completion, "model", None) or self.model)
 
 
-def _is_openai(base_url: str | None) -> bool:
+def output_limit_param(base_url: str | None) -> str:
+    """The name the output limit goes by at a server: see the module's docstring."""
     host = httpx2.URL(base_url).host if base_url else "api.openai.com"
-    return host in _OPENAI_HOSTS
+    return "max_completion_tokens" if host in _OPENAI_HOSTS else "max_tokens"
 
 
 def _wants_max_completion_tokens(exc: openai.APIStatusError) -> bool:
