@@ -35,6 +35,8 @@ TIMEOUT_FACTOR = 3.0
 HOLD_AFTER_SLOWDOWN = 32
 MAX_HOLD = 512
 WINDOW = 64
+# A wait shorter than this is the client's own jitter (a busy event loop), not a server's queue.
+NOTICEABLE_SECONDS = 0.05
 # A short answer's latency is mostly the server's fixed cost; these tokens stand for it, so one
 # title and one long description compare fairly.
 FIXED_COST_TOKENS = 16
@@ -126,10 +128,11 @@ class InFlightLimit:
 
     def _answered(self, slot: Slot, latency: float, completion_tokens: int) -> None:
         self._latencies.append(latency)
-        per_token = latency / (max(0, completion_tokens) + FIXED_COST_TOKENS)
+        tokens = max(0, completion_tokens) + FIXED_COST_TOKENS
+        per_token = latency / tokens
         self._per_token.append(per_token)
         lowest = min(self._per_token)
-        if per_token > lowest * LATENCY_TOLERANCE:
+        if per_token > lowest * LATENCY_TOLERANCE and latency - lowest * tokens > NOTICEABLE_SECONDS:
             if self._decrease(slot, self.limit * lowest / per_token):
                 self._slowdowns += 1
                 self._hold = min(MAX_HOLD, HOLD_AFTER_SLOWDOWN * 2 ** (self._slowdowns - 1))
