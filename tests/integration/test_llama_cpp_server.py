@@ -132,6 +132,6 @@ async def test_a_twenty_product_job_finishes_against_a_one_at_a_time_server(
     assert provider.in_flight.current == 1
     assert sandbox.stats.answered_5xx == 1  # the json_schema probe, once
     assert sandbox.stats.calls == 21
-    # Requests waited at the server only while the limit was being found (21 calls in all).
+    # Requests waited at the server only while the limit came down from slow start's 4 (21 calls).
     assert sandbox.stats.peak_open_requests <= 4
-    assert sandbox.stats.queued <= 4
+    assert sandbox.stats.queued <= 8

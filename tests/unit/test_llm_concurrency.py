@@ -49,10 +49,10 @@ async def test_a_one_at_a_time_server_brings_the_limit_down_to_one_and_keeps_it_
     depths = await simulate(limit, 200, seconds=2.0, parallel=False)
     assert limit.current == 1
     assert max(depths[:5]) >= 2  # it did try more than one
-    # Then it settles: one more try after 32 answers, the next after 64 more, never past 2.
+    # Then it settles: one more try after 32 answers, the next after 64 more, each a few calls long.
     assert depths[5:37] == [1] * 32
-    assert max(depths[5:]) == 2
-    assert sum(d > 1 for d in depths[5:]) <= 4
+    assert max(depths[5:]) <= 3
+    assert sum(d == 1 for d in depths[5:]) >= 0.9 * len(depths[5:])
 
 
 async def test_a_server_that_keeps_its_latency_gets_up_to_the_maximum_doubling_per_round() -> None:

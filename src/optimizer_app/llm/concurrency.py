@@ -7,7 +7,8 @@ limit starts low and adapts, the way TCP finds a path's capacity:
 - It grows while latency holds: by one per answer at first (doubling every round trip) or straight
   to what a rate limit the server announces needs; by one per round trip after the first back-off.
   It grows only while calls are actually waiting for a slot.
-- "Latency holds" compares each answer's seconds per output token with the lowest seen lately.
+- "Latency holds" compares the seconds per output token of the last answers (their median) with
+  the lowest seen lately.
   When it rises past 1.5× — calls wait in the server's queue — the limit drops to what the server
   served at the lowest latency (limit × lowest / now), and the next attempt to grow waits 32
   answers, twice as many after each drop for the same reason: on a one-at-a-time server the limit
@@ -35,8 +36,11 @@ TIMEOUT_FACTOR = 3.0
 HOLD_AFTER_SLOWDOWN = 32
 MAX_HOLD = 512
 WINDOW = 64
-# A wait shorter than this is the client's own jitter (a busy event loop), not a server's queue.
-NOTICEABLE_SECONDS = 0.05
+RECENT = 3
+# A rise under this is as likely the client's own work (at no server latency each call in flight
+# adds a few ms of this process's CPU) as a server's queue; a server that queues, queues whole
+# answers: seconds on the self-hosted servers this limit is for.
+NOTICEABLE_SECONDS = 0.25
 # A short answer's latency is mostly the server's fixed cost; these tokens stand for it, so one
 # title and one long description compare fairly.
 FIXED_COST_TOKENS = 16
@@ -68,6 +72,7 @@ class InFlightLimit:
         self._slowdowns = 0
         self._latencies: deque[float] = deque(maxlen=WINDOW)
         self._per_token: deque[float] = deque(maxlen=WINDOW)
+        self._recent: deque[float] = deque(maxlen=RECENT)
         self._changed = asyncio.Condition()
 
     @property
@@ -129,10 +134,14 @@ class InFlightLimit:
     def _answered(self, slot: Slot, latency: float, completion_tokens: int) -> None:
         self._latencies.append(latency)
         tokens = max(0, completion_tokens) + FIXED_COST_TOKENS
-        per_token = latency / tokens
-        self._per_token.append(per_token)
+        self._per_token.append(latency / tokens)
+        if slot.epoch != self.epoch:
+            return  # sent before the last drop: it tells how things were, not how they are
+        self._recent.append(latency / tokens)
         lowest = min(self._per_token)
-        if per_token > lowest * LATENCY_TOLERANCE and latency - lowest * tokens > NOTICEABLE_SECONDS:
+        # The median of the last few answers, so one call stalled by a busy machine moves nothing.
+        per_token = sorted(self._recent)[len(self._recent) // 2]
+        if per_token > lowest * LATENCY_TOLERANCE and (per_token - lowest) * tokens > NOTICEABLE_SECONDS:
             if self._decrease(slot, self.limit * lowest / per_token):
                 self._slowdowns += 1
                 self._hold = min(MAX_HOLD, HOLD_AFTER_SLOWDOWN * 2 ** (self._slowdowns - 1))
@@ -149,6 +158,7 @@ class InFlightLimit:
             return False  # sent before the last drop: part of the same episode
         self.slow_start = False
         self.epoch += 1
+        self._recent.clear()
         self.limit = max(1.0, min(self.limit, to))
         self.lowest_limit_seen = min(self.lowest_limit_seen, self.limit)
         return True
