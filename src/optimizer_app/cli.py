@@ -1,4 +1,4 @@
-"""optimizer-app serve | worker | migrate | rotate-keys | demo | sandbox-token | set-plan."""
+"""optimizer-app serve | worker | migrate | rotate-keys | demo | sandbox-token | set-plan | llm-check."""
 
 from __future__ import annotations
 
@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--platform", required=True, choices=["wix", "shopify", "salla", "woocommerce"])
     plan.add_argument("--store", required=True, help="the store's id on its platform (the site URL for WooCommerce)")
     plan.add_argument("--plan", required=True)
+    sub.add_parser(
+        "llm-check",
+        help="probe the configured LLM server (models, structured output, output limit, latency, requests at "
+        "once), say what to set, and keep the findings for the workers",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -73,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "set-plan":
         with embedded_pg.database_url(settings) as url:
             return asyncio.run(_set_plan(url, args.platform, args.store, args.plan))
+    if args.command == "llm-check":
+        with embedded_pg.database_url(settings) as url:
+            return asyncio.run(_llm_check(settings, url))
     if args.command == "sandbox-token":
         from . import demo as demo_module
 
@@ -133,11 +141,42 @@ async def _rotate_keys(settings: Settings, url: str, batch_size: int) -> int:
     return 0
 
 
+async def _llm_check(settings: Settings, url: str) -> int:
+    from . import llm_servers
+    from .llm.factory import probe_server
+
+    try:
+        capabilities = await probe_server(settings)
+    except ValueError as error:
+        print(f"optimizer-app llm-check: {error}", file=sys.stderr)
+        return 2
+    where = settings.openai_base_url or "OpenAI"
+    print(f"{where}, model {settings.openai_model}:")
+    for line in capabilities.advice(
+        max_in_flight=settings.llm_max_in_flight, timeout_seconds=settings.llm_timeout_seconds
+    ):
+        print(f"- {line}")
+    conn = await db.connect(url)
+    try:
+        await llm_servers.save(conn, capabilities)
+    finally:
+        await conn.close()
+    print("Kept for the workers: each starts from these findings.")
+    return 0 if capabilities.latency_seconds is not None else 1
+
+
 async def _worker(settings: Settings, url: str) -> int:
+    from . import llm_servers
     from .llm.factory import build_provider
+    from .llm.probe import remember
     from .worker import Worker, config_from_settings
 
     pool = await db.create_pool(url, min_size=1, max_size=4)
+    if settings.resolved_llm_provider == "openai":
+        async with pool.acquire() as conn:
+            capabilities = await llm_servers.find(conn, settings.openai_base_url, settings.openai_model)
+        if capabilities is not None:
+            remember(capabilities)
     provider = build_provider(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

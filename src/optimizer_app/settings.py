@@ -199,6 +199,16 @@ class Settings:
     openai_api_key: str = ""
     openai_base_url: str = ""
     openai_model: str = "gpt-4o-mini"
+    # Sampling temperature sent with every call: low enough for faithful copy, not so low that a
+    # small model loops on the same words.
+    llm_temperature: float = 0.3
+    # Calls in flight to the LLM server per worker process: the adaptive limit starts at 2 and
+    # never grows past this. WORKER_CONCURRENCY bounds the products a worker holds, which is at most
+    # twice the limit of the moment.
+    llm_max_in_flight: int = 64
+    # One call's timeout is three times the p95 of recent latencies, within these bounds; before any
+    # answer it is the ceiling.
+    llm_timeout_floor_seconds: float = 15.0
     llm_timeout_seconds: float = 60.0
     # "<model>=<dollars per million prompt tokens>/<per million completion tokens>, …" over the
     # built-in OpenAI prices (llm/pricing.py); a model in neither costs nothing.

@@ -1,7 +1,10 @@
 """The worker loop: claim a batch → one LLM call per product → buffer results → settle in batches.
 
 No transaction or connection is held across an LLM call. In-flight work is bounded by
-`concurrency` (LLM calls, one per product); the claim asks for exactly the free slots. A dedicated
+`concurrency` (products held, one LLM call each) and, for a provider that adapts its calls in
+flight to its server, by twice its limit of the moment: enough for the next call to start as one
+ends, and no more, since a product waiting in the process for a slot holds its lease meanwhile.
+The claim asks for exactly the free slots. A dedicated
 connection LISTENs for new work and polling is the fallback. On stop, in-flight calls get a grace
 period, then their items are released unprocessed, so nothing is stranded.
 """
@@ -23,6 +26,7 @@ import asyncpg
 
 from . import batches, credits, outcomes, queue
 from .llm.base import LLMProvider
+from .llm.concurrency import AdaptsInFlight
 from .llm.pricing import DEFAULT_PRICES, Price, parse_prices
 from .metrics import ITEMS_PROCESSED, LLM_CALLS, LLM_LATENCY
 from .settings import Settings
@@ -114,7 +118,7 @@ class Worker:
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            free = self.config.concurrency - self._in_flight
+            free = self._capacity() - self._in_flight
             claimed: list[queue.ClaimedItem] = []
             if free > 0:
                 try:
@@ -135,6 +139,11 @@ class Worker:
                 self._wake.clear()
                 await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
 
+    def _capacity(self) -> int:
+        if isinstance(self.provider, AdaptsInFlight):
+            return min(self.config.concurrency, 2 * self.provider.in_flight.current)
+        return self.config.concurrency
+
     def _start(self, items: list[queue.ClaimedItem]) -> None:
         self._in_flight += 1
         task = asyncio.create_task(self._process(items))
@@ -149,8 +158,10 @@ class Worker:
     async def _wait_for_slot(self, stop: asyncio.Event) -> None:
         # Claim again only when a quarter of the slots are free: a few large claims cost far less
         # than one small claim per finished call.
-        refill_at = self.config.concurrency - max(1, self.config.concurrency // 4)
-        while self._in_flight > refill_at and not stop.is_set():
+        while not stop.is_set():
+            capacity = self._capacity()  # grows as the provider's limit does
+            if self._in_flight <= capacity - max(1, capacity // 4):
+                return
             self._wake.clear()
             await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
 

@@ -41,11 +41,14 @@ from optimizer_app.llm import offline
 from optimizer_app.llm.checks import visible_text
 from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
 
+from . import llama_cpp
+
 FAULTS = frozenset(
     {"429", "insufficient_quota", "500", "503", "401", "400", "slow", "not_json",
      "garbage", "truncated", "missing_field", "empty", "unchanged", "too_long", "refusal"}
 )  # fmt: skip
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "sandbox-model")
+PROFILES = ("openai", "llama.cpp")
 # What the headers report when no limit is simulated: OpenAI always sends them.
 NOMINAL_RPM = 10_000
 NOMINAL_TPM = 10_000_000
@@ -70,6 +73,9 @@ class LLMSandboxConfig:
     text_fences: bool = True  # text mode answers like a chatty model: prose and a ```json fence
     batch_seconds: float = 60.0  # how long a batch takes to end after it is created
     batch_expire_after: int = -1  # >= 0: batches answer that many requests, then expire
+    profile: str = "openai"  # or "llama.cpp": llama.cpp's server on a small machine (llama_cpp.py)
+    seconds_per_token: float = 0.0  # llama.cpp profile: generation time per output token
+    context_tokens: int = 4096  # llama.cpp profile: n_ctx, where an answer without a limit ends
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a JSON object of changes; raises ValueError naming the first bad field."""
@@ -109,6 +115,9 @@ _FIELD_TYPES: dict[str, Callable[[Any], bool]] = {
     "text_fences": lambda v: isinstance(v, bool),
     "batch_seconds": _is_number,
     "batch_expire_after": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= -1,
+    "profile": lambda v: v in PROFILES,
+    "seconds_per_token": _is_number,
+    "context_tokens": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
 }
 
 
@@ -124,6 +133,8 @@ class LLMSandboxStats:
     completion_tokens: int = 0
     batches: int = 0
     batch_requests: int = 0
+    queued: int = 0  # llama.cpp profile: requests that found the one slot busy
+    peak_open_requests: int = 0  # llama.cpp profile: most requests at the server at once
 
 
 @dataclass
@@ -181,6 +192,8 @@ class LLMSandbox:
         self.rng = random.Random(self.config.seed)
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, _Batch] = {}
+        self.slot = asyncio.Lock()  # llama.cpp profile: its one slot
+        self.open_requests = 0
 
     def reset(self) -> None:
         # In place: `app.state.llm_stats` keeps pointing at the live counters.
@@ -222,6 +235,8 @@ class LLMSandbox:
             return error(400, "We could not parse the JSON body of your request.", "invalid_request_error")
         if not isinstance(body, dict):
             return error(400, "The body of your request must be a JSON object.", "invalid_request_error")
+        if config.profile == "llama.cpp" and _valid_messages(body.get("messages")):
+            return await llama_cpp.chat_completions(self, body, body["messages"])
         model = body.get("model")
         if not isinstance(model, str) or not model:
             return error(400, "you must provide a model parameter", "invalid_request_error", param="model")
@@ -286,7 +301,7 @@ class LLMSandbox:
                             headers=self._headers(started))  # fmt: skip
 
         return JSONResponse(
-            self._completion(model, messages, response_format, mode, fault, prompt_tokens),
+            self._completion(model, messages, response_format, mode, fault, prompt_tokens, int(max_tokens)),
             headers=self._headers(started),
         )
 
@@ -298,10 +313,13 @@ class LLMSandbox:
         mode: str,
         fault: str | None,
         prompt_tokens: int,
+        max_tokens: int = 0,
     ) -> dict[str, Any]:
         stats = self.stats
         content, finish_reason, refusal = _answer(messages, response_format, mode, fault, self.config.text_fences)
         completion_tokens = len(content or "") // 4 + 1
+        if content and 0 < max_tokens < completion_tokens:  # OpenAI stops at the limit
+            content, finish_reason, completion_tokens = content[: max_tokens * 4], "length", max_tokens
         stats.answered_200 += 1
         stats.prompt_tokens += prompt_tokens
         stats.completion_tokens += completion_tokens
@@ -466,7 +484,8 @@ class LLMSandbox:
 
     async def models(self, request: Request) -> Response:
         names = self.config.models or list(DEFAULT_MODELS)
-        data = [{"id": n, "object": "model", "created": 1_700_000_000, "owned_by": "sandbox"} for n in names]
+        owner = llama_cpp.OWNED_BY if self.config.profile == "llama.cpp" else "sandbox"
+        data = [{"id": n, "object": "model", "created": 1_700_000_000, "owned_by": owner} for n in names]
         return JSONResponse({"object": "list", "data": data})
 
     async def get_config(self, request: Request) -> Response:

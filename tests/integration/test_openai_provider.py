@@ -333,7 +333,8 @@ async def test_concurrent_calls_stay_under_the_announced_limit(sandbox: Sandbox,
 
 
 async def test_sandbox_tpm_limit_answers_429_on_tokens(sandbox: Sandbox, provider: OpenAIProvider) -> None:
-    sandbox.config.tpm_limit = 3000
+    # One title call costs its prompt (about 600 tokens) plus its output limit (256 tokens).
+    sandbox.config.tpm_limit = 1200
     await provider.generate(request(Attribute.TITLE))
     with pytest.raises(LLMTransientError, match=r"tokens per min \(TPM\)"):
         await provider.generate(request(Attribute.TITLE))

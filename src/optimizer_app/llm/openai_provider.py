@@ -17,6 +17,16 @@ Until a mode has been accepted once, calls are serialised behind a lock, and the
   mode is confirmed a 4xx is the request's fault and never downgrades it. A rejection that names
   response_format is remembered at once, so a transient error in the next mode does not make the
   next call ask the same question again. The mode only moves down.
+
+Parameters every compatible server honours: the output limit goes as `max_tokens` (llama.cpp,
+vLLM, LM Studio and Ollama's OpenAI API read it; llama.cpp ignores `max_completion_tokens`), except
+on OpenAI's own API, which documents `max_tokens` as deprecated and refused by its reasoning
+models (https://platform.openai.com/docs/api-reference/chat/create#chat-create-max_tokens): there
+it goes as `max_completion_tokens`, and a server that refuses `max_tokens` by naming
+`max_completion_tokens` gets that from then on. The limit is computed per request from the fields
+asked (budget.py) and a temperature is always set. Calls in flight adapt to the server
+(concurrency.py); a server that keeps writing whitespace after a complete JSON object until the
+limit (small models in JSON mode) has its object accepted.
 """
 
 from __future__ import annotations
@@ -46,7 +56,10 @@ from .base import (
     LLMTransientError,
     Usage,
 )
+from .budget import output_token_budget
 from .checks import check_value
+from .concurrency import InFlightLimit, Slot
+from .probe import Capabilities
 from .prompts import MODES, build_messages, build_retry_messages, parse_reply, response_format, source_text
 from .ratelimit import AdaptiveLimiter
 
@@ -62,6 +75,7 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|\u00b5s|ns|m|s)")
 _DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "\u00b5s": 1e-6, "ns": 1e-9}
 _TRY_AGAIN = re.compile(r"try again in\s+((?:\d+(?:\.\d+)?\s*(?:h|ms|m|s)\s*)+)", re.IGNORECASE)
 _MAX_DETAIL = 300
+_OPENAI_HOSTS = ("api.openai.com",)
 
 Messages = list[dict[str, str]]
 
@@ -141,13 +155,18 @@ class OpenAIProvider:
         base_url: str | None,
         model: str,
         timeout: float = 60.0,
-        max_completion_tokens: int = 1500,
+        timeout_floor: float = 15.0,
+        temperature: float = 0.3,
+        max_in_flight: int = 64,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
         self.model = model
-        self.max_completion_tokens = max_completion_tokens
+        self.base_url = base_url or ""
+        self.temperature = temperature
+        self.limit_param = output_limit_param(base_url)
         self.rate_limits: RateLimits | None = None
         self.limiter = AdaptiveLimiter()
+        self.in_flight = InFlightLimit(maximum=max_in_flight, timeout_floor=timeout_floor, timeout_ceiling=timeout)
         self._owns_http_client = http_client is None
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
@@ -159,6 +178,15 @@ class OpenAIProvider:
         self._mode_index = 0
         self._mode_confirmed = False
         self._mode_lock = asyncio.Lock()
+
+    def adopt(self, capabilities: Capabilities) -> None:
+        """Start from what a capability probe found instead of finding it out by failing."""
+        self._mode_index = MODES.index(capabilities.modes[0])
+        self._mode_confirmed = True
+        if capabilities.limit_param:
+            self.limit_param = capabilities.limit_param
+        if capabilities.one_at_a_time:
+            self.in_flight.start_one_at_a_time()
 
     @property
     def mode(self) -> str:
@@ -231,7 +259,9 @@ class OpenAIProvider:
         body: dict[str, Any] = {
             "model": self.model,
             "messages": build_messages(request, mode=mode),
-            "max_completion_tokens": self.max_completion_tokens,
+            "temperature": self.temperature,
+            # The Batch API is OpenAI's own: its chat endpoint takes the newer name of the limit.
+            "max_completion_tokens": output_token_budget(request.attributes),
         }
         if fmt is not None:
             body["response_format"] = fmt
@@ -334,21 +364,47 @@ class OpenAIProvider:
     async def _post(self, mode: str, messages: Messages, attributes: tuple[Attribute, ...]) -> RawCompletion:
         fmt = response_format(mode, attributes)
         extra: dict[str, Any] = {} if fmt is None else {"response_format": fmt}
+        budget = output_token_budget(attributes)
         prompt_tokens = sum(len(m.get("content", "")) for m in messages) / 4
-        await self.limiter.wait(prompt_tokens + self.max_completion_tokens)
+        async with self.in_flight.slot() as slot:
+            await self.limiter.wait(prompt_tokens + budget)
+            try:
+                return await self._send(slot, messages, budget, extra)
+            except openai.APIStatusError as exc:
+                if self.limit_param == "max_tokens" and _wants_max_completion_tokens(exc):
+                    log.warning("the LLM server asks for max_completion_tokens instead of max_tokens; switching")
+                    self.limit_param = "max_completion_tokens"
+                    return await self._send(slot, messages, budget, extra)
+                raise
+
+    async def _send(self, slot: Slot, messages: Messages, budget: int, extra: dict[str, Any]) -> RawCompletion:
+        started = time.monotonic()
+        timeout = self.in_flight.timeout()
         try:
             raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
-                max_completion_tokens=self.max_completion_tokens,
+                temperature=self.temperature,
+                timeout=timeout,
+                max_tokens=budget if self.limit_param == "max_tokens" else openai.omit,
+                max_completion_tokens=budget if self.limit_param == "max_completion_tokens" else openai.omit,
                 **extra,
             )
+        except openai.APITimeoutError:
+            slot.overloaded = True
+            slot.timed_out_after = timeout
+            raise
         except openai.APIStatusError as exc:
             self._note_rate_limits(exc.response.headers)
             if exc.status_code == 429:
                 self.limiter.pause(parse_retry_after(exc.response.headers, str(exc)) or 1.0)
+            slot.overloaded = exc.status_code == 429 or (exc.status_code >= 500 and not _names_response_format(exc))
             raise
         self._note_rate_limits(raw.headers)
+        slot.latency = time.monotonic() - started
+        slot.completion_tokens = _completion_tokens(raw)
+        if self.limiter.requests is not None:
+            self.in_flight.expect(self.limiter.requests.rate * slot.latency)
         return raw
 
     def _note_rate_limits(self, headers: Mapping[str, str]) -> None:
@@ -383,14 +439,13 @@ class OpenAIProvider:
         finish_reason = getattr(choice, "finish_reason", None)
         if refusal:
             raise LLMOutputError(f"the model refused: {_clip(str(refusal))}")
-        if finish_reason == "length":
+        content = getattr(message, "content", None)
+        if finish_reason == "length" and not _complete_object(content):
             raise LLMOutputError(
-                f"truncated: the answer hit the {self.max_completion_tokens}-token limit "
-                f"({usage.completion_tokens} completion tokens)"
+                f"truncated: the answer hit its output limit ({usage.completion_tokens} completion tokens)"
             )
         if finish_reason == "content_filter":
             raise LLMOutputError("the answer was blocked by the content filter")
-        content = getattr(message, "content", None)
         if not isinstance(content, str) or not content.strip():
             raise LLMOutputError("the answer was empty")
         try:
@@ -398,6 +453,38 @@ class OpenAIProvider:
         except ValueError as exc:
             raise LLMOutputError(f"the answer is not a JSON object: {_clip(content, 120)!r}") from exc
         return _Answer(data=data, usage=usage, model=getattr(completion, "model", None) or self.model)
+
+
+def output_limit_param(base_url: str | None) -> str:
+    """The name the output limit goes by at a server: see the module's docstring."""
+    host = httpx2.URL(base_url).host if base_url else "api.openai.com"
+    return "max_completion_tokens" if host in _OPENAI_HOSTS else "max_tokens"
+
+
+def _wants_max_completion_tokens(exc: openai.APIStatusError) -> bool:
+    text = f"{exc.message} {json.dumps(exc.body, default=str)}"
+    return exc.status_code == 400 and "max_tokens" in text and "max_completion_tokens" in text
+
+
+def _completion_tokens(raw: RawCompletion) -> int:
+    try:
+        completion = raw.parse()
+    except ValueError:
+        return 0
+    usage = getattr(completion, "usage", None)
+    return int(getattr(usage, "completion_tokens", 0) or 0)
+
+
+def _complete_object(content: object) -> bool:
+    """A JSON object with nothing but whitespace after it: what a small model in JSON mode sends
+    when it pads its answer up to the limit."""
+    if not isinstance(content, str):
+        return False
+    text = content.strip()
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def _usage(completion: ChatCompletion, calls: int) -> Usage:

@@ -2,7 +2,7 @@
 
 The server announces its limits on every answer (`x-ratelimit-limit-requests`, `-tokens`, their
 `remaining` and `reset`). Once known, calls are paced a little under them — requests, and tokens
-estimated the way the server counts them (prompt plus `max_completion_tokens`) — so a worker runs
+estimated the way the server counts them (prompt plus the output limit) — so a worker runs
 at the limit instead of finding it with 429s. A 429's retry-after, or a bucket the server says is
 empty, pauses every call until then. Until the first answer nothing is known and nothing waits.
 """
