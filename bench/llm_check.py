@@ -161,7 +161,9 @@ async def run_job(
                 if gave_up:
                     print(f"llm-check: no end after {deadline:.0f} s: cancelling the job (its refunds are checked)")
                     (await api.post(f"/api/jobs/{job_id}/cancel")).raise_for_status()
-                    job = (await api.get(f"/api/jobs/{job_id}")).json()
+                    # A call in flight still ends, answered or timed out, before the job does.
+                    in_flight = float(env.get("LLM_TIMEOUT_SECONDS") or 60) + 30
+                    job = await _wait(api, job_id, time.monotonic() + in_flight)
                 seconds = time.monotonic() - started
                 items = (await api.get(f"/api/jobs/{job_id}/items", params={"limit": 1000})).json()["items"]
         ledger = await _ledger(dsn, site, job_id)

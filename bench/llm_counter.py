@@ -1,6 +1,7 @@
 """A pass-through on loopback between the worker and an OpenAI-compatible server that notes every
 chat completion: what was asked (the output limit's parameter, the response format), how long the
-answer took, its status, finish reason and token usage as the server counted it. The server keeps
+answer took, its status, finish reason and token usage as the server counted it, and whether the
+worker still waited for it. The server keeps
 no such record we could read, and the worker keeps none per call."""
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Call:
     finish_reason: str | None
     prompt_tokens: int
     completion_tokens: int
+    abandoned: bool  # the worker had hung up (its timeout) before the answer came
 
 
 class CallCounter:
@@ -81,12 +83,12 @@ class CallCounter:
         except httpx.HTTPError as exc:
             return Response(json.dumps({"error": {"message": f"llm-check pass-through: {exc}"}}), status_code=502)
         if request.url.path.endswith("/chat/completions"):
-            self._note(started, body, upstream)
+            self._note(started, body, upstream, abandoned=await request.is_disconnected())
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_HEADERS | {"content-length"}}
         out_headers.pop("content-encoding", None)  # httpx has already decoded the body
         return Response(upstream.content, status_code=upstream.status_code, headers=out_headers)
 
-    def _note(self, started: float, body: bytes, upstream: httpx.Response) -> None:
+    def _note(self, started: float, body: bytes, upstream: httpx.Response, *, abandoned: bool) -> None:
         asked = _json_object(body)
         answer = _json_object(upstream.content)
         choices = answer.get("choices") or [{}]
@@ -103,6 +105,7 @@ class CallCounter:
             finish_reason=choices[0].get("finish_reason") if isinstance(choices[0], dict) else None,
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
             completion_tokens=int(usage.get("completion_tokens") or 0),
+            abandoned=abandoned,
         )
         with self._lock:
             self.calls.append(call)

@@ -76,6 +76,8 @@ def build_report(
     attempts = [int(i["attempts"]) for i in items]
     if attempts:
         rows.append(("attempts per field", f"mean {statistics.fmean(attempts):.1f}, max {max(attempts)}"))
+    for attribute, sample in _samples(done).items():
+        rows.append((f"e.g. {attribute}", sample))
     rows.append(("seconds per product", f"{seconds / max(1, products):,.1f} (job time / {products} products)"))
     rows += _call_rows(calls, products)
 
@@ -116,11 +118,18 @@ def _call_rows(calls: Sequence[Call], products: int) -> list[tuple[str, str]]:
     generated = sum(c.completion_tokens for c in answered)
     busy = sum(c.seconds for c in answered)
     asked = Counter(f"{c.limit}, {c.response_format}, temperature {c.temperature}" for c in calls)
+    abandoned = [c for c in calls if c.abandoned]
     return [
         (
             "LLM calls",
             f"{len(calls)} ({len(calls) / max(1, products):.1f} per product); HTTP "
             + ", ".join(f"{s} × {n}" for s, n in sorted(statuses.items())),
+        ),
+        (
+            "answers the worker no longer waited for",
+            f"{len(abandoned)} (the server still spent {sum(c.seconds for c in abandoned):,.0f} s on them)"
+            if abandoned
+            else "0",
         ),
         ("finish reasons", ", ".join(f"{r} × {n}" for r, n in finishes.most_common()) or "none answered"),
         ("seconds per call", f"median {statistics.median(seconds):,.1f}, max {max(seconds):,.1f}"),
@@ -132,6 +141,15 @@ def _call_rows(calls: Sequence[Call], products: int) -> list[tuple[str, str]]:
         ("completion tokens per second of call", f"{generated / busy:,.1f}" if busy else "-"),
         ("requests sent", "; ".join(f"{a} (× {n})" for a, n in asked.most_common())),
     ]
+
+
+def _samples(done: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The first accepted value of each field, beside what it replaced."""
+    samples: dict[str, str] = {}
+    for item in done:
+        before, after = _clip(item.get("before") or "", 40), _clip(item.get("after") or "", 70)
+        samples.setdefault(str(item["attribute"]), f"{before!r} → {after!r}")
+    return samples
 
 
 def _per_attribute(items: Sequence[Mapping[str, Any]]) -> str:
