@@ -114,9 +114,7 @@ def _call_rows(calls: Sequence[Call], products: int) -> list[tuple[str, str]]:
     seconds = [c.seconds for c in calls]
     prompt = sum(c.prompt_tokens for c in calls)
     completion = sum(c.completion_tokens for c in calls)
-    answered = [c for c in calls if c.status == 200]
-    generated = sum(c.completion_tokens for c in answered)
-    busy = sum(c.seconds for c in answered)
+    busy = _busy_seconds(calls)
     asked = Counter(f"{c.limit}, {c.response_format}, temperature {c.temperature}" for c in calls)
     abandoned = [c for c in calls if c.abandoned]
     return [
@@ -137,10 +135,20 @@ def _call_rows(calls: Sequence[Call], products: int) -> list[tuple[str, str]]:
             "tokens prompt / completion",
             f"{prompt:,} / {completion:,} (per call {prompt / len(calls):,.0f} / {completion / len(calls):,.0f})",
         ),
-        # What a sizing rule needs: the server's speed with our requests, queueing included.
-        ("completion tokens per second of call", f"{generated / busy:,.1f}" if busy else "-"),
+        # What a timeout needs: the server's speed on our requests, whatever waited in its queue.
+        ("completion tokens per second the server was busy", f"{completion / busy:,.1f}" if busy else "-"),
         ("requests sent", "; ".join(f"{a} (× {n})" for a, n in asked.most_common())),
     ]
+
+
+def _busy_seconds(calls: Sequence[Call]) -> float:
+    """How long at least one call was open: a one-slot server's working time."""
+    busy, until = 0.0, float("-inf")
+    for call in sorted(calls, key=lambda c: c.started):
+        end = call.started + call.seconds
+        busy += max(0.0, end - max(call.started, until))
+        until = max(until, end)
+    return busy
 
 
 def _samples(done: Sequence[Mapping[str, Any]]) -> dict[str, str]:
