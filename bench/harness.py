@@ -69,20 +69,29 @@ def free_port() -> int:
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], ready_url: str | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process (its output discarded), waited for when `ready_url` is given, always stopped."""
-    child = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def process(
+    args: list[str],
+    env: dict[str, str],
+    ready_url: str | None = None,
+    *,
+    log: Path | None = None,
+    ready_seconds: float = 30,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process (its output discarded, or written to `log`), waited for when `ready_url` is
+    given, always stopped."""
+    with open(log or os.devnull, "wb") as out:
+        child = subprocess.Popen(args, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     try:
         if ready_url:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
+            deadline = time.monotonic() + ready_seconds
+            while time.monotonic() < deadline and child.poll() is None:
                 try:
                     httpx.get(ready_url, timeout=1)
                     break
                 except httpx.HTTPError:
                     time.sleep(0.1)
             else:
-                raise RuntimeError(f"{args} did not start")
+                raise RuntimeError(f"{args} did not start" + (f": see {log}" if log else ""))
         yield child
     finally:
         child.terminate()
