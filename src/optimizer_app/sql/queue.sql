@@ -41,7 +41,7 @@ WITH candidates AS (
     SELECT s.id FROM picked p
     CROSS JOIN LATERAL (
         SELECT id FROM job_items s
-        WHERE s.job_id = p.job_id AND s.seq = p.seq AND s.status = 'PENDING' AND s.id <> p.id
+        WHERE s.job_id = p.job_id AND s.seq = p.seq AND s.status = 'PENDING' AND NOT s.via_batch AND s.id <> p.id
         FOR UPDATE SKIP LOCKED) s
 ), claimed AS (
     UPDATE job_items ji
