@@ -32,6 +32,8 @@ from starlette.routing import Route
 
 from optimizer_app.auth.salla import sign_body
 
+from .faults import Faults
+
 ACCESS_TTL = 14 * 24 * 3600
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
@@ -221,7 +223,7 @@ class SallaSandbox:
         self.spent_refresh: dict[str, str] = {}  # used refresh token -> merchant
         self.codes: dict[str, str] = {}
         self.embedded: dict[str, tuple[str, float]] = {}
-        self.faults: list[dict[str, Any]] = []
+        self.faults = Faults()
         self.counts: dict[str, int] = {}
         self.lock = threading.Lock()
 
@@ -247,14 +249,10 @@ class SallaSandbox:
     def gate(self, request: Request) -> tuple[_Store | None, JSONResponse | None, dict[str, str]]:
         path = request.url.path
         self.counts[path] = self.counts.get(path, 0) + 1
-        with self.lock:
-            for fault in self.faults:
-                if path.startswith(fault["path_prefix"]) and fault["count"] > 0:
-                    fault["count"] -= 1
-                    response = _fail(fault["status"], "sandbox_fault", "Injected sandbox fault")
-                    if fault.get("retry_after") is not None:
-                        response.headers["Retry-After"] = f"{fault['retry_after']:g}"
-                    return None, response, {}
+        if (fault := self.faults.take(path)) is not None:
+            response = _fail(fault.status, "sandbox_fault", "Injected sandbox fault")
+            response.headers.update(fault.headers)
+            return None, response, {}
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else ""
         entry = self.access.get(token)
@@ -511,19 +509,6 @@ class SallaSandbox:
         product = shop.products.get(request.path_params["product_id"])
         return JSONResponse({"product": product}, status_code=200 if product else 404)
 
-    async def add_fault(self, request: Request) -> JSONResponse:
-        body = await request.json()
-        with self.lock:
-            self.faults.append(
-                {
-                    "path_prefix": body.get("path_prefix", "/"),
-                    "status": int(body.get("status", 500)),
-                    "count": int(body.get("count", 1)),
-                    "retry_after": body.get("retry_after"),
-                }
-            )
-        return JSONResponse({"queued": True})
-
     async def expire(self, request: Request) -> JSONResponse:
         with self.lock:
             self.access = {t: (m, 0.0) for t, (m, _) in self.access.items()}
@@ -553,7 +538,7 @@ class SallaSandbox:
             Route("/_sandbox/admin", self.admin, methods=["GET"]),
             Route("/_sandbox/code", self.code, methods=["GET"]),
             Route("/_sandbox/merchants/{merchant}/products/{product_id}", self.raw_product, methods=["GET"]),
-            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/faults", self.faults.add, methods=["POST"]),
             Route("/_sandbox/tokens/expire", self.expire, methods=["POST"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
             Route("/_sandbox/reset", self.reset, methods=["POST"]),

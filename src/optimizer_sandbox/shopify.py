@@ -83,6 +83,7 @@ from starlette.routing import Route
 from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.errors import Unauthorized
 
+from .faults import Faults
 from .shopify_catalog import build_catalog
 
 ADMIN_ORIGIN = "https://admin.shopify.com"
@@ -153,13 +154,6 @@ class _Shop:
     available: float = 2000.0
     updated: float = field(default_factory=time.monotonic)
     subscriptions: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-
-@dataclass
-class _Fault:
-    status: int
-    remaining: int
-    retry_after: float | None
 
 
 def gid(kind: str, number: int) -> str:
@@ -337,7 +331,7 @@ class ShopifySandbox:
         self.retire_on_use: dict[str, str] = {}  # new access token -> the refresh token it replaced
         # Migrated non-expiring token -> (the pair it became, until when a retry returns that pair).
         self.migrated: dict[str, tuple[dict[str, Any], float]] = {}
-        self.faults: list[_Fault] = []
+        self.faults = Faults(default_status=503)
         self.counts: Counter[str] = Counter()
         self.lock = threading.RLock()
         self.next_id = 1000
@@ -579,22 +573,13 @@ class ShopifySandbox:
             return None
         return domain
 
-    def take_fault(self) -> _Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.remaining > 0:
-                    fault.remaining -= 1
-                    return fault
-        return None
-
     async def graphql_endpoint(self, request: Request) -> Response:
         self.counts["graphql"] += 1
         if request.path_params["version"] != API_VERSION:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
-        fault = self.take_fault()
+        fault = self.faults.take()
         if fault is not None:
-            headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-            return JSONResponse({"errors": "Internal Server Error"}, status_code=fault.status, headers=headers)
+            return JSONResponse({"errors": "Internal Server Error"}, status_code=fault.status, headers=fault.headers)
         domain = self.token_shop(request)
         if domain is None:
             return JSONResponse({"errors": _INVALID_TOKEN}, status_code=401)
@@ -884,17 +869,6 @@ class ShopifySandbox:
                 shop.available, shop.updated = float(body["available"]), time.monotonic()
         return JSONResponse({"available": shop.available, "restore_rate": self.restore_rate})
 
-    async def add_fault(self, request: Request) -> JSONResponse:
-        body = await request.json()
-        retry = body.get("retry_after")
-        with self.lock:
-            self.faults.append(
-                _Fault(
-                    int(body.get("status", 503)), int(body.get("count", 1)), float(retry) if retry is not None else None
-                )
-            )
-        return JSONResponse({"queued": True})
-
     async def expire_tokens(self, request: Request) -> JSONResponse:
         with self.lock:
             expiring = {t: (s, 0.0) for t, (s, e) in self.tokens.items() if e is not None}
@@ -974,7 +948,7 @@ class ShopifySandbox:
             Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.raw_product, methods=["GET", "PATCH"]),
             Route("/_sandbox/shops/{shop}/uninstall", self.uninstall, methods=["POST"]),
             Route("/_sandbox/throttle", self.throttle, methods=["POST"]),
-            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/faults", self.faults.add, methods=["POST"]),
             Route("/_sandbox/tokens/expire", self.expire_tokens, methods=["POST"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
             Route("/_sandbox/webhooks", self.send_webhook, methods=["POST"]),

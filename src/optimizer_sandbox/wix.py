@@ -47,6 +47,7 @@ from starlette.routing import Route
 
 from optimizer_app.auth import wix as wix_auth
 
+from .faults import Faults
 from .wix_catalog import build_catalog
 
 TOKEN_TTL = 14_400
@@ -73,14 +74,6 @@ class _Instance:
     locale: str = "en"
     catalog_version: str = V3_CATALOG
     billing: dict[str, Any] | None = None
-
-
-@dataclass
-class _Fault:
-    path_prefix: str
-    status: int
-    remaining: int
-    retry_after: float | None
 
 
 def _error(status: int, message: str, code: str | None = None, **data: Any) -> JSONResponse:
@@ -232,7 +225,7 @@ class WixSandbox:
         self.app_url = app_url
         self.instances: dict[str, _Instance] = {}
         self.tokens: dict[str, tuple[str, float]] = {}  # token -> (instance id, expires at)
-        self.faults: list[_Fault] = []
+        self.faults = Faults()
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
 
@@ -255,14 +248,6 @@ class WixSandbox:
         self.tokens = {t: (i, 0.0) for t, (i, _) in self.tokens.items()}
         return count
 
-    def take_fault(self, path: str) -> _Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if path.startswith(fault.path_prefix) and fault.remaining > 0:
-                    fault.remaining -= 1
-                    return fault
-        return None
-
     def authorise(self, request: Request) -> tuple[str | None, JSONResponse | None]:
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else header
@@ -277,11 +262,10 @@ class WixSandbox:
     def gate(self, request: Request) -> tuple[_Instance | None, JSONResponse | None]:
         """Auth, faults and the per-instance rate limit, in that order."""
         self.counts[request.url.path] += 1
-        fault = self.take_fault(request.url.path)
+        fault = self.faults.take(request.url.path)
         if fault is not None:
-            headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
             response = _error(fault.status, "Injected sandbox fault", "SANDBOX_FAULT")
-            response.headers.update(headers)
+            response.headers.update(fault.headers)
             return None, response
         instance_id, denied = self.authorise(request)
         if denied is not None or instance_id is None:
@@ -654,18 +638,6 @@ class WixSandbox:
                 )
         return JSONResponse({"categories": len(inst.categories)})
 
-    async def add_fault(self, request: Request) -> JSONResponse:
-        body = await request.json()
-        fault = _Fault(
-            path_prefix=str(body.get("path_prefix", "/")),
-            status=int(body.get("status", 500)),
-            remaining=int(body.get("count", 1)),
-            retry_after=float(body["retry_after"]) if body.get("retry_after") is not None else None,
-        )
-        with self.lock:
-            self.faults.append(fault)
-        return JSONResponse({"queued": True})
-
     async def stats(self, request: Request) -> JSONResponse:
         return JSONResponse({"requests": dict(self.counts), "tokens": len(self.tokens)})
 
@@ -731,7 +703,7 @@ class WixSandbox:
             Route("/_sandbox/instances/{instance_id}/products/{product_id}", self.edit_product, methods=["PATCH"]),
             Route("/_sandbox/instances/{instance_id}/site", self.edit_site, methods=["PATCH"]),
             Route("/_sandbox/instances/{instance_id}/categories", self.add_categories, methods=["POST"]),
-            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/faults", self.faults.add, methods=["POST"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
             Route("/_sandbox/tokens/expire", self.expire, methods=["POST"]),
             Route("/_sandbox/instance", self.signed_instance, methods=["GET"]),

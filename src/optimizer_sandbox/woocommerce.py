@@ -50,6 +50,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .faults import Faults
+
 READ, WRITE, READ_WRITE = "read", "write", "read_write"
 
 # plugin → (REST namespace, SEO title key, meta description key); sources in the module docstring
@@ -188,21 +190,18 @@ class WooCommerceSandbox:
         self.home: str | None = None  # None: the address the request came to
         self.redirect_to: str | None = None
         self.nonces: set[str] = set()
-        self.faults: list[dict[str, Any]] = []
+        self.faults = Faults()
         self.counts: dict[str, int] = {}
         self.strips_authorization = False
         self.lock = threading.Lock()
 
     def take_fault(self, path: str) -> JSONResponse | None:
-        with self.lock:
-            for fault in self.faults:
-                if path.startswith(fault["path_prefix"]) and fault["count"] > 0:
-                    fault["count"] -= 1
-                    response = _error(fault["status"], "sandbox_fault", "Injected sandbox fault")
-                    if fault.get("retry_after") is not None:
-                        response.headers["Retry-After"] = f"{fault['retry_after']:g}"
-                    return response
-        return None
+        fault = self.faults.take(path)
+        if fault is None:
+            return None
+        response = _error(fault.status, "sandbox_fault", "Injected sandbox fault")
+        response.headers.update(fault.headers)
+        return response
 
     def home_url(self, request: Request) -> str:
         return (self.home or f"{request.url.scheme}://{request.url.netloc}").rstrip("/")
@@ -438,19 +437,6 @@ class WooCommerceSandbox:
         found = self.products.get(int(request.path_params["product_id"]))
         return JSONResponse(found, status_code=200 if found else 404)
 
-    async def add_fault(self, request: Request) -> Response:
-        body = await request.json()
-        with self.lock:
-            self.faults.append(
-                {
-                    "path_prefix": body.get("path_prefix", "/"),
-                    "status": int(body.get("status", 500)),
-                    "count": int(body.get("count", 1)),
-                    "retry_after": body.get("retry_after"),
-                }
-            )
-        return JSONResponse({"queued": True})
-
     async def add_key(self, request: Request) -> Response:
         body = await _json_object(request)
         key, secret = body.get("consumer_key"), body.get("consumer_secret")
@@ -485,7 +471,7 @@ class WooCommerceSandbox:
             Route(f"{prefix}/products/categories", self.categories, methods=["GET"]),
             Route(f"{prefix}/products/{{product_id:int}}", self.product, methods=["GET", "PUT"]),
             Route("/_sandbox/products/{product_id:int}", self.raw_product, methods=["GET"]),
-            Route("/_sandbox/faults", self.add_fault, methods=["POST"]),
+            Route("/_sandbox/faults", self.faults.add, methods=["POST"]),
             Route("/_sandbox/keys", self.add_key, methods=["POST"]),
             Route("/_sandbox/host", self.edit_host, methods=["PATCH"]),
             Route("/_sandbox/site", self.edit_site, methods=["PATCH"]),

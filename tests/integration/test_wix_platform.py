@@ -378,3 +378,9 @@ async def test_the_app_instance_tells_the_end_of_the_paid_cycle(sandbox: Loopbac
         info = await wix_auth.site_info(http, api_base=sandbox.url, access_token=token)
     assert shape_mismatches(documented, answer) == []
     assert info.paid_until == date(2027, 1, 10)
+
+
+def test_a_fault_the_stand_in_cannot_read_is_refused(sandbox: LoopbackServer) -> None:
+    for body in ({"status": "many"}, {"count": None}, {"retry_after": "soon"}, [1]):
+        assert httpx.post(f"{sandbox.url}/_sandbox/faults", json=body).status_code == 400, body
+    assert httpx.post(f"{sandbox.url}/_sandbox/faults", json={"status": 503}).json() == {"queued": True}
