@@ -8,9 +8,10 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -87,6 +88,7 @@ async def products_of_collections(
 SYNC_PAGE = 100
 SYNC_LEASE_SECONDS = 60.0
 _WAIT_STEP_SECONDS = 0.2
+_BUSY_RETRY_SECONDS = 5
 _CURSOR = re.compile(r"(\d{1,10})\.(.{1,1000})", re.DOTALL)
 
 
@@ -112,7 +114,10 @@ class SyncResult:
 
 
 class CatalogSyncBusy(Unavailable):
-    """Another process has been syncing the store's catalog longer than a request may wait."""
+    """The store's catalog is being read for longer than a request waits, and there is no older
+    index to answer from."""
+
+    code = "catalog_syncing"
 
 
 async def sync_catalog(pool: asyncpg.Pool, client: StoreClient, store_id: int) -> SyncResult | None:
@@ -131,7 +136,7 @@ async def sync_catalog(pool: asyncpg.Pool, client: StoreClient, store_id: int) -
             pages += 1
             async with db.acquire(pool) as conn, conn.transaction():
                 if await conn.fetchval(Q["renew_sync"], store_id, owner, SYNC_LEASE_SECONDS) is None:
-                    raise CatalogSyncBusy("Another process took over this store's catalog sync.")
+                    raise CatalogSyncBusy("Another process took over this store's catalog sync.", retry_after=1)
                 if page.products:
                     await conn.execute(
                         Q["index_products"],
@@ -161,8 +166,11 @@ async def fresh_index(
     pool: asyncpg.Pool, client: StoreClient, store_id: int, *, max_age: timedelta, wait: timedelta
 ) -> datetime:
     """When the store's index was last complete, after syncing it if that is longer ago than
-    `max_age` (or waiting up to `wait` for a sync another request runs), and after reading again
-    the products the app changed since. Answers from an older index rather than wait longer."""
+    `max_age`, and after reading again the products the app changed since.
+
+    A sync runs as a task of this process that outlives the request: the request waits for it (or
+    for one another request runs) up to `wait`, then answers from the older index, or, when the
+    store has none yet, raises CatalogSyncBusy (503, try again shortly)."""
     deadline = time.monotonic() + wait.total_seconds()
     waited_for: datetime | None = None
     waited = False
@@ -177,18 +185,42 @@ async def fresh_index(
         if not waited:
             waited_for = synced_at
         if not state["running"]:
-            result = await sync_catalog(pool, client, store_id)
-            if result is not None:
-                return result.synced_at
+            task = _in_background(sync_catalog(pool, client, store_id))
+            done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - time.monotonic()))
+            if task in done:
+                result = task.result()
+                if result is not None:
+                    return result.synced_at
+                continue  # another request took the lease first
+        elif time.monotonic() < deadline:
+            waited = True
+            await asyncio.sleep(_WAIT_STEP_SECONDS)
             continue
-        if time.monotonic() >= deadline:
-            if synced_at is not None:
-                break
-            raise CatalogSyncBusy("The store's catalog is still being read; try again in a moment.")
-        waited = True
-        await asyncio.sleep(_WAIT_STEP_SECONDS)
+        if synced_at is not None:
+            break
+        raise CatalogSyncBusy(
+            "The store's catalog is still being read; try again in a moment.", retry_after=_BUSY_RETRY_SECONDS
+        )
     await _refresh_changed(pool, client, store_id, state["changes_seen_at"] or synced_at)
     return synced_at
+
+
+_BACKGROUND: set[asyncio.Task[SyncResult | None]] = set()
+
+
+def _in_background(work: Coroutine[Any, Any, SyncResult | None]) -> asyncio.Task[SyncResult | None]:
+    """A sync that keeps running when the request that started it stops waiting; its failure is
+    recorded by sync_catalog (catalog_syncs.last_error), never left unretrieved."""
+    task = asyncio.create_task(work)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_forget)
+    return task
+
+
+def _forget(task: asyncio.Task[SyncResult | None]) -> None:
+    _BACKGROUND.discard(task)
+    if not task.cancelled():
+        task.exception()
 
 
 async def _refresh_changed(pool: asyncpg.Pool, client: StoreClient, store_id: int, since: datetime) -> None:

@@ -53,6 +53,8 @@ def settings(settings: Settings, shopify_sandbox: LoopbackServer, web_port: int)
         shopify_api_secret=API_SECRET,
         shopify_admin_base=shopify_sandbox.url,
         app_base_url=f"http://127.0.0.1:{web_port}",
+        # These tests page through whole catalogs quickly; the per-store limit has its own tests.
+        api_rate_limit_per_minute=0,
     )
 
 
@@ -156,6 +158,18 @@ async def test_seo_title_missing_across_the_whole_catalog_pages_with_a_total(
     unfiltered = (await api.get("/api/products", headers=site.headers, params={"limit": 5})).json()
     assert unfiltered["synced_at"] is None and len(unfiltered["products"]) == 5
     assert all(p["url"] and p["optimised_at"] is None for p in unfiltered["products"])
+
+
+async def test_a_catalog_v1_site_gives_its_product_pages_too(
+    api: httpx.AsyncClient, wix_sandbox: LoopbackServer
+) -> None:
+    site = new_site()
+    httpx.patch(f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/site", json={"catalogVersion": "V1_CATALOG"})
+    lacking = await all_pages(api, site.headers, {"missing": "seo_title"})
+    assert len(lacking) > 100
+    assert all(
+        re.fullmatch(r"https://sandbox\w+\.wixsite\.com/nordwear/product-page/[\w-]+", p["url"]) for p in lacking
+    )
 
 
 async def test_text_and_collection_filters_answer_from_the_index(
@@ -478,3 +492,25 @@ async def test_woocommerce_seo_values_are_what_a_shopper_sees_and_pages_are_perm
         assert not any("%" in p["seo_title"] for p in rank_math)
         missing = {p["id"] for p in await all_pages(api, headers, {"missing": "seo_title"})}
         assert "105" in missing  # rank_math_title "%title% %sep% %sitename%"
+
+
+async def test_a_first_read_longer_than_a_request_waits_is_a_503_and_goes_on_meanwhile(
+    settings: Settings, shopify_sandbox: LoopbackServer
+) -> None:
+    with LoopbackServer(create_app(replace(settings, catalog_sync_wait_seconds=1))) as web:
+        async with httpx.AsyncClient(base_url=web.url, timeout=60) as api:
+            shop = f"shop-{uuid.uuid4().hex[:10]}.myshopify.com"
+            await api.get("/api/me", headers=shop_session(shop))
+            # An empty query-cost bucket refilling slowly: each page of the catalog waits for it.
+            throttle = {"shop": shop, "restore_rate": 150, "available": 0}
+            httpx.post(f"{shopify_sandbox.url}/_sandbox/throttle", json=throttle).raise_for_status()
+            res = await api.get("/api/products", headers=shop_session(shop), params={"missing": "seo_title"})
+            assert res.status_code == 503, res.text
+            assert res.json()["error"]["code"] == "catalog_syncing" and res.headers["retry-after"] == "5"
+            for _ in range(120):
+                res = await api.get("/api/products", headers=shop_session(shop), params={"missing": "seo_title"})
+                if res.status_code != 503:
+                    break
+                await asyncio.sleep(0.5)
+            assert res.status_code == 200, res.text
+            assert res.json()["total"] > 50 and res.json()["synced_at"]

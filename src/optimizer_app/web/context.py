@@ -20,8 +20,6 @@ from ..strict_json import INT64_MAX, bounded_int, check_text, loads_object
 from .services import Services
 
 SESSION_PREFIX = "oas."
-# How long a filtered request waits for a sync of its store's catalog that another request runs.
-SYNC_WAIT = timedelta(seconds=30)
 
 
 def session_serializer(secret_keys: tuple[str, ...]) -> URLSafeTimedSerializer:
@@ -136,13 +134,13 @@ async def store_from_salla_token(svc: Services, token: str) -> Store:
 
 async def fresh_catalog_index(svc: Services, store: Store) -> datetime:
     """When the store's catalog index was last complete, synced first when it is older than
-    CATALOG_INDEX_MAX_AGE_SECONDS."""
+    CATALOG_INDEX_MAX_AGE_SECONDS (waiting for that up to CATALOG_SYNC_WAIT_SECONDS)."""
     return await catalog.fresh_index(
         svc.pool,
         svc.clients.for_store(store),
         store.id,
         max_age=timedelta(seconds=svc.settings.catalog_index_max_age_seconds),
-        wait=SYNC_WAIT,
+        wait=timedelta(seconds=svc.settings.catalog_sync_wait_seconds),
     )
 
 
