@@ -74,7 +74,8 @@ _ERRORS = {
     422: "The request is well formed but invalid; the message says which field.",
     429: "Too many requests for this store; `Retry-After` says when to try again.",
     502: "The store's platform failed or refused the call.",
-    503: "The database is unavailable; try again shortly.",
+    503: "The database is unavailable, or (`catalog_syncing`) the store's catalog is still being read for a filter; "
+    "try again shortly (`Retry-After`).",
 }
 _AUTHENTICATED = (400, 401, 429, 503)
 
