@@ -86,7 +86,8 @@ async def products_of_collections(
 # publishes to or reverts are read again before the next filtered answer.
 
 SYNC_PAGE = 100
-SYNC_LEASE_SECONDS = 60.0
+# Renewed page by page; above the longest wait a platform may impose on one page (Salla: 60 s).
+SYNC_LEASE_SECONDS = 120.0
 _WAIT_STEP_SECONDS = 0.2
 _BUSY_RETRY_SECONDS = 5
 _CURSOR = re.compile(r"(\d{1,10})\.(.{1,1000})", re.DOTALL)
