@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +11,7 @@ import asyncpg
 
 from . import sql
 from .domain.attributes import Attribute
-from .domain.jobs import ItemStatus, JobStatus
+from .domain.jobs import ItemStatus, JobStatus, eta_seconds
 from .errors import Conflict, InvalidRequest, NotFound
 
 Q = sql.load("jobs")
@@ -28,30 +30,67 @@ def usage_json(r: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def job_json(r: asyncpg.Record) -> dict[str, Any]:
+def job_json(r: asyncpg.Record, review: Mapping[str, int], fallback_rate: float | None) -> dict[str, Any]:
+    """A job as the API shows it. `review`: its items counted by review state (review_counts);
+    `fallback_rate`: the workers' recent items a second, for an ETA before its own items finish."""
+    finished = r["items_done"] + r["items_failed"]
+    pending = r["items_total"] - finished - r["items_canceled"]
+    started: datetime | None = r["started_at"]
     return {
         "id": r["id"],
+        "number": r["number"],
         "status": r["status"],
         "source_scope": r["source_scope"],
         "source_ids": list(r["source_ids"]),
+        "query": r["query"],
         "attributes": list(r["attributes"]),
         "target_lang": r["target_lang"],
         "user_prompt": r["user_prompt"],
         "economy": r["economy"],
         "credits_charged": r["credits_charged"],
         "credits_refunded": r["credits_refunded"],
+        "summary": {
+            "products": r["items_total"] // max(1, len(r["attributes"])),
+            "collections": list(r["collection_names"]),
+            "query": r["query"],
+            "attributes": list(r["attributes"]),
+        },
         "counts": {
             "total": r["items_total"],
             "done": r["items_done"],
             "failed": r["items_failed"],
             "canceled": r["items_canceled"],
-            "pending": r["items_total"] - r["items_done"] - r["items_failed"] - r["items_canceled"],
+            "pending": pending,
+            "no_change": review.get("NO_CHANGE", 0),
+            "rejected": review.get("REJECTED", 0),
+            "published": review.get("PUBLISHED", 0),
         },
+        "eta_seconds": eta_seconds(
+            r["status"],
+            remaining=pending,
+            finished=finished,
+            running_seconds=(r["now"] - started).total_seconds() if started else None,
+            fallback_rate=None if r["economy"] else fallback_rate,
+        ),
         "created_at": _iso(r["created_at"]),
-        "started_at": _iso(r["started_at"]),
+        "started_at": _iso(started),
         "finished_at": _iso(r["finished_at"]),
         "usage": usage_json(r),
     }
+
+
+async def _jobs_json(conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -> list[dict[str, Any]]:
+    """Jobs as the API shows them, with their review counts and, when one of them has no rate of
+    its own yet, the workers' recent rate."""
+    review: dict[int, dict[str, int]] = defaultdict(dict)
+    if rows:
+        for c in await conn.fetch(Q["review_counts"], [r["id"] for r in rows]):
+            review[c["job_id"]][c["review_state"]] = c["n"]
+    needs_rate = any(
+        r["status"] in (JobStatus.PENDING, JobStatus.RUNNING) and r["items_done"] + r["items_failed"] == 0 for r in rows
+    )
+    rate = await conn.fetchval(Q["recent_finishing_rate"]) if needs_rate else None
+    return [job_json(r, review[r["id"]], rate) for r in rows]
 
 
 def item_json(r: asyncpg.Record) -> dict[str, Any]:
@@ -79,14 +118,14 @@ async def list_jobs(
 ) -> list[dict[str, Any]]:
     if status is not None and status not in JobStatus.__members__:
         raise InvalidRequest(f"unknown status {status!r}", allowed=list(JobStatus.__members__))
-    return [job_json(r) for r in await conn.fetch(Q["list_jobs"], store_id, status, before_id, limit)]
+    return await _jobs_json(conn, await conn.fetch(Q["list_jobs"], store_id, status, before_id, limit))
 
 
 async def get_job(conn: asyncpg.Connection, *, store_id: int, job_id: int) -> dict[str, Any]:
     row = await conn.fetchrow(Q["get_job"], job_id, store_id)
     if row is None:
         raise NotFound("No such job.")
-    return job_json(row)
+    return (await _jobs_json(conn, [row]))[0]
 
 
 async def list_items(

@@ -37,6 +37,7 @@ class EnqueuedJob:
     job_id: int
     credits_charged: int
     remaining: int
+    number: int
 
 
 @dataclass(frozen=True)
@@ -103,15 +104,19 @@ async def enqueue_job(
     user_prompt: str,
     products: Sequence[Product],
     economy: bool = False,
+    query: dict[str, Any] | None = None,
+    collection_names: Sequence[str] = (),
 ) -> EnqueuedJob:
     """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
 
     An economy job costs less and its items wait for the LLM's Batch API (batches.py) instead of
-    the live claim. Raises InsufficientCredits (and writes nothing) when the store cannot pay."""
+    the live claim. `query` is the filter a "query" job was made from, `collection_names` the names
+    of the collections it covers (its title says them). Raises InsufficientCredits (and writes
+    nothing) when the store cannot pay."""
     cost = job_cost(len(products), len(attributes), economy=economy)
     items_total = len(products) * len(attributes)
     async with conn.transaction():
-        job_id = await conn.fetchval(
+        job = await conn.fetchrow(
             Q["insert_job"],
             store_id,
             source_scope,
@@ -122,7 +127,12 @@ async def enqueue_job(
             cost,
             items_total,
             economy,
+            query,
+            list(collection_names),
         )
+        if job is None:
+            raise NotFound("No such store.")
+        job_id = job["id"]
         remaining = await credits.charge(conn, store_id=store_id, credits=cost, job_id=job_id)
         if remaining is None:
             raise InsufficientCredits(required=cost, remaining=await credits.remaining(conn, store_id))
@@ -146,7 +156,7 @@ async def enqueue_job(
             await conn.execute(Q["analyze_sample"])
             await conn.execute(Q["analyze_queue"])
         await conn.execute(Q["wake_workers"], CHANNEL)
-    return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining))
+    return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining), number=job["number"])
 
 
 async def claim(conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedItem]:

@@ -289,7 +289,17 @@ async def test_the_whole_loop_create_improve_publish_revert(
     assert job["status"] == "DONE"
 
     shown = (await api.get(f"/api/jobs/{job_id}", headers=site.headers)).json()
-    assert shown["counts"] == {"total": 6, "done": 6, "failed": 0, "canceled": 0, "pending": 0}
+    assert shown["counts"] == {
+        "total": 6,
+        "done": 6,
+        "failed": 0,
+        "canceled": 0,
+        "pending": 0,
+        "no_change": 0,
+        "rejected": 0,
+        "published": 0,
+    }
+    assert shown["number"] == 1 and shown["eta_seconds"] is None
     items = (await api.get(f"/api/jobs/{job_id}/items", headers=site.headers)).json()["items"]
     assert len(items) == 6 and all(i["after"] and i["after"] != i["before"] for i in items)
     titles = [i for i in items if i["attribute"] == "title"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 
@@ -40,7 +41,7 @@ class ItemReason(StrEnum):
     INTERNAL = "internal"
 
 
-SOURCE_SCOPES = ("products", "collections")
+SOURCE_SCOPES = ("products", "collections", "query")
 
 
 def finished_status(total: int, done: int, failed: int, canceled: int) -> JobStatus | None:
@@ -64,3 +65,21 @@ def retry_delay(attempt: int, base_seconds: float, retry_after: float | None = N
         return min(retry_after, cap)
     backoff: float = base_seconds * 2.0 ** max(0, attempt - 1)
     return min(backoff, cap)
+
+
+def eta_seconds(
+    status: str, *, remaining: int, finished: int, running_seconds: float | None, fallback_rate: float | None
+) -> int | None:
+    """Seconds until a job's remaining items are finished: at the job's own finishing rate so far
+    (items finished over the time since its first claim), or, before any of its items finished,
+    at `fallback_rate` (items a second the workers finished lately). None once the job has ended,
+    and when neither rate is known."""
+    if status not in (JobStatus.PENDING, JobStatus.RUNNING):
+        return None
+    if remaining <= 0:
+        return 0
+    rate = finished / running_seconds if finished > 0 and running_seconds and running_seconds > 0 else None
+    rate = rate or fallback_rate
+    if not rate or rate <= 0:
+        return None
+    return math.ceil(remaining / rate)

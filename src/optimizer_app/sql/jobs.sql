@@ -3,9 +3,9 @@
 -- name: list_jobs
 -- Store $1's jobs, newest first, optionally of status $2 and before id $3.
 -- params: $1 store_id, $2 status, $3 before_id, $4 limit
-SELECT id, status, source_scope, source_ids, attributes, target_lang, user_prompt, economy, credits_charged,
-       credits_refunded, items_total, items_done, items_failed, items_canceled, created_at, started_at,
-       finished_at, prompt_tokens, completion_tokens, cost_usd
+SELECT id, number, status, source_scope, source_ids, query, collection_names, attributes, target_lang, user_prompt,
+       economy, credits_charged, credits_refunded, items_total, items_done, items_failed, items_canceled, created_at,
+       started_at, finished_at, prompt_tokens, completion_tokens, cost_usd, now() AS now
 FROM jobs
 WHERE store_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
 ORDER BY id DESC LIMIT $4
@@ -13,9 +13,9 @@ ORDER BY id DESC LIMIT $4
 -- name: get_job
 -- One job of store $2.
 -- params: $1 job_id, $2 store_id
-SELECT id, status, source_scope, source_ids, attributes, target_lang, user_prompt, economy, credits_charged,
-       credits_refunded, items_total, items_done, items_failed, items_canceled, created_at, started_at,
-       finished_at, prompt_tokens, completion_tokens, cost_usd
+SELECT id, number, status, source_scope, source_ids, query, collection_names, attributes, target_lang, user_prompt,
+       economy, credits_charged, credits_refunded, items_total, items_done, items_failed, items_canceled, created_at,
+       started_at, finished_at, prompt_tokens, completion_tokens, cost_usd, now() AS now
 FROM jobs WHERE id = $1 AND store_id = $2
 
 -- name: list_items
@@ -29,6 +29,29 @@ FROM job_items ji
 JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
 WHERE ji.job_id = $1 AND ji.store_id = $2 AND ($3::text IS NULL OR ji.status = $3) AND ji.id > $4
 ORDER BY ji.id LIMIT $5
+
+-- name: review_counts
+-- How many items of jobs $1 are in each review state that counts apart: no change needed,
+-- rejected by the owner, published.
+-- params: $1 job_ids
+SELECT job_id, review_state, count(*) AS n
+FROM job_items
+WHERE job_id = ANY($1::bigint[]) AND review_state IN ('NO_CHANGE', 'REJECTED', 'PUBLISHED')
+GROUP BY job_id, review_state
+
+-- name: recent_finishing_rate
+-- Items a second the workers finished lately: over live-path jobs running now or finished in the
+-- last 15 minutes, their finished items over the time each has run.
+-- params: none
+SELECT sum(items_done + items_failed)::float8
+       / nullif(sum(extract(epoch FROM coalesce(finished_at, now()) - started_at)), 0) AS rate
+FROM (
+    SELECT items_done, items_failed, started_at, finished_at FROM jobs
+    WHERE finished_at IS NULL AND started_at IS NOT NULL AND NOT economy
+    UNION ALL
+    SELECT items_done, items_failed, started_at, finished_at FROM jobs
+    WHERE finished_at > now() - interval '15 minutes' AND started_at IS NOT NULL AND NOT economy
+) recent
 
 -- name: edit_item
 -- The owner's own value for an improved item not published yet.

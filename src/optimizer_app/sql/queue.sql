@@ -2,12 +2,17 @@
 -- and the counters of their jobs. Credits move through credits.sql.
 
 -- name: insert_job
--- A new job, already paid for; its items are copied in after it.
--- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy
+-- A new job, already paid for; its items are copied in after it. It takes the store's next job
+-- number, which a rolled-back creation gives back: numbers run 1, 2, 3… per store without gaps.
+-- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 query, $11 collection_names
+WITH numbered AS (
+    UPDATE stores SET jobs_created = jobs_created + 1 WHERE id = $1 RETURNING jobs_created
+)
 INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, user_prompt,
-                  credits_charged, items_total, economy)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id
+                  credits_charged, items_total, economy, number, query, collection_names)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11
+FROM numbered
+RETURNING id, number
 
 -- name: wake_workers
 -- Wake the workers listening on channel $1 (delivered when the transaction commits).

@@ -3,13 +3,14 @@ id the browser sent; and request-body parsing with clear errors."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
-from .. import db, installation, stores
+from .. import catalog, db, installation, stores
 from ..auth import shopify as shopify_auth
 from ..auth import wix as wix_auth
 from ..crypto import signer
@@ -130,6 +131,18 @@ async def store_from_salla_token(svc: Services, token: str) -> Store:
         token,
         introspect_base=svc.settings.salla_introspect_base,
         app_id=svc.settings.salla_client_id,
+    )
+
+
+async def fresh_catalog_index(svc: Services, store: Store) -> datetime:
+    """When the store's catalog index was last complete, synced first when it is older than
+    CATALOG_INDEX_MAX_AGE_SECONDS (waiting for that up to CATALOG_SYNC_WAIT_SECONDS)."""
+    return await catalog.fresh_index(
+        svc.pool,
+        svc.clients.for_store(store),
+        store.id,
+        max_age=timedelta(seconds=svc.settings.catalog_index_max_age_seconds),
+        wait=timedelta(seconds=svc.settings.catalog_sync_wait_seconds),
     )
 
 
