@@ -17,7 +17,7 @@ from ..domain.publishable import refusal_message, unpublishable
 from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..llm.checks import check_value
-from .context import current_store, int_param, json_body, services
+from .context import current_store, int_param, json_body, list_param, services
 
 MAX_PROMPT_CHARS = 2000
 
@@ -122,7 +122,14 @@ async def list_items(request: Request) -> JSONResponse:
     limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
     async with db.acquire(services(request).pool) as conn:
         items = await jobs.list_items(
-            conn, store_id=store.id, job_id=request.path_params["job_id"], status=status, after_id=after, limit=limit
+            conn,
+            store_id=store.id,
+            job_id=request.path_params["job_id"],
+            status=status,
+            after_id=after,
+            limit=limit,
+            states=list_param(request, "state"),
+            attributes=list_param(request, "attribute"),
         )
     next_after = items[-1]["id"] if len(items) == limit else None
     return JSONResponse({"items": items, "next_after": next_after})
