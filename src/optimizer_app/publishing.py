@@ -158,32 +158,39 @@ async def _read(
 async def _read_and_write(
     client: StoreClient, values: dict[str, dict[Attribute, str]]
 ) -> tuple[dict[str, Product], dict[str, StorePlatformError]]:
-    """Read each product and write its values over it; returns (the products as they were before
-    each successful write, the error of each product that failed)."""
+    """Read each product and write its values over it; a product that changed between the read and
+    the write (a stale revision) is read again and written once more. Returns (the products as
+    they were before each successful write, the error of each product that failed)."""
     current, errors = await _read(client, list(values))
-    written, failed = await _write(client, current, {pid: v for pid, v in values.items() if pid in current})
+    written, failed, stale = await _write(client, current, {pid: v for pid, v in values.items() if pid in current})
+    if stale:
+        again, unread = await _read(client, stale)
+        rewritten, refailed, still = await _write(client, again, {pid: values[pid] for pid in stale if pid in again})
+        written.update(rewritten)
+        failed.update({**unread, **refailed, **{pid: _kept_changing() for pid in still}})
     return written, {**errors, **failed}
 
 
 async def _write(
     client: StoreClient, current: Mapping[str, Product], values: dict[str, dict[Attribute, str]]
-) -> tuple[dict[str, Product], dict[str, StorePlatformError]]:
+) -> tuple[dict[str, Product], dict[str, StorePlatformError], list[str]]:
     """Write each product's values over the product as last read (`current`): in bulk where the
-    platform allows, else one call per product, a few at a time. A product whose revision went
-    stale meanwhile is read again and written once more. Returns (the products as they were
-    before each successful write, the error of each product that failed)."""
+    platform allows, else one call per product, a few at a time. Returns (the products as they were
+    before each successful write, the error of each product that failed, the products whose
+    revision went stale meanwhile: the caller reads them again)."""
     written: dict[str, Product] = {}
     errors: dict[str, StorePlatformError] = {}
+    stale: list[str] = []
     single = list(values)
     if isinstance(client, BulkUpdater) and len(values) > 1:
         try:
             results = await client.update_products([(current[pid], values[pid]) for pid in values])
         except StorePlatformError as exc:
-            return written, dict.fromkeys(values, exc)
+            return written, dict.fromkeys(values, exc), stale
         single = []
         for pid, result in zip(values, results, strict=True):
             if isinstance(result, StaleRevision):
-                single.append(pid)
+                stale.append(pid)
             elif isinstance(result, StorePlatformError):
                 errors[pid] = result
             else:
@@ -193,24 +200,20 @@ async def _write(
     async def one(pid: str) -> None:
         async with gate:
             try:
-                written[pid] = await _write_with_retry(client, current[pid], values[pid])
+                await client.update_product(current[pid], values[pid])
+            except StaleRevision:
+                stale.append(pid)
             except StorePlatformError as exc:
                 errors[pid] = exc
+            else:
+                written[pid] = current[pid]
 
     await asyncio.gather(*(one(pid) for pid in single))
-    return written, errors
+    return written, errors, stale
 
 
-async def _write_with_retry(client: StoreClient, product: Product, values: Mapping[Attribute, str]) -> Product:
-    """Write `values` over `product`; on a stale revision read it again and retry once.
-
-    Returns the product as it was just before the successful write."""
-    try:
-        await client.update_product(product, values)
-    except StaleRevision:
-        product = await client.get_product(product.id)
-        await client.update_product(product, values)
-    return product
+def _kept_changing() -> StorePlatformError:
+    return StaleRevision("The product kept changing in the store while it was written; try again.")
 
 
 async def list_logs(
@@ -324,23 +327,35 @@ async def _revert_chunk(
                 report.already_reverted.add(r["id"])
             else:
                 live[r["product_id"]].append(r)
-        current, unread = await _read(client, list(live))
-        values: dict[str, dict[Attribute, str]] = {}
         to_revert: dict[str, list[asyncpg.Record]] = {}
-        for pid, entries in live.items():
-            if pid in unread:
-                _fail(report, entries, unread[pid])
-                continue
-            values[pid], to_revert[pid], changed = _plan_revert(current[pid], entries, force)
-            report.changed_in_store += changed
-        written, errors = await _write(client, current, {pid: v for pid, v in values.items() if v})
-        for pid, error in errors.items():
-            _fail(report, to_revert[pid], error)
-        done = [r for pid in written for r in to_revert[pid]]
-        if done:
-            reverted = await conn.fetch(Q["mark_reverted"], [r["id"] for r in done])
-            await conn.execute(Q["unpublish_items"], [r["job_item_id"] for r in done if r["job_item_id"] is not None])
-            report.reverted += [_log_json(r) for r in sorted(reverted, key=lambda r: r["id"])]
+        pending = list(live)
+        # A product that changed between the read and the write is read and checked again, once.
+        for last_try in (False, True):
+            current, unread = await _read(client, pending)
+            values: dict[str, dict[Attribute, str]] = {}
+            changed: dict[str, list[dict[str, Any]]] = {}
+            for pid in pending:
+                if pid in unread:
+                    _fail(report, live[pid], unread[pid])
+                    continue
+                values[pid], to_revert[pid], changed[pid] = _plan_revert(current[pid], live[pid], force)
+            written, errors, stale = await _write(client, current, {pid: v for pid, v in values.items() if v})
+            for pid, entries in changed.items():
+                if pid not in stale or last_try:
+                    report.changed_in_store += entries
+            for pid, error in errors.items():
+                _fail(report, to_revert[pid], error)
+            done = [r for pid in written for r in to_revert[pid]]
+            if done:
+                reverted = await conn.fetch(Q["mark_reverted"], [r["id"] for r in done])
+                items = [r["job_item_id"] for r in done if r["job_item_id"] is not None]
+                await conn.execute(Q["unpublish_items"], items)
+                report.reverted += [_log_json(r) for r in sorted(reverted, key=lambda r: r["id"])]
+            if not stale:
+                return
+            pending = stale
+        for pid in stale:
+            _fail(report, to_revert[pid], _kept_changing())
 
 
 def _plan_revert(

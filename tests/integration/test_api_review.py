@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +16,12 @@ import asyncpg
 import httpx
 import pytest
 
+from optimizer_app import publishing, stores
+from optimizer_app.clients import StoreClients
+from optimizer_app.crypto import TokenCipher
 from optimizer_app.domain.jobs import MAX_NOTE_CHARS
+from optimizer_app.domain.products import Product
+from optimizer_app.platforms.wix import WixClient
 from optimizer_app.settings import Settings
 from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import assert_ledger_balanced
@@ -243,6 +249,42 @@ async def test_reverting_a_job_lists_what_changed_in_the_store_and_force_overwri
     assert sandbox_product(wix_sandbox, site.instance_id, edited)["name"] == originals[edited]["name"]
     done = (await api.post(f"/api/jobs/{job_id}/revert", headers=site.headers)).json()
     assert done == {"reverted": [], "changed_in_store": [], "failed": []}
+
+
+async def test_a_field_changed_while_its_revert_is_written_is_checked_again_and_left_alone(
+    drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer, settings: Settings
+) -> None:
+    site = new_site()
+    [product] = await first_products(api, site, 1)
+    job_id, items = await job_of(api, drain, site, [product["id"]], ["title"])
+    await api.post("/api/publish", headers=site.headers, json={"item_ids": [i["id"] for i in items]})
+
+    class OwnerRenamesMeanwhile(WixClient):
+        """The owner renames the product in the Wix dashboard right after the revert first reads it."""
+
+        edited = False
+
+        async def get_products(self, product_ids: Sequence[str]) -> list[Product]:
+            found = await super().get_products(product_ids)
+            if not self.edited:
+                self.edited = True
+                httpx.patch(
+                    f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/products/{product['id']}",
+                    json={"name": "Renamed during the revert"},
+                ).raise_for_status()
+            return found
+
+    async with pool.acquire() as conn:
+        store = await stores.find(conn, "wix", site.instance_id)
+    assert store is not None
+    async with httpx.AsyncClient() as http:
+        plain = StoreClients(settings, pool, TokenCipher(*settings.token_encryption_keys), http).for_store(store)
+        assert isinstance(plain, WixClient)
+        client = OwnerRenamesMeanwhile(api_base=plain.api_base, tokens=plain.tokens, http=http)
+        report = await publishing.revert_job(pool, client, store_id=store.id, job_id=job_id)
+    assert client.edited and report.reverted == [] and report.failed == []
+    assert [c["current_value"] for c in report.changed_in_store] == ["Renamed during the revert"]
+    assert sandbox_product(wix_sandbox, site.instance_id, product["id"])["name"] == "Renamed during the revert"
 
 
 async def test_reverting_a_selection_is_idempotent_and_lists_ids_it_does_not_know(
