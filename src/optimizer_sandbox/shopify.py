@@ -765,7 +765,11 @@ class ShopifySandbox:
                 domain,
                 self.subscription_payload(domain, sub),
             )
+        # Shopify sends the owner to the return URL "decorated" with the charge's id
+        # (`decorated_return_url`: `…?charge_id=1029266949`,
+        # https://shopify.dev/docs/api/admin-rest/2024-01/resources/recurringapplicationcharge).
         return_url = str(sub["returnUrl"])
+        return_url += ("&" if "?" in return_url else "?") + urlencode({"charge_id": request.path_params["charge_id"]})
         base = str(request.base_url).rstrip("/")
         if return_url.startswith(ADMIN_ORIGIN + "/store/"):
             # The sandbox stands in for the Shopify admin too: its pages live on the sandbox's origin.
@@ -779,8 +783,7 @@ class ShopifySandbox:
         """`https://{shop}/admin/apps/{api key}`: the admin page that frames the app."""
         if request.path_params["api_key"] != self.api_key:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
-        shop = request.query_params.get("shop", "")
-        return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
+        return RedirectResponse(f"/_sandbox/admin?{urlencode(request.query_params.multi_items())}", status_code=302)
 
     async def admin_store_app(self, request: Request) -> Response:
         """`https://admin.shopify.com/store/{store handle}/apps/{app handle}`: the app framed in the
@@ -789,7 +792,10 @@ class ShopifySandbox:
         if request.path_params["app"] not in (self.api_key, self.app_handle):
             return JSONResponse({"errors": "Not Found"}, status_code=404)
         shop = request.path_params["store"] + ".myshopify.com"
-        return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
+        # The admin hands the query of its app URL on to the app it frames (the charge_id of a
+        # return from billing approval above all).
+        forwarded = [(k, v) for k, v in request.query_params.multi_items() if k != "shop"]
+        return RedirectResponse(f"/_sandbox/admin?{urlencode([('shop', shop), *forwarded])}", status_code=302)
 
     def subscription_payload(self, domain: str, sub: dict[str, Any]) -> dict[str, Any]:
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -923,7 +929,9 @@ class ShopifySandbox:
         self.shop(domain)
         token = shopify_auth.sign_session_token(domain, api_key=self.api_key, api_secret=self.api_secret)
         host = base64.b64encode(f"admin.shopify.com/store/{domain.split('.')[0]}".encode()).decode().rstrip("=")
+        forwarded = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "shop"])
         src = f"{self.app_url}/app/shopify?shop={domain}&host={host}&id_token={token}&embedded=1"
+        src += f"&{forwarded}" if forwarded else ""
         return HTMLResponse(_ADMIN_PAGE.render(src=src, shop=domain))
 
     async def reset(self, request: Request) -> Response:

@@ -425,11 +425,16 @@ async def test_billing_upgrade_creates_a_subscription_the_owner_approves(
     handle = shop.removesuffix(".myshopify.com")
     subscriptions = httpx.get(f"{shopify_sandbox.url}/_sandbox/stats").json()["shops"][shop]["subscriptions"]
     assert subscriptions[0]["returnUrl"] == f"https://admin.shopify.com/store/{handle}/apps/{API_KEY}"
-    assert approved.headers["location"] == f"{shopify_sandbox.url}/store/{handle}/apps/{API_KEY}"
+    charge = res.json()["subscription_id"].rsplit("/", 1)[1]
+    assert approved.headers["location"] == f"{shopify_sandbox.url}/store/{handle}/apps/{API_KEY}?charge_id={charge}"
     admin = httpx.get(approved.headers["location"], follow_redirects=True)  # back in the admin, app framed
     assert admin.status_code == 200 and f"/app/shopify?shop={shop}" in admin.text
+    assert f"charge_id={charge}" in admin.text  # the admin hands the charge on to the app it frames
     me = (await api.get("/api/me", headers=session(shop))).json()
     assert me["plan"]["id"] == "pro" and me["credits"]["total"] == 5000
+    # The app opens saying what the approval changed.
+    opened = await api.get("/app/shopify", params={"shop": shop, "id_token": id_token(shop), "charge_id": charge})
+    assert page_config(opened.text)["billing_return"] == {"plan": "pro", "active": True, "credits_added": 4900}
     for body in ({"plan": "free"}, {"plan": "gold"}, {}):
         bad = await api.post("/api/billing/upgrade", headers=session(shop), json=body)
         assert bad.status_code == 422
@@ -637,6 +642,37 @@ async def test_a_shop_on_a_non_expiring_token_is_migrated_to_an_expiring_one_on_
     assert retired.status_code == 401
     assert (await api.get("/api/products", params={"limit": 1}, headers=session(shop))).status_code == 200
     assert httpx.get(f"{shopify_sandbox.url}/_sandbox/stats").json()["requests"]["access_token"] == 2
+
+
+def id_token(shop: str) -> str:
+    return shopify_auth.sign_session_token(shop, api_key=API_KEY, api_secret=API_SECRET)
+
+
+def page_config(html: str) -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(
+        html.split('<script id="config" type="application/json">')[1].split("</script>")[0]
+    )
+    return config
+
+
+async def test_the_return_from_approval_names_only_this_shops_own_subscription(
+    api: httpx.AsyncClient, shopify_sandbox: LoopbackServer
+) -> None:
+    shop, other = new_shop(), new_shop()
+    theirs = await api.post("/api/billing/upgrade", headers=session(other), json={"plan": "scale"})
+    pending = await api.post("/api/billing/upgrade", headers=session(shop), json={"plan": "starter"})
+
+    async def opened_with(charge: str) -> Any:
+        page = await api.get("/app/shopify", params={"shop": shop, "id_token": id_token(shop), "charge_id": charge})
+        assert page.status_code == 200
+        return page_config(page.text)["billing_return"]
+
+    number = pending.json()["subscription_id"].rsplit("/", 1)[1]
+    # Not approved yet (or its webhook not in): the plan it is for, not active, nothing added yet.
+    assert await opened_with(number) == {"plan": "starter", "active": False, "credits_added": None}
+    assert await opened_with(theirs.json()["subscription_id"].rsplit("/", 1)[1]) is None
+    for junk in ("", "abc", "-1", "9" * 30, "12 OR 1=1", "999999999"):
+        assert await opened_with(junk) is None
 
 
 async def test_review_on_shopify_no_change_reject_regenerate_then_publish_all(

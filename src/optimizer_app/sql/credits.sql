@@ -83,6 +83,13 @@ RETURNING s.credits_total
 -- params: $1 store_id, $2 delta, $3 reason
 INSERT INTO credit_ledger (store_id, delta, reason, job_id) VALUES ($1, $2, $3, NULL)
 
+-- name: plan_change_since
+-- The credits store $1's moves to plan $2 since $3 added (the ledger's plan_change rows); NULL
+-- when it has not moved to that plan since.
+-- params: $1 store_id, $2 plan_id, $3 since
+SELECT sum(delta) FROM credit_ledger
+WHERE store_id = $1 AND reason = 'plan_change:' || $2 AND created_at >= $3
+
 -- name: stores_due_for_reset
 -- Up to $2 installed stores whose monthly reset date has come by $1.
 -- params: $1 today, $2 limit

@@ -86,7 +86,11 @@ def _paths() -> dict[str, Schema]:
     paid_plans = [p for p in PLANS if p != FREE_PLAN]
     return {
         "/api/openapi.json": {"get": _operation("This description", 200, authenticated=False)},
-        "/api/me": {"get": _operation("The store, its plan and credits", 200)},
+        "/api/me": {
+            "get": _operation(
+                "The store, its plan and credits, and where and in which currency its owner buys plans", 200
+            )
+        },
         "/api/settings": {
             "get": _operation("The store's settings", 200),
             "put": _operation(
