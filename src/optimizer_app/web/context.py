@@ -171,6 +171,16 @@ def text_param(request: Request, name: str, *, max_chars: int = 500) -> str | No
     return check_text(value, f"Query parameter {name!r}") or None
 
 
+def list_param(request: Request, name: str, *, max_values: int = 20) -> list[str]:
+    """A query parameter that may repeat or hold a comma-separated list (`?state=a&state=b`,
+    `?state=a,b`): its values, stripped, without blanks or repeats."""
+    values = [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")]
+    unique = list(dict.fromkeys(check_text(v, f"Query parameter {name!r}") for v in values if v))
+    if len(unique) > max_values:
+        raise MalformedRequest(f"Query parameter {name!r} takes at most {max_values} values.")
+    return unique
+
+
 class _IdConvertor(Convertor[int]):
     """`{name:id}` in a route path: a row id, within bigint (MalformedRequest beyond it, never a
     database error)."""

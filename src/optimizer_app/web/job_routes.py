@@ -23,7 +23,7 @@ from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..llm.checks import check_value
 from ..stores import Store
-from .context import current_store, fresh_catalog_index, int_param, json_body, services
+from .context import current_store, fresh_catalog_index, int_param, json_body, list_param, services
 from .services import Services
 
 MAX_PROMPT_CHARS = 2000
@@ -219,7 +219,14 @@ async def list_items(request: Request) -> JSONResponse:
     limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
     async with db.acquire(services(request).pool) as conn:
         items = await jobs.list_items(
-            conn, store_id=store.id, job_id=request.path_params["job_id"], status=status, after_id=after, limit=limit
+            conn,
+            store_id=store.id,
+            job_id=request.path_params["job_id"],
+            status=status,
+            after_id=after,
+            limit=limit,
+            states=list_param(request, "state"),
+            attributes=list_param(request, "attribute"),
         )
     next_after = items[-1]["id"] if len(items) == limit else None
     return JSONResponse({"items": items, "next_after": next_after})

@@ -10,11 +10,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..domain.attributes import Attribute
-from ..domain.jobs import SOURCE_SCOPES, ItemStatus, JobStatus
+from ..domain.jobs import ITEM_FILTERS, MAX_NOTE_CHARS, SOURCE_SCOPES, ItemStatus, JobStatus
 from ..domain.plans import FREE_PLAN, PLANS
 from ..domain.product_query import MAX_ID_CHARS, MAX_TEXT_CHARS
 from .job_routes import MAX_PROMPT_CHARS
-from .publish_routes import MAX_ITEMS_PER_PUBLISH
+from .publish_routes import MAX_ITEMS_PER_PUBLISH, MAX_LOGS_PER_REVERT
 
 Schema = dict[str, Any]
 
@@ -62,6 +62,7 @@ _JOB = {
         },
     },
 }
+_FORCE: Schema = {"type": "object", "properties": {"force": {"type": "boolean"}}}
 _CONNECT_EXAMPLE = {"site_url": "https://shop.example.com", "consumer_key": "ck_1", "consumer_secret": "cs_2"}  # nosec B105
 
 _ERRORS = {
@@ -209,9 +210,31 @@ def _paths() -> dict[str, Schema]:
                 parameters=[
                     job_id,
                     _query("status", item_statuses, "only items in this state"),
+                    _query(
+                        "state",
+                        {"type": "array", "items": {"enum": list(ITEM_FILTERS)}, "maxItems": 20},
+                        "only items in one of these review states (repeat it, or separate with commas)",
+                    ),
+                    _query(
+                        "attribute",
+                        {"type": "array", "items": {"enum": [a.value for a in Attribute]}, "maxItems": 20},
+                        "only items of these fields (repeat it, or separate with commas)",
+                    ),
                     _query("after", {"type": "integer", "minimum": 0, "maximum": _INT64_MAX}, "paging"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (200)"),
                 ],
+            )
+        },
+        "/api/jobs/{job_id}/revert": {
+            "post": _operation(
+                "Revert everything of the job that is still published; values changed in the store since are "
+                "listed, not overwritten, unless forced",
+                200,
+                404,
+                422,
+                502,
+                parameters=[job_id],
+                body=_body(_FORCE, {"force": False}, required=False),
             )
         },
         "/api/jobs/{job_id}/cancel": {
@@ -228,6 +251,40 @@ def _paths() -> dict[str, Schema]:
                 body=_body(
                     {"type": "object", "required": ["after"], "properties": {"after": {"type": "string"}}},
                     {"after": "Linen shirt, relaxed fit"},
+                ),
+            )
+        },
+        "/api/items/{item_id}/review": {
+            "post": _operation(
+                "Accept or reject a suggestion before publishing, or take the decision back",
+                200,
+                404,
+                409,
+                422,
+                parameters=[item_id],
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["decision"],
+                        "properties": {"decision": {"enum": ["accept", "reject", "reset"]}},
+                    },
+                    {"decision": "accept"},
+                ),
+            )
+        },
+        "/api/items/{item_id}/regenerate": {
+            "post": _operation(
+                "Write a field again, with an optional note for the model: one credit",
+                202,
+                402,
+                404,
+                409,
+                422,
+                parameters=[item_id],
+                body=_body(
+                    {"type": "object", "properties": {"note": {"type": "string", "maxLength": MAX_NOTE_CHARS}}},
+                    {"note": "shorter"},
+                    required=False,
                 ),
             )
         },
@@ -272,8 +329,27 @@ def _paths() -> dict[str, Schema]:
                 409,
                 502,
                 parameters=[log_id],
+                body=_body(_FORCE, {"force": False}, required=False),
+            )
+        },
+        "/api/publish-logs/revert": {
+            "post": _operation(
+                "Revert a selection of log entries; values changed in the store since are listed, not "
+                "overwritten, unless forced",
+                200,
+                404,
+                422,
+                502,
                 body=_body(
-                    {"type": "object", "properties": {"force": {"type": "boolean"}}}, {"force": False}, required=False
+                    {
+                        "type": "object",
+                        "required": ["log_ids"],
+                        "properties": {
+                            "log_ids": {"type": "array", "minItems": 1, "maxItems": MAX_LOGS_PER_REVERT, "items": _ID},
+                            "force": {"type": "boolean"},
+                        },
+                    },
+                    {"log_ids": [1, 2]},
                 ),
             )
         },
