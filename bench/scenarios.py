@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -360,4 +362,65 @@ async def limit_check(base_url: str, *, checks: int = 5000, stores: int = 200) -
         "p50_us": percentile(latencies, 50) * 1e6,
         "p99_us": percentile(latencies, 99) * 1e6,
         "checks_per_s": rate,
+    }
+
+
+async def pickup(base_url: str, *, jobs: int = 200) -> dict[str, Any]:
+    """Pickup latency on an idle system: one web process and one worker process waiting; `jobs`
+    one-field jobs posted one after another, each once the last has finished. Measured from the
+    moment POST /api/jobs returned to the moment the worker called the LLM for that job (the
+    worker logs its calls' wall-clock times; both processes share this machine's clock)."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        store = await new_store(conn, granted=jobs * 2)
+        items = products(jobs)
+        await catalog.remember(conn, store.id, items)
+        port, secret = free_port(), "bench-secret"
+        env = {
+            "APP_ENV": "development",
+            "DATABASE_URL": dsn,
+            "PORT": str(port),
+            "SECRET_KEY": secret,
+            "WIX_APP_ID": "bench",
+            "WIX_APP_SECRET": "bench",
+            "API_RATE_LIMIT_PER_MINUTE": "0",
+        }
+        url = f"http://127.0.0.1:{port}"
+        session = signed_session(session_serializer((secret,)), store)
+        waits: list[float] = []
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+            calls = Path(tmp) / "calls.log"
+            calls.touch()
+            stack.enter_context(
+                process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health")
+            )
+            stack.enter_context(
+                process([sys.executable, "-m", "bench.worker_child", dsn, "instant"], {"BENCH_CALL_LOG": str(calls)})
+            )
+            await _idle_workers_ready()
+            async with httpx.AsyncClient(
+                base_url=url, timeout=30, headers={"Authorization": f"Bearer {session}"}
+            ) as http:
+                for p in items:
+                    body = {"source_scope": "products", "source_ids": [p.id], "attributes": ["title"]}
+                    res = await http.post("/api/jobs", json=body)
+                    returned = time.time()
+                    assert res.status_code == 201, res.text
+                    await wait_finished(conn, res.json()["job_id"], poll=0.002)
+                    await asyncio.sleep(0.05)  # idle again before the next one
+                    waits.append(returned)
+            called: dict[str, float] = {}
+            for line in calls.read_text().splitlines():
+                at, product_id = line.split(" ", 1)
+                called.setdefault(product_id, float(at))
+        await conn.close()
+    # A worker woken by the commit's NOTIFY may call the LLM before the HTTP answer reaches the
+    # client: that counts as no wait at all.
+    latencies = [max(0.0, called[p.id] - returned) for p, returned in zip(items, waits, strict=True)]
+    return {
+        "jobs": jobs,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000,
+        "before_answer": sum(called[p.id] < r for p, r in zip(items, waits, strict=True)),
     }
