@@ -424,3 +424,74 @@ async def pickup(base_url: str, *, jobs: int = 200) -> dict[str, Any]:
         "max_ms": max(latencies) * 1000,
         "before_answer": sum(called[p.id] < r for p, r in zip(items, waits, strict=True)),
     }
+
+
+async def long_transaction(
+    base_url: str, *, hold: float = 120.0, before: float = 15.0, after: float = 15.0, workers: int = 2
+) -> dict[str, Any]:
+    """Next to a long transaction: `workers` worker processes drain through the openai SDK (the
+    sandbox LLM at zero latency) while, after `before` seconds, another connection holds a
+    REPEATABLE READ transaction open for `hold` seconds (its snapshot keeps every row the workers
+    finish from being vacuumed). Items finished per second, sampled every second: before, during,
+    and in the first 10 s after it ends."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        holder = await db.connect(dsn)
+        try:
+            # Enough work for the whole run at twice the rate one process reaches alone.
+            n = int(1_800 * workers * (before + hold + after) * 1.2 / FIELDS)
+            store = await new_store(conn, granted=n * FIELDS)
+            job_id = 0
+            for start in range(0, n, 10_000):
+                chunk = products(min(10_000, n - start), f"t{start}-")
+                job_id = (await enqueue(conn, store.id, chunk)).job_id
+            samples: list[tuple[float, int]] = []
+
+            async def done_now() -> int:
+                return int(await conn.fetchval("SELECT sum(items_done) FROM jobs WHERE store_id = $1", store.id))
+
+            async def sample_until(t: float) -> None:
+                while time.perf_counter() < t:
+                    await asyncio.sleep(1.0)
+                    samples.append((time.perf_counter(), await done_now()))
+
+            with ExitStack() as stack:
+                unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
+                llm_url = stack.enter_context(llm_sandbox(**unbound))
+                _workers(stack, dsn, workers, "openai", llm_url, SDK_DRAIN_CONCURRENCY)
+                await _idle_workers_ready()
+                t0 = time.perf_counter()
+                samples.append((t0, await done_now()))
+                await sample_until(t0 + before)
+                tx = holder.transaction(isolation="repeatable_read")
+                await tx.start()
+                await holder.fetchval("SELECT count(*) FROM job_items WHERE job_id = $1", job_id)
+                t1 = time.perf_counter()
+                await sample_until(t1 + hold)
+                await tx.commit()
+                t2 = time.perf_counter()
+                await sample_until(t2 + after)
+        finally:
+            await holder.close()
+            await conn.close()
+
+    def rate(start: float, end: float) -> float:
+        inside = [(t, d) for t, d in samples if start <= t <= end]
+        if len(inside) < 2:
+            return 0.0
+        return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+    normal = rate(t0 + 3, t1)  # after the workers' warm-up
+    during = rate(t1, t2)
+    recovered = rate(t2, t2 + 10)
+    per_second = [round((d1 - d0) / (s1 - s0)) for (s0, d0), (s1, d1) in zip(samples, samples[1:], strict=False)]
+    return {
+        "hold_s": hold,
+        "normal_items_per_s": normal,
+        "during_items_per_s": during,
+        "after_items_per_s": recovered,
+        "during_share": during / normal if normal else 0.0,
+        "after_share": recovered / normal if normal else 0.0,
+        "last_10s_of_hold_share": rate(t2 - 10, t2) / normal if normal else 0.0,
+        "items_per_s_each_second": per_second,
+    }
