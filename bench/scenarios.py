@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import sys
 import tempfile
@@ -484,7 +485,7 @@ async def long_transaction(
     normal = rate(t0 + 3, t1)  # after the workers' warm-up
     during = rate(t1, t2)
     recovered = rate(t2, t2 + 10)
-    per_second = [round((d1 - d0) / (s1 - s0)) for (s0, d0), (s1, d1) in zip(samples, samples[1:], strict=False)]
+    per_second = [round((d1 - d0) / (s1 - s0)) for (s0, d0), (s1, d1) in itertools.pairwise(samples)]
     return {
         "hold_s": hold,
         "normal_items_per_s": normal,
