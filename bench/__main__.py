@@ -124,6 +124,29 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
     refused = median([r["hammer"]["limited"] for r in hammered])
     rows.append(("f. … the hammering store: answered / 429", f"{answered:,.0f} / {refused:,.0f}", "≈ 100/min"))
 
+    loops = await _repeat(
+        runs, lambda: scenarios.open_loop_api(base, rates=args.open_loop_rates, seconds=args.open_loop_seconds)
+    )
+    out["scenarios"]["open_loop"] = {"runs": loops}
+    rows.append(
+        (
+            "req/s: knee (highest open-loop rate with p99 ≤ 50 ms), 2 workers draining",
+            f"{median([r['knee_rate'] for r in loops]):,.0f} req/s",
+            "",
+        )
+    )
+    at_500 = [next(s for s in r["steps"] if s["rate"] == 500) for r in loops if 500 in args.open_loop_rates]
+    if at_500:
+        rows.append(
+            (
+                "req/s: 500 open loop, mixed dashboard requests: p50",
+                f"{median([s['p50_ms'] for s in at_500]):,.1f} ms",
+                "≤ 5 ms",
+            )
+        )
+        rows.append(("req/s: … p99", f"{median([s['p99_ms'] for s in at_500]):,.1f} ms", "≤ 25 ms"))
+        rows.append(("req/s: … errors", str(sum(sum(s["errors"].values()) + s["failures"] for s in at_500)), "0"))
+
     # 150 s a run: one run by default, the median of `--repeats` with --long.
     held = await _repeat(runs if args.long else 1, lambda: scenarios.long_transaction(base, hold=args.txn_seconds))
     out["scenarios"]["long_transaction"] = {"runs": held}
@@ -160,6 +183,8 @@ def cli() -> None:
     parser.add_argument("--load-seconds", type=float, default=20.0, help="length of each phase of scenario f")
     parser.add_argument("--llm-latency", type=float, default=0.05, help="sandbox LLM latency in scenario e")
     parser.add_argument("--txn-seconds", type=float, default=120.0, help="the long transaction's length")
+    parser.add_argument("--open-loop-rates", type=int, nargs="*", default=[100, 200, 300, 400, 500, 600, 800])
+    parser.add_argument("--open-loop-seconds", type=float, default=10.0, help="length of each open-loop step")
     parser.add_argument("--long", action="store_true", help="the full runs: every scenario repeated")
     args = parser.parse_args()
     with admin_database(DATA_DIR) as base:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -496,3 +498,83 @@ async def long_transaction(
         "last_10s_of_hold_share": rate(t2 - 10, t2) / normal if normal else 0.0,
         "items_per_s_each_second": per_second,
     }
+
+
+# The open-loop mix, like real dashboards: mostly the job list, a job and its items, the account,
+# and one request in ten a small job. (weights add up to 10)
+OPEN_LOOP_MIX = (("jobs", 4), ("job", 2), ("items", 2), ("me", 1), ("post", 1))
+
+
+async def open_loop_api(
+    base_url: str, *, rates: Sequence[int], seconds: float, stores: int = 1_000, workers: int = 2
+) -> dict[str, Any]:
+    """One web process under open-loop load at each of `rates` (requests a second, whatever the
+    answers do) for `seconds` each, spread over `stores` stores (each well inside its own limit),
+    while `workers` worker processes drain a large job through the openai SDK at full speed."""
+    from . import open_loop
+
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        port, secret = free_port(), "bench-secret"
+        serializer = session_serializer((secret,))
+        sessions: list[tuple[str, int]] = []
+        for _ in range(stores):
+            store = await new_store(conn, granted=10_000)
+            await catalog.remember(conn, store.id, products(1))
+            job = await enqueue(conn, store.id, products(5), attributes=(Attribute.TITLE, Attribute.SEO_TITLE))
+            sessions.append((signed_session(serializer, store), job.job_id))
+        big = await new_store(conn, granted=10_000_000)
+        for start in range(0, 200_000, 10_000):
+            await enqueue(conn, big.id, products(10_000, f"big{start}-"))
+        await conn.close()
+        env = {
+            "APP_ENV": "development",
+            "DATABASE_URL": dsn,
+            "PORT": str(port),
+            "SECRET_KEY": secret,
+            "WIX_APP_ID": "b",
+            "WIX_APP_SECRET": "b",
+        }
+        url = f"http://127.0.0.1:{port}"
+        post_body = json.dumps({"source_scope": "products", "source_ids": ["p0"], "attributes": ["title"]}).encode()
+        kinds = [kind for kind, weight in OPEN_LOOP_MIX for _ in range(weight)]
+
+        def request(i: int) -> open_loop.Request:
+            session, job_id = sessions[(i * 7919) % len(sessions)]
+            headers = {"Authorization": f"Bearer {session}", "Content-Type": "application/json"}
+            kind = kinds[i % len(kinds)]
+            if kind == "jobs":
+                return open_loop.Request("GET", "/api/jobs?limit=20", headers)
+            if kind == "job":
+                return open_loop.Request("GET", f"/api/jobs/{job_id}", headers)
+            if kind == "items":
+                return open_loop.Request("GET", f"/api/jobs/{job_id}/items?limit=50", headers)
+            if kind == "me":
+                return open_loop.Request("GET", "/api/me", headers)
+            return open_loop.Request("POST", "/api/jobs", headers, post_body)
+
+        steps: list[dict[str, Any]] = []
+        with ExitStack() as stack:
+            stack.enter_context(
+                process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health")
+            )
+            unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
+            llm_url = stack.enter_context(llm_sandbox(**unbound))
+            _workers(stack, dsn, workers, "openai", llm_url, SDK_DRAIN_CONCURRENCY)
+            await _idle_workers_ready()
+            await open_loop.run(url, 50, 3, request)  # warm-up: connections, pools, plans
+            for rate in rates:
+                result = await open_loop.run(url, rate, seconds, request)
+                errors = {s: n for s, n in result.statuses.items() if s >= 400}
+                steps.append(
+                    {
+                        "rate": rate,
+                        "answered": len(result.latencies),
+                        "p50_ms": percentile(result.latencies, 50) * 1000 if result.latencies else None,
+                        "p99_ms": percentile(result.latencies, 99) * 1000 if result.latencies else None,
+                        "errors": errors,
+                        "failures": result.failures,
+                    }
+                )
+    good = [s["rate"] for s in steps if s["p99_ms"] is not None and s["p99_ms"] <= 50 and not s["errors"]]
+    return {"steps": steps, "knee_rate": max(good) if good else 0, "mix": dict(OPEN_LOOP_MIX)}
