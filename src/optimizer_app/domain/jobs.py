@@ -70,6 +70,7 @@ class ItemReason(StrEnum):
     REJECTED = "rejected"
     WRONG_LANGUAGE = "wrong_language"
     INSTRUCTION_ECHO = "instruction_echo"
+    DUPLICATE_CONTENT = "duplicate_content"
     LLM_UNAVAILABLE = "llm_unavailable"
     LLM_BAD_OUTPUT = "llm_bad_output"
     LLM_REFUSED = "llm_refused"

@@ -4,11 +4,14 @@ A value is never shortened here: one over its limit is refused (`too_long: N > M
 provider can ask for it again with the limit restated. A value that repeats instructions aimed at
 the model (what a prompt injection in the product data makes a model echo) is refused as
 `instruction_echo`; one written in another language than asked, as `wrong_language: <code>`.
+A description too close to another product's in the store (found by the worker, duplicates.py) is
+refused as `duplicate_content: {"product_id", "title", "similarity"}`.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -120,7 +123,36 @@ def is_unchanged(reason: str) -> bool:
 
 def describe_rejection(reason: str) -> tuple[ItemReason, str]:
     """Why a value was refused: its code and the words the Results screen shows a store owner."""
+    if is_duplicate_content(reason):
+        return ItemReason.DUPLICATE_CONTENT, _duplicate_sentence(reason.partition(":")[2])
     return REJECTIONS.get(reason.split(":", 1)[0], (ItemReason.REJECTED, reason))
+
+
+_DUPLICATE_CONTENT = "duplicate_content"
+
+
+def duplicate_content(product_id: str, title: str, similarity: float) -> str:
+    """The refusal of a description too close to another product's (the closest one)."""
+    detail = {"product_id": product_id, "title": title, "similarity": round(similarity, 2)}
+    return f"{_DUPLICATE_CONTENT}: {json.dumps(detail, ensure_ascii=False)}"
+
+
+def is_duplicate_content(reason: str) -> bool:
+    return reason.split(":", 1)[0] == _DUPLICATE_CONTENT
+
+
+def _duplicate_sentence(detail: str) -> str:
+    try:
+        found = json.loads(detail)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        return "the description was almost the same as another product's description in the store"
+    title = " ".join(str(found.get("title") or "").split())[:120]
+    named = f"'{title}'" if title else f"product {found.get('product_id')}"
+    similarity = found.get("similarity")
+    alike = f" ({round(similarity * 100)}% alike)" if isinstance(similarity, int | float) else ""
+    return f"the description was almost the same as the description of {named}{alike}, another product in the store"
 
 
 def sanitize_html(value: str) -> str:
