@@ -23,26 +23,39 @@ interface Estimate {
   enough: boolean;
 }
 
+/** Why the server would not make a job of this filter, in the UI language. */
+function refusalWords(e: ApiError): string {
+  const matching = Number(e.details.matching);
+  const most = Number(e.details.max_products);
+  if (e.details.matching === 0) return t("opt.noneMatching");
+  if (Number.isFinite(matching) && Number.isFinite(most)) return t("opt.tooManyMatching", { count: matching, most });
+  return messageOf(e);
+}
+
 /**
  * The server's estimate for a job over every product a filter matches (the dashboard cannot count
- * them itself); null while it is asked, or when the server could not answer (the count shown when
- * the products were chosen then stands in).
+ * them itself). `refusal` is the server's sentence when it would refuse the job (nothing matches,
+ * more than a job may hold); a server without estimates (404) leaves both null, and the count shown
+ * when the products were chosen stands in.
  */
-function useEstimate(body: Record<string, unknown> | null): Estimate | null {
+function useEstimate(body: Record<string, unknown> | null): { estimate: Estimate | null; refusal: string | null; settled: boolean } {
   const key = body ? JSON.stringify(body) : null;
-  const [answer, setAnswer] = useState<{ key: string; estimate: Estimate | null } | null>(null);
+  const [answer, setAnswer] = useState<{ key: string; estimate: Estimate | null; refusal: string | null } | null>(null);
   useEffect(() => {
     if (key === null) return undefined;
     const controller = new AbortController();
     api<Estimate>("/api/jobs/estimate", { method: "POST", body: JSON.parse(key), signal: controller.signal }).then(
-      (estimate) => setAnswer({ key, estimate }),
-      () => {
-        if (!controller.signal.aborted) setAnswer({ key, estimate: null });
+      (estimate) => setAnswer({ key, estimate, refusal: null }),
+      (e: unknown) => {
+        if (controller.signal.aborted) return;
+        const refused = e instanceof ApiError && (e.status === 400 || e.status === 422);
+        setAnswer({ key, estimate: null, refusal: refused ? refusalWords(e) : null });
       },
     );
     return () => controller.abort();
   }, [key]);
-  return answer && answer.key === key ? answer.estimate : null;
+  const current = answer && answer.key === key ? answer : null;
+  return { estimate: current?.estimate ?? null, refusal: current?.refusal ?? null, settled: current !== null };
 }
 
 export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void; resetDraft: () => void }) {
@@ -71,7 +84,8 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
     user_prompt: prompt,
     economy: draft.economy,
   });
-  const estimate = useEstimate(matching && fields.length ? jobBody({ source_scope: "query", query: matching.query }) : null);
+  const asked = useEstimate(matching && fields.length ? jobBody({ source_scope: "query", query: matching.query }) : null);
+  const estimate = asked.estimate;
 
   const productCount = matching
     ? (estimate?.products ?? matching.total)
@@ -86,7 +100,7 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
   const short = cost > remaining;
   const shortage: Shortage | null =
     refused && refused.cost === cost ? refused : short ? { required: cost, remaining, fromServer: false } : null;
-  const estimating = !!matching && fields.length > 0 && estimate === null;
+  const estimating = !!matching && fields.length > 0 && !asked.settled;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -118,7 +132,7 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
     }
   };
 
-  const disabled = cost === 0 || !!shortage || submitting || estimating;
+  const disabled = cost === 0 || !!shortage || submitting || estimating || !!asked.refusal;
   const buttonWords = submitting ? t("opt.starting") : cost ? t("opt.improveFor", { count: cost }) : t("opt.improve");
 
   return (
@@ -169,6 +183,7 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
             shortage={shortage}
             estimating={estimating}
           />
+          {asked.refusal ? <ErrorBox message={asked.refusal} /> : null}
           {submitError ? <ErrorBox message={submitError} /> : null}
           <button type="submit" className="btn primary wide submit-in-card" disabled={disabled}>
             {buttonWords}

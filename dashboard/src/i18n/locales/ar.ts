@@ -208,6 +208,8 @@ export const ar: Record<Key, Entry> = {
   "opt.pickField": "اختر حقلًا واحدًا على الأقل.",
   "opt.estimating": "جارٍ عدّ المنتجات المطابقة…",
   "opt.barCost": "{credits} · يتبقى {left}",
+  "opt.noneMatching": "لم تعد هناك منتجات تطابق عوامل التصفية هذه. غيّر عوامل التصفية أو اختر المنتجات واحدًا تلو الآخر.",
+  "opt.tooManyMatching": "عدد المنتجات المطابقة {count}، والمهمة الواحدة تتسع لـ {most} منتج على الأكثر. ضيّق عوامل التصفية.",
   "opt.costLine": "{products} × {fields} = {credits}، {left}",
   "opt.costProducts": "عدد المنتجات {count}",
   "opt.costFields": "عدد الحقول {count}",

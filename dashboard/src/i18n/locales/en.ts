@@ -161,6 +161,8 @@ export const en = {
   "opt.pickField": "Tick at least one field.",
   "opt.estimating": "Counting the matching products…",
   "opt.barCost": "{credits} · {left} left",
+  "opt.noneMatching": "No products match these filters any more. Change the filters or pick products one by one.",
+  "opt.tooManyMatching": "{count} products match, and one job can hold at most {most}. Narrow the filters.",
   "opt.costLine": "{products} × {fields} = {credits}, {left}",
   "opt.costProducts": { one: "{count} product", other: "{count} products" },
   "opt.costFields": { one: "{count} field", other: "{count} fields" },
