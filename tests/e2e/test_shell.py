@@ -44,6 +44,9 @@ class Shell:
     job_done: str
     review: str
     output_language: str
+    fields: str
+    other_fields: tuple[str, ...]
+    select_all: str
 
 
 ENGLISH = Shell(
@@ -79,6 +82,9 @@ ENGLISH = Shell(
     job_done="Job 1 is done: 8 changes ready to review.",
     review="Review",
     output_language="Language of the new text",
+    fields="Fields",
+    other_fields=("Title", "Description", "Meta description"),
+    select_all="Select all {count} matching",
 )
 
 ARABIC = Shell(
@@ -114,6 +120,9 @@ ARABIC = Shell(
     job_done="انتهت المهمة 1، وجاهز للمراجعة: 8 تغييرات.",
     review="مراجعة",
     output_language="لغة النص الجديد",
+    fields="الحقول",
+    other_fields=("العنوان", "الوصف", "وصف الميتا"),
+    select_all="تحديد كل المنتجات المطابقة ({count})",
 )
 
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
@@ -303,4 +312,56 @@ async def test_the_shell_keeps_the_owners_place_work_and_language(
         frame = app_frame(page)
         await no_sideways_scroll(frame, name)
         await no_raw_codes(frame, name)
+    assert browser.errors.unexpected() == []
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("words", [ENGLISH, ARABIC], ids=["en", "ar"])
+async def test_every_product_a_filter_matches_in_one_job_priced_first(
+    stack: Stack, browser: Browser, words: Shell, size: str
+) -> None:
+    """"SEO title missing", then "Select all N matching": the server prices the filter before the
+    owner pays (POST /api/jobs/estimate): more than the free plan holds, so Improve waits; as an
+    economy job it fits, and the server makes the job from the filter (source_scope "query")."""
+    page = browser.page
+    await page.set_viewport_size(SIZES[size])
+    site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
+    app = await open_shell(page, stack, site.instance_id, words)
+    fields = app.get_by_role("group", name=words.fields)
+    for label in words.other_fields:
+        await fields.get_by_role("checkbox", name=re.compile(f"^{re.escape(label)}( |$)")).uncheck()
+    async with httpx.AsyncClient(base_url=stack.web.url, headers=site.headers) as api:
+        lacking = (await api.get("/api/products", params={"missing": "seo_title", "limit": 1})).json()["total"]
+    assert 100 < lacking <= 200, lacking
+    economy_cost = (lacking + 1) // 2
+
+    await app.get_by_test_id("filters").get_by_role("checkbox", name=words.seo_missing).check()
+    select_all = app.get_by_role("button", name=words.select_all.format(count=lacking))
+    async with page.expect_request(re.compile(r"/api/jobs/estimate$")) as asked:
+        await select_all.click()
+    estimate = (await asked.value).post_data_json
+    assert estimate["source_scope"] == "query" and estimate["query"] == {"missing": ["seo_title"]}
+    assert estimate["attributes"] == ["seo_title"]
+    await expect(app.get_by_test_id("cost-line")).to_contain_text(str(lacking))
+    await expect(app.get_by_test_id("shortage")).to_be_visible()
+    improve = app.get_by_role("button", name=re.compile(str(lacking)))
+    await expect(improve).to_be_disabled()
+    async with page.expect_request(re.compile(r"/api/jobs/estimate$")) as asked:
+        await app.get_by_test_id("economy").get_by_role("checkbox").check()
+    assert (await asked.value).post_data_json["economy"] is True
+    await expect(app.get_by_test_id("cost-line")).to_contain_text(str(100 - economy_cost))
+    await expect(app.get_by_test_id("shortage")).to_have_count(0)
+    rows = app.locator(PRODUCTS)
+    await expect(rows.first.get_by_role("checkbox")).to_be_checked()
+    await expect(rows.first.get_by_role("checkbox")).to_be_disabled()
+    await no_sideways_scroll(app_frame(page), "optimise")
+
+    improve = app.get_by_role("button", name=re.compile(str(economy_cost)))
+    await expect(improve).to_be_enabled()
+    async with page.expect_request(re.compile(r"/api/jobs$")) as created:
+        await improve.click()
+    body = (await created.value).post_data_json
+    assert body["source_scope"] == "query" and body["query"] == {"missing": ["seo_title"]} and "source_ids" not in body
+    await expect(app.get_by_role("heading", name=words.headings["queue"], exact=True)).to_be_visible()
+    await expect(app.get_by_test_id("queue-job")).to_contain_text(str(lacking))
     assert browser.errors.unexpected() == []
