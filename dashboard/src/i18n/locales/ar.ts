@@ -198,6 +198,7 @@ export const ar: Record<Key, Entry> = {
   "opt.fields": "الحقول",
   "opt.noSeoPlugin":
     "لا يمكن نشر حقول تحسين محركات البحث على موقع ووردبريس هذا: لا توجد فيه إضافة SEO يكتب فيها التطبيق. ثبّت Yoast SEO أو Rank Math، ثم اربط الموقع من جديد.",
+  "opt.cannotPublish": "لا يمكن نشر الحقول الباهتة في هذا المتجر.",
   "opt.upTo": { few: "حتى {count} أحرف", many: "حتى {count} حرفًا", other: "حتى {count} حرف" },
   "opt.language": "لغة النص الجديد",
   "opt.tone": "النبرة وأسلوب العلامة التجارية",

@@ -151,6 +151,7 @@ export const en = {
   "opt.fields": "Fields",
   "opt.noSeoPlugin":
     "SEO fields cannot be published on this WordPress site: it has no SEO plugin the app writes to. Install Yoast SEO or Rank Math, then connect the site again.",
+  "opt.cannotPublish": "Greyed-out fields cannot be published in this store.",
   "opt.upTo": "up to {count} characters",
   "opt.language": "Language of the new text",
   "opt.tone": "Tone and brand voice",
