@@ -163,7 +163,6 @@ export const ar: Record<Key, Entry> = {
   "opt.tagMissing": "ينقصه {field}",
   "opt.tagOptimised": "محسَّن",
   "opt.loadingProducts": "جارٍ تحميل منتجاتك…",
-  "opt.noMatch": "لا توجد منتجات تطابق «{search}».",
   "opt.noProducts": "لا توجد منتجات في متجرك بعد.",
   "opt.noMatchHint": "جرّب كلمة أخرى، أو امسح البحث.",
   "opt.noProductsHint": "أضف منتجات من لوحة تحكم متجرك، ثم عُد إلى هنا.",

@@ -120,7 +120,6 @@ export const en = {
   "opt.tagMissing": "{field} missing",
   "opt.tagOptimised": "Optimised",
   "opt.loadingProducts": "Loading your products…",
-  "opt.noMatch": "No products match “{search}”.",
   "opt.noProducts": "Your store has no products yet.",
   "opt.noMatchHint": "Try another word, or clear the search.",
   "opt.noProductsHint": "Add products in your store admin, then come back.",
