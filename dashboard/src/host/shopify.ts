@@ -6,7 +6,7 @@
 import { useEffect, useRef } from "react";
 import { CONFIG } from "../config";
 
-/** https://shopify.dev/docs/api/app-bridge-library/apis/toast (ToastOptions). */
+/** https://shopify.dev/docs/api/app-home/apis/user-interface-and-interactions/toast-api (ToastOptions). */
 interface ToastOptions {
   duration?: number;
   isError?: boolean;
@@ -57,9 +57,9 @@ export function insideShopify(): boolean {
 }
 
 /**
- * The admin's title bar shows `title` (https://shopify.dev/docs/api/app-bridge-library/web-components/
- * ui-title-bar: a `ui-title-bar` element with a `title` attribute; it renders nothing in the app's
- * own page).
+ * The admin's title bar shows `title`: a `ui-title-bar` element with a `title` attribute, which
+ * renders nothing in the app's own page
+ * (https://shopify.dev/docs/api/app-home/app-bridge-web-components/title-bar).
  */
 export function useShopifyTitleBar(title: string): void {
   const enabled = insideShopify();

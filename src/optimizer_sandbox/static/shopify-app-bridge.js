@@ -7,10 +7,11 @@
  * - `shopify.idToken()` (https://shopify.dev/docs/api/app-bridge-library/reference/id-token: "await
  *   shopify.idToken()", a Promise of a session token), asked of the admin for each call.
  * - `shopify.toast.show(message, opts)` answering the toast's id, and `shopify.toast.hide(id)`
- *   (https://shopify.dev/docs/api/app-bridge-library/apis/toast: ToastOptions `duration` (ms,
- *   default 5000), `isError`, `action`, `onAction`, `onDismiss`). The admin shows the toast.
+ *   (https://shopify.dev/docs/api/app-home/apis/user-interface-and-interactions/toast-api:
+ *   ToastOptions `duration` (ms, default 5000), `isError`, `action`, `onAction`, `onDismiss`).
+ *   The admin shows the toast.
  * - the `ui-title-bar` element, whose `title` attribute the admin shows in its title bar above the
- *   app (https://shopify.dev/docs/api/app-bridge-library/web-components/ui-title-bar); it renders
+ *   app (https://shopify.dev/docs/api/app-home/app-bridge-web-components/title-bar); it renders
  *   nothing in the app's page.
  * - the `ui-save-bar` element with an `id`, whose `<button variant="primary">` child is Save and
  *   whose other `<button>` is Discard, and `shopify.saveBar.show(id)`, `hide(id)` and `toggle(id)`,
