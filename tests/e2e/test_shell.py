@@ -320,7 +320,7 @@ async def test_the_shell_keeps_the_owners_place_work_and_language(
 async def test_every_product_a_filter_matches_in_one_job_priced_first(
     stack: Stack, browser: Browser, words: Shell, size: str
 ) -> None:
-    """"SEO title missing", then "Select all N matching": the server prices the filter before the
+    """The filter "SEO title missing", then "Select all N matching": the server prices the filter before the
     owner pays (POST /api/jobs/estimate): more than the free plan holds, so Improve waits; as an
     economy job it fits, and the server makes the job from the filter (source_scope "query")."""
     page = browser.page
