@@ -8,6 +8,7 @@ import { useApp } from "../context";
 import { t } from "../i18n";
 import type { Attribute, StoreSettings } from "../types";
 import { ErrorBox, Notice } from "../ui";
+import { DisconnectSite } from "./settings/DisconnectSite";
 
 export function SettingsScreen() {
   const { settings, settingsSaved } = useApp();
@@ -84,6 +85,7 @@ export function SettingsScreen() {
           </button>
         </div>
       </section>
+      <DisconnectSite />
     </form>
   );
 }
