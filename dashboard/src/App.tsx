@@ -58,7 +58,6 @@ export function App() {
 
   // The browser's back and forward buttons, and a hash typed or linked, move between sections.
   useEffect(() => {
-    writeRoute(parseHash(window.location.hash), "replace");
     const follow = () => {
       const next = parseHash(window.location.hash);
       setRoute((current) => (sameRoute(current, next) ? current : next));
