@@ -16,19 +16,19 @@ export class ApiError extends Error {
 }
 
 /**
- * One sentence an owner can read. The server's own sentence is English: an English UI shows it (it
- * says exactly what was wrong); another language shows the words for the error's code, and a code
- * it does not know falls back on the words for its status.
+ * One sentence an owner can read. For a refused request the server's own sentence is English: an
+ * English UI shows it (it says exactly what was wrong); another language shows the words for the
+ * error's code. A server-side failure is always worded from its code; a code the dashboard does
+ * not know falls back on the words for its status.
  */
 function plainMessage(status: number, serverMessage: string | undefined, code?: string): string {
   if (status === 0) return t("error.network");
   if (status === 401) return t("error.session");
   if (status === 403) return t("error.forbidden");
   if (status === 429) return t("error.tooMany");
-  if (status === 502) return t("error.store");
-  if (status >= 500) return t("error.server");
-  if (serverMessage && language() === "en") return serverMessage;
   const coded = code ? errorWords(code) : null;
+  if (status >= 500) return coded ?? t(status === 502 ? "error.store" : "error.server");
+  if (serverMessage && language() === "en") return serverMessage;
   if (coded) return coded;
   if (status === 404) return t("error.notFound");
   return t("error.generic");

@@ -3,11 +3,12 @@ reads "too_long" or "(done_with_failures)": an item's reason, a job's status and
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
-import optimizer_app.outbound
-import optimizer_app.platforms.wix
+import optimizer_app
 from optimizer_app.domain.jobs import ItemReason, JobStatus
 from optimizer_app.errors import AppError
 
@@ -19,7 +20,9 @@ def _keys(name: str) -> set[str]:
 
 
 def _error_codes() -> set[str]:
-    assert optimizer_app.outbound and optimizer_app.platforms.wix  # their errors are AppError subclasses too
+    """Every API error code the app defines: its errors live beside the code that raises them."""
+    for module in pkgutil.walk_packages(optimizer_app.__path__, "optimizer_app."):
+        importlib.import_module(module.name)
     seen: set[str] = set()
     todo: list[type[AppError]] = [AppError]
     while todo:

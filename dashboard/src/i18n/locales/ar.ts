@@ -116,6 +116,7 @@ export const ar: Record<Key, Entry> = {
   "error.code.rate_limited": "طلبات كثيرة في وقت واحد. انتظر بضع ثوانٍ ثم حاول مرة أخرى.",
   "error.code.platform_error": "لم يستجب متجرك. حاول مرة أخرى بعد قليل.",
   "error.code.unavailable": "Optimizer مشغول الآن. حاول مرة أخرى بعد قليل.",
+  "error.code.catalog_syncing": "ما زلنا نقرأ منتجات متجرك لعوامل التصفية هذه. حاول مرة أخرى بعد دقيقة.",
   "error.code.stores_not_installed": "تطبيق Wix Stores غير مثبّت في هذا الموقع. أضِفه من Wix، ثم افتح التطبيق مرة أخرى.",
   "error.code.address_refused": "لا يستطيع Optimizer الوصول إلى هذا العنوان. استخدم العنوان العام لمتجرك.",
   "error.code.response_too_large": "أرسل متجرك أكثر مما يستطيع Optimizer قراءته دفعة واحدة.",

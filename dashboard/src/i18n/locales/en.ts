@@ -71,6 +71,7 @@ export const en = {
   "error.code.rate_limited": "Too many requests at once. Wait a few seconds and try again.",
   "error.code.platform_error": "Your store did not answer. Try again in a moment.",
   "error.code.unavailable": "Optimizer is busy right now. Try again in a moment.",
+  "error.code.catalog_syncing": "Your catalog is still being read for this filter. Try again in a minute.",
   "error.code.stores_not_installed": "Wix Stores is not installed on this site. Add it in Wix, then open the app again.",
   "error.code.address_refused": "That address cannot be reached from Optimizer. Use your store's public address.",
   "error.code.response_too_large": "Your store answered with more than Optimizer can read at once.",
