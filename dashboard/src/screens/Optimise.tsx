@@ -193,12 +193,13 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
 
       {/* On a phone the cost and the button stay at the bottom of the screen, above the list. */}
       <div className="submit-bar" data-testid="submit-bar">
-        <span className="submit-bar-cost">
+        <span className={`submit-bar-cost${shortage ? " short" : ""}`}>
           {productCount && fields.length
             ? t("opt.barCost", { credits: t("opt.costCredits", { count: cost }), left: remaining })
             : productCount
               ? t("opt.pickField")
               : t("opt.pickProducts")}
+          {shortage ? <strong className="bar-short"> {t("opt.shortTitle")}</strong> : null}
         </span>
         <button type="submit" className="btn primary" disabled={disabled}>
           {buttonWords}
