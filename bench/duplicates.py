@@ -94,7 +94,7 @@ async def run(base: str, *, products: int, copies: int, drafts: int) -> dict[str
 
             started = time.perf_counter()
             flagged, cursor, pages = 0, None, 0
-            synced_at = (await pool.fetchval("SELECT now()"))
+            synced_at = await pool.fetchval("SELECT now()")
             while True:
                 page = await catalog.query_index(
                     pool, store.id, ProductQuery(duplicate=True), synced_at=synced_at, cursor=cursor, limit=100

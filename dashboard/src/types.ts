@@ -91,6 +91,8 @@ export interface Product {
   url?: string | null;
   /** When the app last published a change to it that was not reverted. */
   optimised_at?: string | null;
+  /** Products whose description this one's is near (a few, closest first). */
+  duplicate_of?: string[];
 }
 
 /** A filter over the store's catalog: GET /api/products takes it as parameters, and a job of
@@ -100,6 +102,8 @@ export interface ProductQuery {
   collection_id?: string;
   missing?: Attribute[];
   optimised?: boolean;
+  /** Only products whose description is near another product's. */
+  duplicate?: boolean;
 }
 
 export interface Collection {

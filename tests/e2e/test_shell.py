@@ -38,6 +38,7 @@ class Shell:
     none_selected: str
     instructions: str
     seo_missing: str
+    duplicate: str
     photo: str
     improve: str
     job_covers: str
@@ -76,6 +77,7 @@ ENGLISH = Shell(
     none_selected="No products selected",
     instructions="Instructions (optional)",
     seo_missing="SEO title missing",
+    duplicate="Duplicate or near-duplicate description",
     photo="Photo of ",
     improve="Improve for 8 credits",
     job_covers="2 products · Title, description, SEO title, meta",
@@ -114,6 +116,7 @@ ARABIC = Shell(
     none_selected="لم تحدد أي منتج",
     instructions="تعليمات (اختياري)",
     seo_missing="ينقصها عنوان SEO",
+    duplicate="وصف مكرر أو شبه مكرر",
     photo="صورة ",
     improve="تحسين مقابل 8 نقاط",
     job_covers="منتجان · العنوان، الوصف، عنوان SEO، وصف الميتا",
@@ -210,6 +213,10 @@ async def test_the_shell_keeps_the_owners_place_work_and_language(
     async with page.expect_request(re.compile(r"/api/products\?.*missing=seo_title")):
         await seo_missing.check()
     await seo_missing.uncheck()
+    duplicate = app.get_by_test_id("filters").get_by_role("checkbox", name=words.duplicate)
+    async with page.expect_request(re.compile(r"/api/products\?.*duplicate=true")):
+        await duplicate.check()
+    await duplicate.uncheck()
 
     # The draft outlives a change of section and a reload.
     await app.get_by_label(words.instructions).fill("Mention free returns.")

@@ -5,6 +5,7 @@ import type { Attribute, Collection, Product } from "../../types";
 import { Empty, ErrorBox, Loading } from "../../ui";
 import { useApi } from "../../useApi";
 import { filterQuery, hasFilters, NO_FILTERS, type Draft, type Filters } from "./draft";
+import { DuplicateFilter, DuplicateTag } from "./DuplicateFilter";
 
 const PAGE = 20;
 
@@ -37,6 +38,7 @@ export function productParams(filters: Filters, cursor: string | null): URLSearc
   if (query.collection_id) params.set("collection_id", query.collection_id);
   for (const field of query.missing ?? []) params.append("missing", field);
   if (query.optimised === false) params.set("optimised", "false");
+  if (query.duplicate) params.set("duplicate", "true");
   if (cursor) params.set("cursor", cursor);
   return params;
 }
@@ -170,6 +172,7 @@ export function ProductPicker(props: {
             />
             {t("opt.neverOptimised")}
           </label>
+          <DuplicateFilter filters={filters} onChange={setFilters} />
         </div>
         <div className="filter-group">
           <label className="filter-select">
@@ -282,7 +285,7 @@ export function ProductPicker(props: {
                         <span className="product-title" dir="auto">
                           {p.title || <em className="muted">{t("ui.untitledProduct")}</em>}
                         </span>
-                        {missing.length || p.optimised_at ? (
+                        {missing.length || p.optimised_at || p.duplicate_of?.length ? (
                           <span className="product-tags">
                             {missing.map((field) => (
                               <span key={field} className="tag warning">
@@ -290,6 +293,7 @@ export function ProductPicker(props: {
                               </span>
                             ))}
                             {p.optimised_at ? <span className="tag success">{t("opt.tagOptimised")}</span> : null}
+                            <DuplicateTag product={p} />
                           </span>
                         ) : null}
                       </span>

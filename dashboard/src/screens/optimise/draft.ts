@@ -15,9 +15,11 @@ export interface Filters {
   /** "never": only products the app never changed; "" any. */
   optimised: "" | "never";
   collection_id: string;
+  /** Only products whose description is a near-duplicate of another's (absent in older drafts). */
+  duplicate?: boolean;
 }
 
-export const NO_FILTERS: Filters = { q: "", missing: [], optimised: "", collection_id: "" };
+export const NO_FILTERS: Filters = { q: "", missing: [], optimised: "", collection_id: "", duplicate: false };
 
 export interface Draft {
   scope: "products" | "collections";
@@ -65,6 +67,7 @@ export function filterQuery(filters: Filters): ProductQuery {
   if (filters.collection_id) query.collection_id = filters.collection_id;
   if (filters.missing.length) query.missing = filters.missing;
   if (filters.optimised === "never") query.optimised = false;
+  if (filters.duplicate) query.duplicate = true;
   return query;
 }
 
