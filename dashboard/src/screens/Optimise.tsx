@@ -11,6 +11,7 @@ import { CollectionPicker, type PickedCollections } from "./optimise/CollectionP
 import { CostLine, type Shortage } from "./optimise/CostLine";
 import { JobOptions, type Options } from "./optimise/JobOptions";
 import { ProductPicker, type Picked } from "./optimise/ProductPicker";
+import { useOnlyEmptyEstimate } from "./optimise/useOnlyEmptyEstimate";
 
 export function Optimise() {
   const { me, setMe, settings, go, setWorkingLanguage } = useApp();
@@ -35,7 +36,14 @@ export function Optimise() {
   const productCount =
     scope === "products" ? picked.size : [...pickedCollections.values()].reduce((a, b) => a + b, 0);
   const [economy, setEconomy] = useState(false);
-  const fieldCount = productCount * options.fields.size;
+  const sourceIds = scope === "products" ? [...picked.keys()] : [...pickedCollections.keys()];
+  // Only empty fields: the server knows which have a value, so its estimate says what is charged.
+  const onlyEmpty = useOnlyEmptyEstimate(
+    options.onlyEmpty && productCount && options.fields.size
+      ? { source_scope: scope, source_ids: sourceIds, attributes: inFieldOrder(options.fields), economy }
+      : null,
+  );
+  const fieldCount = onlyEmpty ? onlyEmpty.fields : productCount * options.fields.size;
   // The server's rule: economy fields are counted together, so many per credit, rounded up.
   const cost = economy ? Math.ceil(fieldCount / me.plan.economy_fields_per_credit) : fieldCount;
   const remaining = me.credits.remaining;
@@ -66,11 +74,12 @@ export function Optimise() {
         method: "POST",
         body: {
           source_scope: scope,
-          source_ids: scope === "products" ? [...picked.keys()] : [...pickedCollections.keys()],
+          source_ids: sourceIds,
           attributes: inFieldOrder(options.fields),
           target_lang: options.lang,
           user_prompt: prompt,
           economy,
+          only_empty: !!options.onlyEmpty,
         },
       });
       setMe({ ...me, credits: { ...me.credits, remaining: res.credits_remaining, used: me.credits.total - res.credits_remaining } });
@@ -132,6 +141,7 @@ export function Optimise() {
             onEconomy={setEconomy}
             remaining={remaining}
             shortage={shortage}
+            skipped={onlyEmpty?.skipped}
           />
           {submitError ? <ErrorBox message={submitError} /> : null}
           <button type="submit" className="btn primary wide" disabled={cost === 0 || !!shortage || submitting}>

@@ -17,8 +17,10 @@ export function CostLine(props: {
   onEconomy: (economy: boolean) => void;
   remaining: number;
   shortage: Shortage | null;
+  /** Fields left alone for already having a value (only empty fields); not charged. */
+  skipped?: number;
 }) {
-  const { products, fields, cost, economy, onEconomy, remaining, shortage } = props;
+  const { products, fields, cost, economy, onEconomy, remaining, shortage, skipped } = props;
   const shortageRef = useRef<HTMLDivElement>(null);
   // The server's 402 arrives after the owner pressed submit, maybe far below: bring it into view.
   const fromServer = shortage?.fromServer ? shortage : null;
@@ -50,6 +52,12 @@ export function CostLine(props: {
             })}
           </span>
         )}
+        {skipped ? (
+          <span className="muted" data-testid="skipped-fields">
+            {" "}
+            {t("opt.skippedFields", { count: skipped })}
+          </span>
+        ) : null}
       </div>
       {shortage ? (
         <div className="notice warning" role="alert" data-testid="shortage" ref={shortageRef}>

@@ -3,12 +3,15 @@ import { LanguageSelect } from "../../components/LanguageSelect";
 import { useApp } from "../../context";
 import { t } from "../../i18n";
 import type { Attribute } from "../../types";
+import { OnlyEmptyOption } from "./OnlyEmptyOption";
 
 export interface Options {
   fields: Set<Attribute>;
   lang: string;
   tone: string;
   instructions: string;
+  /** Write only the fields that have no value yet. */
+  onlyEmpty?: boolean;
 }
 
 /** What to improve and how: the fields, the language of the new text, the tone and instructions. */
@@ -24,6 +27,7 @@ export function JobOptions({ options, onChange }: { options: Options; onChange: 
         showLimits
         unavailable={me.store.unpublishable_fields}
       />
+      <OnlyEmptyOption checked={!!options.onlyEmpty} onChange={(onlyEmpty) => set({ onlyEmpty })} />
       <LanguageSelect label={t("opt.language")} value={options.lang} onChange={(lang) => set({ lang })} />
       <label className="field">
         <span>{t("opt.tone")}</span>
