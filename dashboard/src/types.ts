@@ -145,6 +145,22 @@ export interface Job {
   finished_at: string | null;
 }
 
+/** A draft's quality score and the codes of what lowered it (the API's `quality`). */
+export interface Quality {
+  score: number;
+  reasons: string[];
+}
+
+/** A fact the draft states that the product data does not: its words and UTF-16 place in `after`. */
+export interface FactFlag {
+  code: "number" | "unit" | "material" | "claim";
+  term: string;
+  text: string;
+  start: number;
+  end: number;
+  message: string;
+}
+
 export interface Item {
   id: number;
   product_id: string;
@@ -155,6 +171,8 @@ export interface Item {
   before: string | null;
   after: string | null;
   flags: unknown;
+  fact_flags?: FactFlag[];
+  quality?: Quality | null;
   reason: string | null;
   error: string | null;
   review_state: string | null;

@@ -36,13 +36,21 @@ async def remember(conn: asyncpg.Connection, store_id: int, products: Sequence[P
 
 
 async def products_by_id(
-    pool: asyncpg.Pool, client: StoreClient, store_id: int, product_ids: Sequence[str]
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    store_id: int,
+    product_ids: Sequence[str],
+    *,
+    max_age: timedelta = FRESH_FOR,
 ) -> list[Product]:
-    """The products in request order: recently read ones from the cache, the rest from the store.
+    """The products in request order: ones read within `max_age` from the cache, the rest from
+    the store (all of them with a `max_age` of 0).
 
     Raises InvalidRequest naming the ids the store does not have."""
-    async with db.acquire(pool) as conn:
-        rows = await conn.fetch(Q["fresh_products"], store_id, list(product_ids), FRESH_FOR)
+    rows: list[asyncpg.Record] = []
+    if max_age > timedelta(0):
+        async with db.acquire(pool) as conn:
+            rows = await conn.fetch(Q["fresh_products"], store_id, list(product_ids), max_age)
     found = {r["product_id"]: Product.from_snapshot(r["snapshot"]) for r in rows}
     missing = [pid for pid in product_ids if pid not in found]
     fetched: list[Product] = []

@@ -51,7 +51,7 @@ from . import llama_cpp
 
 FAULTS = frozenset(
     {"429", "insufficient_quota", "500", "503", "401", "400", "slow", "not_json",
-     "garbage", "truncated", "missing_field", "empty", "unchanged", "too_long", "refusal"}
+     "garbage", "truncated", "missing_field", "empty", "unchanged", "too_long", "refusal", "invented_fact"}
 )  # fmt: skip
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "sandbox-model")
 PROFILES = ("openai", "llama.cpp")
@@ -672,6 +672,8 @@ def _answer(
             values[first] = _current(first, product)
         else:
             values[first] = _too_long(first, product)
+    if names and fault == "invented_fact":
+        values[names[0]] = _with_invented_fact(names[0], product)
     if names and fault == "missing_field":
         values.pop(names[-1])
     if fault == "garbage":
@@ -727,6 +729,17 @@ def _product_from_prompt(prompt: str) -> Product:
         seo_description=str(data.get("seo_description") or ""),
         extra=facts if isinstance(facts, dict) else {},
     )
+
+
+def _with_invented_fact(name: str, product: Product) -> str:
+    """What merchants report models do ("vegan PU" became "genuine Italian leather"): a material,
+    an origin and a weight the product data never stated, within the field's limit."""
+    title = offline.fit_words(offline.clean_title(product.title) or "Bag", 30)
+    if name == Attribute.DESCRIPTION.value:
+        return f"<p>{title} in genuine Italian leather, 2 kg.</p>"
+    if name == Attribute.SEO_DESCRIPTION.value:
+        return f"{title} in genuine Italian leather, 2 kg. Made to last for years of daily use."
+    return f"{title} in Italian leather"
 
 
 def _improved(name: str, product: Product, set_aside: str | None = None) -> str:

@@ -21,6 +21,8 @@ interface Estimate {
   credits: number;
   credits_remaining: number;
   enough: boolean;
+  /** Fields left alone for already having a value (only empty fields). */
+  skipped_fields?: number;
 }
 
 /** Why the server would not make a job of this filter, in the UI language. */
@@ -83,8 +85,15 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
     target_lang: draft.lang,
     user_prompt: prompt,
     economy: draft.economy,
+    only_empty: draft.onlyEmpty,
   });
-  const asked = useEstimate(matching && fields.length ? jobBody({ source_scope: "query", query: matching.query }) : null);
+  const source: { source_scope: string; source_ids?: string[]; query?: ProductQuery } = matching
+    ? { source_scope: "query", query: matching.query }
+    : { source_scope: scope, source_ids: scope === "products" ? draft.picked.map(([id]) => id) : [...pickedCollections.keys()] };
+  // The server prices a filter (it alone can count the products) and "only empty fields" (it alone
+  // knows which fields have a value); a plain selection is priced here.
+  const askServer = fields.length > 0 && (matching !== null || (draft.onlyEmpty && (source.source_ids?.length ?? 0) > 0));
+  const asked = useEstimate(askServer ? jobBody(source) : null);
   const estimate = asked.estimate;
 
   const productCount = matching
@@ -92,24 +101,21 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
     : scope === "products"
       ? draft.picked.length
       : [...pickedCollections.values()].reduce((a, b) => a + b, 0);
-  const fieldCount = productCount * fields.length;
+  const fieldCount = estimate ? estimate.fields : productCount * fields.length;
   // The server's rule: economy fields are counted together, so many per credit, rounded up.
   const localCost = draft.economy ? Math.ceil(fieldCount / me.plan.economy_fields_per_credit) : fieldCount;
-  const cost = matching && estimate ? estimate.credits : localCost;
+  const cost = estimate ? estimate.credits : localCost;
   const remaining = me.credits.remaining;
   const short = cost > remaining;
   const shortage: Shortage | null =
     refused && refused.cost === cost ? refused : short ? { required: cost, remaining, fromServer: false } : null;
-  const estimating = !!matching && fields.length > 0 && !asked.settled;
+  const estimating = askServer && !asked.settled;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (cost === 0 || short || submitting) return;
     setSubmitting(true);
     setSubmitError(null);
-    const source = matching
-      ? { source_scope: "query", query: matching.query }
-      : { source_scope: scope, source_ids: scope === "products" ? draft.picked.map(([id]) => id) : [...pickedCollections.keys()] };
     try {
       const res = await api<{ job_id: number; credits_charged: number; credits_remaining: number }>("/api/jobs", {
         method: "POST",
@@ -182,6 +188,7 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
             remaining={remaining}
             shortage={shortage}
             estimating={estimating}
+            skipped={estimate?.skipped_fields}
           />
           {asked.refusal ? <ErrorBox message={asked.refusal} /> : null}
           {submitError ? <ErrorBox message={submitError} /> : null}

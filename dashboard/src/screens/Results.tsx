@@ -9,6 +9,7 @@ import { diffWords, plainText, safeHtml, type Piece } from "../text";
 import { Confirm, Empty, EmptyCard, ErrorBox, Loaded, Loading, Notice, Progress, StatusBadge, usePolling } from "../ui";
 import { useApi } from "../useApi";
 import { jobSummary } from "./Queue";
+import { QualityBadge } from "../components/QualityBadge";
 
 const OUTCOMES = new Set(["published", "already_published", "in_progress", "not_ready", "not_found", "error"]);
 
@@ -422,6 +423,7 @@ function ItemRow(props: {
           <strong>{label}</strong>
         </label>
         {status}
+        <QualityBadge quality={item.quality} />
         {outcome && outcome.status !== "published" ? (
           <span className={`outcome ${outcome.status === "already_published" ? "" : "bad"}`} role="status">
             {outcomeWords(outcome.status)}

@@ -3,6 +3,7 @@ import { LanguageSelect } from "../../components/LanguageSelect";
 import { useApp } from "../../context";
 import { t } from "../../i18n";
 import type { Draft } from "./draft";
+import { OnlyEmptyOption } from "./OnlyEmptyOption";
 
 /** What to improve and how: the fields, the language of the new text, the tone and instructions. */
 export function JobOptions({ draft, onDraft }: { draft: Draft; onDraft: (change: Partial<Draft>) => void }) {
@@ -16,6 +17,7 @@ export function JobOptions({ draft, onDraft }: { draft: Draft; onDraft: (change:
         showLimits
         unavailable={me.store.unpublishable_fields}
       />
+      <OnlyEmptyOption checked={draft.onlyEmpty} onChange={(onlyEmpty) => onDraft({ onlyEmpty })} />
       <LanguageSelect label={t("opt.language")} value={draft.lang} onChange={(lang) => onDraft({ lang })} />
       <label className="field">
         <span>{t("opt.tone")}</span>

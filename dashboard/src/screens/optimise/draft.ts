@@ -35,6 +35,8 @@ export interface Draft {
   tone: string;
   instructions: string;
   economy: boolean;
+  /** Write only the fields that have no value yet (skipped fields are not charged). */
+  onlyEmpty: boolean;
   /** The store's defaults the draft started from: a value the owner left as it was follows
    * Settings when they change. */
   basis: { fields: Attribute[]; lang: string; tone: string };
@@ -56,6 +58,7 @@ export function freshDraft(me: Me, settings: StoreSettings): Draft {
     tone: settings.brand_voice,
     instructions: "",
     economy: false,
+    onlyEmpty: false,
     basis: { fields, lang: settings.default_language, tone: settings.brand_voice },
   };
 }
