@@ -9,6 +9,7 @@ the model (what a prompt injection in the product data makes a model echo) is re
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -16,6 +17,7 @@ from functools import lru_cache
 
 import nh3
 
+from ..domain import image_alt
 from ..domain.attributes import Attribute
 from ..domain.jobs import ItemReason
 from .language_id import other_language
@@ -110,6 +112,7 @@ REJECTIONS: dict[str, tuple[ItemReason, str]] = {
     "missing from the answer": (ItemReason.LEFT_OUT, "the answer left this field out"),
     "wrong_language": (ItemReason.WRONG_LANGUAGE, "the suggestion was written in another language"),
     "instruction_echo": (ItemReason.INSTRUCTION_ECHO, "the suggestion repeated instructions found in the product data"),
+    "malformed": (ItemReason.MALFORMED, "the suggestion did not give one alt text for each image"),
 }
 
 
@@ -170,6 +173,10 @@ def check_value(
 ) -> CheckResult:
     """`check_language`: refuse a value surely written in another language than `language` (for
     a model; the offline rules never translate, so their values keep the product's language)."""
+    if attribute is Attribute.IMAGE_ALT:
+        return _check_image_alt(
+            before=before, after=after, source_text=source_text, language=language, check_language=check_language
+        )
     if not isinstance(after, str) or not after.strip():
         return CheckResult(None, "empty")
     if attribute.is_html:
@@ -188,6 +195,39 @@ def check_value(
     if len(text) > attribute.max_length:
         return CheckResult(None, f"too_long: {len(text)} > {attribute.max_length}")
     return CheckResult(value, None, fact_flags(text, source_text))
+
+
+def _check_image_alt(
+    *, before: str, after: object, source_text: str, language: str, check_language: bool
+) -> CheckResult:
+    """Image alt text: `after` is a list of `{image_id, alt}` (or its JSON) naming exactly the
+    images of `before`, in order, each alt plain text that is not empty and fits the limit. The
+    value saved is the canonical JSON (domain/image_alt.py)."""
+    try:
+        current = image_alt.decode(before)
+        proposed = image_alt.decode(after if isinstance(after, str) else json.dumps(after))
+    except (TypeError, ValueError):
+        return CheckResult(None, "malformed: the value must list every image of the product with its alt text")
+    if [a.image_id for a in proposed] != [a.image_id for a in current]:
+        return CheckResult(None, "malformed: the value must list every image of the product, in order, and no other")
+    if not proposed:
+        return CheckResult(None, "empty")
+    cleaned = [image_alt.ImageAlt(a.image_id, _unquote(plain_text(a.alt))) for a in proposed]
+    texts = [a.alt for a in cleaned]
+    if not all(texts):
+        return CheckResult(None, "empty")
+    joined = " ".join(texts)
+    if _INSTRUCTION.search(joined):
+        return CheckResult(None, "instruction_echo")
+    if check_language and (found := other_language(joined, language)):
+        return CheckResult(None, f"wrong_language: {found}")
+    if [t.casefold() for t in texts] == [plain_text(a.alt).casefold() for a in current]:
+        return CheckResult(None, "unchanged")
+    longest = max(len(t) for t in texts)
+    if longest > Attribute.IMAGE_ALT.max_length:
+        return CheckResult(None, f"too_long: {longest} > {Attribute.IMAGE_ALT.max_length}")
+    flags = [flag for t in texts for flag in fact_flags(t, source_text)]
+    return CheckResult(image_alt.encode(cleaned), None, list(dict.fromkeys(flags)))
 
 
 def fact_flags(text: str, source_text: str) -> list[str]:
