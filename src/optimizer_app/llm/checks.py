@@ -214,7 +214,8 @@ def _check_image_alt(
         return CheckResult(None, "empty")
     cleaned = [image_alt.ImageAlt(a.image_id, _unquote(plain_text(a.alt))) for a in proposed]
     texts = [a.alt for a in cleaned]
-    if not all(texts):
+    # An alt text may stay empty only where it was (an image whose alt text cannot be written now).
+    if not any(texts) or any(not t and c.alt.strip() for t, c in zip(texts, current, strict=True)):
         return CheckResult(None, "empty")
     joined = " ".join(texts)
     if _INSTRUCTION.search(joined):
@@ -223,6 +224,7 @@ def _check_image_alt(
         return CheckResult(None, f"wrong_language: {found}")
     if [t.casefold() for t in texts] == [plain_text(a.alt).casefold() for a in current]:
         return CheckResult(None, "unchanged")
+    texts = [t for t in texts if t]
     longest = max(len(t) for t in texts)
     if longest > Attribute.IMAGE_ALT.max_length:
         return CheckResult(None, f"too_long: {longest} > {Attribute.IMAGE_ALT.max_length}")

@@ -104,11 +104,12 @@ def image_keys(product: Product) -> dict[str, ProductImage]:
 
 def alts_from_answer(product: Product, answer: object) -> object:
     """A model's image_alt answer (an object keyed image_1...) as the field's value: a list of
-    `{image_id, alt}` for every image, those it did not write keeping their alt text. Any other
-    shape is returned as it is, for the checks to refuse."""
-    if not isinstance(answer, dict):
+    `{image_id, alt}` for every image, those it was not asked for keeping their alt text. An answer
+    without a text for every key is returned as it is, for the checks to refuse."""
+    keys = image_keys(product)
+    if not isinstance(answer, dict) or not all(isinstance(answer.get(key), str) for key in keys):
         return answer
-    written = {image.id: answer.get(key, "") for key, image in image_keys(product).items()}
+    written = {image.id: answer[key] for key, image in keys.items()}
     return [{"image_id": i.id, "alt": written.get(i.id, i.alt)} for i in product.images or ()]
 
 
