@@ -575,7 +575,10 @@ class WooCommerceSandbox:
 
     async def raw_product(self, request: Request) -> Response:
         found = self.products.get(int(request.path_params["product_id"]))
-        return JSONResponse(found, status_code=200 if found else 404)
+        if found is None:
+            return JSONResponse(None, status_code=404)
+        # The product as stored, and its images' attachments (where their alt text lives).
+        return JSONResponse({**found, "attachments": [self.attachments[a] for a in found["images"]]})
 
     async def add_key(self, request: Request) -> Response:
         body = await _json_object(request)

@@ -22,7 +22,11 @@ SHIRT = Product(
     title="  linen   shirt for men!!! ",
     description_html="A light shirt for summer days. It breathes well and dries fast. Wash cold.",
     extra={"material": "Linen", "color": ["Blue", "White"], "brand": "Acme", "price": "49.90"},
-    images=(ProductImage("m1", "https://cdn.example/1.png"), ProductImage("m2", alt="old"), ProductImage("m3", ready=False)),
+    images=(
+        ProductImage("m1", "https://cdn.example/1.png"),
+        ProductImage("m2", alt="old"),
+        ProductImage("m3", ready=False),
+    ),
 )
 
 
