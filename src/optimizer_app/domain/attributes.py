@@ -47,6 +47,10 @@ MAX_LENGTH = {
 }
 
 
+# The fields whose value is one text (the catalog index knows which of them a product lacks).
+TEXT_ATTRIBUTES = (Attribute.TITLE, Attribute.DESCRIPTION, Attribute.SEO_TITLE, Attribute.SEO_DESCRIPTION)
+
+
 def parse_attributes(names: object) -> tuple[Attribute, ...]:
     """Validate a list of attribute names from a request; keeps order, drops duplicates."""
     if not isinstance(names, list) or not names:
