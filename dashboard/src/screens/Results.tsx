@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, messageOf } from "../api";
+import { ImageAltCompare } from "../components/ImageAltCompare";
 import { PageHead } from "../components/PageHead";
 import { TabLink } from "../components/TabLink";
 import { FIELD_LABEL, fieldLimit, fmt, when } from "../config";
@@ -459,6 +460,7 @@ function ItemRow(props: {
           {item.error ? t("res.failedWhy", { error: failureReason(item.reason, item.error) }) : t("res.failed")} {t("res.refunded")}
         </p>
       ) : null}
+      <ImageAltCompare item={item} />
       <div className="compare">
         <div className="side before">
           <div className="side-head">
