@@ -103,7 +103,9 @@ def test_products_lists_and_batches_have_the_documented_shapes(site: LoopbackSer
         headers=HTTPS,
         json={"update": [{"id": listed.json()[0]["id"], "name": "Batched"}]},
     )
-    assert mismatches(batch.json(), documented("products_batch.json")) == []
+    batched = documented("products_batch.json")
+    batched = {key: [with_yoast(p) for p in products] for key, products in batched.items()}
+    assert mismatches(batch.json(), batched) == []
 
 
 def test_categories_errors_and_the_index_have_the_documented_shapes(site: LoopbackServer) -> None:
