@@ -14,6 +14,7 @@ from . import sql
 from .domain.attributes import Attribute
 from .domain.jobs import ITEM_FILTERS, ItemStatus, JobStatus, ReviewState, eta_seconds
 from .errors import Conflict, InvalidRequest, NotFound
+from .llm.checks import check_value
 
 Q = sql.load("jobs")
 
@@ -206,6 +207,19 @@ async def item_for_edit(conn: asyncpg.Connection, *, store_id: int, item_id: int
     if state["status"] != "DONE" or state["published_at"] is not None:
         raise Conflict("Only improved items that are not published yet can be edited.")
     return Attribute(state["attribute"]), state["before_value"] or ""
+
+
+async def edit_draft(conn: asyncpg.Connection, *, store_id: int, item_id: int, after: object) -> str:
+    """The owner's value for an item's draft (PATCH /api/items/{id}, a row of an imported file),
+    checked as every value is (llm.checks.check_value) and saved; returns it as saved (a
+    description's HTML sanitised). NotFound / Conflict when the item may not be edited,
+    InvalidRequest when the value cannot be used."""
+    attribute, before = await item_for_edit(conn, store_id=store_id, item_id=item_id)
+    checked = check_value(attribute, before=before, after=after, source_text=before)
+    if checked.value is None:
+        raise InvalidRequest(f"This value cannot be used: {checked.error}.", reason=checked.error)
+    await edit_item(conn, store_id=store_id, item_id=item_id, value=checked.value)
+    return checked.value
 
 
 async def edit_item(conn: asyncpg.Connection, *, store_id: int, item_id: int, value: str) -> None:

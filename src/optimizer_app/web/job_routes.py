@@ -21,7 +21,6 @@ from ..domain.products import Product
 from ..domain.publishable import refusal_message, unpublishable
 from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
-from ..llm.checks import check_value
 from ..stores import Store
 from .context import current_store, fresh_catalog_index, int_param, json_body, list_param, services
 from .services import Services
@@ -245,12 +244,8 @@ async def edit_item(request: Request) -> JSONResponse:
     body = await json_body(request)
     item_id = request.path_params["item_id"]
     async with db.acquire(services(request).pool) as conn:
-        attribute, before = await jobs.item_for_edit(conn, store_id=store.id, item_id=item_id)
-        checked = check_value(attribute, before=before, after=body.get("after"), source_text=before)
-        if checked.value is None:
-            raise InvalidRequest(f"This value cannot be used: {checked.error}.", reason=checked.error)
-        await jobs.edit_item(conn, store_id=store.id, item_id=item_id, value=checked.value)
-    return JSONResponse({"id": item_id, "after": checked.value, "review_state": "EDITED"})
+        after = await jobs.edit_draft(conn, store_id=store.id, item_id=item_id, after=body.get("after"))
+    return JSONResponse({"id": item_id, "after": after, "review_state": "EDITED"})
 
 
 routes = [
