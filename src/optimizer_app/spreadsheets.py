@@ -198,7 +198,7 @@ def _table(lines: Iterator[tuple[int, list[Cell]]], max_rows: int) -> Table:
         if not any(c.text.strip() or c.formula for c in cells):
             continue  # a blank row
         if len(rows) == max_rows:
-            raise SpreadsheetError(f"The file has more than {max_rows} rows; this job has no more fields than that.")
+            raise SpreadsheetError(f"The file has more than {max_rows} rows, far more than the job has fields.")
         rows.append((number, cells))
     if header is None or not any(header):
         raise SpreadsheetError("The file is empty; it needs a header row and a row per field.")

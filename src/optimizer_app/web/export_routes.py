@@ -22,6 +22,9 @@ from .context import current_store, fresh_catalog_index, services
 # The route that takes a file, whose body may be larger than other requests' (IMPORT_MAX_BYTES).
 IMPORT_PATH_PATTERN = r"/api/jobs/[0-9]+/import"
 _CHUNK_BYTES = 64 * 1024
+# Rows an imported file may have beyond the job's fields (rows of another job pasted in are listed
+# as refused); more, and the file is refused whole.
+EXTRA_IMPORT_ROWS = 100
 
 
 def _download(name: str, media_type: str, body: AsyncIterator[bytes] | Iterator[bytes]) -> StreamingResponse:
@@ -131,7 +134,8 @@ async def import_job(request: Request) -> JSONResponse:
     if not data:
         raise InvalidRequest("The file is empty; it needs a header row and a row per field.")
     try:
-        table = await asyncio.to_thread(read_table, data, filename, max_rows=job["counts"]["total"])
+        max_rows = job["counts"]["total"] + EXTRA_IMPORT_ROWS
+        table = await asyncio.to_thread(read_table, data, filename, max_rows=max_rows)
         outcomes = await exports.import_drafts(services(request).pool, store_id=store.id, job_id=job["id"], table=table)
     except SpreadsheetError as exc:
         raise InvalidRequest(str(exc)) from None
