@@ -35,7 +35,7 @@ function plainMessage(status: number, serverMessage: string | undefined, code?: 
 }
 
 /** Shopify: a fresh App Bridge session token for every call; the other platforms: the page's app session. */
-async function authorization(): Promise<string> {
+export async function authorization(): Promise<string> {
   if (CONFIG.platform !== "shopify") return `Bearer ${CONFIG.session}`;
   try {
     return `Bearer ${await shopifySessionToken()}`;

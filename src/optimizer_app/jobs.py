@@ -15,6 +15,8 @@ from . import sql
 from .domain.attributes import Attribute
 from .domain.jobs import ITEM_FILTERS, ItemStatus, JobStatus, ReviewState, eta_seconds
 from .errors import Conflict, InvalidRequest, NotFound
+from .llm.checks import check_value
+from .llm.scoring import score_value
 
 Q = sql.load("jobs")
 
@@ -246,6 +248,23 @@ async def item_for_edit(conn: asyncpg.Connection, *, store_id: int, item_id: int
     return EditableItem(
         Attribute(state["attribute"]), state["before_value"] or "", state["product_title"] or "", state["target_lang"]
     )
+
+
+async def edit_draft(
+    conn: asyncpg.Connection, *, store_id: int, item_id: int, after: object
+) -> tuple[str, dict[str, Any]]:
+    """The owner's value for an item's draft (PATCH /api/items/{id}, a row of an imported file),
+    checked as every value is (llm.checks.check_value) and saved with its quality score; returns
+    it as saved (a description's HTML sanitised) and the score. NotFound / Conflict when the item
+    may not be edited, InvalidRequest when the value cannot be used."""
+    item = await item_for_edit(conn, store_id=store_id, item_id=item_id)
+    checked = check_value(item.attribute, before=item.before, after=after, source_text=item.before)
+    if checked.value is None:
+        raise InvalidRequest(f"This value cannot be used: {checked.error}.", reason=checked.error)
+    # The owner's words are theirs: facts in them are not flagged, and do not lower the score.
+    quality = score_value(item.attribute, checked.value, product_name=item.product_title, language=item.target_lang)
+    await edit_item(conn, store_id=store_id, item_id=item_id, value=checked.value, quality=quality)
+    return checked.value, quality
 
 
 async def edit_item(

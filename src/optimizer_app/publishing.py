@@ -18,12 +18,16 @@ Reverting works the same way, whatever it covers (one log entry, a selection, a 
 product is read once per chunk, every entry whose value is still the one published is written
 back, and an entry whose value was changed in the store since is left as it is and listed, unless
 forced.
+
+Any earlier version of a field (domain.history) can be put back the same way: read, refused when
+the store's value is no longer the one the app last wrote unless forced, written, and logged as an
+entry of its own. Every entry records who made the app write it (an Actor), and a revert who
+reverted it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +37,9 @@ from typing import Any
 import asyncpg
 
 from . import db, duplicates, sql
+from .domain import history
 from .domain.attributes import Attribute
+from .domain.history import OWNER, Actor, Side, actor_json, same_text
 from .domain.jobs import publish_refusal
 from .domain.products import Product
 from .errors import Conflict, NotFound
@@ -76,8 +82,9 @@ async def publish_items(
     store_id: int,
     item_ids: Sequence[int],
     min_score: int | None = None,
+    actor: Actor = OWNER,
 ) -> list[PublishOutcome]:
-    """Write the items' values to the store; one outcome per requested id, in request order.
+    """Write the items' values to the store for `actor`; one outcome per requested id, in request order.
     `min_score`: items whose quality score is lower (or unknown) are refused as `below_score`.
 
     Raises NotFound when none of the ids belongs to the store."""
@@ -110,7 +117,7 @@ async def publish_items(
         for begin in range(0, len(products), _CHUNK):
             chunk = {pid: by_product[pid] for pid in products[begin : begin + _CHUNK]}
             for outcome in await _publish_chunk(
-                pool, client, store_id=store_id, items_by_product=chunk, min_score=min_score
+                pool, client, store_id=store_id, items_by_product=chunk, min_score=min_score, actor=actor
             ):
                 outcomes[outcome.item_id] = outcome
     return [outcomes[i] for i in dict.fromkeys(item_ids)]
@@ -123,6 +130,7 @@ async def _publish_chunk(
     store_id: int,
     items_by_product: dict[str, list[int]],
     min_score: int | None,
+    actor: Actor,
 ) -> list[PublishOutcome]:
     wanted = [i for ids in items_by_product.values() for i in ids]
     async with db.acquire(pool) as conn, conn.transaction():
@@ -157,6 +165,8 @@ async def _publish_chunk(
                 [r["attribute"] for _, r in done],
                 [written[pid].value(Attribute(r["attribute"])) for pid, r in done],
                 [r["after_value"] for _, r in done],
+                actor.kind.value,
+                actor.user_id,
             )
             await conn.execute(Q["mark_published"], [r["id"] for _, r in done])
             await duplicates.index_descriptions(conn, store_id, duplicates.written_descriptions(values, list(written)))
@@ -263,7 +273,13 @@ class RevertReport:
 
 
 async def revert(
-    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, log_id: int, force: bool = False
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    *,
+    store_id: int,
+    log_id: int,
+    force: bool = False,
+    actor: Actor = OWNER,
 ) -> dict[str, Any]:
     """Write one entry's replaced value back. Refuses (409) when already reverted, or when the
     store's value has changed since it was published, unless `force`."""
@@ -273,7 +289,7 @@ async def revert(
         raise NotFound("No such publish log entry.")
     if rows[0]["reverted_at"] is not None:
         raise Conflict("This change has already been reverted.")
-    report = await _revert(pool, client, store_id=store_id, rows=rows, force=force)
+    report = await _revert(pool, client, store_id=store_id, rows=rows, force=force, actor=actor)
     if log_id in report.errors:
         raise report.errors[log_id]
     if log_id in report.already_reverted:
@@ -287,7 +303,13 @@ async def revert(
 
 
 async def revert_logs(
-    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, log_ids: Sequence[int], force: bool = False
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    *,
+    store_id: int,
+    log_ids: Sequence[int],
+    force: bool = False,
+    actor: Actor = OWNER,
 ) -> RevertReport:
     """Revert a selection of log entries. Entries reverted before are listed as reverted (asking
     twice is harmless); ids that are not this store's are listed as failed. NotFound when none is."""
@@ -295,7 +317,7 @@ async def revert_logs(
         rows = await conn.fetch(Q["publish_logs_by_id"], list(log_ids), store_id)
     if not rows:
         raise NotFound("None of these publish log entries exist in this store.")
-    report = await _revert(pool, client, store_id=store_id, rows=rows, force=force)
+    report = await _revert(pool, client, store_id=store_id, rows=rows, force=force, actor=actor)
     found = {r["id"] for r in rows}
     report.failed += [
         {"id": i, "error": "No such publish log entry in this store."} for i in dict.fromkeys(log_ids) if i not in found
@@ -304,18 +326,30 @@ async def revert_logs(
 
 
 async def revert_job(
-    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, job_id: int, force: bool = False
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    *,
+    store_id: int,
+    job_id: int,
+    force: bool = False,
+    actor: Actor = OWNER,
 ) -> RevertReport:
     """Revert everything of a job that is still published. NotFound for another store's job."""
     async with db.acquire(pool) as conn:
         if await conn.fetchval(Q["job_of_store"], job_id, store_id) is None:
             raise NotFound("No such job.")
         rows = await conn.fetch(Q["live_publish_logs_of_job"], job_id, store_id)
-    return await _revert(pool, client, store_id=store_id, rows=rows, force=force)
+    return await _revert(pool, client, store_id=store_id, rows=rows, force=force, actor=actor)
 
 
 async def _revert(
-    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, rows: Sequence[asyncpg.Record], force: bool
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    *,
+    store_id: int,
+    rows: Sequence[asyncpg.Record],
+    force: bool,
+    actor: Actor,
 ) -> RevertReport:
     report = RevertReport()
     for r in rows:
@@ -332,7 +366,14 @@ async def _revert(
         for begin in range(0, len(products), _CHUNK):
             ids = [i for pid in products[begin : begin + _CHUNK] for i in by_product[pid]]
             await _revert_chunk(
-                pool, client, store_id=store_id, log_ids=ids, force=force, report=report, images=bool(images)
+                pool,
+                client,
+                store_id=store_id,
+                log_ids=ids,
+                force=force,
+                report=report,
+                actor=actor,
+                images=bool(images),
             )
     return report
 
@@ -345,6 +386,7 @@ async def _revert_chunk(
     log_ids: list[int],
     force: bool,
     report: RevertReport,
+    actor: Actor,
     images: bool = False,
 ) -> None:
     """Revert the entries of up to _CHUNK products in one transaction holding their log rows
@@ -378,7 +420,9 @@ async def _revert_chunk(
                 _fail(report, to_revert[pid], error)
             done = [r for pid in written for r in to_revert[pid]]
             if done:
-                reverted = await conn.fetch(Q["mark_reverted"], [r["id"] for r in done])
+                reverted = await conn.fetch(
+                    Q["mark_reverted"], [r["id"] for r in done], actor.kind.value, actor.user_id
+                )
                 items = [r["job_item_id"] for r in done if r["job_item_id"] is not None]
                 await conn.execute(Q["unpublish_items"], items)
                 await duplicates.index_descriptions(
@@ -407,7 +451,7 @@ def _plan_revert(
     for attribute, field_entries in by_field.items():
         value = product.value(attribute)
         for r in sorted(field_entries, key=lambda r: r["id"], reverse=True):
-            if not force and _normalise(value) != _normalise(r["new_value"]):
+            if not force and not same_text(value, r["new_value"]):
                 changed.append({**_log_json(r), "current_value": value})
                 continue
             value = values[attribute] = r["old_value"]
@@ -415,14 +459,110 @@ def _plan_revert(
     return values, reverting, changed
 
 
+async def field_history(
+    conn: asyncpg.Connection, *, store_id: int, product_id: str, attribute: Attribute | None = None
+) -> list[dict[str, Any]]:
+    """The versions of each field of a product the app wrote (or only of `attribute`), oldest
+    first, as {attribute, product_title, versions}. NotFound when the store knows no such product."""
+    rows = await conn.fetch(Q["field_history"], store_id, product_id, attribute.value if attribute else None)
+    if not rows and not await conn.fetchval(Q["product_known"], store_id, product_id):
+        raise NotFound("No such product in this store.")
+    by_field: dict[str, list[asyncpg.Record]] = defaultdict(list)
+    for r in rows:
+        by_field[r["attribute"]].append(r)
+    return [
+        {
+            "attribute": name,
+            "product_title": entries[-1]["product_title"],
+            "versions": [v.as_json() for v in history.versions([_entry(r) for r in entries])],
+        }
+        for name, entries in by_field.items()
+    ]
+
+
+async def restore(
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    *,
+    store_id: int,
+    product_id: str,
+    attribute: Attribute,
+    log_id: int,
+    side: Side = Side.PUBLISHED,
+    force: bool = False,
+    actor: Actor = OWNER,
+) -> dict[str, Any]:
+    """Put a version of a product's field back in the store: the value log entry `log_id` wrote
+    (`side` published) or replaced (`side` replaced), whichever version of the field it is, not
+    only the last. Refuses (409) when the store's value is no longer the one the app last wrote,
+    with the value it holds, unless `force`, and when the store holds that version already.
+    Returns the new log entry."""
+    async with db.acquire(pool) as conn, conn.transaction():
+        rows = await conn.fetch(Q["lock_field_history"], store_id, product_id, attribute.value)
+        source = next((r for r in rows if r["id"] == log_id), None)
+        if source is None:
+            raise NotFound("No such version of this field.")
+        value: str = source["new_value"] if side is Side.PUBLISHED else source["old_value"]
+        last_written = history.versions([_entry(r) for r in rows])[-1].value
+        # A product that changed between the read and the write is read and checked again, once.
+        for _ in range(2):
+            current, unread = await _read(client, [product_id])
+            if product_id in unread:
+                raise unread[product_id]
+            product = current[product_id]
+            now = product.value(attribute)
+            if not force and not same_text(now, last_written):
+                raise Conflict(
+                    "The store's value changed after the app last wrote it; put this version back with force "
+                    "to overwrite it.",
+                    reason="changed_in_store",
+                    current_value=now,
+                )
+            if same_text(now, value):
+                raise Conflict("The store already holds this version.", reason="same_value", current_value=now)
+            _, errors, stale = await _write(client, current, {product_id: {attribute: value}})
+            if product_id in errors:
+                raise errors[product_id]
+            if not stale:
+                break
+        else:
+            raise _kept_changing()
+        row = await conn.fetchrow(
+            Q["insert_restored_log"],
+            store_id,
+            product_id,
+            product.title or source["product_title"],
+            attribute.value,
+            now,
+            value,
+            actor.kind.value,
+            actor.user_id,
+            log_id,
+        )
+    return _log_json(row)
+
+
+def _entry(r: asyncpg.Record) -> history.LogEntry:
+    reverted_by = r["reverted_by_kind"]
+    return history.LogEntry(
+        id=r["id"],
+        old_value=r["old_value"],
+        new_value=r["new_value"],
+        published_at=r["published_at"],
+        reverted_at=r["reverted_at"],
+        actor=Actor(history.ActorKind(r["actor_kind"]), r["actor_user"]),
+        reverted_by=Actor(history.ActorKind(reverted_by), r["reverted_by_user"]) if reverted_by else None,
+        restored_from=r["restored_from"],
+        job_id=r["job_id"],
+        job_number=r["job_number"],
+        item_id=r["job_item_id"],
+    )
+
+
 def _fail(report: RevertReport, entries: Sequence[asyncpg.Record], error: StorePlatformError) -> None:
     for r in entries:
         report.failed.append({**_log_json(r), "error": error.message})
         report.errors[r["id"]] = error
-
-
-def _normalise(value: str) -> str:
-    return re.sub(r"\s+", " ", value or "").strip()
 
 
 def _log_json(r: asyncpg.Record) -> dict[str, Any]:
@@ -439,4 +579,7 @@ def _log_json(r: asyncpg.Record) -> dict[str, Any]:
         "new_value": r["new_value"],
         "published_at": iso(r["published_at"]),
         "reverted_at": iso(r["reverted_at"]),
+        "actor": actor_json(r["actor_kind"], r["actor_user"]),
+        "reverted_by": actor_json(r["reverted_by_kind"], r["reverted_by_user"]),
+        "restored_from": r["restored_from"],
     }

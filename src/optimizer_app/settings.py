@@ -156,6 +156,8 @@ class Settings:
     token_encryption_keys: tuple[str, ...] = _read((_DEV_TOKEN_KEY, _DEV_SECRET), single_key="TOKEN_ENCRYPTION_KEY")
     session_ttl_seconds: int = 3600
     max_body_bytes: int = 1_000_000
+    # An edited CSV or Excel file of a job's drafts (POST /api/jobs/{id}/import) may be this large.
+    import_max_bytes: int = 5_000_000
     max_job_products: int = 10_000
     # A filtered product list or a job made from a filter reads the store's whole catalog again
     # when the index of it is older than this.

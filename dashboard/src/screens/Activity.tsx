@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { api, ApiError, messageOf } from "../api";
+import { FieldHistory } from "../components/FieldHistory";
 import { PageHead } from "../components/PageHead";
 import { TabLink } from "../components/TabLink";
 import { FIELD_LABEL, when } from "../config";
@@ -77,6 +78,7 @@ export function Activity() {
                       <div className="to" dir="auto">{short(log.new_value, log.attribute)}</div>
                     </td>
                     <td className="nowrap actions-cell">
+                      <FieldHistory productId={log.product_id} attribute={log.attribute} onRestored={logs.reload} />
                       {log.reverted_at ? (
                         <span className="badge neutral" title={t("act.revertedAt", { date: when(log.reverted_at) })}>
                           {t("act.revertedBadge")}

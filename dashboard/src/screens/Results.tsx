@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, messageOf } from "../api";
 import { ImageAltCompare } from "../components/ImageAltCompare";
+import { FieldHistory } from "../components/FieldHistory";
+import { JobFiles } from "../components/JobFiles";
 import { PageHead } from "../components/PageHead";
 import { TabLink } from "../components/TabLink";
 import { FIELD_LABEL, fieldLimit, fmt, when } from "../config";
@@ -280,6 +282,7 @@ function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () => void
             </button>
           </div>
         </div>
+        <JobFiles jobId={job.id} jobNumber={job.number ?? job.id} onImported={() => void load()} />
         {notice ? <Notice kind={notice.kind}>{notice.text}</Notice> : null}
       </div>
 
@@ -454,6 +457,7 @@ function ItemRow(props: {
             {t("ui.revert")}
           </button>
         ) : null}
+        <FieldHistory productId={item.product_id} attribute={item.attribute} />
       </div>
       {item.status === "FAILED" ? (
         <p className="error-text">

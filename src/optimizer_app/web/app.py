@@ -18,7 +18,9 @@ from ..settings import Settings
 from . import (
     account_routes,
     catalog_routes,
+    export_routes,
     health_routes,
+    history_routes,
     job_routes,
     openapi,
     publish_routes,
@@ -74,6 +76,8 @@ def create_app(settings: Settings) -> Starlette:
         *account_routes.routes,
         *catalog_routes.routes,
         *job_routes.routes,
+        *export_routes.routes,
+        *history_routes.routes,
         *publish_routes.routes,
         *review_routes.routes,
         *webhook_routes.routes,
@@ -85,7 +89,11 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware, extra_frame_ancestors=settings.extra_frame_ancestors),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                uploads=[(export_routes.IMPORT_PATH_PATTERN, settings.import_max_bytes)],
+            ),
         ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,

@@ -14,7 +14,8 @@ from .. import catalog, db, installation, stores
 from ..auth import shopify as shopify_auth
 from ..auth import wix as wix_auth
 from ..crypto import signer
-from ..errors import MalformedRequest, Unauthorized
+from ..domain.history import Actor, ActorKind
+from ..errors import AppError, MalformedRequest, Unauthorized
 from ..stores import Store
 from ..strict_json import INT64_MAX, bounded_int, check_text, loads_object
 from .services import Services
@@ -29,6 +30,7 @@ def session_serializer(secret_keys: tuple[str, ...]) -> URLSafeTimedSerializer:
 class _Session(NamedTuple):
     store_id: int
     version: int
+    user_id: str | None  # the platform's user the session was issued to, when its token named one
 
 
 def services(request: Request) -> Services:
@@ -40,6 +42,13 @@ async def current_store(request: Request) -> Store:
     """The calling store, within its API rate limit (429 beyond it). Accepts
     `Authorization: Bearer oas.<session>` (issued by the app shell from a verified platform token),
     `X-Wix-Instance: <signed instance>` or `Authorization: Bearer <Shopify session token>`."""
+    return (await current_caller(request))[0]
+
+
+async def current_caller(request: Request) -> tuple[Store, Actor]:
+    """The calling store (as current_store) and who is calling: the owner, with the platform's
+    user id when the token names one (a Shopify session token's `sub`, a Wix instance's `uid`,
+    kept in the app session issued from it)."""
     svc = services(request)
     session = _session_store_id(svc, request)
     if session is not None:
@@ -51,12 +60,12 @@ async def current_store(request: Request) -> Store:
             raise Unauthorized("The app is not installed on this store.")
         if store.session_version != session.version:
             raise Unauthorized("This session ended when the app was reinstalled or reconnected; reopen the app.")
-        return store
+        return store, Actor(ActorKind.OWNER, session.user_id)
     # A platform token names the store only once it is looked up (and installed on first open).
-    store = await _identify_by_platform_token(svc, request)
+    store, user_id = await _identify_by_platform_token(svc, request)
     async with db.acquire(svc.pool) as conn:
         await svc.rate_limiter.check(conn, store.id)
-    return store
+    return store, Actor(ActorKind.OWNER, user_id)
 
 
 def bearer_token(request: Request) -> str:
@@ -81,45 +90,71 @@ def _session_store_id(svc: Services, request: Request) -> _Session | None:
         raise Unauthorized("Invalid session token.") from None
     if not isinstance(data, dict) or not isinstance(data.get("store_id"), int) or not isinstance(data.get("v"), int):
         raise Unauthorized("Invalid session token.")
-    return _Session(data["store_id"], data["v"])
+    user_id = data.get("u")
+    return _Session(data["store_id"], data["v"], user_id if isinstance(user_id, str) else None)
 
 
-async def _identify_by_platform_token(svc: Services, request: Request) -> Store:
+async def _identify_by_platform_token(svc: Services, request: Request) -> tuple[Store, str | None]:
+    """The store a platform token names, and the platform's user it names, if any."""
     instance = request.headers.get("x-wix-instance")
     if instance is not None:
-        return await store_from_wix_instance(svc, instance)
+        verified = _verified_wix_instance(svc, instance)
+        return await _install_wix(svc, verified), verified.uid
     token = bearer_token(request)
     if not token:
         raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
     if token.count(".") == 2:  # a JWT: Shopify App Bridge session token
-        return await store_from_shopify_session(svc, token)
+        session = _verified_shopify_session(svc, token)
+        return await installation.install_shopify(svc.pool, svc.clients, svc.cipher, session, token), session.user_id
     raise Unauthorized("Unrecognised token.")
 
 
-def issue_session(svc: Services, store: Store) -> str:
-    return signed_session(svc.sessions, store)
+def issue_session(svc: Services, store: Store, user_id: str | None = None) -> str:
+    return signed_session(svc.sessions, store, user_id)
 
 
-def signed_session(sessions: URLSafeTimedSerializer, store: Store) -> str:
-    """An app session for `store`, valid until it expires or the store is reinstalled or reconnected."""
-    return SESSION_PREFIX + sessions.dumps({"store_id": store.id, "v": store.session_version})
+def signed_session(sessions: URLSafeTimedSerializer, store: Store, user_id: str | None = None) -> str:
+    """An app session for `store` (and the platform's user `user_id`, when the token it is issued
+    from names one), valid until it expires or the store is reinstalled or reconnected."""
+    data: dict[str, Any] = {"store_id": store.id, "v": store.session_version}
+    if user_id:
+        data["u"] = user_id
+    return SESSION_PREFIX + sessions.dumps(data)
 
 
-async def store_from_wix_instance(svc: Services, instance: str) -> Store:
-    """The site of a signed Wix instance, installed on its first open."""
-    verified = wix_auth.verify_instance(
-        instance, app_id=svc.settings.wix_app_id, app_secret=svc.settings.wix_app_secret
-    )
+def _verified_wix_instance(svc: Services, instance: str) -> wix_auth.WixInstance:
+    return wix_auth.verify_instance(instance, app_id=svc.settings.wix_app_id, app_secret=svc.settings.wix_app_secret)
+
+
+async def _install_wix(svc: Services, verified: wix_auth.WixInstance) -> Store:
     return await installation.install_wix(
         svc.pool, svc.clients, svc.http, svc.cipher, verified, api_base=svc.settings.wix_api_base
     )
 
 
-async def store_from_shopify_session(svc: Services, token: str) -> Store:
-    """The shop of an App Bridge session token, installed on its first open."""
-    session = shopify_auth.verify_session_token(
+def _verified_shopify_session(svc: Services, token: str) -> shopify_auth.SessionToken:
+    return shopify_auth.verify_session_token(
         token, api_key=svc.settings.shopify_api_key, api_secret=svc.settings.shopify_api_secret
     )
+
+
+async def store_from_wix_instance(svc: Services, instance: str) -> Store:
+    """The site of a signed Wix instance, installed on its first open."""
+    return await _install_wix(svc, _verified_wix_instance(svc, instance))
+
+
+def wix_instance_user(svc: Services, instance: str) -> str | None:
+    """The Wix user a signed instance names (its `uid`); None when it names none or does not verify
+    (opening the app with it refuses it)."""
+    try:
+        return _verified_wix_instance(svc, instance).uid
+    except AppError:
+        return None
+
+
+async def store_from_shopify_session(svc: Services, token: str) -> Store:
+    """The shop of an App Bridge session token, installed on its first open."""
+    session = _verified_shopify_session(svc, token)
     return await installation.install_shopify(svc.pool, svc.clients, svc.cipher, session, token)
 
 

@@ -23,8 +23,6 @@ from ..domain.products import Product
 from ..domain.publishable import refusal_message, unpublishable
 from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
-from ..llm.checks import check_value
-from ..llm.scoring import score_value
 from ..platforms.wix import WixClient
 from ..stores import Store
 from .context import current_store, fresh_catalog_index, int_param, json_body, list_param, services
@@ -307,14 +305,8 @@ async def edit_item(request: Request) -> JSONResponse:
     body = await json_body(request)
     item_id = request.path_params["item_id"]
     async with db.acquire(services(request).pool) as conn:
-        item = await jobs.item_for_edit(conn, store_id=store.id, item_id=item_id)
-        checked = check_value(item.attribute, before=item.before, after=body.get("after"), source_text=item.before)
-        if checked.value is None:
-            raise InvalidRequest(f"This value cannot be used: {checked.error}.", reason=checked.error)
-        # The owner's words are theirs: facts in them are not flagged, and do not lower the score.
-        quality = score_value(item.attribute, checked.value, product_name=item.product_title, language=item.target_lang)
-        await jobs.edit_item(conn, store_id=store.id, item_id=item_id, value=checked.value, quality=quality)
-    return JSONResponse({"id": item_id, "after": checked.value, "review_state": "EDITED", "quality": quality})
+        after, quality = await jobs.edit_draft(conn, store_id=store.id, item_id=item_id, after=body.get("after"))
+    return JSONResponse({"id": item_id, "after": after, "review_state": "EDITED", "quality": quality})
 
 
 routes = [

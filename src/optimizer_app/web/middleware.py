@@ -13,6 +13,8 @@ off at the limit, answering with the JSON error from inside SecurityHeadersMiddl
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,19 +36,25 @@ ADMIN_ORIGINS = (
 
 
 class BodyLimitMiddleware:
-    """413 before a byte more than `max_bytes` is read, by Content-Length or while streaming."""
+    """413 before a byte more than `max_bytes` is read, by Content-Length or while streaming;
+    `uploads`: (path pattern, limit) of the routes that take a file, which may be larger."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: Sequence[tuple[str, int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = [(re.compile(pattern), limit) for pattern, limit in uploads]
+
+    def _limit(self, path: str) -> int:
+        return next((limit for pattern, limit in self.uploads if pattern.fullmatch(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = app_error_response(PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes."))
+        max_bytes = self._limit(scope["path"])
+        too_large = app_error_response(PayloadTooLarge(f"The request body exceeds {max_bytes} bytes."))
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > max_bytes:
             await too_large(scope, receive, send)
             return
         received = 0
@@ -57,7 +65,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise _BodyTooLarge
             return message
 

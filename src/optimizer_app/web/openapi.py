@@ -10,9 +10,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..domain.attributes import TEXT_ATTRIBUTES, Attribute
+from ..domain.history import Side
 from ..domain.jobs import ITEM_FILTERS, MAX_NOTE_CHARS, SOURCE_SCOPES, ItemStatus, JobStatus
 from ..domain.plans import FREE_PLAN, PLANS
 from ..domain.product_query import MAX_ID_CHARS, MAX_TEXT_CHARS
+from ..spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
+from .history_routes import MAX_PRODUCT_ID_CHARS
 from .job_routes import MAX_PROMPT_CHARS
 from .publish_routes import MAX_ITEMS_PER_PUBLISH, MAX_LOGS_PER_REVERT
 
@@ -120,6 +123,117 @@ def _operation(
     if not authenticated:
         op["security"] = []
     return op
+
+
+def _download(summary: str, media_type: str, *errors: int, parameters: list[Schema] | None = None) -> Schema:
+    """An operation whose answer is a file to save (Content-Disposition: attachment)."""
+    op = _operation(summary, 200, *errors, parameters=parameters)
+    schema = {"type": "string"} if media_type.startswith("text/") else {"type": "string", "format": "binary"}
+    op["responses"]["200"] = {"description": "The file", "content": {media_type.split(";")[0]: {"schema": schema}}}
+    return op
+
+
+_PRODUCT_ID = {
+    "name": "product_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_PRODUCT_ID_CHARS},
+    "description": "the platform's product id (a Shopify `gid://shopify/Product/…` may be sent as it is or encoded)",
+}
+_FIELD = {"enum": [a.value for a in Attribute]}
+
+
+def _history_paths() -> dict[str, Schema]:
+    return {
+        "/api/products/{product_id}/history": {
+            "get": _operation(
+                "Every version of the product's fields the app wrote, oldest first: the original, each value "
+                "published, reverted or put back, values set in the store between them; who and when",
+                200,
+                404,
+                422,
+                parameters=[_PRODUCT_ID, _query("attribute", _FIELD, "only this field's versions")],
+            )
+        },
+        "/api/products/{product_id}/history/revert": {
+            "post": _operation(
+                "Put any earlier version of a field back in the store (logged as a new version); refused with "
+                "the store's value when it changed since the app last wrote it, unless forced",
+                200,
+                404,
+                409,
+                422,
+                502,
+                parameters=[_PRODUCT_ID],
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["attribute", "log_id"],
+                        "properties": {
+                            "attribute": _FIELD,
+                            "log_id": {**_ID, "description": "the version's log_id, as the history lists it"},
+                            "side": {
+                                "enum": [s.value for s in Side],
+                                "description": "the version's side: the value the entry published (default) "
+                                "or the one it replaced",
+                            },
+                            "force": {"type": "boolean"},
+                        },
+                    },
+                    {"attribute": "title", "log_id": 1, "side": "replaced"},
+                ),
+            )
+        },
+    }
+
+
+def _export_paths() -> dict[str, Schema]:
+    job_id = _path_id("job_id")
+    return {
+        "/api/jobs/{job_id}/export.csv": {
+            "get": _download(
+                "The job's drafts as CSV (UTF-8 with a byte order mark; text that a spreadsheet would run as a "
+                "formula starts with an apostrophe)",
+                CSV_MEDIA_TYPE,
+                404,
+                parameters=[job_id],
+            )
+        },
+        "/api/jobs/{job_id}/export.xlsx": {
+            "get": _download("The job's drafts as an Excel workbook", XLSX_MEDIA_TYPE, 404, parameters=[job_id])
+        },
+        "/api/jobs/{job_id}/import": {
+            "post": _operation(
+                "Take an edited export (CSV or XLSX) back as edits to the job's drafts, each row checked as "
+                "PATCH /api/items/{item_id} checks an edit; a report per row",
+                200,
+                404,
+                413,
+                422,
+                parameters=[job_id],
+                body={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                },
+            )
+        },
+        "/api/catalog/audit.csv": {
+            "get": _download("Each product of the catalog and the fields it lacks, as CSV", CSV_MEDIA_TYPE, 502)
+        },
+        "/api/catalog/audit.xlsx": {
+            "get": _download(
+                "Each product of the catalog and the fields it lacks, as an Excel workbook", XLSX_MEDIA_TYPE, 502
+            )
+        },
+    }
 
 
 def _paths() -> dict[str, Schema]:
@@ -429,6 +543,8 @@ def _paths() -> dict[str, Schema]:
             ),
             "delete": _operation("Disconnect the session's WooCommerce site; open jobs refunded", 200, 422),
         },
+        **_history_paths(),
+        **_export_paths(),
     }
 
 

@@ -77,12 +77,14 @@ def store_page(
     app_bridge: AppBridge | None = None,
     *,
     extra: Mapping[str, Any] | None = None,
+    user_id: str | None = None,
 ) -> HTMLResponse:
-    """The app, opened for `store`; `extra`: the platform's own entries of the page's config."""
+    """The app, opened for `store` (by the platform's user `user_id`, when its token names one);
+    `extra`: the platform's own entries of the page's config."""
     svc = services(request)
     page = templates.get_template("app.html").render(
         config={
-            "session": None if app_bridge else issue_session(svc, store),
+            "session": None if app_bridge else issue_session(svc, store, user_id),
             "platform": platform,
             "me": me_json(store, svc.settings),
             # The admin's language when the platform names it; the dashboard falls back on the
@@ -104,10 +106,12 @@ def error_page(exc: AppError) -> HTMLResponse:
     return HTMLResponse(page, status_code=exc.status)
 
 
-async def app_page(request: Request, platform: str, opening: Awaitable[Store]) -> HTMLResponse:
+async def app_page(
+    request: Request, platform: str, opening: Awaitable[Store], *, user_id: str | None = None
+) -> HTMLResponse:
     """The app for the store `opening` proves the caller is, or a page that says why not."""
     try:
         store = await opening
     except AppError as exc:
         return error_page(exc)
-    return store_page(request, platform, store)
+    return store_page(request, platform, store, user_id=user_id)

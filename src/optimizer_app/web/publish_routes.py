@@ -11,14 +11,14 @@ from starlette.routing import Route
 
 from .. import db, publishing
 from ..errors import InvalidRequest
-from .context import current_store, int_param, json_body, services
+from .context import current_caller, current_store, int_param, json_body, services
 
 MAX_ITEMS_PER_PUBLISH = 500
 MAX_LOGS_PER_REVERT = 500
 
 
 async def publish(request: Request) -> JSONResponse:
-    store = await current_store(request)
+    store, actor = await current_caller(request)
     body = await json_body(request)
     item_ids = body.get("item_ids")
     if (
@@ -36,7 +36,7 @@ async def publish(request: Request) -> JSONResponse:
         raise InvalidRequest("min_score must be a whole number from 0 to 100.")
     svc = services(request)
     outcomes = await publishing.publish_items(
-        svc.pool, svc.clients.for_store(store), store_id=store.id, item_ids=item_ids, min_score=min_score
+        svc.pool, svc.clients.for_store(store), store_id=store.id, item_ids=item_ids, min_score=min_score, actor=actor
     )
     counts: dict[str, int] = {}
     for o in outcomes:
@@ -65,17 +65,22 @@ def _force(body: dict[str, Any]) -> bool:
 
 
 async def revert(request: Request) -> JSONResponse:
-    store = await current_store(request)
+    store, actor = await current_caller(request)
     force = _force(await _optional_body(request))
     svc = services(request)
     log = await publishing.revert(
-        svc.pool, svc.clients.for_store(store), store_id=store.id, log_id=request.path_params["log_id"], force=force
+        svc.pool,
+        svc.clients.for_store(store),
+        store_id=store.id,
+        log_id=request.path_params["log_id"],
+        force=force,
+        actor=actor,
     )
     return JSONResponse(log)
 
 
 async def revert_selection(request: Request) -> JSONResponse:
-    store = await current_store(request)
+    store, actor = await current_caller(request)
     body = await json_body(request)
     log_ids = body.get("log_ids")
     if (
@@ -88,17 +93,27 @@ async def revert_selection(request: Request) -> JSONResponse:
         raise InvalidRequest(f"Revert at most {MAX_LOGS_PER_REVERT} entries at a time.")
     svc = services(request)
     report = await publishing.revert_logs(
-        svc.pool, svc.clients.for_store(store), store_id=store.id, log_ids=log_ids, force=_force(body)
+        svc.pool,
+        svc.clients.for_store(store),
+        store_id=store.id,
+        log_ids=log_ids,
+        force=_force(body),
+        actor=actor,
     )
     return JSONResponse(report.as_json())
 
 
 async def revert_job(request: Request) -> JSONResponse:
-    store = await current_store(request)
+    store, actor = await current_caller(request)
     force = _force(await _optional_body(request))
     svc = services(request)
     report = await publishing.revert_job(
-        svc.pool, svc.clients.for_store(store), store_id=store.id, job_id=request.path_params["job_id"], force=force
+        svc.pool,
+        svc.clients.for_store(store),
+        store_id=store.id,
+        job_id=request.path_params["job_id"],
+        force=force,
+        actor=actor,
     )
     return JSONResponse(report.as_json())
 

@@ -11,13 +11,14 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .context import services, store_from_salla_token, store_from_wix_instance
+from .context import services, store_from_salla_token, store_from_wix_instance, wix_instance_user
 from .pages import app_page
 
 
 async def wix_app(request: Request) -> HTMLResponse:
-    opening = store_from_wix_instance(services(request), request.query_params.get("instance", ""))
-    return await app_page(request, "wix", opening)
+    svc, instance = services(request), request.query_params.get("instance", "")
+    opening = store_from_wix_instance(svc, instance)
+    return await app_page(request, "wix", opening, user_id=wix_instance_user(svc, instance))
 
 
 async def salla_app(request: Request) -> HTMLResponse:

@@ -1,4 +1,5 @@
 import { useState, type SyntheticEvent } from "react";
+import { AuditExport } from "../../components/AuditExport";
 import { FIELDS } from "../../config";
 import { t } from "../../i18n";
 import type { Attribute, Collection, Product } from "../../types";
@@ -205,6 +206,7 @@ export function ProductPicker(props: {
           ) : null}
         </div>
       </fieldset>
+      <AuditExport />
 
       <div className="selection-bar" data-testid="selection-bar">
         <span aria-live="polite">
