@@ -37,8 +37,9 @@ def test_publishing_asks_the_refusal_rule_before_and_under_the_lock() -> None:
     functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)}
     assert calls_in(functions["publish_items"], {"publish_refusal"}) == ["publish_refusal"]
     assert calls_in(functions["_publish_chunk"], {"publish_refusal"}) == ["publish_refusal"]
-    # The write path's callers: publishing items (gated) and reverting (the store's own earlier
-    # values from the publish log, never a suggestion).
+    # The write path's callers: publishing items (gated), reverting and restoring a version from a
+    # field's history (values from the publish log: the store's own, or ones published through
+    # the gate before; never a new suggestion).
     writers = {name for name, fn in functions.items() if calls_in(fn, {"_read_and_write", "_write"})}
-    assert writers == {"_publish_chunk", "_read_and_write", "_revert_chunk"}
+    assert writers == {"_publish_chunk", "_read_and_write", "_revert_chunk", "restore"}
     assert {name for name, fn in functions.items() if calls_in(fn, {"_read_and_write"})} == {"_publish_chunk"}
