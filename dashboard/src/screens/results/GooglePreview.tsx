@@ -19,6 +19,8 @@ export const LAYOUTS = {
   mobile: { box: 330, title: 660, meta: 680 },
 } as const;
 export type Layout = keyof typeof LAYOUTS;
+/** The result box's padding on both sides (styles.css .serp-result), on top of the text's width. */
+const PADDING = 28;
 
 let context: CanvasRenderingContext2D | null = null;
 
@@ -144,7 +146,7 @@ export function GooglePreview({ values }: { values: PreviewValues }) {
             </label>
           ))}
         </div>
-        <div className={`serp-result ${layout}`} style={{ maxWidth: size.box }} dir="auto" data-layout={layout}>
+        <div className={`serp-result ${layout}`} style={{ maxWidth: size.box + PADDING }} dir="auto" data-layout={layout}>
           <div className="serp-site">
             <span className="serp-icon" aria-hidden="true" />
             <span className="serp-crumbs" data-testid="serp-url">
