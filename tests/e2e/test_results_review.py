@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import httpx
 import pytest
 from playwright.async_api import expect
 
@@ -34,6 +35,21 @@ SELECTED_TWO = {
 ALL_TWELVE = {
     "en": "12 fields of 3 products will change in your live store.",
     "ar": "سيتغير في متجرك المباشر: 12 حقلًا في 3 منتجات.",
+}
+# Six fields of two or three products, as the confirmations count them.
+SIX = {
+    "en": {n: f"6 fields of {n} products will change in your live store." for n in (2, 3)},
+    "ar": {
+        2: "سيتغير في متجرك المباشر: 6 حقول في منتجين.",
+        3: "سيتغير في متجرك المباشر: 6 حقول في 3 منتجات.",
+    },
+}
+SIX_REVERT = {
+    "en": {n: f"6 fields of {n} products will get back the text they had before the app changed them." for n in (2, 3)},
+    "ar": {
+        2: "سيعود إلى النص الذي كان قبل أن يغيّره التطبيق: 6 حقول في منتجين.",
+        3: "سيعود إلى النص الذي كان قبل أن يغيّره التطبيق: 6 حقول في 3 منتجات.",
+    },
 }
 WIDE = "W" * 44  # 44 characters, within the SEO title's 60, but far wider than Google's 600 px
 
@@ -179,4 +195,134 @@ async def test_filters_keys_editor_preview_and_confirmed_publish(
     await expect(page.get_by_role("status").filter(has_text=w.published_all)).to_be_visible()
     await expect(page.locator("[data-testid=item-row][data-state=published]")).to_have_count(12)
     assert stack.sandbox_product(site.instance_id, first)["name"] == "Soft everyday tee"
+    await no_sideways_scroll(page)
+
+
+async def test_keyboard_review_reject_regenerate_publish_and_revert_the_job(
+    stack: Stack, start_worker: StartWorker, browser: Browser
+) -> None:
+    """The owner's loop after paying: a field the model found already good reads as a neutral,
+    uncharged "no change"; the keyboard rejects two fields, accepts one and regenerates one with a
+    note; "Publish all" publishes the rest after its confirmation; reverting the whole job lists the
+    field the owner changed in the store meanwhile instead of overwriting it, until "Put back anyway"."""
+    await run_story(stack, start_worker, browser, "en", 1280)
+
+
+async def test_the_same_loop_on_a_phone_in_arabic(stack: Stack, start_worker: StartWorker, browser: Browser) -> None:
+    await run_story(stack, start_worker, browser, "ar", 390)
+
+
+async def run_story(stack: Stack, start_worker: StartWorker, browser: Browser, locale: str, width: int) -> None:
+    page, w = browser.page, WORDS[locale]
+    site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
+    # The model's first answer gives the first field back as it is: nothing to improve there.
+    async with httpx.AsyncClient(base_url=stack.llm.url) as llm:
+        (await llm.post("/_sandbox/config", json={"faults": ["unchanged"]})).raise_for_status()
+    await start_worker()
+    job_id, products = await finished_job(stack, site, 3, ["title", "seo_title", "seo_description"])
+    await open_results(page, stack, site, locale=locale, width=width)
+    rows = page.get_by_test_id("item-row")
+    await expect(rows).to_have_count(9)
+
+    # No change needed: neutral, never struck through or red, not charged, and the job is done.
+    same = page.locator("[data-testid=item-row][data-state=no_change]")
+    await expect(same).to_have_count(1)
+    await expect(same).to_contain_text(w.no_change_note)
+    await expect(same.locator("del")).to_have_count(0)
+    badge_colour = await same.get_by_test_id("item-state").evaluate("el => getComputedStyle(el).color")
+    assert badge_colour != "rgb(196, 40, 28)", "no change is not shown as a failure"
+    await expect(page.locator(".job-head .badge")).to_have_text(w.done)
+    await expect(page.get_by_test_id("no-change-summary")).to_be_visible()
+    async with httpx.AsyncClient(base_url=stack.web.url, headers=site.headers) as api:
+        job = (await api.get(f"/api/jobs/{job_id}")).json()
+    assert job["status"] == "DONE" and job["credits_charged"] - job["credits_refunded"] == 8
+
+    # The keyboard, field after field: reject the first two improved fields, accept the next one,
+    # regenerate the one after it with a note.
+    await page.locator("h1").click()
+    plan = ["reject", "reject", "accept", "regenerate"]
+    decided: dict[str, str] = {}
+    for _ in range(9):
+        await page.keyboard.press("j")
+        here = current_row(page)
+        await expect(here).to_be_focused()
+        if await here.get_attribute("data-state") == "no_change" or not plan:
+            continue
+        step = plan.pop(0)
+        key = {"reject": "r", "accept": "a", "regenerate": "g"}[step]
+        row_id = await here.get_attribute("id") or ""
+        decided[row_id] = step
+        if step == "regenerate":
+            regen = page.locator(f"#{row_id}")
+            before_regen = await regen.locator(".side.after .text").inner_text()
+            await page.keyboard.press(key)
+            note = regen.get_by_role("textbox")
+            await expect(note).to_be_focused()
+            await page.keyboard.type("shorter")
+            await page.keyboard.press("Enter")
+            await expect(regen).to_have_attribute("data-state", re.compile("ready|flagged"), timeout=20_000)
+            await expect(regen.locator(".side.after .text")).not_to_have_text(before_regen)
+            continue
+        await page.keyboard.press(key)
+        await expect(page.locator(f"#{row_id}")).to_have_attribute(
+            "data-state", "rejected" if key == "r" else "accepted"
+        )
+    assert not plan, "every decision was made"
+    accepted = next(r for r, step in decided.items() if step == "accept")
+    await expect(page.locator(f"#{accepted}").get_by_role("button", name=w.accept)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    regenerated_id = int(next(r for r, step in decided.items() if step == "regenerate").split("-")[1])
+    regenerated = next(i for i in await items_of(stack, site, job_id) if i["id"] == regenerated_id)
+    assert regenerated["note"] == "shorter" and regenerated["regenerations"] == 1
+
+    rejected_filter = page.get_by_role("button", name=re.compile(w.filter_rejected))
+    await rejected_filter.click()
+    await expect(rows).to_have_count(2)
+    await rejected_filter.click()
+    await expect(rows).to_have_count(9)
+    await no_sideways_scroll(page)
+
+    # Publish all: the confirmation counts six fields (never the rejected or unchanged ones).
+    to_publish = page.locator("[data-testid=item-row]:is([data-state=ready],[data-state=accepted],[data-state=edited])")
+    await expect(to_publish).to_have_count(6)
+    touched = len({await r.evaluate("el => el.closest('article').dataset.product") for r in await to_publish.all()})
+    await page.get_by_test_id("review-bar").get_by_role("button", name=w.publish_all).click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog.get_by_test_id("confirm-summary")).to_have_text(SIX[locale][touched])
+    await dialog.get_by_role("button", name=re.compile(f"^{w.confirm}")).click()
+    published = page.locator("[data-testid=item-row][data-state=published]")
+    await expect(published).to_have_count(6)
+    original = {p["id"]: p["title"] for p in products}
+    unchanged_product = await same.evaluate("el => el.closest('article').dataset.product")
+    if await same.get_attribute("data-attribute") == "title":
+        assert stack.sandbox_product(site.instance_id, unchanged_product)["name"] == original[unchanged_product]
+
+    # Meanwhile the owner renames a product whose title was published; reverting the job leaves
+    # that title as the owner wrote it and says so.
+    renamed = await published.and_(page.locator("[data-attribute=title]")).first.evaluate(
+        "el => el.closest('article').dataset.product"
+    )
+    assert stack.sandbox_product(site.instance_id, renamed)["name"] != original[renamed]
+    httpx.patch(
+        f"{stack.wix.url}/_sandbox/instances/{site.instance_id}/products/{renamed}",
+        json={"name": "Renamed by the owner"},
+    ).raise_for_status()
+    await page.get_by_role("button", name=w.revert_job).click()
+    await expect(dialog.get_by_test_id("confirm-summary")).to_have_text(SIX_REVERT[locale][touched])
+    await dialog.get_by_role("button", name=re.compile(f"^{w.revert_confirm}")).click()
+    report = page.get_by_test_id("revert-report")
+    changed = report.get_by_test_id("changed-in-store")
+    await expect(changed).to_have_count(1)
+    await expect(changed).to_contain_text("Renamed by the owner")
+    await shot(page, f"results-revert-report-{locale}-{width}")
+    assert stack.sandbox_product(site.instance_id, renamed)["name"] == "Renamed by the owner"
+    for product in original:
+        if product != renamed:
+            assert stack.sandbox_product(site.instance_id, product)["name"] == original[product]
+    await changed.get_by_role("button", name=w.put_back_anyway).click()
+    await expect(changed.get_by_role("status")).to_be_visible()
+    assert stack.sandbox_product(site.instance_id, renamed)["name"] == original[renamed]
+    await report.get_by_role("button", name=w.done, exact=True).click()
+    await expect(page.locator("[data-testid=item-row][data-state=published]")).to_have_count(0)
     await no_sideways_scroll(page)

@@ -272,7 +272,7 @@ export const ar: Record<Key, Entry> = {
 
   "outcome.rejected": "لم يُنشر: رفضته",
   "outcome.no_change": "لم يُنشر: لم يكن بحاجة إلى تغيير",
-  "outcome.not_accepted": "لم يُنشر: اقبله أولًا",
+  "outcome.needs_review": "لم يُنشر: راجِعه واقبله أولًا",
   "res.flagged": "راجِعه قبل النشر",
   "res.accepted": "مقبول",
   "res.refused": "لم يُحسَّن",

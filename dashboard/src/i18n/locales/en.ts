@@ -213,7 +213,7 @@ export const en = {
   // Results: review (states, decisions, filters, the pinned bar)
   "outcome.rejected": "Not published: you rejected it",
   "outcome.no_change": "Not published: it needed no change",
-  "outcome.not_accepted": "Not published: accept it first",
+  "outcome.needs_review": "Not published: check it and accept it first",
   "res.flagged": "Check before publishing",
   "res.accepted": "Accepted",
   "res.refused": "Not improved",

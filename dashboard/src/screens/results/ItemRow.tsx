@@ -29,7 +29,7 @@ const BADGE: Record<View, { tone: string; key: Key }> = {
   canceled: { tone: "neutral", key: "res.canceled" },
 };
 
-const OUTCOMES = new Set(["published", "already_published", "in_progress", "not_ready", "not_found", "error", "rejected", "no_change", "not_accepted"]);
+const OUTCOMES = new Set(["published", "already_published", "in_progress", "not_ready", "not_found", "error", "rejected", "no_change", "needs_review"]);
 
 function outcomeWords(status: string): string {
   return t((OUTCOMES.has(status) ? `outcome.${status}` : "outcome.error") as Key);
