@@ -109,6 +109,11 @@ async def test_filters_keys_editor_preview_and_confirmed_publish(
     await expect(editor).to_have_value(re.compile(r" jkar\?$"))
     await expect(page.get_by_role("dialog")).to_have_count(0)
     await expect(current_row(page)).to_have_attribute("data-attribute", "title")
+    await page.keyboard.press("Escape")
+    await expect(editor).to_have_count(0)
+    await expect(title_row).to_be_focused()
+    await page.keyboard.press("e")
+    await expect(editor).to_be_focused()
 
     # Over the limit (80 for a title): Save is disabled and the count says by how much.
     save = title_row.get_by_role("button", name=w.save, exact=True)

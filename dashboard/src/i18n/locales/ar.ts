@@ -367,7 +367,7 @@ export const ar: Record<Key, Entry> = {
   "keys.regenerate": "إعادة الكتابة مع ملاحظة",
   "keys.select": "تحديد للنشر",
   "keys.help": "عرض هذه الاختصارات",
-  "keys.typing": "تتوقف الاختصارات أثناء الكتابة في مربع نص أو في المحرر.",
+  "keys.typing": "تتوقف الاختصارات أثناء الكتابة في مربع نص أو في المحرر، ومفتاح Esc يغلقه.",
   "keys.close": "إغلاق",
   "rte.toolbar": "التنسيق",
   "rte.bold": "غامق",

@@ -307,7 +307,7 @@ export const en = {
   "keys.regenerate": "Regenerate, with a note",
   "keys.select": "Select for publishing",
   "keys.help": "Show these shortcuts",
-  "keys.typing": "Shortcuts pause while you type in a text box or the editor.",
+  "keys.typing": "Shortcuts pause while you type in a text box or the editor; Esc closes it.",
   "keys.close": "Close",
 
   // Results: the description editor

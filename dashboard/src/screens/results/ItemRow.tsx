@@ -305,7 +305,15 @@ export function ItemRow(props: {
       )}
 
       {editing ? (
-        <div className="editor">
+        <div
+          className="editor"
+          onKeyDown={(e) => {
+            if (e.key !== "Escape") return;
+            e.preventDefault();
+            actions.setDraft(undefined);
+            document.getElementById(`item-${item.id}`)?.focus();
+          }}
+        >
           {isHtml ? (
             <Suspense fallback={<p className="muted">{t("res.loadingEditor")}</p>}>
               <RichEditor value={draft} label={t("res.newValue", { field: inSentence(label) })} onChange={(v) => actions.setDraft(v)} />
@@ -368,7 +376,9 @@ export function ItemRow(props: {
               placeholder={t("res.regenPlaceholder")}
               onChange={(e) => setNote(e.target.value)}
               onKeyDown={(e) => {
-                if (e.key === "Escape") actions.setRegenerating(false);
+                if (e.key !== "Escape") return;
+                actions.setRegenerating(false);
+                document.getElementById(`item-${item.id}`)?.focus();
               }}
               autoFocus
             />
