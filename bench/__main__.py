@@ -113,6 +113,18 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
     refused = median([r["hammer"]["limited"] for r in hammered])
     rows.append(("f. … the hammering store: answered / 429", f"{answered:,.0f} / {refused:,.0f}", "≈ 100/min"))
 
+    checks = await _repeat(runs, lambda: scenarios.limit_check(base))
+    out["scenarios"]["g_limit_check"] = {"runs": checks}
+    rows.append(
+        (
+            "g. per-store limit check in PostgreSQL (one row update): p50",
+            f"{median([r['p50_us'] for r in checks]):,.0f} µs",
+            "",
+        )
+    )
+    rows.append(("g. … p99", f"{median([r['p99_us'] for r in checks]):,.0f} µs", ""))
+    rows.append(("g. … checks/s from 8 connections", f"{median([r['checks_per_s'] for r in checks]):,.0f}", "≥ 500"))
+
     width = max(len(r[0]) for r in rows)
     print(f"\n{'scenario'.ljust(width)}  {'median of ' + str(runs):>16}  target")
     for name, value, target in rows:

@@ -327,3 +327,37 @@ async def api_load(base_url: str, *, clients: int, seconds: float) -> dict[str, 
         **alone,
         "with_hammer": hammered,
     }
+
+
+async def limit_check(base_url: str, *, checks: int = 5000, stores: int = 200) -> dict[str, Any]:
+    """The per-store API limit's own cost: one bucket row updated per request, timed alone on one
+    connection (the added latency of every API call) and from 8 connections at once (the rate the
+    database sustains), over `stores` stores."""
+    from optimizer_app.web.ratelimit import StoreRateLimiter
+
+    limiter = StoreRateLimiter(per_minute=10**9)  # never refuses: this times the check, not a 429
+    async with fresh_database(base_url) as dsn:
+        pool = await db.create_pool(dsn, min_size=8, max_size=8)
+        try:
+            latencies: list[float] = []
+            async with pool.acquire() as conn:
+                for i in range(checks):
+                    started = time.perf_counter()
+                    await limiter.check(conn, i % stores)
+                    latencies.append(time.perf_counter() - started)
+
+            async def client(n: int) -> None:
+                async with pool.acquire() as conn:
+                    for i in range(checks // 8):
+                        await limiter.check(conn, (i * 8 + n) % stores)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(client(n) for n in range(8)))
+            rate = (checks // 8 * 8) / (time.perf_counter() - started)
+        finally:
+            await pool.close()
+    return {
+        "p50_us": percentile(latencies, 50) * 1e6,
+        "p99_us": percentile(latencies, 99) * 1e6,
+        "checks_per_s": rate,
+    }

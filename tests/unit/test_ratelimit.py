@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 import pytest
 
 from optimizer_app.domain.ratelimit import TokenBucket, retry_after_seconds
-from optimizer_app.errors import RateLimited
-from optimizer_app.web.ratelimit import StoreRateLimiter
 
 
 def test_try_take_refuses_without_taking_and_says_how_long() -> None:
@@ -23,17 +21,6 @@ def test_try_take_refuses_without_taking_and_says_how_long() -> None:
 def test_reserve_queues_in_order() -> None:
     bucket = TokenBucket(rate_per_minute=120, capacity=1, now=0.0)
     assert [bucket.reserve(0.0) for _ in range(3)] == [0.0, pytest.approx(0.5), pytest.approx(1.0)]
-
-
-def test_each_store_has_its_own_budget() -> None:
-    limiter = StoreRateLimiter(per_minute=12)  # bursts of 2
-    limiter.check(1)
-    limiter.check(1)
-    with pytest.raises(RateLimited) as info:
-        limiter.check(1)
-    assert info.value.retry_after == pytest.approx(5.0, rel=0.1)
-    limiter.check(2)
-    StoreRateLimiter(per_minute=0).check(1)  # 0 turns the limit off
 
 
 def test_retry_after_in_seconds() -> None:

@@ -42,17 +42,19 @@ async def current_store(request: Request) -> Store:
     svc = services(request)
     session = _session_store_id(svc, request)
     if session is not None:
-        # Limited before the database is asked: a store hammering the API costs no query.
-        svc.rate_limiter.check(session.store_id)
         async with db.acquire(svc.pool) as conn:
+            # Limited before anything else is asked: a store over its limit costs one row update.
+            await svc.rate_limiter.check(conn, session.store_id)
             store = await stores.get(conn, session.store_id)
         if store is None or not store.installed:
             raise Unauthorized("The app is not installed on this store.")
         if store.session_version != session.version:
             raise Unauthorized("This session ended when the app was reinstalled or reconnected; reopen the app.")
         return store
+    # A platform token names the store only once it is looked up (and installed on first open).
     store = await _identify_by_platform_token(svc, request)
-    svc.rate_limiter.check(store.id)
+    async with db.acquire(svc.pool) as conn:
+        await svc.rate_limiter.check(conn, store.id)
     return store
 
 

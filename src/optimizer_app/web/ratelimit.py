@@ -1,11 +1,12 @@
-"""Rate limits kept in each web process's memory, as token buckets by key.
+"""Rate limits as token buckets by key.
 
 Per store: `API_RATE_LIMIT_PER_MINUTE` requests a minute, with bursts of a sixth of that; beyond
-it 429 with Retry-After. With N web instances a store may get up to N times the limit — the limit
-is there to keep one store from crowding out the others on an instance, not to meter usage.
+it 429 with Retry-After. The bucket is a row in PostgreSQL (sql/ratelimit.sql), so the limit holds
+for the store across every web process, at the cost of one single-row update per request.
 
 Per client address: `CONNECT_ATTEMPTS_PER_10_MINUTES` attempts to connect a WooCommerce site
-(each one makes us call an address a stranger chose), all of them at once at most.
+(each one makes us call an address a stranger chose), all of them at once at most. Kept in each
+process's memory: it bounds what one stranger can make one process do.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable
 
+import asyncpg
+
+from .. import sql
 from ..domain.ratelimit import TokenBucket
 from ..errors import RateLimited
+
+Q = sql.load("ratelimit")
 
 # Beyond this many keys, buckets that have refilled are forgotten (they would allow a full burst
 # anyway), so a caller cycling through addresses cannot grow the map without bound.
@@ -47,9 +53,22 @@ class KeyedRateLimiter:
                 del self._buckets[key]
 
 
-class StoreRateLimiter(KeyedRateLimiter):
+class StoreRateLimiter:
+    """The per-store API limit, one bucket per store shared by every web process."""
+
+    MESSAGE = "Too many requests from this store; slow down."
+
     def __init__(self, per_minute: int) -> None:
-        super().__init__(per_minute, max(1.0, per_minute / 6), "Too many requests from this store; slow down.")
+        self.per_second = per_minute / 60.0
+        self.burst = max(1.0, per_minute / 6)
+
+    async def check(self, conn: asyncpg.Connection, store_id: int) -> None:
+        if self.per_second <= 0:
+            return
+        row = await conn.fetchrow(Q["take_token"], store_id, self.per_second, self.burst)
+        assert row is not None  # an upsert with RETURNING always answers a row
+        if not row["allowed"]:
+            raise RateLimited(self.MESSAGE, retry_after=(1 - row["tokens"]) / self.per_second)
 
 
 class ConnectRateLimiter(KeyedRateLimiter):
