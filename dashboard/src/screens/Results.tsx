@@ -3,13 +3,13 @@ import { PageHead } from "../components/PageHead";
 import { TabLink } from "../components/TabLink";
 import { when } from "../config";
 import { rich, t } from "../i18n";
-import type { Job } from "../types";
 import { EmptyCard, Loaded, StatusBadge } from "../ui";
 import { useApi } from "../useApi";
 import { JobResults } from "./results/JobResults";
+import type { ReviewJob } from "./results/model";
 
 export function Results({ jobId, setJobId }: { jobId: number | null; setJobId: (id: number) => void }) {
-  const history = useApi<{ jobs: Job[] }>("/api/jobs?limit=50");
+  const history = useApi<{ jobs: ReviewJob[] }>("/api/jobs?limit=50");
   const newest = history.data?.jobs[0]?.id;
 
   useEffect(() => {
@@ -44,7 +44,7 @@ export function Results({ jobId, setJobId }: { jobId: number | null; setJobId: (
                     onClick={() => setJobId(j.id)}
                   >
                     <span className="history-title">
-                      {t("queue.job", { id: String(j.id) })} <StatusBadge status={j.status} />
+                      {t("queue.job", { id: String(j.number ?? j.id) })} <StatusBadge status={j.status} />
                     </span>
                     <span className="muted small">
                       {t("count.changes", { count: j.counts.total })} · {when(j.created_at)}
