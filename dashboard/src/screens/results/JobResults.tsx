@@ -19,6 +19,7 @@ import {
   matches,
   publishable,
   regenerable,
+  shownValue,
   spread,
   STATE_FILTERS,
   viewOf,
@@ -154,8 +155,9 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
   const seoTitleCount = useMemo(() => {
     const counts = new Map<string, number>();
     for (const g of groups) {
-      const v = previewValues(g, drafts, 0).seoTitle;
-      if (v) counts.set(normaliseTitle(v), (counts.get(normaliseTitle(v)) ?? 0) + 1);
+      const item = g.items.find((i) => i.attribute === "seo_title");
+      const v = item ? normaliseTitle(shownValue(item, drafts.get(item.id))) : "";
+      if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
     }
     return counts;
   }, [groups, drafts]);
