@@ -6,11 +6,13 @@ the checks every screen must pass (no sideways scroll), and the screen's words i
 from __future__ import annotations
 
 import asyncio
+import base64
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page, Route, expect
 
 from tests.e2e.conftest import Stack
 from tests.integration.conftest import WixSite
@@ -46,8 +48,10 @@ class ReviewWords:
     reverted: str
     put_back_anyway: str
     done: str
+    job_done: str
     no_change: str
     no_change_note: str
+    filter_state: str
     filter_no_change: str
     filter_rejected: str
 
@@ -79,8 +83,10 @@ ENGLISH = ReviewWords(
     reverted="changed back in your store.",
     put_back_anyway="Put back anyway",
     done="Done",
+    job_done="Done",
     no_change="No change needed",
     no_change_note="Already good — not charged",
+    filter_state="Show fields that are",
     filter_no_change="No change needed",
     filter_rejected="Rejected",
 )
@@ -112,8 +118,10 @@ ARABIC = ReviewWords(
     reverted="أُعيدت إلى قيمها السابقة في متجرك",
     put_back_anyway="أعِده على أي حال",
     done="تم",
+    job_done="مكتملة",
     no_change="لا يحتاج إلى تغيير",
     no_change_note="النص جيد أصلًا — لم تُخصم نقطة",
+    filter_state="اعرض الحقول التي حالتها",
     filter_no_change="لا تحتاج إلى تغيير",
     filter_rejected="مرفوضة",
 )
@@ -160,12 +168,22 @@ async def items_of(stack: Stack, site: WixSite, job_id: int) -> list[dict[str, A
 async def open_results(page: Page, stack: Stack, site: WixSite, *, locale: str, width: int) -> None:
     """The app on its Results section, `width` px wide, for an admin whose language is `locale`."""
     await page.set_viewport_size({"width": width, "height": 900 if width > 600 else 844})
+    # The sandbox's product pictures live on the platform's media host, out of reach here: a
+    # one-pixel picture stands in for them.
+    await page.route(re.compile(r"^https://[^/]*(wixstatic|shopify|salla)[^/]*/"), _picture)
     await page.goto(stack.admin_url(site.instance_id))
     src = await page.locator("#app").get_attribute("src")
     assert src and "locale=en" in src, src
     await page.goto(src.replace("locale=en", f"locale={locale}") + "#results")
     await expect(page.get_by_test_id("item-row").first).to_be_visible()
     await expect(page.locator("html")).to_have_attribute("dir", "rtl" if locale == "ar" else "ltr")
+
+
+PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNk+A8AAQUBAScY42YAAAAASUVORK5CYII=")
+
+
+async def _picture(route: Route) -> None:
+    await route.fulfill(status=200, content_type="image/png", body=PIXEL)
 
 
 async def no_sideways_scroll(page: Page) -> None:
