@@ -5,7 +5,9 @@ the web app run on loopback; a worker runs on the test's event loop."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import re
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -24,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 MANIFEST = ROOT / "dashboard" / "dist" / ".vite" / "manifest.json"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+MEDIA_HOSTS = re.compile(r"^https://(static\.wixstatic\.com|cdn\.shopify\.com|cdn\.salla\.sa|woo\.example)/")
+PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNk+A8AAQUBAScY42YAAAAASUVORK5CYII=")
 
 
 @pytest.fixture(scope="session")
@@ -191,6 +195,9 @@ async def browser() -> AsyncIterator[Browser]:
         page.set_default_timeout(15_000)
         # The sandbox admin page has no icon; answer for it so the browser logs no 404.
         await page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
+        # The sandboxes' product pictures live on the platforms' media hosts, out of reach here: a
+        # one-pixel picture stands in for each.
+        await page.route(MEDIA_HOSTS, lambda route: route.fulfill(status=200, content_type="image/png", body=PIXEL))
         page.on(
             "console",
             lambda m: (
