@@ -4,8 +4,27 @@ export interface Plan {
   id: string;
   name: string;
   price_cents: number;
+  /** The monthly price where this store buys the plan, in the currency's minor units. */
+  price: { amount_minor: number; currency: string };
   monthly_credits: number | null;
   economy_fields_per_credit: number;
+}
+
+/**
+ * How the store's owner buys plans: `in_app` (Shopify: the app creates the subscription),
+ * `platform_page` (Wix's upgrade page, the app's page in Salla's App Store), `operator_url` (the
+ * page the operator set for WooCommerce sites) or `none`.
+ */
+export interface Billing {
+  currency: string;
+  upgrade: { kind: "in_app" | "platform_page" | "operator_url" | "none"; url: string | null };
+}
+
+/** Shopify's return from its approval page: the plan approved, whether the store is on it yet. */
+export interface BillingReturn {
+  plan: string;
+  active: boolean;
+  credits_added: number | null;
 }
 
 export interface Me {
@@ -24,6 +43,7 @@ export interface Me {
     ends_on: string | null;
   };
   credits: { total: number; used: number; remaining: number; reset_on: string };
+  billing: Billing;
   plans: Plan[];
 }
 
@@ -50,7 +70,10 @@ export interface Config {
   me: Me;
   locale: string;
   settings: StoreSettings;
-  upgrade_url?: string | null;
+  /** Shopify, back from approving a plan. */
+  billing_return?: BillingReturn | null;
+  /** WooCommerce: where the Settings screen's Disconnect form posts, and its token. */
+  disconnect?: { url: string; token: string } | null;
   fields: FieldFact[];
   languages: string[];
 }

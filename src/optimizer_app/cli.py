@@ -54,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"optimizer-app {args.command}: {error}", file=sys.stderr)
         return 2
 
-    if args.command in ("serve", "worker", "rotate-keys") and (unsafe := settings.unsafe_keys()):
+    unsafe = settings.unsafe_keys() if args.command in ("serve", "worker", "rotate-keys") else None
+    if args.command == "serve" and unsafe is None:
+        unsafe = settings.unsafe_sign_in()
+    if unsafe:
         # Before any database or embedded server starts: a refusal is immediate.
         print(f"optimizer-app {args.command}: refusing to start: {unsafe}", file=sys.stderr)
         return 2

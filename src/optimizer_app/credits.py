@@ -10,7 +10,7 @@ transaction where they take part in a larger one (a job's creation, its items' s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 import asyncpg
 
@@ -20,9 +20,12 @@ from .domain.plans import next_reset_on
 Q = sql.load("credits")
 
 
-async def charge(conn: asyncpg.Connection, *, store_id: int, credits: int, job_id: int) -> int | None:
-    """Take `credits` for a job if the store has them; what remains, or None (nothing written)."""
-    remaining = await conn.fetchval(Q["charge"], store_id, credits, job_id)
+async def charge(
+    conn: asyncpg.Connection, *, store_id: int, credits: int, job_id: int, reason: str = "job_charge"
+) -> int | None:
+    """Take `credits` for a job (or a field of it written again: reason "regenerate") if the store
+    has them; what remains, or None (nothing written)."""
+    remaining = await conn.fetchval(Q["charge"], store_id, credits, job_id, reason)
     return None if remaining is None else int(remaining)
 
 
@@ -58,6 +61,13 @@ async def change_plan(conn: asyncpg.Connection, store_id: int, plan_id: str, *, 
         if delta:
             await conn.execute(Q["ledger_entry"], store_id, delta, f"plan_change:{plan_id}")
     return delta
+
+
+async def plan_change_since(conn: asyncpg.Connection, store_id: int, plan_id: str, since: datetime) -> int | None:
+    """The credits the store's moves to `plan_id` since `since` added (negative: took away); None
+    when it has not moved to that plan since."""
+    delta = await conn.fetchval(Q["plan_change_since"], store_id, plan_id, since)
+    return None if delta is None else int(delta)
 
 
 async def reset_due_credits(conn: asyncpg.Connection, *, today: date, limit: int = 500) -> int:

@@ -177,7 +177,10 @@ async def connect_woocommerce(
     encrypted. The address and keys are the owner's input: anything wrong with them is a 4xx."""
     url = parse_site_url(site_url, clients.outbound_policy)
     if not (isinstance(key, str) and key.startswith("ck_") and isinstance(secret, str) and secret.startswith("cs_")):
-        raise InvalidRequest("consumer_key (ck_…) and consumer_secret (cs_…) are the REST API keys from WooCommerce.")
+        raise InvalidRequest(
+            "consumer_key (ck_…) and consumer_secret (cs_…) are the REST API keys from WooCommerce.",
+            reason="keys_format",
+        )
     credentials = WooCredentials(key.strip(), secret.strip())
     client = clients.woocommerce_client(url, credentials, max_retries=1)
     try:

@@ -75,19 +75,24 @@ def parse_site_url(raw: object, policy: OutboundPolicy) -> str:
     """The owner's site address, normalised (`scheme://host[:port]/path`, lower-case ASCII host,
     no query, no trailing slash), or a 400 that says what is wrong with it."""
     if not isinstance(raw, str) or not raw:
-        raise MalformedRequest("site_url must be the address of your WordPress site, e.g. https://shop.example.com.")
+        raise MalformedRequest(
+            "site_url must be the address of your WordPress site, e.g. https://shop.example.com.",
+            reason="address_missing",
+        )
     if raw != raw.strip() or any(ch.isspace() or not ch.isprintable() for ch in raw):
-        raise MalformedRequest("site_url must not contain spaces, line breaks or control characters.")
+        raise MalformedRequest(
+            "site_url must not contain spaces, line breaks or control characters.", reason="address_invalid"
+        )
     try:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError:
-        raise MalformedRequest("site_url is not a valid web address.") from None
+        raise MalformedRequest("site_url is not a valid web address.", reason="address_invalid") from None
     allowed = ("https",) if policy.https_only else ("https", "http")
     if parts.scheme not in allowed:
-        raise MalformedRequest("site_url must start with https://.")
+        raise MalformedRequest("site_url must start with https://.", reason="address_not_https")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise MalformedRequest("site_url must not contain a user name or password.")
+        raise MalformedRequest("site_url must not contain a user name or password.", reason="address_invalid")
     host = ascii_host(parts.hostname or "")
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
@@ -98,7 +103,7 @@ def parse_site_url(raw: object, policy: OutboundPolicy) -> str:
 def ascii_host(host: str) -> str:
     """A host name in its lower-case ASCII (IDNA) form, or an IP literal as written."""
     if not host:
-        raise MalformedRequest("site_url has no host name.")
+        raise MalformedRequest("site_url has no host name.", reason="address_invalid")
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
@@ -107,7 +112,7 @@ def ascii_host(host: str) -> str:
         encoded = idna.encode(host.rstrip("."), uts46=True).decode("ascii")
         idna.decode(encoded)
     except (idna.IDNAError, UnicodeError, ValueError):
-        raise MalformedRequest("site_url's host name is not a valid domain name.") from None
+        raise MalformedRequest("site_url's host name is not a valid domain name.", reason="address_invalid") from None
     return encoded.lower()
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .domain.plans import PlanMap, parse_plan_map
+from .domain.plans import SALLA_PLAN_PRICES, PlanMap, PlanPrices, parse_plan_map, parse_plan_prices
 
 T = TypeVar("T")
 
@@ -37,6 +37,9 @@ _DASHBOARD_DIST = _CHECKOUT / "dashboard" / "dist" if (_CHECKOUT / "dashboard").
 # 32 characters of `secrets.token_urlsafe` carry 192 bits; anyone holding one signed session can try
 # guesses offline against it, so a key must be out of reach of a search, not merely unlisted.
 MIN_KEY_LENGTH = 32
+# The longest a WooCommerce owner's sign-in may last whatever the setting: a browser cookie stolen
+# from a shared computer must not open the store for a season.
+SIGNIN_MAX_SECONDS_LIMIT = 90 * 24 * 3600
 
 
 class SettingsError(ValueError):
@@ -80,6 +83,13 @@ def _plan_map(name: str, raw: str) -> PlanMap:
         raise SettingsError(f"{name}: {exc}") from None
 
 
+def _plan_prices(name: str, raw: str) -> PlanPrices:
+    try:
+        return parse_plan_prices(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
 def _key_list(name: str, raw: str) -> tuple[str, ...]:
     """Comma-separated, spaces around a key ignored."""
     return tuple(key.strip() for key in raw.split(",") if key.strip())
@@ -94,6 +104,7 @@ _PARSERS: dict[object, Callable[[str, str], object]] = {
     Path: lambda name, raw: Path(raw),
     tuple[str, ...]: _key_list,
     PlanMap: _plan_map,
+    PlanPrices: _plan_prices,
 }
 
 
@@ -146,6 +157,12 @@ class Settings:
     session_ttl_seconds: int = 3600
     max_body_bytes: int = 1_000_000
     max_job_products: int = 10_000
+    # A filtered product list or a job made from a filter reads the store's whole catalog again
+    # when the index of it is older than this.
+    catalog_index_max_age_seconds: int = 600
+    # How long such a request waits for the catalog to be read before answering from the older
+    # index, or, when there is none yet, 503 "still being read" (the reading goes on meanwhile).
+    catalog_sync_wait_seconds: float = 20.0
     api_rate_limit_per_minute: int = 100
     # Space-separated origins allowed to frame the app besides the platforms' admins (the demo's sandbox).
     extra_frame_ancestors: str = ""
@@ -170,6 +187,11 @@ class Settings:
     # "<plan name in the Partners portal>=<our plan id>, …": the plan a subscription event's
     # `plan_name` stands for (our own ids and names count without being listed).
     salla_plan_map: PlanMap = ()
+    # The app's id in Salla Partners, the number in its App Store page (https://apps.salla.sa/ar/app/<id>),
+    # where merchants change plans; empty: the Billing screen offers no upgrade.
+    salla_app_id: str = ""
+    # "<plan id>=<riyals>, …": each paid plan's monthly price as set in Salla Partners, shown in SAR.
+    salla_plan_prices: PlanPrices = SALLA_PLAN_PRICES
 
     # Shopify
     shopify_api_key: str = ""
@@ -193,6 +215,13 @@ class Settings:
     outbound_allow_private: bool = False
     # Attempts to connect a WooCommerce site per client address in 10 minutes; 0 turns it off.
     connect_attempts_per_10_minutes: int = 10
+    # The site owner's sign-in after connecting: it lapses after this long without a visit (each
+    # visit renews it) and after the maximum whatever the visits.
+    woocommerce_signin_idle_seconds: int = 14 * 24 * 3600
+    woocommerce_signin_max_seconds: int = 30 * 24 * 3600
+    # Where a WooCommerce owner buys a bigger plan (the operator's own page; "{site}" is replaced by
+    # the site's address); empty: the Billing screen says plans are changed by the operator.
+    woocommerce_upgrade_url: str = ""
 
     # LLM
     llm_provider: str = ""  # "openai" | "offline"; empty: openai when a key or base URL is set
@@ -263,6 +292,25 @@ class Settings:
                 return f"{single} (or a key of {listed}) is shorter than {MIN_KEY_LENGTH} characters"
         if set(self.secret_keys).intersection(self.token_encryption_keys):
             return "TOKEN_ENCRYPTION_KEY must differ from SECRET_KEY: a leaked session key must not open stored tokens"
+        return None
+
+    def unsafe_sign_in(self) -> str | None:
+        """Why `serve` must not run with this WooCommerce sign-in, in one line naming the variable;
+        None when it may. The sign-in cookie is `Secure` in production, which browsers keep only
+        from https pages."""
+        idle, longest = self.woocommerce_signin_idle_seconds, self.woocommerce_signin_max_seconds
+        if idle <= 0:
+            return "WOOCOMMERCE_SIGNIN_IDLE_SECONDS must be a positive number of seconds"
+        if not idle <= longest <= SIGNIN_MAX_SECONDS_LIMIT:
+            return (
+                f"WOOCOMMERCE_SIGNIN_MAX_SECONDS must be at least WOOCOMMERCE_SIGNIN_IDLE_SECONDS and at most "
+                f"{SIGNIN_MAX_SECONDS_LIMIT} (90 days)"
+            )
+        if not self.development and not self.app_base_url.startswith("https://"):
+            return (
+                "APP_BASE_URL must be the app's public https:// address in production: the WooCommerce "
+                "sign-in cookie is Secure and the platforms frame only https pages"
+            )
         return None
 
     @property

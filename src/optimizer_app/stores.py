@@ -211,6 +211,14 @@ async def subscription_owner(conn: asyncpg.Connection, platform: str, subscripti
     return (int(row["store_id"]), str(row["plan_id"])) if row is not None else None
 
 
+async def store_subscription(
+    conn: asyncpg.Connection, store_id: int, *, platform: str, subscription_id: str
+) -> tuple[str, datetime] | None:
+    """(plan id, created at) of a subscription the app created for this store; None otherwise."""
+    row = await conn.fetchrow(Q["store_subscription"], platform, subscription_id, store_id)
+    return (str(row["plan_id"]), row["created_at"]) if row is not None else None
+
+
 async def redact(conn: asyncpg.Connection, store_id: int) -> bool:
     """Delete the store's data for good (a platform's shop-redact request). True if it existed."""
     result: str = await conn.execute(Q["redact_store"], store_id)

@@ -6,7 +6,10 @@ offline rules from the product data in the prompt. Structured-output support, la
 limits (continuously refilled token buckets, like OpenAI's) and faults are set through
 `LLMSandboxConfig`, at runtime via `app.state.llm` or `POST /_sandbox/config`.
 
-Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets.
+Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets. The
+last requests it answered are kept and served at `GET /_sandbox/requests`, so a test can read what
+the model was asked. Like a sampling model asked again, it never answers a field with the
+suggestion the prompt says the owner set aside.
 
 It also serves the Files and Batches endpoints the way https://platform.openai.com/docs/guides/batch
 and https://platform.openai.com/docs/api-reference/batch describe them: a JSONL file uploaded with
@@ -26,6 +29,7 @@ import math
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeGuard
@@ -39,7 +43,7 @@ from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm import offline
 from optimizer_app.llm.checks import visible_text
-from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
+from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES, SUGGESTIONS_BEGIN
 
 from . import llama_cpp
 
@@ -49,6 +53,8 @@ FAULTS = frozenset(
 )  # fmt: skip
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "sandbox-model")
 PROFILES = ("openai", "llama.cpp")
+# Requests kept for GET /_sandbox/requests, newest last.
+RECORDED_REQUESTS = 200
 # What the headers report when no limit is simulated: OpenAI always sends them.
 NOMINAL_RPM = 10_000
 NOMINAL_TPM = 10_000_000
@@ -194,6 +200,7 @@ class LLMSandbox:
         self.batches: dict[str, _Batch] = {}
         self.slot = asyncio.Lock()  # llama.cpp profile: its one slot
         self.open_requests = 0
+        self.recorded: deque[dict[str, Any]] = deque(maxlen=RECORDED_REQUESTS)
 
     def reset(self) -> None:
         # In place: `app.state.llm_stats` keeps pointing at the live counters.
@@ -202,6 +209,7 @@ class LLMSandbox:
         self.tokens = _Bucket()
         self.rng = random.Random(self.config.seed)
         self.config.faults.clear()
+        self.recorded.clear()
 
     async def chat_completions(self, request: Request) -> Response:
         started = time.monotonic()
@@ -316,6 +324,7 @@ class LLMSandbox:
         max_tokens: int = 0,
     ) -> dict[str, Any]:
         stats = self.stats
+        self.recorded.append({"model": model, "messages": messages})
         content, finish_reason, refusal = _answer(messages, response_format, mode, fault, self.config.text_fences)
         completion_tokens = len(content or "") // 4 + 1
         if content and 0 < max_tokens < completion_tokens:  # OpenAI stops at the limit
@@ -504,6 +513,9 @@ class LLMSandbox:
     async def get_stats(self, request: Request) -> Response:
         return JSONResponse(asdict(self.stats))
 
+    async def get_requests(self, request: Request) -> Response:
+        return JSONResponse({"requests": list(self.recorded)})
+
     async def post_reset(self, request: Request) -> Response:
         self.reset()
         return JSONResponse(asdict(self.stats))
@@ -519,6 +531,7 @@ class LLMSandbox:
             Route("/_sandbox/config", self.get_config, methods=["GET"]),
             Route("/_sandbox/config", self.post_config, methods=["POST"]),
             Route("/_sandbox/stats", self.get_stats, methods=["GET"]),
+            Route("/_sandbox/requests", self.get_requests, methods=["GET"]),
             Route("/_sandbox/reset", self.post_reset, methods=["POST"]),
         ]
 
@@ -620,7 +633,8 @@ def _answer(
     prompt = _last_user_content(messages)
     names = _requested_fields(response_format, prompt)
     product = _product_from_prompt(prompt)
-    values = {name: _improved(name, product) for name in names}
+    set_aside = _previous_suggestions(prompt)
+    values = {name: _improved(name, product, set_aside.get(name)) for name in names}
     if names and fault in ("empty", "unchanged", "too_long"):
         first = names[0]
         if fault == "empty":
@@ -686,24 +700,44 @@ def _product_from_prompt(prompt: str) -> Product:
     )
 
 
-def _improved(name: str, product: Product) -> str:
+def _improved(name: str, product: Product, set_aside: str | None = None) -> str:
+    """The offline rules' value, or when that is the current text or the suggestion the owner set
+    aside, the first of a few plain alternatives that is neither."""
     try:
         attribute = Attribute(name)
     except ValueError:
         return f"Improved {name.replace('_', ' ')} for {product.title or 'this product'}"
-    current = _current(name, product)
+    avoid = {_norm(_current(name, product)), *([_norm(set_aside)] if set_aside is not None else [])}
     value = offline.improve(product, attribute)
-    if value and _norm(value) != _norm(current):
+    if value and _norm(value) not in avoid:
         return value
     title = offline.clean_title(product.title) or "This product"
     limit = attribute.max_length
     if attribute is Attribute.DESCRIPTION:
-        return f"<h2>{offline.fit_words(title, 120)}</h2>{value or f'<p>{title}.</p>'}"
+        body = value or f"<p>{title}.</p>"
+        candidates = [
+            f"<h2>{offline.fit_words(title, 120)}</h2>{body}",
+            f"<h3>{offline.fit_words(title, 120)}</h3>{body}",
+        ]
+        return next((c for c in candidates if _norm(c) not in avoid), f"<p>{title}, in short.</p>")
     candidates = [f"{title} | Official Store", f"{title} - Shop Online", f"Shop {title}", f"{title}."]
     if attribute is Attribute.SEO_DESCRIPTION:
         candidates = [f"Discover {title}. Details, sizes and care in one place.", f"Discover {title}."]
     fitted = (offline.fit_words(c, limit) for c in candidates)
-    return next((c for c in fitted if c and _norm(c) != _norm(current)), f"Shop {title}")
+    return next((c for c in fitted if c and _norm(c) not in avoid), f"Shop {title}")
+
+
+def _previous_suggestions(prompt: str) -> dict[str, str]:
+    """The suggestions the prompt says the owner set aside, by field (the line after its marker)."""
+    lines = prompt.splitlines()
+    if SUGGESTIONS_BEGIN not in lines:
+        return {}
+    index = lines.index(SUGGESTIONS_BEGIN) + 1
+    try:
+        data = json.loads(lines[index]) if index < len(lines) else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def _current(name: str, product: Product) -> str:

@@ -84,7 +84,7 @@ from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.errors import Unauthorized
 
 from .faults import Faults
-from .shopify_catalog import build_catalog
+from .shopify_catalog import build_catalog, more_products
 
 ADMIN_ORIGIN = "https://admin.shopify.com"
 API_VERSION = "2026-10"
@@ -386,6 +386,9 @@ class ShopifySandbox:
             "legacyResourceId": str(p["id"]),
             "title": p["title"],
             "handle": p["handle"],
+            # Every sandbox product is published to the Online Store, whose address is the shop's
+            # domain here; Shopify answers null for a product not published there.
+            "onlineStoreUrl": f"https://{shop.domain}/products/{p['handle']}",
             "descriptionHtml": p["descriptionHtml"],
             "description": re.sub(r"<[^>]+>", "", p["descriptionHtml"]),
             "vendor": p["vendor"],
@@ -765,7 +768,11 @@ class ShopifySandbox:
                 domain,
                 self.subscription_payload(domain, sub),
             )
+        # Shopify sends the owner to the return URL "decorated" with the charge's id
+        # (`decorated_return_url`: `…?charge_id=1029266949`,
+        # https://shopify.dev/docs/api/admin-rest/2024-01/resources/recurringapplicationcharge).
         return_url = str(sub["returnUrl"])
+        return_url += ("&" if "?" in return_url else "?") + urlencode({"charge_id": request.path_params["charge_id"]})
         base = str(request.base_url).rstrip("/")
         if return_url.startswith(ADMIN_ORIGIN + "/store/"):
             # The sandbox stands in for the Shopify admin too: its pages live on the sandbox's origin.
@@ -779,8 +786,7 @@ class ShopifySandbox:
         """`https://{shop}/admin/apps/{api key}`: the admin page that frames the app."""
         if request.path_params["api_key"] != self.api_key:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
-        shop = request.query_params.get("shop", "")
-        return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
+        return RedirectResponse(f"/_sandbox/admin?{urlencode(request.query_params.multi_items())}", status_code=302)
 
     async def admin_store_app(self, request: Request) -> Response:
         """`https://admin.shopify.com/store/{store handle}/apps/{app handle}`: the app framed in the
@@ -789,7 +795,10 @@ class ShopifySandbox:
         if request.path_params["app"] not in (self.api_key, self.app_handle):
             return JSONResponse({"errors": "Not Found"}, status_code=404)
         shop = request.path_params["store"] + ".myshopify.com"
-        return RedirectResponse(f"/_sandbox/admin?{urlencode({'shop': shop})}", status_code=302)
+        # The admin hands the query of its app URL on to the app it frames (the charge_id of a
+        # return from billing approval above all).
+        forwarded = [(k, v) for k, v in request.query_params.multi_items() if k != "shop"]
+        return RedirectResponse(f"/_sandbox/admin?{urlencode([('shop', shop), *forwarded])}", status_code=302)
 
     def subscription_payload(self, domain: str, sub: dict[str, Any]) -> dict[str, Any]:
         now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -857,6 +866,27 @@ class ShopifySandbox:
                 p.update(await request.json())
         return JSONResponse({"product": copy.deepcopy(p)})
 
+    async def add_products(self, request: Request) -> JSONResponse:
+        """Add `count` products to a shop, as an owner with a larger catalog would have."""
+        shop = self.shop(request.path_params["shop"])
+        count = int((await request.json()).get("count", 1))
+        with self.lock:
+            first = max(shop.products) - 8000000000 + 1
+            for product, in_collections in more_products(shop.domain, first, count):
+                shop.products[product["id"]] = product
+                for c in in_collections:
+                    shop.collections[c]["product_ids"].append(product["id"])
+        return JSONResponse({"products": len(shop.products)})
+
+    async def delete_product(self, request: Request) -> Response:
+        """The owner deletes a product in the Shopify admin."""
+        shop = self.shop(request.path_params["shop"])
+        with self.lock:
+            found = shop.products.pop(int(request.path_params["product_id"]), None)
+            for c in shop.collections:
+                c["product_ids"] = [i for i in c["product_ids"] if i in shop.products]
+        return Response(status_code=204 if found else 404)
+
     async def throttle(self, request: Request) -> JSONResponse:
         body = await request.json()
         shop = self.shop(str(body["shop"]))
@@ -923,7 +953,9 @@ class ShopifySandbox:
         self.shop(domain)
         token = shopify_auth.sign_session_token(domain, api_key=self.api_key, api_secret=self.api_secret)
         host = base64.b64encode(f"admin.shopify.com/store/{domain.split('.')[0]}".encode()).decode().rstrip("=")
+        forwarded = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "shop"])
         src = f"{self.app_url}/app/shopify?shop={domain}&host={host}&id_token={token}&embedded=1"
+        src += f"&{forwarded}" if forwarded else ""
         return HTMLResponse(_ADMIN_PAGE.render(src=src, shop=domain))
 
     async def reset(self, request: Request) -> Response:
@@ -946,6 +978,8 @@ class ShopifySandbox:
             Route("/_sandbox/session-token", self.session_token, methods=["GET"]),
             Route("/_sandbox/app-bridge.js", self.app_bridge, methods=["GET"]),
             Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.raw_product, methods=["GET", "PATCH"]),
+            Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.delete_product, methods=["DELETE"]),
+            Route("/_sandbox/shops/{shop}/products", self.add_products, methods=["POST"]),
             Route("/_sandbox/shops/{shop}/uninstall", self.uninstall, methods=["POST"]),
             Route("/_sandbox/throttle", self.throttle, methods=["POST"]),
             Route("/_sandbox/faults", self.faults.add, methods=["POST"]),

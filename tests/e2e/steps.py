@@ -150,3 +150,41 @@ async def revert(app: FrameLocator, row: Locator, done: str, words: Words = ENGL
     await row.get_by_role("button", name=words.revert).click()
     await expect(app.get_by_text(done)).to_be_visible()
     await expect(row).to_contain_text(words.ready)
+
+
+async def no_sideways_scroll(html: Locator) -> None:
+    """The page (or the app's frame) whose `html` element this is does not scroll sideways."""
+    scroll, visible = await html.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert scroll <= visible, f"the page scrolls sideways: {scroll}px of content in {visible}px"
+
+
+async def fits_sideways(section: Locator) -> None:
+    """Nothing in `section` (one screen's content) reaches past its sides, so it never makes the
+    page scroll sideways, whatever the width it is given."""
+    outside = await section.evaluate(
+        """el => {
+            const box = el.getBoundingClientRect();
+            return [...el.querySelectorAll("*")]
+                .filter(e => e.getClientRects().length)
+                .filter(e => {
+                    const r = e.getBoundingClientRect();
+                    return r.left < box.left - 1 || r.right > box.right + 1;
+                })
+                .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 40)}`);
+        }"""
+    )
+    assert outside == [], f"reaching past the sides: {outside}"
+
+
+async def fits_at_desktop_and_phone_width(page: Page, app: Page | FrameLocator) -> None:
+    """The open section fits when the app is 1280 and 390 px wide. A platform's admin frames the
+    app beside its own menu; on a phone it gives the app the whole width, so the sandbox admin's
+    window is widened by its menu's width."""
+    frame = page.locator("#app")
+    for width in (1280, 390):
+        await page.set_viewport_size({"width": width, "height": 844})
+        if isinstance(app, FrameLocator):
+            menu = width - await frame.evaluate("el => el.getBoundingClientRect().width")
+            await page.set_viewport_size({"width": width + round(menu), "height": 844})
+            assert round(await frame.evaluate("el => el.getBoundingClientRect().width")) == width
+        await fits_sideways(app.locator("main"))

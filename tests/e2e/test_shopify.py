@@ -61,13 +61,53 @@ async def test_a_shopify_owner_upgrades_through_shopify_billing(
     await page.screenshot(path=str(screenshot_path("billing-shopify")))
 
     await app.get_by_role("button", name="Upgrade to Pro").click()
-    # Approving on Shopify's page returns the whole window to the admin, which frames the app anew.
-    await page.wait_for_url(f"{shopify_admin.url}/_sandbox/admin?shop={shop}")
-    await expect(app.locator("table.products tbody tr").first).to_be_visible()
-    await steps.tab(app, "Billing")
+    # Approving on Shopify's page returns the whole window to the admin, which frames the app anew,
+    # handing it the charge: the app opens on Billing and says what the approval changed.
+    await page.wait_for_url(re.compile(rf"/_sandbox/admin\?shop={re.escape(shop)}&charge_id=\d+$"))
+    confirmation = app.get_by_test_id("upgrade-confirmation")
+    await expect(confirmation).to_contain_text("Your Pro plan is active. 5,000 credits a month.")
+    await expect(confirmation).to_contain_text("4,900 credits were added. You have 5,000 credits to use until")
     await expect(app.get_by_text("5,000 of 5,000 credits left")).to_be_visible()
     current = app.get_by_role("listitem").filter(has_text="Current plan")
     await expect(current).to_contain_text("Pro")
+    await page.screenshot(path=str(screenshot_path("billing-shopify-upgraded")))
+    await app.get_by_role("button", name="Got it").click()
+    await expect(confirmation).to_have_count(0)
+
+
+async def test_an_arabic_owner_back_before_shopify_confirms_sees_it_confirmed_when_it_is(
+    shopify_admin: LoopbackServer, browser: Browser
+) -> None:
+    """Shopify's webhook can reach the app after the owner: the app says Shopify is confirming,
+    reads the account again, and says what changed once the plan has moved. Prices in dollars,
+    worded in Arabic; the Billing screen fits at desktop and phone width."""
+    page = browser.page
+    shop = f"e2e-{uuid.uuid4().hex[:8]}.myshopify.com"
+    token = httpx.get(f"{shopify_admin.url}/_sandbox/session-token", params={"shop": shop}).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    web = page_app_url(shopify_admin)
+    created = httpx.post(f"{web}/api/billing/upgrade", headers=headers, json={"plan": "starter"}).json()
+    charge = created["subscription_id"].rsplit("/", 1)[1]
+
+    await page.goto(f"{shopify_admin.url}/_sandbox/admin?shop={shop}&locale=ar&charge_id={charge}")
+    app = page.frame_locator("#app")
+    await expect(app.get_by_role("status").filter(has_text="يؤكد Shopify باقتك المبتدئة")).to_be_visible()
+    starter = app.get_by_role("listitem").filter(has_text="المبتدئة")
+    await expect(starter).to_contain_text(re.compile(r"9\sUS\$\sشهريًا"))
+    await expect(app.get_by_test_id("billing-note")).to_contain_text("Shopify")
+
+    # The owner approves now (the sandbox's approval page tells the app by webhook).
+    assert httpx.get(created["confirmation_url"]).status_code == 302
+    confirmation = app.get_by_test_id("upgrade-confirmation")
+    await expect(confirmation).to_contain_text("باقتك المبتدئة مفعّلة.", timeout=15_000)
+    await expect(confirmation).to_contain_text("أُضيفت 900 نقطة.")
+    await steps.fits_at_desktop_and_phone_width(page, app)
+
+
+def page_app_url(sandbox: LoopbackServer) -> str:
+    """The web app's address, as the sandbox admin frames it."""
+    page = httpx.get(f"{sandbox.url}/_sandbox/admin").text
+    return page.split('src="')[1].split("/app/shopify")[0]
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1360, "height": 900}, {"width": 390, "height": 844}])

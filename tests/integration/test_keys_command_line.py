@@ -55,6 +55,16 @@ def test_a_session_key_doubling_as_the_token_key_is_refused(database_url: str) -
     assert refused.returncode != 0 and "TOKEN_ENCRYPTION_KEY must differ from SECRET_KEY" in refused.stderr
 
 
+def test_production_serve_refuses_a_plain_http_address_the_sign_in_cookie_could_not_come_back_to(
+    database_url: str,
+) -> None:
+    env = only(DATABASE_URL=database_url, SECRET_KEY=SESSION_KEY, TOKEN_ENCRYPTION_KEY=NEW_KEY, PORT="0")
+    refused = run("serve", env={**env, "APP_BASE_URL": "http://app.example.com"})
+    assert refused.returncode == 2
+    [line] = refused.stderr.strip().splitlines()
+    assert "refusing to start: APP_BASE_URL must be the app's public https:// address" in line
+
+
 def test_in_development_serve_starts_without_keys(database_url: str) -> None:
     env = only(DATABASE_URL=database_url, APP_ENV="development", PORT="0")
     with subprocess.Popen([*CLI, "serve"], env=env, stderr=subprocess.PIPE, text=True) as server:

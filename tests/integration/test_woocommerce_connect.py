@@ -316,11 +316,16 @@ async def test_the_connect_form_needs_its_csrf_token_and_cookie(
     forged = URLSafeTimedSerializer("not-our-key", salt="woocommerce-connect-form").dumps(api.cookies["oa_wc_connect"])
     for data in (keys(woo.url), {**keys(woo.url), "csrf_token": forged}, {**keys(woo.url), "csrf_token": "x"}):
         refused = await api.post("/app/woocommerce", data=data)
-        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+        # The form again, saying so in a sentence, keeping nothing another site could have posted.
+        assert refused.status_code == 403 and "This form has expired" in refused.text
+        assert woo.url not in refused.text and KEY not in refused.text
+        last_refusal = refused
     # A valid token without this browser's cookie (posted from another site) is refused too.
     async with httpx.AsyncClient(base_url=str(api.base_url)) as other_browser:
         refused = await other_browser.post("/app/woocommerce", data={**keys(woo.url), "csrf_token": token})
     assert refused.status_code == 403
     assert sandbox_requests(woo) == 0
-    opened = await api.post("/app/woocommerce", data={**keys(woo.url), "csrf_token": token})
-    assert opened.status_code == 200 and '"session"' in opened.text
+    # The page that said the form expired carries a fresh token (and cookie) to try again with.
+    fresh = last_refusal.text.split('name="csrf_token" value="')[1].split('"')[0]
+    opened = await api.post("/app/woocommerce", data={**keys(woo.url), "csrf_token": fresh})
+    assert opened.status_code == 303 and "oa_wc_signin" in opened.headers["set-cookie"]

@@ -77,6 +77,7 @@ def _sample(kind: object) -> tuple[str, object]:
         Path: ("/srv/somewhere", Path("/srv/somewhere")),
         tuple[str, ...]: ("a-key", ("a-key",)),
         tuple[tuple[str, str], ...]: ("Yearly Pro=pro", (("Yearly Pro", "pro"),)),
+        tuple[tuple[str, int], ...]: ("pro=99.5", (("pro", 9950),)),
     }
     return samples[kind]
 
@@ -179,3 +180,41 @@ def test_the_dashboard_is_the_checkouts_build_unless_dashboard_dist_names_anothe
 def test_a_salla_plan_map_naming_no_paid_plan_stops_the_command() -> None:
     with pytest.raises(SettingsError, match="SALLA_PLAN_MAP"):
         Settings.from_env({"SALLA_PLAN_MAP": "Yearly=gold"})
+
+
+def test_salla_plan_prices_read_riyals_into_halalas_and_refuse_what_is_not_a_paid_plans_price() -> None:
+    read = Settings.from_env({"SALLA_PLAN_PRICES": " starter=35 , PRO=110.5,scale=400.05"}).salla_plan_prices
+    assert read == (("starter", 3500), ("pro", 11050), ("scale", 40005))
+    assert dict(Settings().salla_plan_prices) == {"starter": 3400, "pro": 10900, "scale": 37200}
+    for raw, named in [
+        ("free=10", "'free' is not one of the paid plans"),
+        ("gold=10", "'gold' is not one of the paid plans"),
+        ("pro", "'pro' is not <plan id>=<price>"),
+        ("pro=ten", "'ten' is not a price"),
+        ("pro=-5", "'-5' is not a price"),
+        ("pro=1.999", "'1.999' is not a price"),
+    ]:
+        with pytest.raises(SettingsError) as refused:
+            Settings.from_env({"SALLA_PLAN_PRICES": raw})
+        assert str(refused.value).startswith("SALLA_PLAN_PRICES: ") and named in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"woocommerce_signin_idle_seconds": 0}, "WOOCOMMERCE_SIGNIN_IDLE_SECONDS must be a positive"),
+        ({"woocommerce_signin_max_seconds": 3600}, "WOOCOMMERCE_SIGNIN_MAX_SECONDS must be at least"),
+        ({"woocommerce_signin_max_seconds": 91 * 24 * 3600}, "at most 7776000 (90 days)"),
+        ({"app_base_url": "http://app.example.com"}, "APP_BASE_URL must be the app's public https:// address"),
+    ],
+)
+def test_serve_refuses_a_sign_in_that_could_not_work_or_would_last_too_long(
+    changes: dict[str, object], named: str
+) -> None:
+    production = replace(Settings(), app_base_url="https://app.example.com")
+    assert production.unsafe_sign_in() is None
+    assert named in (replace(production, **changes).unsafe_sign_in() or "")  # type: ignore[arg-type]
+
+
+def test_development_may_serve_the_sign_in_over_plain_http() -> None:
+    assert replace(Settings(), app_env="development").unsafe_sign_in() is None

@@ -7,6 +7,7 @@ import { useApp } from "../context";
 import { t } from "../i18n";
 import type { Attribute, StoreSettings } from "../types";
 import { ErrorBox, Notice } from "../ui";
+import { DisconnectSite } from "./settings/DisconnectSite";
 
 export function SettingsScreen() {
   const { settings, settingsSaved } = useApp();
@@ -65,6 +66,7 @@ export function SettingsScreen() {
           </button>
         </div>
       </section>
+      <DisconnectSite />
     </form>
   );
 }

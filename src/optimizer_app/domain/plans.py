@@ -86,6 +86,37 @@ def parse_plan_map(text: str) -> PlanMap:
     return tuple(pairs)
 
 
+# A paid plan's monthly price in a platform's currency, in minor units (halalas for SAR):
+# `(("starter", 3400), …)`.
+PlanPrices = tuple[tuple[str, int], ...]
+
+
+def parse_plan_prices(text: str) -> PlanPrices:
+    """`"starter=34, pro=109.50"`: each paid plan's monthly price in whole currency units (two
+    decimals at most), as minor units. Raises ValueError naming a malformed entry or an unknown plan."""
+    prices: dict[str, int] = {}
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        plan_id, sep, amount = (part.strip() for part in entry.partition("="))
+        if not sep or not plan_id or not amount:
+            raise ValueError(f"{entry!r} is not <plan id>=<price>")
+        if plan_id.lower() not in PLANS or plan_id.lower() == FREE_PLAN:
+            raise ValueError(
+                f"{plan_id!r} is not one of the paid plans {', '.join(p for p in PLANS if p != FREE_PLAN)}"
+            )
+        whole, dot, cents = amount.partition(".")
+        if not whole.isdigit() or (dot and not (cents.isdigit() and len(cents) <= 2)) or len(whole) > 7:
+            raise ValueError(f"{amount!r} is not a price such as 34 or 109.50")
+        prices[plan_id.lower()] = int(whole) * 100 + int(cents.ljust(2, "0") if dot else 0)
+    return tuple(prices.items())
+
+
+# Salla sells apps in riyals. The defaults are the dollar prices at the riyal's fixed rate
+# (3.75 SAR to the dollar), rounded up to a whole riyal; the operator sets what Salla Partners shows.
+SALLA_PLAN_PRICES: PlanPrices = parse_plan_prices("starter=34, pro=109, scale=372")
+
+
 def plan_for(reference: str | None, plan_map: PlanMap = ()) -> str | None:
     """Our plan for a platform's plan reference (Wix `vendorProductId`, Salla `plan_name`, ...):
     the explicit map first, then our own plan ids and names; letter case and surrounding spaces

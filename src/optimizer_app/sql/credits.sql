@@ -2,16 +2,16 @@
 -- credit_ledger. For every store, sum(credit_ledger.delta) = credits_total - credits_used.
 
 -- name: charge
--- Take $2 credits from store $1 for job $3, with its ledger row, only if the store has them; no row
--- means not enough credits (or an uninstalled store). Returns what remains.
--- params: $1 store_id, $2 credits, $3 job_id
+-- Take $2 credits from store $1 for job $3, with its ledger row (reason $4), only if the store has
+-- them; no row means not enough credits (or an uninstalled store). Returns what remains.
+-- params: $1 store_id, $2 credits, $3 job_id, $4 reason
 WITH charged AS (
     UPDATE stores SET credits_used = credits_used + $2
     WHERE id = $1 AND uninstalled_at IS NULL AND credits_total - credits_used >= $2
     RETURNING id, credits_total - credits_used AS remaining
 ), ledger AS (
     INSERT INTO credit_ledger (store_id, delta, reason, job_id)
-    SELECT id, -$2, 'job_charge', $3::bigint FROM charged
+    SELECT id, -$2, $4::text, $3::bigint FROM charged
 )
 SELECT remaining FROM charged
 
@@ -82,6 +82,13 @@ RETURNING s.credits_total
 -- A ledger row for a change of store $1's balance by $2 that has no job (reason $3).
 -- params: $1 store_id, $2 delta, $3 reason
 INSERT INTO credit_ledger (store_id, delta, reason, job_id) VALUES ($1, $2, $3, NULL)
+
+-- name: plan_change_since
+-- The credits store $1's moves to plan $2 since $3 added (the ledger's plan_change rows); NULL
+-- when it has not moved to that plan since.
+-- params: $1 store_id, $2 plan_id, $3 since
+SELECT sum(delta) FROM credit_ledger
+WHERE store_id = $1 AND reason = 'plan_change:' || $2 AND created_at >= $3
 
 -- name: stores_due_for_reset
 -- Up to $2 installed stores whose monthly reset date has come by $1.

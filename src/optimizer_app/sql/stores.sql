@@ -134,6 +134,13 @@ ON CONFLICT (platform, subscription_id) DO NOTHING
 -- params: $1 platform, $2 subscription_id
 SELECT store_id, plan_id FROM platform_subscriptions WHERE platform = $1 AND subscription_id = $2
 
+-- name: store_subscription
+-- A subscription the app created for store $3: its plan and when it was created; no row for
+-- another store's.
+-- params: $1 platform, $2 subscription_id, $3 store_id
+SELECT plan_id, created_at FROM platform_subscriptions
+WHERE platform = $1 AND subscription_id = $2 AND store_id = $3
+
 -- name: redact_store
 -- Erase a store and everything it owns (jobs, items, snapshots, logs, ledger: ON DELETE CASCADE);
 -- webhook_events keep only the event ids, their store_id set to NULL.

@@ -18,7 +18,7 @@ from .presenters import me_json
 
 
 async def me(request: Request) -> JSONResponse:
-    return JSONResponse(me_json(await current_store(request)))
+    return JSONResponse(me_json(await current_store(request), services(request).settings))
 
 
 async def get_settings(request: Request) -> JSONResponse:

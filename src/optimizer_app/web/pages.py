@@ -5,11 +5,10 @@ says why the app cannot open."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -21,13 +20,10 @@ from ..stores import Store
 from .context import issue_session, services
 from .dashboard_facts import dashboard_facts
 from .presenters import me_json
-from .services import Services
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
-
-WIX_UPGRADE_URL = "https://www.wix.com/apps/upgrade/{app_id}?appInstanceId={instance_id}"
 
 
 @dataclass(frozen=True)
@@ -64,13 +60,6 @@ def dashboard_bundle(dist: Path) -> Bundle | None:
     return bundle
 
 
-def upgrade_url(svc: Services, store: Store) -> str | None:
-    """Where the platform sells this app's plans, opened in the top window by the Billing screen."""
-    if store.platform == "wix" and svc.settings.wix_app_id:
-        return WIX_UPGRADE_URL.format(app_id=quote(svc.settings.wix_app_id), instance_id=quote(store.external_id))
-    return None
-
-
 @dataclass(frozen=True)
 class AppBridge:
     """Shopify's App Bridge on the page: the app's API key (its `shopify-api-key` meta) and the
@@ -81,18 +70,25 @@ class AppBridge:
     script: str
 
 
-def store_page(request: Request, platform: str, store: Store, app_bridge: AppBridge | None = None) -> HTMLResponse:
-    """The app, opened for `store`."""
+def store_page(
+    request: Request,
+    platform: str,
+    store: Store,
+    app_bridge: AppBridge | None = None,
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> HTMLResponse:
+    """The app, opened for `store`; `extra`: the platform's own entries of the page's config."""
     svc = services(request)
     page = templates.get_template("app.html").render(
         config={
             "session": None if app_bridge else issue_session(svc, store),
             "platform": platform,
-            "me": me_json(store),
+            "me": me_json(store, svc.settings),
             "locale": request.query_params.get("locale", "en"),
             "settings": effective_settings(store.platform, store.settings),
-            "upgrade_url": upgrade_url(svc, store),
             **dashboard_facts(),
+            **(extra or {}),
         },
         bundle=dashboard_bundle(svc.settings.dashboard_dist),
         app_bridge=app_bridge,

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from ..domain.billing import BillingConfig, billing_for
 from ..domain.plans import ECONOMY_FIELDS_PER_CREDIT, PLANS
 from ..domain.products import Product
 from ..domain.publishable import unpublishable
+from ..domain.store_settings import effective_settings
+from ..settings import Settings
 from ..stores import Store
 
 
-def me_json(store: Store) -> dict[str, Any]:
+def billing_config(settings: Settings) -> BillingConfig:
+    return BillingConfig(
+        wix_app_id=settings.wix_app_id,
+        salla_app_id=settings.salla_app_id,
+        salla_plan_prices=settings.salla_plan_prices,
+        woocommerce_upgrade_url=settings.woocommerce_upgrade_url,
+    )
+
+
+def me_json(store: Store, settings: Settings) -> dict[str, Any]:
     plan = PLANS.get(store.plan_id)
+    language = str(effective_settings(store.platform, store.settings)["default_language"])
+    billing = billing_for(store.platform, store.external_id, language, billing_config(settings))
     return {
         "store": {
             "id": store.id,
@@ -33,11 +48,18 @@ def me_json(store: Store) -> dict[str, Any]:
             "remaining": store.credits_remaining,
             "reset_on": store.credits_reset_on.isoformat(),
         },
+        # Where and in which currency this store's owner buys plans (the platform's way).
+        "billing": {
+            "currency": billing.currency,
+            "upgrade": {"kind": billing.upgrade.kind, "url": billing.upgrade.url},
+        },
         "plans": [
             {
                 "id": p.id,
                 "name": p.name,
                 "price_cents": p.price_cents,
+                # The monthly price where this store buys it, in the currency's minor units.
+                "price": {"amount_minor": billing.prices[p.id], "currency": billing.currency},
                 "monthly_credits": p.monthly_credits,
                 # What a credit buys in economy: this many fields answered within 24 h.
                 "economy_fields_per_credit": ECONOMY_FIELDS_PER_CREDIT,
@@ -47,7 +69,9 @@ def me_json(store: Store) -> dict[str, Any]:
     }
 
 
-def product_json(p: Product) -> dict[str, object]:
+def product_json(p: Product, optimised_at: datetime | None = None) -> dict[str, object]:
+    """A product as the API shows it; `optimised_at`: when the app last published a change to it
+    that was not reverted."""
     return {
         "id": p.id,
         "title": p.title,
@@ -56,4 +80,6 @@ def product_json(p: Product) -> dict[str, object]:
         "seo_description": p.seo_description,
         "image_url": p.image_url,
         "collection_ids": list(p.collection_ids),
+        "url": p.url,
+        "optimised_at": optimised_at.isoformat() if optimised_at else None,
     }

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from .. import db, installation, stores
+from .. import credits, db, installation, stores
 from ..auth import shopify as shopify_auth
 from ..domain.plans import FREE_PLAN, PLANS
 from ..errors import AppError, InvalidRequest, Unauthorized
@@ -59,6 +60,25 @@ async def _open(svc: Services, request: Request) -> Store:
     raise Unauthorized("The Shopify session token is missing; open the app from the Shopify admin.")
 
 
+async def billing_return(svc: Services, store: Store, charge_id: str) -> dict[str, Any] | None:
+    """What an approved subscription changed, for the app opened on Shopify's return from its
+    approval page (`?charge_id=<the subscription's number>`): the plan it was created for, whether
+    the store is on it yet (the `app_subscriptions/update` webhook moves it, and may come after the
+    owner) and the credits the move added. None for a charge this app did not create for this shop."""
+    if not charge_id.isdigit() or len(charge_id) > 20:
+        return None
+    async with db.acquire(svc.pool) as conn:
+        found = await stores.store_subscription(
+            conn, store.id, platform="shopify", subscription_id=f"gid://shopify/AppSubscription/{charge_id}"
+        )
+        if found is None:
+            return None
+        plan_id, created_at = found
+        added = await credits.plan_change_since(conn, store.id, plan_id, created_at)
+    active = store.plan_id == plan_id
+    return {"plan": plan_id, "active": active, "credits_added": (added or 0) if active else None}
+
+
 async def shopify_app(request: Request) -> HTMLResponse:
     svc = services(request)
     shop = request.query_params.get("shop")
@@ -68,7 +88,8 @@ async def shopify_app(request: Request) -> HTMLResponse:
         response = error_page(exc)
     else:
         shop = store.external_id
-        response = store_page(request, "shopify", store, app_bridge(svc.settings))
+        upgraded = await billing_return(svc, store, request.query_params.get("charge_id", ""))
+        response = store_page(request, "shopify", store, app_bridge(svc.settings), extra={"billing_return": upgraded})
     response.headers["Content-Security-Policy"] = content_security_policy(shop, svc.settings)
     return response
 

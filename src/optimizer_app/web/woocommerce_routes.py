@@ -13,24 +13,33 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import db, installation, stores
 from ..crypto import signer
-from ..errors import AppError, Forbidden, InvalidRequest, MalformedRequest
+from ..errors import AppError, Forbidden, InvalidRequest, MalformedRequest, RateLimited
+from ..stores import Store
+from . import woocommerce_signin as signin
 from .context import current_store, issue_session, json_body, services
-from .errors import app_error
-from .pages import store_page, templates
+from .pages import error_page, store_page, templates
 from .presenters import me_json
 from .services import Services
+from .woocommerce_words import WORDS, error_key, form_language
 
 CSRF_COOKIE = "oa_wc_connect"
 CSRF_FIELD = "csrf_token"
 CSRF_MAX_AGE = 3600
+DISCONNECT_PATH = "/app/woocommerce/disconnect"
+# Typed into the form and shown again after a refusal; the secret never is.
+KEPT_FIELDS = ("site_url", "consumer_key")
+MAX_KEPT_CHARS = 300
 
 
 def _client_key(request: Request) -> str:
@@ -55,7 +64,7 @@ async def connect(request: Request) -> JSONResponse:
     store = await installation.connect_woocommerce(
         svc.pool, svc.clients, body.get("site_url"), body.get("consumer_key"), body.get("consumer_secret")
     )
-    return JSONResponse({"session": issue_session(svc, store), "me": me_json(store)}, status_code=201)
+    return JSONResponse({"session": issue_session(svc, store), "me": me_json(store, svc.settings)}, status_code=201)
 
 
 async def disconnect(request: Request) -> JSONResponse:
@@ -73,10 +82,36 @@ def _form_signer(svc: Services) -> URLSafeTimedSerializer:
     return signer(svc.settings.secret_keys, "woocommerce-connect-form")
 
 
-def _form_page(request: Request, nonce: str, *, error: str | None = None, status: int = 200) -> HTMLResponse:
+def _page_url(request: Request, path: str = "/app/woocommerce") -> str:
+    """`path` in the language the page was asked for."""
+    locale = request.query_params.get("locale", "")
+    return f"{path}?{urlencode({'locale': locale})}" if locale else path
+
+
+def _form_page(
+    request: Request,
+    nonce: str,
+    *,
+    message: str | None = None,
+    notice: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The connect form in the page's language, with one sentence saying what went wrong (`message`)
+    or what happened (`notice`), and the address and consumer key typed before (never the secret)."""
     svc = services(request)
+    lang = form_language(request)
+    words = WORDS[lang]
     page = templates.get_template("woocommerce_connect.html").render(
-        error=error, csrf_field=CSRF_FIELD, csrf_token=_form_signer(svc).dumps(nonce)
+        lang=lang,
+        w=words,
+        error=words[message] if message else None,
+        notice=words[notice] if notice else None,
+        fields=fields or {},
+        action=_page_url(request),
+        other_language_url=f"/app/woocommerce?locale={'en' if lang == 'ar' else 'ar'}",
+        csrf_field=CSRF_FIELD,
+        csrf_token=_form_signer(svc).dumps(nonce),
     )
     response = HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
     response.set_cookie(
@@ -84,15 +119,46 @@ def _form_page(request: Request, nonce: str, *, error: str | None = None, status
         nonce,
         max_age=CSRF_MAX_AGE,
         path="/app/woocommerce",
-        secure=not svc.settings.development,
+        secure=signin.secure_cookies(svc.settings, request),
         httponly=True,
         samesite="strict",
     )
     return response
 
 
+def _dashboard(request: Request, store: Store) -> HTMLResponse:
+    """The app for a signed-in site, with what the Settings screen's Disconnect form sends."""
+    svc = services(request)
+    disconnect = {"url": _page_url(request, DISCONNECT_PATH), "token": signin.disconnect_token(svc.settings, store)}
+    return store_page(request, "woocommerce", store, extra={"disconnect": disconnect})
+
+
 async def connect_page(request: Request) -> HTMLResponse:
-    return _form_page(request, secrets.token_urlsafe(24))
+    """The app for an owner signed in on this browser (the sign-in renewed), else the connect form."""
+    svc = services(request)
+    reading = signin.read(svc.settings, request)
+    notice = "notice.expired" if reading.lapsed else None
+    if reading.sign_in is not None:
+        async with db.acquire(svc.pool) as conn:
+            store = await stores.get(conn, reading.sign_in.store_id)
+        if store is not None and signin.holds(reading.sign_in, store):
+            page = _dashboard(request, store)
+            signin.sign_in(page, svc.settings, request, store, since=reading.sign_in.since)
+            return page
+        notice = "notice.ended"
+    carried = signin.read_flash(svc.settings, request)
+    page = _form_page(
+        request,
+        secrets.token_urlsafe(24),
+        message=carried.get("error"),
+        notice=carried.get("notice") or notice,
+        fields={k: carried[k] for k in KEPT_FIELDS if k in carried},
+    )
+    if signin.FLASH_COOKIE in request.cookies:
+        signin.forget_flash(page, svc.settings, request)
+    if signin.SIGNIN_COOKIE in request.cookies:
+        signin.sign_out(page, svc.settings, request)
+    return page
 
 
 def _form_nonce(request: Request, token: object) -> str:
@@ -107,22 +173,65 @@ def _form_nonce(request: Request, token: object) -> str:
     return nonce
 
 
+def _typed(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value[:MAX_KEPT_CHARS] if isinstance(value, str) else ""
+
+
 async def connect_form(request: Request) -> Response:
-    """The connect form posts here; on success the app opens with a session for the site."""
+    """The connect form posts here. Connected: the owner is signed in on this browser and sent to
+    the app page (a reload never posts the keys again); refused: back to the form, which says why
+    and keeps the address and consumer key. An expired form or too many attempts are answered here,
+    keeping nothing a page of another site could have posted."""
     svc = services(request)
     async with request.form() as form:
         try:
             svc.connect_limiter.check(_client_key(request))
-            nonce = _form_nonce(request, form.get(CSRF_FIELD))
+            _form_nonce(request, form.get(CSRF_FIELD))
         except AppError as exc:
-            return await app_error(request, exc)
+            page = _form_page(request, secrets.token_urlsafe(24), message=error_key(exc), status=exc.status)
+            if isinstance(exc, RateLimited):
+                page.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+            return page
+        response = RedirectResponse(_page_url(request), status_code=303)
         try:
             store = await installation.connect_woocommerce(
                 svc.pool, svc.clients, form.get("site_url"), form.get("consumer_key"), form.get("consumer_secret")
             )
         except AppError as exc:
-            return _form_page(request, nonce, error=exc.message, status=exc.status)
-    return store_page(request, "woocommerce", store)
+            kept = {name: _typed(form, name) for name in KEPT_FIELDS}
+            signin.flash(response, svc.settings, request, {"error": error_key(exc), **kept})
+            return response
+    signin.sign_in(response, svc.settings, request, store)
+    return response
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's POST names the page it came from in `Origin`: a form on another site is refused
+    before its token is read. (Without `Origin` the token alone decides.)"""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    public = urlsplit(services(request).settings.app_base_url)
+    return origin in (f"{request.url.scheme}://{request.url.netloc}", f"{public.scheme}://{public.netloc}")
+
+
+async def disconnect_form(request: Request) -> Response:
+    """The Settings screen's Disconnect: the site's keys are forgotten (as with DELETE
+    /api/woocommerce/connect), the sign-in ends on every browser (the session version moves) and
+    this browser's cookie goes; the owner lands on the connect form, which says so."""
+    svc = services(request)
+    async with request.form() as form:
+        target = signin.disconnect_target(svc.settings, form.get("token")) if _same_origin(request) else None
+    async with db.acquire(svc.pool) as conn:
+        store = await stores.get(conn, target[0]) if target else None
+        if store is None or target is None or not signin.holds(signin.SignIn(target[0], target[1], 0), store):
+            return error_page(Forbidden("This page has expired; reload the app and press Disconnect again."))
+        await stores.uninstall(conn, store.id)
+    response = RedirectResponse(_page_url(request), status_code=303)
+    signin.sign_out(response, svc.settings, request)
+    signin.flash(response, svc.settings, request, {"notice": "notice.disconnected"})
+    return response
 
 
 routes = [
@@ -130,4 +239,5 @@ routes = [
     Route("/api/woocommerce/connect", disconnect, methods=["DELETE"]),
     Route("/app/woocommerce", connect_page, methods=["GET"]),
     Route("/app/woocommerce", connect_form, methods=["POST"]),
+    Route(DISCONNECT_PATH, disconnect_form, methods=["POST"]),
 ]

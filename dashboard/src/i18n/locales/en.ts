@@ -363,7 +363,7 @@ export const en = {
 
   // Billing
   "bill.free": "Free",
-  "bill.price": "${amount} / month",
+  "bill.price": "{amount} a month",
   "bill.upgradePlan": "Upgrade plan",
   "bill.compare": "Compare plans",
   "bill.title": "Billing",
@@ -383,9 +383,18 @@ export const en = {
   "bill.upgrade": "Upgrade",
   "bill.note": "Plans are billed by your store platform; upgrading opens its checkout in this window.",
   "bill.note.wix": "Plans are billed by Wix; upgrading opens Wix checkout in this window.",
-  "bill.note.salla": "Plans are billed by Salla: change your plan from the app's page in the Salla App Store.",
+  "bill.note.salla": "Plans are billed by Salla in riyals; upgrading opens the app's page in the Salla App Store.",
   "bill.note.shopify": "Plans are billed by Shopify with your store's bill; upgrading opens Shopify's approval page.",
   "bill.note.woocommerce": "WooCommerce has no billing for apps: write to us to change your plan.",
+  "bill.note.operator": "Plans for WooCommerce sites are sold on our website; upgrading opens it in a new tab.",
+  "bill.note.none": "Plans cannot be bought from the app for this store yet: write to us to change your plan.",
+  "bill.return.waiting": "Shopify is confirming your {plan} plan…",
+  "bill.return.late": "Shopify has not confirmed your {plan} plan yet. It can take a minute: reload the app to check.",
+  "bill.return.done": "Your {plan} plan is active.",
+  "bill.return.credits": { one: "{count} credit a month.", other: "{count} credits a month." },
+  "bill.return.added": { one: "{count} credit was added.", other: "{count} credits were added." },
+  "bill.return.left": { one: "You have {count} credit to use until {date}.", other: "You have {count} credits to use until {date}." },
+  "bill.return.ok": "Got it",
   "reason.empty": "the suggestion was empty",
   "reason.unchanged": "the suggestion was the same as the current text",
   "reason.too_long": "the suggestion was longer than the field allows",
@@ -408,6 +417,11 @@ export const en = {
   "set.fields": "Fields ticked by default",
   "set.saved": "Settings saved.",
   "set.save": "Save settings",
+  "set.disconnect.title": "Connection",
+  "set.disconnect.intro": "This app is connected to {site} with your REST API keys. Disconnecting forgets the keys, cancels open jobs and refunds their credits; your history stays if you connect again.",
+  "set.disconnect.button": "Disconnect this site",
+  "set.disconnect.confirm": "Disconnect this site? You will need a REST API key to connect it again.",
+  "set.disconnect.yes": "Disconnect",
 } satisfies Record<string, Entry>;
 
 export type Key = keyof typeof en;
