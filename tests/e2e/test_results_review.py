@@ -263,6 +263,8 @@ async def run_story(stack: Stack, start_worker: StartWorker, browser: Browser, l
             await expect(note).to_be_focused()
             await page.keyboard.type("shorter")
             await page.keyboard.press("Enter")
+            await expect(note).to_have_count(0)
+            await expect(regen).to_be_focused()
             await expect(regen).to_have_attribute("data-state", re.compile("ready|flagged"), timeout=20_000)
             await expect(regen.locator(".side.after .text")).not_to_have_text(before_regen)
             continue

@@ -217,6 +217,7 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
     try {
       replace(await requests.regenerate(item.id, note));
       setRegenOpen(null);
+      document.getElementById(`item-${item.id}`)?.focus();
       refreshMe();
       setMessage({ kind: "info", text: t("res.regenStarted") });
     } catch (e) {
