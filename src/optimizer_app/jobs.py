@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -48,10 +49,13 @@ def job_json(r: asyncpg.Record, review: Mapping[str, int], fallback_rate: float 
         "target_lang": r["target_lang"],
         "user_prompt": r["user_prompt"],
         "economy": r["economy"],
+        "only_empty": r["only_empty"],
+        "fields_skipped": r["fields_skipped"],
         "credits_charged": r["credits_charged"],
         "credits_refunded": r["credits_refunded"],
         "summary": {
-            "products": r["items_total"] // max(1, len(r["attributes"])),
+            # Every product field is an item or, in an only-empty job, skipped.
+            "products": (r["items_total"] + r["fields_skipped"]) // max(1, len(r["attributes"])),
             "collections": list(r["collection_names"]),
             "query": r["query"],
             "attributes": list(r["attributes"]),
@@ -94,6 +98,13 @@ async def _jobs_json(conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -
     return [job_json(r, review[r["id"]], rate) for r in rows]
 
 
+def flag_messages(flags: Sequence[Any]) -> list[str]:
+    """The sentences of an item's flags: the fact gate's objects (llm/facts.py) say theirs in
+    `message`; rows saved before it hold the sentence itself."""
+    said = (f.get("message", "") if isinstance(f, dict) else str(f) for f in flags)
+    return list(dict.fromkeys(m for m in said if m))
+
+
 def item_json(r: asyncpg.Record) -> dict[str, Any]:
     return {
         "id": r["id"],
@@ -104,7 +115,9 @@ def item_json(r: asyncpg.Record) -> dict[str, Any]:
         "attempts": r["attempts"],
         "before": r["before_value"],
         "after": r["after_value"],
-        "flags": r["flags"],
+        "flags": flag_messages(r["flags"]),
+        "fact_flags": [f for f in r["flags"] if isinstance(f, dict)],
+        "quality": r["quality"],
         "reason": r["reason"],
         "error": r["error"],
         "review_state": r["review_state"],
@@ -143,9 +156,12 @@ async def list_items(
     limit: int,
     states: Sequence[str] = (),
     attributes: Sequence[str] = (),
+    min_score: int | None = None,
+    max_score: int | None = None,
 ) -> list[dict[str, Any]]:
     """A page of a job's items; `states` (review filters, ITEM_FILTERS) and `attributes` each keep
-    the items matching any of theirs, empty meaning all."""
+    the items matching any of theirs, empty meaning all; `min_score` / `max_score` keep the items
+    whose quality score is within them (items without a score are left out then)."""
     if status is not None and status not in ItemStatus.__members__:
         raise InvalidRequest(f"unknown status {status!r}", allowed=list(ItemStatus.__members__))
     unknown = [s for s in states if s not in ITEM_FILTERS]
@@ -157,7 +173,16 @@ async def list_items(
     if await conn.fetchrow(Q["get_job"], job_id, store_id) is None:
         raise NotFound("No such job.")
     rows = await conn.fetch(
-        Q["list_items"], job_id, store_id, status, after_id, limit, list(states) or None, list(attributes) or None
+        Q["list_items"],
+        job_id,
+        store_id,
+        status,
+        after_id,
+        limit,
+        list(states) or None,
+        list(attributes) or None,
+        min_score,
+        max_score,
     )
     return [item_json(r) for r in rows]
 
@@ -198,17 +223,29 @@ async def review_item(conn: asyncpg.Connection, *, store_id: int, item_id: int, 
         return await get_item(conn, store_id=store_id, item_id=item_id)
 
 
-async def item_for_edit(conn: asyncpg.Connection, *, store_id: int, item_id: int) -> tuple[Attribute, str]:
-    """(attribute, value before) of an item that may still be edited; NotFound / Conflict otherwise."""
+@dataclass(frozen=True)
+class EditableItem:
+    attribute: Attribute
+    before: str
+    product_title: str
+    target_lang: str
+
+
+async def item_for_edit(conn: asyncpg.Connection, *, store_id: int, item_id: int) -> EditableItem:
+    """An item that may still be edited; NotFound / Conflict otherwise."""
     state = await conn.fetchrow(Q["item_state"], item_id, store_id)
     if state is None:
         raise NotFound("No such item.")
     if state["status"] != "DONE" or state["published_at"] is not None:
         raise Conflict("Only improved items that are not published yet can be edited.")
-    return Attribute(state["attribute"]), state["before_value"] or ""
+    return EditableItem(
+        Attribute(state["attribute"]), state["before_value"] or "", state["product_title"] or "", state["target_lang"]
+    )
 
 
-async def edit_item(conn: asyncpg.Connection, *, store_id: int, item_id: int, value: str) -> None:
-    """Replace an item's improved value (already checked) before it is published."""
-    if await conn.fetchval(Q["edit_item"], item_id, store_id, value) is None:
+async def edit_item(
+    conn: asyncpg.Connection, *, store_id: int, item_id: int, value: str, quality: Mapping[str, Any]
+) -> None:
+    """Replace an item's improved value (already checked) before it is published, with its score."""
+    if await conn.fetchval(Q["edit_item"], item_id, store_id, value, dict(quality)) is None:
         raise Conflict("Only improved items that are not published yet can be edited.")

@@ -22,6 +22,7 @@ from .llm.base import (
 )
 from .llm.checks import describe_rejection, is_unchanged
 from .llm.pricing import Price, price_of
+from .llm.scoring import score_value
 from .metrics import LLM_COST, LLM_TOKENS
 from .queue import NO_USAGE, ClaimedItem, ItemFailure, ItemResult, ItemUsage
 
@@ -105,7 +106,10 @@ def of_generation(
         rejection = generation.rejected.get(item.attribute, "no value returned")
         if value is not None:
             flags = generation.flags.get(item.attribute, [])
-            results.append(ItemResult(item.id, value, flags, model=model, usage=share))
+            score = score_value(
+                item.attribute, value, product_name=item.product.title, language=item.target_lang, flags=len(flags)
+            )
+            results.append(ItemResult(item.id, value, flags, model=model, usage=share, quality=score))
         elif is_unchanged(rejection):
             current = item.product.value(item.attribute)
             results.append(ItemResult(item.id, current, model=model, usage=share, no_change=True))

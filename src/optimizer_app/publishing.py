@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 
-from . import db, sql
+from . import db, duplicates, sql
 from .domain.attributes import Attribute
 from .domain.jobs import publish_refusal
 from .domain.products import Product
@@ -45,6 +45,7 @@ _REFUSALS = {
     "rejected": "You rejected this suggestion.",
     "no_change": "The current text needed no change; there is nothing to publish.",
     "needs_review": "This suggestion states facts the product data does not; accept or edit it before publishing.",
+    "below_score": "This suggestion's quality score is below the minimum asked for.",
 }
 
 
@@ -52,7 +53,7 @@ _REFUSALS = {
 class PublishOutcome:
     item_id: int
     # published | already_published | in_progress | not_ready | rejected | no_change | needs_review
-    # | not_found | error
+    # | below_score | not_found | error
     status: str
     message: str = ""
     log_id: int | None = None
@@ -65,9 +66,15 @@ class PublishOutcome:
 
 
 async def publish_items(
-    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, item_ids: Sequence[int]
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    *,
+    store_id: int,
+    item_ids: Sequence[int],
+    min_score: int | None = None,
 ) -> list[PublishOutcome]:
     """Write the items' values to the store; one outcome per requested id, in request order.
+    `min_score`: items whose quality score is lower (or unknown) are refused as `below_score`.
 
     Raises NotFound when none of the ids belongs to the store."""
     async with db.acquire(pool) as conn:
@@ -89,20 +96,27 @@ async def publish_items(
                 else ("This item has no improved value yet.")
             )
             outcomes[item_id] = PublishOutcome(item_id, "not_ready", reason)
-        elif refusal := publish_refusal(row["review_state"], row["flags"]):
+        elif refusal := publish_refusal(row["review_state"], row["flags"], score=row["score"], min_score=min_score):
             outcomes[item_id] = PublishOutcome(item_id, refusal, _REFUSALS[refusal])
         else:
             by_product[row["product_id"]].append(item_id)
     products = list(by_product)
     for begin in range(0, len(products), _CHUNK):
         chunk = {pid: by_product[pid] for pid in products[begin : begin + _CHUNK]}
-        for outcome in await _publish_chunk(pool, client, store_id=store_id, items_by_product=chunk):
+        for outcome in await _publish_chunk(
+            pool, client, store_id=store_id, items_by_product=chunk, min_score=min_score
+        ):
             outcomes[outcome.item_id] = outcome
     return [outcomes[i] for i in dict.fromkeys(item_ids)]
 
 
 async def _publish_chunk(
-    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, items_by_product: dict[str, list[int]]
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    *,
+    store_id: int,
+    items_by_product: dict[str, list[int]],
+    min_score: int | None,
 ) -> list[PublishOutcome]:
     wanted = [i for ids in items_by_product.values() for i in ids]
     async with db.acquire(pool) as conn, conn.transaction():
@@ -117,7 +131,7 @@ async def _publish_chunk(
         product_of = {i: pid for pid, ids in items_by_product.items() for i in ids}
         for r in locked:
             # Decided on again under the lock: the owner may have rejected it meanwhile.
-            if refusal := publish_refusal(r["review_state"], r["flags"]):
+            if refusal := publish_refusal(r["review_state"], r["flags"], score=r["score"], min_score=min_score):
                 outcomes.append(PublishOutcome(r["id"], refusal, _REFUSALS[refusal]))
             else:
                 rows_by_product[product_of[r["id"]]].append(r)
@@ -139,6 +153,7 @@ async def _publish_chunk(
                 [r["after_value"] for _, r in done],
             )
             await conn.execute(Q["mark_published"], [r["id"] for _, r in done])
+            await duplicates.index_descriptions(conn, store_id, duplicates.written_descriptions(values, list(written)))
     return outcomes + [PublishOutcome(r["id"], "published") for _, r in done]
 
 
@@ -350,6 +365,9 @@ async def _revert_chunk(
                 reverted = await conn.fetch(Q["mark_reverted"], [r["id"] for r in done])
                 items = [r["job_item_id"] for r in done if r["job_item_id"] is not None]
                 await conn.execute(Q["unpublish_items"], items)
+                await duplicates.index_descriptions(
+                    conn, store_id, duplicates.written_descriptions(values, list(written))
+                )
                 report.reverted += [_log_json(r) for r in sorted(reverted, key=lambda r: r["id"])]
             if not stale:
                 return

@@ -21,10 +21,12 @@ import asyncpg
 
 from . import credits, sql
 from .domain.attributes import Attribute
+from .domain.empty_fields import fields_to_write
 from .domain.jobs import MAX_REGENERATIONS, ItemReason, ReviewState
-from .domain.plans import job_cost
+from .domain.plans import items_cost, job_cost
 from .domain.products import Product
-from .errors import Conflict, InsufficientCredits, NotFound
+from .errors import Conflict, InsufficientCredits, InvalidRequest, NotFound
+from .llm.facts import FactFlag
 
 CHANNEL = "job_items"
 Q = sql.load("queue")
@@ -39,6 +41,7 @@ class EnqueuedJob:
     credits_charged: int
     remaining: int
     number: int
+    skipped_fields: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,12 @@ class ItemResult:
 
     item_id: int
     value: str
-    flags: list[str] = field(default_factory=list)
+    flags: list[FactFlag] = field(default_factory=list)
     model: str | None = None
     usage: ItemUsage = NO_USAGE
     no_change: bool = False
+    # {score, reasons} (domain/quality.py); None when the value needs no change.
+    quality: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,15 +120,25 @@ async def enqueue_job(
     economy: bool = False,
     query: dict[str, Any] | None = None,
     collection_names: Sequence[str] = (),
+    only_empty: bool = False,
 ) -> EnqueuedJob:
     """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
 
     An economy job costs less and its items wait for the LLM's Batch API (batches.py) instead of
     the live claim. `query` is the filter a "query" job was made from, `collection_names` the names
-    of the collections it covers (its title says them). Raises InsufficientCredits (and writes
-    nothing) when the store cannot pay."""
-    cost = job_cost(len(products), len(attributes), economy=economy)
-    items_total = len(products) * len(attributes)
+    of the collections it covers (its title says them). With `only_empty` the fields that already
+    have a value in `products` are skipped: never enqueued, never charged. Raises
+    InsufficientCredits (and writes nothing) when the store cannot pay, InvalidRequest when every
+    field is skipped."""
+    plan = fields_to_write(products, attributes, only_empty=only_empty)
+    if plan.fields == 0:
+        raise InvalidRequest(
+            "Every selected field already has a value; there is nothing to write.",
+            reason="nothing_to_write",
+            skipped_fields=plan.skipped,
+        )
+    cost = items_cost(plan.fields, economy=economy)
+    items_total = plan.fields
     async with conn.transaction():
         job = await conn.fetchrow(
             Q["insert_job"],
@@ -138,6 +153,8 @@ async def enqueue_job(
             economy,
             query,
             list(collection_names),
+            only_empty,
+            plan.skipped,
         )
         if job is None:
             raise NotFound("No such store.")
@@ -148,15 +165,15 @@ async def enqueue_job(
         await conn.copy_records_to_table(
             "job_products",
             columns=["job_id", "product_id", "snapshot"],
-            records=[(job_id, p.id, p.to_snapshot()) for p in products],
+            records=[(job_id, p.id, p.to_snapshot()) for p, _ in plan.products],
         )
         await conn.copy_records_to_table(
             "job_items",
             columns=["job_id", "store_id", "product_id", "seq", "attribute", "before_value", "via_batch"],
             records=[
                 (job_id, store_id, p.id, seq, a.value, p.value(a), economy)
-                for seq, p in enumerate(products)
-                for a in attributes
+                for seq, (p, written) in enumerate(plan.products)
+                for a in written
             ],
         )
         if items_total >= _ANALYZE_AFTER_ITEMS:
@@ -165,7 +182,9 @@ async def enqueue_job(
             await conn.execute(Q["analyze_sample"])
             await conn.execute(Q["analyze_queue"])
         await conn.execute(Q["wake_workers"], CHANNEL)
-    return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining), number=job["number"])
+    return EnqueuedJob(
+        job_id=job_id, credits_charged=cost, remaining=int(remaining), number=job["number"], skipped_fields=plan.skipped
+    )
 
 
 async def claim(conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedItem]:
@@ -236,6 +255,7 @@ async def settle(
     their fields, the common case, take one statement; failures and answers that needed no change
     move credits too."""
     flags = [json.dumps(r.flags) if r.flags else "[]" for r in results]
+    qualities = [json.dumps(r.quality) if r.quality is not None else None for r in results]
     saved = (
         worker_id,
         [r.item_id for r in results],
@@ -245,12 +265,12 @@ async def settle(
         *_usage_columns(r.usage for r in results),
     )
     if not failures and not any(r.no_change for r in results):
-        rows = await conn.fetch(Q["complete_and_count"], *saved)
+        rows = await conn.fetch(Q["complete_and_count"], *saved, qualities)
         completed = sum(r["done"] for r in rows)
         return SettleOutcome(completed=completed, retried=0, failed=0, fenced_out=len(results) - completed)
     async with conn.transaction():
         saved_rows: list[asyncpg.Record] = (
-            await conn.fetch(Q["save_results"], *saved, [r.no_change for r in results]) if results else []
+            await conn.fetch(Q["save_results"], *saved, [r.no_change for r in results], qualities) if results else []
         )
         done_jobs = [r["job_id"] for r in saved_rows]
         failed_rows: list[asyncpg.Record] = await conn.fetch(

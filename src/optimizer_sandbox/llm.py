@@ -9,7 +9,9 @@ limits (continuously refilled token buckets, like OpenAI's) and faults are set t
 Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets. The
 last requests it answered are kept and served at `GET /_sandbox/requests`, so a test can read what
 the model was asked. Like a sampling model asked again, it never answers a field with the
-suggestion the prompt says the owner set aside.
+suggestion the prompt says the owner set aside. A test may script a product's next answers
+(`scripted_answers`: product title → field values per answer, consumed in order), e.g. to answer
+with another product's description as a careless model would.
 
 It also serves the Files and Batches endpoints the way https://platform.openai.com/docs/guides/batch
 and https://platform.openai.com/docs/api-reference/batch describe them: a JSONL file uploaded with
@@ -49,7 +51,7 @@ from . import llama_cpp
 
 FAULTS = frozenset(
     {"429", "insufficient_quota", "500", "503", "401", "400", "slow", "not_json",
-     "garbage", "truncated", "missing_field", "empty", "unchanged", "too_long", "refusal"}
+     "garbage", "truncated", "missing_field", "empty", "unchanged", "too_long", "refusal", "invented_fact"}
 )  # fmt: skip
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "sandbox-model")
 PROFILES = ("openai", "llama.cpp")
@@ -82,6 +84,8 @@ class LLMSandboxConfig:
     profile: str = "openai"  # or "llama.cpp": llama.cpp's server on a small machine (llama_cpp.py)
     seconds_per_token: float = 0.0  # llama.cpp profile: generation time per output token
     context_tokens: int = 4096  # llama.cpp profile: n_ctx, where an answer without a limit ends
+    # Product title -> the field values of its next answers, consumed in order (other fields as usual).
+    scripted_answers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a JSON object of changes; raises ValueError naming the first bad field."""
@@ -93,6 +97,8 @@ class LLMSandboxConfig:
             if name == "faults" and not set(value) <= FAULTS:
                 raise ValueError(f"unknown faults: {sorted(set(value) - FAULTS)}; known: {sorted(FAULTS)}")
             setattr(self, name, list(value) if isinstance(value, list) else value)
+            if name == "scripted_answers":
+                self.scripted_answers = {str(k): [dict(a) for a in v] for k, v in value.items()}
 
 
 def _is_number(v: object) -> bool:
@@ -124,6 +130,14 @@ _FIELD_TYPES: dict[str, Callable[[Any], bool]] = {
     "profile": lambda v: v in PROFILES,
     "seconds_per_token": _is_number,
     "context_tokens": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+    "scripted_answers": lambda v: (
+        isinstance(v, dict)
+        and all(
+            isinstance(answers, list)
+            and all(isinstance(a, dict) and all(isinstance(x, str) for x in (*a, *a.values())) for a in answers)
+            for answers in v.values()
+        )
+    ),
 }
 
 
@@ -209,6 +223,7 @@ class LLMSandbox:
         self.tokens = _Bucket()
         self.rng = random.Random(self.config.seed)
         self.config.faults.clear()
+        self.config.scripted_answers.clear()
         self.recorded.clear()
 
     async def chat_completions(self, request: Request) -> Response:
@@ -325,7 +340,10 @@ class LLMSandbox:
     ) -> dict[str, Any]:
         stats = self.stats
         self.recorded.append({"model": model, "messages": messages})
-        content, finish_reason, refusal = _answer(messages, response_format, mode, fault, self.config.text_fences)
+        scripted = self._scripted(messages)
+        content, finish_reason, refusal = _answer(
+            messages, response_format, mode, fault, self.config.text_fences, scripted
+        )
         completion_tokens = len(content or "") // 4 + 1
         if content and 0 < max_tokens < completion_tokens:  # OpenAI stops at the limit
             content, finish_reason, completion_tokens = content[: max_tokens * 4], "length", max_tokens
@@ -352,6 +370,11 @@ class LLMSandbox:
             },
             "system_fingerprint": "fp_sandbox",
         }
+
+    def _scripted(self, messages: list[dict[str, Any]]) -> dict[str, str]:
+        """The scripted values of this product's next answer (by the title in the prompt), if any."""
+        answers = self.config.scripted_answers.get(_product_from_prompt(_last_user_content(messages)).title)
+        return answers.pop(0) if answers else {}
 
     async def create_file(self, request: Request) -> Response:
         async with request.form() as form:  # closes the spooled upload
@@ -625,7 +648,12 @@ def format_duration(seconds: float) -> str:
 
 
 def _answer(
-    messages: list[dict[str, Any]], response_format: object, mode: str, fault: str | None, fences: bool
+    messages: list[dict[str, Any]],
+    response_format: object,
+    mode: str,
+    fault: str | None,
+    fences: bool,
+    scripted: dict[str, str] | None = None,
 ) -> tuple[str | None, str, str | None]:
     """(content, finish_reason, refusal) for a successful call."""
     if fault == "refusal":
@@ -635,6 +663,7 @@ def _answer(
     product = _product_from_prompt(prompt)
     set_aside = _previous_suggestions(prompt)
     values = {name: _improved(name, product, set_aside.get(name)) for name in names}
+    values.update({name: value for name, value in (scripted or {}).items() if name in values})
     if names and fault in ("empty", "unchanged", "too_long"):
         first = names[0]
         if fault == "empty":
@@ -643,6 +672,8 @@ def _answer(
             values[first] = _current(first, product)
         else:
             values[first] = _too_long(first, product)
+    if names and fault == "invented_fact":
+        values[names[0]] = _with_invented_fact(names[0], product)
     if names and fault == "missing_field":
         values.pop(names[-1])
     if fault == "garbage":
@@ -698,6 +729,17 @@ def _product_from_prompt(prompt: str) -> Product:
         seo_description=str(data.get("seo_description") or ""),
         extra=facts if isinstance(facts, dict) else {},
     )
+
+
+def _with_invented_fact(name: str, product: Product) -> str:
+    """What merchants report models do ("vegan PU" became "genuine Italian leather"): a material,
+    an origin and a weight the product data never stated, within the field's limit."""
+    title = offline.fit_words(offline.clean_title(product.title) or "Bag", 30)
+    if name == Attribute.DESCRIPTION.value:
+        return f"<p>{title} in genuine Italian leather, 2 kg.</p>"
+    if name == Attribute.SEO_DESCRIPTION.value:
+        return f"{title} in genuine Italian leather, 2 kg. Made to last for years of daily use."
+    return f"{title} in Italian leather"
 
 
 def _improved(name: str, product: Product, set_aside: str | None = None) -> str:

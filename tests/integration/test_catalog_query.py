@@ -270,6 +270,7 @@ async def test_a_job_from_a_filter_estimate_number_summary_and_counts(
     assert estimate.json() == {
         "products": n,
         "fields": 2 * n,
+        "skipped_fields": 0,
         "credits": 2 * n,
         "credits_remaining": me["remaining"],
         "enough": True,

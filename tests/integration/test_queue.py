@@ -331,7 +331,7 @@ async def test_the_job_status_function_is_inlined_into_the_counting_statements(p
             "\n".join(r[0] for r in await conn.fetch("EXPLAIN VERBOSE " + queue.Q[name], *args))
             for name, args in [
                 ("count_items_into_jobs", ([1], [1], [0], [0], [0], [0], [0], [0])),
-                ("complete_and_count", ("w", [1], ["v"], ["[]"], ["m"], [1], [1], [Decimal(0)])),
+                ("complete_and_count", ("w", [1], ["v"], ["[]"], ["m"], [1], [1], [Decimal(0)], [None])),
             ]
         ]
     for plan in plans:

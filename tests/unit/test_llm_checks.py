@@ -11,10 +11,14 @@ from optimizer_app.llm.checks import (
     CheckResult,
     check_value,
     describe_rejection,
-    fact_flags,
     sanitize_html,
     visible_text,
 )
+from optimizer_app.llm.facts import messages, unsupported_facts
+
+
+def fact_flags(text: str, source: str) -> list[str]:
+    return messages(unsupported_facts(text, source))
 
 
 def check(
@@ -145,24 +149,25 @@ class TestFactFlags:
         assert fact_flags("Now 4.5 stars and 100% pure", "") == [
             "number not in the product data: 4.5",
             "number not in the product data: 100%",
+            "claim not in the product data: pure",
         ]
 
     def test_flags_materials_not_in_the_source(self) -> None:
         flags = fact_flags("A Leather wallet with silk lining", '{"material": "silk"}')
-        assert flags == ["material not in the product data: leather"]
+        assert flags == ["material not in the product data: Leather"]
 
     def test_flags_certification_claims_not_in_the_source(self) -> None:
         assert fact_flags("Certified organic cotton", "cotton") == [
-            "claim not in the product data: certified",
+            "claim not in the product data: Certified",
             "claim not in the product data: organic",
         ]
 
     def test_check_value_reports_flags_on_accepted_values(self) -> None:
         result = check(Attribute.SEO_DESCRIPTION, "Cashmere scarf, 200 cm long.", source="A soft scarf")
         assert result.value == "Cashmere scarf, 200 cm long."
-        assert result.flags == [
+        assert messages(result.flags) == [
+            "material not in the product data: Cashmere",
             "number not in the product data: 200 cm",
-            "material not in the product data: cashmere",
         ]
 
     def test_facts_from_the_source_raise_no_flag(self) -> None:

@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { PageHead } from "../components/PageHead";
 import { TabLink } from "../components/TabLink";
 import { when } from "../config";
+import { jobName } from "../jobText";
 import { rich, t } from "../i18n";
 import { EmptyCard, Loaded, StatusBadge } from "../ui";
 import { useApi } from "../useApi";
@@ -44,7 +45,7 @@ export function Results({ jobId, setJobId }: { jobId: number | null; setJobId: (
                     onClick={() => setJobId(j.id)}
                   >
                     <span className="history-title">
-                      {t("queue.job", { id: String(j.number ?? j.id) })} <StatusBadge status={j.status} />
+                      {jobName(j)} <StatusBadge status={j.status} />
                     </span>
                     <span className="muted small">
                       {t("count.changes", { count: j.counts.total })} · {when(j.created_at)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -46,16 +47,28 @@ MAX_REGENERATIONS = 5
 MAX_NOTE_CHARS = 200
 
 
-def publish_refusal(review_state: str, flags: list[str] | tuple[str, ...]) -> str | None:
+def publish_refusal(
+    review_state: str,
+    flags: Sequence[object],
+    *,
+    score: int | None = None,
+    min_score: int | None = None,
+) -> str | None:
     """Why a DONE, unpublished item is not published, as a publish outcome's status; None when it
     may be. A rejected suggestion and one that changes nothing never are; a flagged one (facts the
-    product data does not state) only once the owner accepted or edited it."""
+    product data does not state) only once the owner accepted or edited it. With `min_score`, one
+    whose quality `score` is lower, or that has none, is not either.
+
+    Every path that writes a suggestion to a store asks this (publishing.publish_items, before and
+    again under the items' row locks): there is no other."""
     if review_state == ReviewState.REJECTED:
         return "rejected"
     if review_state == ReviewState.NO_CHANGE:
         return "no_change"
     if flags and review_state not in (ReviewState.ACCEPTED, ReviewState.EDITED):
         return "needs_review"
+    if min_score is not None and (score is None or score < min_score):
+        return "below_score"
     return None
 
 
@@ -70,6 +83,7 @@ class ItemReason(StrEnum):
     REJECTED = "rejected"
     WRONG_LANGUAGE = "wrong_language"
     INSTRUCTION_ECHO = "instruction_echo"
+    DUPLICATE_CONTENT = "duplicate_content"
     LLM_UNAVAILABLE = "llm_unavailable"
     LLM_BAD_OUTPUT = "llm_bad_output"
     LLM_REFUSED = "llm_refused"

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..domain.attributes import Attribute
 from ..domain.products import Product
+from .facts import FactFlag
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Generation:
 
     values: dict[Attribute, str]
     rejected: dict[Attribute, str] = field(default_factory=dict)
-    flags: dict[Attribute, list[str]] = field(default_factory=dict)
+    flags: dict[Attribute, list[FactFlag]] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     model: str = ""
     retry_rejected: bool = True

@@ -4,20 +4,23 @@ A value is never shortened here: one over its limit is refused (`too_long: N > M
 provider can ask for it again with the limit restated. A value that repeats instructions aimed at
 the model (what a prompt injection in the product data makes a model echo) is refused as
 `instruction_echo`; one written in another language than asked, as `wrong_language: <code>`.
+A description too close to another product's in the store (found by the worker, duplicates.py) is
+refused as `duplicate_content: {"product_id", "title", "similarity"}`.
+An accepted value carries the facts it states that the product data does not (facts.py).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 
 import nh3
 
 from ..domain.attributes import Attribute
 from ..domain.jobs import ItemReason
+from .facts import FactFlag, unsupported_facts
 from .language_id import other_language
 
 ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4", "a", "span"})
@@ -54,25 +57,6 @@ _TAG_START = re.compile(r"<(?=\s*[a-zA-Z/!?])")
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
 _QUOTES = (('"', '"'), ("\u201c", "\u201d"), ("\u00ab", "\u00bb"))
 
-_UNITS = (
-    r"%|cm|mm|km|m|kg|mg|g|ml|cl|l|oz|lbs|lb|inches|inch|in|ft|kw|w|v|mah|wh|tb|gb|mb|ghz|mhz|hz|"
-    r"pcs|pieces|pack|years|year|months|month|days|day|hours|hour|h|min"
-)
-_NUMBER = re.compile(rf"(?<![\d.,])(\d+(?:[.,]\d+)*)(?:\s?({_UNITS})(?![a-z]))?", re.IGNORECASE)
-
-MATERIALS = (
-    "cotton", "wool", "merino", "cashmere", "alpaca", "mohair", "silk", "satin", "linen", "hemp",
-    "denim", "leather", "suede", "velvet", "polyester", "nylon", "spandex", "elastane", "acrylic",
-    "viscose", "rayon", "bamboo", "steel", "aluminium", "aluminum", "titanium", "copper", "brass",
-    "bronze", "gold", "silver", "platinum", "oak", "walnut", "teak", "marble", "granite",
-    "ceramic", "porcelain", "glass", "crystal", "silicone", "rubber", "cork",
-)  # fmt: skip
-CLAIMS = (
-    "organic", "certified", "hypoallergenic", "vegan", "waterproof", "bpa-free", "recycled",
-    "biodegradable", "handmade", "fair trade", "dermatologically tested", "clinically proven",
-    "patented", "award-winning", "warranty", "guarantee",
-)  # fmt: skip
-_WORD = re.compile(r"[^\W\d_]+")
 # Words addressed to a model, never to a shopper: product data that carries them is an injection
 # attempt, and an answer that repeats them followed it (or quoted it into the store).
 _INSTRUCTION = re.compile(
@@ -95,7 +79,7 @@ class CheckResult:
 
     value: str | None
     error: str | None = None
-    flags: list[str] = field(default_factory=list)
+    flags: list[FactFlag] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -120,7 +104,36 @@ def is_unchanged(reason: str) -> bool:
 
 def describe_rejection(reason: str) -> tuple[ItemReason, str]:
     """Why a value was refused: its code and the words the Results screen shows a store owner."""
+    if is_duplicate_content(reason):
+        return ItemReason.DUPLICATE_CONTENT, _duplicate_sentence(reason.partition(":")[2])
     return REJECTIONS.get(reason.split(":", 1)[0], (ItemReason.REJECTED, reason))
+
+
+_DUPLICATE_CONTENT = "duplicate_content"
+
+
+def duplicate_content(product_id: str, title: str, similarity: float) -> str:
+    """The refusal of a description too close to another product's (the closest one)."""
+    detail = {"product_id": product_id, "title": title, "similarity": round(similarity, 2)}
+    return f"{_DUPLICATE_CONTENT}: {json.dumps(detail, ensure_ascii=False)}"
+
+
+def is_duplicate_content(reason: str) -> bool:
+    return reason.split(":", 1)[0] == _DUPLICATE_CONTENT
+
+
+def _duplicate_sentence(detail: str) -> str:
+    try:
+        found = json.loads(detail)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        return "the description was almost the same as another product's description in the store"
+    title = " ".join(str(found.get("title") or "").split())[:120]
+    named = f"'{title}'" if title else f"product {found.get('product_id')}"
+    similarity = found.get("similarity")
+    alike = f" ({round(similarity * 100)}% alike)" if isinstance(similarity, int | float) else ""
+    return f"the description was almost the same as the description of {named}{alike}, another product in the store"
 
 
 def sanitize_html(value: str) -> str:
@@ -187,74 +200,7 @@ def check_value(
         return CheckResult(None, "unchanged")
     if len(text) > attribute.max_length:
         return CheckResult(None, f"too_long: {len(text)} > {attribute.max_length}")
-    return CheckResult(value, None, fact_flags(text, source_text))
-
-
-def fact_flags(text: str, source_text: str) -> list[str]:
-    """Warnings for numbers, materials and claims the output states but the input never did."""
-    known = _source_facts(source_text)
-    flags: list[str] = []
-    for m in _NUMBER.finditer(text):
-        if not _number_keys(m.group(1)) & known.numbers:
-            shown = f"{m.group(1)} {m.group(2)}" if m.group(2) and m.group(2) != "%" else m.group(0)
-            flags.append(f"number not in the product data: {shown.strip()}")
-    said = _Terms.of(text)
-    flags += [f"material not in the product data: {t}" for t in said.found(MATERIALS) if t not in known.terms]
-    flags += [f"claim not in the product data: {t}" for t in said.found(CLAIMS) if t not in known.terms]
-    return list(dict.fromkeys(flags))
-
-
-@dataclass(frozen=True)
-class _Terms:
-    folded: str
-    words: frozenset[str]
-
-    @classmethod
-    def of(cls, text: str) -> _Terms:
-        folded = text.casefold()
-        return cls(folded, frozenset(_WORD.findall(folded)))
-
-    def found(self, vocabulary: tuple[str, ...]) -> list[str]:
-        """Terms of `vocabulary` present, in order of appearance; phrases match as substrings."""
-        hits = [t for t in vocabulary if (t in self.words if t.isalpha() else t in self.folded)]
-        return sorted(hits, key=self.folded.find)
-
-
-@dataclass(frozen=True)
-class _SourceFacts:
-    numbers: frozenset[str]
-    terms: frozenset[str]
-
-
-@lru_cache(maxsize=256)
-def _source_facts(source_text: str) -> _SourceFacts:
-    # One product's source is checked once per attribute: analyse it once.
-    numbers = frozenset(key for m in _NUMBER.finditer(source_text) for key in _number_keys(m.group(1)))
-    terms = _Terms.of(source_text)
-    return _SourceFacts(numbers, frozenset(terms.found(MATERIALS) + terms.found(CLAIMS)))
-
-
-def _number_keys(token: str) -> set[str]:
-    """Canonical readings of a number as written: "1,5" and "1.5" match, "1,299" matches "1299"."""
-    keys = {token}
-    separators = {c for c in token if c in ".,"}
-    if len(separators) == 2:
-        decimal = token[max(token.rfind("."), token.rfind(","))]
-        whole, _, frac = token.rpartition(decimal)
-        readings = [whole.replace(".", "").replace(",", "") + "." + frac]
-    elif len(separators) == 1:
-        sep = separators.pop()
-        readings = [token.replace(sep, ".")] if token.count(sep) == 1 else []
-        if re.fullmatch(rf"\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+", token):
-            readings.append(token.replace(sep, ""))
-    else:
-        readings = [token]
-    for reading in readings:
-        try:
-            keys.add(format(Decimal(reading).normalize(), "f"))
-        except InvalidOperation:
-            continue
-    return keys
+    return CheckResult(value, None, unsupported_facts(value, source_text, html_value=attribute.is_html))
 
 
 def _unquote(text: str) -> str:

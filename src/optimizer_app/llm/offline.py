@@ -18,6 +18,7 @@ from ..domain.attributes import Attribute
 from ..domain.products import Product
 from .base import Generation, GenerationRequest, Usage
 from .checks import check_value, plain_text, sanitize_html, visible_text
+from .facts import FactFlag
 from .prompts import source_text
 
 MODEL = "offline-rules"
@@ -52,7 +53,7 @@ class OfflineProvider:
         source = source_text(request)
         values: dict[Attribute, str] = {}
         rejected: dict[Attribute, str] = {}
-        flags: dict[Attribute, list[str]] = {}
+        flags: dict[Attribute, list[FactFlag]] = {}
         for attribute in request.attributes:
             proposed = improve(request.product, attribute)
             before = request.product.value(attribute)

@@ -59,6 +59,7 @@ from .base import (
 from .budget import output_token_budget
 from .checks import check_value
 from .concurrency import InFlightLimit, Slot
+from .facts import FactFlag
 from .probe import Capabilities
 from .prompts import MODES, build_messages, build_retry_messages, parse_reply, response_format, source_text
 from .ratelimit import AdaptiveLimiter
@@ -203,7 +204,7 @@ class OpenAIProvider:
         usage = answer.usage
         values: dict[Attribute, str] = {}
         rejected: dict[Attribute, str] = {}
-        flags: dict[Attribute, list[str]] = {}
+        flags: dict[Attribute, list[FactFlag]] = {}
         too_long: dict[Attribute, str] = {}
 
         def accept(attribute: Attribute, data: dict[str, Any]) -> str | None:

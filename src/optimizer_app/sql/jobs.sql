@@ -4,8 +4,8 @@
 -- Store $1's jobs, newest first, optionally of status $2 and before id $3.
 -- params: $1 store_id, $2 status, $3 before_id, $4 limit
 SELECT id, number, status, source_scope, source_ids, query, collection_names, attributes, target_lang, user_prompt,
-       economy, credits_charged, credits_refunded, items_total, items_done, items_failed, items_canceled, created_at,
-       started_at, finished_at, prompt_tokens, completion_tokens, cost_usd, now() AS now
+       economy, only_empty, fields_skipped, credits_charged, credits_refunded, items_total, items_done, items_failed,
+       items_canceled, created_at, started_at, finished_at, prompt_tokens, completion_tokens, cost_usd, now() AS now
 FROM jobs
 WHERE store_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
 ORDER BY id DESC LIMIT $4
@@ -14,8 +14,8 @@ ORDER BY id DESC LIMIT $4
 -- One job of store $2.
 -- params: $1 job_id, $2 store_id
 SELECT id, number, status, source_scope, source_ids, query, collection_names, attributes, target_lang, user_prompt,
-       economy, credits_charged, credits_refunded, items_total, items_done, items_failed, items_canceled, created_at,
-       started_at, finished_at, prompt_tokens, completion_tokens, cost_usd, now() AS now
+       economy, only_empty, fields_skipped, credits_charged, credits_refunded, items_total, items_done, items_failed,
+       items_canceled, created_at, started_at, finished_at, prompt_tokens, completion_tokens, cost_usd, now() AS now
 FROM jobs WHERE id = $1 AND store_id = $2
 
 -- name: list_items
@@ -24,18 +24,21 @@ FROM jobs WHERE id = $1 AND store_id = $2
 -- (domain.jobs.ITEM_FILTERS): ready, an improved value nobody has decided on and nothing flagged;
 -- flagged, an improved value that states facts the product data does not (until decided on);
 -- accepted, edited, rejected, no_change (the model found nothing to improve), published and
--- reverted, as their review_state; refused, the items that failed. Paged through
--- job_items_job_order, which stops at a full page.
--- params: $1 job_id, $2 store_id, $3 status, $4 after_id, $5 limit, $6 states, $7 attributes
+-- reverted, as their review_state; refused, the items that failed. $8 / $9: only items whose
+-- quality score is at least / at most that (items without a score are left out then). Paged
+-- through job_items_job_order, which stops at a full page.
+-- params: $1 job_id, $2 store_id, $3 status, $4 after_id, $5 limit, $6 states, $7 attributes, $8 min_score, $9 max_score
 SELECT ji.id, ji.product_id, ji.attribute, ji.status, ji.attempts, ji.before_value, ji.after_value,
        ji.flags, ji.reason, ji.error, ji.review_state, ji.published_at, ji.updated_at, ji.model,
-       ji.prompt_tokens, ji.completion_tokens, ji.cost_usd, ji.note, ji.regenerations,
+       ji.prompt_tokens, ji.completion_tokens, ji.cost_usd, ji.note, ji.regenerations, ji.quality,
        jp.snapshot->>'title' AS product_title, jp.snapshot->>'url' AS product_url,
        jp.snapshot->>'image_url' AS product_image_url
 FROM job_items ji
 JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
 WHERE ji.job_id = $1 AND ji.store_id = $2 AND ($3::text IS NULL OR ji.status = $3) AND ji.id > $4
   AND ($7::text[] IS NULL OR ji.attribute = ANY($7::text[]))
+  AND ($8::int IS NULL OR (ji.quality->>'score')::int >= $8)
+  AND ($9::int IS NULL OR (ji.quality->>'score')::int <= $9)
   AND ($6::text[] IS NULL
        OR ('ready' = ANY($6::text[]) AND ji.status = 'DONE' AND ji.review_state = 'NEW' AND ji.flags = '[]'::jsonb)
        OR ('flagged' = ANY($6::text[]) AND ji.status = 'DONE' AND ji.review_state IN ('NEW', 'ACCEPTED')
@@ -76,7 +79,7 @@ FROM (
 -- params: $1 item_id, $2 store_id
 SELECT ji.id, ji.product_id, ji.attribute, ji.status, ji.attempts, ji.before_value, ji.after_value,
        ji.flags, ji.reason, ji.error, ji.review_state, ji.published_at, ji.updated_at, ji.model,
-       ji.prompt_tokens, ji.completion_tokens, ji.cost_usd, ji.note, ji.regenerations,
+       ji.prompt_tokens, ji.completion_tokens, ji.cost_usd, ji.note, ji.regenerations, ji.quality,
        jp.snapshot->>'title' AS product_title, jp.snapshot->>'url' AS product_url,
        jp.snapshot->>'image_url' AS product_image_url
 FROM job_items ji
@@ -84,16 +87,25 @@ JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
 WHERE ji.id = $1 AND ji.store_id = $2
 
 -- name: edit_item
--- The owner's own value for an improved item not published yet.
--- params: $1 item_id, $2 store_id, $3 value
-UPDATE job_items SET after_value = $3, review_state = 'EDITED', edited = true, flags = '[]'::jsonb, updated_at = now()
+-- The owner's own value for an improved item not published yet, with its quality score $4 (JSON).
+-- The owner's words are theirs: nothing in them is flagged.
+-- params: $1 item_id, $2 store_id, $3 value, $4 quality
+UPDATE job_items
+SET after_value = $3, review_state = 'EDITED', edited = true, flags = '[]'::jsonb, quality = $4::jsonb,
+    updated_at = now()
 WHERE id = $1 AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
 RETURNING id
 
 -- name: item_state
--- What decides whether an item may be edited or reviewed.
+-- What decides whether an item may be edited or reviewed, and what its quality score is measured
+-- against: the product's name and the job's language.
 -- params: $1 item_id, $2 store_id
-SELECT status, published_at, attribute, before_value, review_state FROM job_items WHERE id = $1 AND store_id = $2
+SELECT ji.status, ji.published_at, ji.attribute, ji.before_value, ji.review_state,
+       jp.snapshot->>'title' AS product_title, j.target_lang
+FROM job_items ji
+JOIN jobs j ON j.id = ji.job_id
+JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
+WHERE ji.id = $1 AND ji.store_id = $2
 
 -- name: review_item
 -- The owner's decision on an improved item not published yet: $3 'ACCEPTED' or 'REJECTED', or

@@ -3,14 +3,15 @@
 -- name: items_to_publish
 -- The requested items of store $2, whatever their state.
 -- params: $1 item_ids, $2 store_id
-SELECT id, job_id, product_id, attribute, status, after_value, published_at, review_state, flags
+SELECT id, job_id, product_id, attribute, status, after_value, published_at, review_state, flags,
+       (quality->>'score')::int AS score
 FROM job_items WHERE id = ANY($1::bigint[]) AND store_id = $2
 
 -- name: lock_unpublished_items
 -- Items still to publish, with what decides whether they may be (their review, read again under
 -- the lock); rows another request is publishing or regenerating are skipped.
 -- params: $1 item_ids, $2 store_id
-SELECT id, attribute, after_value, review_state, flags FROM job_items
+SELECT id, attribute, after_value, review_state, flags, (quality->>'score')::int AS score FROM job_items
 WHERE id = ANY($1::bigint[]) AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
 ORDER BY id
 FOR UPDATE SKIP LOCKED

@@ -4,13 +4,14 @@
 -- name: insert_job
 -- A new job, already paid for; its items are copied in after it. It takes the store's next job
 -- number, which a rolled-back creation gives back: numbers run 1, 2, 3… per store without gaps.
--- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 query, $11 collection_names
+-- $12: the job writes only empty fields, $13 of the products' fields were skipped for having a value.
+-- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 query, $11 collection_names, $12 only_empty, $13 fields_skipped
 WITH numbered AS (
     UPDATE stores SET jobs_created = jobs_created + 1 WHERE id = $1 RETURNING jobs_created
 )
 INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, user_prompt,
-                  credits_charged, items_total, economy, number, query, collection_names)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11
+                  credits_charged, items_total, economy, number, query, collection_names, only_empty, fields_skipped)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11, $12, $13
 FROM numbered
 RETURNING id, number
 
@@ -88,18 +89,20 @@ WHERE id = ANY($1::bigint[]) AND status = 'PENDING'
 -- name: save_results
 -- Results ($2 ids, $3 values, $4 flags, $5 models, and what the call spent on each: $6 prompt
 -- tokens, $7 completion tokens, $8 dollars; $9 whether the answer was "no change needed", which
--- keeps the value the item had before) for the items worker $1 still holds; items whose lease it
+-- keeps the value the item had before; $10 quality scores as JSON) for the items worker $1 still holds; items whose lease it
 -- lost are left alone. Returns each saved item's job and spending (for add_job_usage), whether it
 -- needed no change and whether it was a regeneration (for count_items_into_jobs).
--- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs, $9 no_change
+-- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs, $9 no_change, $10 qualities
 UPDATE job_items ji
 SET status = 'DONE', after_value = CASE WHEN r.no_change THEN ji.before_value ELSE r.value END,
     review_state = CASE WHEN r.no_change THEN 'NO_CHANGE' ELSE 'NEW' END,
-    flags = CASE WHEN r.no_change THEN '[]'::jsonb ELSE r.flags::jsonb END, error = NULL, reason = NULL,
+    flags = CASE WHEN r.no_change THEN '[]'::jsonb ELSE r.flags::jsonb END,
+    quality = CASE WHEN r.no_change THEN NULL ELSE r.quality::jsonb END, error = NULL, reason = NULL,
     model = r.model, prompt_tokens = ji.prompt_tokens + r.pt, completion_tokens = ji.completion_tokens + r.ct,
     cost_usd = ji.cost_usd + r.cost, lease_owner = NULL, lease_until = NULL, updated_at = now()
-FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[], $9::bool[])
-    AS r(id, value, flags, model, pt, ct, cost, no_change)
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[], $9::bool[],
+            $10::text[])
+    AS r(id, value, flags, model, pt, ct, cost, no_change, quality)
 WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
 RETURNING ji.job_id, r.pt, r.ct, r.cost, r.no_change, ji.regenerations > 0 AS rerun
 
@@ -204,14 +207,14 @@ RETURNING j.id AS job_id, j.store_id,
 -- that improve their fields for items worker $1 still holds (as save_results), then count them into
 -- their jobs (as count_items_into_jobs; nothing to refund), locking the jobs in id order. Items
 -- whose lease the worker lost are left alone. Returns one row per job with its count.
--- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs
+-- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs, $9 qualities
 WITH done AS (
     UPDATE job_items ji
-    SET status = 'DONE', after_value = r.value, review_state = 'NEW', flags = r.flags::jsonb, error = NULL,
-        reason = NULL, model = r.model, prompt_tokens = ji.prompt_tokens + r.pt, completion_tokens = ji.completion_tokens + r.ct,
+    SET status = 'DONE', after_value = r.value, review_state = 'NEW', flags = r.flags::jsonb,
+        quality = r.quality::jsonb, error = NULL, reason = NULL, model = r.model, prompt_tokens = ji.prompt_tokens + r.pt, completion_tokens = ji.completion_tokens + r.ct,
         cost_usd = ji.cost_usd + r.cost, lease_owner = NULL, lease_until = NULL, updated_at = now()
-    FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[])
-        AS r(id, value, flags, model, pt, ct, cost)
+    FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[], $9::text[])
+        AS r(id, value, flags, model, pt, ct, cost, quality)
     WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
     RETURNING ji.job_id, r.pt, r.ct, r.cost
 ), c AS (
@@ -303,7 +306,7 @@ FOR UPDATE
 -- params: $1 item_id, $2 note
 UPDATE job_items
 SET status = 'PENDING', seq = -1, run_after = now(), attempts = 0, via_batch = false, note = $2,
-    regenerations = regenerations + 1, review_state = 'NEW', edited = false, flags = '[]'::jsonb,
+    regenerations = regenerations + 1, review_state = 'NEW', edited = false, flags = '[]'::jsonb, quality = NULL,
     reason = NULL, error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
 WHERE id = $1
 

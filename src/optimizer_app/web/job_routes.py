@@ -4,6 +4,7 @@ before publishing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -13,15 +14,17 @@ from starlette.routing import Route
 from .. import catalog, db, jobs, queue
 from ..domain import product_query
 from ..domain.attributes import Attribute, parse_attributes
+from ..domain.empty_fields import fields_to_write
 from ..domain.jobs import SOURCE_SCOPES
 from ..domain.languages import OFFERED_LANGUAGES, parse_language
-from ..domain.plans import job_cost
+from ..domain.plans import items_cost, job_cost
 from ..domain.product_query import ProductQuery, QueryError
 from ..domain.products import Product
 from ..domain.publishable import refusal_message, unpublishable
 from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..llm.checks import check_value
+from ..llm.scoring import score_value
 from ..stores import Store
 from .context import current_store, fresh_catalog_index, int_param, json_body, list_param, services
 from .services import Services
@@ -52,6 +55,7 @@ class _JobRequest:
     target_lang: str
     user_prompt: str
     economy: bool
+    only_empty: bool
 
 
 def _job_request(store: Store, body: dict[str, Any], limit: int) -> _JobRequest:
@@ -86,7 +90,10 @@ def _job_request(store: Store, body: dict[str, Any], limit: int) -> _JobRequest:
     economy = body.get("economy", False)
     if not isinstance(economy, bool):
         raise InvalidRequest("economy must be true or false.")
-    return _JobRequest(scope, source_ids, query, attributes, target_lang, user_prompt, economy)
+    only_empty = body.get("only_empty", False)
+    if not isinstance(only_empty, bool):
+        raise InvalidRequest("only_empty must be true or false.")
+    return _JobRequest(scope, source_ids, query, attributes, target_lang, user_prompt, economy, only_empty)
 
 
 async def _query_count(svc: Services, store: Store, query: ProductQuery, limit: int) -> int:
@@ -104,11 +111,15 @@ async def _query_count(svc: Services, store: Store, query: ProductQuery, limit: 
     return count
 
 
-async def _products(svc: Services, store: Store, job: _JobRequest, limit: int) -> list[Product]:
-    """The products the job covers, in order; a refusal when there are none or too many."""
+async def _products(svc: Services, store: Store, job: _JobRequest, limit: int, *, fresh: bool = False) -> list[Product]:
+    """The products the job covers, in order; a refusal when there are none or too many. `fresh`:
+    as the store holds them now (read again rather than from the products cache or the index), so
+    an only-empty job skips and charges by what the fields hold when it is created."""
     client = svc.clients.for_store(store)
     if job.scope == "products":
-        return await catalog.products_by_id(svc.pool, client, store.id, job.source_ids)
+        return await catalog.products_by_id(
+            svc.pool, client, store.id, job.source_ids, max_age=timedelta(0) if fresh else catalog.FRESH_FOR
+        )
     if job.scope == "collections":
         products = await catalog.products_of_collections(svc.pool, client, store.id, job.source_ids, limit=limit)
         if not products:
@@ -119,6 +130,8 @@ async def _products(svc: Services, store: Store, job: _JobRequest, limit: int) -
     products = await catalog.matching_products(svc.pool, store.id, job.query, limit=limit)
     if not products or len(products) > limit:
         raise InvalidRequest("The products matching this filter changed; look at the filter again.")
+    if fresh:
+        return await catalog.products_by_id(svc.pool, client, store.id, [p.id for p in products], max_age=timedelta(0))
     return products
 
 
@@ -139,10 +152,14 @@ async def create_job(request: Request) -> JSONResponse:
     job = _job_request(store, await json_body(request), limit)
     # Answered before the catalog is read (a collection may hold thousands of products): the
     # least this job can cost. The charge at enqueue stays the real, atomic check.
-    least = job_cost(len(job.source_ids) if job.scope == "products" else 1, len(job.attributes), economy=job.economy)
-    if least > store.credits_remaining:
-        raise InsufficientCredits(required=least, remaining=store.credits_remaining)
-    products = await _products(svc, store, job, limit)
+    # Only empty fields: any of them may be skipped, so the least is known after the read.
+    if not job.only_empty:
+        least = job_cost(
+            len(job.source_ids) if job.scope == "products" else 1, len(job.attributes), economy=job.economy
+        )
+        if least > store.credits_remaining:
+            raise InsufficientCredits(required=least, remaining=store.credits_remaining)
+    products = await _products(svc, store, job, limit, fresh=job.only_empty)
     collection_names = await _collection_names(svc, store, job)
     async with db.acquire(svc.pool) as conn:
         enqueued = await queue.enqueue_job(
@@ -157,6 +174,7 @@ async def create_job(request: Request) -> JSONResponse:
             economy=job.economy,
             query=job.query.to_json() if job.query else None,
             collection_names=collection_names,
+            only_empty=job.only_empty,
         )
     return JSONResponse(
         {
@@ -165,6 +183,7 @@ async def create_job(request: Request) -> JSONResponse:
             "credits_charged": enqueued.credits_charged,
             "credits_remaining": enqueued.remaining,
             "products": len(products),
+            "skipped_fields": enqueued.skipped_fields,
         },
         status_code=201,
     )
@@ -177,16 +196,23 @@ async def estimate_job(request: Request) -> JSONResponse:
     svc = services(request)
     limit = svc.settings.max_job_products
     job = _job_request(store, await json_body(request), limit)
-    if job.scope == "query":
+    if job.scope == "query" and not job.only_empty:
         assert job.query is not None
         count = await _query_count(svc, store, job.query, limit)
+        plan = None
     else:
-        count = len(await _products(svc, store, job, limit))
-    credits = job_cost(count, len(job.attributes), economy=job.economy)
+        # Only empty fields are priced from the products as the index or the products cache
+        # holds them; creating the job reads them again from the store.
+        products = await _products(svc, store, job, limit)
+        count = len(products)
+        plan = fields_to_write(products, job.attributes, only_empty=job.only_empty)
+    fields = plan.fields if plan else count * len(job.attributes)
+    credits = items_cost(fields, economy=job.economy)
     return JSONResponse(
         {
             "products": count,
-            "fields": count * len(job.attributes),
+            "fields": fields,
+            "skipped_fields": plan.skipped if plan else 0,
             "credits": credits,
             "credits_remaining": store.credits_remaining,
             "enough": credits <= store.credits_remaining,
@@ -217,6 +243,8 @@ async def list_items(request: Request) -> JSONResponse:
     status = request.query_params.get("status") or None
     after = int_param(request, "after", 0, minimum=0)
     limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
+    min_score = _score_param(request, "min_score")
+    max_score = _score_param(request, "max_score")
     async with db.acquire(services(request).pool) as conn:
         items = await jobs.list_items(
             conn,
@@ -227,9 +255,18 @@ async def list_items(request: Request) -> JSONResponse:
             limit=limit,
             states=list_param(request, "state"),
             attributes=list_param(request, "attribute"),
+            min_score=min_score,
+            max_score=max_score,
         )
     next_after = items[-1]["id"] if len(items) == limit else None
     return JSONResponse({"items": items, "next_after": next_after})
+
+
+def _score_param(request: Request, name: str) -> int | None:
+    """A quality score bound from the query string (0-100), None when absent."""
+    if request.query_params.get(name) in (None, ""):
+        return None
+    return int_param(request, name, 0, minimum=0, maximum=100)
 
 
 async def cancel_job(request: Request) -> JSONResponse:
@@ -245,12 +282,14 @@ async def edit_item(request: Request) -> JSONResponse:
     body = await json_body(request)
     item_id = request.path_params["item_id"]
     async with db.acquire(services(request).pool) as conn:
-        attribute, before = await jobs.item_for_edit(conn, store_id=store.id, item_id=item_id)
-        checked = check_value(attribute, before=before, after=body.get("after"), source_text=before)
+        item = await jobs.item_for_edit(conn, store_id=store.id, item_id=item_id)
+        checked = check_value(item.attribute, before=item.before, after=body.get("after"), source_text=item.before)
         if checked.value is None:
             raise InvalidRequest(f"This value cannot be used: {checked.error}.", reason=checked.error)
-        await jobs.edit_item(conn, store_id=store.id, item_id=item_id, value=checked.value)
-    return JSONResponse({"id": item_id, "after": checked.value, "review_state": "EDITED"})
+        # The owner's words are theirs: facts in them are not flagged, and do not lower the score.
+        quality = score_value(item.attribute, checked.value, product_name=item.product_title, language=item.target_lang)
+        await jobs.edit_item(conn, store_id=store.id, item_id=item_id, value=checked.value, quality=quality)
+    return JSONResponse({"id": item_id, "after": checked.value, "review_state": "EDITED", "quality": quality})
 
 
 routes = [

@@ -38,6 +38,7 @@ _QUERY = {
         "collection_id": {"type": "string", "maxLength": MAX_ID_CHARS},
         "missing": _MISSING,
         "optimised": {"type": "boolean"},
+        "duplicate": {"type": "boolean", "description": "whether the description is near another product's"},
     },
 }
 _JOB = {
@@ -60,8 +61,14 @@ _JOB = {
             "type": "boolean",
             "description": "answered through the LLM's Batch API within 24 h, at half a credit per field",
         },
+        "only_empty": {
+            "type": "boolean",
+            "description": "write only the fields that have no value now: the others are skipped, never "
+            "enqueued and never charged (`skipped_fields` says how many)",
+        },
     },
 }
+_SCORE = {"type": "integer", "minimum": 0, "maximum": 100}
 _FORCE: Schema = {"type": "object", "properties": {"force": {"type": "boolean"}}}
 _CONNECT_EXAMPLE = {"site_url": "https://shop.example.com", "consumer_key": "ck_1", "consumer_secret": "cs_2"}  # nosec B105
 
@@ -162,6 +169,12 @@ def _paths() -> dict[str, Schema]:
                         "explode": True,
                     },
                     _query("optimised", {"enum": ["true", "false"]}, "whether the app published a change that stands"),
+                    _query(
+                        "duplicate",
+                        {"enum": ["true", "false"]},
+                        "whether the description is a near-duplicate of another product's (each product names "
+                        "a few in duplicate_of)",
+                    ),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "page size (50)"),
                 ],
             )
@@ -169,7 +182,8 @@ def _paths() -> dict[str, Schema]:
         "/api/collections": {"get": _operation("The store's collections", 200, 502)},
         "/api/jobs": {
             "post": _operation(
-                "Create a job: charges one credit per product field, half a credit in economy",
+                "Create a job: charges one credit per product field written (half a credit in economy); with "
+                "only_empty, fields that have a value are skipped and not charged (422 nothing_to_write when all are)",
                 201,
                 402,
                 422,
@@ -191,7 +205,8 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/jobs/estimate": {
             "post": _operation(
-                "What POST /api/jobs would charge for the same body; nothing is charged or created",
+                "What POST /api/jobs would charge for the same body (products, fields, skipped_fields, credits, "
+                "enough); nothing is charged or created",
                 200,
                 422,
                 502,
@@ -203,7 +218,8 @@ def _paths() -> dict[str, Schema]:
         "/api/jobs/{job_id}": {"get": _operation("A job with its counters", 200, 404, parameters=[job_id])},
         "/api/jobs/{job_id}/items": {
             "get": _operation(
-                "A job's items: before, after, flags, error, review state",
+                "A job's items: before, after, flags (sentences) and fact_flags ({code, term, text, start, end, "
+                "message}: UTF-16 offsets into after), quality ({score, reasons}), error, review state",
                 200,
                 404,
                 422,
@@ -220,6 +236,8 @@ def _paths() -> dict[str, Schema]:
                         {"type": "array", "items": {"enum": [a.value for a in Attribute]}, "maxItems": 20},
                         "only items of these fields (repeat it, or separate with commas)",
                     ),
+                    _query("min_score", _SCORE, "only items whose quality score is at least this"),
+                    _query("max_score", _SCORE, "only items whose quality score is at most this"),
                     _query("after", {"type": "integer", "minimum": 0, "maximum": _INT64_MAX}, "paging"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (200)"),
                 ],
@@ -290,7 +308,8 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/publish": {
             "post": _operation(
-                "Publish accepted values to the store: one outcome per item",
+                "Publish accepted values to the store: one outcome per item; flagged suggestions not accepted or "
+                "edited are refused (needs_review), and with min_score those scoring lower (below_score)",
                 200,
                 422,
                 502,
@@ -304,7 +323,8 @@ def _paths() -> dict[str, Schema]:
                                 "minItems": 1,
                                 "maxItems": MAX_ITEMS_PER_PUBLISH,
                                 "items": _ID,
-                            }
+                            },
+                            "min_score": {**_SCORE, "description": "refuse items whose quality score is lower"},
                         },
                     },
                     {"item_ids": [1, 2]},

@@ -29,9 +29,14 @@ async def publish(request: Request) -> JSONResponse:
         raise InvalidRequest("item_ids must be a non-empty list of item ids (integers).")
     if len(item_ids) > MAX_ITEMS_PER_PUBLISH:
         raise InvalidRequest(f"Publish at most {MAX_ITEMS_PER_PUBLISH} items at a time.")
+    min_score = body.get("min_score")
+    if min_score is not None and (
+        not isinstance(min_score, int) or isinstance(min_score, bool) or not 0 <= min_score <= 100
+    ):
+        raise InvalidRequest("min_score must be a whole number from 0 to 100.")
     svc = services(request)
     outcomes = await publishing.publish_items(
-        svc.pool, svc.clients.for_store(store), store_id=store.id, item_ids=item_ids
+        svc.pool, svc.clients.for_store(store), store_id=store.id, item_ids=item_ids, min_score=min_score
     )
     counts: dict[str, int] = {}
     for o in outcomes:

@@ -17,8 +17,12 @@ export function CostLine(props: {
   onEconomy: (economy: boolean) => void;
   remaining: number;
   shortage: Shortage | null;
+  /** The server is still counting the products a filter matches. */
+  estimating?: boolean;
+  /** Fields left alone for already having a value (only empty fields); not charged. */
+  skipped?: number;
 }) {
-  const { products, fields, cost, economy, onEconomy, remaining, shortage } = props;
+  const { products, fields, cost, economy, onEconomy, remaining, shortage, estimating, skipped } = props;
   const shortageRef = useRef<HTMLDivElement>(null);
   // The server's 402 arrives after the owner pressed submit, maybe far below: bring it into view.
   const fromServer = shortage?.fromServer ? shortage : null;
@@ -37,6 +41,8 @@ export function CostLine(props: {
       <div className={`cost${shortage ? " short" : ""}`} aria-live="polite" data-testid="cost-line">
         {products === 0 || fields === 0 ? (
           <span className="muted">{products === 0 ? t("opt.pickProducts") : t("opt.pickField")}</span>
+        ) : estimating ? (
+          <span className="muted">{t("opt.estimating")}</span>
         ) : (
           <span>
             {rich("opt.costLine", {
@@ -50,6 +56,12 @@ export function CostLine(props: {
             })}
           </span>
         )}
+        {skipped ? (
+          <span className="muted" data-testid="skipped-fields">
+            {" "}
+            {t("opt.skippedFields", { count: skipped })}
+          </span>
+        ) : null}
       </div>
       {shortage ? (
         <div className="notice warning" role="alert" data-testid="shortage" ref={shortageRef}>

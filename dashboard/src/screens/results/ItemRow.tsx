@@ -1,4 +1,5 @@
 import { lazy, Suspense, useMemo, useState, type ReactNode } from "react";
+import { QualityBadge } from "../../components/QualityBadge";
 import { FIELD_LABEL, fmt } from "../../config";
 import { failureReason, inSentence, t, type Key } from "../../i18n";
 import type { PublishLog, PublishOutcome } from "../../types";
@@ -29,7 +30,7 @@ const BADGE: Record<View, { tone: string; key: Key }> = {
   canceled: { tone: "neutral", key: "res.canceled" },
 };
 
-const OUTCOMES = new Set(["published", "already_published", "in_progress", "not_ready", "not_found", "error", "rejected", "no_change", "needs_review"]);
+const OUTCOMES = new Set(["published", "already_published", "in_progress", "not_ready", "not_found", "error", "rejected", "no_change", "needs_review", "below_score"]);
 
 function outcomeWords(status: string): string {
   return t((OUTCOMES.has(status) ? `outcome.${status}` : "outcome.error") as Key);
@@ -174,6 +175,7 @@ export function ItemRow(props: {
         <span className={`badge ${badge.tone}`} data-testid="item-state">
           {t(badge.key)}
         </span>
+        <QualityBadge quality={item.quality} />
         {outcome}
         <span className="grow" />
         <div className="row-actions">

@@ -3,9 +3,9 @@ import { ApiError, messageOf } from "../../api";
 import { FIELD_LABEL, fmt, when } from "../../config";
 import { useApp } from "../../context";
 import { t, type Key } from "../../i18n";
+import { jobLanguage, jobTitle } from "../../jobText";
 import type { Attribute, PublishLog, PublishOutcome } from "../../types";
 import { Empty, ErrorBox, Loading, Notice, Progress, StatusBadge, usePolling } from "../../ui";
-import { jobSummary } from "../Queue";
 import * as requests from "./api";
 import { Dialog } from "./Dialog";
 import { ItemRow } from "./ItemRow";
@@ -358,10 +358,10 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
         <div className="job-head">
           <div>
             <h2 id="job-title">
-              {t("queue.job", { id: String(job.number ?? job.id) })} <StatusBadge status={job.status} />
+              {jobTitle(job)} <StatusBadge status={job.status} />
             </h2>
             <div className="muted small">
-              {jobSummary(job)} · {t("res.creditsUsed", { count: job.credits_charged - job.credits_refunded })} · {when(job.created_at)}
+              {jobLanguage(job)} · {t("res.creditsUsed", { count: job.credits_charged - job.credits_refunded })} · {when(job.created_at)}
             </div>
             {noChange ? (
               <div className="muted small" data-testid="no-change-summary">

@@ -1,0 +1,31 @@
+"""A saved value's quality score: the domain's rule (domain/quality.py) applied to the text a
+shopper reads of it. Used where a result is saved (the worker) and where the owner edits one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.attributes import Attribute
+from ..domain.quality import quality
+from .checks import visible_text
+
+
+def score_value(
+    attribute: Attribute,
+    value: str,
+    *,
+    product_name: str,
+    language: str,
+    flags: int = 0,
+    duplicate_penalty: int = 0,
+) -> dict[str, Any]:
+    """`{score, reasons}` of a value as saved (a description's markup is not counted)."""
+    text = visible_text(value) if attribute.is_html else value
+    return quality(
+        attribute,
+        text,
+        product_name=product_name,
+        language=language,
+        flags=flags,
+        duplicate_penalty=duplicate_penalty,
+    )
