@@ -19,13 +19,13 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from optimizer_app import credits, db, embedded_pg, queue, stores
-from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.attributes import TEXT_ATTRIBUTES, Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, LLMTransientError, Usage
 from optimizer_app.settings import Settings
 from optimizer_app.worker import WorkerConfig, config_from_settings
 
-ALL = tuple(Attribute)
+ALL = TEXT_ATTRIBUTES  # the text fields; image alt text has tests of its own
 
 # A pool or one connection: the tests hold a pool, the benchmark a connection it also polls with.
 Database: TypeAlias = asyncpg.Pool | asyncpg.Connection

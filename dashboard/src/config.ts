@@ -14,6 +14,7 @@ export const FIELD_LABEL: Record<Attribute, string> = {
   get description() { return t("field.description"); },
   get seo_title() { return t("field.seo_title"); },
   get seo_description() { return t("field.seo_description"); },
+  get image_alt() { return t("field.image_alt"); },
 };
 
 /**

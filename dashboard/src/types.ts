@@ -1,4 +1,4 @@
-export type Attribute = "title" | "description" | "seo_title" | "seo_description";
+export type Attribute = "title" | "description" | "seo_title" | "seo_description" | "image_alt";
 
 export interface Plan {
   id: string;
@@ -179,6 +179,8 @@ export interface Item {
   published_at: string | null;
   /** The model that wrote `after` (the fallback's when the primary was down). */
   model: string | null;
+  /** Image alt text: the product's images in order (`before`/`after` are JSON lists of {image_id, alt}). */
+  images?: { image_id: string; url: string | null }[] | null;
 }
 
 export interface PublishLog {

@@ -76,6 +76,12 @@ async def submit_pending(
             await conn.execute(Q["drop_batch"], batch_id)
             return 0
         await queue.mark_jobs_running(conn, (i.job_id for i in items))
+        items, settled = outcomes.without_pictures(items)
+        if settled:
+            await _settle(conn, owner, (settled, []), max_attempts)
+        if not items:
+            await conn.execute(Q["drop_batch"], batch_id)
+            return len(settled)
     groups = _by_product(items)
     lines = [provider.batch_request(custom_id, outcomes.generation_request(g)) for custom_id, g in groups.items()]
     try:

@@ -29,6 +29,7 @@ from .domain.attributes import Attribute
 from .domain.near_duplicates import BANDS, is_near_duplicate
 from .llm.base import Generation, GenerationRequest, LLMProvider, Rewrite, Usage
 from .llm.checks import duplicate_content, is_duplicate_content
+from .llm.facts import FactFlag
 from .minhash import Signature, signature, similarities, text_hash
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ async def ask_again(
         return checked
     values: dict[Attribute, str] = {a: v for a, v in checked.values.items() if a is not Attribute.DESCRIPTION}
     rejected: dict[Attribute, str] = {a: r for a, r in checked.rejected.items() if a is not Attribute.DESCRIPTION}
-    flags: dict[Attribute, list[str]] = {a: f for a, f in checked.flags.items() if a is not Attribute.DESCRIPTION}
+    flags: dict[Attribute, list[FactFlag]] = {a: f for a, f in checked.flags.items() if a is not Attribute.DESCRIPTION}
     if Attribute.DESCRIPTION in again.values:
         values[Attribute.DESCRIPTION] = again.values[Attribute.DESCRIPTION]
         if again.flags.get(Attribute.DESCRIPTION):

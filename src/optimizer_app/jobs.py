@@ -126,6 +126,11 @@ def item_json(r: asyncpg.Record) -> dict[str, Any]:
         "usage": usage_json(r),
         "product_url": r["product_url"],
         "product_image_url": r["product_image_url"],
+        # Image alt text: the product's images as the job read them, in order, for the before and
+        # after of each (`before` and `after` are JSON lists of {image_id, alt}); null otherwise.
+        "images": [{"image_id": i["id"], "url": i.get("url")} for i in r["product_images"]]
+        if isinstance(r["product_images"], list)
+        else None,
         "note": r["note"],
         "regenerations": r["regenerations"],
     }

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from .domain.attributes import Attribute
 from .domain.jobs import ItemReason, retry_delay
 from .llm.base import (
     Generation,
@@ -37,6 +38,21 @@ def by_product(items: Sequence[ClaimedItem]) -> list[list[ClaimedItem]]:
     for item in items:
         groups[(item.job_id, item.product_id)].append(item)
     return list(groups.values())
+
+
+def without_pictures(items: Sequence[ClaimedItem]) -> tuple[list[ClaimedItem], list[ItemResult]]:
+    """(the items to ask the model for, the results of the others): image alt text of a product
+    that has no image whose alt text can be written needs no call; it is settled as no change
+    needed, so its credit comes back."""
+    settled: list[ItemResult] = []
+    keep: list[ClaimedItem] = []
+    for item in items:
+        if item.attribute is Attribute.IMAGE_ALT and not any(i.ready for i in item.product.images or ()):
+            current = item.product.value(item.attribute) if item.product.images is not None else "[]"
+            settled.append(ItemResult(item.id, current, no_change=True))
+        else:
+            keep.append(item)
+    return keep, settled
 
 
 def generation_request(items: Sequence[ClaimedItem]) -> GenerationRequest:

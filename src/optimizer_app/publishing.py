@@ -10,6 +10,10 @@ Only suggestions the owner has not set aside are published: a rejected one, or o
 nothing, never is; one flagged for facts the product data does not state only once accepted or
 edited (domain.jobs.publish_refusal).
 
+Image alt text is written apart from the text fields (a pass of its own over the same chunks): on
+Shopify and Salla it is another API than the product's, and a product whose text was written while
+its alt text failed must log the one and report the other.
+
 Reverting works the same way, whatever it covers (one log entry, a selection, a whole job): each
 product is read once per chunk, every entry whose value is still the one published is written
 back, and an entry whose value was changed in the store since is left as it is and listed, unless
@@ -82,7 +86,8 @@ async def publish_items(
     if not rows:
         raise NotFound("None of these items exist in this store.")
     outcomes: dict[int, PublishOutcome] = {}
-    by_product: dict[str, list[int]] = defaultdict(list)
+    # Text fields, then image alt text: a pass each (see the module's docstring).
+    passes: tuple[dict[str, list[int]], dict[str, list[int]]] = (defaultdict(list), defaultdict(list))
     for item_id in item_ids:
         row = rows.get(item_id)
         if row is None:
@@ -99,14 +104,15 @@ async def publish_items(
         elif refusal := publish_refusal(row["review_state"], row["flags"], score=row["score"], min_score=min_score):
             outcomes[item_id] = PublishOutcome(item_id, refusal, _REFUSALS[refusal])
         else:
-            by_product[row["product_id"]].append(item_id)
-    products = list(by_product)
-    for begin in range(0, len(products), _CHUNK):
-        chunk = {pid: by_product[pid] for pid in products[begin : begin + _CHUNK]}
-        for outcome in await _publish_chunk(
-            pool, client, store_id=store_id, items_by_product=chunk, min_score=min_score
-        ):
-            outcomes[outcome.item_id] = outcome
+            passes[row["attribute"] == Attribute.IMAGE_ALT][row["product_id"]].append(item_id)
+    for by_product in passes:
+        products = list(by_product)
+        for begin in range(0, len(products), _CHUNK):
+            chunk = {pid: by_product[pid] for pid in products[begin : begin + _CHUNK]}
+            for outcome in await _publish_chunk(
+                pool, client, store_id=store_id, items_by_product=chunk, min_score=min_score
+            ):
+                outcomes[outcome.item_id] = outcome
     return [outcomes[i] for i in dict.fromkeys(item_ids)]
 
 
@@ -158,12 +164,15 @@ async def _publish_chunk(
 
 
 async def _read(
-    client: StoreClient, product_ids: Sequence[str]
+    client: StoreClient, product_ids: Sequence[str], *, images: bool = False
 ) -> tuple[dict[str, Product], dict[str, StorePlatformError]]:
-    """The products as the store holds them now, in as few calls as the platform allows; an error
-    for each one that could not be read."""
+    """The products as the store holds them now (with their images when `images`), in as few
+    calls as the platform allows; an error for each one that could not be read."""
     try:
-        current = {p.id: p for p in await client.get_products(list(product_ids))}
+        found = await client.get_products(list(product_ids))
+        if images:
+            found = await client.with_images(found)
+        current = {p.id: p for p in found}
     except StorePlatformError as exc:
         # The whole call failed (after the client's own retries): every product of it failed.
         return {}, dict.fromkeys(product_ids, exc)
@@ -176,10 +185,11 @@ async def _read_and_write(
     """Read each product and write its values over it; a product that changed between the read and
     the write (a stale revision) is read again and written once more. Returns (the products as
     they were before each successful write, the error of each product that failed)."""
-    current, errors = await _read(client, list(values))
+    images = any(Attribute.IMAGE_ALT in v for v in values.values())
+    current, errors = await _read(client, list(values), images=images)
     written, failed, stale = await _write(client, current, {pid: v for pid, v in values.items() if pid in current})
     if stale:
-        again, unread = await _read(client, stale)
+        again, unread = await _read(client, stale, images=images)
         rewritten, refailed, still = await _write(client, again, {pid: values[pid] for pid in stale if pid in again})
         written.update(rewritten)
         failed.update({**unread, **refailed, **{pid: _kept_changing() for pid in still}})
@@ -312,14 +322,18 @@ async def _revert(
         if r["reverted_at"] is not None:
             report.reverted.append(_log_json(r))
             report.already_reverted.add(r["id"])
-    by_product: dict[str, list[int]] = defaultdict(list)
+    # Text fields, then image alt text, as publishing writes them.
+    passes: tuple[dict[str, list[int]], dict[str, list[int]]] = (defaultdict(list), defaultdict(list))
     for r in rows:
         if r["reverted_at"] is None:
-            by_product[r["product_id"]].append(r["id"])
-    products = list(by_product)
-    for begin in range(0, len(products), _CHUNK):
-        ids = [i for pid in products[begin : begin + _CHUNK] for i in by_product[pid]]
-        await _revert_chunk(pool, client, store_id=store_id, log_ids=ids, force=force, report=report)
+            passes[r["attribute"] == Attribute.IMAGE_ALT][r["product_id"]].append(r["id"])
+    for images, by_product in enumerate(passes):
+        products = list(by_product)
+        for begin in range(0, len(products), _CHUNK):
+            ids = [i for pid in products[begin : begin + _CHUNK] for i in by_product[pid]]
+            await _revert_chunk(
+                pool, client, store_id=store_id, log_ids=ids, force=force, report=report, images=bool(images)
+            )
     return report
 
 
@@ -331,8 +345,10 @@ async def _revert_chunk(
     log_ids: list[int],
     force: bool,
     report: RevertReport,
+    images: bool = False,
 ) -> None:
-    """Revert the entries of up to _CHUNK products in one transaction holding their log rows."""
+    """Revert the entries of up to _CHUNK products in one transaction holding their log rows
+    (`images`: they are image alt text, read with the products' images)."""
     async with db.acquire(pool) as conn, conn.transaction():
         locked = await conn.fetch(Q["lock_publish_logs"], log_ids, store_id)
         live: dict[str, list[asyncpg.Record]] = defaultdict(list)
@@ -346,7 +362,7 @@ async def _revert_chunk(
         pending = list(live)
         # A product that changed between the read and the write is read and checked again, once.
         for last_try in (False, True):
-            current, unread = await _read(client, pending)
+            current, unread = await _read(client, pending, images=images)
             values: dict[str, dict[Attribute, str]] = {}
             changed: dict[str, list[dict[str, Any]]] = {}
             for pid in pending:

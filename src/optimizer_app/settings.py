@@ -231,6 +231,11 @@ class Settings:
     # Sampling temperature sent with every call: low enough for faithful copy, not so low that a
     # small model loops on the same words.
     llm_temperature: float = 0.3
+    # The model sees images (OpenAI's image_url content parts): the product's pictures are fetched
+    # through the outbound guard and sent with the request for their alt text. Off: alt text is
+    # written from the product data. A setting, not detection: servers without vision answer 400,
+    # 500 or silently drop the message.
+    llm_vision: bool = False
     # Calls in flight to the LLM server per worker process: the adaptive limit starts at 2 and
     # never grows past this. WORKER_CONCURRENCY bounds the products a worker holds, which is at most
     # twice the limit of the moment.

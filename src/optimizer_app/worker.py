@@ -166,6 +166,11 @@ class Worker:
             await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
 
     async def _process(self, items: list[queue.ClaimedItem]) -> None:
+        items, settled = outcomes.without_pictures(items)
+        if settled:
+            self._take((settled, []))
+        if not items:
+            return
         started = time.perf_counter()
         request = outcomes.generation_request(items)
         try:

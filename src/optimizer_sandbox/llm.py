@@ -6,6 +6,13 @@ offline rules from the product data in the prompt. Structured-output support, la
 limits (continuously refilled token buckets, like OpenAI's) and faults are set through
 `LLMSandboxConfig`, at runtime via `app.state.llm` or `POST /_sandbox/config`.
 
+User messages may be a list of content parts, text and images, as OpenAI's vision guide describes
+them (https://platform.openai.com/docs/guides/images-vision; openai-python
+`chat_completion_content_part_image_param.py`): `{"type": "image_url", "image_url": {"url",
+"detail": "auto" | "low" | "high"}}`, the url an http(s) address or a `data:image/...;base64,` URL
+of a PNG, JPEG, WebP or non-animated GIF; anything else is answered 400 as OpenAI does. Shown a
+picture the sandbox made (images.py), the model names its colour in that image's alt text.
+
 Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets. The
 last requests it answered are kept and served at `GET /_sandbox/requests`, so a test can read what
 the model was asked. Like a sampling model asked again, it never answers a field with the
@@ -26,9 +33,11 @@ only that many requests and then expire; `faults` apply to batch lines in order,
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 import random
+import re
 import time
 import uuid
 from collections import deque
@@ -47,7 +56,7 @@ from optimizer_app.llm import offline
 from optimizer_app.llm.checks import visible_text
 from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES, SUGGESTIONS_BEGIN
 
-from . import llama_cpp
+from . import images, llama_cpp
 
 FAULTS = frozenset(
     {"429", "insufficient_quota", "500", "503", "401", "400", "slow", "not_json",
@@ -271,6 +280,11 @@ class LLMSandbox:
             return error(400, "'messages' must be a non-empty array of objects with a role and a content.",
                          "invalid_request_error", param="messages")  # fmt: skip
 
+        problem = _image_parts_problem(messages)
+        if problem:
+            message, param = problem
+            return error(400, message, "invalid_request_error", "invalid_image", param=param)
+
         response_format = body.get("response_format")
         mode = response_format.get("type") if isinstance(response_format, dict) else "text"
         if mode not in MODES:
@@ -285,7 +299,7 @@ class LLMSandbox:
             return error(status, message, "invalid_request_error" if status < 500 else "server_error",
                          param="response_format")  # fmt: skip
 
-        prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+        prompt_tokens = sum(_content_chars(m.get("content", "")) for m in messages) // 4 + 1
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens") or 0
         limited = self._rate_limited(model, prompt_tokens + int(max_tokens))
         if limited is not None:
@@ -458,6 +472,10 @@ class LLMSandbox:
             or not _valid_messages(body.get("messages"))
         ):
             return 400, _error_body("'model' and 'messages' are required.", "invalid_request_error")
+        problem = _image_parts_problem(body["messages"])
+        if problem:
+            return 400, _error_body(problem[0], "invalid_request_error", "invalid_image", problem[1])
+
         response_format = body.get("response_format")
         mode = response_format.get("type") if isinstance(response_format, dict) else "text"
         if mode not in MODES:
@@ -468,7 +486,7 @@ class LLMSandbox:
         if fault == "400":
             return 400, _error_body("Invalid request.", "invalid_request_error")
         messages = body["messages"]
-        prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+        prompt_tokens = sum(_content_chars(m.get("content", "")) for m in messages) // 4 + 1
         return 200, self._completion(body["model"], messages, response_format, str(mode), fault, prompt_tokens)
 
     def _store_file(self, lines: list[str]) -> str | None:
@@ -662,7 +680,11 @@ def _answer(
     names = _requested_fields(response_format, prompt)
     product = _product_from_prompt(prompt)
     set_aside = _previous_suggestions(prompt)
-    values = {name: _improved(name, product, set_aside.get(name)) for name in names}
+    values: dict[str, Any] = {
+        name: _improved(name, product, set_aside.get(name)) for name in names if name != Attribute.IMAGE_ALT.value
+    }
+    if Attribute.IMAGE_ALT.value in names:
+        values[Attribute.IMAGE_ALT.value] = _alt_texts(prompt, _pictures(messages))
     values.update({name: value for name, value in (scripted or {}).items() if name in values})
     if names and fault in ("empty", "unchanged", "too_long"):
         first = names[0]
@@ -697,6 +719,104 @@ def _last_user_content(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
+_DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp|gif);base64,([A-Za-z0-9+/=\s]+)", re.IGNORECASE)
+_UNSUPPORTED_IMAGE = (
+    "You uploaded an unsupported image. Please make sure your image has of one the following formats: "
+    "['png', 'jpeg', 'gif', 'webp']."
+)
+
+
+def _content_chars(content: object) -> int:
+    """A message's size for the token count: text parts' length, 85 tokens a low-detail picture."""
+    if isinstance(content, list):
+        return sum(
+            85 * 4 if isinstance(p, dict) and p.get("type") == "image_url" else len(str(p.get("text", "")))
+            for p in content
+            if isinstance(p, dict)
+        )
+    return len(str(content))
+
+
+def _image_parts_problem(messages: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """(message, param) of a content part OpenAI refuses, or None."""
+    for m_index, message in enumerate(messages):
+        content = message.get("content")
+        if not isinstance(content, list):
+            continue
+        for p_index, part in enumerate(content):
+            param = f"messages.[{m_index}].content.[{p_index}]"
+            if not isinstance(part, dict) or part.get("type") not in ("text", "image_url"):
+                return f"Invalid content part at {param}: expected a text or image_url part.", param
+            if part["type"] == "text":
+                if not isinstance(part.get("text"), str):
+                    return f"Invalid type for '{param}.text': expected a string.", f"{param}.text"
+                continue
+            if message.get("role") != "user":
+                return f"Image content is only supported in user messages ({param}).", param
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, dict) else None
+            if not isinstance(url, str) or not url:
+                return f"Missing required parameter: '{param}.image_url.url'.", f"{param}.image_url.url"
+            if isinstance(image, dict) and image.get("detail", "auto") not in ("auto", "low", "high"):
+                return f"Invalid value for '{param}.image_url.detail'.", f"{param}.image_url.detail"
+            if url.startswith("data:"):
+                if _picture(url) is None:
+                    return _UNSUPPORTED_IMAGE, param
+            elif not url.startswith(("https://", "http://")):
+                return f"Invalid image URL: '{param}.image_url.url'. Expected a data URL or an http(s) URL.", param
+    return None
+
+
+def _picture(url: str) -> bytes | None:
+    match = _DATA_URL.fullmatch(url)
+    if not match:
+        return None
+    try:
+        data = base64.b64decode(match.group(2), validate=False)
+    except ValueError:
+        return None
+    ok = data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")) or (
+        data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    )
+    return data if ok else None
+
+
+def _pictures(messages: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The pictures of the last user message, by the key in the text part just before each."""
+    for message in reversed(messages):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        found: dict[str, bytes] = {}
+        if isinstance(content, list):
+            key = ""
+            for part in content:
+                if isinstance(part, dict) and part.get("type") == "text":
+                    key = str(part.get("text", "")).strip().rstrip(":")
+                elif isinstance(part, dict) and part.get("type") == "image_url":
+                    data = _picture(str((part.get("image_url") or {}).get("url", "")))
+                    if data is not None and key:
+                        found[key] = data
+        return found
+    return {}
+
+
+def _alt_texts(prompt: str, pictures: dict[str, bytes]) -> dict[str, str]:
+    """One alt text per image key the prompt's product data lists: the offline rules' text, and
+    for a picture it was shown, the colour it sees in it."""
+    data = _prompt_data(prompt)
+    found = data.get("images")
+    listed: list[Any] = found if isinstance(found, list) else []
+    title = offline.clean_title(str(data.get("title") or "")) or "Product"
+    alts: dict[str, str] = {}
+    for n, entry in enumerate(listed, start=1):
+        key = str(entry.get("image")) if isinstance(entry, dict) else f"image_{n}"
+        colour = images.describe(pictures[key]) if key in pictures else None
+        text = f"{title} in {colour}" if colour else (title if n == 1 else f"{title}, view {n} of {len(listed)}")
+        alts[key] = offline.fit_words(text, Attribute.IMAGE_ALT.max_length)
+    return alts
+
+
 def _requested_fields(response_format: object, prompt: str) -> list[str]:
     if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
         schema = (response_format.get("json_schema") or {}).get("schema") or {}
@@ -709,7 +829,7 @@ def _requested_fields(response_format: object, prompt: str) -> list[str]:
     return []
 
 
-def _product_from_prompt(prompt: str) -> Product:
+def _prompt_data(prompt: str) -> dict[str, Any]:
     lines = prompt.splitlines()
     data: object = {}
     if DATA_BEGIN in lines:
@@ -718,8 +838,11 @@ def _product_from_prompt(prompt: str) -> Product:
             data = json.loads(lines[index]) if index < len(lines) else {}
         except ValueError:
             data = {}
-    if not isinstance(data, dict):
-        data = {}
+    return data if isinstance(data, dict) else {}
+
+
+def _product_from_prompt(prompt: str) -> Product:
+    data = _prompt_data(prompt)
     facts = data.get("facts")
     return Product(
         id="sandbox",

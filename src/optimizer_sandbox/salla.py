@@ -32,6 +32,7 @@ from starlette.routing import Route
 
 from optimizer_app.auth.salla import sign_body
 
+from . import images
 from .faults import Faults
 
 ACCESS_TTL = 14 * 24 * 3600
@@ -92,7 +93,13 @@ def _seed(merchant: str) -> _Store:
                     "description": rng.choice(_DESCRIPTIONS).format(name=full),
                     "price": {"amount": round(rng.uniform(20, 900), 2), "currency": "SAR"},
                     "status": "sale",
-                    "main_image": f"https://cdn.salla.sa/sandbox/{pid}.jpg",
+                    # Product Details' `images[] {id, url, main, three_d_image_url, alt, video_url,
+                    # type, sort}` (`url` and `main_image` are built per answer, where the sandbox
+                    # serves the picture `file`): 1 to 3 pictures.
+                    "images": [
+                        {"id": int(pid) * 10 + k, "file": f"salla-{pid}-{k}", "alt": "", "sort": k}
+                        for k in range(1, 2 + n % 3)
+                    ],
                     # The product's page and its dashboard page, as Product Details shows them
                     # (https://docs.salla.dev/docs/doc-422988/s.salla.sa/doc-421412/api-5394169).
                     "url": f"https://salla.sa/sandbox-{merchant}/p{pid}",
@@ -233,6 +240,8 @@ class SallaSandbox:
         self.faults = Faults()
         self.counts: dict[str, int] = {}
         self.lock = threading.Lock()
+        self.base_url = ""  # where this sandbox serves its pictures (the last request's address)
+        self.uploads = 0  # pictures replaced through Update Image
 
     def store(self, merchant: str) -> _Store:
         with self.lock:
@@ -260,6 +269,7 @@ class SallaSandbox:
             response = _fail(fault.status, "sandbox_fault", "Injected sandbox fault")
             response.headers.update(fault.headers)
             return None, response, {}
+        self.base_url = str(request.base_url)
         header = request.headers.get("authorization", "")
         token = header[7:] if header.lower().startswith("bearer ") else ""
         entry = self.access.get(token)
@@ -393,7 +403,7 @@ class SallaSandbox:
             assert denied is not None
             return denied
         language = _language(request, "accept-language")
-        items = [_in_language(p, language) for p in shop.products.values()]
+        items = [self.view(p, language) for p in shop.products.values()]
         keyword = request.query_params.get("keyword")
         if keyword:
             items = [p for p in items if keyword.casefold() in (p["name"] + p["description"]).casefold()]
@@ -410,7 +420,7 @@ class SallaSandbox:
         product = shop.products.get(request.path_params["product_id"])
         if product is None:
             return _fail(404, "not_found", "The product was not found")
-        response = _ok(_in_language(product, _language(request, "accept-language")))
+        response = _ok(self.view(product, _language(request, "accept-language")))
         response.headers.update(headers)
         return response
 
@@ -438,7 +448,71 @@ class SallaSandbox:
                     product["metadata"]["title"] = body["metadata_title"]
                 if "metadata_description" in body:
                     product["metadata"]["description"] = body["metadata_description"]
-            response = _ok(_in_language(product, language), status=201)
+            response = _ok(self.view(product, language), status=201)
+        response.headers.update(headers)
+        return response
+
+    def view(self, product: dict[str, Any], language: str) -> dict[str, Any]:
+        """A product as Product Details answers it, in `language`, with its images' addresses."""
+        shown = _in_language(product, language)
+        shown["images"] = [
+            {
+                "id": i["id"],
+                "url": images.url(self.base_url, i["file"]),
+                "main": n == 0,
+                "three_d_image_url": "",
+                "alt": i["alt"],
+                "video_url": "",
+                "type": "image",
+                "sort": i["sort"],
+            }
+            for n, i in enumerate(product["images"])
+        ]
+        shown["main_image"] = shown["images"][0]["url"] if shown["images"] else None
+        return shown
+
+    async def update_image(self, request: Request) -> JSONResponse:
+        """Update Image, `POST /products/images/{image-id}`, multipart/form-data: `photo` (a file or
+        a URL; the docs mark it required), `default`, `sort`, `alt`; "You can only update one image
+        per request"; 201 with `{id, image, sort, default, alt_seo, video_url, type}`
+        (https://docs.salla.dev/docs/merchant/doc-422688/doc-422610/doc-422988/doc-421412/api-5394188).
+        A `photo` that is the image's own address keeps the picture; another one replaces it
+        (an assumption to check on a demo store: the docs do not say)."""
+        shop, denied, headers = self.gate(request)
+        if shop is None:
+            assert denied is not None
+            return denied
+        try:
+            form = await request.form()
+        except (AssertionError, ValueError):
+            return _fail(422, "validation_failed", "alert.invalid_fields", {"photo": ["The photo field is required."]})
+        photo, alt = form.get("photo"), form.get("alt")
+        if photo is None or (isinstance(photo, str) and not photo.strip()):
+            return _fail(422, "validation_failed", "alert.invalid_fields", {"photo": ["The photo field is required."]})
+        if alt is not None and not isinstance(alt, str):
+            return _fail(422, "validation_failed", "alert.invalid_fields", {"alt": ["The alt must be a string."]})
+        image_id = request.path_params["image_id"]
+        with self.lock:
+            found = next((i for p in shop.products.values() for i in p["images"] if str(i["id"]) == image_id), None)
+            if found is None:
+                return _fail(404, "not_found", "The image was not found")
+            if not (isinstance(photo, str) and photo == images.url(self.base_url, found["file"])):
+                self.uploads += 1
+                found["file"] = f"salla-upload-{self.uploads}"
+            if alt is not None:
+                found["alt"] = alt
+            url = images.url(self.base_url, found["file"])
+        sizes = {"url": url, "width": 16, "height": 16}
+        body = {
+            "id": found["id"],
+            "image": {"original": sizes, "standard_resolution": sizes, "low_resolution": sizes, "thumbnail": sizes},
+            "sort": found["sort"],
+            "default": found["sort"] == 1,
+            "alt_seo": found["alt"],
+            "video_url": "",
+            "type": "image",
+        }
+        response = _ok(body, status=201)
         response.headers.update(headers)
         return response
 
@@ -539,6 +613,7 @@ class SallaSandbox:
             Route("/oauth2/user/info", self.user_info, methods=["GET"]),
             Route("/exchange-authority/v1/introspect", self.introspect, methods=["POST"]),
             Route("/admin/v2/products", self.list_products, methods=["GET"]),
+            Route("/admin/v2/products/images/{image_id}", self.update_image, methods=["POST"]),
             Route("/admin/v2/products/{product_id}", self.get_product, methods=["GET"]),
             Route("/admin/v2/products/{product_id}", self.update_product, methods=["PUT"]),
             Route("/admin/v2/categories", self.list_categories, methods=["GET"]),
@@ -551,6 +626,7 @@ class SallaSandbox:
             Route("/_sandbox/faults", self.faults.add, methods=["POST"]),
             Route("/_sandbox/tokens/expire", self.expire, methods=["POST"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
+            images.ROUTE,
             Route("/_sandbox/reset", self.reset, methods=["POST"]),
         ]
 

@@ -83,6 +83,7 @@ from starlette.routing import Route
 from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.errors import Unauthorized
 
+from . import images
 from .faults import Faults
 from .shopify_catalog import build_catalog, more_products
 
@@ -228,6 +229,10 @@ class _Shop:
     available: float = 2000.0
     updated: float = field(default_factory=time.monotonic)
     subscriptions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Where the shop's pictures are served (this sandbox's address, from the last request).
+    base_url: str = ""
+    # The scopes the shop granted the app: fileUpdate needs write_files (or write_themes).
+    scopes: tuple[str, ...] = ("read_products", "write_products", "write_files")
 
 
 def gid(kind: str, number: int) -> str:
@@ -422,13 +427,13 @@ class ShopifySandbox:
         with self.lock:
             if not expiring:
                 self.tokens[token] = (domain, None)
-                return {"access_token": token, "scope": "read_products,write_products"}
+                return {"access_token": token, "scope": ",".join(self.shop(domain).scopes)}
             refresh = "shprt_" + secrets.token_hex(24)
             self.tokens[token] = (domain, time.time() + ACCESS_TOKEN_TTL)
             self.refresh_tokens[refresh] = (domain, time.time() + REFRESH_TOKEN_TTL)
         return {
             "access_token": token,
-            "scope": "read_products,write_products",
+            "scope": ",".join(self.shop(domain).scopes),
             "expires_in": ACCESS_TOKEN_TTL,
             "refresh_token": refresh,
             "refresh_token_expires_in": REFRESH_TOKEN_TTL,
@@ -449,10 +454,32 @@ class ShopifySandbox:
             self.next_id += 1
             return self.next_id
 
+    def media_node(self, shop: _Shop, m: dict[str, Any]) -> dict[str, Any]:
+        """A MediaImage (Media interface: `alt`, `status`; `image` is null until it is processed):
+        https://shopify.dev/docs/api/admin-graphql/latest/objects/MediaImage."""
+        ready = m["status"] == "READY"
+        image = {"url": images.url(shop.base_url, m["file"]), "altText": m["alt"] or None, "width": 16, "height": 16}
+        return {
+            "__typename": "MediaImage",
+            "id": gid("MediaImage", m["id"]),
+            "alt": m["alt"],
+            "mediaContentType": "IMAGE",
+            "status": m["status"],
+            "fileStatus": m["status"],
+            "mimeType": "image/png",
+            "image": image if ready else None,
+            "preview": {"image": image if ready else None, "status": m["status"]},
+        }
+
     def product_node(self, shop: _Shop, p: dict[str, Any]) -> dict[str, Any]:
         def collections(info: Any, **args: Any) -> dict[str, Any]:
             mine = [c for c in shop.collections if p["id"] in c["product_ids"]]
             return connection(mine, args, lambda c: self.collection_node(shop, c))
+
+        def media(info: Any, **args: Any) -> dict[str, Any]:
+            # `sortKey: POSITION` (ProductMediaSortKeys) is the order the admin shows; ID sorts by id.
+            items = sorted(p["media"], key=lambda m: m["id"]) if args.get("sortKey") == "ID" else list(p["media"])
+            return connection(items, args, lambda m: self.media_node(shop, m))
 
         return {
             "__typename": "Product",
@@ -472,14 +499,9 @@ class ShopifySandbox:
             "createdAt": p["createdAt"],
             "updatedAt": p["updatedAt"],
             "seo": dict(p["seo"]),
-            "featuredMedia": {
-                "__typename": "MediaImage",
-                "id": gid("MediaImage", p["id"]),
-                "alt": "",
-                "mediaContentType": "IMAGE",
-                "status": "READY",
-                "preview": {"image": {"url": p["image"], "altText": None}, "status": "READY"},
-            },
+            "featuredMedia": self.media_node(shop, p["media"][0]) if p["media"] else None,
+            "media": media,
+            "mediaCount": {"count": len(p["media"]), "precision": "EXACT"},
             "priceRangeV2": {
                 "minVariantPrice": {"amount": p["price"], "currencyCode": "USD"},
                 "maxVariantPrice": {"amount": p["price"], "currencyCode": "USD"},
@@ -637,7 +659,44 @@ class ShopifySandbox:
             )
             return {"appSubscription": sub, "confirmationUrl": url, "userErrors": []}
 
-        return {"productUpdate": product_update, "appSubscriptionCreate": app_subscription_create}
+        def file_update(info: Any, files: list[dict[str, Any]]) -> dict[str, Any]:
+            """fileUpdate (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fileUpdate):
+            "Requires `write_files` access scope or `write_themes` access scope"; "Files must be in
+            `ready` state before they can be updated"; FilesUserError codes FILE_DOES_NOT_EXIST,
+            NON_READY_STATE and ALT_VALUE_LIMIT_EXCEEDED ("exceeds the maximum limit of 512
+            characters"). A request with any user error changes nothing here."""
+            if not {"write_files", "write_themes"} & set(shop.scopes):
+                raise GraphQLError(
+                    "Access denied for fileUpdate field. Required access: `write_files` access scope or "
+                    "`write_themes` access scope. Also: Users must have edit files permissions.",
+                    extensions={"code": "ACCESS_DENIED"},
+                )
+            by_id = {gid("MediaImage", m["id"]): m for p in shop.products.values() for m in p["media"]}
+            errors: list[dict[str, Any]] = []
+            for index, entry in enumerate(files):
+                m = by_id.get(entry.get("id", ""))
+                if m is None:
+                    errors.append({"field": ["files", str(index), "id"], "code": "FILE_DOES_NOT_EXIST",
+                                   "message": f"File id {entry.get('id')} does not exist."})  # fmt: skip
+                elif m["status"] != "READY":
+                    errors.append({"field": ["files", str(index), "id"], "code": "NON_READY_STATE",
+                                   "message": "Non-ready files cannot be updated."})  # fmt: skip
+                elif len(entry.get("alt") or "") > 512:
+                    errors.append({"field": ["files", str(index), "alt"], "code": "ALT_VALUE_LIMIT_EXCEEDED",
+                                   "message": "The alt value exceeds the limit of 512 characters."})  # fmt: skip
+            if errors:
+                return {"files": None, "userErrors": errors}
+            with self.lock:
+                for entry in files:
+                    if "alt" in entry and entry["alt"] is not None:
+                        by_id[entry["id"]]["alt"] = entry["alt"]
+            return {"files": [self.media_node(shop, by_id[e["id"]]) for e in files], "userErrors": []}
+
+        return {
+            "productUpdate": product_update,
+            "appSubscriptionCreate": app_subscription_create,
+            "fileUpdate": file_update,
+        }
 
     def token_shop(self, request: Request) -> str | None:
         entry = self.tokens.get(request.headers.get("x-shopify-access-token", ""))
@@ -665,6 +724,7 @@ class ShopifySandbox:
             if retired is not None:
                 self.refresh_tokens.pop(retired, None)
         shop = self.shop(domain)
+        shop.base_url = str(request.base_url)
         try:
             body = await request.json()
         except ValueError:
@@ -1059,6 +1119,7 @@ class ShopifySandbox:
             Route("/_sandbox/faults", self.faults.add, methods=["POST"]),
             Route("/_sandbox/tokens/expire", self.expire_tokens, methods=["POST"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
+            images.ROUTE,
             Route("/_sandbox/webhooks", self.send_webhook, methods=["POST"]),
             Route("/_sandbox/admin", self.admin, methods=["GET"]),
             Route("/_sandbox/reset", self.reset, methods=["POST"]),

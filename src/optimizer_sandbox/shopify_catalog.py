@@ -104,7 +104,18 @@ def _product(rng: random.Random, number: int, name: str, description: str, vendo
         "tags": sorted({kind.lower(), vendor.lower().replace(" ", "-"), rng.choice(["new", "sale", "bestseller"])}),
         "seo": {"title": seo_title, "description": None},
         "price": f"{rng.randrange(9, 240)}.{rng.choice(['00', '50', '95', '99'])}",
-        "image": f"https://cdn.shopify.com/s/files/1/0000/0001/products/{pid}.jpg",
+        # The product's media (images), in position order: 1 to 3 pictures the sandbox serves
+        # (optimizer_sandbox/images.py); every 29th product's last one is still PROCESSING, as a
+        # freshly uploaded file is ("Files must be in `ready` state before they can be updated").
+        "media": [
+            {
+                "id": pid * 10 + k,
+                "file": f"shopify-{pid}-{k}",
+                "alt": "",
+                "status": "PROCESSING" if k > 1 and k == 1 + number % 3 and number % 29 == 0 else "READY",
+            }
+            for k in range(1, 2 + number % 3)
+        ],
         "createdAt": f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}T10:00:00Z",
         "updatedAt": f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}T10:00:00Z",
     }

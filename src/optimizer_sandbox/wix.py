@@ -48,6 +48,7 @@ from starlette.routing import Route
 
 from optimizer_app.auth import wix as wix_auth
 
+from . import images
 from .faults import Faults
 from .wix_catalog import build_catalog, more_products
 
@@ -141,19 +142,36 @@ _FIELD_KEYS = {
     "PLAIN_DESCRIPTION": ("plainDescription",),
     "DIRECT_CATEGORIES_INFO": ("directCategoriesInfo",),
     "ALL_CATEGORIES_INFO": ("allCategoriesInfo",),
-    "MEDIA_ITEMS_INFO": ("media",),
-    "THUMBNAIL": ("media",),
+    "THUMBNAIL": (),
     "INFO_SECTION": ("infoSections",),
     "INFO_SECTION_PLAIN_DESCRIPTION": ("infoSections",),
     "CURRENCY": ("actualPriceRange",),
 }
 
 
-def _project(product: dict[str, Any], fields: list[str], site_url: str) -> dict[str, Any]:
-    keep = set(_DEFAULT_FIELDS) | {"actualPriceRange", "media"}
+def _media_item(item: dict[str, Any], base: str) -> dict[str, Any]:
+    """A V3 media item as Wix answers it: its Wix Media `id`, the `image` Wix fills in, `altText`."""
+    image = {"id": item["id"], "url": images.url(base, item["file"]), "width": 16, "height": 16}
+    return {"id": item["id"], "image": image, "altText": item.get("altText")}
+
+
+def _media(product: dict[str, Any], base: str, with_items: bool) -> dict[str, Any]:
+    """`media`: `main` ("automatically set to the first item in the `itemsInfo.items` array",
+    read-only) and, only when `fields` asks for MEDIA_ITEMS_INFO, `itemsInfo.items`
+    (https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/about-product-media.md)."""
+    items = [_media_item(i, base) for i in product["media"]["items"]]
+    view: dict[str, Any] = {"main": items[0]} if items else {}
+    if with_items:
+        view["itemsInfo"] = {"items": items}
+    return view
+
+
+def _project(product: dict[str, Any], fields: list[str], site_url: str, base: str = "") -> dict[str, Any]:
+    keep = set(_DEFAULT_FIELDS) | {"actualPriceRange"}
     for f in fields:
         keep |= set(_FIELD_KEYS.get(f, ()))
     view = {k: copy.deepcopy(v) for k, v in product.items() if k in keep and v is not None}
+    view["media"] = _media(product, base, "MEDIA_ITEMS_INFO" in fields)
     if "URL" in fields:
         # "The product's public storefront URL, including both relative path and full URL with base
         # domain" (Products V3 `fields` enum, Get Product By Slug: https://dev.wix.com/docs/api-reference/
@@ -169,7 +187,7 @@ def site_url(instance_id: str) -> str:
     return f"https://sandbox{instance_id.replace('-', '')[:8].lower()}.wixsite.com/nordwear"
 
 
-def _v1_view(product: dict[str, Any], site: str) -> dict[str, Any]:
+def _v1_view(product: dict[str, Any], site: str, base: str = "") -> dict[str, Any]:
     """A product in Catalog V1's shape (Product object of
     https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v1/catalog/query-products):
     HTML `description`, `collectionIds`, `media.mainMedia`, `brand` and `ribbon` as strings, no
@@ -188,7 +206,8 @@ def _v1_view(product: dict[str, Any], site: str) -> dict[str, Any]:
             "formatted": {"price": price.get("formattedAmount", "")},
         },
         "collectionIds": [c["id"] for c in product["directCategoriesInfo"]["categories"]],
-        "media": {"mainMedia": {"image": ((product.get("media") or {}).get("main") or {}).get("image")}},
+        # V1 `media`: `mainMedia` and `items[] {id, mediaType, image {url, width, height, altText}}`.
+        "media": _v1_media(product, base),
         "additionalInfoSections": [
             {"title": s["title"], "description": s["plainDescription"]} for s in product.get("infoSections") or []
         ],
@@ -200,6 +219,14 @@ def _v1_view(product: dict[str, Any], site: str) -> dict[str, Any]:
         "productPageUrl": {"base": site + "/", "path": f"/product-page/{product['slug']}"},
     }
     return {k: v for k, v in view.items() if v is not None}
+
+
+def _v1_media(product: dict[str, Any], base: str) -> dict[str, Any]:
+    items = [
+        {"id": i["id"], "mediaType": "image", "image": {**_media_item(i, base)["image"], "altText": i.get("altText")}}
+        for i in product["media"]["items"]
+    ]
+    return {"mainMedia": items[0] if items else None, "items": items}
 
 
 def _v1_matches(product: dict[str, Any], flt: dict[str, Any]) -> bool:
@@ -244,6 +271,8 @@ class WixSandbox:
         self.faults = Faults()
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
+        self.base_url = ""  # where this sandbox serves its pictures (the last request's address)
+        self.imported = 0  # media items imported from a URL
 
     def instance(self, instance_id: str) -> _Instance:
         with self.lock:
@@ -309,6 +338,7 @@ class WixSandbox:
                 return _error(
                     428, f"This site's catalog is {inst.catalog_version}, not {catalog}", "CATALOG_VERSION_MISMATCH"
                 )
+            self.base_url = str(request.base_url)
             body: dict[str, Any] = {}
             if request.method != "GET":
                 try:
@@ -409,7 +439,10 @@ class WixSandbox:
         fields = body.get("fields") or []
         return JSONResponse(
             {
-                "products": [_project(p, fields, site_url(inst.instance_id)) for p in items[offset : offset + limit]],
+                "products": [
+                    _project(p, fields, site_url(inst.instance_id), self.base_url)
+                    for p in items[offset : offset + limit]
+                ],
                 "pagingMetadata": self._page(items, offset, limit, {"filter": flt, "expression": expression}),
             }
         )
@@ -419,7 +452,7 @@ class WixSandbox:
         if product is None:
             return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
         fields = request.query_params.getlist("fields")
-        return JSONResponse({"product": _project(product, fields, site_url(inst.instance_id))})
+        return JSONResponse({"product": _project(product, fields, site_url(inst.instance_id), self.base_url)})
 
     def _apply_update(self, inst: _Instance, patch: dict[str, Any], path_id: str | None) -> tuple[int, dict[str, Any]]:
         """(status, body) of updating one product, the way Update Product answers."""
@@ -441,12 +474,52 @@ class WixSandbox:
             return 400, {"message": "name must be 1 to 80 characters"}
         if "seoData" in patch and (problem := _seo_data_problem(patch["seoData"])):
             return 400, {"message": problem}
+        media: list[dict[str, Any]] | None = None
+        if "media" in patch:
+            media, problem = self._media_patch(product, patch["media"])
+            if problem:
+                return 400, {"message": problem}
         for key in ("name", "plainDescription", "seoData", "visible", "slug"):
             if key in patch:
                 product[key] = copy.deepcopy(patch[key])
+        if media is not None:
+            product["media"]["items"] = media
         product["revision"] = str(int(product["revision"]) + 1)
         product["updatedDate"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return 200, {"product": copy.deepcopy(product)}
+        return 200, {
+            "product": _project(product, ["MEDIA_ITEMS_INFO", *_FIELD_KEYS], site_url(inst.instance_id), self.base_url)
+        }
+
+    def _media_patch(self, product: dict[str, Any], media: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
+        """The gallery a patch's `media.itemsInfo.items` leaves: the array replaces the old one whole
+        (an item left out leaves the product), at most 15 items, each by a Wix Media `id` or by an
+        external `url`, which Wix imports as a new media item; `altText` as sent (about-product-media.md,
+        wix/skills update-product-with-options.md "Update Media Only"). `main` is read-only. A patch
+        without `itemsInfo` leaves the gallery as it is."""
+        if not isinstance(media, dict) or "main" in media:
+            return None, "media.main is read only; set media.itemsInfo.items"
+        if "itemsInfo" not in media:
+            return None, None
+        items = (media.get("itemsInfo") or {}).get("items")
+        if not isinstance(items, list) or len(items) > 15:
+            return None, "media.itemsInfo.items must be a list of at most 15 items"
+        known = {i["id"]: i for i in product["media"]["items"]}
+        gallery = []
+        for item in items:
+            if not isinstance(item, dict) or not (item.get("id") or item.get("url")):
+                return None, "each media item needs an id or a url"
+            alt = item.get("altText")
+            if alt is not None and not isinstance(alt, str):
+                return None, "altText must be a string"
+            if item.get("id"):
+                if item["id"] not in known:
+                    return None, f"media item {item['id']} not found"
+                gallery.append({**known[item["id"]], "altText": alt})
+            else:
+                self.imported += 1
+                number = self.imported
+                gallery.append({"id": f"imported_{number}~mv2.png", "file": f"wix-imported-{number}", "altText": alt})
+        return gallery, None
 
     async def update_product(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         patch = body.get("product")
@@ -546,7 +619,7 @@ class WixSandbox:
         page = items[offset : offset + limit]
         return JSONResponse(
             {
-                "products": [_v1_view(p, site_url(inst.instance_id)) for p in page],
+                "products": [_v1_view(p, site_url(inst.instance_id), self.base_url) for p in page],
                 "metadata": {"items": len(page), "offset": offset},
                 "totalResults": len(items),
             }
@@ -556,7 +629,7 @@ class WixSandbox:
         product = inst.products.get(request.path_params["product_id"])
         if product is None:
             return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
-        return JSONResponse({"product": _v1_view(product, site_url(inst.instance_id))})
+        return JSONResponse({"product": _v1_view(product, site_url(inst.instance_id), self.base_url)})
 
     async def v1_update_product(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         """Catalog V1 Update Product: the fields sent replace the stored ones; `name` at most 80
@@ -577,7 +650,7 @@ class WixSandbox:
                     product[ours] = copy.deepcopy(patch[theirs])
             product["revision"] = str(int(product["revision"]) + 1)
             product["updatedDate"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            return JSONResponse({"product": _v1_view(product, site_url(inst.instance_id))})
+            return JSONResponse({"product": _v1_view(product, site_url(inst.instance_id), self.base_url)})
 
     async def v1_query_collections(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         paging = (body.get("query") or {}).get("paging") or {}
@@ -742,6 +815,7 @@ class WixSandbox:
             Route("/_sandbox/instances/{instance_id}/categories", self.add_categories, methods=["POST"]),
             Route("/_sandbox/faults", self.faults.add, methods=["POST"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
+            images.ROUTE,
             Route("/_sandbox/tokens/expire", self.expire, methods=["POST"]),
             Route("/_sandbox/instance", self.signed_instance, methods=["GET"]),
             Route("/_sandbox/webhooks", self.send_webhook, methods=["POST"]),

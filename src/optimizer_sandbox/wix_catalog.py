@@ -201,7 +201,15 @@ def _product(
         "brand": {"name": brand} if brand else None,
         "ribbon": {"name": "Sale"} if n % 17 == 0 else None,
         "seoData": {"tags": _seo_tags(rng, name, brand), "settings": {"preventAutoRedirect": False, "keywords": []}},
-        "media": {"main": {"image": {"url": f"https://static.wixstatic.com/media/sandbox_{n}.jpg"}}},
+        # The product's gallery (Catalog V3 `media.itemsInfo.items`, "up to 15 media items"): 1 to 3
+        # pictures the sandbox serves (`file`, its own field, never answered); `media.main` is the
+        # first item (wix.py builds both views).
+        "media": {
+            "items": [
+                {"id": f"{pid[:6]}_{n}{k}~mv2.png", "file": f"wix-{n}-{k}", "altText": None}
+                for k in range(1, 2 + n % 3)
+            ]
+        },
         "directCategoriesInfo": {"categories": [{"id": cid, "index": n}]},
         "allCategoriesInfo": {"categories": [{"id": cid, "index": n}]},
         "actualPriceRange": {

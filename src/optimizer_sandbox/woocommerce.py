@@ -52,6 +52,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import images
 from .faults import Faults
 
 READ, WRITE, READ_WRITE = "read", "write", "read_write"
@@ -113,7 +114,12 @@ def _seed(seed: str) -> dict[int, dict[str, Any]]:
                     "short_description": "",
                     "price": f"{rng.uniform(5, 90):.2f}",
                     "categories": [{"id": category_id, "name": category_name, "slug": category_name.lower()}],
-                    "images": [{"id": pid, "src": f"https://woo.example/wp-content/uploads/{pid}.jpg"}],
+                    # 1 to 3 pictures: attachments of the media library (WooCommerceSandbox.attachments
+                    # keeps each one's file, title and alt text); the product lists their ids.
+                    "images": [
+                        {"id": pid * 10 + k, "file": f"woo-{pid}-{k}", "name": f"{full} {k}", "alt": ""}
+                        for k in range(1, 2 + pid % 3)
+                    ],
                     "attributes": [],
                     "meta_data": meta,
                 }
@@ -202,7 +208,59 @@ def _yoast_head_json(product: dict[str, Any]) -> dict[str, Any]:
     return head
 
 
-def _update(product: dict[str, Any], body: dict[str, Any]) -> None:
+def _php_empty(value: object) -> bool:
+    """PHP's empty(): null, false, 0, "" and "0" are empty."""
+    return value in (None, False, 0, "", "0", [], {})
+
+
+def wc_clean(value: str) -> str:
+    """wc_clean → sanitize_text_field on a string: tags stripped, runs of whitespace (line breaks
+    and tabs included) made one space, trimmed (wp-includes/formatting.php _sanitize_text_fields)."""
+    return re.sub(r"[\r\n\t ]+", " ", re.sub(r"<[^>]*>", "", value)).strip()
+
+
+def _images_problem(body: dict[str, Any], attachments: dict[int, dict[str, Any]]) -> str | None:
+    """Why WooCommerce would refuse the `images` of an update (set_product_images: an `id` that is
+    not an attachment is "#<id> is an invalid image ID.")."""
+    images = body.get("images")
+    if images is None:
+        return None
+    if not isinstance(images, list):
+        return "Invalid parameter(s): images"
+    for image in images:
+        if not isinstance(image, dict):
+            return "Invalid parameter(s): images"
+        attachment = image.get("id")
+        if attachment and int(attachment) not in attachments:
+            return f"#{attachment} is an invalid image ID."
+    return None
+
+
+def _set_images(product: dict[str, Any], images: list[dict[str, Any]], attachments: dict[int, dict[str, Any]]) -> None:
+    """WC_REST_Products_Controller::set_product_images (woocommerce/woocommerce,
+    plugins/woocommerce/includes/rest-api/Controllers/Version3/class-wc-rest-products-controller.php):
+    the list replaces the featured image (index 0) and the whole gallery; an item without `id` but
+    with `src` is downloaded again as a new attachment; `alt` is written only when not empty
+    (`if ( ! empty( $image['alt'] ) )`, through wc_clean), and a `name` renames the attachment."""
+    kept: list[int] = []
+    for image in images:
+        attachment = int(image.get("id") or 0)
+        if not attachment:
+            if not image.get("src"):
+                continue
+            attachment = max(attachments, default=0) + 1
+            attachments[attachment] = {"id": attachment, "file": f"woo-sideloaded-{attachment}", "name": "", "alt": ""}
+        if not _php_empty(image.get("alt")):
+            attachments[attachment]["alt"] = wc_clean(str(image["alt"]))
+        if not _php_empty(image.get("name")):
+            attachments[attachment]["name"] = str(image["name"])
+        kept.append(attachment)
+    product["images"] = kept
+
+
+def _update(product: dict[str, Any], body: dict[str, Any], attachments: dict[int, dict[str, Any]]) -> None:
+    if isinstance(body.get("images"), list):
+        _set_images(product, body["images"], attachments)
     for key in ("name", "description", "short_description"):
         if key in body:
             product[key] = body[key]
@@ -228,6 +286,11 @@ class WooCommerceSandbox:
     ) -> None:
         self.keys = {consumer_key: (consumer_secret, READ_WRITE)}
         self.products = _seed(consumer_key)
+        # The media library: attachment id -> {id, file, name, alt}; products list attachment ids.
+        self.attachments: dict[int, dict[str, Any]] = {}
+        for product in self.products.values():
+            self.attachments.update({i["id"]: i for i in product["images"]})
+            product["images"] = [i["id"] for i in product["images"]]
         self.categories_list = _CATEGORIES + [(1000 + i, f"Collection {i + 1}") for i in range(extra_categories)]
         self.seo_plugin = seo_plugin
         self.home: str | None = None  # None: the address the request came to
@@ -243,6 +306,18 @@ class WooCommerceSandbox:
         product base `/product/` under the home URL) and, with Yoast SEO active, `yoast_head_json`."""
         shown = copy.deepcopy(product)
         shown["permalink"] = f"{self.home_url(request)}/product/{product['slug']}/"
+        # `images[] {id, date_created, src, name, alt}`; alt is the attachment's
+        # `_wp_attachment_image_alt` (woocommerce-rest-api-docs _products.md, Product - Images properties).
+        shown["images"] = [
+            {
+                "id": a,
+                "date_created": "2025-01-01T10:00:00",
+                "src": images.url(str(request.base_url), self.attachments[a]["file"]),
+                "name": self.attachments[a]["name"],
+                "alt": self.attachments[a]["alt"],
+            }
+            for a in product["images"]
+        ]
         if self.seo_plugin == "yoast":
             shown["yoast_head_json"] = _yoast_head_json(product)
         return shown
@@ -374,8 +449,10 @@ class WooCommerceSandbox:
             body = await request.json()
             if "name" in body and not str(body["name"]).strip():
                 return _error(400, "rest_invalid_param", "Invalid parameter(s): name")
+            if problem := _images_problem(body, self.attachments):
+                return _error(400, "woocommerce_product_invalid_image_id", problem)
             with self.lock:
-                _update(found, body)
+                _update(found, body, self.attachments)
         return JSONResponse(self.view(found, request))
 
     async def batch(self, request: Request) -> Response:
@@ -406,7 +483,15 @@ class WooCommerceSandbox:
                         }
                     )
                     continue
-                _update(found, entry)
+                if problem := _images_problem(entry, self.attachments):
+                    error = {
+                        "code": "woocommerce_product_invalid_image_id",
+                        "message": problem,
+                        "data": {"status": 400},
+                    }
+                    results.append({"id": entry.get("id"), "error": error})
+                    continue
+                _update(found, entry, self.attachments)
                 results.append(self.view(found, request))
         return JSONResponse({"update": results})
 
@@ -490,7 +575,10 @@ class WooCommerceSandbox:
 
     async def raw_product(self, request: Request) -> Response:
         found = self.products.get(int(request.path_params["product_id"]))
-        return JSONResponse(found, status_code=200 if found else 404)
+        if found is None:
+            return JSONResponse(None, status_code=404)
+        # The product as stored, and its images' attachments (where their alt text lives).
+        return JSONResponse({**found, "attachments": [self.attachments[a] for a in found["images"]]})
 
     async def add_key(self, request: Request) -> Response:
         body = await _json_object(request)
@@ -532,6 +620,7 @@ class WooCommerceSandbox:
             Route("/_sandbox/site", self.edit_site, methods=["PATCH"]),
             Route("/_sandbox/storefront/{product_id:int}", self.storefront, methods=["GET"]),
             Route("/_sandbox/stats", self.stats, methods=["GET"]),
+            images.ROUTE,
         ]
 
     def app(self) -> Starlette:

@@ -14,7 +14,7 @@ import httpx2
 import pytest
 from starlette.applications import Starlette
 
-from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.attributes import TEXT_ATTRIBUTES, Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import (
     GenerationRequest,
@@ -34,7 +34,7 @@ PRODUCT = Product(
     seo_description="",
     extra={"material": "Linen", "color": "Blue", "brand": "Acme"},
 )
-ALL = tuple(Attribute)
+ALL = TEXT_ATTRIBUTES  # the text fields; image alt text has tests of its own
 
 
 @dataclass

@@ -30,7 +30,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from optimizer_app.domain.attributes import Attribute
-from optimizer_app.platforms.shopify import DOCUMENTS, UPDATE_BATCH, search_query, to_product_input
+from optimizer_app.platforms.shopify import DOCUMENTS, MEDIA_CHUNK, UPDATE_BATCH, search_query, to_product_input
 from optimizer_sandbox.shopify import SCHEMA_PATH
 
 CONTRACT = SCHEMA_PATH
@@ -100,6 +100,13 @@ SAMPLE_VARIABLES: dict[str, dict[str, Any]] = {
             for i in range(n)
         }
         for n in range(1, UPDATE_BATCH + 1)
+    },
+    "ProductMedia": {"ids": [f"gid://shopify/Product/{i}" for i in range(1, MEDIA_CHUNK + 1)]},
+    "FileUpdate": {
+        "files": [
+            {"id": "gid://shopify/MediaImage/11", "alt": "Linen shirt, front"},
+            {"id": "gid://shopify/MediaImage/12", "alt": "Back"},
+        ]
     },
     "Shop": {},
     "AppSubscriptionCreate": {

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from optimizer_app.domain import image_alt
 from optimizer_app.domain.attributes import Attribute
-from optimizer_app.domain.products import Product
+from optimizer_app.domain.products import Product, ProductImage
 from optimizer_app.llm.base import Generation, GenerationRequest, LLMProvider, Usage
 from optimizer_app.llm.checks import visible_text
 from optimizer_app.llm.offline import (
@@ -21,6 +22,11 @@ SHIRT = Product(
     title="  linen   shirt for men!!! ",
     description_html="A light shirt for summer days. It breathes well and dries fast. Wash cold.",
     extra={"material": "Linen", "color": ["Blue", "White"], "brand": "Acme", "price": "49.90"},
+    images=(
+        ProductImage("m1", "https://cdn.example/1.png"),
+        ProductImage("m2", alt="old"),
+        ProductImage("m3", ready=False),
+    ),
 )
 
 
@@ -42,7 +48,18 @@ async def test_improves_every_attribute_and_labels_the_model() -> None:
     assert generation.usage == Usage()
     assert generation.values[Attribute.TITLE] == "Linen Shirt for Men"
     for attribute, value in generation.values.items():
-        assert len(visible_text(value)) <= attribute.max_length
+        if attribute is not Attribute.IMAGE_ALT:
+            assert len(visible_text(value)) <= attribute.max_length
+    assert image_alt.decode(generation.values[Attribute.IMAGE_ALT]) == [
+        image_alt.ImageAlt("m1", "Linen Shirt for Men by Acme"),
+        image_alt.ImageAlt("m2", "Linen Shirt for Men by Acme, view 2 of 2"),
+        image_alt.ImageAlt("m3", ""),  # not ready: its alt text is left as it is
+    ]
+
+
+async def test_alt_text_of_a_product_without_images_is_refused_as_empty() -> None:
+    generation = await generate(Product(id="p9", title="Mug", images=()), Attribute.IMAGE_ALT)
+    assert generation.rejected == {Attribute.IMAGE_ALT: "empty"}
 
 
 async def test_is_deterministic() -> None:

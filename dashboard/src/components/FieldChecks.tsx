@@ -4,7 +4,7 @@ import type { Key } from "../i18n/locales/en";
 import type { Attribute } from "../types";
 
 /** Why the server says a field cannot be published in this store, in the dashboard's words. */
-const UNPUBLISHABLE_REASONS: Record<string, Key> = { no_seo_plugin: "opt.noSeoPlugin" };
+const UNPUBLISHABLE_REASONS: Record<string, Key> = { no_seo_plugin: "opt.noSeoPlugin", wix_catalog_v1: "opt.wixCatalogV1" };
 
 /** A checkbox per field the server improves; with `showLimits`, each field's limit beside it.
  * Fields the store cannot publish (`unavailable`, field → reason code) are greyed out, with why. */

@@ -10,6 +10,8 @@ class Attribute(StrEnum):
     DESCRIPTION = "description"
     SEO_TITLE = "seo_title"
     SEO_DESCRIPTION = "seo_description"
+    # One alt text per image of the product; its value is a JSON list (domain/image_alt.py).
+    IMAGE_ALT = "image_alt"
 
     @property
     def label(self) -> str:
@@ -29,16 +31,24 @@ _LABELS = {
     Attribute.DESCRIPTION: "Description",
     Attribute.SEO_TITLE: "SEO title",
     Attribute.SEO_DESCRIPTION: "SEO meta description",
+    Attribute.IMAGE_ALT: "Image alt text",
 }
 
 # Characters of visible text. SEO limits are what search engines show before truncating;
-# the title limit is the strictest of the supported platforms (Wix: 80).
+# the title limit is the strictest of the supported platforms (Wix: 80). Image alt text: per image,
+# what Shopify recommends (https://help.shopify.com/en/manual/products/product-media/add-alt-text:
+# "Keep your alt text to 125 characters or less"; its hard limit is 512).
 MAX_LENGTH = {
     Attribute.TITLE: 80,
     Attribute.DESCRIPTION: 8000,
     Attribute.SEO_TITLE: 60,
     Attribute.SEO_DESCRIPTION: 160,
+    Attribute.IMAGE_ALT: 125,
 }
+
+
+# The fields whose value is one text (the catalog index knows which of them a product lacks).
+TEXT_ATTRIBUTES = (Attribute.TITLE, Attribute.DESCRIPTION, Attribute.SEO_TITLE, Attribute.SEO_DESCRIPTION)
 
 
 def parse_attributes(names: object) -> tuple[Attribute, ...]:

@@ -84,6 +84,7 @@ class ItemReason(StrEnum):
     WRONG_LANGUAGE = "wrong_language"
     INSTRUCTION_ECHO = "instruction_echo"
     DUPLICATE_CONTENT = "duplicate_content"
+    MALFORMED = "malformed"  # image alt text that does not give one text for each image
     LLM_UNAVAILABLE = "llm_unavailable"
     LLM_BAD_OUTPUT = "llm_bad_output"
     LLM_REFUSED = "llm_refused"

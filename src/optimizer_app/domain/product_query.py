@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .attributes import Attribute
+from .attributes import TEXT_ATTRIBUTES, Attribute
 
 MAX_TEXT_CHARS = 200
 MAX_ID_CHARS = 200
@@ -62,10 +62,10 @@ def parse_missing(values: Sequence[str]) -> tuple[Attribute, ...]:
             name = name.strip()
             if not name:
                 continue
-            try:
+            if name in TEXT_ATTRIBUTES:
                 found[Attribute(name)] = None
-            except ValueError:
-                allowed = ", ".join(a.value for a in Attribute)
+            else:
+                allowed = ", ".join(a.value for a in TEXT_ATTRIBUTES)
                 raise QueryError(f"missing names an unknown field {name[:40]!r}; use {allowed}.") from None
     return tuple(found)
 

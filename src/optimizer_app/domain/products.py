@@ -6,6 +6,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .attributes import Attribute
+from .image_alt import ImageAlt, encode
+
+
+@dataclass(frozen=True)
+class ProductImage:
+    """One image of a product as its platform lists it: the platform's id for it (what alt text is
+    written by), where it is served, its alt text, and whether the platform lets its alt text be
+    written now (Shopify: a MediaImage that is READY)."""
+
+    id: str
+    url: str | None = None
+    alt: str = ""
+    ready: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "url": self.url, "alt": self.alt, "ready": self.ready}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProductImage:
+        return cls(
+            id=str(data["id"]), url=data.get("url"), alt=str(data.get("alt") or ""), ready=bool(data.get("ready", True))
+        )
 
 
 @dataclass(frozen=True)
@@ -27,8 +49,15 @@ class Product:
     # What the platform client needs to write the product back (e.g. Wix's other SEO tags);
     # never shown to the LLM.
     platform_data: dict[str, Any] = field(default_factory=dict)
+    # The product's images in the platform's order; None when they were not read (Shopify reads
+    # them apart, `StoreClient.with_images`).
+    images: tuple[ProductImage, ...] | None = None
 
     def value(self, attribute: Attribute) -> str:
+        if attribute is Attribute.IMAGE_ALT:
+            if self.images is None:
+                raise ValueError(f"the images of product {self.id} were not read")
+            return encode(ImageAlt(i.id, i.alt) for i in self.images)
         return {
             Attribute.TITLE: self.title,
             Attribute.DESCRIPTION: self.description_html,
@@ -49,6 +78,7 @@ class Product:
             "url": self.url,
             "extra": self.extra,
             "platform_data": self.platform_data,
+            "images": None if self.images is None else [i.to_json() for i in self.images],
         }
 
     @classmethod
@@ -65,6 +95,7 @@ class Product:
             url=data.get("url"),
             extra=dict(data.get("extra", {})),
             platform_data=dict(data.get("platform_data", {})),
+            images=None if data.get("images") is None else tuple(ProductImage.from_json(i) for i in data["images"]),
         )
 
 

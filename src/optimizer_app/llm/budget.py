@@ -19,12 +19,18 @@ FIELD_OVERHEAD_TOKENS = 12  # a key, its quotes, colon and comma
 OBJECT_OVERHEAD_TOKENS = 16
 MARGIN = 1.25
 FLOOR_TOKENS = 256
+# Image alt text is one text per image: room for this many (a product's first images; the
+# over-long check asks again when a gallery runs past it).
+ALT_TEXTS = 10
 
 
 def output_token_budget(attributes: Iterable[Attribute]) -> int:
     """The output limit for one answer holding every attribute in `attributes`."""
     tokens = float(OBJECT_OVERHEAD_TOKENS)
     for attribute in dict.fromkeys(attributes):
+        if attribute is Attribute.IMAGE_ALT:
+            tokens += ALT_TEXTS * (attribute.max_length / CHARS_PER_TOKEN + FIELD_OVERHEAD_TOKENS)
+            continue
         chars = attribute.max_length * (HTML_OVERHEAD if attribute.is_html else 1.0)
         tokens += chars / CHARS_PER_TOKEN + FIELD_OVERHEAD_TOKENS
     return max(FLOOR_TOKENS, round(tokens * MARGIN))

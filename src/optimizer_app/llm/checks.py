@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import nh3
 
+from ..domain import image_alt
 from ..domain.attributes import Attribute
 from ..domain.jobs import ItemReason
 from .facts import FactFlag, unsupported_facts
@@ -94,6 +95,7 @@ REJECTIONS: dict[str, tuple[ItemReason, str]] = {
     "missing from the answer": (ItemReason.LEFT_OUT, "the answer left this field out"),
     "wrong_language": (ItemReason.WRONG_LANGUAGE, "the suggestion was written in another language"),
     "instruction_echo": (ItemReason.INSTRUCTION_ECHO, "the suggestion repeated instructions found in the product data"),
+    "malformed": (ItemReason.MALFORMED, "the suggestion did not give one alt text for each image"),
 }
 
 
@@ -183,6 +185,10 @@ def check_value(
 ) -> CheckResult:
     """`check_language`: refuse a value surely written in another language than `language` (for
     a model; the offline rules never translate, so their values keep the product's language)."""
+    if attribute is Attribute.IMAGE_ALT:
+        return _check_image_alt(
+            before=before, after=after, source_text=source_text, language=language, check_language=check_language
+        )
     if not isinstance(after, str) or not after.strip():
         return CheckResult(None, "empty")
     if attribute.is_html:
@@ -201,6 +207,58 @@ def check_value(
     if len(text) > attribute.max_length:
         return CheckResult(None, f"too_long: {len(text)} > {attribute.max_length}")
     return CheckResult(value, None, unsupported_facts(value, source_text, html_value=attribute.is_html))
+
+
+def _check_image_alt(
+    *, before: str, after: object, source_text: str, language: str, check_language: bool
+) -> CheckResult:
+    """Image alt text: `after` is a list of `{image_id, alt}` (or its JSON) naming exactly the
+    images of `before`, in order, each alt plain text that is not empty and fits the limit. The
+    value saved is the canonical JSON (domain/image_alt.py)."""
+    try:
+        current = image_alt.decode(before)
+        proposed = image_alt.decode(after if isinstance(after, str) else json.dumps(after))
+    except (TypeError, ValueError):
+        return CheckResult(None, "malformed: the value must list every image of the product with its alt text")
+    if [a.image_id for a in proposed] != [a.image_id for a in current]:
+        return CheckResult(None, "malformed: the value must list every image of the product, in order, and no other")
+    if not proposed:
+        return CheckResult(None, "empty")
+    cleaned = [image_alt.ImageAlt(a.image_id, _unquote(plain_text(a.alt))) for a in proposed]
+    texts = [a.alt for a in cleaned]
+    # An alt text may stay empty only where it was (an image whose alt text cannot be written now).
+    if not any(texts) or any(not t and c.alt.strip() for t, c in zip(texts, current, strict=True)):
+        return CheckResult(None, "empty")
+    joined = " ".join(texts)
+    if _INSTRUCTION.search(joined):
+        return CheckResult(None, "instruction_echo")
+    if check_language and (found := other_language(joined, language)):
+        return CheckResult(None, f"wrong_language: {found}")
+    if [t.casefold() for t in texts] == [plain_text(a.alt).casefold() for a in current]:
+        return CheckResult(None, "unchanged")
+    texts = [t for t in texts if t]
+    longest = max(len(t) for t in texts)
+    if longest > Attribute.IMAGE_ALT.max_length:
+        return CheckResult(None, f"too_long: {longest} > {Attribute.IMAGE_ALT.max_length}")
+    value = image_alt.encode(cleaned)
+    return CheckResult(value, None, _alt_flags(value, cleaned, source_text))
+
+
+def _alt_flags(value: str, alts: list[image_alt.ImageAlt], source_text: str) -> list[FactFlag]:
+    """The fact gate over each alt text, its spans moved to where that text sits in the saved JSON
+    (UTF-16 offsets, as for the other fields; exact unless an alt holds a character JSON escapes)."""
+    flags: list[FactFlag] = []
+    searched = 0
+    for a in alts:
+        if not a.alt:
+            continue
+        escaped = json.dumps(a.alt, ensure_ascii=False)[1:-1]
+        at = value.find(escaped, searched)
+        searched = at + len(escaped)
+        shift = len(value[:at].encode("utf-16-le")) // 2
+        for flag in unsupported_facts(a.alt, source_text):
+            flags.append({**flag, "start": flag["start"] + shift, "end": flag["end"] + shift})
+    return flags
 
 
 def _unquote(text: str) -> str:

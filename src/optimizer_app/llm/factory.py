@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import openai
 
+from ..outbound import OutboundPolicy
 from ..settings import Settings
 from .base import LLMProvider
 from .fallback import CircuitBreaker, FallbackProvider
+from .images import ImageFetcher
 from .offline import OfflineProvider
 from .openai_provider import OpenAIProvider, output_limit_param
 from .probe import Capabilities, known, probe
@@ -57,6 +59,7 @@ def _build(
             timeout_floor=settings.llm_timeout_floor_seconds,
             temperature=settings.llm_temperature,
             max_in_flight=settings.llm_max_in_flight,
+            images=ImageFetcher(OutboundPolicy.from_settings(settings)) if settings.llm_vision else None,
         )
         if capabilities := known(base_url, model):
             provider.adopt(capabilities)

@@ -14,12 +14,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..domain import image_alt
 from ..domain.attributes import Attribute
 from ..domain.products import Product
 from .base import Generation, GenerationRequest, Usage
 from .checks import check_value, plain_text, sanitize_html, visible_text
 from .facts import FactFlag
-from .prompts import source_text
+from .prompts import image_keys, source_text
 
 MODEL = "offline-rules"
 INTRO_CHARS = 240
@@ -81,7 +82,26 @@ def improve(product: Product, attribute: Attribute) -> str:
         return improve_description(product)
     if attribute is Attribute.SEO_TITLE:
         return seo_title(product)
+    if attribute is Attribute.IMAGE_ALT:
+        written = alt_texts(product)
+        return image_alt.encode(image_alt.ImageAlt(i.id, written.get(i.id, i.alt)) for i in product.images or ())
     return meta_description(product)
+
+
+def alt_texts(product: Product) -> dict[str, str]:
+    """Alt text for each image that can be written, by image id, from the product data alone (the
+    rules never see the pictures): the product's name (with its brand when known) for the first
+    image, and which view of it each other one is, since that is all the data says."""
+    keys = list(image_keys(product).values())
+    limit = Attribute.IMAGE_ALT.max_length
+    name = clean_title(product.title) or plain_text(product.title)
+    brand = _brand(product.extra)
+    if brand and brand.casefold() not in name.casefold():
+        name = f"{name} by {brand}"
+    return {
+        image.id: fit_words(name if n == 1 else f"{name}, view {n} of {len(keys)}", limit)
+        for n, image in enumerate(keys, start=1)
+    }
 
 
 def fit_words(text: str, limit: int) -> str:

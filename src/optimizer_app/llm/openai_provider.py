@@ -60,8 +60,19 @@ from .budget import output_token_budget
 from .checks import check_value
 from .concurrency import InFlightLimit, Slot
 from .facts import FactFlag
+from .images import ImageFetcher
 from .probe import Capabilities
-from .prompts import MODES, build_messages, build_retry_messages, parse_reply, response_format, source_text
+from .prompts import (
+    MODES,
+    Messages,
+    alts_from_answer,
+    build_messages,
+    build_retry_messages,
+    image_keys,
+    parse_reply,
+    response_format,
+    source_text,
+)
 from .ratelimit import AdaptiveLimiter
 
 if TYPE_CHECKING:
@@ -77,8 +88,9 @@ _DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "\u
 _TRY_AGAIN = re.compile(r"try again in\s+((?:\d+(?:\.\d+)?\s*(?:h|ms|m|s)\s*)+)", re.IGNORECASE)
 _MAX_DETAIL = 300
 _OPENAI_HOSTS = ("api.openai.com",)
-
-Messages = list[dict[str, str]]
+# What one picture at `detail: low` costs in prompt tokens on GPT-4o-class models
+# (https://platform.openai.com/docs/guides/images-vision), counted in characters like the text.
+_IMAGE_PROMPT_CHARS = 85 * 4
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,11 @@ class OpenAIProvider:
         temperature: float = 0.3,
         max_in_flight: int = 64,
         http_client: httpx2.AsyncClient | None = None,
+        images: ImageFetcher | None = None,
     ) -> None:
+        # With a fetcher the model sees the product's pictures when it writes their alt text
+        # (LLM_VISION); without one it writes from the product data.
+        self.images = images
         self.model = model
         self.base_url = base_url or ""
         self.temperature = temperature
@@ -195,7 +211,13 @@ class OpenAIProvider:
         return MODES[self._mode_index]
 
     async def generate(self, request: GenerationRequest) -> Generation:
-        answer = await self._ask(lambda mode: build_messages(request, mode=mode), request.attributes)
+        keys = image_keys(request.product) if Attribute.IMAGE_ALT in request.attributes else {}
+        pictures: dict[str, str] = {}
+        if keys and self.images is not None:
+            pictures = await self.images.data_urls({key: image.url for key, image in keys.items()})
+        answer = await self._ask(
+            lambda mode: build_messages(request, mode=mode, images=pictures), request.attributes, tuple(keys)
+        )
         return await self._judge(request, answer)
 
     async def _judge(self, request: GenerationRequest, answer: _Answer) -> Generation:
@@ -212,6 +234,8 @@ class OpenAIProvider:
                 rejected[attribute] = "missing from the answer"
                 return None
             after = data[attribute.value]
+            if attribute is Attribute.IMAGE_ALT:
+                after = alts_from_answer(request.product, after)
             checked = check_value(
                 attribute,
                 before=request.product.value(attribute),
@@ -237,7 +261,9 @@ class OpenAIProvider:
         if too_long:
             try:
                 retry = await self._ask(
-                    lambda mode: build_retry_messages(request, too_long, mode=mode), tuple(too_long)
+                    lambda mode: build_retry_messages(request, too_long, mode=mode),
+                    tuple(too_long),
+                    tuple(image_keys(request.product)),
                 )
             except LLMError as exc:
                 # The values already accepted stand; the over-long ones keep their reason and the
@@ -256,7 +282,8 @@ class OpenAIProvider:
     def batch_request(self, custom_id: str, request: GenerationRequest) -> dict[str, Any]:
         """One line of a batch's input file: the body a live call would send, in the current mode."""
         mode = self.mode
-        fmt = response_format(mode, request.attributes)
+        keys = tuple(image_keys(request.product)) if Attribute.IMAGE_ALT in request.attributes else ()
+        fmt = response_format(mode, request.attributes, keys)
         body: dict[str, Any] = {
             "model": self.model,
             "messages": build_messages(request, mode=mode),
@@ -322,29 +349,38 @@ class OpenAIProvider:
         raise LLMOutputError("the batch returned a line without a response")
 
     async def aclose(self) -> None:
+        if self.images is not None:
+            await self.images.aclose()
         if self._owns_http_client:
             await self._client.close()
 
-    async def _ask(self, messages_for: Callable[[str], Messages], attributes: tuple[Attribute, ...]) -> _Answer:
+    async def _ask(
+        self,
+        messages_for: Callable[[str], Messages],
+        attributes: tuple[Attribute, ...],
+        image_keys: tuple[str, ...] = (),
+    ) -> _Answer:
         if not self._mode_confirmed:
             async with self._mode_lock:
                 if not self._mode_confirmed:
-                    return await self._probe(messages_for, attributes)
+                    return await self._probe(messages_for, attributes, image_keys)
         mode = self.mode
         try:
-            raw = await self._post(mode, messages_for(mode), attributes)
+            raw = await self._post(mode, messages_for(mode), attributes, image_keys)
         except openai.OpenAIError as exc:
             raise _map_error(exc) from exc
         return self._read(raw, calls=1)
 
-    async def _probe(self, messages_for: Callable[[str], Messages], attributes: tuple[Attribute, ...]) -> _Answer:
+    async def _probe(
+        self, messages_for: Callable[[str], Messages], attributes: tuple[Attribute, ...], image_keys: tuple[str, ...]
+    ) -> _Answer:
         index = self._mode_index
         calls = 0
         while True:
             mode = MODES[index]
             calls += 1
             try:
-                raw = await self._post(mode, messages_for(mode), attributes)
+                raw = await self._post(mode, messages_for(mode), attributes, image_keys)
             except openai.APIStatusError as exc:
                 if index + 1 < len(MODES) and _rejects_mode(exc):
                     log.warning(
@@ -362,11 +398,13 @@ class OpenAIProvider:
             self._mode_confirmed = True
             return self._read(raw, calls=calls)
 
-    async def _post(self, mode: str, messages: Messages, attributes: tuple[Attribute, ...]) -> RawCompletion:
-        fmt = response_format(mode, attributes)
+    async def _post(
+        self, mode: str, messages: Messages, attributes: tuple[Attribute, ...], image_keys: tuple[str, ...] = ()
+    ) -> RawCompletion:
+        fmt = response_format(mode, attributes, image_keys)
         extra: dict[str, Any] = {} if fmt is None else {"response_format": fmt}
         budget = output_token_budget(attributes)
-        prompt_tokens = sum(len(m.get("content", "")) for m in messages) / 4
+        prompt_tokens = sum(_prompt_chars(m.get("content", "")) for m in messages) / 4
         async with self.in_flight.slot() as slot:
             await self.limiter.wait(prompt_tokens + budget)
             try:
@@ -454,6 +492,19 @@ class OpenAIProvider:
         except ValueError as exc:
             raise LLMOutputError(f"the answer is not a JSON object: {_clip(content, 120)!r}") from exc
         return _Answer(data=data, usage=usage, model=getattr(completion, "model", None) or self.model)
+
+
+def _prompt_chars(content: object) -> int:
+    """A message's length for the token estimate: its text, and a fixed share per picture."""
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        return sum(
+            _IMAGE_PROMPT_CHARS if part.get("type") == "image_url" else len(str(part.get("text", "")))
+            for part in content
+            if isinstance(part, dict)
+        )
+    return 0
 
 
 def output_limit_param(base_url: str | None) -> str:

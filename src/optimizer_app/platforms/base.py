@@ -63,9 +63,17 @@ class StoreClient(Protocol):
     async def get_products(self, product_ids: Sequence[str]) -> list[Product]:
         """Products by id, in as few calls as the platform allows; unknown ids are left out."""
 
+    async def with_images(self, products: Sequence[Product]) -> list[Product]:
+        """The products with their images read (`Product.images` set), in order: those read with
+        the product as they are, the others read apart (Shopify's media, in small queries)."""
+
     async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
         """Write `values` over `product` (as last read, with its revision); returns the product
-        as the platform now holds it. Raises StaleRevision when the product changed meanwhile."""
+        as the platform now holds it. Raises StaleRevision when the product changed meanwhile.
+
+        Image alt text (`Attribute.IMAGE_ALT`, a JSON list of `{image_id, alt}`) is written for
+        the images of `product` it names, through the platform's media API; images it does not
+        name keep their alt text, and names of images the product no longer has are passed over."""
 
     async def aclose(self) -> None: ...
 

@@ -8,6 +8,13 @@ Salla categories. The product's page is `url` (also `urls.customer`; Product Det
 https://docs.salla.dev/docs/doc-422988/s.salla.sa/doc-421412/api-5394169). Paging is
 `page`/`per_page` (≤ 60); this client's cursor is the next page number.
 Responses use the `{status, success, data}` envelope.
+
+Images: Product Details' `images[] {id, url, alt, type, sort, main}`. Alt text is written per
+image with Update Image, `POST /products/images/{image-id}` as `multipart/form-data`, one image a
+request ("You can only update one image per request"), whose `photo` is marked required: the image's
+own URL is sent as `photo` with the new `alt`
+(https://docs.salla.dev/docs/merchant/doc-422688/doc-422610/doc-422988/doc-421412/api-5394188).
+Only images whose alt text changes are sent, so each costs a request of the store's bucket once.
 """
 
 from __future__ import annotations
@@ -15,12 +22,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
+from ..domain import image_alt
 from ..domain.attributes import Attribute
-from ..domain.products import Collection, Product, ProductPage
+from ..domain.products import Collection, Product, ProductImage, ProductPage
 from .base import (
     PlatformAuthError,
     PlatformUnavailable,
@@ -77,7 +86,7 @@ class SallaClient(PlatformHttp):
         self._signals = _RateLimitHeaders(self)
 
     async def _request(
-        self, method: str, path: str, *, params: Any = None, json: Any = None
+        self, method: str, path: str, *, params: Any = None, json: Any = None, form: dict[str, str] | None = None
     ) -> tuple[Any, dict[str, Any]]:
         """(data, whole body) of one call through `send`; its failures in Salla's words."""
         url = self.api_base + path
@@ -87,9 +96,11 @@ class SallaClient(PlatformHttp):
             # read, Content-Language says which one a body writes (https://docs.salla.dev/421122m0.md),
             # so text in another language never lands on the Arabic value.
             headers = {"Authorization": f"Bearer {token}", "Accept-Language": self.language}
-            if json is not None:
+            if json is not None or form is not None:
                 headers["Content-Language"] = self.language
-            return self.http.build_request(method, url, params=params, json=json, headers=headers)
+            # A multipart form without files: each field as a part without a file name.
+            files = {k: (None, v) for k, v in form.items()} if form is not None else None
+            return self.http.build_request(method, url, params=params, json=json, files=files, headers=headers)
 
         try:
             res = await self.send(build, tokens=self.tokens, hooks=self._signals)
@@ -160,9 +171,30 @@ class SallaClient(PlatformHttp):
         found = await asyncio.gather(*(one(pid) for pid in product_ids if pid.isdecimal() and pid.isascii()))
         return [p for p in found if p is not None]
 
+    async def with_images(self, products: Sequence[Product]) -> list[Product]:
+        unread = [p.id for p in products if p.images is None]
+        read = {p.id: p for p in await self.get_products(unread)} if unread else {}
+        return [read.get(p.id, p) if p.images is None else p for p in products]
+
     async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
-        data, _ = await self._request("PUT", f"/products/{product.id}", json=to_salla_update(values))
+        if Attribute.IMAGE_ALT in values:
+            product = await self._update_alts(product, values[Attribute.IMAGE_ALT])
+        text: dict[Attribute, str] = {a: v for a, v in values.items() if a is not Attribute.IMAGE_ALT}
+        if not text:
+            return product
+        data, _ = await self._request("PUT", f"/products/{product.id}", json=to_salla_update(text))
         return to_product(data)
+
+    async def _update_alts(self, product: Product, value: str) -> Product:
+        wanted = image_alt.by_image(value)
+        written: dict[str, str] = {}
+        for image in product.images or ():
+            alt = wanted.get(image.id)
+            if alt is None or alt == image.alt or not image.id.isdecimal() or not image.url:
+                continue
+            await self._request("POST", f"/products/images/{image.id}", form={"photo": image.url, "alt": alt})
+            written[image.id] = alt
+        return replace(product, images=tuple(replace(i, alt=written.get(i.id, i.alt)) for i in product.images or ()))
 
 
 def to_product(data: dict[str, Any]) -> Product:
@@ -176,6 +208,9 @@ def to_product(data: dict[str, Any]) -> Product:
     if data.get("subtitle"):
         extra["subtitle"] = data["subtitle"]
     main_image = data.get("main_image") or ((data.get("images") or [{}])[0] or {}).get("url")
+    if isinstance(main_image, dict):  # product webhooks send it as {id, url, video_url, type}
+        main_image = main_image.get("url")
+    images = data.get("images")
     return Product(
         id=str(data["id"]),
         title=str(data.get("name") or ""),
@@ -187,6 +222,13 @@ def to_product(data: dict[str, Any]) -> Product:
         image_url=main_image,
         url=str(data.get("url") or (data.get("urls") or {}).get("customer") or "") or None,
         extra=extra,
+        images=None
+        if not isinstance(images, list)
+        else tuple(
+            ProductImage(id=str(i["id"]), url=i.get("url") or None, alt=str(i.get("alt") or ""))
+            for i in images
+            if isinstance(i, dict) and i.get("id") is not None and i.get("type", "image") == "image"
+        ),
     )
 
 

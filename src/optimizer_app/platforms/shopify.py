@@ -13,6 +13,15 @@ keeps the last status per shop and waits before a query the bucket cannot pay fo
 answer (HTTP 200 with `errors[].extensions.code`, or a 429) is waited out and sent again, never
 turned into a failure. Both are `send()`'s hooks; 401, 5xx and network errors are its own rules.
 
+Image alt text: a product's images are its media (`Product.media`, the `MediaImage` nodes; the
+older `Product.images` is deprecated), read apart from the product in small `nodes(ids:)` queries
+(MEDIA_CHUNK products each), because twenty media per product in a page of fifty would cost far
+over the 1,000-point single-query limit. Alt text is written with `fileUpdate(files: [{id, alt}])`
+(https://shopify.dev/docs/api/admin-graphql/latest/mutations/fileUpdate; `productUpdateMedia` is
+deprecated in 2026-10: "Use `fileUpdate` instead"), which needs the `write_files` scope; only
+images whose `status` is READY are written ("Files must be in `ready` state before they can be
+updated"), never `referencesToRemove`, which takes the file out of the product.
+
 Every document sent is in DOCUMENTS, and a test validates each against the published schema.
 """
 
@@ -22,13 +31,14 @@ import asyncio
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
+from ..domain import image_alt
 from ..domain.attributes import Attribute
-from ..domain.products import Collection, Product, ProductPage
+from ..domain.products import Collection, Product, ProductImage, ProductPage
 from .base import (
     PlatformAuthError,
     PlatformUnavailable,
@@ -128,6 +138,39 @@ mutation ProductUpdate($product: ProductUpdateInput!) {
     + _PRODUCT_FIELDS
 )
 
+# A product's images: its media, in the order the admin shows them. Products per query: a product
+# with media(first: 20) costs about 50 points (measured with the sandbox's cost model).
+MEDIA_CHUNK = 10
+PRODUCT_MEDIA_QUERY = """
+query ProductMedia($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Product {
+      id
+      media(first: 20, sortKey: POSITION) {
+        nodes {
+          id
+          alt
+          mediaContentType
+          status
+          ... on MediaImage { image { url } }
+        }
+      }
+    }
+  }
+}
+"""
+
+FILE_UPDATE_MUTATION = """
+mutation FileUpdate($files: [FileUpdateInput!]!) {
+  fileUpdate(files: $files) {
+    files { id alt fileStatus }
+    userErrors { field message code }
+  }
+}
+"""
+# FilesUserError codes that mean "not now", not "never": the file is being processed or changed.
+_BUSY_FILE_CODES = frozenset({"FILE_LOCKED", "MEDIA_CANNOT_BE_MODIFIED", "NON_READY_STATE"})
+
 SHOP_QUERY = """
 query Shop {
   shop { name myshopifyDomain }
@@ -169,6 +212,8 @@ DOCUMENTS = {
     "ProductsById": PRODUCTS_BY_ID_QUERY,
     "Collections": COLLECTIONS_QUERY,
     "ProductUpdate": PRODUCT_UPDATE_MUTATION,
+    "ProductMedia": PRODUCT_MEDIA_QUERY,
+    "FileUpdate": FILE_UPDATE_MUTATION,
     "Shop": SHOP_QUERY,
     "AppSubscriptionCreate": APP_SUBSCRIPTION_CREATE_MUTATION,
     **{f"ProductsUpdate{n}": products_update_mutation(n) for n in range(1, UPDATE_BATCH + 1)},
@@ -373,15 +418,66 @@ class ShopifyClient(PlatformHttp):
             found.extend(to_product(n) for n in data.get("nodes") or [] if n and n.get("id"))
         return found
 
+    async def with_images(self, products: Sequence[Product]) -> list[Product]:
+        unread = [p.id for p in products if p.images is None and _PRODUCT_GID.fullmatch(p.id)]
+        media: dict[str, tuple[ProductImage, ...]] = {}
+        for start in range(0, len(unread), MEDIA_CHUNK):
+            data = await self.graphql("ProductMedia", {"ids": unread[start : start + MEDIA_CHUNK]})
+            for node in data.get("nodes") or []:
+                if node and node.get("id"):
+                    media[node["id"]] = to_images(node)
+        return [p if p.images is not None else replace(p, images=media.get(p.id, ())) for p in products]
+
     async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
-        data = await self.graphql("ProductUpdate", {"product": to_product_input(product.id, values)})
+        if Attribute.IMAGE_ALT in values:
+            product = await self._update_alts(product, values[Attribute.IMAGE_ALT])
+        text: dict[Attribute, str] = {a: v for a, v in values.items() if a is not Attribute.IMAGE_ALT}
+        if not text:
+            return product
+        data = await self.graphql("ProductUpdate", {"product": to_product_input(product.id, text)})
         return _updated(product.id, data.get("productUpdate"))
+
+    async def _update_alts(self, product: Product, value: str) -> Product:
+        """fileUpdate for the product's READY images the value names; the product with them."""
+        wanted = image_alt.by_image(value)
+        files = [{"id": i.id, "alt": wanted[i.id]} for i in product.images or () if i.ready and i.id in wanted]
+        if not files:
+            return product
+        try:
+            data = await self.graphql("FileUpdate", {"files": files})
+        except PlatformAuthError as exc:
+            if exc.platform_code != "ACCESS_DENIED":
+                raise
+            raise StorePlatformError(
+                "Shopify refused to write alt text: the app needs the write_files permission, which this store "
+                "has not approved yet. Open the app in the Shopify admin and approve its updated permissions.",
+                platform_code="write_files_missing",
+            ) from exc
+        result = data.get("fileUpdate") or {}
+        errors = result.get("userErrors") or []
+        if errors:
+            text = "; ".join(str(e.get("message")) for e in errors)
+            if all(e.get("code") in _BUSY_FILE_CODES for e in errors):
+                raise PlatformUnavailable(f"Shopify is still processing this product's images: {text}")
+            raise StorePlatformError(f"Shopify refused the alt text: {text}", platform_code="USER_ERROR")
+        written = {f["id"]: f["alt"] for f in files}
+        images = tuple(replace(i, alt=written.get(i.id, i.alt)) for i in product.images or ())
+        return replace(product, images=images)
 
     async def update_products(
         self, items: Sequence[tuple[Product, Mapping[Attribute, str]]]
     ) -> list[Product | StorePlatformError]:
         """UPDATE_BATCH products a request; one outcome per item, in order. A request that fails
-        whole fails its own products only: those of earlier requests are already written."""
+        whole fails its own products only: those of earlier requests are already written. Alt
+        text goes one fileUpdate per product (12 points each)."""
+        if any(Attribute.IMAGE_ALT in values for _, values in items):
+            each: list[Product | StorePlatformError] = []
+            for product, values in items:
+                try:
+                    each.append(await self.update_product(product, values))
+                except StorePlatformError as exc:
+                    each.append(exc)
+            return each
         outcomes: list[Product | StorePlatformError] = []
         for start in range(0, len(items), UPDATE_BATCH):
             chunk = items[start : start + UPDATE_BATCH]
@@ -458,6 +554,22 @@ def to_product_input(product_id: str, values: Mapping[Attribute, str]) -> dict[s
     if seo:
         data["seo"] = seo
     return data
+
+
+def to_images(product: dict[str, Any]) -> tuple[ProductImage, ...]:
+    """A product's images from its media: the MediaImage nodes (videos and 3D models have alt
+    text too, but are not images), READY or not."""
+    nodes = ((product.get("media") or {}).get("nodes")) or []
+    return tuple(
+        ProductImage(
+            id=str(n["id"]),
+            url=((n.get("image") or {}).get("url")) or None,
+            alt=str(n.get("alt") or ""),
+            ready=n.get("status") == "READY",
+        )
+        for n in nodes
+        if n and n.get("id") and n.get("mediaContentType") == "IMAGE"
+    )
 
 
 def to_product(data: dict[str, Any]) -> Product:

@@ -13,7 +13,14 @@ V3 field mapping: title → `name`; description → `plainDescription` (an HTML 
 rich content); SEO title and meta description → `seoData.tags` (`wix_seo`); the product's page →
 `url.url`, returned when `URL` is in `fields` ("The product's public storefront URL, including both
 relative path and full URL with base domain":
-https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/product-object).
+https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/product-object);
+images → `media.itemsInfo.items[]` (returned with `fields: MEDIA_ITEMS_INFO`), each item's
+`altText` its alt text ("Image alt text. Relevant only for images.", @wix/stores ProductMedia).
+Alt text is written by patching `media.itemsInfo.items` whole: every current item, in order, by its
+Wix Media `id` with its `altText` (arrays are replaced whole; an item left out leaves the product,
+and one sent by `url` would be imported again): wix/skills `skills/wix-manage/references/stores/
+update-product-with-options.md` ("Update Media Only"),
+https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/about-product-media.md.
 Collections are Wix Categories (tree `@wix/stores`), listed page by page, hidden ones included; the products of one
 are found with Search Products, the only V3 endpoint that filters on categories
 (https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/supported-filters-and-sorting).
@@ -26,8 +33,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ..domain import image_alt
 from ..domain.attributes import Attribute
-from ..domain.products import Collection, Product, ProductPage
+from ..domain.products import Collection, Product, ProductImage, ProductPage
 from .base import (
     PlatformAuthError,
     PlatformUnavailable,
@@ -225,6 +233,12 @@ class WixClient(PlatformHttp):
         data = await self._request("GET", f"/stores/v3/products/{product_id}", params=[("fields", f) for f in _FIELDS])
         return to_product(data["product"])
 
+    async def with_images(self, products: Sequence[Product]) -> list[Product]:
+        # Products are read with their images; one kept from before images were read is read again.
+        unread = [p.id for p in products if p.images is None]
+        read = {p.id: p for p in await self.get_products(unread)} if unread else {}
+        return [read.get(p.id, p) if p.images is None else p for p in products]
+
     async def get_products(self, product_ids: Sequence[str]) -> list[Product]:
         return await self._on_catalog(lambda: self.v1.get_products(product_ids), lambda: self._get_many_v3(product_ids))
 
@@ -304,6 +318,7 @@ def to_product(data: dict[str, Any]) -> Product:
     tags = (data.get("seoData") or {}).get("tags") or []
     categories = ((data.get("directCategoriesInfo") or {}).get("categories")) or []
     main = ((data.get("media") or {}).get("main") or {}).get("image") or {}
+    items = (((data.get("media") or {}).get("itemsInfo") or {}).get("items")) or []
     extra: dict[str, Any] = {}
     if (data.get("brand") or {}).get("name"):
         extra["brand"] = data["brand"]["name"]
@@ -326,8 +341,27 @@ def to_product(data: dict[str, Any]) -> Product:
         image_url=main.get("url"),
         url=(data.get("url") or {}).get("url") or None,
         extra=extra,
-        platform_data={"seo_tags": tags},
+        # Every media item in order (videos too): an alt text patch sends them all back.
+        platform_data={"seo_tags": tags, "media_items": [str(i["id"]) for i in items if i.get("id")]},
+        images=tuple(
+            ProductImage(
+                id=str(i["id"]), url=(i.get("image") or {}).get("url") or i.get("url"), alt=i.get("altText") or ""
+            )
+            for i in items
+            if i.get("id") and not i.get("video")
+        ),
     )
+
+
+def media_patch(product: Product, value: str) -> dict[str, Any]:
+    """`media` of a patch that sets alt text: every item of the product, in order, by id; images
+    take the alt text the value gives them (or keep theirs), other items are sent as they are."""
+    wanted = image_alt.by_image(value)
+    alts = {i.id: wanted.get(i.id, i.alt) for i in product.images or ()}
+    items = [
+        {"id": i, "altText": alts[i]} if i in alts else {"id": i} for i in product.platform_data.get("media_items", [])
+    ]
+    return {"itemsInfo": {"items": items}}
 
 
 def to_wix_patch(product: Product, values: Mapping[Attribute, str]) -> dict[str, Any]:
@@ -339,6 +373,8 @@ def to_wix_patch(product: Product, values: Mapping[Attribute, str]) -> dict[str,
     tags = seo_tags_with(product, values)
     if tags is not None:
         patch["seoData"] = {"tags": tags}
+    if Attribute.IMAGE_ALT in values:
+        patch["media"] = media_patch(product, values[Attribute.IMAGE_ALT])
     return patch
 
 

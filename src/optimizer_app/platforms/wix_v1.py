@@ -13,7 +13,9 @@ so text is written one product at a time.
 Field mapping: title → `name`; description → `description` (HTML); SEO → `seoData.tags` as in V3;
 collections → `collectionIds`; the product's page → `productPageUrl` `{base, path}` (Product Object:
 https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v1/catalog/product-object).
-Names are filtered with `$startsWith`, the text filter V1 offers
+Images → `media.items[]` of type image (`image.altText` read); V1 has no call that writes alt text
+(Add Product Media takes only a media id or URL), so image alt text is not publishable on V1 sites
+(domain/publishable.py) and refused here. Names are filtered with `$startsWith`, the text filter V1 offers
 (https://dev.wix.com/docs/velo/apis/wix-stores-v2/products/query-products.md).
 """
 
@@ -24,7 +26,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from ..domain.attributes import Attribute
-from ..domain.products import Collection, Product, ProductPage
+from ..domain.products import Collection, Product, ProductImage, ProductPage
+from ..domain.publishable import WIX_CATALOG_V1
 from .base import StorePlatformError
 from .wix_seo import seo_tag, seo_tags_with
 
@@ -89,6 +92,11 @@ class V1Catalog:
         return found
 
     async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
+        if Attribute.IMAGE_ALT in values:
+            raise StorePlatformError(
+                "Image alt text cannot be written on this Wix site: Catalog V1 has no call that sets it.",
+                platform_code=WIX_CATALOG_V1,
+            )
         data = await self.request(
             "PATCH", f"/stores/v1/products/{product.id}", json={"product": to_v1_patch(product, values)}
         )
@@ -98,6 +106,7 @@ class V1Catalog:
 def to_product(data: dict[str, Any]) -> Product:
     tags = (data.get("seoData") or {}).get("tags") or []
     image = ((data.get("media") or {}).get("mainMedia") or {}).get("image") or {}
+    items = ((data.get("media") or {}).get("items")) or []
     extra: dict[str, Any] = {}
     if data.get("brand"):
         extra["brand"] = data["brand"]
@@ -120,6 +129,13 @@ def to_product(data: dict[str, Any]) -> Product:
         url=_page_url(data.get("productPageUrl")),
         extra=extra,
         platform_data={"seo_tags": tags},
+        images=tuple(
+            ProductImage(
+                id=str(i["id"]), url=(i.get("image") or {}).get("url"), alt=(i.get("image") or {}).get("altText") or ""
+            )
+            for i in items
+            if i.get("id") and i.get("mediaType", "image") == "image"
+        ),
     )
 
 

@@ -26,7 +26,9 @@ Math renders its head only through an optional per-page endpoint (`rankmath/v1/g
 Rank Math template, like an empty key, reads as no SEO value of the owner's own. The product's
 page is `permalink` ("Product URL", read-only:
 https://woocommerce.github.io/woocommerce-rest-api-docs/#product-properties).
-Publishing many products goes through `POST /products/batch`, at most 100 per call.
+Publishing many products goes through `POST /products/batch`, at most 100 per call. Images →
+`images[] {id, src, alt}` (the first is the featured image); alt text goes back as the whole list
+by id (`images_update`).
 
 Over plain HTTP the OAuth 1.0a base string is built on the home URL the index reports: "You must
 use the store URL provided by the index when forming the base string used for the signature, as
@@ -61,8 +63,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from ..auth.woocommerce import WooCredentials, oauth1_params
+from ..domain import image_alt
 from ..domain.attributes import Attribute
-from ..domain.products import Collection, Product, ProductPage
+from ..domain.products import Collection, Product, ProductImage, ProductPage
 from ..outbound import UNREACHABLE
 from .base import PlatformAuthError, PlatformUnavailable, ProductNotFound, StorePlatformError
 from .http import DEFAULT_POLICY, PlatformHttp, RetryPolicy
@@ -319,8 +322,14 @@ class WooCommerceClient(PlatformHttp):
             found.extend(to_product(p, self.site.seo_plugin) for p in res.json())
         return found
 
+    async def with_images(self, products: Sequence[Product]) -> list[Product]:
+        # Products are read with their images; one kept from before images were read is read again.
+        unread = [p.id for p in products if p.images is None]
+        read = {p.id: p for p in await self.get_products(unread)} if unread else {}
+        return [read.get(p.id, p) if p.images is None else p for p in products]
+
     async def update_product(self, product: Product, values: Mapping[Attribute, str]) -> Product:
-        body = to_woo_update(values, self.site.seo_plugin)
+        body = to_woo_update(product, values, self.site.seo_plugin)
         res = await self._request("PUT", f"/products/{product.id}", json=body)
         return to_product(res.json(), self.site.seo_plugin)
 
@@ -332,7 +341,7 @@ class WooCommerceClient(PlatformHttp):
         bodies: list[tuple[int, dict[str, Any]]] = []
         for index, (product, values) in enumerate(items):
             try:
-                bodies.append((index, {"id": int(product.id), **to_woo_update(values, self.site.seo_plugin)}))
+                bodies.append((index, {"id": int(product.id), **to_woo_update(product, values, self.site.seo_plugin)}))
             except NoSeoPlugin as exc:
                 outcomes[index] = exc
         for start in range(0, len(bodies), MAX_BATCH):
@@ -383,6 +392,11 @@ def to_product(data: dict[str, Any], seo_plugin: str | None) -> Product:
         image_url=images[0].get("src") if images else None,
         url=permalink if isinstance(permalink, str) and permalink else None,
         extra=extra,
+        images=tuple(
+            ProductImage(id=str(i["id"]), url=i.get("src") or None, alt=str(i.get("alt") or ""))
+            for i in images
+            if isinstance(i, dict) and i.get("id")
+        ),
     )
 
 
@@ -398,8 +412,10 @@ def _shown_seo(seo_plugin: str | None, stored: str, rendered: object) -> str:
     return html.unescape(rendered).strip() if isinstance(rendered, str) else ""
 
 
-def to_woo_update(values: Mapping[Attribute, str], seo_plugin: str | None) -> dict[str, Any]:
+def to_woo_update(product: Product, values: Mapping[Attribute, str], seo_plugin: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {}
+    if Attribute.IMAGE_ALT in values:
+        body["images"] = images_update(product, values[Attribute.IMAGE_ALT])
     if Attribute.TITLE in values:
         body["name"] = html.escape(values[Attribute.TITLE], quote=False)
     if Attribute.DESCRIPTION in values:
@@ -418,6 +434,23 @@ def to_woo_update(values: Mapping[Attribute, str], seo_plugin: str | None) -> di
     if meta:
         body["meta_data"] = meta
     return body
+
+
+def images_update(product: Product, value: str) -> list[dict[str, Any]]:
+    """`images` of an update that sets alt text. Sending `images` replaces the featured image and the
+    whole gallery (index 0 becomes the featured image), an item without `id` is downloaded again as
+    a new attachment, and a `name` renames the attachment
+    (WC_REST_Products_Controller::set_product_images, woocommerce/woocommerce
+    plugins/woocommerce/includes/rest-api/Controllers/Version3/class-wc-rest-products-controller.php):
+    so every current image goes back by `id`, in its order, with its alt text and nothing else.
+    WooCommerce writes `alt` only when it is not empty (`! empty( $image['alt'] )`), through
+    `wc_clean`, which trims it: an alt text that must become empty (a revert) is sent as one space."""
+    wanted = image_alt.by_image(value)
+    update: list[dict[str, Any]] = []
+    for image in product.images or ():
+        alt = wanted.get(image.id, image.alt)
+        update.append({"id": int(image.id), "alt": alt if alt.strip() else " "})
+    return update
 
 
 def _classified(res: httpx.Response) -> httpx.Response:

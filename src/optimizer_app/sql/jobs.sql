@@ -19,7 +19,8 @@ SELECT id, number, status, source_scope, source_ids, query, collection_names, at
 FROM jobs WHERE id = $1 AND store_id = $2
 
 -- name: list_items
--- A job's items with their product's title, page and image, in id order after id $4, optionally
+-- A job's items with their product's title, page and image (and, for image alt text, its images),
+-- in id order after id $4, optionally
 -- of status $3, of the review states $5 and of the fields $6 (NULL: any). The review states
 -- (domain.jobs.ITEM_FILTERS): ready, an improved value nobody has decided on and nothing flagged;
 -- flagged, an improved value that states facts the product data does not (until decided on);
@@ -32,7 +33,8 @@ SELECT ji.id, ji.product_id, ji.attribute, ji.status, ji.attempts, ji.before_val
        ji.flags, ji.reason, ji.error, ji.review_state, ji.published_at, ji.updated_at, ji.model,
        ji.prompt_tokens, ji.completion_tokens, ji.cost_usd, ji.note, ji.regenerations, ji.quality,
        jp.snapshot->>'title' AS product_title, jp.snapshot->>'url' AS product_url,
-       jp.snapshot->>'image_url' AS product_image_url
+       jp.snapshot->>'image_url' AS product_image_url,
+       CASE WHEN ji.attribute = 'image_alt' THEN jp.snapshot->'images' END AS product_images
 FROM job_items ji
 JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
 WHERE ji.job_id = $1 AND ji.store_id = $2 AND ($3::text IS NULL OR ji.status = $3) AND ji.id > $4
@@ -81,7 +83,8 @@ SELECT ji.id, ji.product_id, ji.attribute, ji.status, ji.attempts, ji.before_val
        ji.flags, ji.reason, ji.error, ji.review_state, ji.published_at, ji.updated_at, ji.model,
        ji.prompt_tokens, ji.completion_tokens, ji.cost_usd, ji.note, ji.regenerations, ji.quality,
        jp.snapshot->>'title' AS product_title, jp.snapshot->>'url' AS product_url,
-       jp.snapshot->>'image_url' AS product_image_url
+       jp.snapshot->>'image_url' AS product_image_url,
+       CASE WHEN ji.attribute = 'image_alt' THEN jp.snapshot->'images' END AS product_images
 FROM job_items ji
 JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
 WHERE ji.id = $1 AND ji.store_id = $2

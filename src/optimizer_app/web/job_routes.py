@@ -3,7 +3,7 @@ before publishing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..llm.checks import check_value
 from ..llm.scoring import score_value
+from ..platforms.wix import WixClient
 from ..stores import Store
 from .context import current_store, fresh_catalog_index, int_param, json_body, list_param, services
 from .services import Services
@@ -66,7 +67,11 @@ def _job_request(store: Store, body: dict[str, Any], limit: int) -> _JobRequest:
         attributes = parse_attributes(body.get("attributes"))
     except ValueError as exc:
         raise InvalidRequest(str(exc)) from None
-    blocked = {a: r for a, r in unpublishable(store.platform, store.site_facts).items() if a in attributes}
+    blocked = {
+        a: r
+        for a, r in unpublishable(store.platform, store.site_facts, store.catalog_version).items()
+        if a in attributes
+    }
     if blocked:
         raise InvalidRequest(
             refusal_message(blocked), reason=next(iter(blocked.values())), fields=[a.value for a in blocked]
@@ -145,11 +150,26 @@ async def _collection_names(svc: Services, store: Store, job: _JobRequest) -> li
     return [names[c] for c in wanted if c in names]
 
 
+async def _known_catalog(svc: Services, store: Store, body: dict[str, Any]) -> Store:
+    """The store with its Wix catalog version known when the job asks for image alt text, which a
+    Catalog V1 site cannot publish (domain/publishable.py)."""
+    attributes = body.get("attributes")
+    if store.platform != "wix" or store.catalog_version or not isinstance(attributes, list):
+        return store
+    if Attribute.IMAGE_ALT.value not in attributes:
+        return store
+    client = svc.clients.for_store(store)
+    version = await client.detect_catalog_version() if isinstance(client, WixClient) else None
+    return replace(store, catalog_version=version)
+
+
 async def create_job(request: Request) -> JSONResponse:
     store = await current_store(request)
     svc = services(request)
     limit = svc.settings.max_job_products
-    job = _job_request(store, await json_body(request), limit)
+    body = await json_body(request)
+    store = await _known_catalog(svc, store, body)
+    job = _job_request(store, body, limit)
     # Answered before the catalog is read (a collection may hold thousands of products): the
     # least this job can cost. The charge at enqueue stays the real, atomic check.
     # Only empty fields: any of them may be skipped, so the least is known after the read.
@@ -160,6 +180,9 @@ async def create_job(request: Request) -> JSONResponse:
         if least > store.credits_remaining:
             raise InsufficientCredits(required=least, remaining=store.credits_remaining)
     products = await _products(svc, store, job, limit, fresh=job.only_empty)
+    if Attribute.IMAGE_ALT in job.attributes:
+        # Image alt text needs the images (Shopify reads them apart from the products).
+        products = await svc.clients.for_store(store).with_images(products)
     collection_names = await _collection_names(svc, store, job)
     async with db.acquire(svc.pool) as conn:
         enqueued = await queue.enqueue_job(
@@ -195,7 +218,9 @@ async def estimate_job(request: Request) -> JSONResponse:
     store = await current_store(request)
     svc = services(request)
     limit = svc.settings.max_job_products
-    job = _job_request(store, await json_body(request), limit)
+    body = await json_body(request)
+    store = await _known_catalog(svc, store, body)
+    job = _job_request(store, body, limit)
     if job.scope == "query" and not job.only_empty:
         assert job.query is not None
         count = await _query_count(svc, store, job.query, limit)

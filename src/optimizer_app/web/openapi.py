@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..domain.attributes import Attribute
+from ..domain.attributes import TEXT_ATTRIBUTES, Attribute
 from ..domain.jobs import ITEM_FILTERS, MAX_NOTE_CHARS, SOURCE_SCOPES, ItemStatus, JobStatus
 from ..domain.plans import FREE_PLAN, PLANS
 from ..domain.product_query import MAX_ID_CHARS, MAX_TEXT_CHARS
@@ -28,7 +28,7 @@ _ATTRIBUTES = {
     "uniqueItems": True,
 }
 _OBJECT: Schema = {"type": "object"}
-_MISSING = {"type": "array", "items": {"enum": [a.value for a in Attribute]}, "uniqueItems": True}
+_MISSING = {"type": "array", "items": {"enum": [a.value for a in TEXT_ATTRIBUTES]}, "uniqueItems": True}
 _QUERY = {
     "type": "object",
     "additionalProperties": False,
@@ -267,7 +267,28 @@ def _paths() -> dict[str, Schema]:
                 422,
                 parameters=[item_id],
                 body=_body(
-                    {"type": "object", "required": ["after"], "properties": {"after": {"type": "string"}}},
+                    {
+                        "type": "object",
+                        "required": ["after"],
+                        "properties": {
+                            "after": {
+                                "description": "the new value; for image_alt a list of {image_id, alt} naming every "
+                                "image of the item, in order (or that list as JSON text)",
+                                "oneOf": [
+                                    {"type": "string"},
+                                    {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["image_id", "alt"],
+                                            "properties": {"image_id": {"type": "string"}, "alt": {"type": "string"}},
+                                            "additionalProperties": False,
+                                        },
+                                    },
+                                ],
+                            }
+                        },
+                    },
                     {"after": "Linen shirt, relaxed fit"},
                 ),
             )

@@ -34,7 +34,9 @@ def me_json(store: Store, settings: Settings) -> dict[str, Any]:
             "platform": store.platform,
             "name": store.display_name,
             # Fields the store cannot publish, each with the reason's code (the dashboard words it).
-            "unpublishable_fields": {a.value: r for a, r in unpublishable(store.platform, store.site_facts).items()},
+            "unpublishable_fields": {
+                a.value: r for a, r in unpublishable(store.platform, store.site_facts, store.catalog_version).items()
+            },
         },
         "plan": {
             "id": store.plan_id,

@@ -21,13 +21,13 @@ export type Picked = Map<string, string>;
 /** The fields a product has nothing in, as a shopper would see it. */
 function missingFields(p: Product): Attribute[] {
   const empty = (value: string | null | undefined) => !value || !value.replace(/<[^>]*>/g, "").trim();
-  const values: Record<Attribute, string> = {
+  const values: Partial<Record<Attribute, string>> = {
     title: p.title,
     description: p.description_html,
     seo_title: p.seo_title,
     seo_description: p.seo_description,
   };
-  return FIELDS.map((f) => f.id).filter((id) => empty(values[id]));
+  return FIELDS.map((f) => f.id).filter((id) => id in values && empty(values[id]));
 }
 
 /** GET /api/products parameters for the filters, the page and its size. */

@@ -1,4 +1,5 @@
 import { lazy, Suspense, useMemo, useState, type ReactNode } from "react";
+import { ImageAltCompare } from "../../components/ImageAltCompare";
 import { QualityBadge } from "../../components/QualityBadge";
 import { FIELD_LABEL, fmt } from "../../config";
 import { failureReason, inSentence, t, type Key } from "../../i18n";
@@ -244,7 +245,12 @@ export function ItemRow(props: {
         </div>
       ) : null}
 
-      {view === "no_change" && !editing ? (
+      {item.attribute === "image_alt" ? (
+        <>
+          {view === "no_change" ? <p className="no-change-note">{t("res.noChangeNote")}</p> : null}
+          <ImageAltCompare item={item} />
+        </>
+      ) : view === "no_change" && !editing ? (
         <div className="no-change" data-testid="no-change">
           <p className="no-change-note">{t("res.noChangeNote")}</p>
           <div className="side current-value">

@@ -88,9 +88,12 @@ export function regenerable(item: Item): boolean {
   return (item.status === "DONE" || item.status === "FAILED") && !item.published_at;
 }
 
-/** Only a field with an improved value that is not live can be edited; one that needed no change too. */
+/**
+ * Only a field with an improved value that is not live can be edited; one that needed no change too.
+ * Image alt text (one JSON list per product) is accepted, rejected or regenerated, not typed.
+ */
 export function editable(item: Item): boolean {
-  return item.status === "DONE" && !item.published_at && viewOf(item) !== "rejected";
+  return item.status === "DONE" && !item.published_at && viewOf(item) !== "rejected" && item.attribute !== "image_alt";
 }
 
 /** The state filters offered, in order; "ready" takes the accepted fields too. */
