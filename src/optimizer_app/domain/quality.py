@@ -35,6 +35,9 @@ LENGTHS = {
     Attribute.SEO_DESCRIPTION: LengthBand(too_short_below=70, short_below=120, longest=156),
     Attribute.TITLE: LengthBand(too_short_below=10, short_below=20, longest=70),
     Attribute.DESCRIPTION: LengthBand(too_short_below=150, short_below=300, longest=5000),
+    # One image's alt text: a few words that say what the picture shows, within what screen readers
+    # read without cutting (125 characters, the limit the field's check enforces).
+    Attribute.IMAGE_ALT: LengthBand(too_short_below=5, short_below=15, longest=125),
 }
 
 PENALTIES = {
