@@ -28,6 +28,7 @@ class Words:
     save: str
     edited: str
     publish_all: str
+    confirm_publish: str
     published: str
     ready: str
     revert: str
@@ -43,6 +44,7 @@ ENGLISH = Words(
     save="Save",
     edited="Edited by you",
     publish_all="Publish all",
+    confirm_publish="Publish",
     published="Published",
     ready="Ready to publish",
     revert="Revert",
@@ -58,6 +60,7 @@ ARABIC = Words(
     save="حفظ",
     edited="عدّلته بنفسك",
     publish_all="نشر الكل",
+    confirm_publish="نشر التغييرات",
     published="منشور",
     ready="جاهز للنشر",
     revert="تراجع",
@@ -134,8 +137,11 @@ async def edit_title(card: Locator, text: str, words: Words = ENGLISH) -> Locato
 
 
 async def publish_all(app: FrameLocator, done: str, words: Words = ENGLISH) -> None:
-    """Publish every ready change; `done` is what the dashboard then says."""
+    """Publish every ready change, confirmed in the dialog; `done` is what the dashboard then says."""
     await app.get_by_role("button", name=words.publish_all).click()
+    dialog = app.get_by_role("dialog")
+    await dialog.get_by_role("button", name=re.compile(rf"^{words.confirm_publish}")).click()
+    await expect(dialog).to_have_count(0)
     await expect(app.get_by_role("status").filter(has_text=done)).to_be_visible()
 
 

@@ -70,8 +70,7 @@ async def test_optimise_review_edit_publish_and_revert(
     await expect(item_row(cards.first, "title").get_by_test_id("item-model")).to_have_text("Written by gpt-4o-mini")
     edited = f"{title_item['before']} for everyday use"
     title_row = await edit_title(cards.first, edited)
-    await item_row(cards.first, "description").locator("summary").click()
-    await expect(cards.first.locator(".rendered")).to_be_visible()
+    await expect(item_row(cards.first, "description").locator(".side.after .rendered")).to_be_visible()
     await shot(page, "results")
 
     await publish_all(app, "6 changes published to your store.")
