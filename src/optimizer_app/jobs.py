@@ -51,6 +51,7 @@ def job_json(r: asyncpg.Record) -> dict[str, Any]:
         "started_at": _iso(r["started_at"]),
         "finished_at": _iso(r["finished_at"]),
         "usage": usage_json(r),
+        "brand_voice": r["brand_voice"],  # {id, name} of the voice it was written in, or None
     }
 
 

@@ -14,12 +14,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
 
 from . import credits, sql
 from .domain.attributes import Attribute
+from .domain.brand_voices import BrandVoice
+from .domain.glossary import DEFAULT_GLOSSARY, Glossary
 from .domain.jobs import ItemReason
 from .domain.plans import job_cost
 from .domain.products import Product
@@ -51,6 +54,8 @@ class ClaimedItem:
     target_lang: str
     user_prompt: str
     store_settings: dict[str, Any]
+    brand_voice: BrandVoice | None = None  # the copy the job kept
+    glossary: Glossary = DEFAULT_GLOSSARY  # the store's, as saved when the item was claimed
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ async def enqueue_job(
     user_prompt: str,
     products: Sequence[Product],
     economy: bool = False,
+    brand_voice: BrandVoice | None = None,
 ) -> EnqueuedJob:
     """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
 
@@ -122,6 +128,7 @@ async def enqueue_job(
             cost,
             items_total,
             economy,
+            brand_voice.to_snapshot() if brand_voice else None,
         )
         remaining = await credits.charge(conn, store_id=store_id, credits=cost, job_id=job_id)
         if remaining is None:
@@ -178,6 +185,8 @@ def claimed_items(rows: Sequence[asyncpg.Record]) -> list[ClaimedItem]:
         if r["snapshot"] is not None
     }
     settings: dict[int, dict[str, Any]] = {}
+    voices = {r["job_id"]: BrandVoice.from_snapshot(json.loads(r["brand_voice"])) for r in rows if r["brand_voice"]}
+    glossaries = {r["store_id"]: _glossary(r["glossary"]) for r in rows if r["glossary"]}
     items = []
     for r in rows:
         key = (r["job_id"], r["product_id"])
@@ -195,9 +204,17 @@ def claimed_items(rows: Sequence[asyncpg.Record]) -> list[ClaimedItem]:
                 target_lang=r["target_lang"],
                 user_prompt=r["user_prompt"],
                 store_settings=settings[r["store_id"]],
+                brand_voice=voices.get(r["job_id"]),
+                glossary=glossaries.get(r["store_id"], DEFAULT_GLOSSARY),
             )
         )
     return items
+
+
+@lru_cache(maxsize=128)
+def _glossary(text: str) -> Glossary:
+    # The same store's glossary comes with every claim: read it once (its patterns are cached on it).
+    return Glossary.from_json(json.loads(text))
 
 
 async def settle(

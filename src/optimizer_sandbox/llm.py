@@ -6,7 +6,12 @@ offline rules from the product data in the prompt. Structured-output support, la
 limits (continuously refilled token buckets, like OpenAI's) and faults are set through
 `LLMSandboxConfig`, at runtime via `app.state.llm` or `POST /_sandbox/config`.
 
-Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets.
+Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets. The
+last requests it answered are kept and served at `GET /_sandbox/requests`, so a test can read what
+the model was asked.
+`added_text` makes the model open every field it writes with those words (a description with a
+paragraph of them), for `added_text_calls` answers (-1: all): a model that ignores the words a
+store's glossary forbids, so a test can watch the answer refused, asked again and failed.
 
 It also serves the Files and Batches endpoints the way https://platform.openai.com/docs/guides/batch
 and https://platform.openai.com/docs/api-reference/batch describe them: a JSONL file uploaded with
@@ -26,6 +31,7 @@ import math
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeGuard
@@ -49,6 +55,8 @@ FAULTS = frozenset(
 )  # fmt: skip
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "sandbox-model")
 PROFILES = ("openai", "llama.cpp")
+# Requests kept for GET /_sandbox/requests, newest last.
+RECORDED_REQUESTS = 200
 # What the headers report when no limit is simulated: OpenAI always sends them.
 NOMINAL_RPM = 10_000
 NOMINAL_TPM = 10_000_000
@@ -76,6 +84,8 @@ class LLMSandboxConfig:
     profile: str = "openai"  # or "llama.cpp": llama.cpp's server on a small machine (llama_cpp.py)
     seconds_per_token: float = 0.0  # llama.cpp profile: generation time per output token
     context_tokens: int = 4096  # llama.cpp profile: n_ctx, where an answer without a limit ends
+    added_text: str = ""  # words every field of the next answers opens with
+    added_text_calls: int = -1  # how many answers get added_text; -1: every one
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a JSON object of changes; raises ValueError naming the first bad field."""
@@ -118,6 +128,8 @@ _FIELD_TYPES: dict[str, Callable[[Any], bool]] = {
     "profile": lambda v: v in PROFILES,
     "seconds_per_token": _is_number,
     "context_tokens": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+    "added_text": lambda v: isinstance(v, str),
+    "added_text_calls": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= -1,
 }
 
 
@@ -194,6 +206,7 @@ class LLMSandbox:
         self.batches: dict[str, _Batch] = {}
         self.slot = asyncio.Lock()  # llama.cpp profile: its one slot
         self.open_requests = 0
+        self.recorded: deque[dict[str, Any]] = deque(maxlen=RECORDED_REQUESTS)
 
     def reset(self) -> None:
         # In place: `app.state.llm_stats` keeps pointing at the live counters.
@@ -202,6 +215,7 @@ class LLMSandbox:
         self.tokens = _Bucket()
         self.rng = random.Random(self.config.seed)
         self.config.faults.clear()
+        self.recorded.clear()
 
     async def chat_completions(self, request: Request) -> Response:
         started = time.monotonic()
@@ -316,7 +330,11 @@ class LLMSandbox:
         max_tokens: int = 0,
     ) -> dict[str, Any]:
         stats = self.stats
-        content, finish_reason, refusal = _answer(messages, response_format, mode, fault, self.config.text_fences)
+        self.recorded.append({"model": model, "messages": messages})
+        added = self._added_text()
+        content, finish_reason, refusal = _answer(
+            messages, response_format, mode, fault, self.config.text_fences, added
+        )
         completion_tokens = len(content or "") // 4 + 1
         if content and 0 < max_tokens < completion_tokens:  # OpenAI stops at the limit
             content, finish_reason, completion_tokens = content[: max_tokens * 4], "length", max_tokens
@@ -343,6 +361,14 @@ class LLMSandbox:
             },
             "system_fingerprint": "fp_sandbox",
         }
+
+    def _added_text(self) -> str:
+        config = self.config
+        if not config.added_text or config.added_text_calls == 0:
+            return ""
+        if config.added_text_calls > 0:
+            config.added_text_calls -= 1
+        return config.added_text
 
     async def create_file(self, request: Request) -> Response:
         async with request.form() as form:  # closes the spooled upload
@@ -504,6 +530,9 @@ class LLMSandbox:
     async def get_stats(self, request: Request) -> Response:
         return JSONResponse(asdict(self.stats))
 
+    async def get_requests(self, request: Request) -> Response:
+        return JSONResponse({"requests": list(self.recorded)})
+
     async def post_reset(self, request: Request) -> Response:
         self.reset()
         return JSONResponse(asdict(self.stats))
@@ -519,6 +548,7 @@ class LLMSandbox:
             Route("/_sandbox/config", self.get_config, methods=["GET"]),
             Route("/_sandbox/config", self.post_config, methods=["POST"]),
             Route("/_sandbox/stats", self.get_stats, methods=["GET"]),
+            Route("/_sandbox/requests", self.get_requests, methods=["GET"]),
             Route("/_sandbox/reset", self.post_reset, methods=["POST"]),
         ]
 
@@ -612,7 +642,12 @@ def format_duration(seconds: float) -> str:
 
 
 def _answer(
-    messages: list[dict[str, Any]], response_format: object, mode: str, fault: str | None, fences: bool
+    messages: list[dict[str, Any]],
+    response_format: object,
+    mode: str,
+    fault: str | None,
+    fences: bool,
+    added: str = "",
 ) -> tuple[str | None, str, str | None]:
     """(content, finish_reason, refusal) for a successful call."""
     if fault == "refusal":
@@ -620,7 +655,7 @@ def _answer(
     prompt = _last_user_content(messages)
     names = _requested_fields(response_format, prompt)
     product = _product_from_prompt(prompt)
-    values = {name: _improved(name, product) for name in names}
+    values = {name: _with_added(name, _improved(name, product), added) for name in names}
     if names and fault in ("empty", "unchanged", "too_long"):
         first = names[0]
         if fault == "empty":
@@ -704,6 +739,18 @@ def _improved(name: str, product: Product) -> str:
         candidates = [f"Discover {title}. Details, sizes and care in one place.", f"Discover {title}."]
     fitted = (offline.fit_words(c, limit) for c in candidates)
     return next((c for c in fitted if c and _norm(c) != _norm(current)), f"Shop {title}")
+
+
+def _with_added(name: str, value: str, added: str) -> str:
+    if not added:
+        return value
+    if name == Attribute.DESCRIPTION.value:
+        return f"<p>{added}</p>{value}"
+    try:
+        limit = Attribute(name).max_length
+    except ValueError:
+        return f"{added} {value}"
+    return offline.fit_words(f"{added} {value}", limit)
 
 
 def _current(name: str, product: Product) -> str:

@@ -33,6 +33,8 @@ class ItemReason(StrEnum):
     REJECTED = "rejected"
     WRONG_LANGUAGE = "wrong_language"
     INSTRUCTION_ECHO = "instruction_echo"
+    GLOSSARY_BANNED = "glossary_banned"
+    GLOSSARY_TERM = "glossary_term"
     LLM_UNAVAILABLE = "llm_unavailable"
     LLM_BAD_OUTPUT = "llm_bad_output"
     LLM_REFUSED = "llm_refused"

@@ -57,7 +57,7 @@ from .base import (
     Usage,
 )
 from .budget import output_token_budget
-from .checks import check_value
+from .checks import GLOSSARY_BANNED, GLOSSARY_TERM, check_value
 from .concurrency import InFlightLimit, Slot
 from .probe import Capabilities
 from .prompts import MODES, build_messages, build_retry_messages, parse_reply, response_format, source_text
@@ -76,6 +76,8 @@ _DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "\u
 _TRY_AGAIN = re.compile(r"try again in\s+((?:\d+(?:\.\d+)?\s*(?:h|ms|m|s)\s*)+)", re.IGNORECASE)
 _MAX_DETAIL = 300
 _OPENAI_HOSTS = ("api.openai.com",)
+# Refusals a model can put right when told what was wrong: asked again within the same call.
+_ASK_AGAIN = ("too_long", GLOSSARY_BANNED, GLOSSARY_TERM)
 
 Messages = list[dict[str, str]]
 
@@ -198,13 +200,14 @@ class OpenAIProvider:
         return await self._judge(request, answer)
 
     async def _judge(self, request: GenerationRequest, answer: _Answer) -> Generation:
-        """Check each field of an answer; re-ask (live) once for the ones that came back too long."""
+        """Check each field of an answer; re-ask (live) once for the ones that came back too long
+        or against the glossary, saying what was wrong with each."""
         source = source_text(request)
         usage = answer.usage
         values: dict[Attribute, str] = {}
         rejected: dict[Attribute, str] = {}
         flags: dict[Attribute, list[str]] = {}
-        too_long: dict[Attribute, str] = {}
+        again: dict[Attribute, str] = {}  # refused drafts worth asking for again
 
         def accept(attribute: Attribute, data: dict[str, Any]) -> str | None:
             if attribute.value not in data:
@@ -218,6 +221,7 @@ class OpenAIProvider:
                 source_text=source,
                 language=request.language,
                 check_language=True,
+                glossary=request.glossary,
             )
             if checked.value is not None:
                 values[attribute] = checked.value
@@ -230,21 +234,22 @@ class OpenAIProvider:
 
         for attribute in request.attributes:
             error = accept(attribute, answer.data)
-            if error and error.startswith("too_long"):
-                too_long[attribute] = answer.data[attribute.value]
+            if error and error.startswith(_ASK_AGAIN):
+                again[attribute] = answer.data[attribute.value]
 
-        if too_long:
+        if again:
+            reasons = {a: rejected[a] for a in again}
             try:
                 retry = await self._ask(
-                    lambda mode: build_retry_messages(request, too_long, mode=mode), tuple(too_long)
+                    lambda mode: build_retry_messages(request, again, mode=mode, reasons=reasons), tuple(again)
                 )
             except LLMError as exc:
-                # The values already accepted stand; the over-long ones keep their reason and the
+                # The values already accepted stand; the refused ones keep their reason and the
                 # worker retries those items later.
-                log.warning("re-asking %d over-long value(s) failed: %s", len(too_long), exc)
+                log.warning("re-asking %d refused value(s) failed: %s", len(again), exc)
             else:
                 usage = _add(usage, retry.usage)
-                for attribute in too_long:
+                for attribute in again:
                     accept(attribute, retry.data)
         return Generation(values=values, rejected=rejected, flags=flags, usage=usage, model=answer.model)
 

@@ -18,6 +18,7 @@ from ..settings import Settings
 from . import (
     account_routes,
     catalog_routes,
+    glossary_routes,
     health_routes,
     job_routes,
     openapi,
@@ -25,6 +26,7 @@ from . import (
     salla_routes,
     shell_routes,
     shopify_routes,
+    voice_routes,
     webhook_routes,
     woocommerce_routes,
 )
@@ -74,6 +76,8 @@ def create_app(settings: Settings) -> Starlette:
         *catalog_routes.routes,
         *job_routes.routes,
         *publish_routes.routes,
+        *voice_routes.routes,
+        *glossary_routes.routes,
         *webhook_routes.routes,
         *salla_routes.routes,
         *shopify_routes.routes,

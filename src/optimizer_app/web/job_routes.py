@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import catalog, db, jobs, queue
+from .. import catalog, db, glossaries, jobs, queue, voices
 from ..domain.attributes import parse_attributes
 from ..domain.jobs import SOURCE_SCOPES
 from ..domain.languages import OFFERED_LANGUAGES, parse_language
@@ -62,6 +62,8 @@ async def create_job(request: Request) -> JSONResponse:
     economy = body.get("economy", False)
     if not isinstance(economy, bool):
         raise InvalidRequest("economy must be true or false.")
+    async with db.acquire(svc.pool) as conn:
+        brand_voice = await voices.voice_for_job(conn, store_id=store.id, body=body)
     # Answered before the catalog is read (a collection may hold thousands of products): the
     # least this job can cost. The charge at enqueue stays the real, atomic check.
     least = job_cost(len(source_ids) if scope == "products" else 1, len(attributes), economy=economy)
@@ -85,6 +87,7 @@ async def create_job(request: Request) -> JSONResponse:
             user_prompt=user_prompt,
             products=products,
             economy=economy,
+            brand_voice=brand_voice,
         )
     return JSONResponse(
         {
@@ -145,6 +148,7 @@ async def edit_item(request: Request) -> JSONResponse:
         checked = check_value(attribute, before=before, after=body.get("after"), source_text=before)
         if checked.value is None:
             raise InvalidRequest(f"This value cannot be used: {checked.error}.", reason=checked.error)
+        await glossaries.check_edit(conn, store_id=store.id, item_id=item_id, attribute=attribute, value=checked.value)
         await jobs.edit_item(conn, store_id=store.id, item_id=item_id, value=checked.value)
     return JSONResponse({"id": item_id, "after": checked.value, "review_state": "EDITED"})
 
