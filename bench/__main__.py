@@ -81,6 +81,17 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
     rows.append((f"d. POST /api/jobs, {n:,} products × 4 fields: p50", f"{enq['p50_s'] * 1000:,.0f} ms", ""))
     rows.append(("d. … p99", f"{enq['p99_s'] * 1000:,.0f} ms", "< 2,000 ms"))
 
+    picked = await _repeat(runs, lambda: scenarios.pickup(base))
+    out["scenarios"]["pickup"] = {"runs": picked}
+    rows.append(
+        (
+            "pickup: POST /api/jobs answered → its first LLM call, idle, 200 jobs: p50",
+            f"{median([r['p50_ms'] for r in picked]):,.1f} ms",
+            "≤ 10 ms",
+        )
+    )
+    rows.append(("pickup: … p99", f"{median([r['p99_ms'] for r in picked]):,.1f} ms", "≤ 50 ms"))
+
     fair = await _repeat(runs, lambda: scenarios.fairness(base, big_products=n, llm_latency=args.llm_latency))
     b_done = median([r["b_done_s"] for r in fair])
     out["scenarios"]["e_fairness"] = {"runs": fair}
@@ -113,6 +124,38 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
     refused = median([r["hammer"]["limited"] for r in hammered])
     rows.append(("f. … the hammering store: answered / 429", f"{answered:,.0f} / {refused:,.0f}", "≈ 100/min"))
 
+    loops = await _repeat(
+        runs, lambda: scenarios.open_loop_api(base, rates=args.open_loop_rates, seconds=args.open_loop_seconds)
+    )
+    out["scenarios"]["open_loop"] = {"runs": loops}
+    rows.append(
+        (
+            "req/s: knee (highest open-loop rate with p99 ≤ 50 ms), 2 workers draining",
+            f"{median([r['knee_rate'] for r in loops]):,.0f} req/s",
+            "",
+        )
+    )
+    at_500 = [next(s for s in r["steps"] if s["rate"] == 500) for r in loops if 500 in args.open_loop_rates]
+    if at_500:
+        rows.append(
+            (
+                "req/s: 500 open loop, mixed dashboard requests: p50",
+                f"{median([s['p50_ms'] for s in at_500]):,.1f} ms",
+                "≤ 5 ms",
+            )
+        )
+        rows.append(("req/s: … p99", f"{median([s['p99_ms'] for s in at_500]):,.1f} ms", "≤ 25 ms"))
+        rows.append(("req/s: … errors", str(sum(sum(s["errors"].values()) + s["failures"] for s in at_500)), "0"))
+
+    # 150 s a run: one run by default, the median of `--repeats` with --long.
+    held = await _repeat(runs if args.long else 1, lambda: scenarios.long_transaction(base, hold=args.txn_seconds))
+    out["scenarios"]["long_transaction"] = {"runs": held}
+    label = f"transaction: {args.txn_seconds:.0f} s REPEATABLE READ open, 2 workers draining"
+    rows.append((f"{label}: during / before", f"{median([r['during_share'] for r in held]):.0%}", "≥ 50%"))
+    rows.append(
+        ("transaction: … first 10 s after / before", f"{median([r['after_share'] for r in held]):.0%}", "≥ 90%")
+    )
+
     checks = await _repeat(runs, lambda: scenarios.limit_check(base))
     out["scenarios"]["g_limit_check"] = {"runs": checks}
     rows.append(
@@ -139,6 +182,10 @@ def cli() -> None:
     parser.add_argument("--scale", type=int, nargs="*", default=[2, 4], help="worker process counts to add")
     parser.add_argument("--load-seconds", type=float, default=20.0, help="length of each phase of scenario f")
     parser.add_argument("--llm-latency", type=float, default=0.05, help="sandbox LLM latency in scenario e")
+    parser.add_argument("--txn-seconds", type=float, default=120.0, help="the long transaction's length")
+    parser.add_argument("--open-loop-rates", type=int, nargs="*", default=[100, 200, 300, 400, 500, 600, 800])
+    parser.add_argument("--open-loop-seconds", type=float, default=10.0, help="length of each open-loop step")
+    parser.add_argument("--long", action="store_true", help="the full runs: every scenario repeated")
     args = parser.parse_args()
     with admin_database(DATA_DIR) as base:
         result = asyncio.run(main(args, base))

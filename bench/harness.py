@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from optimizer_app.llm.base import Generation, GenerationRequest, Usage
+from optimizer_app.llm.base import Generation, GenerationRequest, LLMProvider, Usage
 from tests.factories import drop_database, migrated_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +60,24 @@ class InstantProvider:
 
     async def aclose(self) -> None:
         return None
+
+
+class LoggedCalls:
+    """A provider that writes the wall-clock time and product of each call to a file as it starts:
+    how the pickup scenario sees, from another process, when a job reached the LLM."""
+
+    def __init__(self, inner: LLMProvider, path: str) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._log = open(path, "a", buffering=1)  # noqa: SIM115 - open for the provider's life
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        self._log.write(f"{time.time():.6f} {request.product.id}\n")
+        return await self.inner.generate(request)
+
+    async def aclose(self) -> None:
+        self._log.close()
+        await self.inner.aclose()
 
 
 def free_port() -> int:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import random
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -361,3 +366,215 @@ async def limit_check(base_url: str, *, checks: int = 5000, stores: int = 200) -
         "p99_us": percentile(latencies, 99) * 1e6,
         "checks_per_s": rate,
     }
+
+
+async def pickup(base_url: str, *, jobs: int = 200) -> dict[str, Any]:
+    """Pickup latency on an idle system: one web process and one worker process waiting; `jobs`
+    one-field jobs posted one after another, each once the last has finished. Measured from the
+    moment POST /api/jobs returned to the moment the worker called the LLM for that job (the
+    worker logs its calls' wall-clock times; both processes share this machine's clock)."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        store = await new_store(conn, granted=jobs * 2)
+        items = products(jobs)
+        await catalog.remember(conn, store.id, items)
+        port, secret = free_port(), "bench-secret"
+        env = {
+            "APP_ENV": "development",
+            "DATABASE_URL": dsn,
+            "PORT": str(port),
+            "SECRET_KEY": secret,
+            "WIX_APP_ID": "bench",
+            "WIX_APP_SECRET": "bench",
+            "API_RATE_LIMIT_PER_MINUTE": "0",
+        }
+        url = f"http://127.0.0.1:{port}"
+        session = signed_session(session_serializer((secret,)), store)
+        waits: list[float] = []
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+            calls = Path(tmp) / "calls.log"
+            calls.touch()
+            stack.enter_context(
+                process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health")
+            )
+            stack.enter_context(
+                process([sys.executable, "-m", "bench.worker_child", dsn, "instant"], {"BENCH_CALL_LOG": str(calls)})
+            )
+            await _idle_workers_ready()
+            async with httpx.AsyncClient(
+                base_url=url, timeout=30, headers={"Authorization": f"Bearer {session}"}
+            ) as http:
+                for p in items:
+                    body = {"source_scope": "products", "source_ids": [p.id], "attributes": ["title"]}
+                    res = await http.post("/api/jobs", json=body)
+                    returned = time.time()
+                    assert res.status_code == 201, res.text
+                    await wait_finished(conn, res.json()["job_id"], poll=0.002)
+                    await asyncio.sleep(0.05)  # idle again before the next one
+                    waits.append(returned)
+            called: dict[str, float] = {}
+            for line in calls.read_text().splitlines():
+                at, product_id = line.split(" ", 1)
+                called.setdefault(product_id, float(at))
+        await conn.close()
+    # A worker woken by the commit's NOTIFY may call the LLM before the HTTP answer reaches the
+    # client: that counts as no wait at all.
+    latencies = [max(0.0, called[p.id] - returned) for p, returned in zip(items, waits, strict=True)]
+    return {
+        "jobs": jobs,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000,
+        "before_answer": sum(called[p.id] < r for p, r in zip(items, waits, strict=True)),
+    }
+
+
+async def long_transaction(
+    base_url: str, *, hold: float = 120.0, before: float = 15.0, after: float = 15.0, workers: int = 2
+) -> dict[str, Any]:
+    """Next to a long transaction: `workers` worker processes drain through the openai SDK (the
+    sandbox LLM at zero latency) while, after `before` seconds, another connection holds a
+    REPEATABLE READ transaction open for `hold` seconds (its snapshot keeps every row the workers
+    finish from being vacuumed). Items finished per second, sampled every second: before, during,
+    and in the first 10 s after it ends."""
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        holder = await db.connect(dsn)
+        try:
+            # Enough work for the whole run at twice the rate one process reaches alone.
+            n = int(1_800 * workers * (before + hold + after) * 1.2 / FIELDS)
+            store = await new_store(conn, granted=n * FIELDS)
+            job_id = 0
+            for start in range(0, n, 10_000):
+                chunk = products(min(10_000, n - start), f"t{start}-")
+                job_id = (await enqueue(conn, store.id, chunk)).job_id
+            samples: list[tuple[float, int]] = []
+
+            async def done_now() -> int:
+                return int(await conn.fetchval("SELECT sum(items_done) FROM jobs WHERE store_id = $1", store.id))
+
+            async def sample_until(t: float) -> None:
+                while time.perf_counter() < t:
+                    await asyncio.sleep(1.0)
+                    samples.append((time.perf_counter(), await done_now()))
+
+            with ExitStack() as stack:
+                unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
+                llm_url = stack.enter_context(llm_sandbox(**unbound))
+                _workers(stack, dsn, workers, "openai", llm_url, SDK_DRAIN_CONCURRENCY)
+                await _idle_workers_ready()
+                t0 = time.perf_counter()
+                samples.append((t0, await done_now()))
+                await sample_until(t0 + before)
+                tx = holder.transaction(isolation="repeatable_read")
+                await tx.start()
+                await holder.fetchval("SELECT count(*) FROM job_items WHERE job_id = $1", job_id)
+                t1 = time.perf_counter()
+                await sample_until(t1 + hold)
+                await tx.commit()
+                t2 = time.perf_counter()
+                await sample_until(t2 + after)
+        finally:
+            await holder.close()
+            await conn.close()
+
+    def rate(start: float, end: float) -> float:
+        inside = [(t, d) for t, d in samples if start <= t <= end]
+        if len(inside) < 2:
+            return 0.0
+        return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+    normal = rate(t0 + 3, t1)  # after the workers' warm-up
+    during = rate(t1, t2)
+    recovered = rate(t2, t2 + 10)
+    per_second = [round((d1 - d0) / (s1 - s0)) for (s0, d0), (s1, d1) in itertools.pairwise(samples)]
+    return {
+        "hold_s": hold,
+        "normal_items_per_s": normal,
+        "during_items_per_s": during,
+        "after_items_per_s": recovered,
+        "during_share": during / normal if normal else 0.0,
+        "after_share": recovered / normal if normal else 0.0,
+        "last_10s_of_hold_share": rate(t2 - 10, t2) / normal if normal else 0.0,
+        "items_per_s_each_second": per_second,
+    }
+
+
+# The open-loop mix, like real dashboards: mostly the job list, a job and its items, the account,
+# and one request in ten a small job. (weights add up to 10)
+OPEN_LOOP_MIX = (("jobs", 4), ("job", 2), ("items", 2), ("me", 1), ("post", 1))
+
+
+async def open_loop_api(
+    base_url: str, *, rates: Sequence[int], seconds: float, stores: int = 1_000, workers: int = 2
+) -> dict[str, Any]:
+    """One web process under open-loop load at each of `rates` (requests a second, whatever the
+    answers do) for `seconds` each, spread over `stores` stores (each well inside its own limit),
+    while `workers` worker processes drain a large job through the openai SDK at full speed."""
+    from . import open_loop
+
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        port, secret = free_port(), "bench-secret"
+        serializer = session_serializer((secret,))
+        sessions: list[tuple[str, int]] = []
+        for _ in range(stores):
+            store = await new_store(conn, granted=10_000)
+            await catalog.remember(conn, store.id, products(1))
+            job = await enqueue(conn, store.id, products(5), attributes=(Attribute.TITLE, Attribute.SEO_TITLE))
+            sessions.append((signed_session(serializer, store), job.job_id))
+        big = await new_store(conn, granted=10_000_000)
+        for start in range(0, 200_000, 10_000):
+            await enqueue(conn, big.id, products(10_000, f"big{start}-"))
+        await conn.close()
+        env = {
+            "APP_ENV": "development",
+            "DATABASE_URL": dsn,
+            "PORT": str(port),
+            "SECRET_KEY": secret,
+            "WIX_APP_ID": "b",
+            "WIX_APP_SECRET": "b",
+        }
+        url = f"http://127.0.0.1:{port}"
+        post_body = json.dumps({"source_scope": "products", "source_ids": ["p0"], "attributes": ["title"]}).encode()
+        kinds = [kind for kind, weight in OPEN_LOOP_MIX for _ in range(weight)]
+
+        def request(i: int) -> open_loop.Request:
+            session, job_id = sessions[(i * 7919) % len(sessions)]
+            headers = {"Authorization": f"Bearer {session}", "Content-Type": "application/json"}
+            kind = kinds[i % len(kinds)]
+            if kind == "jobs":
+                return open_loop.Request("GET", "/api/jobs?limit=20", headers)
+            if kind == "job":
+                return open_loop.Request("GET", f"/api/jobs/{job_id}", headers)
+            if kind == "items":
+                return open_loop.Request("GET", f"/api/jobs/{job_id}/items?limit=50", headers)
+            if kind == "me":
+                return open_loop.Request("GET", "/api/me", headers)
+            return open_loop.Request("POST", "/api/jobs", headers, post_body)
+
+        steps: list[dict[str, Any]] = []
+        with ExitStack() as stack:
+            stack.enter_context(
+                process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health")
+            )
+            unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
+            llm_url = stack.enter_context(llm_sandbox(**unbound))
+            _workers(stack, dsn, workers, "openai", llm_url, SDK_DRAIN_CONCURRENCY)
+            await _idle_workers_ready()
+            await open_loop.run(url, 50, 3, request)  # warm-up: connections, pools, plans
+            for rate in rates:
+                result = await open_loop.run(url, rate, seconds, request)
+                errors = {s: n for s, n in result.statuses.items() if s >= 400}
+                steps.append(
+                    {
+                        "rate": rate,
+                        "answered": len(result.latencies),
+                        "p50_ms": percentile(result.latencies, 50) * 1000 if result.latencies else None,
+                        "p99_ms": percentile(result.latencies, 99) * 1000 if result.latencies else None,
+                        "errors": errors,
+                        "failures": result.failures,
+                    }
+                )
+    good = [s["rate"] for s in steps if s["p99_ms"] is not None and s["p99_ms"] <= 50 and not s["errors"]]
+    return {"steps": steps, "knee_rate": max(good) if good else 0, "mix": dict(OPEN_LOOP_MIX)}

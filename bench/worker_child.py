@@ -1,6 +1,7 @@
 """A worker process for the benchmarks: `python -m bench.worker_child DSN PROVIDER [LLM_URL]`.
 
 PROVIDER is `instant` (zero-latency, in process) or `openai` (the real SDK against LLM_URL).
+With BENCH_CALL_LOG set, the wall-clock time of every LLM call and its product go to that file.
 Runs until SIGTERM, like `optimizer-app worker`."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from optimizer_app.llm.openai_provider import OpenAIProvider
 from optimizer_app.settings import Settings
 from optimizer_app.worker import Worker, config_from_settings
 
-from .harness import InstantProvider
+from .harness import InstantProvider, LoggedCalls
 
 
 async def main(dsn: str, provider_name: str, llm_url: str | None) -> None:
@@ -27,6 +28,8 @@ async def main(dsn: str, provider_name: str, llm_url: str | None) -> None:
         provider = OpenAIProvider(api_key="bench", base_url=f"{llm_url}/v1", model="gpt-4o-mini")
     else:
         provider = InstantProvider()
+    if os.environ.get("BENCH_CALL_LOG"):
+        provider = LoggedCalls(provider, os.environ["BENCH_CALL_LOG"])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

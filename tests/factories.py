@@ -178,7 +178,8 @@ class ScriptedProvider:
     """An in-process LLMProvider for queue tests: answers instantly and records every call.
 
     `fail_first` makes the first N calls for each product raise a transient error;
-    `always_fail` makes every call fail."""
+    `always_fail` makes every call fail; fields in `reject` are refused (as empty), and fields in
+    `unchanged` answered with their current text (nothing to improve)."""
 
     name = "scripted"
 
@@ -189,27 +190,32 @@ class ScriptedProvider:
         fail_first: int = 0,
         always_fail: bool = False,
         reject: frozenset[Attribute] = frozenset(),
+        unchanged: frozenset[Attribute] = frozenset(),
         retry_rejected: bool = True,
     ) -> None:
         self.delay = delay
         self.reject = reject
+        self.unchanged = unchanged
         self.retry_rejected = retry_rejected
         self.fail_first = fail_first
         self.always_fail = always_fail
         self.calls: list[tuple[str, tuple[Attribute, ...]]] = []
+        self.requests: list[GenerationRequest] = []
         self._per_product: Counter[str] = Counter()
 
     async def generate(self, request: GenerationRequest) -> Generation:
         pid = request.product.id
         self.calls.append((pid, request.attributes))
+        self.requests.append(request)
         self._per_product[pid] += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.always_fail or self._per_product[pid] <= self.fail_first:
             raise LLMTransientError("rate limited (scripted)", retry_after=0.0)
+        refused = self.reject | self.unchanged
         return Generation(
-            values={a: f"Improved {a.value} of {pid}" for a in request.attributes if a not in self.reject},
-            rejected={a: "unchanged" for a in request.attributes if a in self.reject},
+            values={a: f"Improved {a.value} of {pid}" for a in request.attributes if a not in refused},
+            rejected={a: "unchanged" if a in self.unchanged else "empty" for a in request.attributes if a in refused},
             usage=Usage(calls=1),
             model="scripted",
             retry_rejected=self.retry_rejected,

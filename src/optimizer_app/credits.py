@@ -20,9 +20,12 @@ from .domain.plans import next_reset_on
 Q = sql.load("credits")
 
 
-async def charge(conn: asyncpg.Connection, *, store_id: int, credits: int, job_id: int) -> int | None:
-    """Take `credits` for a job if the store has them; what remains, or None (nothing written)."""
-    remaining = await conn.fetchval(Q["charge"], store_id, credits, job_id)
+async def charge(
+    conn: asyncpg.Connection, *, store_id: int, credits: int, job_id: int, reason: str = "job_charge"
+) -> int | None:
+    """Take `credits` for a job (or a field of it written again: reason "regenerate") if the store
+    has them; what remains, or None (nothing written)."""
+    remaining = await conn.fetchval(Q["charge"], store_id, credits, job_id, reason)
     return None if remaining is None else int(remaining)
 
 

@@ -1,7 +1,10 @@
-"""What the API shows of jobs and their items, always scoped to one store, and review edits."""
+"""What the API shows of jobs and their items, always scoped to one store, and the owner's review:
+edits and decisions (accept, reject, take back)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +12,7 @@ import asyncpg
 
 from . import sql
 from .domain.attributes import Attribute
-from .domain.jobs import ItemStatus, JobStatus
+from .domain.jobs import ITEM_FILTERS, ItemStatus, JobStatus, ReviewState, eta_seconds
 from .errors import Conflict, InvalidRequest, NotFound
 
 Q = sql.load("jobs")
@@ -28,31 +31,68 @@ def usage_json(r: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def job_json(r: asyncpg.Record) -> dict[str, Any]:
+def job_json(r: asyncpg.Record, review: Mapping[str, int], fallback_rate: float | None) -> dict[str, Any]:
+    """A job as the API shows it. `review`: its items counted by review state (review_counts);
+    `fallback_rate`: the workers' recent items a second, for an ETA before its own items finish."""
+    finished = r["items_done"] + r["items_failed"]
+    pending = r["items_total"] - finished - r["items_canceled"]
+    started: datetime | None = r["started_at"]
     return {
         "id": r["id"],
+        "number": r["number"],
         "status": r["status"],
         "source_scope": r["source_scope"],
         "source_ids": list(r["source_ids"]),
+        "query": r["query"],
         "attributes": list(r["attributes"]),
         "target_lang": r["target_lang"],
         "user_prompt": r["user_prompt"],
         "economy": r["economy"],
         "credits_charged": r["credits_charged"],
         "credits_refunded": r["credits_refunded"],
+        "summary": {
+            "products": r["items_total"] // max(1, len(r["attributes"])),
+            "collections": list(r["collection_names"]),
+            "query": r["query"],
+            "attributes": list(r["attributes"]),
+        },
         "counts": {
             "total": r["items_total"],
             "done": r["items_done"],
             "failed": r["items_failed"],
             "canceled": r["items_canceled"],
-            "pending": r["items_total"] - r["items_done"] - r["items_failed"] - r["items_canceled"],
+            "pending": pending,
+            "no_change": review.get("NO_CHANGE", 0),
+            "rejected": review.get("REJECTED", 0),
+            "published": review.get("PUBLISHED", 0),
         },
+        "eta_seconds": eta_seconds(
+            r["status"],
+            remaining=pending,
+            finished=finished,
+            running_seconds=(r["now"] - started).total_seconds() if started else None,
+            fallback_rate=None if r["economy"] else fallback_rate,
+        ),
         "created_at": _iso(r["created_at"]),
-        "started_at": _iso(r["started_at"]),
+        "started_at": _iso(started),
         "finished_at": _iso(r["finished_at"]),
         "usage": usage_json(r),
         "brand_voice": r["brand_voice"],  # {id, name} of the voice it was written in, or None
     }
+
+
+async def _jobs_json(conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -> list[dict[str, Any]]:
+    """Jobs as the API shows them, with their review counts and, when one of them has no rate of
+    its own yet, the workers' recent rate."""
+    review: dict[int, dict[str, int]] = defaultdict(dict)
+    if rows:
+        for c in await conn.fetch(Q["review_counts"], [r["id"] for r in rows]):
+            review[c["job_id"]][c["review_state"]] = c["n"]
+    needs_rate = any(
+        r["status"] in (JobStatus.PENDING, JobStatus.RUNNING) and r["items_done"] + r["items_failed"] == 0 for r in rows
+    )
+    rate = await conn.fetchval(Q["recent_finishing_rate"]) if needs_rate else None
+    return [job_json(r, review[r["id"]], rate) for r in rows]
 
 
 def item_json(r: asyncpg.Record) -> dict[str, Any]:
@@ -72,6 +112,10 @@ def item_json(r: asyncpg.Record) -> dict[str, Any]:
         "published_at": _iso(r["published_at"]),
         "model": r["model"],
         "usage": usage_json(r),
+        "product_url": r["product_url"],
+        "product_image_url": r["product_image_url"],
+        "note": r["note"],
+        "regenerations": r["regenerations"],
     }
 
 
@@ -80,24 +124,79 @@ async def list_jobs(
 ) -> list[dict[str, Any]]:
     if status is not None and status not in JobStatus.__members__:
         raise InvalidRequest(f"unknown status {status!r}", allowed=list(JobStatus.__members__))
-    return [job_json(r) for r in await conn.fetch(Q["list_jobs"], store_id, status, before_id, limit)]
+    return await _jobs_json(conn, await conn.fetch(Q["list_jobs"], store_id, status, before_id, limit))
 
 
 async def get_job(conn: asyncpg.Connection, *, store_id: int, job_id: int) -> dict[str, Any]:
     row = await conn.fetchrow(Q["get_job"], job_id, store_id)
     if row is None:
         raise NotFound("No such job.")
-    return job_json(row)
+    return (await _jobs_json(conn, [row]))[0]
 
 
 async def list_items(
-    conn: asyncpg.Connection, *, store_id: int, job_id: int, status: str | None, after_id: int, limit: int
+    conn: asyncpg.Connection,
+    *,
+    store_id: int,
+    job_id: int,
+    status: str | None,
+    after_id: int,
+    limit: int,
+    states: Sequence[str] = (),
+    attributes: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
+    """A page of a job's items; `states` (review filters, ITEM_FILTERS) and `attributes` each keep
+    the items matching any of theirs, empty meaning all."""
     if status is not None and status not in ItemStatus.__members__:
         raise InvalidRequest(f"unknown status {status!r}", allowed=list(ItemStatus.__members__))
+    unknown = [s for s in states if s not in ITEM_FILTERS]
+    if unknown:
+        raise InvalidRequest(f"unknown state {unknown[0]!r}", allowed=list(ITEM_FILTERS))
+    unknown = [a for a in attributes if a not in Attribute.__members__.values()]
+    if unknown:
+        raise InvalidRequest(f"unknown attribute {unknown[0]!r}", allowed=[a.value for a in Attribute])
     if await conn.fetchrow(Q["get_job"], job_id, store_id) is None:
         raise NotFound("No such job.")
-    return [item_json(r) for r in await conn.fetch(Q["list_items"], job_id, store_id, status, after_id, limit)]
+    rows = await conn.fetch(
+        Q["list_items"], job_id, store_id, status, after_id, limit, list(states) or None, list(attributes) or None
+    )
+    return [item_json(r) for r in rows]
+
+
+async def get_item(conn: asyncpg.Connection, *, store_id: int, item_id: int) -> dict[str, Any]:
+    row = await conn.fetchrow(Q["get_item"], item_id, store_id)
+    if row is None:
+        raise NotFound("No such item.")
+    return item_json(row)
+
+
+# A review decision as the API names it, and the review state it leaves (None: taken back).
+DECISIONS: dict[str, ReviewState | None] = {
+    "accept": ReviewState.ACCEPTED,
+    "reject": ReviewState.REJECTED,
+    "reset": None,
+}
+
+
+async def review_item(conn: asyncpg.Connection, *, store_id: int, item_id: int, decision: str) -> dict[str, Any]:
+    """Accept or reject an improved item before it is published, or take the decision back;
+    returns the item. NotFound / Conflict when the item is not there or not in a state to review."""
+    if decision not in DECISIONS:
+        raise InvalidRequest("decision must be one of: accept, reject, reset.", allowed=list(DECISIONS))
+    async with conn.transaction():
+        state = await conn.fetchrow(Q["item_state"], item_id, store_id)
+        if state is None:
+            raise NotFound("No such item.")
+        if state["published_at"] is not None:
+            raise Conflict("This field is already published; revert it instead.", reason="published")
+        if state["status"] != "DONE":
+            raise Conflict("This field has no suggestion to review yet.", reason="not_ready")
+        if state["review_state"] == ReviewState.NO_CHANGE:
+            raise Conflict("The current text needed no change: there is nothing to review.", reason="no_change")
+        target = DECISIONS[decision]
+        if await conn.fetchval(Q["review_item"], item_id, store_id, target.value if target else None) is None:
+            raise Conflict("This field changed meanwhile (published or written again); reload it.", reason="changed")
+        return await get_item(conn, store_id=store_id, item_id=item_id)
 
 
 async def item_for_edit(conn: asyncpg.Connection, *, store_id: int, item_id: int) -> tuple[Attribute, str]:

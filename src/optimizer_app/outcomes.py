@@ -1,5 +1,6 @@
-"""What an LLM answer, or the error in its place, means for the items it covered: results to save,
-and failures to retry or fail and refund. One place for both ways items reach the LLM, live calls
+"""What an LLM answer, or the error in its place, means for the items it covered: results to save
+(an answer equal to the current text among them, saved as "no change needed" and refunded), and
+failures to retry or fail and refund. One place for both ways items reach the LLM, live calls
 (worker.py) and the Batch API (batches.py), so both settle by the same rules."""
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from .llm.base import (
     LLMOutputError,
     LLMPermanentError,
     LLMTransientError,
+    Rewrite,
     Usage,
 )
-from .llm.checks import describe_rejection
+from .llm.checks import describe_rejection, is_unchanged
 from .llm.pricing import Price, price_of
 from .metrics import LLM_COST, LLM_TOKENS
 from .queue import NO_USAGE, ClaimedItem, ItemFailure, ItemResult, ItemUsage
@@ -37,7 +39,8 @@ def by_product(items: Sequence[ClaimedItem]) -> list[list[ClaimedItem]]:
 
 
 def generation_request(items: Sequence[ClaimedItem]) -> GenerationRequest:
-    """The request for one product's items (all of one job and product)."""
+    """The request for one product's items (all of one job and product); fields the owner asked to
+    be written again carry the suggestion they set aside and their note."""
     first = items[0]
     return GenerationRequest(
         product=first.product,
@@ -46,6 +49,7 @@ def generation_request(items: Sequence[ClaimedItem]) -> GenerationRequest:
         instructions=first.user_prompt,
         brand_voice=first.brand_voice,
         glossary=first.glossary,
+        rewrites=tuple(Rewrite(i.attribute, i.previous or "", i.note or "") for i in items if i.regenerated),
     )
 
 
@@ -90,7 +94,8 @@ def of_generation(
     default_model: str,
     prices: Mapping[str, Price],
 ) -> Outcomes:
-    """Accepted values are saved; each rejected field retries unless the provider says it is final.
+    """Accepted values are saved; a field answered with its current text needs no change (saved as
+    such, its credit refunded); each rejected field retries unless the provider says it is final.
     Every item carries the model that answered and its share of the call's tokens and cost."""
     model = generation.model or default_model
     shares = spend(model, generation.usage, len(items), prices)
@@ -98,11 +103,15 @@ def of_generation(
     failures: list[ItemFailure] = []
     for item, share in zip(items, shares, strict=True):
         value = generation.values.get(item.attribute)
+        rejection = generation.rejected.get(item.attribute, "no value returned")
         if value is not None:
             flags = generation.flags.get(item.attribute, [])
             results.append(ItemResult(item.id, value, flags, model=model, usage=share))
+        elif is_unchanged(rejection):
+            current = item.product.value(item.attribute)
+            results.append(ItemResult(item.id, current, model=model, usage=share, no_change=True))
         else:
-            code, error = describe_rejection(generation.rejected.get(item.attribute, "no value returned"))
+            code, error = describe_rejection(rejection)
             permanent = not generation.retry_rejected
             failures.append(_failure(item, code, error, None, permanent, retry_base_seconds, share))
     return results, failures

@@ -4,15 +4,25 @@ Products are published in chunks of up to 100, each in a transaction that holds 
 locks while the platform is called, so a concurrent publish of the same items is told they are in
 progress and an item is written to the store once. Platforms with a bulk update get one write
 call per chunk (Wix, WooCommerce) or per ten products (Shopify, aliased productUpdate mutations);
-Salla, which has none, one per product.
+Salla, which has none, one per product, a few at a time.
+
+Only suggestions the owner has not set aside are published: a rejected one, or one that changes
+nothing, never is; one flagged for facts the product data does not state only once accepted or
+edited (domain.jobs.publish_refusal).
+
+Reverting works the same way, whatever it covers (one log entry, a selection, a whole job): each
+product is read once per chunk, every entry whose value is still the one published is written
+back, and an entry whose value was changed in the store since is left as it is and listed, unless
+forced.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,18 +30,30 @@ import asyncpg
 
 from . import db, sql
 from .domain.attributes import Attribute
+from .domain.jobs import publish_refusal
 from .domain.products import Product
 from .errors import Conflict, NotFound
-from .platforms.base import BulkUpdater, StaleRevision, StoreClient, StorePlatformError
+from .platforms.base import BulkUpdater, ProductNotFound, StaleRevision, StoreClient, StorePlatformError
 
 _CHUNK = 100
+# Products written (or read) one call each at the same time, on platforms without a bulk update.
+_CONCURRENCY = 4
+_GONE = "This product no longer exists in the store."
 Q = sql.load("publishing")
+
+_REFUSALS = {
+    "rejected": "You rejected this suggestion.",
+    "no_change": "The current text needed no change; there is nothing to publish.",
+    "needs_review": "This suggestion states facts the product data does not; accept or edit it before publishing.",
+}
 
 
 @dataclass(frozen=True)
 class PublishOutcome:
     item_id: int
-    status: str  # published | already_published | in_progress | not_ready | not_found | error
+    # published | already_published | in_progress | not_ready | rejected | no_change | needs_review
+    # | not_found | error
+    status: str
     message: str = ""
     log_id: int | None = None
 
@@ -67,6 +89,8 @@ async def publish_items(
                 else ("This item has no improved value yet.")
             )
             outcomes[item_id] = PublishOutcome(item_id, "not_ready", reason)
+        elif refusal := publish_refusal(row["review_state"], row["flags"]):
+            outcomes[item_id] = PublishOutcome(item_id, refusal, _REFUSALS[refusal])
         else:
             by_product[row["product_id"]].append(item_id)
     products = list(by_product)
@@ -92,13 +116,17 @@ async def _publish_chunk(
         rows_by_product: dict[str, list[asyncpg.Record]] = defaultdict(list)
         product_of = {i: pid for pid, ids in items_by_product.items() for i in ids}
         for r in locked:
-            rows_by_product[product_of[r["id"]]].append(r)
+            # Decided on again under the lock: the owner may have rejected it meanwhile.
+            if refusal := publish_refusal(r["review_state"], r["flags"]):
+                outcomes.append(PublishOutcome(r["id"], refusal, _REFUSALS[refusal]))
+            else:
+                rows_by_product[product_of[r["id"]]].append(r)
         values = {
             pid: {Attribute(r["attribute"]): r["after_value"] for r in rows} for pid, rows in rows_by_product.items()
         }
-        written, errors = await _write(client, values)
-        for pid, message in errors.items():
-            outcomes += [PublishOutcome(r["id"], "error", message) for r in rows_by_product[pid]]
+        written, errors = await _read_and_write(client, values)
+        for pid, error in errors.items():
+            outcomes += [PublishOutcome(r["id"], "error", error.message) for r in rows_by_product[pid]]
         done = [(pid, r) for pid in written for r in rows_by_product[pid]]
         if done:
             await conn.execute(
@@ -114,50 +142,78 @@ async def _publish_chunk(
     return outcomes + [PublishOutcome(r["id"], "published") for _, r in done]
 
 
-async def _write(
+async def _read(
+    client: StoreClient, product_ids: Sequence[str]
+) -> tuple[dict[str, Product], dict[str, StorePlatformError]]:
+    """The products as the store holds them now, in as few calls as the platform allows; an error
+    for each one that could not be read."""
+    try:
+        current = {p.id: p for p in await client.get_products(list(product_ids))}
+    except StorePlatformError as exc:
+        # The whole call failed (after the client's own retries): every product of it failed.
+        return {}, dict.fromkeys(product_ids, exc)
+    return current, {pid: ProductNotFound(_GONE) for pid in product_ids if pid not in current}
+
+
+async def _read_and_write(
     client: StoreClient, values: dict[str, dict[Attribute, str]]
-) -> tuple[dict[str, Product], dict[str, str]]:
-    """Write each product's values; returns (the products as they were before each successful
-    write, an error message per product that failed)."""
+) -> tuple[dict[str, Product], dict[str, StorePlatformError]]:
+    """Read each product and write its values over it; a product that changed between the read and
+    the write (a stale revision) is read again and written once more. Returns (the products as
+    they were before each successful write, the error of each product that failed)."""
+    current, errors = await _read(client, list(values))
+    written, failed, stale = await _write(client, current, {pid: v for pid, v in values.items() if pid in current})
+    if stale:
+        again, unread = await _read(client, stale)
+        rewritten, refailed, still = await _write(client, again, {pid: values[pid] for pid in stale if pid in again})
+        written.update(rewritten)
+        failed.update({**unread, **refailed, **{pid: _kept_changing() for pid in still}})
+    return written, {**errors, **failed}
+
+
+async def _write(
+    client: StoreClient, current: Mapping[str, Product], values: dict[str, dict[Attribute, str]]
+) -> tuple[dict[str, Product], dict[str, StorePlatformError], list[str]]:
+    """Write each product's values over the product as last read (`current`): in bulk where the
+    platform allows, else one call per product, a few at a time. Returns (the products as they were
+    before each successful write, the error of each product that failed, the products whose
+    revision went stale meanwhile: the caller reads them again)."""
     written: dict[str, Product] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, StorePlatformError] = {}
+    stale: list[str] = []
     single = list(values)
     if isinstance(client, BulkUpdater) and len(values) > 1:
         try:
-            current = {p.id: p for p in await client.get_products(list(values))}
-            present = [pid for pid in values if pid in current]
-            results = await client.update_products([(current[pid], values[pid]) for pid in present])
+            results = await client.update_products([(current[pid], values[pid]) for pid in values])
         except StorePlatformError as exc:
-            # The whole call failed (after the client's own retries): every product of it failed.
-            return written, dict.fromkeys(values, exc.message)
-        errors.update({pid: "This product no longer exists in the store." for pid in values if pid not in current})
+            return written, dict.fromkeys(values, exc), stale
         single = []
-        for pid, result in zip(present, results, strict=True):
+        for pid, result in zip(values, results, strict=True):
             if isinstance(result, StaleRevision):
-                single.append(pid)
+                stale.append(pid)
             elif isinstance(result, StorePlatformError):
-                errors[pid] = result.message
+                errors[pid] = result
             else:
                 written[pid] = current[pid]
-    for pid in single:
-        try:
-            written[pid] = await _write_with_retry(client, pid, values[pid])
-        except StorePlatformError as exc:
-            errors[pid] = exc.message
-    return written, errors
+    gate = asyncio.Semaphore(_CONCURRENCY)
+
+    async def one(pid: str) -> None:
+        async with gate:
+            try:
+                await client.update_product(current[pid], values[pid])
+            except StaleRevision:
+                stale.append(pid)
+            except StorePlatformError as exc:
+                errors[pid] = exc
+            else:
+                written[pid] = current[pid]
+
+    await asyncio.gather(*(one(pid) for pid in single))
+    return written, errors, stale
 
 
-async def _write_with_retry(client: StoreClient, product_id: str, values: dict[Attribute, str]) -> Product:
-    """Read the product, write `values` over it; on a stale revision read again and retry once.
-
-    Returns the product as it was just before the successful write."""
-    product = await client.get_product(product_id)
-    try:
-        await client.update_product(product, values)
-    except StaleRevision:
-        product = await client.get_product(product_id)
-        await client.update_product(product, values)
-    return product
+def _kept_changing() -> StorePlatformError:
+    return StaleRevision("The product kept changing in the store while it was written; try again.")
 
 
 async def list_logs(
@@ -166,34 +222,169 @@ async def list_logs(
     return [_log_json(r) for r in await conn.fetch(Q["list_publish_logs"], store_id, before_id, limit)]
 
 
+@dataclass
+class RevertReport:
+    """What a revert did with each log entry it was given."""
+
+    reverted: list[dict[str, Any]] = field(default_factory=list)  # now, or by an earlier revert
+    changed_in_store: list[dict[str, Any]] = field(default_factory=list)  # with current_value
+    failed: list[dict[str, Any]] = field(default_factory=list)  # with error
+    # For the single-entry revert: what it answers instead of a report.
+    already_reverted: set[int] = field(default_factory=set)
+    errors: dict[int, StorePlatformError] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"reverted": self.reverted, "changed_in_store": self.changed_in_store, "failed": self.failed}
+
+
 async def revert(
     pool: asyncpg.Pool, client: StoreClient, *, store_id: int, log_id: int, force: bool = False
 ) -> dict[str, Any]:
-    """Write the replaced value back. Refuses (409) when already reverted, or when the store's
-    value has changed since it was published, unless `force`."""
+    """Write one entry's replaced value back. Refuses (409) when already reverted, or when the
+    store's value has changed since it was published, unless `force`."""
+    async with db.acquire(pool) as conn:
+        rows = await conn.fetch(Q["publish_logs_by_id"], [log_id], store_id)
+    if not rows:
+        raise NotFound("No such publish log entry.")
+    if rows[0]["reverted_at"] is not None:
+        raise Conflict("This change has already been reverted.")
+    report = await _revert(pool, client, store_id=store_id, rows=rows, force=force)
+    if log_id in report.errors:
+        raise report.errors[log_id]
+    if log_id in report.already_reverted:
+        raise Conflict("This change has already been reverted.")
+    if report.changed_in_store:
+        raise Conflict(
+            "The store's value changed after it was published; revert with force to overwrite it.",
+            current_value=report.changed_in_store[0]["current_value"],
+        )
+    return report.reverted[0]
+
+
+async def revert_logs(
+    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, log_ids: Sequence[int], force: bool = False
+) -> RevertReport:
+    """Revert a selection of log entries. Entries reverted before are listed as reverted (asking
+    twice is harmless); ids that are not this store's are listed as failed. NotFound when none is."""
+    async with db.acquire(pool) as conn:
+        rows = await conn.fetch(Q["publish_logs_by_id"], list(log_ids), store_id)
+    if not rows:
+        raise NotFound("None of these publish log entries exist in this store.")
+    report = await _revert(pool, client, store_id=store_id, rows=rows, force=force)
+    found = {r["id"] for r in rows}
+    report.failed += [
+        {"id": i, "error": "No such publish log entry in this store."} for i in dict.fromkeys(log_ids) if i not in found
+    ]
+    return report
+
+
+async def revert_job(
+    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, job_id: int, force: bool = False
+) -> RevertReport:
+    """Revert everything of a job that is still published. NotFound for another store's job."""
+    async with db.acquire(pool) as conn:
+        if await conn.fetchval(Q["job_of_store"], job_id, store_id) is None:
+            raise NotFound("No such job.")
+        rows = await conn.fetch(Q["live_publish_logs_of_job"], job_id, store_id)
+    return await _revert(pool, client, store_id=store_id, rows=rows, force=force)
+
+
+async def _revert(
+    pool: asyncpg.Pool, client: StoreClient, *, store_id: int, rows: Sequence[asyncpg.Record], force: bool
+) -> RevertReport:
+    report = RevertReport()
+    for r in rows:
+        if r["reverted_at"] is not None:
+            report.reverted.append(_log_json(r))
+            report.already_reverted.add(r["id"])
+    by_product: dict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        if r["reverted_at"] is None:
+            by_product[r["product_id"]].append(r["id"])
+    products = list(by_product)
+    for begin in range(0, len(products), _CHUNK):
+        ids = [i for pid in products[begin : begin + _CHUNK] for i in by_product[pid]]
+        await _revert_chunk(pool, client, store_id=store_id, log_ids=ids, force=force, report=report)
+    return report
+
+
+async def _revert_chunk(
+    pool: asyncpg.Pool,
+    client: StoreClient,
+    *,
+    store_id: int,
+    log_ids: list[int],
+    force: bool,
+    report: RevertReport,
+) -> None:
+    """Revert the entries of up to _CHUNK products in one transaction holding their log rows."""
     async with db.acquire(pool) as conn, conn.transaction():
-        log = await conn.fetchrow(Q["lock_publish_log"], log_id, store_id)
-        if log is None:
-            raise NotFound("No such publish log entry.")
-        if log["reverted_at"] is not None:
-            raise Conflict("This change has already been reverted.")
-        attribute = Attribute(log["attribute"])
-        product = await client.get_product(log["product_id"])
-        if not force and _normalise(product.value(attribute)) != _normalise(log["new_value"]):
-            raise Conflict(
-                "The store's value changed after it was published; revert with force to overwrite it.",
-                current_value=product.value(attribute),
-            )
-        try:
-            await client.update_product(product, {attribute: log["old_value"]})
-        except StaleRevision:
-            product = await client.get_product(log["product_id"])
-            await client.update_product(product, {attribute: log["old_value"]})
-        await conn.execute(Q["mark_reverted"], log_id)
-        if log["job_item_id"] is not None:
-            await conn.execute(Q["unpublish_item"], log["job_item_id"])
-        reverted = await conn.fetchrow(Q["lock_publish_log"], log_id, store_id)
-    return _log_json(reverted)
+        locked = await conn.fetch(Q["lock_publish_logs"], log_ids, store_id)
+        live: dict[str, list[asyncpg.Record]] = defaultdict(list)
+        for r in locked:
+            if r["reverted_at"] is not None:  # by a concurrent revert, while this one waited
+                report.reverted.append(_log_json(r))
+                report.already_reverted.add(r["id"])
+            else:
+                live[r["product_id"]].append(r)
+        to_revert: dict[str, list[asyncpg.Record]] = {}
+        pending = list(live)
+        # A product that changed between the read and the write is read and checked again, once.
+        for last_try in (False, True):
+            current, unread = await _read(client, pending)
+            values: dict[str, dict[Attribute, str]] = {}
+            changed: dict[str, list[dict[str, Any]]] = {}
+            for pid in pending:
+                if pid in unread:
+                    _fail(report, live[pid], unread[pid])
+                    continue
+                values[pid], to_revert[pid], changed[pid] = _plan_revert(current[pid], live[pid], force)
+            written, errors, stale = await _write(client, current, {pid: v for pid, v in values.items() if v})
+            for pid, entries in changed.items():
+                if pid not in stale or last_try:
+                    report.changed_in_store += entries
+            for pid, error in errors.items():
+                _fail(report, to_revert[pid], error)
+            done = [r for pid in written for r in to_revert[pid]]
+            if done:
+                reverted = await conn.fetch(Q["mark_reverted"], [r["id"] for r in done])
+                items = [r["job_item_id"] for r in done if r["job_item_id"] is not None]
+                await conn.execute(Q["unpublish_items"], items)
+                report.reverted += [_log_json(r) for r in sorted(reverted, key=lambda r: r["id"])]
+            if not stale:
+                return
+            pending = stale
+        for pid in stale:
+            _fail(report, to_revert[pid], _kept_changing())
+
+
+def _plan_revert(
+    product: Product, entries: list[asyncpg.Record], force: bool
+) -> tuple[dict[Attribute, str], list[asyncpg.Record], list[dict[str, Any]]]:
+    """For one product as the store holds it now: the values to write back, the entries they
+    revert, and the entries whose value was changed in the store since (with that value). A field
+    published twice is unwound newest first, so the older entry finds the value it wrote."""
+    values: dict[Attribute, str] = {}
+    reverting: list[asyncpg.Record] = []
+    changed: list[dict[str, Any]] = []
+    by_field: dict[Attribute, list[asyncpg.Record]] = defaultdict(list)
+    for r in entries:
+        by_field[Attribute(r["attribute"])].append(r)
+    for attribute, field_entries in by_field.items():
+        value = product.value(attribute)
+        for r in sorted(field_entries, key=lambda r: r["id"], reverse=True):
+            if not force and _normalise(value) != _normalise(r["new_value"]):
+                changed.append({**_log_json(r), "current_value": value})
+                continue
+            value = values[attribute] = r["old_value"]
+            reverting.append(r)
+    return values, reverting, changed
+
+
+def _fail(report: RevertReport, entries: Sequence[asyncpg.Record], error: StorePlatformError) -> None:
+    for r in entries:
+        report.failed.append({**_log_json(r), "error": error.message})
+        report.errors[r["id"]] = error
 
 
 def _normalise(value: str) -> str:

@@ -2,7 +2,8 @@
 
 job_items is the queue. An item is claimed with FOR UPDATE SKIP LOCKED and a lease, processed
 with no transaction open, and settled by a statement fenced on the lease. Job counters and
-credit refunds move in the same transactions as the items they count.
+credit refunds move in the same transactions as the items they count. A finished item the owner
+asks to be written again goes back into the queue with a credit of its own (`regenerate`).
 
 Lock order, in every transaction that takes more than one: job_items → jobs (by id) → stores (by id).
 """
@@ -23,7 +24,7 @@ from . import credits, sql
 from .domain.attributes import Attribute
 from .domain.brand_voices import BrandVoice
 from .domain.glossary import DEFAULT_GLOSSARY, Glossary
-from .domain.jobs import ItemReason
+from .domain.jobs import MAX_REGENERATIONS, ItemReason, ReviewState
 from .domain.plans import job_cost
 from .domain.products import Product
 from .errors import Conflict, InsufficientCredits, NotFound
@@ -40,6 +41,7 @@ class EnqueuedJob:
     job_id: int
     credits_charged: int
     remaining: int
+    number: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class ClaimedItem:
     store_settings: dict[str, Any]
     brand_voice: BrandVoice | None = None  # the copy the job kept
     glossary: Glossary = DEFAULT_GLOSSARY  # the store's, as saved when the item was claimed
+    # A field the owner asked to be written again: their note, and the suggestion it replaces.
+    regenerated: bool = False
+    note: str | None = None
+    previous: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +78,15 @@ NO_USAGE = ItemUsage()
 
 @dataclass(frozen=True)
 class ItemResult:
+    """An answer to save. `no_change`: the model found nothing to improve; the item keeps the value
+    it had before (`value` is that value) and its credit is refunded."""
+
     item_id: int
     value: str
     flags: list[str] = field(default_factory=list)
     model: str | None = None
     usage: ItemUsage = NO_USAGE
+    no_change: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,16 +118,20 @@ async def enqueue_job(
     user_prompt: str,
     products: Sequence[Product],
     economy: bool = False,
+    query: dict[str, Any] | None = None,
+    collection_names: Sequence[str] = (),
     brand_voice: BrandVoice | None = None,
 ) -> EnqueuedJob:
     """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
 
     An economy job costs less and its items wait for the LLM's Batch API (batches.py) instead of
-    the live claim. Raises InsufficientCredits (and writes nothing) when the store cannot pay."""
+    the live claim. `query` is the filter a "query" job was made from, `collection_names` the names
+    of the collections it covers (its title says them). Raises InsufficientCredits (and writes
+    nothing) when the store cannot pay."""
     cost = job_cost(len(products), len(attributes), economy=economy)
     items_total = len(products) * len(attributes)
     async with conn.transaction():
-        job_id = await conn.fetchval(
+        job = await conn.fetchrow(
             Q["insert_job"],
             store_id,
             source_scope,
@@ -128,8 +142,13 @@ async def enqueue_job(
             cost,
             items_total,
             economy,
+            query,
+            list(collection_names),
             brand_voice.to_snapshot() if brand_voice else None,
         )
+        if job is None:
+            raise NotFound("No such store.")
+        job_id = job["id"]
         remaining = await credits.charge(conn, store_id=store_id, credits=cost, job_id=job_id)
         if remaining is None:
             raise InsufficientCredits(required=cost, remaining=await credits.remaining(conn, store_id))
@@ -153,7 +172,7 @@ async def enqueue_job(
             await conn.execute(Q["analyze_sample"])
             await conn.execute(Q["analyze_queue"])
         await conn.execute(Q["wake_workers"], CHANNEL)
-    return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining))
+    return EnqueuedJob(job_id=job_id, credits_charged=cost, remaining=int(remaining), number=job["number"])
 
 
 async def claim(conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedItem]:
@@ -206,6 +225,9 @@ def claimed_items(rows: Sequence[asyncpg.Record]) -> list[ClaimedItem]:
                 store_settings=settings[r["store_id"]],
                 brand_voice=voices.get(r["job_id"]),
                 glossary=glossaries.get(r["store_id"], DEFAULT_GLOSSARY),
+                regenerated=r["regenerations"] > 0,
+                note=r["note"],
+                previous=r["previous"],
             )
         )
     return items
@@ -227,7 +249,9 @@ async def settle(
 ) -> SettleOutcome:
     """Write a batch of results and failures for items `worker_id` holds, in one transaction.
 
-    Items whose lease the worker lost are skipped (counted in fenced_out)."""
+    Items whose lease the worker lost are skipped (counted in fenced_out). Results that improve
+    their fields, the common case, take one statement; failures and answers that needed no change
+    move credits too."""
     flags = [json.dumps(r.flags) if r.flags else "[]" for r in results]
     saved = (
         worker_id,
@@ -237,12 +261,14 @@ async def settle(
         [r.model for r in results],
         *_usage_columns(r.usage for r in results),
     )
-    if not failures:
+    if not failures and not any(r.no_change for r in results):
         rows = await conn.fetch(Q["complete_and_count"], *saved)
         completed = sum(r["done"] for r in rows)
         return SettleOutcome(completed=completed, retried=0, failed=0, fenced_out=len(results) - completed)
     async with conn.transaction():
-        saved_rows: list[asyncpg.Record] = await conn.fetch(Q["save_results"], *saved) if results else []
+        saved_rows: list[asyncpg.Record] = (
+            await conn.fetch(Q["save_results"], *saved, [r.no_change for r in results]) if results else []
+        )
         done_jobs = [r["job_id"] for r in saved_rows]
         failed_rows: list[asyncpg.Record] = await conn.fetch(
             Q["fail_or_retry_items"],
@@ -257,7 +283,7 @@ async def settle(
         )
         final_failures = [r for r in failed_rows if r["status"] == "FAILED"]
         await _add_job_usage(conn, [*saved_rows, *failed_rows])
-        await _count_into_jobs(conn, done_jobs, final_failures)
+        await _count_into_jobs(conn, saved_rows, final_failures)
     retried = len(failed_rows) - len(final_failures)
     return SettleOutcome(
         completed=len(done_jobs),
@@ -322,10 +348,46 @@ async def llm_usage_totals(conn: asyncpg.Connection) -> tuple[int, int, float]:
     return row["prompt_tokens"], row["completion_tokens"], row["cost_usd"]
 
 
+async def regenerate(conn: asyncpg.Connection, *, store_id: int, item_id: int, note: str | None) -> int:
+    """Put a finished item back in the queue to be written again, with the owner's note, charged
+    like one field of a new job, in one transaction; returns the credits remaining.
+
+    NotFound for another store's item; Conflict (with a `reason` code) for an item still being
+    written, a published one, one that was never written or one at its regeneration limit;
+    InsufficientCredits (nothing written) when the store cannot pay."""
+    cost = job_cost(1, 1)
+    async with conn.transaction():
+        item = await conn.fetchrow(Q["lock_item_for_regeneration"], item_id, store_id)
+        if item is None:
+            raise NotFound("No such item.")
+        if item["published_at"] is not None:
+            raise Conflict("This field is published; revert it before asking for a new suggestion.", reason="published")
+        if item["status"] in ("PENDING", "RUNNING"):
+            raise Conflict("A suggestion for this field is still being written.", reason="running")
+        if item["status"] not in ("DONE", "FAILED"):
+            raise Conflict("This field was canceled before it was written.", reason="canceled")
+        if item["regenerations"] >= MAX_REGENERATIONS:
+            raise Conflict(
+                f"This field has been written again {MAX_REGENERATIONS} times; edit it yourself instead.",
+                reason="regeneration_limit",
+                limit=MAX_REGENERATIONS,
+            )
+        done = int(item["status"] == "DONE")
+        no_change = int(item["review_state"] == ReviewState.NO_CHANGE)
+        await conn.execute(Q["requeue_item"], item_id, note)
+        await conn.execute(Q["reopen_job"], item["job_id"], done, no_change, 1 - done, cost)
+        remaining = await credits.charge(
+            conn, store_id=store_id, credits=cost, job_id=item["job_id"], reason="regenerate"
+        )
+        if remaining is None:
+            raise InsufficientCredits(required=cost, remaining=await credits.remaining(conn, store_id))
+        await conn.execute(Q["wake_workers"], CHANNEL)
+    return remaining
+
+
 async def _cancel_locked_job(conn: asyncpg.Connection, *, job_id: int, store_id: int) -> int:
-    status = await conn.execute(Q["cancel_pending_items"], job_id)
-    canceled = int(status.split()[-1])
-    refund = int(await conn.fetchval(Q["cancel_job"], job_id, canceled))
+    canceled = await conn.fetchrow(Q["cancel_pending_items"], job_id)
+    refund = int(await conn.fetchval(Q["cancel_job"], job_id, canceled["first"], canceled["reruns"]))
     if refund:
         await credits.refund(conn, [(store_id, job_id, refund)], reason="refund_canceled")
     return refund
@@ -361,16 +423,31 @@ async def _add_job_usage(conn: asyncpg.Connection, rows: Sequence[asyncpg.Record
 
 
 async def _count_into_jobs(
-    conn: asyncpg.Connection, done_jobs: Iterable[int], failed_rows: Sequence[asyncpg.Record]
+    conn: asyncpg.Connection, saved_rows: Sequence[asyncpg.Record], failed_rows: Sequence[asyncpg.Record]
 ) -> None:
-    done = Counter(done_jobs)
+    """Count saved items (rows of job_id, no_change, rerun) and finally failed ones (rows of job_id,
+    rerun) into their jobs, and refund what they give back: by the job's share for a first run,
+    the credit a regeneration was charged for a rerun."""
+    done = Counter(r["job_id"] for r in saved_rows)
+    no_change = Counter(r["job_id"] for r in saved_rows if r["no_change"])
     failed = Counter(r["job_id"] for r in failed_rows)
+    released_failed = Counter(r["job_id"] for r in failed_rows if not r["rerun"])
+    released_no_change = Counter(r["job_id"] for r in saved_rows if r["no_change"] and not r["rerun"])
     job_ids = sorted(set(done) | set(failed))
     if not job_ids:
         return
     await conn.execute(Q["lock_jobs"], job_ids)
     counted = await conn.fetch(
-        Q["count_items_into_jobs"], job_ids, [done[j] for j in job_ids], [failed[j] for j in job_ids]
+        Q["count_items_into_jobs"],
+        job_ids,
+        [done[j] for j in job_ids],
+        [failed[j] for j in job_ids],
+        [no_change[j] for j in job_ids],
+        [released_failed[j] for j in job_ids],
+        [released_no_change[j] for j in job_ids],
+        [failed[j] - released_failed[j] for j in job_ids],
+        [no_change[j] - released_no_change[j] for j in job_ids],
     )
-    refunds = sorted((r["store_id"], r["job_id"], r["refund"]) for r in counted if r["refund"])
-    await credits.refund(conn, refunds, reason="refund_failed")
+    for column, reason in (("refund_failed", "refund_failed"), ("refund_no_change", "no_change")):
+        refunds = sorted((r["store_id"], r["job_id"], r[column]) for r in counted if r[column])
+        await credits.refund(conn, refunds, reason=reason)

@@ -157,6 +157,12 @@ class Settings:
     session_ttl_seconds: int = 3600
     max_body_bytes: int = 1_000_000
     max_job_products: int = 10_000
+    # A filtered product list or a job made from a filter reads the store's whole catalog again
+    # when the index of it is older than this.
+    catalog_index_max_age_seconds: int = 600
+    # How long such a request waits for the catalog to be read before answering from the older
+    # index, or, when there is none yet, 503 "still being read" (the reading goes on meanwhile).
+    catalog_sync_wait_seconds: float = 20.0
     api_rate_limit_per_minute: int = 100
     # Space-separated origins allowed to frame the app besides the platforms' admins (the demo's sandbox).
     extra_frame_ancestors: str = ""

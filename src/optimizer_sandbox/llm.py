@@ -8,7 +8,8 @@ limits (continuously refilled token buckets, like OpenAI's) and faults are set t
 
 Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets. The
 last requests it answered are kept and served at `GET /_sandbox/requests`, so a test can read what
-the model was asked.
+the model was asked. Like a sampling model asked again, it never answers a field with the
+suggestion the prompt says the owner set aside.
 `added_text` makes the model open every field it writes with those words (a description with a
 paragraph of them), for `added_text_calls` answers (-1: all): a model that ignores the words a
 store's glossary forbids, so a test can watch the answer refused, asked again and failed.
@@ -45,7 +46,7 @@ from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.products import Product
 from optimizer_app.llm import offline
 from optimizer_app.llm.checks import visible_text
-from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES
+from optimizer_app.llm.prompts import DATA_BEGIN, FIELDS_LABEL, MODES, SUGGESTIONS_BEGIN
 
 from . import llama_cpp
 
@@ -655,7 +656,8 @@ def _answer(
     prompt = _last_user_content(messages)
     names = _requested_fields(response_format, prompt)
     product = _product_from_prompt(prompt)
-    values = {name: _with_added(name, _improved(name, product), added) for name in names}
+    set_aside = _previous_suggestions(prompt)
+    values = {name: _with_added(name, _improved(name, product, set_aside.get(name)), added) for name in names}
     if names and fault in ("empty", "unchanged", "too_long"):
         first = names[0]
         if fault == "empty":
@@ -721,24 +723,44 @@ def _product_from_prompt(prompt: str) -> Product:
     )
 
 
-def _improved(name: str, product: Product) -> str:
+def _improved(name: str, product: Product, set_aside: str | None = None) -> str:
+    """The offline rules' value, or when that is the current text or the suggestion the owner set
+    aside, the first of a few plain alternatives that is neither."""
     try:
         attribute = Attribute(name)
     except ValueError:
         return f"Improved {name.replace('_', ' ')} for {product.title or 'this product'}"
-    current = _current(name, product)
+    avoid = {_norm(_current(name, product)), *([_norm(set_aside)] if set_aside is not None else [])}
     value = offline.improve(product, attribute)
-    if value and _norm(value) != _norm(current):
+    if value and _norm(value) not in avoid:
         return value
     title = offline.clean_title(product.title) or "This product"
     limit = attribute.max_length
     if attribute is Attribute.DESCRIPTION:
-        return f"<h2>{offline.fit_words(title, 120)}</h2>{value or f'<p>{title}.</p>'}"
+        body = value or f"<p>{title}.</p>"
+        candidates = [
+            f"<h2>{offline.fit_words(title, 120)}</h2>{body}",
+            f"<h3>{offline.fit_words(title, 120)}</h3>{body}",
+        ]
+        return next((c for c in candidates if _norm(c) not in avoid), f"<p>{title}, in short.</p>")
     candidates = [f"{title} | Official Store", f"{title} - Shop Online", f"Shop {title}", f"{title}."]
     if attribute is Attribute.SEO_DESCRIPTION:
         candidates = [f"Discover {title}. Details, sizes and care in one place.", f"Discover {title}."]
     fitted = (offline.fit_words(c, limit) for c in candidates)
-    return next((c for c in fitted if c and _norm(c) != _norm(current)), f"Shop {title}")
+    return next((c for c in fitted if c and _norm(c) not in avoid), f"Shop {title}")
+
+
+def _previous_suggestions(prompt: str) -> dict[str, str]:
+    """The suggestions the prompt says the owner set aside, by field (the line after its marker)."""
+    lines = prompt.splitlines()
+    if SUGGESTIONS_BEGIN not in lines:
+        return {}
+    index = lines.index(SUGGESTIONS_BEGIN) + 1
+    try:
+        data = json.loads(lines[index]) if index < len(lines) else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def _with_added(name: str, value: str, added: str) -> str:

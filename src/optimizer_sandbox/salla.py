@@ -93,6 +93,13 @@ def _seed(merchant: str) -> _Store:
                     "price": {"amount": round(rng.uniform(20, 900), 2), "currency": "SAR"},
                     "status": "sale",
                     "main_image": f"https://cdn.salla.sa/sandbox/{pid}.jpg",
+                    # The product's page and its dashboard page, as Product Details shows them
+                    # (https://docs.salla.dev/docs/doc-422988/s.salla.sa/doc-421412/api-5394169).
+                    "url": f"https://salla.sa/sandbox-{merchant}/p{pid}",
+                    "urls": {
+                        "customer": f"https://salla.sa/sandbox-{merchant}/p{pid}",
+                        "admin": f"https://s.salla.sa/products/{pid}",
+                    },
                     "categories": [{"id": category["id"], "name": category["name"]}],
                     "metadata": {
                         "title": f"{full} | متجر التجربة" if has_seo else None,

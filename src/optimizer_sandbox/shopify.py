@@ -84,7 +84,7 @@ from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.errors import Unauthorized
 
 from .faults import Faults
-from .shopify_catalog import build_catalog
+from .shopify_catalog import build_catalog, more_products
 
 ADMIN_ORIGIN = "https://admin.shopify.com"
 API_VERSION = "2026-10"
@@ -386,6 +386,9 @@ class ShopifySandbox:
             "legacyResourceId": str(p["id"]),
             "title": p["title"],
             "handle": p["handle"],
+            # Every sandbox product is published to the Online Store, whose address is the shop's
+            # domain here; Shopify answers null for a product not published there.
+            "onlineStoreUrl": f"https://{shop.domain}/products/{p['handle']}",
             "descriptionHtml": p["descriptionHtml"],
             "description": re.sub(r"<[^>]+>", "", p["descriptionHtml"]),
             "vendor": p["vendor"],
@@ -863,6 +866,27 @@ class ShopifySandbox:
                 p.update(await request.json())
         return JSONResponse({"product": copy.deepcopy(p)})
 
+    async def add_products(self, request: Request) -> JSONResponse:
+        """Add `count` products to a shop, as an owner with a larger catalog would have."""
+        shop = self.shop(request.path_params["shop"])
+        count = int((await request.json()).get("count", 1))
+        with self.lock:
+            first = max(shop.products) - 8000000000 + 1
+            for product, in_collections in more_products(shop.domain, first, count):
+                shop.products[product["id"]] = product
+                for c in in_collections:
+                    shop.collections[c]["product_ids"].append(product["id"])
+        return JSONResponse({"products": len(shop.products)})
+
+    async def delete_product(self, request: Request) -> Response:
+        """The owner deletes a product in the Shopify admin."""
+        shop = self.shop(request.path_params["shop"])
+        with self.lock:
+            found = shop.products.pop(int(request.path_params["product_id"]), None)
+            for c in shop.collections:
+                c["product_ids"] = [i for i in c["product_ids"] if i in shop.products]
+        return Response(status_code=204 if found else 404)
+
     async def throttle(self, request: Request) -> JSONResponse:
         body = await request.json()
         shop = self.shop(str(body["shop"]))
@@ -954,6 +978,8 @@ class ShopifySandbox:
             Route("/_sandbox/session-token", self.session_token, methods=["GET"]),
             Route("/_sandbox/app-bridge.js", self.app_bridge, methods=["GET"]),
             Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.raw_product, methods=["GET", "PATCH"]),
+            Route("/_sandbox/shops/{shop}/products/{product_id:int}", self.delete_product, methods=["DELETE"]),
+            Route("/_sandbox/shops/{shop}/products", self.add_products, methods=["POST"]),
             Route("/_sandbox/shops/{shop}/uninstall", self.uninstall, methods=["POST"]),
             Route("/_sandbox/throttle", self.throttle, methods=["POST"]),
             Route("/_sandbox/faults", self.faults.add, methods=["POST"]),

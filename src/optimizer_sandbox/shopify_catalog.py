@@ -84,26 +84,40 @@ def build_catalog(shop: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
                 name, description = _FOREIGN[index]
             if rng.random() < 0.08:
                 name = name.upper()
-            pid = 8000000000 + number
-            seo_title = f"{name} | {vendor}" if rng.random() < 0.25 else None
-            products.append(
-                {
-                    "id": pid,
-                    "title": name,
-                    "handle": name.lower().replace(" ", "-").replace("(", "").replace(")", ""),
-                    "descriptionHtml": description,
-                    "vendor": vendor,
-                    "productType": kind,
-                    "tags": sorted(
-                        {kind.lower(), vendor.lower().replace(" ", "-"), rng.choice(["new", "sale", "bestseller"])}
-                    ),
-                    "seo": {"title": seo_title, "description": None},
-                    "price": f"{rng.randrange(9, 240)}.{rng.choice(['00', '50', '95', '99'])}",
-                    "image": f"https://cdn.shopify.com/s/files/1/0000/0001/products/{pid}.jpg",
-                    "createdAt": f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}T10:00:00Z",
-                    "updatedAt": f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}T10:00:00Z",
-                }
-            )
+            products.append(_product(rng, number, name, description, vendor, kind))
             for c in in_collections:
-                collections[c]["product_ids"].append(pid)
+                collections[c]["product_ids"].append(products[-1]["id"])
     return collections, products
+
+
+def _product(rng: random.Random, number: int, name: str, description: str, vendor: str, kind: str) -> dict[str, Any]:
+    pid = 8000000000 + number
+    seo_title = f"{name} | {vendor}" if rng.random() < 0.25 else None
+    return {
+        "id": pid,
+        "title": name,
+        "handle": name.lower().replace(" ", "-").replace("(", "").replace(")", "")
+        + ("" if number <= 130 else f"-{number}"),
+        "descriptionHtml": description,
+        "vendor": vendor,
+        "productType": kind,
+        "tags": sorted({kind.lower(), vendor.lower().replace(" ", "-"), rng.choice(["new", "sale", "bestseller"])}),
+        "seo": {"title": seo_title, "description": None},
+        "price": f"{rng.randrange(9, 240)}.{rng.choice(['00', '50', '95', '99'])}",
+        "image": f"https://cdn.shopify.com/s/files/1/0000/0001/products/{pid}.jpg",
+        "createdAt": f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}T10:00:00Z",
+        "updatedAt": f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}T10:00:00Z",
+    }
+
+
+def more_products(shop: str, first: int, count: int) -> list[tuple[dict[str, Any], tuple[int, ...]]]:
+    """`count` more products for a shop, numbered from `first`, each with the indexes of the
+    collections it belongs to: a larger catalog of the same kind (the same shop and numbers always
+    give the same products)."""
+    rng = random.Random(f"shopify:{shop}:{first}")
+    made = []
+    for number in range(first, first + count):
+        title, fact, vendor, kind, in_collections = _ITEMS[number % len(_ITEMS)]
+        name = f"{title} No. {number}"
+        made.append((_product(rng, number, name, _description(rng, name, fact, vendor), vendor, kind), in_collections))
+    return made

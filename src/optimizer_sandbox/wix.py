@@ -48,7 +48,7 @@ from starlette.routing import Route
 from optimizer_app.auth import wix as wix_auth
 
 from .faults import Faults
-from .wix_catalog import build_catalog
+from .wix_catalog import build_catalog, more_products
 
 TOKEN_TTL = 14_400
 _templates = Environment(
@@ -148,17 +148,31 @@ _FIELD_KEYS = {
 }
 
 
-def _project(product: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+def _project(product: dict[str, Any], fields: list[str], site_url: str) -> dict[str, Any]:
     keep = set(_DEFAULT_FIELDS) | {"actualPriceRange", "media"}
     for f in fields:
         keep |= set(_FIELD_KEYS.get(f, ()))
-    return {k: copy.deepcopy(v) for k, v in product.items() if k in keep and v is not None}
+    view = {k: copy.deepcopy(v) for k, v in product.items() if k in keep and v is not None}
+    if "URL" in fields:
+        # "The product's public storefront URL, including both relative path and full URL with base
+        # domain" (Products V3 `fields` enum, Get Product By Slug: https://dev.wix.com/docs/api-reference/
+        # business-solutions/stores/catalog-v3/products-v3/get-product-by-slug), under the Wix Stores
+        # product page's `/product-page/` path.
+        path = f"/product-page/{product['slug']}"
+        view["url"] = {"relativePath": path, "url": site_url + path}
+    return view
 
 
-def _v1_view(product: dict[str, Any]) -> dict[str, Any]:
+def site_url(instance_id: str) -> str:
+    """The address of a sandbox site (a free Wix site's form: https://<account>.wixsite.com/<site>)."""
+    return f"https://sandbox{instance_id.replace('-', '')[:8].lower()}.wixsite.com/nordwear"
+
+
+def _v1_view(product: dict[str, Any], site: str) -> dict[str, Any]:
     """A product in Catalog V1's shape (Product object of
     https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v1/catalog/query-products):
-    HTML `description`, `collectionIds`, `media.mainMedia`, `brand` and `ribbon` as strings, no revision."""
+    HTML `description`, `collectionIds`, `media.mainMedia`, `brand` and `ribbon` as strings, no
+    revision, and the page as `productPageUrl` `{base, path}`."""
     price = (product.get("actualPriceRange") or {}).get("minValue") or {}
     view = {
         "id": product["id"],
@@ -182,6 +196,7 @@ def _v1_view(product: dict[str, Any]) -> dict[str, Any]:
         "ribbon": (product.get("ribbon") or {}).get("name"),
         "createdDate": product["createdDate"],
         "lastUpdated": product["updatedDate"],
+        "productPageUrl": {"base": site + "/", "path": f"/product-page/{product['slug']}"},
     }
     return {k: v for k, v in view.items() if v is not None}
 
@@ -393,7 +408,7 @@ class WixSandbox:
         fields = body.get("fields") or []
         return JSONResponse(
             {
-                "products": [_project(p, fields) for p in items[offset : offset + limit]],
+                "products": [_project(p, fields, site_url(inst.instance_id)) for p in items[offset : offset + limit]],
                 "pagingMetadata": self._page(items, offset, limit, {"filter": flt, "expression": expression}),
             }
         )
@@ -403,7 +418,7 @@ class WixSandbox:
         if product is None:
             return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
         fields = request.query_params.getlist("fields")
-        return JSONResponse({"product": _project(product, fields)})
+        return JSONResponse({"product": _project(product, fields, site_url(inst.instance_id))})
 
     def _apply_update(self, inst: _Instance, patch: dict[str, Any], path_id: str | None) -> tuple[int, dict[str, Any]]:
         """(status, body) of updating one product, the way Update Product answers."""
@@ -530,7 +545,7 @@ class WixSandbox:
         page = items[offset : offset + limit]
         return JSONResponse(
             {
-                "products": [_v1_view(p) for p in page],
+                "products": [_v1_view(p, site_url(inst.instance_id)) for p in page],
                 "metadata": {"items": len(page), "offset": offset},
                 "totalResults": len(items),
             }
@@ -540,7 +555,7 @@ class WixSandbox:
         product = inst.products.get(request.path_params["product_id"])
         if product is None:
             return _error(404, "Product not found", "PRODUCT_NOT_FOUND")
-        return JSONResponse({"product": _v1_view(product)})
+        return JSONResponse({"product": _v1_view(product, site_url(inst.instance_id))})
 
     async def v1_update_product(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         """Catalog V1 Update Product: the fields sent replace the stored ones; `name` at most 80
@@ -561,7 +576,7 @@ class WixSandbox:
                     product[ours] = copy.deepcopy(patch[theirs])
             product["revision"] = str(int(product["revision"]) + 1)
             product["updatedDate"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            return JSONResponse({"product": _v1_view(product)})
+            return JSONResponse({"product": _v1_view(product, site_url(inst.instance_id))})
 
     async def v1_query_collections(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         paging = (body.get("query") or {}).get("paging") or {}
@@ -604,6 +619,22 @@ class WixSandbox:
             product.update(body)
             product["revision"] = str(int(product["revision"]) + 1)
             return JSONResponse({"product": copy.deepcopy(product)})
+
+    async def add_products(self, request: Request) -> JSONResponse:
+        """Add `count` products to a site, as an owner with a larger catalog would have."""
+        body = await request.json()
+        inst = self.instance(request.path_params["instance_id"])
+        with self.lock:
+            for product in more_products(inst.instance_id, len(inst.products) + 1000, int(body.get("count", 1))):
+                inst.products[product["id"]] = product
+        return JSONResponse({"products": len(inst.products)})
+
+    async def delete_product(self, request: Request) -> Response:
+        """The owner deletes a product in the Wix dashboard."""
+        inst = self.instance(request.path_params["instance_id"])
+        with self.lock:
+            found = inst.products.pop(request.path_params["product_id"], None)
+        return Response(status_code=204 if found else 404)
 
     async def edit_site(self, request: Request) -> JSONResponse:
         """Set a site's name, language, catalog (`catalogVersion`) and paid plan (`billing`, as Get
@@ -701,6 +732,8 @@ class WixSandbox:
             Route("/apps/v1/instance", self.endpoint(self.app_instance), methods=["GET"]),
             Route("/_sandbox/instances/{instance_id}/products/{product_id}", self.raw_product, methods=["GET"]),
             Route("/_sandbox/instances/{instance_id}/products/{product_id}", self.edit_product, methods=["PATCH"]),
+            Route("/_sandbox/instances/{instance_id}/products/{product_id}", self.delete_product, methods=["DELETE"]),
+            Route("/_sandbox/instances/{instance_id}/products", self.add_products, methods=["POST"]),
             Route("/_sandbox/instances/{instance_id}/site", self.edit_site, methods=["PATCH"]),
             Route("/_sandbox/instances/{instance_id}/categories", self.add_categories, methods=["POST"]),
             Route("/_sandbox/faults", self.faults.add, methods=["POST"]),

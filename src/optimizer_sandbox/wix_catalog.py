@@ -210,3 +210,16 @@ def _product(
         },
         "infoSections": [{"title": "Material", "plainDescription": fact}] if fact else [],
     }
+
+
+def more_products(seed: str, first: int, count: int) -> list[dict[str, Any]]:
+    """`count` more products numbered from `first`: a larger catalog of the same kind (the same
+    seed and numbers always give the same products)."""
+    rng = random.Random(f"{seed}:{first}")
+    items = [(slug, item) for slug, group in _ITEMS.items() for item in group]
+    made = []
+    for n in range(first, first + count):
+        slug, (name, fact, brand) = items[n % len(items)]
+        full = f"{name} No. {n}"
+        made.append(_product(seed, n, full, _description(rng, name, fact, brand), slug, brand, fact, rng))
+    return made

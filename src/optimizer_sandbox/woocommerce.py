@@ -40,8 +40,10 @@ import copy
 import hashlib
 import hmac
 import random
+import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -87,7 +89,13 @@ def _seed(seed: str) -> dict[int, dict[str, Any]]:
             for name in _NAMES[category_id]:
                 pid += 1
                 meta: list[dict[str, Any]] = []
-                if pid % 4 == 0:
+                if pid % 8 == 0:
+                    # A title the owner wrote with Yoast's variables: the page prints its rendering.
+                    meta = [
+                        {"id": pid * 10, "key": "_yoast_wpseo_title", "value": "%%title%% %%sep%% %%sitename%%"},
+                        {"id": pid * 10 + 1, "key": "_yoast_wpseo_metadesc", "value": "Buy %%title%% online."},
+                    ]
+                elif pid % 4 == 0:
                     meta = [
                         {"id": pid * 10, "key": "_yoast_wpseo_title", "value": f"{name} - Shop"},
                         {"id": pid * 10 + 1, "key": "_yoast_wpseo_metadesc", "value": f"Buy {name}."},
@@ -125,11 +133,17 @@ def _page_size(request: Request) -> tuple[int, int] | Response:
     return page, per_page
 
 
-def _paged(request: Request, rows: list[dict[str, Any]], page: int, per_page: int) -> Response:
+def _paged(
+    request: Request,
+    rows: list[dict[str, Any]],
+    page: int,
+    per_page: int,
+    view: Callable[[dict[str, Any]], dict[str, Any]] = copy.deepcopy,
+) -> Response:
     """One page of a list with WordPress's paging headers
-    (https://developer.wordpress.org/rest-api/using-the-rest-api/pagination/)."""
+    (https://developer.wordpress.org/rest-api/using-the-rest-api/pagination/), each row as `view` shows it."""
     total_pages = max(1, -(-len(rows) // per_page))
-    chunk = copy.deepcopy(rows[(page - 1) * per_page : page * per_page])
+    chunk = [view(row) for row in rows[(page - 1) * per_page : page * per_page]]
     base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
     links = [f'<{base}?page={page + 1}>; rel="next"'] if page < total_pages else []
     links.append(f'<{base}?page={total_pages}>; rel="last"')
@@ -157,6 +171,35 @@ async def _json_object(request: Request) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+SITE_NAME = "Sandbox Shop"
+# Yoast's separator by default (`sc-dash`) and its default title template for products.
+_YOAST_SEPARATOR = "-"
+_YOAST_DEFAULT_TITLE = "%%title%% %%page%% %%sep%% %%sitename%%"
+
+
+def _yoast_render(template: str, product: dict[str, Any]) -> str:
+    """A Yoast template with the variables the sandbox's products use replaced, the way the page
+    prints it (unknown variables print as nothing; spaces collapse)."""
+    values = {"title": product["name"], "sitename": SITE_NAME, "sep": _YOAST_SEPARATOR, "page": ""}
+    text = re.sub(r"%%([^%\s]+)%%", lambda m: values.get(m.group(1), ""), template)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _yoast_head_json(product: dict[str, Any]) -> dict[str, Any]:
+    """What Yoast SEO adds to every public post type's REST answers as `yoast_head_json`, products
+    included (Yoast/wordpress-seo src/routes/yoast-head-rest-field.php registers it with
+    register_rest_field; WooCommerce's product controller prints registered fields): the page's
+    rendered title, and its meta description when there is one."""
+    meta = {m["key"]: m["value"] for m in product["meta_data"]}
+    head: dict[str, Any] = {
+        "title": _yoast_render(meta.get("_yoast_wpseo_title") or _YOAST_DEFAULT_TITLE, product),
+        "robots": {"index": "index", "follow": "follow"},
+    }
+    if meta.get("_yoast_wpseo_metadesc"):
+        head["description"] = _yoast_render(meta["_yoast_wpseo_metadesc"], product)
+    return head
 
 
 def _update(product: dict[str, Any], body: dict[str, Any]) -> None:
@@ -194,6 +237,15 @@ class WooCommerceSandbox:
         self.counts: dict[str, int] = {}
         self.strips_authorization = False
         self.lock = threading.Lock()
+
+    def view(self, product: dict[str, Any], request: Request) -> dict[str, Any]:
+        """A product as the REST API answers it: with its page's address (`permalink`, the
+        product base `/product/` under the home URL) and, with Yoast SEO active, `yoast_head_json`."""
+        shown = copy.deepcopy(product)
+        shown["permalink"] = f"{self.home_url(request)}/product/{product['slug']}/"
+        if self.seo_plugin == "yoast":
+            shown["yoast_head_json"] = _yoast_head_json(product)
+        return shown
 
     def take_fault(self, path: str) -> JSONResponse | None:
         fault = self.faults.take(path)
@@ -309,7 +361,7 @@ class WooCommerceSandbox:
         if include := request.query_params.get("include"):
             wanted = {int(i) for i in include.split(",") if i.isdigit()}
             items = [p for p in items if p["id"] in wanted]
-        return _paged(request, items, page, per_page)
+        return _paged(request, items, page, per_page, lambda p: self.view(p, request))
 
     async def product(self, request: Request) -> Response:
         denied = self.authenticate(request)
@@ -324,7 +376,7 @@ class WooCommerceSandbox:
                 return _error(400, "rest_invalid_param", "Invalid parameter(s): name")
             with self.lock:
                 _update(found, body)
-        return JSONResponse(copy.deepcopy(found))
+        return JSONResponse(self.view(found, request))
 
     async def batch(self, request: Request) -> Response:
         denied = self.authenticate(request)
@@ -355,7 +407,7 @@ class WooCommerceSandbox:
                     )
                     continue
                 _update(found, entry)
-                results.append(copy.deepcopy(found))
+                results.append(self.view(found, request))
         return JSONResponse({"update": results})
 
     async def categories(self, request: Request) -> Response:
@@ -388,7 +440,7 @@ class WooCommerceSandbox:
         home = self.home_url(request)
         return JSONResponse(
             {
-                "name": "Sandbox Shop",
+                "name": SITE_NAME,
                 "description": "Just another WordPress site",
                 "url": home,
                 "home": home,
@@ -407,6 +459,9 @@ class WooCommerceSandbox:
         if found is None:
             return JSONResponse({"code": "not_found"}, status_code=404)
         meta = {m["key"]: m["value"] for m in found["meta_data"]}
+        if self.seo_plugin == "yoast":
+            head = _yoast_head_json(found)
+            return JSONResponse({"title": head["title"], "meta_description": head.get("description", "")})
         _, title_key, description_key = SEO_PLUGINS.get(self.seo_plugin or "", ("", "", ""))
         return JSONResponse(
             {

@@ -673,3 +673,109 @@ async def test_the_return_from_approval_names_only_this_shops_own_subscription(
     assert await opened_with(theirs.json()["subscription_id"].rsplit("/", 1)[1]) is None
     for junk in ("", "abc", "-1", "9" * 30, "12 OR 1=1", "999999999"):
         assert await opened_with(junk) is None
+
+
+async def test_review_on_shopify_no_change_reject_regenerate_then_publish_all(
+    drain: Drain,
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    shopify_sandbox: LoopbackServer,
+    llm_sandbox: LoopbackServer,
+) -> None:
+    shop = new_shop()
+    products = (await api.get("/api/products", params={"limit": 4}, headers=session(shop))).json()["products"][1:]
+    # The model's first answer gives one field back as it is: it needs no change.
+    httpx.post(f"{llm_sandbox.url}/_sandbox/config", json={"faults": ["unchanged"]}).raise_for_status()
+    created = await api.post(
+        "/api/jobs",
+        headers=session(shop),
+        json={
+            "source_scope": "products",
+            "source_ids": [p["id"] for p in products],
+            "attributes": ["title", "seo_title"],
+        },
+    )
+    job_id = created.json()["job_id"]
+    assert (await drain(job_id))["status"] == "DONE"
+    items = (await api.get(f"/api/jobs/{job_id}/items", headers=session(shop))).json()["items"]
+    [kept] = [i for i in items if i["review_state"] == "NO_CHANGE"]
+    rejected, regenerated = [i for i in items if i["review_state"] == "NEW"][:2]
+
+    res = await api.post(f"/api/items/{rejected['id']}/review", headers=session(shop), json={"decision": "reject"})
+    assert res.status_code == 200 and res.json()["review_state"] == "REJECTED"
+    res = await api.post(f"/api/items/{regenerated['id']}/regenerate", headers=session(shop), json={"note": "shorter"})
+    assert res.status_code == 202, res.text
+    await drain(job_id)
+    prompt = httpx.get(f"{llm_sandbox.url}/_sandbox/requests").json()["requests"][-1]["messages"][-1]["content"]
+    assert json.dumps({regenerated["attribute"]: "shorter"}) in prompt
+
+    items = (await api.get(f"/api/jobs/{job_id}/items", headers=session(shop))).json()["items"]
+    published = await api.post("/api/publish", headers=session(shop), json={"item_ids": [i["id"] for i in items]})
+    assert published.json()["counts"] == {"published": 4, "rejected": 1, "no_change": 1}
+    renewed = next(i for i in items if i["id"] == regenerated["id"])
+    assert renewed["after"] != regenerated["after"] and renewed["regenerations"] == 1
+
+    def stored(item: dict[str, Any]) -> str:
+        product = sandbox_product(shopify_sandbox, shop, item["product_id"])
+        value: str = product["title"] if item["attribute"] == "title" else product["seo"]["title"] or ""
+        return value
+
+    assert stored(renewed) == renewed["after"]
+    assert stored(rejected) == rejected["before"]
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT reason, delta FROM credit_ledger WHERE job_id = $1", job_id)
+    reasons: dict[str, int] = {}
+    for row in rows:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + row["delta"]
+    assert reasons == {"job_charge": -6, "no_change": 1, "regenerate": -1}
+    assert kept["after"] == kept["before"]
+    await assert_ledger_balanced(pool, (await store_row(pool, shop))["id"])
+
+
+async def test_reverting_a_shopify_job_leaves_a_value_changed_in_the_admin_unless_forced(
+    drain: Drain, api: httpx.AsyncClient, shopify_sandbox: LoopbackServer
+) -> None:
+    shop = new_shop()
+    products = (await api.get("/api/products", params={"limit": 3}, headers=session(shop))).json()["products"][1:]
+    before = {p["id"]: sandbox_product(shopify_sandbox, shop, p["id"]) for p in products}
+    created = await api.post(
+        "/api/jobs",
+        headers=session(shop),
+        json={
+            "source_scope": "products",
+            "source_ids": [p["id"] for p in products],
+            "attributes": ["title", "seo_description"],
+        },
+    )
+    job_id = created.json()["job_id"]
+    await drain(job_id)
+    items = (await api.get(f"/api/jobs/{job_id}/items", headers=session(shop))).json()["items"]
+    await api.post("/api/publish", headers=session(shop), json={"item_ids": [i["id"] for i in items]})
+    edited = products[0]["id"]
+    httpx.patch(
+        f"{shopify_sandbox.url}/_sandbox/shops/{shop}/products/{edited.rsplit('/', 1)[1]}",
+        json={"title": "Renamed in the Shopify admin"},
+    ).raise_for_status()
+
+    report = (await api.post(f"/api/jobs/{job_id}/revert", headers=session(shop), json={})).json()
+    assert len(report["reverted"]) == 3 and report["failed"] == []
+    [changed] = report["changed_in_store"]
+    assert (changed["product_id"], changed["attribute"], changed["current_value"]) == (
+        edited, "title", "Renamed in the Shopify admin",
+    )  # fmt: skip
+    assert sandbox_product(shopify_sandbox, shop, edited)["title"] == "Renamed in the Shopify admin"
+    other = sandbox_product(shopify_sandbox, shop, products[1]["id"])
+    original = before[products[1]["id"]]
+    assert (other["title"], other["seo"]["description"] or "") == (
+        original["title"],
+        original["seo"]["description"] or "",
+    )
+
+    forced = await api.post(f"/api/jobs/{job_id}/revert", headers=session(shop), json={"force": True})
+    assert [log["id"] for log in forced.json()["reverted"]] == [changed["id"]]
+    assert sandbox_product(shopify_sandbox, shop, edited)["title"] == before[edited]["title"]
+    other_shop = new_shop()
+    await api.get("/api/me", headers=session(other_shop))
+    assert (await api.post(f"/api/jobs/{job_id}/revert", headers=session(other_shop))).status_code == 404
+    refused = await api.post("/api/publish-logs/revert", headers=session(other_shop), json={"log_ids": [changed["id"]]})
+    assert refused.status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -289,7 +290,17 @@ async def test_the_whole_loop_create_improve_publish_revert(
     assert job["status"] == "DONE"
 
     shown = (await api.get(f"/api/jobs/{job_id}", headers=site.headers)).json()
-    assert shown["counts"] == {"total": 6, "done": 6, "failed": 0, "canceled": 0, "pending": 0}
+    assert shown["counts"] == {
+        "total": 6,
+        "done": 6,
+        "failed": 0,
+        "canceled": 0,
+        "pending": 0,
+        "no_change": 0,
+        "rejected": 0,
+        "published": 0,
+    }
+    assert shown["number"] == 1 and shown["eta_seconds"] is None
     items = (await api.get(f"/api/jobs/{job_id}/items", headers=site.headers)).json()["items"]
     assert len(items) == 6 and all(i["after"] and i["after"] != i["before"] for i in items)
     titles = [i for i in items if i["attribute"] == "title"]
@@ -577,15 +588,16 @@ async def test_publish_reads_again_and_retries_once_on_a_stale_revision(
 
         edited = False
 
-        async def get_product(self, product_id: str) -> Product:
-            product = await super().get_product(product_id)
+        async def get_products(self, product_ids: Sequence[str]) -> list[Product]:
+            products = await super().get_products(product_ids)
             if not self.edited:
                 self.edited = True
-                httpx.patch(
-                    f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/products/{product_id}",
-                    json={"name": "Renamed by the owner"},
-                ).raise_for_status()
-            return product
+                for product_id in product_ids:
+                    httpx.patch(
+                        f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/products/{product_id}",
+                        json={"name": "Renamed by the owner"},
+                    ).raise_for_status()
+            return products
 
     async with pool.acquire() as conn:
         store = await stores.find(conn, "wix", site.instance_id)

@@ -39,6 +39,9 @@ async def test_ids_beyond_bigint_in_paths_and_queries_are_400(api: httpx.AsyncCl
         ("POST", f"/api/jobs/{number}/cancel", None),
         ("PATCH", f"/api/items/{number}", {"after": "New title"}),
         ("POST", f"/api/publish-logs/{number}/revert", None),
+        ("POST", f"/api/items/{number}/review", {"decision": "accept"}),
+        ("POST", f"/api/items/{number}/regenerate", None),
+        ("POST", f"/api/jobs/{number}/revert", None),
         ("GET", f"/api/jobs?before={number}", None),
         ("GET", f"/api/jobs/1/items?after={number}", None),
         ("GET", f"/api/publish-logs?before={number}", None),
@@ -46,6 +49,10 @@ async def test_ids_beyond_bigint_in_paths_and_queries_are_400(api: httpx.AsyncCl
         _assert_400(await api.request(method, url, headers=headers, json=body))
     raw = f'{{"item_ids": [{number}]}}'.encode()
     _assert_400(await api.post("/api/publish", headers={**headers, "content-type": "application/json"}, content=raw))
+    raw = f'{{"log_ids": [{number}]}}'.encode()
+    _assert_400(
+        await api.post("/api/publish-logs/revert", headers={**headers, "content-type": "application/json"}, content=raw)
+    )
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,8 @@ async def test_paging_search_and_categories(connected: Connected) -> None:
     assert pages == 3 and len(ids) == 75 == len(set(ids))
     found = await client.list_products(query="عطر")
     assert found.products and all("عطر" in p.title + p.description_html for p in found.products)
+    # The product's page, from Salla's `url`.
+    assert all(p.url and p.url.endswith(f"/p{p.id}") for p in found.products)
     categories = await client.list_collections()
     assert len(categories) == 5
     members = await client.products_in_collection(categories[0].id, limit=60)

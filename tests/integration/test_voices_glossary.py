@@ -370,8 +370,9 @@ async def test_the_settings_brand_voice_becomes_the_stores_default_voice(
                     {"brand_voice": " Friendly, short sentences. ", "default_language": "fr"},
                 )
                 waiting = await conn.fetchval(
-                    "INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, credits_charged,"
-                    " items_total) VALUES ($1, 'products', '{p0}', '{title}', 'en', 1, 1) RETURNING id",
+                    "INSERT INTO jobs (store_id, number, source_scope, source_ids, attributes, target_lang,"
+                    " credits_charged, items_total) VALUES ($1, 1, 'products', '{p0}', '{title}', 'en', 1, 1)"
+                    " RETURNING id",
                     voiced.id,
                 )
             for path in db.migration_files():

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from optimizer_app.domain.attributes import Attribute, parse_attributes
-from optimizer_app.domain.jobs import JobStatus, finished_status, retry_delay
+from optimizer_app.domain.jobs import JobStatus, finished_status, publish_refusal, retry_delay
 from optimizer_app.domain.languages import offered_language
 from optimizer_app.domain.plans import (
     PlanMap,
@@ -138,3 +138,21 @@ def test_platform_locales_map_to_the_languages_the_dashboard_offers() -> None:
         None,
         None,
     ]
+
+
+@pytest.mark.parametrize(
+    ("review_state", "flags", "refusal"),
+    [
+        ("NEW", [], None),
+        ("REVERTED", [], None),
+        ("REJECTED", [], "rejected"),
+        ("NO_CHANGE", [], "no_change"),
+        ("NEW", ["number not in the product data: 40 %"], "needs_review"),
+        ("REVERTED", ["claim not in the product data: organic"], "needs_review"),
+        ("ACCEPTED", ["number not in the product data: 40 %"], None),
+        ("EDITED", ["number not in the product data: 40 %"], None),
+        ("REJECTED", ["number not in the product data: 40 %"], "rejected"),
+    ],
+)
+def test_what_publishing_refuses(review_state: str, flags: list[str], refusal: str | None) -> None:
+    assert publish_refusal(review_state, flags) == refusal

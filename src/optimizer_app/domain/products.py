@@ -19,6 +19,9 @@ class Product:
     revision: str | None = None
     collection_ids: tuple[str, ...] = ()
     image_url: str | None = None
+    # The product's page in the storefront, as the platform reports it; None when it has none
+    # (Shopify: not published to the Online Store).
+    url: str | None = None
     # Facts the LLM may use (price, material, brand...); never instructions.
     extra: dict[str, Any] = field(default_factory=dict)
     # What the platform client needs to write the product back (e.g. Wix's other SEO tags);
@@ -43,6 +46,7 @@ class Product:
             "revision": self.revision,
             "collection_ids": list(self.collection_ids),
             "image_url": self.image_url,
+            "url": self.url,
             "extra": self.extra,
             "platform_data": self.platform_data,
         }
@@ -58,6 +62,7 @@ class Product:
             revision=data.get("revision"),
             collection_ids=tuple(data.get("collection_ids", ())),
             image_url=data.get("image_url"),
+            url=data.get("url"),
             extra=dict(data.get("extra", {})),
             platform_data=dict(data.get("platform_data", {})),
         )

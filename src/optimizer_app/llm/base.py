@@ -18,6 +18,16 @@ from ..domain.products import Product
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """A field the store owner asked to be written again: the suggestion they set aside and their
+    note on what to change ("shorter"), which may be empty."""
+
+    attribute: Attribute
+    previous: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """One product's fields to write. The brand voice and the glossary shape the wording (the
     prompt gives them as data); the glossary is also enforced on the answer (checks.py)."""
@@ -28,6 +38,7 @@ class GenerationRequest:
     instructions: str = ""
     brand_voice: BrandVoice | None = None
     glossary: Glossary = DEFAULT_GLOSSARY
+    rewrites: tuple[Rewrite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,9 @@ class Generation:
 
     `values` holds only values that passed the output checks; `rejected` says, for each requested
     attribute that has no acceptable value, why (the worker retries those items unless
-    `retry_rejected` is False: a deterministic provider would only answer the same again).
+    `retry_rejected` is False: a deterministic provider would only answer the same again). A value
+    equal to the current text is `rejected` as "unchanged": not a failure but the answer that the
+    field needs no change, which the item keeps (outcomes.py).
     `flags` lists warnings for accepted values (e.g. a number not present in the input)."""
 
     values: dict[Attribute, str]

@@ -119,6 +119,11 @@ REJECTIONS: dict[str, tuple[ItemReason, str]] = {
 }
 
 
+def is_unchanged(reason: str) -> bool:
+    """Whether a refusal says the answer was the current text: the model found nothing to improve."""
+    return reason == "unchanged"
+
+
 def describe_rejection(reason: str) -> tuple[ItemReason, str]:
     """Why a value was refused: its code and the words the Results screen shows a store owner."""
     code, _, detail = reason.partition(":")

@@ -2,8 +2,9 @@
 
 It tidies what the product already says; it does not write new copy and does not translate, so
 its output stays in the product's own language whatever the requested target language. Its
-values pass the same output checks as an LLM's (a field the rules cannot change is rejected as
-unchanged), and `Generation.model` is "offline-rules" so the UI can label them.
+values pass the same output checks as an LLM's (a field the rules cannot change comes back as
+unchanged, which the queue keeps as "no change needed"), and `Generation.model` is
+"offline-rules" so the UI can label them.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Field mapping: title → `name`; description → `description` (HTML); SEO title
 `metadata_title`; meta description → `metadata_description` (read back from `metadata.title` /
 `metadata.description`). One client reads and writes one language (`Accept-Language` and
 `Content-Language`): the store's, which is the language new text is written in. Collections are
-Salla categories. Paging is `page`/`per_page` (≤ 60); this client's cursor is the next page number.
+Salla categories. The product's page is `url` (also `urls.customer`; Product Details:
+https://docs.salla.dev/docs/doc-422988/s.salla.sa/doc-421412/api-5394169). Paging is
+`page`/`per_page` (≤ 60); this client's cursor is the next page number.
 Responses use the `{status, success, data}` envelope.
 """
 
@@ -183,6 +185,7 @@ def to_product(data: dict[str, Any]) -> Product:
         revision=None,
         collection_ids=tuple(str(c["id"]) for c in data.get("categories") or [] if isinstance(c, dict)),
         image_url=main_image,
+        url=str(data.get("url") or (data.get("urls") or {}).get("customer") or "") or None,
         extra=extra,
     )
 

@@ -1,7 +1,10 @@
 """Shopify Admin GraphQL client (API version 2026-10 by default).
 
 Field mapping: title → `title`; description → `descriptionHtml`; SEO title and meta description →
-`seo { title description }`. Updates go through `productUpdate(product: ProductUpdateInput!)`
+`seo { title description }`; the product's page → `onlineStoreUrl` ("The online store URL for the
+product. A value of null indicates that the product isn't published to the Online Store sales
+channel": https://shopify.dev/docs/api/admin-graphql/latest/objects/Product#field-onlineStoreUrl).
+Updates go through `productUpdate(product: ProductUpdateInput!)`
 (the `input:` argument is deprecated since 2024-10); `userErrors` become per-product errors.
 
 Rate limits are Shopify's calculated query cost: every answer carries
@@ -47,6 +50,7 @@ fragment ProductFields on Product {
   id
   title
   handle
+  onlineStoreUrl
   descriptionHtml
   vendor
   productType
@@ -479,6 +483,7 @@ def to_product(data: dict[str, Any]) -> Product:
         revision=None,
         collection_ids=tuple(c["id"] for c in collections if c.get("id")),
         image_url=image.get("url"),
+        url=data.get("onlineStoreUrl") or None,
         extra=extra,
         platform_data={"handle": data.get("handle"), "updated_at": data.get("updatedAt")},
     )

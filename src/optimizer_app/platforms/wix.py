@@ -10,8 +10,11 @@ except that a V1 site may be migrated to V3. A 428 therefore means "ask again", 
 changed meanwhile".
 
 V3 field mapping: title → `name`; description → `plainDescription` (an HTML string Wix converts to
-rich content); SEO title and meta description → `seoData.tags` (`wix_seo`). Collections are Wix
-Categories (tree `@wix/stores`), listed page by page, hidden ones included; the products of one
+rich content); SEO title and meta description → `seoData.tags` (`wix_seo`); the product's page →
+`url.url`, returned when `URL` is in `fields` ("The product's public storefront URL, including both
+relative path and full URL with base domain":
+https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/product-object).
+Collections are Wix Categories (tree `@wix/stores`), listed page by page, hidden ones included; the products of one
 are found with Search Products, the only V3 endpoint that filters on categories
 (https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/supported-filters-and-sorting).
 """
@@ -39,7 +42,7 @@ from .wix_seo import seo_tag, seo_tags_with
 from .wix_v1 import V1Catalog
 
 V1_CATALOG, V3_CATALOG, STORES_NOT_INSTALLED = "V1_CATALOG", "V3_CATALOG", "STORES_NOT_INSTALLED"
-_FIELDS = ["PLAIN_DESCRIPTION", "DIRECT_CATEGORIES_INFO", "MEDIA_ITEMS_INFO", "INFO_SECTION_PLAIN_DESCRIPTION"]
+_FIELDS = ["PLAIN_DESCRIPTION", "DIRECT_CATEGORIES_INFO", "MEDIA_ITEMS_INFO", "INFO_SECTION_PLAIN_DESCRIPTION", "URL"]
 _STORES_TREE = {"appNamespace": "@wix/stores", "treeKey": None}
 _BATCH = 100
 T = TypeVar("T")
@@ -321,6 +324,7 @@ def to_product(data: dict[str, Any]) -> Product:
         revision=str(data["revision"]) if data.get("revision") is not None else None,
         collection_ids=tuple(c["id"] for c in categories if c.get("id")),
         image_url=main.get("url"),
+        url=(data.get("url") or {}).get("url") or None,
         extra=extra,
         platform_data={"seo_tags": tags},
     )

@@ -14,8 +14,11 @@ from ..domain.products import Product
 
 
 def seo_tag(tags: list[dict[str, Any]], kind: str) -> str:
+    """The title or meta description the product's page prints: a disabled tag prints nothing."""
     for tag in tags:
-        if kind == "title" and tag.get("type") == "title" and not tag.get("disabled"):
+        if tag.get("disabled"):
+            continue
+        if kind == "title" and tag.get("type") == "title":
             return str(tag.get("children") or "")
         props = tag.get("props") or {}
         if kind == "description" and tag.get("type") == "meta" and props.get("name") == "description":

@@ -11,7 +11,9 @@ V1's bulk update sets only one price-like property across products
 so text is written one product at a time.
 
 Field mapping: title → `name`; description → `description` (HTML); SEO → `seoData.tags` as in V3;
-collections → `collectionIds`. Names are filtered with `$startsWith`, the text filter V1 offers
+collections → `collectionIds`; the product's page → `productPageUrl` `{base, path}` (Product Object:
+https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v1/catalog/product-object).
+Names are filtered with `$startsWith`, the text filter V1 offers
 (https://dev.wix.com/docs/velo/apis/wix-stores-v2/products/query-products.md).
 """
 
@@ -115,9 +117,17 @@ def to_product(data: dict[str, Any]) -> Product:
         seo_description=seo_tag(tags, "description"),
         collection_ids=tuple(str(c) for c in data.get("collectionIds") or ()),
         image_url=image.get("url"),
+        url=_page_url(data.get("productPageUrl")),
         extra=extra,
         platform_data={"seo_tags": tags},
     )
+
+
+def _page_url(page: Any) -> str | None:
+    """`productPageUrl` `{base, path}` joined: the site's address and the page's path below it."""
+    if not isinstance(page, dict) or not page.get("base") or not page.get("path"):
+        return None
+    return str(page["base"]).rstrip("/") + "/" + str(page["path"]).lstrip("/")
 
 
 def to_v1_patch(product: Product, values: Mapping[Attribute, str]) -> dict[str, Any]:

@@ -14,6 +14,18 @@ writes that plugin's keys — Yoast `_yoast_wpseo_title`/`_yoast_wpseo_metadesc`
 `_yoast_wpseo_` prefix with the fields `title` and `metadesc`, Yoast/wordpress-seo
 `inc/class-wpseo-meta.php`), Rank Math `rank_math_title`/`rank_math_description` (the keys Rank
 Math's own importers write) — and refuses SEO fields on a site with neither.
+
+Both plugins accept variables in those keys (Yoast `%%title%% %%sep%% %%sitename%%`, Rank Math
+`%title% %sep% %sitename%`), replaced when the page is printed. The client reports what a shopper
+sees: the stored text when it holds no variable; else the value Yoast renders into
+`yoast_head_json` (`title`, `description`), a field Yoast registers on every public post type's REST
+answers, WooCommerce's products included (Yoast/wordpress-seo `src/routes/yoast-head-rest-field.php`,
+`register_rest_field`; WC_REST_Products_Controller adds registered fields to each product); Rank
+Math renders its head only through an optional per-page endpoint (`rankmath/v1/getHead`, with its
+"Headless CMS support" on: rankmath/seo-by-rank-math `includes/rest/class-headless.php`), so a
+Rank Math template, like an empty key, reads as no SEO value of the owner's own. The product's
+page is `permalink` ("Product URL", read-only:
+https://woocommerce.github.io/woocommerce-rest-api-docs/#product-properties).
 Publishing many products goes through `POST /products/batch`, at most 100 per call.
 
 Over plain HTTP the OAuth 1.0a base string is built on the home URL the index reports: "You must
@@ -38,6 +50,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -64,6 +77,15 @@ SEO_PLUGINS = {
     "yoast": ("yoast/v1", "_yoast_wpseo_title", "_yoast_wpseo_metadesc"),
     "rank_math": ("rankmath/v1", "rank_math_title", "rank_math_description"),
 }
+
+# Variables the plugins replace when the page is printed (Yoast: %%name%%; Rank Math: %name% or
+# %name(argument)%).
+_SEO_VARIABLES = {
+    "yoast": re.compile(r"%%[^%\s]+%%"),
+    "rank_math": re.compile(r"%[A-Za-z_]+(?:\([^)%]*\))?%"),
+}
+# The keys of `yoast_head_json` that hold the rendered title and meta description.
+_YOAST_RENDERED = {"title": "title", "description": "description"}
 
 # The answer of WooCommerce's authentication to keys it read and refused; any other 401 over
 # HTTPS means no keys reached it (WC_REST_Authentication::perform_basic_authentication returns
@@ -345,17 +367,35 @@ def to_product(data: dict[str, Any], seo_plugin: str | None) -> Product:
         if attribute.get("name") and attribute.get("options"):
             extra[str(attribute["name"]).lower()] = ", ".join(map(str, attribute["options"]))
     images = data.get("images") or []
+    rendered = data.get("yoast_head_json") if seo_plugin == "yoast" else None
+    rendered = rendered if isinstance(rendered, dict) else {}
+    permalink = data.get("permalink")
     return Product(
         id=str(data["id"]),
         title=html.unescape(str(data.get("name") or "")),
         description_html=str(data.get("description") or ""),
-        seo_title=meta.get(title_key, "") if title_key else "",
-        seo_description=meta.get(description_key, "") if description_key else "",
+        seo_title=_shown_seo(seo_plugin, meta.get(title_key, ""), rendered.get(_YOAST_RENDERED["title"])),
+        seo_description=_shown_seo(
+            seo_plugin, meta.get(description_key, ""), rendered.get(_YOAST_RENDERED["description"])
+        ),
         revision=None,
         collection_ids=tuple(str(c["id"]) for c in data.get("categories") or []),
         image_url=images[0].get("src") if images else None,
+        url=permalink if isinstance(permalink, str) and permalink else None,
         extra=extra,
     )
+
+
+def _shown_seo(seo_plugin: str | None, stored: str, rendered: object) -> str:
+    """What a shopper sees of an SEO field the owner set: the stored text, or, when it holds the
+    plugin's variables, the plugin's rendering of it; "" when the owner set none, or when the
+    plugin does not say what its template renders to."""
+    variables = _SEO_VARIABLES.get(seo_plugin or "")
+    if variables is None or not stored.strip():
+        return ""
+    if not variables.search(stored):
+        return stored
+    return html.unescape(rendered).strip() if isinstance(rendered, str) else ""
 
 
 def to_woo_update(values: Mapping[Attribute, str], seo_plugin: str | None) -> dict[str, Any]:

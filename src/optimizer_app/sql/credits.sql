@@ -2,16 +2,16 @@
 -- credit_ledger. For every store, sum(credit_ledger.delta) = credits_total - credits_used.
 
 -- name: charge
--- Take $2 credits from store $1 for job $3, with its ledger row, only if the store has them; no row
--- means not enough credits (or an uninstalled store). Returns what remains.
--- params: $1 store_id, $2 credits, $3 job_id
+-- Take $2 credits from store $1 for job $3, with its ledger row (reason $4), only if the store has
+-- them; no row means not enough credits (or an uninstalled store). Returns what remains.
+-- params: $1 store_id, $2 credits, $3 job_id, $4 reason
 WITH charged AS (
     UPDATE stores SET credits_used = credits_used + $2
     WHERE id = $1 AND uninstalled_at IS NULL AND credits_total - credits_used >= $2
     RETURNING id, credits_total - credits_used AS remaining
 ), ledger AS (
     INSERT INTO credit_ledger (store_id, delta, reason, job_id)
-    SELECT id, -$2, 'job_charge', $3::bigint FROM charged
+    SELECT id, -$2, $4::text, $3::bigint FROM charged
 )
 SELECT remaining FROM charged
 

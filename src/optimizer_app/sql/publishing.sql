@@ -3,13 +3,14 @@
 -- name: items_to_publish
 -- The requested items of store $2, whatever their state.
 -- params: $1 item_ids, $2 store_id
-SELECT id, job_id, product_id, attribute, status, after_value, published_at
+SELECT id, job_id, product_id, attribute, status, after_value, published_at, review_state, flags
 FROM job_items WHERE id = ANY($1::bigint[]) AND store_id = $2
 
 -- name: lock_unpublished_items
--- Items of one product still to publish; rows another request is publishing are skipped.
+-- Items still to publish, with what decides whether they may be (their review, read again under
+-- the lock); rows another request is publishing or regenerating are skipped.
 -- params: $1 item_ids, $2 store_id
-SELECT id, attribute, after_value FROM job_items
+SELECT id, attribute, after_value, review_state, flags FROM job_items
 WHERE id = ANY($1::bigint[]) AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
 ORDER BY id
 FOR UPDATE SKIP LOCKED
@@ -39,17 +40,37 @@ SELECT id, job_item_id, product_id, product_title, attribute, old_value, new_val
 FROM publish_logs WHERE store_id = $1 AND ($2::bigint IS NULL OR id < $2)
 ORDER BY id DESC LIMIT $3
 
--- name: lock_publish_log
--- One log row of store $2, locked while it is reverted.
--- params: $1 log_id, $2 store_id
-SELECT * FROM publish_logs WHERE id = $1 AND store_id = $2 FOR UPDATE
+-- name: publish_logs_by_id
+-- The log rows of store $2 among ids $1.
+-- params: $1 log_ids, $2 store_id
+SELECT * FROM publish_logs WHERE id = ANY($1::bigint[]) AND store_id = $2 ORDER BY id
+
+-- name: live_publish_logs_of_job
+-- The log rows of job $1's items (store $2) not reverted yet: what reverting the job undoes.
+-- params: $1 job_id, $2 store_id
+SELECT pl.* FROM job_items ji
+JOIN publish_logs pl ON pl.job_item_id = ji.id AND pl.reverted_at IS NULL
+WHERE ji.job_id = $1 AND ji.store_id = $2 AND pl.store_id = $2
+ORDER BY pl.id
+
+-- name: lock_publish_logs
+-- Log rows of store $2, locked while they are reverted (a concurrent revert of the same rows waits,
+-- then finds them reverted).
+-- params: $1 log_ids, $2 store_id
+SELECT * FROM publish_logs WHERE id = ANY($1::bigint[]) AND store_id = $2 ORDER BY id FOR UPDATE
 
 -- name: mark_reverted
--- The log row's old value is back in the store.
--- params: $1 log_id
-UPDATE publish_logs SET reverted_at = now() WHERE id = $1
+-- The log rows' old values are back in the store; returns the rows.
+-- params: $1 log_ids
+UPDATE publish_logs SET reverted_at = now() WHERE id = ANY($1::bigint[]) RETURNING *
 
--- name: unpublish_item
--- The item's value is no longer in the store.
--- params: $1 item_id
-UPDATE job_items SET published_at = NULL, review_state = 'REVERTED', updated_at = now() WHERE id = $1
+-- name: unpublish_items
+-- The items' values are no longer in the store.
+-- params: $1 item_ids
+UPDATE job_items SET published_at = NULL, review_state = 'REVERTED', updated_at = now()
+WHERE id = ANY($1::bigint[])
+
+-- name: job_of_store
+-- Job $1 if store $2 owns it.
+-- params: $1 job_id, $2 store_id
+SELECT id FROM jobs WHERE id = $1 AND store_id = $2

@@ -2,13 +2,18 @@
 -- and the counters of their jobs. Credits move through credits.sql.
 
 -- name: insert_job
--- A new job, already paid for; its items are copied in after it.
--- $10 is a copy of the brand voice the job is written in (null: none).
--- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 brand_voice
+-- A new job, already paid for; its items are copied in after it. It takes the store's next job
+-- number, which a rolled-back creation gives back: numbers run 1, 2, 3… per store without gaps.
+-- $12 is a copy of the brand voice the job is written in (null: none).
+-- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 query, $11 collection_names, $12 brand_voice
+WITH numbered AS (
+    UPDATE stores SET jobs_created = jobs_created + 1 WHERE id = $1 RETURNING jobs_created
+)
 INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, user_prompt,
-                  credits_charged, items_total, economy, brand_voice)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-RETURNING id
+                  credits_charged, items_total, economy, number, query, collection_names, brand_voice)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11, $12
+FROM numbered
+RETURNING id, number
 
 -- name: wake_workers
 -- Wake the workers listening on channel $1 (delivered when the transaction commits).
@@ -22,7 +27,8 @@ SELECT pg_notify($1, '')
 -- Heads are found first without locks, in one ordered pass over the pending index (linear
 -- whatever the statistics say), then locked by id: keeping joins out from under the
 -- FOR UPDATE means a row another worker just took is rechecked alone, not by re-running the join.
--- Returns each item with the job's instructions; the product snapshot comes once, on the product's
+-- Returns each item with the job's instructions, and for a field the owner asked to be written again
+-- its note and the suggestion it replaces; the product snapshot comes once, on the product's
 -- first item (as text: decoding the same JSON once per field was most of a claim's cost in Python),
 -- and so do the job's brand voice (on the job's first item) and the store's glossary (on the
 -- store's first item; none saved: the defaults). In id order, so a product's fields reach the
@@ -52,9 +58,10 @@ WITH candidates AS (
     SET status = 'RUNNING', lease_owner = $1, lease_until = now() + make_interval(secs => $3),
         attempts = ji.attempts + 1, updated_at = now()
     WHERE ji.id = ANY(ARRAY(SELECT id FROM picked UNION ALL SELECT id FROM siblings))
-    RETURNING ji.id, ji.job_id, ji.store_id, ji.product_id, ji.attribute, ji.attempts
+    RETURNING ji.id, ji.job_id, ji.store_id, ji.product_id, ji.attribute, ji.attempts, ji.regenerations, ji.note,
+              CASE WHEN ji.regenerations > 0 THEN ji.after_value END AS previous
 )
-SELECT c.id, c.job_id, c.store_id, c.product_id, c.attribute, c.attempts,
+SELECT c.id, c.job_id, c.store_id, c.product_id, c.attribute, c.attempts, c.regenerations, c.note, c.previous,
        CASE WHEN c.id = min(c.id) OVER (PARTITION BY c.job_id, c.product_id) THEN
            (SELECT jp.snapshot::text FROM job_products jp WHERE jp.job_id = c.job_id AND jp.product_id = c.product_id)
        END AS snapshot,
@@ -88,26 +95,32 @@ WHERE id = ANY($1::bigint[]) AND status = 'PENDING'
 
 -- name: save_results
 -- Results ($2 ids, $3 values, $4 flags, $5 models, and what the call spent on each: $6 prompt
--- tokens, $7 completion tokens, $8 dollars) for the items worker $1 still holds; items whose lease
--- it lost are left alone. Returns each saved item's job and spending, for add_job_usage.
--- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs
+-- tokens, $7 completion tokens, $8 dollars; $9 whether the answer was "no change needed", which
+-- keeps the value the item had before) for the items worker $1 still holds; items whose lease it
+-- lost are left alone. Returns each saved item's job and spending (for add_job_usage), whether it
+-- needed no change and whether it was a regeneration (for count_items_into_jobs).
+-- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs, $9 no_change
 UPDATE job_items ji
-SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL, reason = NULL,
+SET status = 'DONE', after_value = CASE WHEN r.no_change THEN ji.before_value ELSE r.value END,
+    review_state = CASE WHEN r.no_change THEN 'NO_CHANGE' ELSE 'NEW' END,
+    flags = CASE WHEN r.no_change THEN '[]'::jsonb ELSE r.flags::jsonb END, error = NULL, reason = NULL,
     model = r.model, prompt_tokens = ji.prompt_tokens + r.pt, completion_tokens = ji.completion_tokens + r.ct,
     cost_usd = ji.cost_usd + r.cost, lease_owner = NULL, lease_until = NULL, updated_at = now()
-FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[])
-    AS r(id, value, flags, model, pt, ct, cost)
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[], $9::bool[])
+    AS r(id, value, flags, model, pt, ct, cost, no_change)
 WHERE ji.id = r.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
-RETURNING ji.job_id, r.pt, r.ct, r.cost
+RETURNING ji.job_id, r.pt, r.ct, r.cost, r.no_change, ji.regenerations > 0 AS rerun
 
 -- name: fail_or_retry_items
 -- Items worker $1 still holds that failed ($3 ids, $4 reason codes, $5 errors, $6 delays, $7
 -- permanent): back to PENDING after a delay, or FAILED when the failure is permanent or the item has
 -- used its $2 attempts.
--- The tokens and dollars the failed call spent on each ($8, $9, $10) are added to the item.
+-- The tokens and dollars the failed call spent on each ($8, $9, $10) are added to the item. A failed
+-- regeneration no longer shows the suggestion it was to replace.
 -- params: $1 worker_id, $2 max_attempts, $3 item_ids, $4 reasons, $5 errors, $6 delays, $7 permanent, $8 prompt_tokens, $9 completion_tokens, $10 costs
 UPDATE job_items ji
 SET status = CASE WHEN f.permanent OR ji.attempts >= $2 THEN 'FAILED' ELSE 'PENDING' END,
+    after_value = CASE WHEN f.permanent OR ji.attempts >= $2 THEN NULL ELSE ji.after_value END,
     run_after = now() + make_interval(secs => f.delay),
     reason = f.reason, error = f.error, prompt_tokens = ji.prompt_tokens + f.pt,
     completion_tokens = ji.completion_tokens + f.ct, cost_usd = ji.cost_usd + f.cost,
@@ -115,7 +128,7 @@ SET status = CASE WHEN f.permanent OR ji.attempts >= $2 THEN 'FAILED' ELSE 'PEND
 FROM unnest($3::bigint[], $4::text[], $5::text[], $6::float8[], $7::bool[], $8::int[], $9::int[], $10::numeric[])
     AS f(id, reason, error, delay, permanent, pt, ct, cost)
 WHERE ji.id = f.id AND ji.status = 'RUNNING' AND ji.lease_owner = $1
-RETURNING ji.job_id, ji.store_id, ji.status, f.pt, f.ct, f.cost
+RETURNING ji.job_id, ji.store_id, ji.status, f.pt, f.ct, f.cost, ji.regenerations > 0 AS rerun
 
 -- name: release_items
 -- Give items back unprocessed (worker shutting down): the attempt does not count.
@@ -134,6 +147,7 @@ SET status = CASE WHEN attempts >= $1 THEN 'FAILED' ELSE 'PENDING' END,
     error = CASE WHEN attempts >= $1 THEN 'The worker processing this item stopped responding.'
                  ELSE error END,
     reason = CASE WHEN attempts >= $1 THEN $3::text ELSE reason END,
+    after_value = CASE WHEN attempts >= $1 THEN NULL ELSE after_value END,
     lease_owner = NULL, lease_until = NULL, run_after = now(), updated_at = now()
 WHERE id IN (
     SELECT id FROM job_items
@@ -141,7 +155,7 @@ WHERE id IN (
     ORDER BY lease_until
     LIMIT $2
     FOR UPDATE SKIP LOCKED)
-RETURNING job_id, store_id, status
+RETURNING job_id, store_id, status, regenerations > 0 AS rerun
 
 -- name: lock_jobs
 -- Lock jobs in id order before counting into them.
@@ -160,38 +174,49 @@ WHERE j.id = u.job_id
 -- name: count_items_into_jobs
 -- Add finished items to their jobs' counters (jobs already locked in id order by the caller) and,
 -- once every item has finished, set the job's final status (job_status_after, a migration, mirrors
--- domain.jobs.finished_status; a canceled job stays canceled). A failed item is refunded what it
--- took off the cost of the job's remaining items (items_cost, a migration: a credit, or half a
--- credit in economy); returns each job's refund.
--- params: $1 job_ids, $2 done, $3 failed
+-- domain.jobs.finished_status; a canceled job stays canceled). Per job: $2 items done (those that
+-- needed no change among them, $4), $3 failed. An item that failed ($5 of them) or needed no change
+-- ($6) on its first run is refunded what it took off the cost of the job's remaining items
+-- (items_cost, a migration: a credit, or half a credit in economy); a regeneration that failed ($7)
+-- or needed no change ($8) gets back the credit it was charged. Returns each job's refunds, for
+-- failures and for no change.
+-- params: $1 job_ids, $2 done, $3 failed, $4 no_change, $5 released_failed, $6 released_no_change, $7 rerun_failed, $8 rerun_no_change
 UPDATE jobs j
 SET items_done = j.items_done + c.done,
     items_failed = j.items_failed + c.failed,
+    items_no_change = j.items_no_change + c.no_change,
+    items_released = j.items_released + c.released_failed + c.released_no_change,
     credits_refunded = j.credits_refunded
-        + items_cost(j.economy, j.items_total - j.items_failed - j.items_canceled)
-        - items_cost(j.economy, j.items_total - j.items_failed - c.failed - j.items_canceled),
+        + items_cost(j.economy, j.items_total - j.items_released)
+        - items_cost(j.economy, j.items_total - j.items_released - c.released_failed - c.released_no_change)
+        + c.rerun_failed + c.rerun_no_change,
     status = job_status_after(j.status, j.items_total, j.items_done + c.done, j.items_failed + c.failed,
                               j.items_canceled),
     finished_at = CASE
         WHEN j.items_done + c.done + j.items_failed + c.failed + j.items_canceled >= j.items_total
             THEN coalesce(j.finished_at, now())
         ELSE j.finished_at END
-FROM unnest($1::bigint[], $2::int[], $3::int[]) AS c(job_id, done, failed)
+FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[])
+    AS c(job_id, done, failed, no_change, released_failed, released_no_change, rerun_failed, rerun_no_change)
 WHERE j.id = c.job_id
 RETURNING j.id AS job_id, j.store_id,
-    items_cost(j.economy, j.items_total - j.items_failed + c.failed - j.items_canceled)
-    - items_cost(j.economy, j.items_total - j.items_failed - j.items_canceled) AS refund
+    items_cost(j.economy, j.items_total - j.items_released + c.released_failed + c.released_no_change)
+    - items_cost(j.economy, j.items_total - j.items_released + c.released_no_change)
+    + c.rerun_failed AS refund_failed,
+    items_cost(j.economy, j.items_total - j.items_released + c.released_no_change)
+    - items_cost(j.economy, j.items_total - j.items_released)
+    + c.rerun_no_change AS refund_no_change
 
 -- name: complete_and_count
 -- The common case in one statement (so one round trip and no explicit transaction): save results
--- for items worker $1 still holds (as save_results), then count them into their jobs (as
--- count_items_into_jobs), locking the jobs in id order. Items whose lease the worker lost are left
--- alone. Returns one row per job with its count.
+-- that improve their fields for items worker $1 still holds (as save_results), then count them into
+-- their jobs (as count_items_into_jobs; nothing to refund), locking the jobs in id order. Items
+-- whose lease the worker lost are left alone. Returns one row per job with its count.
 -- params: $1 worker_id, $2 item_ids, $3 values, $4 flags, $5 models, $6 prompt_tokens, $7 completion_tokens, $8 costs
 WITH done AS (
     UPDATE job_items ji
-    SET status = 'DONE', after_value = r.value, flags = r.flags::jsonb, error = NULL, reason = NULL,
-        model = r.model, prompt_tokens = ji.prompt_tokens + r.pt, completion_tokens = ji.completion_tokens + r.ct,
+    SET status = 'DONE', after_value = r.value, review_state = 'NEW', flags = r.flags::jsonb, error = NULL,
+        reason = NULL, model = r.model, prompt_tokens = ji.prompt_tokens + r.pt, completion_tokens = ji.completion_tokens + r.ct,
         cost_usd = ji.cost_usd + r.cost, lease_owner = NULL, lease_until = NULL, updated_at = now()
     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::numeric[])
         AS r(id, value, flags, model, pt, ct, cost)
@@ -207,7 +232,6 @@ WITH done AS (
 UPDATE jobs j
 SET items_done = j.items_done + c.done,
     items_failed = j.items_failed + c.failed,
-    credits_refunded = j.credits_refunded + c.failed,
     prompt_tokens = j.prompt_tokens + c.pt, completion_tokens = j.completion_tokens + c.ct,
     cost_usd = j.cost_usd + c.cost,
     status = job_status_after(j.status, j.items_total, j.items_done + c.done, j.items_failed + c.failed,
@@ -221,26 +245,33 @@ WHERE j.id = c.job_id AND j.id IN (SELECT id FROM locked)
 RETURNING c.done
 
 -- name: cancel_pending_items
--- Cancel job $1's items that no worker has taken yet.
+-- Cancel job $1's items that no worker has taken yet; returns how many were on their first run and
+-- how many were regenerations.
 -- params: $1 job_id
-UPDATE job_items SET status = 'CANCELED', lease_owner = NULL, updated_at = now()
-WHERE job_id = $1 AND status = 'PENDING'
+WITH canceled AS (
+    UPDATE job_items SET status = 'CANCELED', lease_owner = NULL, updated_at = now()
+    WHERE job_id = $1 AND status = 'PENDING'
+    RETURNING regenerations > 0 AS rerun
+)
+SELECT count(*) FILTER (WHERE NOT rerun)::int AS first, count(*) FILTER (WHERE rerun)::int AS reruns FROM canceled
 
 -- name: cancel_job
--- Count $2 canceled items into job $1, which is canceled now and finished once nothing runs; they
--- are refunded what they took off the cost of the job's remaining items (as count_items_into_jobs).
+-- Count canceled items into job $1 ($2 on their first run, $3 regenerations), which is canceled now
+-- and finished once nothing runs; first runs are refunded what they took off the cost of the job's
+-- remaining items (as count_items_into_jobs), regenerations the credit each was charged.
 -- Returns the refund.
--- params: $1 job_id, $2 canceled
+-- params: $1 job_id, $2 canceled, $3 rerun_canceled
 UPDATE jobs
-SET items_canceled = items_canceled + $2,
+SET items_canceled = items_canceled + $2 + $3,
+    items_released = items_released + $2,
     credits_refunded = credits_refunded
-        + items_cost(economy, items_total - items_failed - items_canceled)
-        - items_cost(economy, items_total - items_failed - items_canceled - $2),
-    status = 'CANCELED', finished_at = CASE WHEN items_done + items_failed + items_canceled + $2 >= items_total
+        + items_cost(economy, items_total - items_released)
+        - items_cost(economy, items_total - items_released - $2) + $3,
+    status = 'CANCELED', finished_at = CASE WHEN items_done + items_failed + items_canceled + $2 + $3 >= items_total
                                             THEN now() ELSE finished_at END
 WHERE id = $1
-RETURNING items_cost(economy, items_total - items_failed - items_canceled + $2)
-          - items_cost(economy, items_total - items_failed - items_canceled) AS refund
+RETURNING items_cost(economy, items_total - items_released + $2)
+          - items_cost(economy, items_total - items_released) + $3 AS refund
 
 -- name: job_for_store
 -- Job $1 if store $2 owns it, locked.
@@ -264,3 +295,34 @@ SELECT coalesce(sum(prompt_tokens), 0)::bigint AS prompt_tokens,
        coalesce(sum(completion_tokens), 0)::bigint AS completion_tokens,
        coalesce(sum(cost_usd), 0)::float8 AS cost_usd
 FROM jobs
+
+-- name: lock_item_for_regeneration
+-- Item $1 of store $2, locked while it is put back in the queue.
+-- params: $1 item_id, $2 store_id
+SELECT id, job_id, status, review_state, published_at, regenerations
+FROM job_items WHERE id = $1 AND store_id = $2
+FOR UPDATE
+
+-- name: requeue_item
+-- Item $1 back in the live queue to be written again, with the owner's note $2 (or none): a fresh
+-- set of attempts, and seq -1, so its claim comes before every job's next product (the owner is
+-- waiting for it). The suggestion it replaces stays in after_value until the new one is saved: the
+-- model is shown it.
+-- params: $1 item_id, $2 note
+UPDATE job_items
+SET status = 'PENDING', seq = -1, run_after = now(), attempts = 0, via_batch = false, note = $2,
+    regenerations = regenerations + 1, review_state = 'NEW', edited = false, flags = '[]'::jsonb,
+    reason = NULL, error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
+WHERE id = $1
+
+-- name: reopen_job
+-- Job $1 takes back an item that had finished ($2 done, $3 of them with no change needed, or $4
+-- failed) and was charged $5 more credits for it: it runs again until the item is settled (a
+-- canceled job stays canceled).
+-- params: $1 job_id, $2 done, $3 no_change, $4 failed, $5 credits
+UPDATE jobs
+SET items_done = items_done - $2, items_no_change = items_no_change - $3, items_failed = items_failed - $4,
+    credits_charged = credits_charged + $5,
+    status = job_status_after(status, items_total, items_done - $2, items_failed - $4, items_canceled),
+    finished_at = NULL
+WHERE id = $1

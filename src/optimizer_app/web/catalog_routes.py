@@ -1,4 +1,5 @@
-"""GET /api/products and /api/collections: the store's catalog, proxied for the calling store."""
+"""GET /api/products and /api/collections: the store's catalog for the calling store, proxied
+from the platform page by page, or answered from the store's catalog index when filtered."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import catalog, db
+from ..domain.product_query import ProductQuery, QueryError, from_params
 from ..errors import MalformedRequest
 from ..platforms.base import StorePlatformError
-from .context import current_store, int_param, services, text_param
+from ..stores import Store
+from .context import current_store, fresh_catalog_index, int_param, services, text_param
 from .presenters import product_json
 
 
@@ -19,15 +22,30 @@ def _refused_request(exc: StorePlatformError) -> bool:
     return type(exc) is StorePlatformError and exc.platform_status in (None, 400)
 
 
+def product_query(request: Request) -> ProductQuery:
+    """The filter of the request's query parameters (`missing` may repeat or be comma separated)."""
+    try:
+        return from_params(
+            q=request.query_params.get("q"),
+            collection_id=request.query_params.get("collection_id"),
+            missing=request.query_params.getlist("missing"),
+            optimised=request.query_params.get("optimised"),
+        )
+    except QueryError as exc:
+        raise MalformedRequest(str(exc)) from None
+
+
 async def list_products(request: Request) -> JSONResponse:
     store = await current_store(request)
-    svc = services(request)
     limit = int_param(request, "limit", 50, minimum=1, maximum=100)
-    query = text_param(request, "q")
     cursor = text_param(request, "cursor", max_chars=2000)
+    query = product_query(request)
+    if query.is_filtered:
+        return await _from_index(request, store, query, cursor=cursor, limit=limit)
+    svc = services(request)
     client = svc.clients.for_store(store)
     try:
-        page = await client.list_products(cursor=cursor, query=query, limit=limit)
+        page = await client.list_products(cursor=cursor, query=None, limit=limit)
     except StorePlatformError as exc:
         if cursor is None or not _refused_request(exc):
             raise
@@ -35,8 +53,30 @@ async def list_products(request: Request) -> JSONResponse:
         raise MalformedRequest("The paging cursor is not valid; start again from the first page.") from None
     async with db.acquire(svc.pool) as conn:
         await catalog.remember(conn, store.id, page.products)
+    optimised = await catalog.optimised_at(svc.pool, store.id, [p.id for p in page.products])
     return JSONResponse(
-        {"products": [product_json(p) for p in page.products], "next_cursor": page.next_cursor, "total": page.total}
+        {
+            "products": [product_json(p, optimised.get(p.id)) for p in page.products],
+            "next_cursor": page.next_cursor,
+            "total": page.total,
+            "synced_at": None,
+        }
+    )
+
+
+async def _from_index(
+    request: Request, store: Store, query: ProductQuery, *, cursor: str | None, limit: int
+) -> JSONResponse:
+    svc = services(request)
+    synced_at = await fresh_catalog_index(svc, store)
+    page = await catalog.query_index(svc.pool, store.id, query, synced_at=synced_at, cursor=cursor, limit=limit)
+    return JSONResponse(
+        {
+            "products": [product_json(p.product, p.optimised_at) for p in page.products],
+            "next_cursor": page.next_cursor,
+            "total": page.total,
+            "synced_at": page.synced_at.isoformat(),
+        }
     )
 
 

@@ -3,13 +3,14 @@ id the browser sent; and request-body parsing with clear errors."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
-from .. import db, installation, stores
+from .. import catalog, db, installation, stores
 from ..auth import shopify as shopify_auth
 from ..auth import wix as wix_auth
 from ..crypto import signer
@@ -133,6 +134,18 @@ async def store_from_salla_token(svc: Services, token: str) -> Store:
     )
 
 
+async def fresh_catalog_index(svc: Services, store: Store) -> datetime:
+    """When the store's catalog index was last complete, synced first when it is older than
+    CATALOG_INDEX_MAX_AGE_SECONDS (waiting for that up to CATALOG_SYNC_WAIT_SECONDS)."""
+    return await catalog.fresh_index(
+        svc.pool,
+        svc.clients.for_store(store),
+        store.id,
+        max_age=timedelta(seconds=svc.settings.catalog_index_max_age_seconds),
+        wait=timedelta(seconds=svc.settings.catalog_sync_wait_seconds),
+    )
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw:
@@ -156,6 +169,16 @@ def text_param(request: Request, name: str, *, max_chars: int = 500) -> str | No
     if len(value) > max_chars:
         raise MalformedRequest(f"Query parameter {name!r} must be at most {max_chars} characters.")
     return check_text(value, f"Query parameter {name!r}") or None
+
+
+def list_param(request: Request, name: str, *, max_values: int = 20) -> list[str]:
+    """A query parameter that may repeat or hold a comma-separated list (`?state=a&state=b`,
+    `?state=a,b`): its values, stripped, without blanks or repeats."""
+    values = [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")]
+    unique = list(dict.fromkeys(check_text(v, f"Query parameter {name!r}") for v in values if v))
+    if len(unique) > max_values:
+        raise MalformedRequest(f"Query parameter {name!r} takes at most {max_values} values.")
+    return unique
 
 
 class _IdConvertor(Convertor[int]):

@@ -1,7 +1,9 @@
-"""Jobs: create (charges credits), list, show, items, cancel; and editing an item before publishing."""
+"""Jobs: estimate and create (charges credits), list, show, items, cancel; and editing an item
+before publishing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -9,15 +11,20 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import catalog, db, glossaries, jobs, queue, voices
-from ..domain.attributes import parse_attributes
+from ..domain import product_query
+from ..domain.attributes import Attribute, parse_attributes
 from ..domain.jobs import SOURCE_SCOPES
 from ..domain.languages import OFFERED_LANGUAGES, parse_language
 from ..domain.plans import job_cost
+from ..domain.product_query import ProductQuery, QueryError
+from ..domain.products import Product
 from ..domain.publishable import refusal_message, unpublishable
 from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..llm.checks import check_value
-from .context import current_store, int_param, json_body, services
+from ..stores import Store
+from .context import current_store, fresh_catalog_index, int_param, json_body, list_param, services
+from .services import Services
 
 MAX_PROMPT_CHARS = 2000
 
@@ -34,13 +41,23 @@ def _source_ids(body: dict[str, Any], limit: int) -> list[str]:
     return unique
 
 
-async def create_job(request: Request) -> JSONResponse:
-    store = await current_store(request)
-    svc = services(request)
-    body = await json_body(request)
+@dataclass(frozen=True)
+class _JobRequest:
+    """A job as asked for, checked; what POST /api/jobs creates and /api/jobs/estimate prices."""
+
+    scope: str
+    source_ids: list[str]
+    query: ProductQuery | None
+    attributes: tuple[Attribute, ...]
+    target_lang: str
+    user_prompt: str
+    economy: bool
+
+
+def _job_request(store: Store, body: dict[str, Any], limit: int) -> _JobRequest:
     scope = body.get("source_scope")
     if scope not in SOURCE_SCOPES:
-        raise InvalidRequest("source_scope must be 'products' or 'collections'.")
+        raise InvalidRequest("source_scope must be 'products', 'collections' or 'query'.")
     try:
         attributes = parse_attributes(body.get("attributes"))
     except ValueError as exc:
@@ -50,8 +67,15 @@ async def create_job(request: Request) -> JSONResponse:
         raise InvalidRequest(
             refusal_message(blocked), reason=next(iter(blocked.values())), fields=[a.value for a in blocked]
         )
-    limit = svc.settings.max_job_products
-    source_ids = _source_ids(body, limit)
+    query: ProductQuery | None = None
+    source_ids: list[str] = []
+    if scope == "query":
+        try:
+            query = product_query.from_json(body.get("query"))
+        except QueryError as exc:
+            raise InvalidRequest(str(exc)) from None
+    else:
+        source_ids = _source_ids(body, limit)
     default_language = effective_settings(store.platform, store.settings)["default_language"]
     target_lang = parse_language(body.get("target_lang") or default_language)
     if target_lang is None:
@@ -62,41 +86,115 @@ async def create_job(request: Request) -> JSONResponse:
     economy = body.get("economy", False)
     if not isinstance(economy, bool):
         raise InvalidRequest("economy must be true or false.")
+    return _JobRequest(scope, source_ids, query, attributes, target_lang, user_prompt, economy)
+
+
+async def _query_count(svc: Services, store: Store, query: ProductQuery, limit: int) -> int:
+    """How many products of the freshly synced index match, refused when none or too many."""
+    await fresh_catalog_index(svc, store)
+    count = await catalog.count_matching(svc.pool, store.id, query)
+    if count == 0:
+        raise InvalidRequest("No products match this filter.", matching=0)
+    if count > limit:
+        raise InvalidRequest(
+            f"{count} products match this filter and a job can hold at most {limit}; narrow the filter.",
+            matching=count,
+            max_products=limit,
+        )
+    return count
+
+
+async def _products(svc: Services, store: Store, job: _JobRequest, limit: int) -> list[Product]:
+    """The products the job covers, in order; a refusal when there are none or too many."""
+    client = svc.clients.for_store(store)
+    if job.scope == "products":
+        return await catalog.products_by_id(svc.pool, client, store.id, job.source_ids)
+    if job.scope == "collections":
+        products = await catalog.products_of_collections(svc.pool, client, store.id, job.source_ids, limit=limit)
+        if not products:
+            raise InvalidRequest("These collections hold no products.")
+        return products
+    assert job.query is not None
+    await _query_count(svc, store, job.query, limit)
+    products = await catalog.matching_products(svc.pool, store.id, job.query, limit=limit)
+    if not products or len(products) > limit:
+        raise InvalidRequest("The products matching this filter changed; look at the filter again.")
+    return products
+
+
+async def _collection_names(svc: Services, store: Store, job: _JobRequest) -> list[str]:
+    """The names of the collections the job covers, as the store calls them now."""
+    wanted = job.source_ids if job.scope == "collections" else [job.query.collection_id] if job.query else []
+    wanted = [c for c in wanted if c]
+    if not wanted:
+        return []
+    names = {c.id: c.name for c in await svc.clients.for_store(store).list_collections()}
+    return [names[c] for c in wanted if c in names]
+
+
+async def create_job(request: Request) -> JSONResponse:
+    store = await current_store(request)
+    svc = services(request)
+    limit = svc.settings.max_job_products
+    body = await json_body(request)
+    job = _job_request(store, body, limit)
     async with db.acquire(svc.pool) as conn:
         brand_voice = await voices.voice_for_job(conn, store_id=store.id, body=body)
     # Answered before the catalog is read (a collection may hold thousands of products): the
     # least this job can cost. The charge at enqueue stays the real, atomic check.
-    least = job_cost(len(source_ids) if scope == "products" else 1, len(attributes), economy=economy)
+    least = job_cost(len(job.source_ids) if job.scope == "products" else 1, len(job.attributes), economy=job.economy)
     if least > store.credits_remaining:
         raise InsufficientCredits(required=least, remaining=store.credits_remaining)
-    client = svc.clients.for_store(store)
-    if scope == "products":
-        products = await catalog.products_by_id(svc.pool, client, store.id, source_ids)
-    else:
-        products = await catalog.products_of_collections(svc.pool, client, store.id, source_ids, limit=limit)
-        if not products:
-            raise InvalidRequest("These collections hold no products.")
+    products = await _products(svc, store, job, limit)
+    collection_names = await _collection_names(svc, store, job)
     async with db.acquire(svc.pool) as conn:
-        job = await queue.enqueue_job(
+        enqueued = await queue.enqueue_job(
             conn,
             store_id=store.id,
-            source_scope=scope,
-            source_ids=source_ids,
-            attributes=attributes,
-            target_lang=target_lang,
-            user_prompt=user_prompt,
+            source_scope=job.scope,
+            source_ids=job.source_ids,
+            attributes=job.attributes,
+            target_lang=job.target_lang,
+            user_prompt=job.user_prompt,
             products=products,
-            economy=economy,
+            economy=job.economy,
+            query=job.query.to_json() if job.query else None,
+            collection_names=collection_names,
             brand_voice=brand_voice,
         )
     return JSONResponse(
         {
-            "job_id": job.job_id,
-            "credits_charged": job.credits_charged,
-            "credits_remaining": job.remaining,
+            "job_id": enqueued.job_id,
+            "number": enqueued.number,
+            "credits_charged": enqueued.credits_charged,
+            "credits_remaining": enqueued.remaining,
             "products": len(products),
         },
         status_code=201,
+    )
+
+
+async def estimate_job(request: Request) -> JSONResponse:
+    """What POST /api/jobs would charge for the same body, checked the same way; nothing is
+    charged or created."""
+    store = await current_store(request)
+    svc = services(request)
+    limit = svc.settings.max_job_products
+    job = _job_request(store, await json_body(request), limit)
+    if job.scope == "query":
+        assert job.query is not None
+        count = await _query_count(svc, store, job.query, limit)
+    else:
+        count = len(await _products(svc, store, job, limit))
+    credits = job_cost(count, len(job.attributes), economy=job.economy)
+    return JSONResponse(
+        {
+            "products": count,
+            "fields": count * len(job.attributes),
+            "credits": credits,
+            "credits_remaining": store.credits_remaining,
+            "enough": credits <= store.credits_remaining,
+        }
     )
 
 
@@ -125,7 +223,14 @@ async def list_items(request: Request) -> JSONResponse:
     limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
     async with db.acquire(services(request).pool) as conn:
         items = await jobs.list_items(
-            conn, store_id=store.id, job_id=request.path_params["job_id"], status=status, after_id=after, limit=limit
+            conn,
+            store_id=store.id,
+            job_id=request.path_params["job_id"],
+            status=status,
+            after_id=after,
+            limit=limit,
+            states=list_param(request, "state"),
+            attributes=list_param(request, "attribute"),
         )
     next_after = items[-1]["id"] if len(items) == limit else None
     return JSONResponse({"items": items, "next_after": next_after})
@@ -155,6 +260,7 @@ async def edit_item(request: Request) -> JSONResponse:
 
 routes = [
     Route("/api/jobs", create_job, methods=["POST"]),
+    Route("/api/jobs/estimate", estimate_job, methods=["POST"]),
     Route("/api/jobs", list_jobs, methods=["GET"]),
     Route("/api/jobs/{job_id:id}", get_job, methods=["GET"]),
     Route("/api/jobs/{job_id:id}/items", list_items, methods=["GET"]),

@@ -11,11 +11,12 @@ from starlette.routing import Route
 
 from ..domain import brand_voices, glossary
 from ..domain.attributes import Attribute
-from ..domain.jobs import SOURCE_SCOPES, ItemStatus, JobStatus
+from ..domain.jobs import ITEM_FILTERS, MAX_NOTE_CHARS, SOURCE_SCOPES, ItemStatus, JobStatus
 from ..domain.languages import OFFERED_LANGUAGES
 from ..domain.plans import FREE_PLAN, PLANS
+from ..domain.product_query import MAX_ID_CHARS, MAX_TEXT_CHARS
 from .job_routes import MAX_PROMPT_CHARS
-from .publish_routes import MAX_ITEMS_PER_PUBLISH
+from .publish_routes import MAX_ITEMS_PER_PUBLISH, MAX_LOGS_PER_REVERT
 
 Schema = dict[str, Any]
 
@@ -30,6 +31,45 @@ _ATTRIBUTES = {
     "uniqueItems": True,
 }
 _OBJECT: Schema = {"type": "object"}
+_MISSING = {"type": "array", "items": {"enum": [a.value for a in Attribute]}, "uniqueItems": True}
+_QUERY = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "the filter GET /api/products takes; at least one part",
+    "properties": {
+        "q": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+        "collection_id": {"type": "string", "maxLength": MAX_ID_CHARS},
+        "missing": _MISSING,
+        "optimised": {"type": "boolean"},
+    },
+}
+_JOB = {
+    "type": "object",
+    "required": ["source_scope", "attributes"],
+    "properties": {
+        "source_scope": {"enum": list(SOURCE_SCOPES)},
+        "source_ids": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 10_000,
+            "items": {"type": ["string", "integer"], "minLength": 1},
+            "description": "products or collections; not used with source_scope query",
+        },
+        "query": {**_QUERY, "description": "with source_scope query: the products matching this filter"},
+        "attributes": _ATTRIBUTES,
+        "target_lang": _LANGUAGE,
+        "user_prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS},
+        "economy": {
+            "type": "boolean",
+            "description": "answered through the LLM's Batch API within 24 h, at half a credit per field",
+        },
+        "brand_voice_id": {
+            **_NULLABLE_ID,
+            "description": "the brand voice to write in; left out: the store's default voice; null: none",
+        },
+    },
+}
+_FORCE: Schema = {"type": "object", "properties": {"force": {"type": "boolean"}}}
 _CONNECT_EXAMPLE = {"site_url": "https://shop.example.com", "consumer_key": "ck_1", "consumer_secret": "cs_2"}  # nosec B105
 
 _ERRORS = {
@@ -42,7 +82,8 @@ _ERRORS = {
     422: "The request is well formed but invalid; the message says which field.",
     429: "Too many requests for this store; `Retry-After` says when to try again.",
     502: "The store's platform failed or refused the call.",
-    503: "The database is unavailable; try again shortly.",
+    503: "The database is unavailable, or (`catalog_syncing`) the store's catalog is still being read for a filter; "
+    "try again shortly (`Retry-After`).",
 }
 _AUTHENTICATED = (400, 401, 429, 503)
 
@@ -114,12 +155,19 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/products": {
             "get": _operation(
-                "The store's products, a page at a time",
+                "The store's products, a page at a time; filtered ones from the store's catalog index",
                 200,
                 502,
                 parameters=[
                     _query("cursor", {"type": "string"}, "next_cursor of the previous page"),
-                    _query("q", {"type": "string"}, "search text"),
+                    _query("q", {"type": "string", "maxLength": MAX_TEXT_CHARS}, "text in the title or description"),
+                    _query("collection_id", {"type": "string", "maxLength": MAX_ID_CHARS}, "only this collection's"),
+                    {
+                        **_query("missing", _MISSING, "only products missing any of these fields (or comma separated)"),
+                        "style": "form",
+                        "explode": True,
+                    },
+                    _query("optimised", {"enum": ["true", "false"]}, "whether the app published a change that stands"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "page size (50)"),
                 ],
             )
@@ -133,33 +181,7 @@ def _paths() -> dict[str, Schema]:
                 422,
                 502,
                 body=_body(
-                    {
-                        "type": "object",
-                        "required": ["source_scope", "source_ids", "attributes"],
-                        "properties": {
-                            "source_scope": {"enum": list(SOURCE_SCOPES)},
-                            "source_ids": {
-                                "type": "array",
-                                "minItems": 1,
-                                "maxItems": 10_000,
-                                "items": {"type": ["string", "integer"], "minLength": 1},
-                            },
-                            "attributes": _ATTRIBUTES,
-                            "target_lang": _LANGUAGE,
-                            "user_prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS},
-                            "economy": {
-                                "type": "boolean",
-                                "description": "answered through the LLM's Batch API within 24 h, at half a credit "
-                                "per field",
-                            },
-                            "brand_voice_id": {
-                                **_NULLABLE_ID,
-                                "description": "the brand voice to write in; left out: the store's default voice; "
-                                "null: none",
-                            },
-                        },
-                    },
-                    {"source_scope": "products", "source_ids": ["1001"], "attributes": ["title", "seo_title"]},
+                    _JOB, {"source_scope": "products", "source_ids": ["1001"], "attributes": ["title", "seo_title"]}
                 ),
             ),
             "get": _operation(
@@ -173,6 +195,17 @@ def _paths() -> dict[str, Schema]:
                 ],
             ),
         },
+        "/api/jobs/estimate": {
+            "post": _operation(
+                "What POST /api/jobs would charge for the same body; nothing is charged or created",
+                200,
+                422,
+                502,
+                body=_body(
+                    _JOB, {"source_scope": "query", "query": {"missing": ["seo_title"]}, "attributes": ["seo_title"]}
+                ),
+            )
+        },
         "/api/jobs/{job_id}": {"get": _operation("A job with its counters", 200, 404, parameters=[job_id])},
         "/api/jobs/{job_id}/items": {
             "get": _operation(
@@ -183,9 +216,31 @@ def _paths() -> dict[str, Schema]:
                 parameters=[
                     job_id,
                     _query("status", item_statuses, "only items in this state"),
+                    _query(
+                        "state",
+                        {"type": "array", "items": {"enum": list(ITEM_FILTERS)}, "maxItems": 20},
+                        "only items in one of these review states (repeat it, or separate with commas)",
+                    ),
+                    _query(
+                        "attribute",
+                        {"type": "array", "items": {"enum": [a.value for a in Attribute]}, "maxItems": 20},
+                        "only items of these fields (repeat it, or separate with commas)",
+                    ),
                     _query("after", {"type": "integer", "minimum": 0, "maximum": _INT64_MAX}, "paging"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (200)"),
                 ],
+            )
+        },
+        "/api/jobs/{job_id}/revert": {
+            "post": _operation(
+                "Revert everything of the job that is still published; values changed in the store since are "
+                "listed, not overwritten, unless forced",
+                200,
+                404,
+                422,
+                502,
+                parameters=[job_id],
+                body=_body(_FORCE, {"force": False}, required=False),
             )
         },
         "/api/jobs/{job_id}/cancel": {
@@ -206,6 +261,40 @@ def _paths() -> dict[str, Schema]:
             )
         },
         **_voice_and_glossary_paths(),
+        "/api/items/{item_id}/review": {
+            "post": _operation(
+                "Accept or reject a suggestion before publishing, or take the decision back",
+                200,
+                404,
+                409,
+                422,
+                parameters=[item_id],
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["decision"],
+                        "properties": {"decision": {"enum": ["accept", "reject", "reset"]}},
+                    },
+                    {"decision": "accept"},
+                ),
+            )
+        },
+        "/api/items/{item_id}/regenerate": {
+            "post": _operation(
+                "Write a field again, with an optional note for the model: one credit",
+                202,
+                402,
+                404,
+                409,
+                422,
+                parameters=[item_id],
+                body=_body(
+                    {"type": "object", "properties": {"note": {"type": "string", "maxLength": MAX_NOTE_CHARS}}},
+                    {"note": "shorter"},
+                    required=False,
+                ),
+            )
+        },
         "/api/publish": {
             "post": _operation(
                 "Publish accepted values to the store: one outcome per item",
@@ -247,8 +336,27 @@ def _paths() -> dict[str, Schema]:
                 409,
                 502,
                 parameters=[log_id],
+                body=_body(_FORCE, {"force": False}, required=False),
+            )
+        },
+        "/api/publish-logs/revert": {
+            "post": _operation(
+                "Revert a selection of log entries; values changed in the store since are listed, not "
+                "overwritten, unless forced",
+                200,
+                404,
+                422,
+                502,
                 body=_body(
-                    {"type": "object", "properties": {"force": {"type": "boolean"}}}, {"force": False}, required=False
+                    {
+                        "type": "object",
+                        "required": ["log_ids"],
+                        "properties": {
+                            "log_ids": {"type": "array", "minItems": 1, "maxItems": MAX_LOGS_PER_REVERT, "items": _ID},
+                            "force": {"type": "boolean"},
+                        },
+                    },
+                    {"log_ids": [1, 2]},
                 ),
             )
         },

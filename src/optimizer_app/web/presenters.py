@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..domain.billing import BillingConfig, billing_for
@@ -68,7 +69,9 @@ def me_json(store: Store, settings: Settings) -> dict[str, Any]:
     }
 
 
-def product_json(p: Product) -> dict[str, object]:
+def product_json(p: Product, optimised_at: datetime | None = None) -> dict[str, object]:
+    """A product as the API shows it; `optimised_at`: when the app last published a change to it
+    that was not reverted."""
     return {
         "id": p.id,
         "title": p.title,
@@ -77,4 +80,6 @@ def product_json(p: Product) -> dict[str, object]:
         "seo_description": p.seo_description,
         "image_url": p.image_url,
         "collection_ids": list(p.collection_ids),
+        "url": p.url,
+        "optimised_at": optimised_at.isoformat() if optimised_at else None,
     }
