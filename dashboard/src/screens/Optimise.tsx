@@ -24,7 +24,7 @@ export function Optimise() {
     // A field the store cannot publish is never asked for, whatever the saved defaults say.
     fields: new Set(settings.default_attributes.filter((a) => !me.store.unpublishable_fields[a])),
     lang: settings.default_language,
-    tone: settings.brand_voice,
+    tone: "",
     instructions: "",
   });
   const [submitting, setSubmitting] = useState(false);
@@ -58,7 +58,7 @@ export function Optimise() {
     setSubmitting(true);
     setSubmitError(null);
     const tone = options.tone.trim();
-    const prompt = [tone && tone !== settings.brand_voice.trim() ? `Tone and brand voice: ${tone}` : "", options.instructions.trim()]
+    const prompt = [tone ? `Tone: ${tone}` : "", options.instructions.trim()]
       .filter(Boolean)
       .join("\n");
     try {
@@ -71,6 +71,7 @@ export function Optimise() {
           target_lang: options.lang,
           user_prompt: prompt,
           economy,
+          ...(options.voice !== undefined ? { brand_voice_id: options.voice } : {}),
         },
       });
       setMe({ ...me, credits: { ...me.credits, remaining: res.credits_remaining, used: me.credits.total - res.credits_remaining } });

@@ -7,11 +7,12 @@ import { useApp } from "../context";
 import { t } from "../i18n";
 import type { Attribute, StoreSettings } from "../types";
 import { ErrorBox, Notice } from "../ui";
+import { BrandVoices } from "./settings/BrandVoices";
 import { DisconnectSite } from "./settings/DisconnectSite";
+import { GlossaryPanel } from "./settings/GlossaryPanel";
 
 export function SettingsScreen() {
   const { settings, settingsSaved } = useApp();
-  const [voice, setVoice] = useState(settings.brand_voice);
   const [lang, setLang] = useState(settings.default_language);
   const [fields, setFields] = useState<Set<Attribute>>(new Set(settings.default_attributes));
   const [saving, setSaving] = useState(false);
@@ -27,7 +28,6 @@ export function SettingsScreen() {
       const result = await api<StoreSettings>("/api/settings", {
         method: "PUT",
         body: {
-          brand_voice: voice,
           default_language: lang,
           default_attributes: inFieldOrder(fields),
         },
@@ -42,20 +42,10 @@ export function SettingsScreen() {
   };
 
   return (
+    <>
     <form onSubmit={save} aria-labelledby="settings-title">
       <PageHead id="settings-title" title={t("set.title")} intro={t("set.intro")} />
       <section className="card narrow">
-        <label className="field">
-          <span>{t("set.voice")}</span>
-          <textarea
-            rows={3}
-            maxLength={500}
-            value={voice}
-            placeholder={t("set.voicePlaceholder")}
-            onChange={(e) => setVoice(e.target.value)}
-          />
-          <span className="muted small">{t("set.voiceHint")}</span>
-        </label>
         <LanguageSelect label={t("set.language")} value={lang} onChange={setLang} />
         <FieldChecks legend={t("set.fields")} checked={fields} onChange={setFields} />
         {error ? <ErrorBox message={error} /> : null}
@@ -68,5 +58,8 @@ export function SettingsScreen() {
       </section>
       <DisconnectSite />
     </form>
+    <BrandVoices />
+    <GlossaryPanel />
+    </>
   );
 }

@@ -3,12 +3,15 @@ import { LanguageSelect } from "../../components/LanguageSelect";
 import { useApp } from "../../context";
 import { t } from "../../i18n";
 import type { Attribute } from "../../types";
+import { VoiceChooser } from "./VoiceChooser";
 
 export interface Options {
   fields: Set<Attribute>;
   lang: string;
   tone: string;
   instructions: string;
+  /** The brand voice: undefined leaves it to the store's default, null asks for none. */
+  voice?: number | null;
 }
 
 /** What to improve and how: the fields, the language of the new text, the tone and instructions. */
@@ -25,6 +28,7 @@ export function JobOptions({ options, onChange }: { options: Options; onChange: 
         unavailable={me.store.unpublishable_fields}
       />
       <LanguageSelect label={t("opt.language")} value={options.lang} onChange={(lang) => set({ lang })} />
+      <VoiceChooser value={options.voice} onChange={(voice) => set({ voice })} />
       <label className="field">
         <span>{t("opt.tone")}</span>
         <input
