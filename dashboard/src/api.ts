@@ -1,6 +1,6 @@
 import { CONFIG } from "./config";
 import { shopifySessionToken } from "./host/shopify";
-import { t } from "./i18n";
+import { errorWords, language, t } from "./i18n";
 
 /** An API failure, with a sentence a store owner can read. */
 export class ApiError extends Error {
@@ -15,15 +15,23 @@ export class ApiError extends Error {
   }
 }
 
-function plainMessage(status: number, serverMessage: string | undefined): string {
+/**
+ * One sentence an owner can read. For a refused request the server's own sentence is English: an
+ * English UI shows it (it says exactly what was wrong); another language shows the words for the
+ * error's code. A server-side failure is always worded from its code; a code the dashboard does
+ * not know falls back on the words for its status.
+ */
+function plainMessage(status: number, serverMessage: string | undefined, code?: string): string {
   if (status === 0) return t("error.network");
   if (status === 401) return t("error.session");
   if (status === 403) return t("error.forbidden");
-  if (status === 404) return serverMessage || t("error.notFound");
   if (status === 429) return t("error.tooMany");
-  if (status === 502) return t("error.store");
-  if (status >= 500) return t("error.server");
-  return serverMessage || t("error.generic");
+  const coded = code ? errorWords(code) : null;
+  if (status >= 500) return coded ?? t(status === 502 ? "error.store" : "error.server");
+  if (serverMessage && language() === "en") return serverMessage;
+  if (coded) return coded;
+  if (status === 404) return t("error.notFound");
+  return t("error.generic");
 }
 
 /** Shopify: a fresh App Bridge session token for every call; the other platforms: the page's app session. */
@@ -60,7 +68,7 @@ export async function api<T>(
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string } & Record<string, unknown> } | null)?.error;
-    throw new ApiError(res.status, err?.code ?? "error", plainMessage(res.status, err?.message), err ?? {});
+    throw new ApiError(res.status, err?.code ?? "error", plainMessage(res.status, err?.message, err?.code), err ?? {});
   }
   return data as T;
 }

@@ -67,7 +67,8 @@ export interface Config {
   session: string | null;
   platform: string;
   me: Me;
-  locale: string;
+  /** The admin's language as the platform told the app page, or null when it did not say. */
+  locale: string | null;
   settings: StoreSettings;
   /** Shopify, back from approving a plan. */
   billing_return?: BillingReturn | null;
@@ -85,6 +86,23 @@ export interface Product {
   seo_description: string;
   image_url: string | null;
   collection_ids: string[];
+  /** The product's page in the store (absent from servers that do not send it yet). */
+  url?: string | null;
+  /** When the app last published a change to it that was not reverted. */
+  optimised_at?: string | null;
+  /** Products whose description this one's is near (a few, closest first). */
+  duplicate_of?: string[];
+}
+
+/** A filter over the store's catalog: GET /api/products takes it as parameters, and a job of
+ * `source_scope: "query"` improves every product it matches. */
+export interface ProductQuery {
+  q?: string;
+  collection_id?: string;
+  missing?: Attribute[];
+  optimised?: boolean;
+  /** Only products whose description is near another product's. */
+  duplicate?: boolean;
 }
 
 export interface Collection {
@@ -105,7 +123,22 @@ export interface Job {
   user_prompt: string;
   credits_charged: number;
   credits_refunded: number;
-  counts: { total: number; done: number; failed: number; canceled: number; pending: number };
+  counts: {
+    total: number;
+    done: number;
+    failed: number;
+    canceled: number;
+    pending: number;
+    no_change?: number;
+    rejected?: number;
+    published?: number;
+  };
+  /** The job's number in its store (1, 2, 3… without gaps); older servers send none. */
+  number?: number;
+  /** What the job covers, for its title. */
+  summary?: { products: number; collections: string[]; query: ProductQuery | null; attributes: Attribute[] };
+  /** Seconds left, while the job waits or runs. */
+  eta_seconds?: number | null;
   created_at: string | null;
   started_at: string | null;
   finished_at: string | null;

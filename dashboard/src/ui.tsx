@@ -1,5 +1,5 @@
 import { useEffect, useRef, type ReactNode } from "react";
-import { t, type Key } from "./i18n";
+import { statusWords, t } from "./i18n";
 import type { ApiState } from "./useApi";
 
 export function Loading({ label }: { label: string }) {
@@ -144,8 +144,7 @@ export function StatusBadge({ status }: { status: string }) {
     CANCELED: "neutral",
   };
   const tone = tones[status] ?? "neutral";
-  const label = status in tones ? t(`status.${status}` as Key) : status.toLowerCase();
-  return <span className={`badge ${tone}`}>{label}</span>;
+  return <span className={`badge ${tone}`}>{statusWords(status)}</span>;
 }
 
 export function usePolling(fn: () => void, ms: number, active: boolean) {

@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from . import outcomes, queue, sql
+from . import duplicates, outcomes, queue, sql
 from .llm.base import BATCH_ENDED, BatchLLM, LLMError, LLMProvider, LLMTransientError
 from .llm.pricing import DEFAULT_PRICES, Price
 
@@ -156,6 +156,7 @@ async def _settle_batch(
             if line is None:
                 raise LLMTransientError(f"the batch ended ({status}) without answering this product")
             generation = await provider.read_batch_line(outcomes.generation_request(group), line)
+            generation = await duplicates.refuse_near_copies(pool, group[0].store_id, group[0].product_id, generation)
         except Exception as exc:  # each kind of error settles as a live call's would
             part = outcomes.of_error(group, exc, retry_base_seconds)
         else:

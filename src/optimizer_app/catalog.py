@@ -15,7 +15,9 @@ from typing import Any
 
 import asyncpg
 
-from . import db, sql
+from . import db, duplicates, sql
+from .domain.attributes import Attribute
+from .domain.near_duplicates import SHOWN
 from .domain.product_query import ProductQuery
 from .domain.products import Product
 from .errors import InvalidRequest, MalformedRequest, Unavailable
@@ -97,6 +99,8 @@ _CURSOR = re.compile(r"(\d{1,10})\.(.{1,1000})", re.DOTALL)
 class IndexedProduct:
     product: Product
     optimised_at: datetime | None
+    # Products whose description this one's is near (closest first, at most near_duplicates.SHOWN).
+    duplicate_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,9 @@ async def sync_catalog(pool: asyncpg.Pool, client: StoreClient, store_id: int) -
                         [json.dumps(p.to_snapshot()) for p in page.products],
                         list(range(seen, seen + len(page.products))),
                         owner,
+                    )
+                    await duplicates.index_descriptions(
+                        conn, store_id, {p.id: p.description_html for p in page.products}
                     )
             seen += len(page.products)
             cursor = page.next_cursor
@@ -241,6 +248,7 @@ async def _refresh_changed(pool: asyncpg.Pool, client: StoreClient, store_id: in
             [json.dumps(p.to_snapshot()) for p in found.values()],
             [pid for pid in ids if pid not in found],
         )
+        await duplicates.index_descriptions(conn, store_id, {p.id: p.description_html for p in found.values()})
         await conn.execute(Q["mark_changes_seen"], store_id, max(r["changed_at"] for r in changed))
 
 
@@ -250,8 +258,8 @@ def _pattern(text: str | None) -> str | None:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _filter_args(query: ProductQuery) -> tuple[str | None, str | None, list[str], bool | None]:
-    return _pattern(query.q), query.collection_id, [a.value for a in query.missing], query.optimised
+def _filter_args(query: ProductQuery) -> tuple[str | None, str | None, list[str], bool | None, bool | None]:
+    return _pattern(query.q), query.collection_id, [a.value for a in query.missing], query.optimised, query.duplicate
 
 
 def _cursor(value: str | None) -> tuple[int, str]:
@@ -271,12 +279,15 @@ async def query_index(
     after = _cursor(cursor)
     args = _filter_args(query)
     async with db.acquire(pool) as conn:
-        rows = await conn.fetch(Q["query_index"], store_id, *args, *after, limit + 1)
+        rows = await conn.fetch(Q["query_index"], store_id, *args, *after, limit + 1, SHOWN)
         total = int(await conn.fetchval(Q["count_index"], store_id, *args))
     more = len(rows) > limit
     rows = rows[:limit]
     return IndexPage(
-        products=[IndexedProduct(Product.from_snapshot(r["snapshot"]), r["optimised_at"]) for r in rows],
+        products=[
+            IndexedProduct(Product.from_snapshot(r["snapshot"]), r["optimised_at"], tuple(r["duplicate_of"]))
+            for r in rows
+        ],
         next_cursor=f"{rows[-1]['pos']}.{rows[-1]['product_id']}" if more and rows else None,
         total=total,
         synced_at=synced_at,
@@ -292,7 +303,7 @@ async def matching_products(pool: asyncpg.Pool, store_id: int, query: ProductQue
     """Every indexed product matching `query`, in the platform's order; at most `limit` + 1, so a
     caller can tell that more match than it takes."""
     async with db.acquire(pool) as conn:
-        rows = await conn.fetch(Q["query_index"], store_id, *_filter_args(query), -1, "", limit + 1)
+        rows = await conn.fetch(Q["query_index"], store_id, *_filter_args(query), -1, "", limit + 1, 0)
     return [Product.from_snapshot(r["snapshot"]) for r in rows]
 
 
@@ -303,3 +314,40 @@ async def optimised_at(pool: asyncpg.Pool, store_id: int, product_ids: Sequence[
     async with db.acquire(pool) as conn:
         rows = await conn.fetch(Q["optimised_at"], store_id, list(product_ids))
     return {r["product_id"]: r["optimised_at"] for r in rows}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One product of the catalog audit: the fields it lacks (empty, or for a description nothing
+    but markup and spaces) and the products whose description its own is near."""
+
+    product_id: str
+    title: str
+    missing: tuple[Attribute, ...]
+    duplicate_of: tuple[str, ...]
+
+
+async def audit(pool: asyncpg.Pool, store_id: int, *, duplicates_shown: int = 20) -> list[AuditEntry]:
+    """Every product of the store's catalog index, in the platform's order, with its missing
+    fields and up to `duplicates_shown` near-duplicates (closest first). It reads the index as it
+    is: bring it up to date first (web.context.fresh_catalog_index)."""
+    async with db.acquire(pool) as conn:
+        rows = await conn.fetch(Q["audit"], store_id, duplicates_shown)
+    return [
+        AuditEntry(
+            r["product_id"],
+            r["title"],
+            tuple(Attribute(a) for a in r["missing_fields"]),
+            tuple(r["duplicate_of"]),
+        )
+        for r in rows
+    ]
+
+
+async def duplicate_of(pool: asyncpg.Pool, store_id: int, product_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """A few near-duplicates (closest first) of each product that has any, as the index knows them."""
+    if not product_ids:
+        return {}
+    async with db.acquire(pool) as conn:
+        rows = await conn.fetch(Q["duplicate_of"], store_id, list(product_ids), SHOWN)
+    return {r["product_id"]: tuple(r["duplicate_of"]) for r in rows}

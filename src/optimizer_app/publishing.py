@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 
-from . import db, sql
+from . import db, duplicates, sql
 from .domain.attributes import Attribute
 from .domain.jobs import publish_refusal
 from .domain.products import Product
@@ -139,6 +139,7 @@ async def _publish_chunk(
                 [r["after_value"] for _, r in done],
             )
             await conn.execute(Q["mark_published"], [r["id"] for _, r in done])
+            await duplicates.index_descriptions(conn, store_id, duplicates.written_descriptions(values, list(written)))
     return outcomes + [PublishOutcome(r["id"], "published") for _, r in done]
 
 
@@ -350,6 +351,9 @@ async def _revert_chunk(
                 reverted = await conn.fetch(Q["mark_reverted"], [r["id"] for r in done])
                 items = [r["job_item_id"] for r in done if r["job_item_id"] is not None]
                 await conn.execute(Q["unpublish_items"], items)
+                await duplicates.index_descriptions(
+                    conn, store_id, duplicates.written_descriptions(values, list(written))
+                )
                 report.reverted += [_log_json(r) for r in sorted(reverted, key=lambda r: r["id"])]
             if not stale:
                 return

@@ -24,7 +24,7 @@ from datetime import date
 
 import asyncpg
 
-from . import batches, credits, outcomes, queue
+from . import batches, credits, duplicates, outcomes, queue
 from .llm.base import LLMProvider
 from .llm.concurrency import AdaptsInFlight
 from .llm.pricing import DEFAULT_PRICES, Price, parse_prices
@@ -167,8 +167,9 @@ class Worker:
 
     async def _process(self, items: list[queue.ClaimedItem]) -> None:
         started = time.perf_counter()
+        request = outcomes.generation_request(items)
         try:
-            generation = await self.provider.generate(outcomes.generation_request(items))
+            generation = await self.provider.generate(request)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -176,6 +177,12 @@ class Worker:
             self._take(outcomes.of_error(items, exc, self.config.retry_base_seconds))
             return
         self._record_call("ok", started)
+        try:
+            # A description too close to another product's is refused and asked for once more.
+            generation = await duplicates.ask_again(self.pool, self.provider, request, items[0].store_id, generation)
+        except _DATABASE_ERRORS as exc:
+            self._take(outcomes.of_error(items, exc, self.config.retry_base_seconds))
+            return
         self._take(
             outcomes.of_generation(
                 items,

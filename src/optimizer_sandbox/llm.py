@@ -9,7 +9,9 @@ limits (continuously refilled token buckets, like OpenAI's) and faults are set t
 Rejected requests (429, unsupported response_format) do not consume the rate-limit buckets. The
 last requests it answered are kept and served at `GET /_sandbox/requests`, so a test can read what
 the model was asked. Like a sampling model asked again, it never answers a field with the
-suggestion the prompt says the owner set aside.
+suggestion the prompt says the owner set aside. A test may script a product's next answers
+(`scripted_answers`: product title → field values per answer, consumed in order), e.g. to answer
+with another product's description as a careless model would.
 `added_text` makes the model open every field it writes with those words (a description with a
 paragraph of them), for `added_text_calls` answers (-1: all): a model that ignores the words a
 store's glossary forbids, so a test can watch the answer refused, asked again and failed.
@@ -87,6 +89,8 @@ class LLMSandboxConfig:
     context_tokens: int = 4096  # llama.cpp profile: n_ctx, where an answer without a limit ends
     added_text: str = ""  # words every field of the next answers opens with
     added_text_calls: int = -1  # how many answers get added_text; -1: every one
+    # Product title -> the field values of its next answers, consumed in order (other fields as usual).
+    scripted_answers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a JSON object of changes; raises ValueError naming the first bad field."""
@@ -98,6 +102,8 @@ class LLMSandboxConfig:
             if name == "faults" and not set(value) <= FAULTS:
                 raise ValueError(f"unknown faults: {sorted(set(value) - FAULTS)}; known: {sorted(FAULTS)}")
             setattr(self, name, list(value) if isinstance(value, list) else value)
+            if name == "scripted_answers":
+                self.scripted_answers = {str(k): [dict(a) for a in v] for k, v in value.items()}
 
 
 def _is_number(v: object) -> bool:
@@ -131,6 +137,14 @@ _FIELD_TYPES: dict[str, Callable[[Any], bool]] = {
     "context_tokens": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
     "added_text": lambda v: isinstance(v, str),
     "added_text_calls": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= -1,
+    "scripted_answers": lambda v: (
+        isinstance(v, dict)
+        and all(
+            isinstance(answers, list)
+            and all(isinstance(a, dict) and all(isinstance(x, str) for x in (*a, *a.values())) for a in answers)
+            for answers in v.values()
+        )
+    ),
 }
 
 
@@ -216,6 +230,7 @@ class LLMSandbox:
         self.tokens = _Bucket()
         self.rng = random.Random(self.config.seed)
         self.config.faults.clear()
+        self.config.scripted_answers.clear()
         self.recorded.clear()
 
     async def chat_completions(self, request: Request) -> Response:
@@ -333,8 +348,9 @@ class LLMSandbox:
         stats = self.stats
         self.recorded.append({"model": model, "messages": messages})
         added = self._added_text()
+        scripted = self._scripted(messages)
         content, finish_reason, refusal = _answer(
-            messages, response_format, mode, fault, self.config.text_fences, added
+            messages, response_format, mode, fault, self.config.text_fences, scripted, added
         )
         completion_tokens = len(content or "") // 4 + 1
         if content and 0 < max_tokens < completion_tokens:  # OpenAI stops at the limit
@@ -370,6 +386,11 @@ class LLMSandbox:
         if config.added_text_calls > 0:
             config.added_text_calls -= 1
         return config.added_text
+
+    def _scripted(self, messages: list[dict[str, Any]]) -> dict[str, str]:
+        """The scripted values of this product's next answer (by the title in the prompt), if any."""
+        answers = self.config.scripted_answers.get(_product_from_prompt(_last_user_content(messages)).title)
+        return answers.pop(0) if answers else {}
 
     async def create_file(self, request: Request) -> Response:
         async with request.form() as form:  # closes the spooled upload
@@ -648,6 +669,7 @@ def _answer(
     mode: str,
     fault: str | None,
     fences: bool,
+    scripted: dict[str, str] | None = None,
     added: str = "",
 ) -> tuple[str | None, str, str | None]:
     """(content, finish_reason, refusal) for a successful call."""
@@ -658,6 +680,7 @@ def _answer(
     product = _product_from_prompt(prompt)
     set_aside = _previous_suggestions(prompt)
     values = {name: _with_added(name, _improved(name, product, set_aside.get(name)), added) for name in names}
+    values.update({name: value for name, value in (scripted or {}).items() if name in values})
     if names and fault in ("empty", "unchanged", "too_long"):
         first = names[0]
         if fault == "empty":

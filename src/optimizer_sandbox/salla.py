@@ -504,10 +504,13 @@ class SallaSandbox:
     async def admin(self, request: Request) -> HTMLResponse:
         """A stand-in for the Salla merchant dashboard that embeds the app with a fresh token."""
         merchant = request.query_params.get("merchant", "1")
+        # The language the merchant reads the dashboard in (Salla's is Arabic or English), which the
+        # SDK's layout hands the app as `locale`.
+        locale = "en" if request.query_params.get("locale") == "en" else "ar"
         token = "em_tok_" + secrets.token_urlsafe(16)
         self.embedded[token] = (merchant, time.time() + EMBEDDED_TTL)
         page = _templates.get_template("salla_admin.html").render(
-            src=f"{self.app_url}/app/salla?token={token}", merchant=merchant
+            src=f"{self.app_url}/app/salla?token={token}", merchant=merchant, locale=locale
         )
         return HTMLResponse(page)
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -698,7 +699,10 @@ class WixSandbox:
     async def admin(self, request: Request) -> HTMLResponse:
         instance_id = request.query_params.get("instance_id") or "demo-site"
         signed = wix_auth.sign_instance(wix_auth.new_instance_payload(instance_id, self.app_id), self.app_secret)
-        src = f"{self.app_url}/app/wix?instance={signed}&locale=en&viewMode=dashboard"
+        # Wix frames the app with the dashboard user's language as `locale`; `?locale=` sets it here.
+        locale = request.query_params.get("locale") or "en"
+        query = urlencode({"instance": signed, "locale": locale, "viewMode": "dashboard"})
+        src = f"{self.app_url}/app/wix?{query}"
         site = self.instance(instance_id).site_name
         return HTMLResponse(_templates.get_template("wix_admin.html").render(src=src, site=site))
 

@@ -100,7 +100,7 @@ def salla(database_url: str) -> Iterator[LoopbackServer]:
 async def test_salla_prices_in_riyals_and_upgrades_on_the_apps_page_in_sallas_store(
     salla: LoopbackServer, pool: asyncpg.Pool, browser: Browser, words: Words
 ) -> None:
-    if words is ENGLISH:  # a merchant who set the app to English
+    if words is ENGLISH:  # a merchant who reads Salla's dashboard, and has the app write, in English
         async with pool.acquire() as conn:
             await conn.execute(
                 "UPDATE stores SET settings = settings || '{\"default_language\": \"en\"}' WHERE platform = 'salla'"
@@ -110,7 +110,8 @@ async def test_salla_prices_in_riyals_and_upgrades_on_the_apps_page_in_sallas_st
     await page.route(
         "https://apps.salla.sa/**", lambda route: route.fulfill(status=200, body="<title>Salla App Store</title>")
     )
-    app = await steps.open_app(page, f"{dashboard_url(salla.url)}/_sandbox/admin?merchant={MERCHANT}")
+    admin = f"{dashboard_url(salla.url)}/_sandbox/admin?merchant={MERCHANT}&locale={'ar' if words is ARABIC else 'en'}"
+    app = await steps.open_app(page, admin)
     starter = await open_billing(page, app, words)
     await expect(starter).to_contain_text(re.compile(r"34\sر\.س" if words is ARABIC else r"SAR\s34 a month"))
     await expect(app.get_by_test_id("billing-note")).to_contain_text("بالريال" if words is ARABIC else "riyals")

@@ -1,6 +1,7 @@
 """The embedded dashboard driven in a browser inside the sandbox Wix admin: optimise, watch the
 queue, review and edit, publish, check the store, revert; the credit shortfall (before submitting
-and answered 402 by the server); an Arabic store laid out right to left. Each screen is saved to
+and answered 402 by the server); an Arabic store, in English for an English-speaking owner and right
+to left in Arabic for an Arabic-speaking one. Each screen is saved to
 docs/screenshots/ for the README."""
 
 from __future__ import annotations
@@ -162,23 +163,35 @@ async def test_short_credits_and_the_402_answer_then_an_arabic_store(stack: Stac
     # The other tab's job waits in the queue (no worker runs here): cancelling it refunds all of it.
     await tab(app, "Queue")
     await app.get_by_test_id("queue-job").get_by_role("button", name="Cancel job").click()
-    dialog = app.get_by_role("dialog", name="Cancel job #1?")
+    dialog = app.get_by_role("dialog", name="Cancel Job 1?")
     await expect(dialog).to_contain_text("24 credits will go back to your balance")
     await shot(page, "queue-cancel")
     await dialog.get_by_role("button", name="Cancel job and refund").click()
-    await expect(app.get_by_text("Job #1 canceled. 24 credits were refunded.")).to_be_visible()
+    await expect(app.get_by_text("Job 1 canceled. 24 credits were refunded.")).to_be_visible()
     await expect(app.get_by_role("button", name=re.compile("100 credits left"))).to_be_visible()
 
-    # An Arabic store: the words turn Arabic and the layout right to left, now and on the next visit.
+    # An Arabic store with an English-speaking owner: new text is written in Arabic by default, the
+    # words stay English and left to right, now and on the next visit.
     await tab(app, "Settings")
     await app.get_by_label("Default language").select_option("ar")
     await app.get_by_role("button", name="Save settings").click()
-    await expect(app.get_by_role("status").filter(has_text="تم حفظ الإعدادات.")).to_be_visible()
-    await expect(app.locator("html")).to_have_attribute("dir", "rtl")
-    await expect(app.locator("html")).to_have_attribute("lang", "ar")
-    await expect(app.get_by_role("button", name="حفظ الإعدادات")).to_be_visible()
+    await expect(app.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
+    await expect(app.locator("html")).to_have_attribute("dir", "ltr")
+    await expect(app.locator("html")).to_have_attribute("lang", "en")
 
     await page.reload()
+    app = page.frame_locator("#app")
+    await expect(app.locator("table.products tbody tr").first).to_be_visible()
+    await expect(app.locator("html")).to_have_attribute("dir", "ltr")
+    await expect(app.get_by_role("heading", name="Optimise products")).to_be_visible()
+    # The 40 products picked before the reload are still picked; the language the owner never
+    # changed follows the new default.
+    await expect(app.get_by_test_id("selection-bar")).to_contain_text("40 products selected")
+    await expect(app.get_by_label("Language of the new text")).to_have_value("ar")
+    await app.get_by_role("button", name="Clear selection").click()
+
+    # The same store opened by an admin who reads Arabic: Arabic words, right to left.
+    await page.goto(stack.admin_url(site.instance_id) + "&locale=ar")
     app = page.frame_locator("#app")
     await expect(app.locator("table.products tbody tr").first).to_be_visible()
     await expect(app.locator("html")).to_have_attribute("dir", "rtl")

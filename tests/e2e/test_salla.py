@@ -16,6 +16,7 @@ from optimizer_sandbox.runner import LoopbackServer, _free_port
 from optimizer_sandbox.salla import create_salla_sandbox, dashboard_url
 from tests.e2e import steps
 from tests.e2e.conftest import Browser, StartWorker, web_settings
+from tests.e2e.layout import no_sideways_scroll
 
 CLIENT_ID, CLIENT_SECRET, WEBHOOK_SECRET = "e2e-salla-app", "e2e-salla-secret", "e2e-salla-webhook-secret"
 MERCHANT = 556677
@@ -115,3 +116,25 @@ async def test_the_overlay_stays_when_the_app_cannot_open(salla: LoopbackServer,
     await expect(app.locator("body")).to_contain_text("not installed")
     await expect(page.locator("#overlay")).to_be_visible()
     assert await page.evaluate("window.embeddedEvents") == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE])
+async def test_the_words_follow_the_admins_language_that_salla_names(
+    salla: LoopbackServer, browser: Browser, viewport: dict[str, int]
+) -> None:
+    """Salla names the admin's language in the layout its SDK hands the app (the page's URL does
+    not): an Arabic-speaking admin of a store whose new text is written in English reads Arabic."""
+    page = browser.page
+    await page.set_viewport_size(viewport)
+    admin = f"{dashboard_url(salla.url)}/_sandbox/admin?merchant={MERCHANT}"
+    app = await steps.open_app(page, admin)
+    await steps.tab(app, "الإعدادات", steps.ARABIC)
+    await app.get_by_label("اللغة الافتراضية").select_option("en")
+    await app.get_by_role("button", name="حفظ الإعدادات").click()
+    await expect(app.get_by_role("status").filter(has_text="تم حفظ الإعدادات.")).to_be_visible()
+
+    app = await steps.open_app(page, admin)
+    await expect(app.locator("html")).to_have_attribute("lang", "ar")
+    await expect(app.locator("html")).to_have_attribute("dir", "rtl")
+    await expect(app.get_by_label("لغة النص الجديد")).to_have_value("en")
+    await no_sideways_scroll(next(f for f in page.frames if "/app/salla" in f.url), "optimise")

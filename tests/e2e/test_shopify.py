@@ -18,6 +18,7 @@ from optimizer_sandbox.runner import LoopbackServer, _free_port
 from optimizer_sandbox.shopify import create_shopify_sandbox
 from tests.e2e import steps
 from tests.e2e.conftest import Browser, StartWorker, screenshot_path, web_settings
+from tests.e2e.layout import DESKTOP, PHONE, no_sideways_scroll, not_covered
 from tests.integration.test_api_shopify import sandbox_product
 
 API_KEY = "e2e0shopify0api0key0000000000000"
@@ -165,3 +166,54 @@ async def test_the_whole_loop_through_app_bridge_with_a_fresh_session_token_per_
         assert claims["dest"] == f"https://{shop}" and claims["exp"] - claims["iat"] == 60
     issued = httpx.get(f"{shopify_admin.url}/_sandbox/stats").json()["requests"]["session_token"]
     assert issued >= len(tokens)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_inside_the_admin_app_bridge_shows_the_title_the_save_bar_and_the_toasts(
+    shopify_admin: LoopbackServer, start_worker: StartWorker, browser: Browser, viewport: dict[str, int]
+) -> None:
+    """Inside Shopify the admin's own title bar names the section, its save bar holds the Settings'
+    unsaved changes (Save and Discard act on the app's form), and a job that finishes is told by the
+    admin's toast, whose action opens the job: the app shows none of its own."""
+    page = browser.page
+    await page.set_viewport_size(viewport)
+    shop = f"e2e-{uuid.uuid4().hex[:8]}.myshopify.com"
+    app = await steps.open_app(page, f"{shopify_admin.url}/_sandbox/admin?shop={shop}")
+    frame = next(f for f in page.frames if "/app/shopify" in f.url)
+    title_bar, save_bar = page.get_by_test_id("admin-title-bar"), page.get_by_role("region", name="Unsaved changes")
+    await expect(title_bar).to_have_text("Optimise products")
+    await no_sideways_scroll(frame, "optimise")
+
+    await steps.tab(app, "Settings")
+    await expect(title_bar).to_have_text("Settings")
+    meta = app.get_by_role("group", name="Fields ticked by default").get_by_role("checkbox", name=re.compile("^Meta"))
+    await expect(save_bar).to_be_hidden()
+    await meta.uncheck()
+    await expect(save_bar).to_be_visible()
+    await save_bar.get_by_role("button", name="Discard").click()
+    await expect(meta).to_be_checked()
+    await expect(save_bar).to_be_hidden()
+    await meta.uncheck()
+    await save_bar.get_by_role("button", name="Save").click()
+    await expect(app.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
+    await expect(save_bar).to_be_hidden()
+    await no_sideways_scroll(frame, "settings")
+
+    await steps.tab(app, "Optimise")
+    await expect(title_bar).to_have_text("Optimise products")
+    await steps.pick(app, 1, first=1)
+    await steps.submit(app, "Improve for 3 credits")  # the fields ticked by default, as just saved
+    await expect(title_bar).to_have_text("Queue")
+    await start_worker()
+    toast = page.get_by_test_id("admin-toast").filter(has_text="Job 1 is done: 3 changes ready to review.")
+    await expect(toast).to_be_visible(timeout=20_000)
+    await expect(app.get_by_test_id("toast")).to_have_count(0)
+    await toast.get_by_role("button", name="Review").click()
+    await expect(app.get_by_role("heading", name="Results", exact=True)).to_be_visible()
+    await expect(title_bar).to_have_text("Results")
+    assert re.fullmatch(r"#results/\d+", await frame.evaluate("location.hash"))
+    await expect(app.get_by_test_id("product-result")).to_have_count(1)
+    await not_covered(frame, "[data-testid=product-result]")
+    await no_sideways_scroll(frame, "results")
+    kinds = {event["type"] for event in await page.evaluate("window.appBridgeEvents")}
+    assert {"sandbox-app-bridge:title-bar", "sandbox-app-bridge:save-bar", "sandbox-app-bridge:toast"} <= kinds

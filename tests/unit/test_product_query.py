@@ -30,6 +30,7 @@ def test_no_parameter_is_no_filter() -> None:
         ({"optimised": "maybe"}, "optimised must be true or false"),
         ({"q": "x" * 201}, "at most 200"),
         ({"collection_id": "a\x00b"}, "NUL"),
+        ({"duplicate": "often"}, "duplicate must be true or false"),
     ],
 )
 def test_bad_parameters_say_what_is_wrong(params: dict[str, Any], complaint: str) -> None:
@@ -44,6 +45,16 @@ def test_a_jobs_query_object_reads_like_the_parameters() -> None:
     )
 
 
+def test_duplicate_is_a_filter_of_its_own_in_parameters_and_in_a_jobs_query() -> None:
+    query = from_params(q=None, collection_id=None, missing=[], optimised=None, duplicate="true")
+    assert query == ProductQuery(duplicate=True) and query.is_filtered
+    assert query.to_json() == {"duplicate": True}
+    assert from_params(q=None, collection_id=None, missing=[], optimised=None, duplicate="no").duplicate is False
+    assert from_json({"duplicate": False, "missing": ["description"]}) == ProductQuery(
+        missing=(Attribute.DESCRIPTION,), duplicate=False
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "complaint"),
     [
@@ -55,6 +66,8 @@ def test_a_jobs_query_object_reads_like_the_parameters() -> None:
         ({"missing": ["title", 3]}, "list of field names"),
         ({"q": 5}, "must be text"),
         ({"sort": "title"}, "unknown key 'sort'"),
+        ({"duplicate": "yes"}, "query.duplicate must be true or false"),
+        ({"duplicate": None}, "at least one"),
     ],
 )
 def test_a_bad_query_object_is_refused_in_one_sentence(data: object, complaint: str) -> None:

@@ -41,7 +41,7 @@ export function FieldChecks(props: {
       ))}
       {reasons.map((reason) => (
         <p key={reason} id={`unavailable-${reason}`} className="muted small">
-          {reason in UNPUBLISHABLE_REASONS ? t(UNPUBLISHABLE_REASONS[reason]) : reason}
+          {t(UNPUBLISHABLE_REASONS[reason] ?? "opt.cannotPublish")}
         </p>
       ))}
     </fieldset>

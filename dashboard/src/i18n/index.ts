@@ -25,11 +25,20 @@ const NUMBER = new Intl.NumberFormat("en-US");
 let current: Lang = "en";
 
 /**
- * Arabic when the admin's locale is Arabic or the store writes in Arabic by default; otherwise English.
+ * The admin's own language: Arabic when the platform says the admin reads Arabic, English for any
+ * other language it names. Only when the platform names none does the store's default language
+ * decide. The language a job writes in never does: an English-speaking owner of an Arabic store
+ * reads English words.
  */
 export function uiLanguage(locale: string | null | undefined, defaultLanguage: string | null | undefined): Lang {
   const arabic = (code: string | null | undefined) => !!code && /^ar([-_]|$)/i.test(code);
-  return arabic(locale) || arabic(defaultLanguage) ? "ar" : "en";
+  const known = !!locale && locale.trim() !== "";
+  return (known ? arabic(locale) : arabic(defaultLanguage)) ? "ar" : "en";
+}
+
+/** The writing direction of the UI language. */
+export function uiDirection(lang: Lang): "rtl" | "ltr" {
+  return lang === "ar" ? "rtl" : "ltr";
 }
 
 export function setLanguage(lang: Lang): void {
@@ -103,9 +112,12 @@ export function billingNote(platform: string): string {
   return known(`bill.note.${platform}`, t("bill.note"));
 }
 
-/** Why an item failed: its reason code worded in the UI language, else the server's English text. */
-export function failureReason(reason: string | null, serverText: string): string {
-  return glossaryReason(reason, serverText) ?? (reason ? known(`reason.${reason}`, serverText) : serverText);
+/**
+ * Why an item failed, in the UI language. The server's text is a log line for operators ("too_long:
+ * 74 > 60"): an owner reads the words for its reason code, or a plain sentence when the code is new.
+ */
+export function failureReason(reason: string | null, serverText?: string): string {
+  return (serverText && glossaryReason(reason, serverText)) || known(`reason.${reason ?? "unknown"}`, t("reason.unknown"));
 }
 
 /**
@@ -125,4 +137,14 @@ function glossaryReason(reason: string | null, serverText: string): string | nul
     return written && asked ? t("reason.glossary_term", { written: quoted(written), asked: quoted(asked) }) : null;
   }
   return null;
+}
+
+/** An API error's code in the UI language, when the dictionary words it. */
+export function errorWords(code: string): string | null {
+  return `error.code.${code}` in en ? t(`error.code.${code}` as Key) : null;
+}
+
+/** A job's status in plain words; a status this dashboard does not know yet reads as "Finished". */
+export function statusWords(status: string): string {
+  return known(`status.${status}`, t("status.unknown"));
 }

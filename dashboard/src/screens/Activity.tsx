@@ -62,15 +62,21 @@ export function Activity() {
               </thead>
               <tbody>
                 {d.logs.map((log) => (
-                  <tr key={log.id} className={log.reverted_at ? "reverted" : ""}>
-                    <td className="nowrap">{when(log.published_at)}</td>
-                    <td>{log.product_title ?? t("act.product")}</td>
-                    <td className="nowrap">{FIELD_LABEL[log.attribute] ?? log.attribute}</td>
-                    <td>
-                      <div className="from">{short(log.old_value, log.attribute)}</div>
-                      <div className="to">{short(log.new_value, log.attribute)}</div>
+                  <tr key={log.id} className={log.reverted_at ? "reverted" : ""} data-testid="activity-entry">
+                    <td className="nowrap when" data-label={t("act.when")}>
+                      {when(log.published_at)}
                     </td>
-                    <td className="nowrap">
+                    <td className="product" data-label={t("act.product")} dir="auto">
+                      {log.product_title ?? t("act.product")}
+                    </td>
+                    <td className="nowrap field" data-label={t("act.field")}>
+                      {FIELD_LABEL[log.attribute] ?? log.attribute}
+                    </td>
+                    <td className="change" data-label={t("act.change")}>
+                      <div className="from" dir="auto">{short(log.old_value, log.attribute)}</div>
+                      <div className="to" dir="auto">{short(log.new_value, log.attribute)}</div>
+                    </td>
+                    <td className="nowrap actions-cell">
                       {log.reverted_at ? (
                         <span className="badge neutral" title={t("act.revertedAt", { date: when(log.reverted_at) })}>
                           {t("act.revertedBadge")}
@@ -102,7 +108,7 @@ export function Activity() {
           }}
         >
           <p>{t("act.someoneEdited")}</p>
-          <blockquote>{short(force.current, force.log.attribute)}</blockquote>
+          <blockquote dir="auto">{short(force.current, force.log.attribute)}</blockquote>
         </Confirm>
       ) : null}
     </div>

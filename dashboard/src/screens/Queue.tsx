@@ -1,44 +1,39 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { api, messageOf } from "../api";
 import { PageHead } from "../components/PageHead";
 import { TabLink } from "../components/TabLink";
-import { FIELD_LABEL, when } from "../config";
+import { when } from "../config";
 import { useApp } from "../context";
-import { languageName, rich, t } from "../i18n";
+import { rich, t } from "../i18n";
+import { etaWords, fieldList, jobCovers, jobLanguage, jobName } from "../jobText";
 import type { Job } from "../types";
 import { Confirm, EmptyCard, Loaded, Notice, Progress, StatusBadge } from "../ui";
-import { useApi } from "../useApi";
 
 const ACTIVE = new Set(["PENDING", "RUNNING"]);
 
+/** The fields a job improves and the language it writes in: "Title, description · English". */
 export function jobSummary(job: Job): string {
-  const fields = job.attributes.map((a) => FIELD_LABEL[a] ?? a).join(t("list.separator"));
-  return `${fields} · ${languageName(job.target_lang)}`;
+  return `${fieldList(job.attributes)} · ${jobLanguage(job)}`;
 }
 
 export function Queue() {
-  const { go, refreshMe } = useApp();
-  const jobs = useApi<{ jobs: Job[] }>("/api/jobs?limit=30", { poll: 2500 });
+  const { go, refreshMe, jobs } = useApp();
   const [canceling, setCanceling] = useState<Job | null>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
-  // A job that left the queue may have refunded credits: the balance in the top bar follows.
-  const activeCount = jobs.data?.jobs.filter((j) => ACTIVE.has(j.status)).length ?? 0;
-  const lastActive = useRef(0);
-  useEffect(() => {
-    if (activeCount < lastActive.current) refreshMe();
-    lastActive.current = activeCount;
-  }, [activeCount, refreshMe]);
+  // The list the app watches may be a while old: read it again on arrival (a job just created).
+  const { reload } = jobs;
+  useEffect(() => reload(), [reload]);
 
   const cancel = async () => {
     if (!canceling) return;
     setBusy(true);
     try {
       const res = await api<{ credits_refunded: number }>(`/api/jobs/${canceling.id}/cancel`, { method: "POST" });
-      setMessage(t("queue.canceled", { id: String(canceling.id), count: res.credits_refunded }));
+      setMessage(t("queue.canceled", { job: jobName(canceling), count: res.credits_refunded }));
       refreshMe();
-      jobs.reload();
+      reload();
     } catch (e) {
       setMessage(t("queue.cancelError", { error: messageOf(e) }));
     } finally {
@@ -70,7 +65,7 @@ export function Queue() {
 
       {canceling ? (
         <Confirm
-          title={t("queue.confirmTitle", { id: String(canceling.id) })}
+          title={t("queue.confirmTitle", { job: jobName(canceling) })}
           confirmLabel={t("queue.confirmOk")}
           cancelLabel={t("queue.keepRunning")}
           danger
@@ -105,30 +100,35 @@ function ActiveJobs({ jobs, onCancel }: { jobs: Job[]; onCancel: (job: Job) => v
   }
   return (
     <>
-      {jobs.map((job) => (
-        <section className="card job" key={job.id} aria-label={t("queue.jobAria", { id: String(job.id) })} data-testid="queue-job">
-          <div className="job-head">
-            <div>
-              <h2>
-                {t("queue.job", { id: String(job.id) })} <StatusBadge status={job.status} />
-              </h2>
-              <div className="muted small">
-                {t("count.changes", { count: job.counts.total })} · {jobSummary(job)} ·{" "}
-                {t("queue.started", { date: when(job.created_at) })}
+      {jobs.map((job) => {
+        const eta = etaWords(job.eta_seconds);
+        return (
+          <section className="card job" key={job.id} aria-label={jobName(job)} data-testid="queue-job">
+            <div className="job-head">
+              <div className="job-words">
+                <h2>
+                  {jobName(job)} <StatusBadge status={job.status} />
+                </h2>
+                <div className="job-covers">{jobCovers(job)}</div>
+                <div className="muted small">
+                  {t("count.changes", { count: job.counts.total })} · {jobLanguage(job)} ·{" "}
+                  {t("queue.started", { date: when(job.created_at) })}
+                  {eta ? <span data-testid="job-eta"> · {eta}</span> : null}
+                </div>
               </div>
+              <button type="button" className="btn secondary" onClick={() => onCancel(job)}>
+                {t("queue.cancelJob")}
+              </button>
             </div>
-            <button type="button" className="btn secondary" onClick={() => onCancel(job)}>
-              {t("queue.cancelJob")}
-            </button>
-          </div>
-          <Progress done={job.counts.done} failed={job.counts.failed} canceled={job.counts.canceled} total={job.counts.total} />
-          <div className="legend small">
-            <span><i className="dot done" /> {t("queue.done", { count: job.counts.done })}</span>
-            <span><i className="dot failed" /> {t("queue.failed", { count: job.counts.failed })}</span>
-            <span><i className="dot pending" /> {t("queue.waiting", { count: job.counts.pending })}</span>
-          </div>
-        </section>
-      ))}
+            <Progress done={job.counts.done} failed={job.counts.failed} canceled={job.counts.canceled} total={job.counts.total} />
+            <div className="legend small">
+              <span><i className="dot done" /> {t("queue.done", { count: job.counts.done })}</span>
+              <span><i className="dot failed" /> {t("queue.failed", { count: job.counts.failed })}</span>
+              <span><i className="dot pending" /> {t("queue.waiting", { count: job.counts.pending })}</span>
+            </div>
+          </section>
+        );
+      })}
     </>
   );
 }
@@ -142,8 +142,11 @@ function RecentJobs({ jobs }: { jobs: Job[] }) {
       <ul className="plain-list">
         {jobs.map((job) => (
           <li key={job.id}>
-            <span>
-              {t("queue.job", { id: String(job.id) })} <StatusBadge status={job.status} />{" "}
+            <span className="job-words">
+              <span className="job-line">
+                <strong>{jobName(job)}</strong> <StatusBadge status={job.status} />
+              </span>
+              <span className="job-covers small">{jobCovers(job)}</span>
               <span className="muted small">
                 {t("queue.improvedOf", { done: job.counts.done, total: job.counts.total })} · {when(job.finished_at)}
               </span>

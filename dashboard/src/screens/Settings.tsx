@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
 import { FieldChecks, inFieldOrder } from "../components/FieldChecks";
 import { LanguageSelect } from "../components/LanguageSelect";
 import { PageHead } from "../components/PageHead";
+import { useShopifySaveBar } from "../host/shopify";
 import { useApp } from "../context";
 import { t } from "../i18n";
 import type { Attribute, StoreSettings } from "../types";
@@ -18,6 +19,18 @@ export function SettingsScreen() {
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+
+  const dirty =
+    lang !== settings.default_language ||
+    inFieldOrder(fields).join() !== inFieldOrder(new Set(settings.default_attributes)).join();
+  const discard = () => {
+    setLang(settings.default_language);
+    setFields(new Set(settings.default_attributes));
+    setError(null);
+  };
+  // Inside Shopify the admin's save bar offers Save and Discard while something is unsaved.
+  useShopifySaveBar("settings-save-bar", dirty && !saving, () => form.current?.requestSubmit(), discard);
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -43,7 +56,7 @@ export function SettingsScreen() {
 
   return (
     <>
-    <form onSubmit={save} aria-labelledby="settings-title">
+    <form ref={form} onSubmit={save} aria-labelledby="settings-title">
       <PageHead id="settings-title" title={t("set.title")} intro={t("set.intro")} />
       <section className="card narrow">
         <LanguageSelect label={t("set.language")} value={lang} onChange={setLang} />

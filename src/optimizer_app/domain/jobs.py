@@ -72,6 +72,7 @@ class ItemReason(StrEnum):
     INSTRUCTION_ECHO = "instruction_echo"
     GLOSSARY_BANNED = "glossary_banned"
     GLOSSARY_TERM = "glossary_term"
+    DUPLICATE_CONTENT = "duplicate_content"
     LLM_UNAVAILABLE = "llm_unavailable"
     LLM_BAD_OUTPUT = "llm_bad_output"
     LLM_REFUSED = "llm_refused"

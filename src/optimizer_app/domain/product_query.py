@@ -12,7 +12,7 @@ from .attributes import Attribute
 MAX_TEXT_CHARS = 200
 MAX_ID_CHARS = 200
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
-_KEYS = ("q", "collection_id", "missing", "optimised")
+_KEYS = ("q", "collection_id", "missing", "optimised", "duplicate")
 
 
 class QueryError(ValueError):
@@ -22,17 +22,21 @@ class QueryError(ValueError):
 @dataclass(frozen=True)
 class ProductQuery:
     """Products whose title or description contains `q`, in collection `collection_id`, missing
-    any of the `missing` fields (empty, or for a description nothing but markup and spaces), and
-    optimised (a change the app published and that was not reverted) or not."""
+    any of the `missing` fields (empty, or for a description nothing but markup and spaces),
+    optimised (a change the app published and that was not reverted) or not, and whose
+    description is a near-duplicate of another product's (domain.near_duplicates) or not."""
 
     q: str | None = None
     collection_id: str | None = None
     missing: tuple[Attribute, ...] = ()
     optimised: bool | None = None
+    duplicate: bool | None = None
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.collection_id or self.missing or self.optimised is not None)
+        return bool(
+            self.q or self.collection_id or self.missing or self.optimised is not None or self.duplicate is not None
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The filter as the API shows it, only the parts that are set."""
@@ -45,6 +49,8 @@ class ProductQuery:
             data["missing"] = [a.value for a in self.missing]
         if self.optimised is not None:
             data["optimised"] = self.optimised
+        if self.duplicate is not None:
+            data["duplicate"] = self.duplicate
         return data
 
 
@@ -64,7 +70,7 @@ def parse_missing(values: Sequence[str]) -> tuple[Attribute, ...]:
     return tuple(found)
 
 
-def parse_optimised(value: object) -> bool | None:
+def parse_optimised(value: object, name: str = "optimised") -> bool | None:
     """true or false (a JSON boolean, or in a URL true/false, 1/0, yes/no); None when not given."""
     if value is None or value == "":
         return None
@@ -74,7 +80,7 @@ def parse_optimised(value: object) -> bool | None:
         return True
     if isinstance(value, str) and value.strip().lower() in _FALSE:
         return False
-    raise QueryError("optimised must be true or false.")
+    raise QueryError(f"{name} must be true or false.")
 
 
 def _text(value: object, name: str, limit: int) -> str | None:
@@ -91,7 +97,12 @@ def _text(value: object, name: str, limit: int) -> str | None:
 
 
 def from_params(
-    *, q: str | None, collection_id: str | None, missing: Sequence[str], optimised: str | None
+    *,
+    q: str | None,
+    collection_id: str | None,
+    missing: Sequence[str],
+    optimised: str | None,
+    duplicate: str | None = None,
 ) -> ProductQuery:
     """The filter of a URL's query parameters."""
     return ProductQuery(
@@ -99,6 +110,7 @@ def from_params(
         collection_id=_text(collection_id, "collection_id", MAX_ID_CHARS),
         missing=parse_missing(missing),
         optimised=parse_optimised(optimised),
+        duplicate=parse_optimised(duplicate, "duplicate"),
     )
 
 
@@ -106,10 +118,12 @@ def from_json(data: object) -> ProductQuery:
     """The filter of a job's `query` object; at least one part must be set (a job over the whole
     catalog is not a filter)."""
     if not isinstance(data, dict):
-        raise QueryError("query must be an object with q, collection_id, missing and/or optimised.")
+        raise QueryError("query must be an object with q, collection_id, missing, optimised and/or duplicate.")
     unknown = sorted(set(data) - set(_KEYS))
     if unknown:
-        raise QueryError(f"query has an unknown key {unknown[0][:40]!r}; use q, collection_id, missing, optimised.")
+        raise QueryError(
+            f"query has an unknown key {unknown[0][:40]!r}; use q, collection_id, missing, optimised, duplicate."
+        )
     missing = data.get("missing")
     if missing is None:
         missing = []
@@ -121,12 +135,16 @@ def from_json(data: object) -> ProductQuery:
     optimised = data.get("optimised")
     if optimised is not None and not isinstance(optimised, bool):
         raise QueryError("query.optimised must be true or false.")
+    duplicate = data.get("duplicate")
+    if duplicate is not None and not isinstance(duplicate, bool):
+        raise QueryError("query.duplicate must be true or false.")
     query = ProductQuery(
         q=_text(data.get("q"), "query.q", MAX_TEXT_CHARS),
         collection_id=_text(collection_id, "query.collection_id", MAX_ID_CHARS),
         missing=parse_missing(missing),
         optimised=optimised,
+        duplicate=duplicate,
     )
     if not query.is_filtered:
-        raise QueryError("query must set at least one of q, collection_id, missing or optimised.")
+        raise QueryError("query must set at least one of q, collection_id, missing, optimised or duplicate.")
     return query

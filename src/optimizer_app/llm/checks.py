@@ -7,6 +7,8 @@ the model (what a prompt injection in the product data makes a model echo) is re
 One that breaks the store's glossary is refused as `glossary_banned: ["word", ...]` (a word that
 must never appear) or `glossary_term: [["iPhone", "iphone"], ...]` (a term written otherwise than
 exactly so), the details as JSON so any word survives the trip.
+A description too close to another product's in the store (found by the worker, duplicates.py) is
+refused as `duplicate_content: {"product_id", "title", "similarity"}`.
 """
 
 from __future__ import annotations
@@ -131,6 +133,8 @@ def describe_rejection(reason: str) -> tuple[ItemReason, str]:
         return ItemReason.GLOSSARY_BANNED, f"the suggestion {banned_sentence(_details(detail))}"
     if code == GLOSSARY_TERM:
         return ItemReason.GLOSSARY_TERM, f"the suggestion {term_sentence(_details(detail))}"
+    if is_duplicate_content(reason):
+        return ItemReason.DUPLICATE_CONTENT, _duplicate_sentence(detail)
     return REJECTIONS.get(code, (ItemReason.REJECTED, reason))
 
 
@@ -290,6 +294,33 @@ def _listed(words: list[Any]) -> str:
     if len(quoted) <= 1:
         return "".join(quoted)
     return f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+_DUPLICATE_CONTENT = "duplicate_content"
+
+
+def duplicate_content(product_id: str, title: str, similarity: float) -> str:
+    """The refusal of a description too close to another product's (the closest one)."""
+    detail = {"product_id": product_id, "title": title, "similarity": round(similarity, 2)}
+    return f"{_DUPLICATE_CONTENT}: {json.dumps(detail, ensure_ascii=False)}"
+
+
+def is_duplicate_content(reason: str) -> bool:
+    return reason.split(":", 1)[0] == _DUPLICATE_CONTENT
+
+
+def _duplicate_sentence(detail: str) -> str:
+    try:
+        found = json.loads(detail)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        return "the description was almost the same as another product's description in the store"
+    title = " ".join(str(found.get("title") or "").split())[:120]
+    named = f"'{title}'" if title else f"product {found.get('product_id')}"
+    similarity = found.get("similarity")
+    alike = f" ({round(similarity * 100)}% alike)" if isinstance(similarity, int | float) else ""
+    return f"the description was almost the same as the description of {named}{alike}, another product in the store"
 
 
 def sanitize_html(value: str) -> str:

@@ -94,11 +94,15 @@ UPDATE catalog_syncs SET changes_seen_at = greatest(changes_seen_at, $2) WHERE s
 
 -- name: query_index
 -- A page of store $1's indexed products matching a filter — text $2 (an ILIKE pattern) in the
--- title or the description's text, collection $3, missing any of fields $4, optimised $5 (NULL:
--- either) — in the platform's order after (position $6, product id $7), at most $8; each with
--- when the app last published a change to it that stands.
--- params: $1 store_id, $2 pattern, $3 collection_id, $4 missing, $5 optimised, $6 after_position, $7 after_product_id, $8 limit
-SELECT product_id, snapshot, pos, optimised_at
+-- title or the description's text, collection $3, missing any of fields $4, optimised $5, with a
+-- near-duplicate description $6 (NULL: either) — in the platform's order after (position $7,
+-- product id $8), at most $9; each with when the app last published a change to it that stands,
+-- and up to $10 of its near-duplicates, closest first.
+-- params: $1 store_id, $2 pattern, $3 collection_id, $4 missing, $5 optimised, $6 duplicate, $7 after_position, $8 after_product_id, $9 limit, $10 duplicates_shown
+SELECT product_id, snapshot, pos, optimised_at,
+       ARRAY(SELECT d.other_id FROM description_duplicates d
+             WHERE d.store_id = $1 AND d.product_id = m.product_id
+             ORDER BY d.similarity DESC, d.other_id LIMIT $10) AS duplicate_of
 FROM (
     SELECT cp.product_id, cp.snapshot, coalesce(cp.position, 2147483647) AS pos,
            (SELECT max(pl.published_at) FROM publish_logs pl
@@ -109,14 +113,17 @@ FROM (
            OR regexp_replace(cp.snapshot->>'description_html', '<[^>]*>', ' ', 'g') ILIKE $2)
       AND ($3::text IS NULL OR cp.snapshot->'collection_ids' ? $3)
       AND (cardinality($4::text[]) = 0 OR cp.missing_fields && $4::text[])
+      AND ($6::boolean IS NULL OR EXISTS (
+            SELECT 1 FROM description_duplicates d
+            WHERE d.store_id = cp.store_id AND d.product_id = cp.product_id) = $6)
 ) m
-WHERE ($5::boolean IS NULL OR (optimised_at IS NOT NULL) = $5) AND (pos, product_id) > ($6::integer, $7::text)
+WHERE ($5::boolean IS NULL OR (optimised_at IS NOT NULL) = $5) AND (pos, product_id) > ($7::integer, $8::text)
 ORDER BY pos, product_id
-LIMIT $8
+LIMIT $9
 
 -- name: count_index
--- How many of store $1's indexed products match the filter of query_index ($2 to $5).
--- params: $1 store_id, $2 pattern, $3 collection_id, $4 missing, $5 optimised
+-- How many of store $1's indexed products match the filter of query_index ($2 to $6).
+-- params: $1 store_id, $2 pattern, $3 collection_id, $4 missing, $5 optimised, $6 duplicate
 SELECT count(*)
 FROM catalog_products cp
 WHERE cp.store_id = $1
@@ -127,6 +134,9 @@ WHERE cp.store_id = $1
   AND ($5::boolean IS NULL OR EXISTS (
         SELECT 1 FROM publish_logs pl
         WHERE pl.store_id = cp.store_id AND pl.product_id = cp.product_id AND pl.reverted_at IS NULL) = $5)
+  AND ($6::boolean IS NULL OR EXISTS (
+        SELECT 1 FROM description_duplicates d
+        WHERE d.store_id = cp.store_id AND d.product_id = cp.product_id) = $6)
 
 -- name: optimised_at
 -- When the app last published a change that stands to each of store $1's products $2.
@@ -134,4 +144,24 @@ WHERE cp.store_id = $1
 SELECT product_id, max(published_at) AS optimised_at
 FROM publish_logs
 WHERE store_id = $1 AND product_id = ANY($2::text[]) AND reverted_at IS NULL
+GROUP BY product_id
+
+-- name: audit
+-- Every product of store $1's catalog index in the platform's order: its title, the fields it
+-- lacks, and up to $2 of its near-duplicates, closest first.
+-- params: $1 store_id, $2 duplicates_shown
+SELECT cp.product_id, coalesce(cp.snapshot->>'title', '') AS title, cp.missing_fields,
+       ARRAY(SELECT d.other_id FROM description_duplicates d
+             WHERE d.store_id = cp.store_id AND d.product_id = cp.product_id
+             ORDER BY d.similarity DESC, d.other_id LIMIT $2) AS duplicate_of
+FROM catalog_products cp
+WHERE cp.store_id = $1
+ORDER BY coalesce(cp.position, 2147483647), cp.product_id
+
+-- name: duplicate_of
+-- Up to $3 near-duplicates of each of store $1's products $2 that has any, closest first.
+-- params: $1 store_id, $2 product_ids, $3 duplicates_shown
+SELECT product_id, (array_agg(other_id ORDER BY similarity DESC, other_id))[1:$3] AS duplicate_of
+FROM description_duplicates
+WHERE store_id = $1 AND product_id = ANY($2::text[])
 GROUP BY product_id

@@ -30,6 +30,7 @@ def product_query(request: Request) -> ProductQuery:
             collection_id=request.query_params.get("collection_id"),
             missing=request.query_params.getlist("missing"),
             optimised=request.query_params.get("optimised"),
+            duplicate=request.query_params.get("duplicate"),
         )
     except QueryError as exc:
         raise MalformedRequest(str(exc)) from None
@@ -53,10 +54,12 @@ async def list_products(request: Request) -> JSONResponse:
         raise MalformedRequest("The paging cursor is not valid; start again from the first page.") from None
     async with db.acquire(svc.pool) as conn:
         await catalog.remember(conn, store.id, page.products)
-    optimised = await catalog.optimised_at(svc.pool, store.id, [p.id for p in page.products])
+    ids = [p.id for p in page.products]
+    optimised = await catalog.optimised_at(svc.pool, store.id, ids)
+    duplicate_of = await catalog.duplicate_of(svc.pool, store.id, ids)
     return JSONResponse(
         {
-            "products": [product_json(p, optimised.get(p.id)) for p in page.products],
+            "products": [product_json(p, optimised.get(p.id), duplicate_of.get(p.id, ())) for p in page.products],
             "next_cursor": page.next_cursor,
             "total": page.total,
             "synced_at": None,
@@ -72,7 +75,7 @@ async def _from_index(
     page = await catalog.query_index(svc.pool, store.id, query, synced_at=synced_at, cursor=cursor, limit=limit)
     return JSONResponse(
         {
-            "products": [product_json(p.product, p.optimised_at) for p in page.products],
+            "products": [product_json(p.product, p.optimised_at, p.duplicate_of) for p in page.products],
             "next_cursor": page.next_cursor,
             "total": page.total,
             "synced_at": page.synced_at.isoformat(),

@@ -41,6 +41,7 @@ _QUERY = {
         "collection_id": {"type": "string", "maxLength": MAX_ID_CHARS},
         "missing": _MISSING,
         "optimised": {"type": "boolean"},
+        "duplicate": {"type": "boolean", "description": "whether the description is near another product's"},
     },
 }
 _JOB = {
@@ -168,6 +169,12 @@ def _paths() -> dict[str, Schema]:
                         "explode": True,
                     },
                     _query("optimised", {"enum": ["true", "false"]}, "whether the app published a change that stands"),
+                    _query(
+                        "duplicate",
+                        {"enum": ["true", "false"]},
+                        "whether the description is a near-duplicate of another product's (each product names "
+                        "a few in duplicate_of)",
+                    ),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "page size (50)"),
                 ],
             )

@@ -85,7 +85,9 @@ def store_page(
             "session": None if app_bridge else issue_session(svc, store),
             "platform": platform,
             "me": me_json(store, svc.settings),
-            "locale": request.query_params.get("locale", "en"),
+            # The admin's language when the platform names it; the dashboard falls back on the
+            # store's default language only when it does not.
+            "locale": request.query_params.get("locale") or None,
             "settings": effective_settings(store.platform, store.settings),
             **dashboard_facts(),
             **(extra or {}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -69,9 +70,12 @@ def me_json(store: Store, settings: Settings) -> dict[str, Any]:
     }
 
 
-def product_json(p: Product, optimised_at: datetime | None = None) -> dict[str, object]:
+def product_json(
+    p: Product, optimised_at: datetime | None = None, duplicate_of: Sequence[str] = ()
+) -> dict[str, object]:
     """A product as the API shows it; `optimised_at`: when the app last published a change to it
-    that was not reverted."""
+    that was not reverted; `duplicate_of`: products whose description this one's is near, as the
+    catalog index last saw them (closest first, a few)."""
     return {
         "id": p.id,
         "title": p.title,
@@ -82,4 +86,5 @@ def product_json(p: Product, optimised_at: datetime | None = None) -> dict[str, 
         "collection_ids": list(p.collection_ids),
         "url": p.url,
         "optimised_at": optimised_at.isoformat() if optimised_at else None,
+        "duplicate_of": list(duplicate_of),
     }

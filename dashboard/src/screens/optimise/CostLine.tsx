@@ -17,8 +17,10 @@ export function CostLine(props: {
   onEconomy: (economy: boolean) => void;
   remaining: number;
   shortage: Shortage | null;
+  /** The server is still counting the products a filter matches. */
+  estimating?: boolean;
 }) {
-  const { products, fields, cost, economy, onEconomy, remaining, shortage } = props;
+  const { products, fields, cost, economy, onEconomy, remaining, shortage, estimating } = props;
   const shortageRef = useRef<HTMLDivElement>(null);
   // The server's 402 arrives after the owner pressed submit, maybe far below: bring it into view.
   const fromServer = shortage?.fromServer ? shortage : null;
@@ -37,6 +39,8 @@ export function CostLine(props: {
       <div className={`cost${shortage ? " short" : ""}`} aria-live="polite" data-testid="cost-line">
         {products === 0 || fields === 0 ? (
           <span className="muted">{products === 0 ? t("opt.pickProducts") : t("opt.pickField")}</span>
+        ) : estimating ? (
+          <span className="muted">{t("opt.estimating")}</span>
         ) : (
           <span>
             {rich("opt.costLine", {

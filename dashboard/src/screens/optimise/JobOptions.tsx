@@ -2,51 +2,43 @@ import { FieldChecks } from "../../components/FieldChecks";
 import { LanguageSelect } from "../../components/LanguageSelect";
 import { useApp } from "../../context";
 import { t } from "../../i18n";
-import type { Attribute } from "../../types";
+import type { Draft } from "./draft";
 import { VoiceChooser } from "./VoiceChooser";
 
-export interface Options {
-  fields: Set<Attribute>;
-  lang: string;
-  tone: string;
-  instructions: string;
-  /** The brand voice: undefined leaves it to the store's default, null asks for none. */
-  voice?: number | null;
-}
-
 /** What to improve and how: the fields, the language of the new text, the tone and instructions. */
-export function JobOptions({ options, onChange }: { options: Options; onChange: (next: Options) => void }) {
+export function JobOptions({ draft, onDraft }: { draft: Draft; onDraft: (change: Partial<Draft>) => void }) {
   const { me } = useApp();
-  const set = (change: Partial<Options>) => onChange({ ...options, ...change });
   return (
     <>
       <FieldChecks
         legend={t("opt.fields")}
-        checked={options.fields}
-        onChange={(fields) => set({ fields })}
+        checked={new Set(draft.fields)}
+        onChange={(fields) => onDraft({ fields: [...fields] })}
         showLimits
         unavailable={me.store.unpublishable_fields}
       />
-      <LanguageSelect label={t("opt.language")} value={options.lang} onChange={(lang) => set({ lang })} />
-      <VoiceChooser value={options.voice} onChange={(voice) => set({ voice })} />
+      <LanguageSelect label={t("opt.language")} value={draft.lang} onChange={(lang) => onDraft({ lang })} />
+      <VoiceChooser value={draft.voice} onChange={(voice) => onDraft({ voice })} />
       <label className="field">
         <span>{t("opt.tone")}</span>
         <input
           type="text"
-          value={options.tone}
+          value={draft.tone}
           maxLength={500}
+          dir="auto"
           placeholder={t("opt.tonePlaceholder")}
-          onChange={(e) => set({ tone: e.target.value })}
+          onChange={(e) => onDraft({ tone: e.target.value })}
         />
       </label>
       <label className="field">
         <span>{t("opt.instructions")}</span>
         <textarea
           rows={3}
-          value={options.instructions}
+          value={draft.instructions}
           maxLength={1500}
+          dir="auto"
           placeholder={t("opt.instructionsPlaceholder")}
-          onChange={(e) => set({ instructions: e.target.value })}
+          onChange={(e) => onDraft({ instructions: e.target.value })}
         />
       </label>
     </>
