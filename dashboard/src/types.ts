@@ -48,7 +48,6 @@ export interface Me {
 }
 
 export interface StoreSettings {
-  brand_voice: string;
   default_language: string;
   default_attributes: Attribute[];
 }

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from . import sql
+from . import glossaries, sql
 from .domain.attributes import Attribute
 from .domain.jobs import ITEM_FILTERS, ItemStatus, JobStatus, ReviewState, eta_seconds
 from .errors import Conflict, InvalidRequest, NotFound
@@ -83,6 +83,7 @@ def job_json(r: asyncpg.Record, review: Mapping[str, int], fallback_rate: float 
         "started_at": _iso(started),
         "finished_at": _iso(r["finished_at"]),
         "usage": usage_json(r),
+        "brand_voice": r["brand_voice"],  # {id, name} of the voice it was written in, or None
     }
 
 
@@ -261,6 +262,7 @@ async def edit_draft(
     checked = check_value(item.attribute, before=item.before, after=after, source_text=item.before)
     if checked.value is None:
         raise InvalidRequest(f"This value cannot be used: {checked.error}.", reason=checked.error)
+    await glossaries.check_edit(conn, store_id=store_id, item_id=item_id, attribute=item.attribute, value=checked.value)
     # The owner's words are theirs: facts in them are not flagged, and do not lower the score.
     quality = score_value(item.attribute, checked.value, product_name=item.product_title, language=item.target_lang)
     await edit_item(conn, store_id=store_id, item_id=item_id, value=checked.value, quality=quality)

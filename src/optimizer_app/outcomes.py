@@ -64,7 +64,8 @@ def generation_request(items: Sequence[ClaimedItem]) -> GenerationRequest:
         attributes=tuple(i.attribute for i in items),
         language=first.target_lang,
         instructions=first.user_prompt,
-        brand_voice=str(first.store_settings.get("brand_voice", "")),
+        brand_voice=first.brand_voice,
+        glossary=first.glossary,
         rewrites=tuple(Rewrite(i.attribute, i.previous or "", i.note or "") for i in items if i.regenerated),
     )
 

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -22,6 +23,8 @@ import asyncpg
 from . import credits, sql
 from .domain.attributes import Attribute
 from .domain.empty_fields import fields_to_write
+from .domain.brand_voices import BrandVoice
+from .domain.glossary import DEFAULT_GLOSSARY, Glossary
 from .domain.jobs import MAX_REGENERATIONS, ItemReason, ReviewState
 from .domain.plans import items_cost, job_cost
 from .domain.products import Product
@@ -56,6 +59,8 @@ class ClaimedItem:
     target_lang: str
     user_prompt: str
     store_settings: dict[str, Any]
+    brand_voice: BrandVoice | None = None  # the copy the job kept
+    glossary: Glossary = DEFAULT_GLOSSARY  # the store's, as saved when the item was claimed
     # A field the owner asked to be written again: their note, and the suggestion it replaces.
     regenerated: bool = False
     note: str | None = None
@@ -121,6 +126,7 @@ async def enqueue_job(
     query: dict[str, Any] | None = None,
     collection_names: Sequence[str] = (),
     only_empty: bool = False,
+    brand_voice: BrandVoice | None = None,
 ) -> EnqueuedJob:
     """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
 
@@ -155,6 +161,7 @@ async def enqueue_job(
             list(collection_names),
             only_empty,
             plan.skipped,
+            brand_voice.to_snapshot() if brand_voice else None,
         )
         if job is None:
             raise NotFound("No such store.")
@@ -216,6 +223,8 @@ def claimed_items(rows: Sequence[asyncpg.Record]) -> list[ClaimedItem]:
         if r["snapshot"] is not None
     }
     settings: dict[int, dict[str, Any]] = {}
+    voices = {r["job_id"]: BrandVoice.from_snapshot(json.loads(r["brand_voice"])) for r in rows if r["brand_voice"]}
+    glossaries = {r["store_id"]: _glossary(r["glossary"]) for r in rows if r["glossary"]}
     items = []
     for r in rows:
         key = (r["job_id"], r["product_id"])
@@ -233,12 +242,20 @@ def claimed_items(rows: Sequence[asyncpg.Record]) -> list[ClaimedItem]:
                 target_lang=r["target_lang"],
                 user_prompt=r["user_prompt"],
                 store_settings=settings[r["store_id"]],
+                brand_voice=voices.get(r["job_id"]),
+                glossary=glossaries.get(r["store_id"], DEFAULT_GLOSSARY),
                 regenerated=r["regenerations"] > 0,
                 note=r["note"],
                 previous=r["previous"],
             )
         )
     return items
+
+
+@lru_cache(maxsize=128)
+def _glossary(text: str) -> Glossary:
+    # The same store's glossary comes with every claim: read it once (its patterns are cached on it).
+    return Glossary.from_json(json.loads(text))
 
 
 async def settle(

@@ -19,6 +19,9 @@ the model was asked. Like a sampling model asked again, it never answers a field
 suggestion the prompt says the owner set aside. A test may script a product's next answers
 (`scripted_answers`: product title → field values per answer, consumed in order), e.g. to answer
 with another product's description as a careless model would.
+`added_text` makes the model open every field it writes with those words (a description with a
+paragraph of them), for `added_text_calls` answers (-1: all): a model that ignores the words a
+store's glossary forbids, so a test can watch the answer refused, asked again and failed.
 
 It also serves the Files and Batches endpoints the way https://platform.openai.com/docs/guides/batch
 and https://platform.openai.com/docs/api-reference/batch describe them: a JSONL file uploaded with
@@ -93,6 +96,8 @@ class LLMSandboxConfig:
     profile: str = "openai"  # or "llama.cpp": llama.cpp's server on a small machine (llama_cpp.py)
     seconds_per_token: float = 0.0  # llama.cpp profile: generation time per output token
     context_tokens: int = 4096  # llama.cpp profile: n_ctx, where an answer without a limit ends
+    added_text: str = ""  # words every field of the next answers opens with
+    added_text_calls: int = -1  # how many answers get added_text; -1: every one
     # Product title -> the field values of its next answers, consumed in order (other fields as usual).
     scripted_answers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
@@ -139,6 +144,8 @@ _FIELD_TYPES: dict[str, Callable[[Any], bool]] = {
     "profile": lambda v: v in PROFILES,
     "seconds_per_token": _is_number,
     "context_tokens": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+    "added_text": lambda v: isinstance(v, str),
+    "added_text_calls": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= -1,
     "scripted_answers": lambda v: (
         isinstance(v, dict)
         and all(
@@ -354,9 +361,10 @@ class LLMSandbox:
     ) -> dict[str, Any]:
         stats = self.stats
         self.recorded.append({"model": model, "messages": messages})
+        added = self._added_text()
         scripted = self._scripted(messages)
         content, finish_reason, refusal = _answer(
-            messages, response_format, mode, fault, self.config.text_fences, scripted
+            messages, response_format, mode, fault, self.config.text_fences, scripted, added
         )
         completion_tokens = len(content or "") // 4 + 1
         if content and 0 < max_tokens < completion_tokens:  # OpenAI stops at the limit
@@ -384,6 +392,14 @@ class LLMSandbox:
             },
             "system_fingerprint": "fp_sandbox",
         }
+
+    def _added_text(self) -> str:
+        config = self.config
+        if not config.added_text or config.added_text_calls == 0:
+            return ""
+        if config.added_text_calls > 0:
+            config.added_text_calls -= 1
+        return config.added_text
 
     def _scripted(self, messages: list[dict[str, Any]]) -> dict[str, str]:
         """The scripted values of this product's next answer (by the title in the prompt), if any."""
@@ -672,6 +688,7 @@ def _answer(
     fault: str | None,
     fences: bool,
     scripted: dict[str, str] | None = None,
+    added: str = "",
 ) -> tuple[str | None, str, str | None]:
     """(content, finish_reason, refusal) for a successful call."""
     if fault == "refusal":
@@ -681,7 +698,9 @@ def _answer(
     product = _product_from_prompt(prompt)
     set_aside = _previous_suggestions(prompt)
     values: dict[str, Any] = {
-        name: _improved(name, product, set_aside.get(name)) for name in names if name != Attribute.IMAGE_ALT.value
+        name: _with_added(name, _improved(name, product, set_aside.get(name)), added)
+        for name in names
+        if name != Attribute.IMAGE_ALT.value
     }
     if Attribute.IMAGE_ALT.value in names:
         values[Attribute.IMAGE_ALT.value] = _alt_texts(prompt, _pictures(messages))
@@ -903,6 +922,18 @@ def _previous_suggestions(prompt: str) -> dict[str, str]:
     except ValueError:
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _with_added(name: str, value: str, added: str) -> str:
+    if not added:
+        return value
+    if name == Attribute.DESCRIPTION.value:
+        return f"<p>{added}</p>{value}"
+    try:
+        limit = Attribute(name).max_length
+    except ValueError:
+        return f"{added} {value}"
+    return offline.fit_words(f"{added} {value}", limit)
 
 
 def _current(name: str, product: Product) -> str:

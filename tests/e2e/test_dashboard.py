@@ -96,7 +96,7 @@ async def test_optimise_review_edit_publish_and_revert(
     await shot(page, "billing")
 
     await tab(app, "Settings")
-    await app.get_by_label("Brand voice").fill("Warm and expert; short sentences; no exclamation marks.")
+    await app.get_by_label("Default language").select_option("fr")
     await app.get_by_role("button", name="Save settings").click()
     await expect(app.get_by_text("Settings saved.")).to_be_visible()
     await shot(page, "settings")

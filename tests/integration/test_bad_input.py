@@ -81,8 +81,9 @@ async def test_nul_characters_in_query_text_and_settings_are_400(api: httpx.Asyn
     headers = new_site().headers
     _assert_400(await api.get("/api/products", headers=headers, params={"q": "shirt\x00"}))
     _assert_400(await api.get("/api/products", headers=headers, params={"cursor": "\x00"}))
-    _assert_400(await api.put("/api/settings", headers=headers, json={"brand_voice": "warm\x00"}))
-    assert (await api.get("/api/settings", headers=headers)).json()["brand_voice"] == ""
+    _assert_400(await api.put("/api/settings", headers=headers, json={"default_language": "en\x00"}))
+    _assert_400(await api.post("/api/brand-voices", headers=headers, json={"name": "Warm", "tone": "warm\x00"}))
+    assert (await api.get("/api/brand-voices", headers=headers)).json()["voices"] == []
 
 
 async def test_a_paging_cursor_the_platform_refuses_is_the_callers_400(api: httpx.AsyncClient) -> None:

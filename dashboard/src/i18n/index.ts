@@ -117,8 +117,26 @@ export function billingNote(platform: string): string {
  * 74 > 60"): an owner reads the words for its reason code, or a plain sentence when the code is new.
  */
 export function failureReason(reason: string | null, serverText?: string): string {
-  void serverText;
-  return known(`reason.${reason ?? "unknown"}`, t("reason.unknown"));
+  return (serverText && glossaryReason(reason, serverText)) || known(`reason.${reason ?? "unknown"}`, t("reason.unknown"));
+}
+
+/**
+ * A glossary refusal names the words, which the server quotes in its sentence ("the suggestion used
+ * 'revolutionary', which the glossary forbids"; "wrote 'iphone' where the glossary asks for
+ * 'iPhone'"): the same words, in the UI language's sentence. Null for other reasons.
+ */
+function glossaryReason(reason: string | null, serverText: string): string | null {
+  const [open, close] = current === "ar" ? ["«", "»"] : ["“", "”"];
+  const quoted = (text: string) => (text.match(/'[^']+'/g) ?? []).map((w) => open + w.slice(1, -1) + close).join(", ");
+  if (reason === "glossary_banned") {
+    const words = quoted(serverText);
+    return words ? t("reason.glossary_banned", { words }) : null;
+  }
+  if (reason === "glossary_term") {
+    const [written, asked] = serverText.split(" where the glossary asks for ");
+    return written && asked ? t("reason.glossary_term", { written: quoted(written), asked: quoted(asked) }) : null;
+  }
+  return null;
 }
 
 /** An API error's code in the UI language, when the dictionary words it. */

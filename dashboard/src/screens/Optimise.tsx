@@ -62,7 +62,7 @@ function useEstimate(body: Record<string, unknown> | null): { estimate: Estimate
 
 export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void; resetDraft: () => void }) {
   const { draft, setDraft, resetDraft } = props;
-  const { me, setMe, settings, go } = useApp();
+  const { me, setMe, go } = useApp();
   const onDraft = (change: Partial<Draft>) => setDraft({ ...draft, ...change });
   const scope = draft.scope;
   // Collections are asked for the first time they are shown, then kept.
@@ -76,7 +76,7 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
   const fields = inFieldOrder(new Set(draft.fields));
   const matching = scope === "products" ? draft.matching : null;
   const tone = draft.tone.trim();
-  const prompt = [tone && tone !== settings.brand_voice.trim() ? `Tone and brand voice: ${tone}` : "", draft.instructions.trim()]
+  const prompt = [tone ? `Tone: ${tone}` : "", draft.instructions.trim()]
     .filter(Boolean)
     .join("\n");
   const jobBody = (source: { source_scope: string; source_ids?: string[]; query?: ProductQuery }) => ({
@@ -86,6 +86,7 @@ export function Optimise(props: { draft: Draft; setDraft: (draft: Draft) => void
     user_prompt: prompt,
     economy: draft.economy,
     only_empty: draft.onlyEmpty,
+    ...(draft.voice !== undefined ? { brand_voice_id: draft.voice } : {}),
   });
   const source: { source_scope: string; source_ids?: string[]; query?: ProductQuery } = matching
     ? { source_scope: "query", query: matching.query }

@@ -8,11 +8,12 @@ import { useApp } from "../context";
 import { t } from "../i18n";
 import type { Attribute, StoreSettings } from "../types";
 import { ErrorBox, Notice } from "../ui";
+import { BrandVoices } from "./settings/BrandVoices";
 import { DisconnectSite } from "./settings/DisconnectSite";
+import { GlossaryPanel } from "./settings/GlossaryPanel";
 
 export function SettingsScreen() {
   const { settings, settingsSaved } = useApp();
-  const [voice, setVoice] = useState(settings.brand_voice);
   const [lang, setLang] = useState(settings.default_language);
   const [fields, setFields] = useState<Set<Attribute>>(new Set(settings.default_attributes));
   const [saving, setSaving] = useState(false);
@@ -21,11 +22,9 @@ export function SettingsScreen() {
   const form = useRef<HTMLFormElement>(null);
 
   const dirty =
-    voice !== settings.brand_voice ||
     lang !== settings.default_language ||
     inFieldOrder(fields).join() !== inFieldOrder(new Set(settings.default_attributes)).join();
   const discard = () => {
-    setVoice(settings.brand_voice);
     setLang(settings.default_language);
     setFields(new Set(settings.default_attributes));
     setError(null);
@@ -42,7 +41,6 @@ export function SettingsScreen() {
       const result = await api<StoreSettings>("/api/settings", {
         method: "PUT",
         body: {
-          brand_voice: voice,
           default_language: lang,
           default_attributes: inFieldOrder(fields),
         },
@@ -57,24 +55,10 @@ export function SettingsScreen() {
   };
 
   return (
+    <>
     <form ref={form} onSubmit={save} aria-labelledby="settings-title">
       <PageHead id="settings-title" title={t("set.title")} intro={t("set.intro")} />
       <section className="card narrow">
-        <label className="field">
-          <span>{t("set.voice")}</span>
-          <textarea
-            rows={3}
-            maxLength={500}
-            value={voice}
-            placeholder={t("set.voicePlaceholder")}
-            dir="auto"
-            onChange={(e) => {
-              setVoice(e.target.value);
-              setSaved(false);
-            }}
-          />
-          <span className="muted small">{t("set.voiceHint")}</span>
-        </label>
         <LanguageSelect label={t("set.language")} value={lang} onChange={setLang} />
         <FieldChecks legend={t("set.fields")} checked={fields} onChange={setFields} />
         {error ? <ErrorBox message={error} /> : null}
@@ -87,5 +71,8 @@ export function SettingsScreen() {
       </section>
       <DisconnectSite />
     </form>
+    <BrandVoices />
+    <GlossaryPanel />
+    </>
   );
 }

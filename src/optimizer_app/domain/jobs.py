@@ -83,6 +83,8 @@ class ItemReason(StrEnum):
     REJECTED = "rejected"
     WRONG_LANGUAGE = "wrong_language"
     INSTRUCTION_ECHO = "instruction_echo"
+    GLOSSARY_BANNED = "glossary_banned"
+    GLOSSARY_TERM = "glossary_term"
     DUPLICATE_CONTENT = "duplicate_content"
     MALFORMED = "malformed"  # image alt text that does not give one text for each image
     LLM_UNAVAILABLE = "llm_unavailable"

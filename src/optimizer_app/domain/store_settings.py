@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# A free-text "brand_voice" lived here until brand voices were saved on their own (migration 020
+# made each store's text its default voice); settings saved before then no longer carry it.
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "brand_voice": "",
     "default_language": "en",
     "default_attributes": ["title", "description", "seo_title", "seo_description"],
 }

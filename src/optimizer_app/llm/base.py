@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..domain.attributes import Attribute
+from ..domain.brand_voices import BrandVoice
+from ..domain.glossary import DEFAULT_GLOSSARY, Glossary
 from ..domain.products import Product
 from .facts import FactFlag
 
@@ -28,11 +30,15 @@ class Rewrite:
 
 @dataclass(frozen=True)
 class GenerationRequest:
+    """One product's fields to write. The brand voice and the glossary shape the wording (the
+    prompt gives them as data); the glossary is also enforced on the answer (checks.py)."""
+
     product: Product
     attributes: tuple[Attribute, ...]
     language: str
     instructions: str = ""
-    brand_voice: str = ""
+    brand_voice: BrandVoice | None = None
+    glossary: Glossary = DEFAULT_GLOSSARY
     rewrites: tuple[Rewrite, ...] = ()
 
 

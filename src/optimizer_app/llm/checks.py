@@ -4,6 +4,9 @@ A value is never shortened here: one over its limit is refused (`too_long: N > M
 provider can ask for it again with the limit restated. A value that repeats instructions aimed at
 the model (what a prompt injection in the product data makes a model echo) is refused as
 `instruction_echo`; one written in another language than asked, as `wrong_language: <code>`.
+One that breaks the store's glossary is refused as `glossary_banned: ["word", ...]` (a word that
+must never appear) or `glossary_term: [["iPhone", "iphone"], ...]` (a term written otherwise than
+exactly so), the details as JSON so any word survives the trip.
 A description too close to another product's in the store (found by the worker, duplicates.py) is
 refused as `duplicate_content: {"product_id", "title", "similarity"}`.
 An accepted value carries the facts it states that the product data does not (facts.py).
@@ -20,6 +23,7 @@ import nh3
 
 from ..domain import image_alt
 from ..domain.attributes import Attribute
+from ..domain.glossary import BannedWord, Glossary, base_language
 from ..domain.jobs import ItemReason
 from .facts import FactFlag, unsupported_facts
 from .language_id import other_language
@@ -106,9 +110,172 @@ def is_unchanged(reason: str) -> bool:
 
 def describe_rejection(reason: str) -> tuple[ItemReason, str]:
     """Why a value was refused: its code and the words the Results screen shows a store owner."""
+    code, _, detail = reason.partition(":")
+    if code == GLOSSARY_BANNED:
+        return ItemReason.GLOSSARY_BANNED, f"the suggestion {banned_sentence(_details(detail))}"
+    if code == GLOSSARY_TERM:
+        return ItemReason.GLOSSARY_TERM, f"the suggestion {term_sentence(_details(detail))}"
     if is_duplicate_content(reason):
-        return ItemReason.DUPLICATE_CONTENT, _duplicate_sentence(reason.partition(":")[2])
-    return REJECTIONS.get(reason.split(":", 1)[0], (ItemReason.REJECTED, reason))
+        return ItemReason.DUPLICATE_CONTENT, _duplicate_sentence(detail)
+    return REJECTIONS.get(code, (ItemReason.REJECTED, reason))
+
+
+GLOSSARY_BANNED = "glossary_banned"
+GLOSSARY_TERM = "glossary_term"
+
+
+def banned_sentence(words: list[Any]) -> str:
+    """ "used 'revolutionary', which the glossary forbids" (the subject is the caller's)."""
+    return f"used {_listed(words)}, which the glossary forbids"
+
+
+def term_sentence(pairs: list[Any]) -> str:
+    """ "wrote 'iphone' where the glossary asks for 'iPhone'" (the subject is the caller's)."""
+    written = _listed([p[1] for p in pairs if isinstance(p, list) and len(p) == 2])
+    asked = _listed([p[0] for p in pairs if isinstance(p, list) and len(p) == 2])
+    return f"wrote {written} where the glossary asks for {asked}"
+
+
+def glossary_error(text: str, glossary: Glossary, language: str) -> str | None:
+    """Why `text` breaks the glossary (a refusal as the module docstring shows it), or None."""
+    banned = banned_words_in(text, glossary, language)
+    if banned:
+        return f"{GLOSSARY_BANNED}: {json.dumps(banned, ensure_ascii=False)}"
+    wrong = misspelt_terms(text, glossary)
+    if wrong:
+        return f"{GLOSSARY_TERM}: {json.dumps(wrong, ensure_ascii=False)}"
+    return None
+
+
+def banned_words_in(text: str, glossary: Glossary, language: str) -> list[str]:
+    """The banned words `text` uses, as written there, in order of appearance, each once."""
+    pattern = _banned_pattern(glossary.banned_for(language))
+    if pattern is None:
+        return []
+    return list(dict.fromkeys(" ".join(m.group().split()) for m in pattern.finditer(text)))
+
+
+def misspelt_terms(text: str, glossary: Glossary) -> list[list[str]]:
+    """[term, as written] for each exact term `text` writes in another letter case or spacing."""
+    compiled = _term_pattern(glossary.exact_terms)
+    if compiled is None:
+        return []
+    pattern, by_skeleton = compiled
+    wrong: dict[tuple[str, str], None] = {}
+    for m in pattern.finditer(text):
+        written = " ".join(m.group().split()).replace("\u2019", "'")
+        term = by_skeleton.get(_skeleton(written))
+        if term is not None and written != term.replace("\u2019", "'"):
+            wrong[(term, written)] = None
+    return [[term, written] for term, written in wrong]
+
+
+def terms_in(text: str, glossary: Glossary) -> list[str]:
+    """The exact terms `text` mentions in any spelling (the prompt names only those)."""
+    compiled = _term_pattern(glossary.exact_terms)
+    if compiled is None:
+        return []
+    pattern, by_skeleton = compiled
+    found = (by_skeleton.get(_skeleton(m.group())) for m in pattern.finditer(text))
+    return list(dict.fromkeys(t for t in found if t is not None))
+
+
+# Between the parts of a term or phrase: spaces, hyphens, apostrophes, dots, or nothing at all, so
+# "Air Max", "air-max" and "AirMax" are one term written three ways.
+_JOIN = r"[\s\-_'\u2019.\u00b7]*"
+_PART = re.compile(r"[^\W_]+")
+_EDGE_BEFORE = r"(?<![^\W_])"
+_EDGE_AFTER = r"(?![^\W_])"
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+# The usual endings of a word in each language, so a banned base form catches its inflections.
+_ENDINGS = {
+    "en": "(?:s|es)?",
+    "de": "(?:e|en|er|es|em|n|s)?",
+    "fr": "(?:s|x|e|es)?",
+    "it": "(?:i|e|a|o)?",
+    "pt": "(?:s|es|a|as)?",
+    "nl": "(?:e|en|s)?",
+    "tr": "(?:ler|lar)?",
+    "ar": "(?:\u0629|\u0627\u062a|\u0648\u0646|\u064a\u0646|\u0627\u0646)?",
+}
+# Arabic attaches "and", "so", "with", "for", "like" and the article to the word that follows; the
+# alef and yeh forms people write interchangeably match each other.
+_ALEF = "[\u0627\u0623\u0625\u0622]"
+_YEH = "[\u0649\u064a]"
+_ARABIC_LETTERS = {"\u0627": _ALEF, "\u0623": _ALEF, "\u0625": _ALEF, "\u0622": _ALEF, "\u0649": _YEH, "\u064a": _YEH}
+_AND = "[\u0648\u0641]?"  # wa-, fa-
+_ARTICLE = f"{_ALEF}\u0644"  # al-
+_BEFORE_WORD = f"(?:{_AND}(?:[\u0628\u0643]?{_ARTICLE}|\u0644\u0644|[\u0628\u0644\u0643])?)"
+# A word written with its article: "and the", "with the", or "for the", which is written li-l-.
+_BEFORE_ARTICLE = f"(?:{_AND}[\u0628\u0643]?{_ARTICLE}|{_AND}\u0644\u0644)"
+
+
+def _skeleton(text: str) -> str:
+    return "".join(_PART.findall(text)).casefold()
+
+
+@lru_cache(maxsize=256)
+def _term_pattern(terms: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    by_skeleton: dict[str, str] = {}
+    bodies = []
+    for term in sorted(terms, key=len, reverse=True):  # the longest term wins where two overlap
+        parts = _PART.findall(term)
+        if parts and _skeleton(term) not in by_skeleton:
+            by_skeleton[_skeleton(term)] = term
+            bodies.append(_JOIN.join(re.escape(p) for p in parts))
+    if not bodies:
+        return None
+    return re.compile(f"{_EDGE_BEFORE}(?:{'|'.join(bodies)}){_EDGE_AFTER}", re.IGNORECASE), by_skeleton
+
+
+@lru_cache(maxsize=256)
+def _banned_pattern(words: tuple[BannedWord, ...]) -> re.Pattern[str] | None:
+    bodies = [body for w in sorted(words, key=lambda b: len(b.word), reverse=True) if (body := _banned_body(w))]
+    if not bodies:
+        return None
+    return re.compile(f"{_EDGE_BEFORE}(?:{'|'.join(bodies)}){_EDGE_AFTER}", re.IGNORECASE)
+
+
+def _banned_body(banned: BannedWord) -> str:
+    parts = _PART.findall(banned.word)
+    if not parts:
+        return ""
+    arabic = bool(_ARABIC.search(banned.word))
+    language = "ar" if arabic else base_language(banned.language or "en")
+    *head, last = parts
+    if language == "es" and last[-1:] in ("o", "a"):
+        last_body = re.escape(last[:-1]) + "(?:o|a|os|as)"
+    else:
+        last_body = _letters(last, arabic) + _ENDINGS.get(language, _ENDINGS["en"])
+    bodies = [*(_letters(p, arabic) for p in head), last_body]
+    if arabic:
+        if parts[0].startswith("\u0627\u0644") and len(parts[0]) > 2:
+            bodies[0] = _BEFORE_ARTICLE + bodies[0].removeprefix(_ARTICLE)
+        else:
+            bodies[0] = _BEFORE_WORD + bodies[0]
+    return _JOIN.join(bodies)
+
+
+def _letters(part: str, arabic: bool) -> str:
+    """A word as a pattern, Arabic letters with their interchangeable forms."""
+    if not arabic:
+        return re.escape(part)
+    return "".join(_ARABIC_LETTERS.get(c, re.escape(c)) for c in part)
+
+
+def _details(detail: str) -> list[Any]:
+    try:
+        found = json.loads(detail)
+    except ValueError:
+        return [detail.strip()]
+    return found if isinstance(found, list) else [str(found)]
+
+
+def _listed(words: list[Any]) -> str:
+    quoted = [f"'{w}'" for w in words]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 _DUPLICATE_CONTENT = "duplicate_content"
@@ -182,12 +349,19 @@ def check_value(
     source_text: str,
     language: str = "",
     check_language: bool = False,
+    glossary: Glossary | None = None,
 ) -> CheckResult:
     """`check_language`: refuse a value surely written in another language than `language` (for
-    a model; the offline rules never translate, so their values keep the product's language)."""
+    a model; the offline rules never translate, so their values keep the product's language).
+    `glossary`: refuse a value that breaks the store's glossary."""
     if attribute is Attribute.IMAGE_ALT:
         return _check_image_alt(
-            before=before, after=after, source_text=source_text, language=language, check_language=check_language
+            before=before,
+            after=after,
+            source_text=source_text,
+            language=language,
+            check_language=check_language,
+            glossary=glossary,
         )
     if not isinstance(after, str) or not after.strip():
         return CheckResult(None, "empty")
@@ -204,13 +378,15 @@ def check_value(
         return CheckResult(None, f"wrong_language: {found}")
     if text.casefold() == (visible_text(before) if attribute.is_html else plain_text(before)).casefold():
         return CheckResult(None, "unchanged")
+    if glossary is not None and (broken := glossary_error(text, glossary, language)):
+        return CheckResult(None, broken)
     if len(text) > attribute.max_length:
         return CheckResult(None, f"too_long: {len(text)} > {attribute.max_length}")
     return CheckResult(value, None, unsupported_facts(value, source_text, html_value=attribute.is_html))
 
 
 def _check_image_alt(
-    *, before: str, after: object, source_text: str, language: str, check_language: bool
+    *, before: str, after: object, source_text: str, language: str, check_language: bool, glossary: Glossary | None
 ) -> CheckResult:
     """Image alt text: `after` is a list of `{image_id, alt}` (or its JSON) naming exactly the
     images of `before`, in order, each alt plain text that is not empty and fits the limit. The
@@ -236,6 +412,8 @@ def _check_image_alt(
         return CheckResult(None, f"wrong_language: {found}")
     if [t.casefold() for t in texts] == [plain_text(a.alt).casefold() for a in current]:
         return CheckResult(None, "unchanged")
+    if glossary is not None and (broken := glossary_error(joined, glossary, language)):
+        return CheckResult(None, broken)
     texts = [t for t in texts if t]
     longest = max(len(t) for t in texts)
     if longest > Attribute.IMAGE_ALT.max_length:

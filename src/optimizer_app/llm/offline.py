@@ -59,7 +59,12 @@ class OfflineProvider:
             proposed = improve(request.product, attribute)
             before = request.product.value(attribute)
             checked = check_value(
-                attribute, before=before, after=proposed, source_text=source, language=request.language
+                attribute,
+                before=before,
+                after=proposed,
+                source_text=source,
+                language=request.language,
+                glossary=request.glossary,
             )
             if checked.value is None:
                 rejected[attribute] = checked.error or "rejected"

@@ -57,7 +57,7 @@ from .base import (
     Usage,
 )
 from .budget import output_token_budget
-from .checks import check_value
+from .checks import GLOSSARY_BANNED, GLOSSARY_TERM, check_value
 from .concurrency import InFlightLimit, Slot
 from .facts import FactFlag
 from .images import ImageFetcher
@@ -91,6 +91,10 @@ _OPENAI_HOSTS = ("api.openai.com",)
 # What one picture at `detail: low` costs in prompt tokens on GPT-4o-class models
 # (https://platform.openai.com/docs/guides/images-vision), counted in characters like the text.
 _IMAGE_PROMPT_CHARS = 85 * 4
+# Refusals a model can put right when told what was wrong: asked again within the same call.
+_ASK_AGAIN = ("too_long", GLOSSARY_BANNED, GLOSSARY_TERM)
+
+Messages = list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -221,13 +225,14 @@ class OpenAIProvider:
         return await self._judge(request, answer)
 
     async def _judge(self, request: GenerationRequest, answer: _Answer) -> Generation:
-        """Check each field of an answer; re-ask (live) once for the ones that came back too long."""
+        """Check each field of an answer; re-ask (live) once for the ones that came back too long
+        or against the glossary, saying what was wrong with each."""
         source = source_text(request)
         usage = answer.usage
         values: dict[Attribute, str] = {}
         rejected: dict[Attribute, str] = {}
         flags: dict[Attribute, list[FactFlag]] = {}
-        too_long: dict[Attribute, str] = {}
+        again: dict[Attribute, object] = {}  # refused drafts worth asking for again
 
         def accept(attribute: Attribute, data: dict[str, Any]) -> str | None:
             if attribute.value not in data:
@@ -243,6 +248,7 @@ class OpenAIProvider:
                 source_text=source,
                 language=request.language,
                 check_language=True,
+                glossary=request.glossary,
             )
             if checked.value is not None:
                 values[attribute] = checked.value
@@ -255,23 +261,24 @@ class OpenAIProvider:
 
         for attribute in request.attributes:
             error = accept(attribute, answer.data)
-            if error and error.startswith("too_long"):
-                too_long[attribute] = answer.data[attribute.value]
+            if error and error.startswith(_ASK_AGAIN):
+                again[attribute] = answer.data[attribute.value]
 
-        if too_long:
+        if again:
+            reasons = {a: rejected[a] for a in again}
             try:
                 retry = await self._ask(
-                    lambda mode: build_retry_messages(request, too_long, mode=mode),
-                    tuple(too_long),
+                    lambda mode: build_retry_messages(request, again, mode=mode, reasons=reasons),
+                    tuple(again),
                     tuple(image_keys(request.product)),
                 )
             except LLMError as exc:
-                # The values already accepted stand; the over-long ones keep their reason and the
+                # The values already accepted stand; the refused ones keep their reason and the
                 # worker retries those items later.
-                log.warning("re-asking %d over-long value(s) failed: %s", len(too_long), exc)
+                log.warning("re-asking %d refused value(s) failed: %s", len(again), exc)
             else:
                 usage = _add(usage, retry.usage)
-                for attribute in too_long:
+                for attribute in again:
                     accept(attribute, retry.data)
         return Generation(values=values, rejected=rejected, flags=flags, usage=usage, model=answer.model)
 

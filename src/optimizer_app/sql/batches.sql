@@ -28,17 +28,20 @@ WHERE ji.id IN (SELECT id FROM picked)
 
 -- name: held_items
 -- The items batch owner $1 still holds, shaped as queue.sql's claim returns them (the snapshot on
--- each product's first item), in id order.
+-- each product's first item, the voice on each job's, the glossary on each store's), in id order.
 -- params: $1 owner
 SELECT ji.id, ji.job_id, ji.store_id, ji.product_id, ji.attribute, ji.attempts, ji.regenerations, ji.note,
        CASE WHEN ji.regenerations > 0 THEN ji.after_value END AS previous,
        CASE WHEN ji.id = min(ji.id) OVER (PARTITION BY ji.job_id, ji.product_id) THEN
            (SELECT jp.snapshot::text FROM job_products jp WHERE jp.job_id = ji.job_id AND jp.product_id = ji.product_id)
        END AS snapshot,
-       j.target_lang, j.user_prompt, st.settings::text AS settings
+       j.target_lang, j.user_prompt, st.settings::text AS settings,
+       CASE WHEN ji.id = min(ji.id) OVER (PARTITION BY ji.job_id) THEN j.brand_voice::text END AS brand_voice,
+       CASE WHEN ji.id = min(ji.id) OVER (PARTITION BY ji.store_id) THEN g.rules::text END AS glossary
 FROM job_items ji
 JOIN jobs j ON j.id = ji.job_id
 JOIN stores st ON st.id = ji.store_id
+LEFT JOIN glossaries g ON g.store_id = ji.store_id
 WHERE ji.lease_owner = $1 AND ji.status = 'RUNNING'
 ORDER BY ji.id
 

@@ -4,14 +4,16 @@
 -- name: insert_job
 -- A new job, already paid for; its items are copied in after it. It takes the store's next job
 -- number, which a rolled-back creation gives back: numbers run 1, 2, 3… per store without gaps.
--- $12: the job writes only empty fields, $13 of the products' fields were skipped for having a value.
--- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 query, $11 collection_names, $12 only_empty, $13 fields_skipped
+-- $12: the job writes only empty fields, $13 of the products' fields were skipped for having a value;
+-- $14 is a copy of the brand voice the job is written in (null: none).
+-- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 query, $11 collection_names, $12 only_empty, $13 fields_skipped, $14 brand_voice
 WITH numbered AS (
     UPDATE stores SET jobs_created = jobs_created + 1 WHERE id = $1 RETURNING jobs_created
 )
 INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, user_prompt,
-                  credits_charged, items_total, economy, number, query, collection_names, only_empty, fields_skipped)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11, $12, $13
+                  credits_charged, items_total, economy, number, query, collection_names, only_empty, fields_skipped,
+                  brand_voice)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11, $12, $13, $14
 FROM numbered
 RETURNING id, number
 
@@ -29,7 +31,10 @@ SELECT pg_notify($1, '')
 -- FOR UPDATE means a row another worker just took is rechecked alone, not by re-running the join.
 -- Returns each item with the job's instructions, and for a field the owner asked to be written again
 -- its note and the suggestion it replaces; the product snapshot comes once, on the product's
--- first item (as text: decoding the same JSON once per field was most of a claim's cost in Python).
+-- first item (as text: decoding the same JSON once per field was most of a claim's cost in Python),
+-- and so do the job's brand voice (on the job's first item) and the store's glossary (on the
+-- store's first item; none saved: the defaults). In id order, so a product's fields reach the
+-- model in the order the job lists them.
 -- params: $1 worker_id, $2 max_products, $3 lease_seconds
 WITH candidates AS (
     SELECT id FROM (
@@ -62,10 +67,14 @@ SELECT c.id, c.job_id, c.store_id, c.product_id, c.attribute, c.attempts, c.rege
        CASE WHEN c.id = min(c.id) OVER (PARTITION BY c.job_id, c.product_id) THEN
            (SELECT jp.snapshot::text FROM job_products jp WHERE jp.job_id = c.job_id AND jp.product_id = c.product_id)
        END AS snapshot,
-       j.target_lang, j.user_prompt, st.settings::text AS settings
+       j.target_lang, j.user_prompt, st.settings::text AS settings,
+       CASE WHEN c.id = min(c.id) OVER (PARTITION BY c.job_id) THEN j.brand_voice::text END AS brand_voice,
+       CASE WHEN c.id = min(c.id) OVER (PARTITION BY c.store_id) THEN g.rules::text END AS glossary
 FROM claimed c
 JOIN jobs j ON j.id = c.job_id
 JOIN stores st ON st.id = c.store_id
+LEFT JOIN glossaries g ON g.store_id = c.store_id
+ORDER BY c.id
 
 -- name: analyze_sample
 -- A large job changes job_items at once; fresh statistics keep the claim on its index from the

@@ -27,15 +27,12 @@ async def get_settings(request: Request) -> JSONResponse:
 
 
 def _validate_settings(body: dict[str, Any]) -> dict[str, Any]:
+    if "brand_voice" in body:
+        raise InvalidRequest("brand_voice is no longer a setting: save brand voices at /api/brand-voices.")
     unknown = set(body) - set(DEFAULT_SETTINGS)
     if unknown:
         raise InvalidRequest(f"Unknown settings: {', '.join(sorted(unknown))}.")
     clean: dict[str, Any] = {}
-    if "brand_voice" in body:
-        voice = body["brand_voice"]
-        if not isinstance(voice, str) or len(voice) > 500:
-            raise InvalidRequest("brand_voice must be text of at most 500 characters.")
-        clean["brand_voice"] = voice.strip()
     if "default_language" in body:
         lang = parse_language(body["default_language"])
         if lang is None:

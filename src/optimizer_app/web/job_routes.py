@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import catalog, db, jobs, queue
+from .. import catalog, db, glossaries, jobs, queue, voices
 from ..domain import product_query
 from ..domain.attributes import Attribute, parse_attributes
 from ..domain.empty_fields import fields_to_write
@@ -168,6 +168,8 @@ async def create_job(request: Request) -> JSONResponse:
     body = await json_body(request)
     store = await _known_catalog(svc, store, body)
     job = _job_request(store, body, limit)
+    async with db.acquire(svc.pool) as conn:
+        brand_voice = await voices.voice_for_job(conn, store_id=store.id, body=body)
     # Answered before the catalog is read (a collection may hold thousands of products): the
     # least this job can cost. The charge at enqueue stays the real, atomic check.
     # Only empty fields: any of them may be skipped, so the least is known after the read.
@@ -196,6 +198,7 @@ async def create_job(request: Request) -> JSONResponse:
             query=job.query.to_json() if job.query else None,
             collection_names=collection_names,
             only_empty=job.only_empty,
+            brand_voice=brand_voice,
         )
     return JSONResponse(
         {

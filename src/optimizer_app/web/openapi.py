@@ -11,7 +11,10 @@ from starlette.routing import Route
 
 from ..domain.attributes import TEXT_ATTRIBUTES, Attribute
 from ..domain.history import Side
+from ..domain import brand_voices, glossary
+from ..domain.attributes import Attribute
 from ..domain.jobs import ITEM_FILTERS, MAX_NOTE_CHARS, SOURCE_SCOPES, ItemStatus, JobStatus
+from ..domain.languages import OFFERED_LANGUAGES
 from ..domain.plans import FREE_PLAN, PLANS
 from ..domain.product_query import MAX_ID_CHARS, MAX_TEXT_CHARS
 from ..spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -24,6 +27,7 @@ Schema = dict[str, Any]
 _INT64_MAX = 2**63 - 1
 _LANGUAGE = {"type": "string", "pattern": r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", "examples": ["en", "pt-BR"]}
 _ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": _INT64_MAX}
+_NULLABLE_ID = {"type": ["integer", "null"], "format": "int64", "minimum": 1, "maximum": _INT64_MAX}
 _ATTRIBUTES = {
     "type": "array",
     "items": {"enum": [a.value for a in Attribute]},
@@ -68,6 +72,10 @@ _JOB = {
             "type": "boolean",
             "description": "write only the fields that have no value now: the others are skipped, never "
             "enqueued and never charged (`skipped_fields` says how many)",
+        },
+        "brand_voice_id": {
+            **_NULLABLE_ID,
+            "description": "the brand voice to write in; left out: the store's default voice; null: none",
         },
     },
 }
@@ -259,12 +267,11 @@ def _paths() -> dict[str, Schema]:
                         "type": "object",
                         "additionalProperties": False,
                         "properties": {
-                            "brand_voice": {"type": "string", "maxLength": 500},
                             "default_language": _LANGUAGE,
                             "default_attributes": _ATTRIBUTES,
                         },
                     },
-                    {"brand_voice": "Warm and plain.", "default_language": "en"},
+                    {"default_language": "en"},
                 ),
             ),
         },
@@ -407,6 +414,7 @@ def _paths() -> dict[str, Schema]:
                 ),
             )
         },
+        **_voice_and_glossary_paths(),
         "/api/items/{item_id}/review": {
             "post": _operation(
                 "Accept or reject a suggestion before publishing, or take the decision back",
@@ -545,6 +553,107 @@ def _paths() -> dict[str, Schema]:
         },
         **_history_paths(),
         **_export_paths(),
+    }
+
+
+def _voice_and_glossary_paths() -> dict[str, Schema]:
+    voice_id = _path_id("voice_id")
+    words = {
+        "type": "array",
+        "maxItems": brand_voices.MAX_WORDS,
+        "items": {"type": "string", "minLength": 1, "maxLength": brand_voices.MAX_WORD_CHARS},
+    }
+    voice_fields = {
+        "name": {"type": "string", "minLength": 1, "maxLength": brand_voices.MAX_NAME_CHARS},
+        "tone": {"type": "string", "maxLength": brand_voices.MAX_TONE_CHARS},
+        "prefer_words": words,
+        "avoid_words": words,
+        "example": {"type": "string", "maxLength": brand_voices.MAX_EXAMPLE_CHARS},
+        "is_default": {"type": "boolean", "description": "the voice jobs use unless they name another"},
+    }
+    example = {"name": "Warm", "tone": "Warm and plain", "prefer_words": ["handmade"], "avoid_words": ["cheap"]}
+    entries = {
+        "type": "array",
+        "maxItems": glossary.MAX_ENTRIES,
+        "items": {"type": "string", "minLength": 1, "maxLength": glossary.MAX_ENTRY_CHARS},
+    }
+    languages = sorted({glossary.base_language(code) for code in OFFERED_LANGUAGES})
+    glossary_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["exact_terms", "banned_words", "default_hype_words"],
+        "properties": {
+            "exact_terms": {**entries, "description": "terms to write exactly so, letter case and spacing included"},
+            "banned_words": {
+                "type": "array",
+                "maxItems": glossary.MAX_ENTRIES,
+                "description": "words that must never appear; language null: in every language",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["word"],
+                    "properties": {
+                        "word": {"type": "string", "minLength": 1, "maxLength": glossary.MAX_ENTRY_CHARS},
+                        "language": {"enum": [*languages, None]},
+                    },
+                },
+            },
+            "default_hype_words": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    "disabled_words": {**entries, "description": "default hype words switched off, one by one"},
+                    "words": {"type": "object", "description": "read only: the default lists, by language"},
+                },
+            },
+        },
+    }
+    return {
+        "/api/brand-voices": {
+            "get": _operation("The store's brand voices, with their limits", 200),
+            "post": _operation(
+                "Save a new brand voice (the store's first one becomes its default)",
+                201,
+                409,
+                422,
+                body=_body(
+                    {"type": "object", "additionalProperties": False, "required": ["name"], "properties": voice_fields},
+                    example,
+                ),
+            ),
+        },
+        "/api/brand-voices/{voice_id}": {
+            "get": _operation("One brand voice", 200, 404, parameters=[voice_id]),
+            "put": _operation(
+                "Change a brand voice: the fields sent, the others kept; jobs made before keep the voice as it was",
+                200,
+                404,
+                409,
+                422,
+                parameters=[voice_id],
+                body=_body(
+                    {"type": "object", "additionalProperties": False, "properties": voice_fields}, {"tone": "Calm"}
+                ),
+            ),
+            "delete": _operation("Delete a brand voice", 200, 404, parameters=[voice_id]),
+        },
+        "/api/glossary": {
+            "get": _operation("The store's glossary, with the default hype words", 200),
+            "put": _operation(
+                "Save the store's glossary whole",
+                200,
+                422,
+                body=_body(
+                    glossary_schema,
+                    {
+                        "exact_terms": ["iPhone"],
+                        "banned_words": [{"word": "cheap", "language": None}],
+                        "default_hype_words": {"enabled": True, "disabled_words": []},
+                    },
+                ),
+            ),
+        },
     }
 
 

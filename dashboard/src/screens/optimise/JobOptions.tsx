@@ -4,6 +4,7 @@ import { useApp } from "../../context";
 import { t } from "../../i18n";
 import type { Draft } from "./draft";
 import { OnlyEmptyOption } from "./OnlyEmptyOption";
+import { VoiceChooser } from "./VoiceChooser";
 
 /** What to improve and how: the fields, the language of the new text, the tone and instructions. */
 export function JobOptions({ draft, onDraft }: { draft: Draft; onDraft: (change: Partial<Draft>) => void }) {
@@ -19,6 +20,7 @@ export function JobOptions({ draft, onDraft }: { draft: Draft; onDraft: (change:
       />
       <OnlyEmptyOption checked={draft.onlyEmpty} onChange={(onlyEmpty) => onDraft({ onlyEmpty })} />
       <LanguageSelect label={t("opt.language")} value={draft.lang} onChange={(lang) => onDraft({ lang })} />
+      <VoiceChooser value={draft.voice} onChange={(voice) => onDraft({ voice })} />
       <label className="field">
         <span>{t("opt.tone")}</span>
         <input

@@ -37,6 +37,8 @@ export interface Draft {
   economy: boolean;
   /** Write only the fields that have no value yet (skipped fields are not charged). */
   onlyEmpty: boolean;
+  /** The brand voice: left out, the store's default; null, none (VoiceChooser). */
+  voice?: number | null;
   /** The store's defaults the draft started from: a value the owner left as it was follows
    * Settings when they change. */
   basis: { fields: Attribute[]; lang: string; tone: string };
@@ -55,11 +57,11 @@ export function freshDraft(me: Me, settings: StoreSettings): Draft {
     // A field the store cannot publish is never asked for, whatever the saved defaults say.
     fields,
     lang: settings.default_language,
-    tone: settings.brand_voice,
+    tone: "",
     instructions: "",
     economy: false,
     onlyEmpty: false,
-    basis: { fields, lang: settings.default_language, tone: settings.brand_voice },
+    basis: { fields, lang: settings.default_language, tone: "" },
   };
 }
 
