@@ -22,8 +22,8 @@ import asyncpg
 
 from . import credits, sql
 from .domain.attributes import Attribute
-from .domain.empty_fields import fields_to_write
 from .domain.brand_voices import BrandVoice
+from .domain.empty_fields import fields_to_write
 from .domain.glossary import DEFAULT_GLOSSARY, Glossary
 from .domain.jobs import MAX_REGENERATIONS, ItemReason, ReviewState
 from .domain.plans import items_cost, job_cost

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.conftest import Browser, Stack, StartWorker
+from tests.e2e.conftest import Browser, Stack, StartWorker, screenshot_path
 from tests.e2e.results_steps import (
     FOCUS_IN_DIALOG,
     WORDS,
@@ -174,6 +174,7 @@ async def test_filters_keys_editor_preview_and_confirmed_publish(
     await expect(preview.locator(".serp-result")).to_have_attribute("data-layout", "mobile")
     await no_sideways_scroll(page)
     await shot(page, f"results-review-{locale}-{width}")
+    await preview.screenshot(path=str(screenshot_path(f"google-preview-{locale}-{width}")))
 
     # Publishing asks first, says how much changes, keeps the focus inside, and Esc cancels it.
     await row(page, first, "title").get_by_role("checkbox").check()

@@ -18,6 +18,8 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 import nh3
 

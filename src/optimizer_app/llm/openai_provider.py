@@ -94,8 +94,6 @@ _IMAGE_PROMPT_CHARS = 85 * 4
 # Refusals a model can put right when told what was wrong: asked again within the same call.
 _ASK_AGAIN = ("too_long", GLOSSARY_BANNED, GLOSSARY_TERM)
 
-Messages = list[dict[str, str]]
-
 
 @dataclass(frozen=True)
 class RateLimits:

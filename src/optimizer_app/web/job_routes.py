@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import catalog, db, glossaries, jobs, queue, voices
+from .. import catalog, db, jobs, queue, voices
 from ..domain import product_query
 from ..domain.attributes import Attribute, parse_attributes
 from ..domain.empty_fields import fields_to_write

@@ -9,10 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..domain import brand_voices, glossary
 from ..domain.attributes import TEXT_ATTRIBUTES, Attribute
 from ..domain.history import Side
-from ..domain import brand_voices, glossary
-from ..domain.attributes import Attribute
 from ..domain.jobs import ITEM_FILTERS, MAX_NOTE_CHARS, SOURCE_SCOPES, ItemStatus, JobStatus
 from ..domain.languages import OFFERED_LANGUAGES
 from ..domain.plans import FREE_PLAN, PLANS
