@@ -136,19 +136,25 @@ async def edit_title(card: Locator, text: str, words: Words = ENGLISH) -> Locato
     return row
 
 
-async def publish_all(app: FrameLocator, done: str, words: Words = ENGLISH) -> None:
-    """Publish every ready change, confirmed in the dialog; `done` is what the dashboard then says."""
+async def publish_all(app: FrameLocator, done: str, words: Words = ENGLISH, *, toasts: Locator | None = None) -> None:
+    """Publish every ready change, confirmed in the dialog; `done` is what the dashboard then says
+    (in the admin's toasts, `toasts`, where the platform shows them)."""
     await app.get_by_role("button", name=words.publish_all).click()
     dialog = app.get_by_role("dialog")
     await dialog.get_by_role("button", name=re.compile(rf"^{words.confirm_publish}")).click()
     await expect(dialog).to_have_count(0)
-    await expect(app.get_by_role("status").filter(has_text=done)).to_be_visible()
+    said = toasts if toasts is not None else app.get_by_role("status")
+    await expect(said.filter(has_text=done).first).to_be_visible()
 
 
-async def revert(app: FrameLocator, row: Locator, done: str, words: Words = ENGLISH) -> None:
-    """Revert the published change in `row`; `done` is what the dashboard then says."""
+async def revert(
+    app: FrameLocator, row: Locator, done: str, words: Words = ENGLISH, *, toasts: Locator | None = None
+) -> None:
+    """Revert the published change in `row`; `done` is what the dashboard then says (in the
+    admin's toasts, `toasts`, where the platform shows them)."""
     await row.get_by_role("button", name=words.revert).click()
-    await expect(app.get_by_text(done)).to_be_visible()
+    said = toasts.filter(has_text=done).first if toasts is not None else app.get_by_text(done)
+    await expect(said).to_be_visible()
     await expect(row).to_contain_text(words.ready)
 
 

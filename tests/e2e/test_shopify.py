@@ -143,13 +143,18 @@ async def test_the_whole_loop_through_app_bridge_with_a_fresh_session_token_per_
     card = app.get_by_test_id("product-result").first
     edited = f"{title['before']} for everyday use"
     title_row = await steps.edit_title(card, edited)
-    await steps.publish_all(app, "8 changes published to your store.")
+    # Inside the admin, Shopify's toasts say how it went (App Bridge), not the app's own notices.
+    toasts = page.get_by_test_id("admin-toast")
+    await steps.publish_all(app, "8 changes published to your store.", toasts=toasts)
     published = sandbox_product(shopify_admin, shop, first)
     assert (published["title"], published["descriptionHtml"]) == (edited, description["after"])
 
-    await steps.revert(app, title_row, "Title changed back to its previous value in your store.")
+    await steps.revert(app, title_row, "Title changed back to its previous value in your store.", toasts=toasts)
     await steps.revert(
-        app, steps.item_row(card, "description"), "Description changed back to its previous value in your store."
+        app,
+        steps.item_row(card, "description"),
+        "Description changed back to its previous value in your store.",
+        toasts=toasts,
     )
     reverted = sandbox_product(shopify_admin, shop, first)
     assert (reverted["title"], reverted["descriptionHtml"]) == (original["title"], original["descriptionHtml"])

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, messageOf } from "../../api";
 import { FIELD_LABEL, fmt, when } from "../../config";
 import { JobFiles } from "../../components/JobFiles";
+import { shopifyToast } from "../../host/shopify";
 import { useApp } from "../../context";
 import { t, type Key } from "../../i18n";
 import { jobLanguage, jobTitle } from "../../jobText";
@@ -87,6 +88,11 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
   const [busy, setBusy] = useState<Set<number>>(new Set());
   const [outcomes, setOutcomes] = useState<Map<number, PublishOutcome>>(new Map());
   const [message, setMessage] = useState<Message | null>(null);
+  // Inside Shopify the admin's toast says what went well; errors stay on the page, beside the work.
+  const say = useCallback((next: Message) => {
+    if (next.kind !== "error" && shopifyToast(next.text)) setMessage(null);
+    else setMessage(next);
+  }, []);
   const [pending, setPending] = useState<Pending | null>(null);
   const [working, setWorking] = useState(false);
   const [report, setReport] = useState<Report | null>(null);
@@ -192,7 +198,7 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
     try {
       replace(await requests.review(item.id, decision));
     } catch (e) {
-      setMessage({ kind: "error", text: t("res.decisionFailed", { error: messageOf(e) }) });
+      say({ kind: "error", text: t("res.decisionFailed", { error: messageOf(e) }) });
     } finally {
       setBusyFor(item.id, false);
     }
@@ -220,7 +226,7 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
       setRegenOpen(null);
       document.getElementById(`item-${item.id}`)?.focus();
       refreshMe();
-      setMessage({ kind: "info", text: t("res.regenStarted") });
+      say({ kind: "info", text: t("res.regenStarted") });
     } catch (e) {
       if (e instanceof ApiError && e.status === 402) throw new Error(t("res.regenNoCredits"), { cause: e });
       throw new Error(messageOf(e), { cause: e });
@@ -229,7 +235,7 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
 
   const showRevert = (result: requests.RevertResult) => {
     const n = result.reverted.length;
-    if (n) setMessage({ kind: "success", text: t("res.revertedCount", { count: n }) });
+    if (n) say({ kind: "success", text: t("res.revertedCount", { count: n }) });
     if (result.changed_in_store.length || result.failed.length) {
       setReport({ changed: result.changed_in_store, failed: result.failed, reverted: n });
     }
@@ -240,13 +246,13 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
     setMessage(null);
     try {
       await requests.revertLog(log.id);
-      setMessage({ kind: "success", text: t("res.reverted", { field: FIELD_LABEL[log.attribute] }) });
+      say({ kind: "success", text: t("res.reverted", { field: FIELD_LABEL[log.attribute] }) });
       await load({ logs: true, force: true });
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && typeof e.details.current_value === "string") {
         setReport({ changed: [{ ...log, current_value: e.details.current_value }], failed: [], reverted: 0 });
       } else {
-        setMessage({ kind: "error", text: t("ui.revertFailed", { error: messageOf(e) }) });
+        say({ kind: "error", text: t("ui.revertFailed", { error: messageOf(e) }) });
       }
     } finally {
       if (log.item_id !== null) setBusyFor(log.item_id, false);
@@ -267,7 +273,7 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
         });
         const ok = results.filter((o) => o.status === "published" || o.status === "already_published").length;
         const bad = results.length - ok;
-        setMessage(
+        say(
           bad
             ? {
                 kind: "error",
@@ -290,7 +296,7 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
       await load({ logs: true, force: true });
     } catch (e) {
       setPending(null);
-      setMessage({
+      say({
         kind: "error",
         text: t(pending.kind === "publish" ? "res.nothingPublished" : "ui.revertFailed", { error: messageOf(e) }),
       });
