@@ -15,7 +15,8 @@ import {
   type ReviewItem,
   type View,
 } from "./model";
-import { plainDiff, renderedDiff, safeRendered, visibleText, type Piece } from "./richtext";
+import { factMarks, factWords } from "./facts";
+import { markHtml, markPieces, plainDiff, renderedDiff, safeRendered, visibleText, type Piece } from "./richtext";
 
 const RichEditor = lazy(() => import("./RichEditor"));
 
@@ -58,9 +59,17 @@ function Count({ n, limit, attribute }: { n: number; limit: number; attribute: s
 function Pieces({ pieces }: { pieces: Piece[] }) {
   return (
     <>
-      {pieces.map((p, i) =>
-        p.kind === "same" ? <span key={i}>{p.text}</span> : p.kind === "added" ? <ins key={i}>{p.text}</ins> : <del key={i}>{p.text}</del>,
-      )}
+      {pieces.map((p, i) => {
+        const words =
+          p.kind === "same" ? <span key={i}>{p.text}</span> : p.kind === "added" ? <ins key={i}>{p.text}</ins> : <del key={i}>{p.text}</del>;
+        return p.mark ? (
+          <mark key={i} data-fact={p.mark.code} title={p.mark.title}>
+            {words}
+          </mark>
+        ) : (
+          words
+        );
+      })}
     </>
   );
 }
@@ -110,10 +119,16 @@ export function ItemRow(props: {
   const [regenError, setRegenError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
 
+  // The facts the product data does not state, marked where the draft says them.
+  const marks = useMemo(() => factMarks(item.fact_flags, after, isHtml), [item.fact_flags, after, isHtml]);
   const diff = useMemo(() => {
     if (view === "no_change" || !after) return null;
-    return isHtml ? { html: renderedDiff(before, after) } : { plain: plainDiff(before, after) };
-  }, [before, after, isHtml, view]);
+    if (isHtml) return { html: renderedDiff(before, markHtml(after, marks)) };
+    const plain = plainDiff(before, after);
+    return { plain: { before: plain.before, after: markPieces(plain.after, marks) } };
+  }, [before, after, isHtml, view, marks]);
+  const factSentences = factWords(item.fact_flags, isHtml);
+  const otherFlags = flagsOf(item).filter((f) => !(item.fact_flags ?? []).some((ff) => ff.message === f));
 
   const draftLength = editing ? lengthOf(item.attribute, draft) : 0;
   const canSave = editing && !props.saving && draftLength > 0 && draftLength <= limit && draft !== after;
@@ -239,7 +254,7 @@ export function ItemRow(props: {
         <div className="flags" data-testid="flags">
           <strong>{t("res.checkThis")}</strong>
           <ul>
-            {flagsOf(item).map((f) => (
+            {[...factSentences, ...otherFlags].map((f) => (
               <li key={f}>{f}</li>
             ))}
           </ul>

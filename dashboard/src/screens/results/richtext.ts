@@ -8,7 +8,7 @@ import { diffArrays, diffWordsWithSpace } from "diff";
 
 /** The server keeps these tags (llm/checks.py ALLOWED_TAGS); `ins`/`del` mark the change here. */
 export const SERVER_TAGS = ["p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "h2", "h3", "h4", "a", "span"];
-const SHOWN_TAGS = [...SERVER_TAGS, "ins", "del"];
+const SHOWN_TAGS = [...SERVER_TAGS, "ins", "del", "mark"];
 
 let hooked = false;
 function purify(html: string): string {
@@ -24,7 +24,7 @@ function purify(html: string): string {
   }
   return DOMPurify.sanitize(html, {
     ALLOWED_TAGS: SHOWN_TAGS,
-    ALLOWED_ATTR: ["href", "dir", "target", "rel", "class"],
+    ALLOWED_ATTR: ["href", "dir", "target", "rel", "class", "title", "data-fact"],
     ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
   });
 }
@@ -83,6 +83,85 @@ export function renderedDiff(before: string, after: string): { before: string; a
 export interface Piece {
   text: string;
   kind: "same" | "added" | "removed";
+  /** Why the words are marked (a fact the product data does not state), for the tooltip. */
+  mark?: Mark;
+}
+
+/** A stretch of a value to mark: UTF-16 offsets into it (what String.slice takes), and why. */
+export interface Mark {
+  start: number;
+  end: number;
+  code: string;
+  title: string;
+}
+
+/** The marks that still fit `value` (a stale one, from before an edit, is dropped), in order, none overlapping. */
+export function fittingMarks(value: string, marks: Mark[]): Mark[] {
+  const out: Mark[] = [];
+  for (const m of [...marks].sort((a, b) => a.start - b.start || b.end - a.end)) {
+    if (m.start < 0 || m.end > value.length || m.start >= m.end) continue;
+    if (out.length && m.start < out[out.length - 1].end) continue;
+    out.push(m);
+  }
+  return out;
+}
+
+/** Plain pieces (the after side of plainDiff, which spells `after` in order) cut at the marks' edges. */
+export function markPieces(pieces: Piece[], marks: Mark[]): Piece[] {
+  if (!marks.length) return pieces;
+  const out: Piece[] = [];
+  let at = 0;
+  for (const piece of pieces) {
+    const end = at + piece.text.length;
+    let cut = at;
+    for (const m of marks) {
+      if (m.end <= cut || m.start >= end) continue;
+      if (m.start > cut) out.push({ text: piece.text.slice(cut - at, m.start - at), kind: piece.kind });
+      const to = Math.min(m.end, end);
+      out.push({ text: piece.text.slice(Math.max(m.start, cut) - at, to - at), kind: piece.kind, mark: m });
+      cut = to;
+    }
+    if (cut < end) out.push({ text: piece.text.slice(cut - at), kind: piece.kind });
+    at = end;
+  }
+  return out;
+}
+
+const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/**
+ * Raw product HTML with each mark's text wrapped in <mark>, before it is sanitised and rendered.
+ * The offsets count the markup, so the value is walked tag by tag: only text is wrapped, a mark
+ * over a tag (`<strong>`) becomes one <mark> per piece of text, and an entity is never cut.
+ */
+export function markHtml(html: string, marks: Mark[]): string {
+  if (!marks.length) return html;
+  const out: string[] = [];
+  let open: Mark | null = null;
+  const close = () => {
+    if (open) out.push("</mark>");
+    open = null;
+  };
+  const markAt = (i: number) => marks.find((m) => m.start <= i && i < m.end) ?? null;
+  let at = 0;
+  for (const unit of html.match(/<[^>]*>|&[#\w]+;|[^<&]|[<&]/g) ?? []) {
+    if (unit.length > 1 && unit.startsWith("<")) {
+      close();
+    } else {
+      const m = markAt(at);
+      if (m !== open) {
+        close();
+        if (m) {
+          out.push(`<mark data-fact="${escapeAttr(m.code)}" title="${escapeAttr(m.title)}">`);
+          open = m;
+        }
+      }
+    }
+    out.push(unit);
+    at += unit.length;
+  }
+  close();
+  return out.join("");
 }
 
 /** A plain field's two sides split into unchanged, removed and added words. */
