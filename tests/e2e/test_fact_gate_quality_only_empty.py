@@ -120,20 +120,26 @@ def is_empty(product: dict[str, Any], field: str) -> bool:
     return not value.strip()
 
 
-@pytest.mark.parametrize(("locale", "width"), [("en", 1280), ("ar", 390)])
+# The sandbox invents the fact in the first field asked for: a title (plain text) in English, a
+# description (marked through its HTML) in Arabic.
+@pytest.mark.parametrize(
+    ("locale", "width", "fields"),
+    [("en", 1280, ["title", "description", "seo_title", "seo_description"]), ("ar", 390, ["description", "seo_title"])],
+)
 async def test_an_invented_fact_is_marked_held_back_and_published_once_accepted(
-    stack: Stack, start_worker: StartWorker, browser: Browser, locale: str, width: int
+    stack: Stack, start_worker: StartWorker, browser: Browser, locale: str, width: int, fields: list[str]
 ) -> None:
     page, w = browser.page, WORDS[locale]
     site = new_site(f"e2e-{uuid.uuid4().hex[:8]}")
     async with httpx.AsyncClient(base_url=stack.llm.url) as llm:
         (await llm.post("/_sandbox/config", json={"faults": ["invented_fact"]})).raise_for_status()
     await start_worker()
-    job_id, _ = await finished_job(stack, site, 3)
+    job_id, _ = await finished_job(stack, site, 3, fields)
     items = await items_of(stack, site, job_id)
     flagged = [i for i in items if i["fact_flags"]]
     assert len(flagged) == 1, [(i["attribute"], i["after"], i["fact_flags"]) for i in items if i["flags"]]
     item = flagged[0]
+    assert item["attribute"] == fields[0], item
     assert "leather" in item["after"].lower()
     await open_results(page, stack, site, locale=locale, width=width)
 
