@@ -93,6 +93,8 @@ export function Confirm(props: {
       aria-labelledby="dialog-title"
       onCancel={(e) => {
         e.preventDefault();
+        // React passes a dialog's cancel on to the dialogs around it: Esc here closes this one only.
+        e.stopPropagation();
         props.onCancel();
       }}
     >

@@ -44,6 +44,8 @@ function HistoryPanel(props: { productId: string; attribute: Attribute; label: s
   const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [force, setForce] = useState<{ version: Version; current: string } | null>(null);
+  // Putting a version back writes to the live store: it is asked first, like publishing.
+  const [asking, setAsking] = useState<Version | null>(null);
   const path = `/api/products/${encodeURIComponent(productId)}/history`;
 
   const load = () =>
@@ -92,7 +94,7 @@ function HistoryPanel(props: { productId: string; attribute: Attribute; label: s
       aria-labelledby="history-title"
       onCancel={(e) => {
         e.preventDefault();
-        props.onClose();
+        if (e.target === e.currentTarget) props.onClose();
       }}
     >
       <h2 id="history-title">{t("hist.title", { field: props.label })}</h2>
@@ -116,7 +118,7 @@ function HistoryPanel(props: { productId: string; attribute: Attribute; label: s
                   {i === last ? (
                     <span className="badge info">{t("hist.latest")}</span>
                   ) : (
-                    <button type="button" className="btn secondary small" disabled={busy} onClick={() => void putBack(v)}>
+                    <button type="button" className="btn secondary small" disabled={busy} onClick={() => setAsking(v)}>
                       {t("hist.putBack")}
                     </button>
                   )}
@@ -132,6 +134,21 @@ function HistoryPanel(props: { productId: string; attribute: Attribute; label: s
           {t("hist.close")}
         </button>
       </div>
+      {asking ? (
+        <Confirm
+          title={t("hist.confirmTitle")}
+          confirmLabel={t("hist.confirmGo")}
+          onCancel={() => setAsking(null)}
+          onConfirm={() => {
+            const version = asking;
+            setAsking(null);
+            void putBack(version);
+          }}
+        >
+          <p>{t("hist.confirmBody", { field: props.label })}</p>
+          <blockquote dir="auto" data-testid="history-confirm-value">{shown(asking.value, attribute)}</blockquote>
+        </Confirm>
+      ) : null}
       {force ? (
         <Confirm
           title={t("ui.valueChanged")}

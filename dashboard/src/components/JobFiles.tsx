@@ -48,6 +48,8 @@ export function JobFiles({ jobId, jobNumber, onImported }: { jobId: number; jobN
   };
 
   const refused = report?.rows.filter((r) => r.status === "refused") ?? [];
+  // Each row that did something, taken or refused, in the file's order; unchanged rows only count.
+  const listed = report?.rows.filter((r) => r.status !== "unchanged") ?? [];
   return (
     <div className="job-files" data-testid="job-files">
       <div className="toolbar-actions">
@@ -82,7 +84,7 @@ export function JobFiles({ jobId, jobNumber, onImported }: { jobId: number; jobN
               refused: t("files.refused", { count: report.counts.refused }),
             })}
           </Notice>
-          {refused.length ? (
+          {listed.length ? (
             <table className="table import-rows">
               <thead>
                 <tr>
@@ -92,8 +94,8 @@ export function JobFiles({ jobId, jobNumber, onImported }: { jobId: number; jobN
                 </tr>
               </thead>
               <tbody>
-                {refused.map((r) => (
-                  <tr key={r.row} data-testid="import-row">
+                {listed.map((r) => (
+                  <tr key={r.row} data-testid="import-row" data-status={r.status}>
                     <td>{r.row}</td>
                     <td>{t(`files.status.${r.status}` as Key)}</td>
                     <td dir="auto">{r.reason}</td>

@@ -561,6 +561,9 @@ export const ar: Record<Key, Entry> = {
   "hist.restoreFailed": "تعذّر استرجاع هذه النسخة. {error}",
   "hist.changedInStore": "غيّر أحدهم هذا الحقل في متجرك بعد آخر مرة كتبه فيها التطبيق. أصبح الآن:",
   "hist.close": "إغلاق",
+  "hist.confirmTitle": "استرجاع هذه النسخة؟",
+  "hist.confirmBody": "سيصبح {field} في متجرك المباشر:",
+  "hist.confirmGo": "استرجعها",
 
   // Files: export and import (components/JobFiles.tsx, AuditExport.tsx)
   "files.exportCsv": "تصدير CSV",

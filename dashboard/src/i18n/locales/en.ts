@@ -477,6 +477,9 @@ export const en = {
   "hist.restoreFailed": "We could not put that version back. {error}",
   "hist.changedInStore": "Someone changed this field in your store after the app last wrote it. It now reads:",
   "hist.close": "Close",
+  "hist.confirmTitle": "Put this version back?",
+  "hist.confirmBody": "The {field} in your live store will read:",
+  "hist.confirmGo": "Put it back",
 
   // Files: export and import (components/JobFiles.tsx, AuditExport.tsx)
   "files.exportCsv": "Export CSV",
