@@ -32,7 +32,7 @@ import httpx
 
 from optimizer_app import credits, db, stores
 from optimizer_app.auth import wix as wix_auth
-from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.attributes import TEXT_ATTRIBUTES
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.wix import create_wix_sandbox
 from tests.factories import admin_database
@@ -148,7 +148,7 @@ async def run_job(
                 body = {
                     "source_scope": "products",
                     "source_ids": [p["id"] for p in listed.json()["products"]],
-                    "attributes": [a.value for a in Attribute],
+                    "attributes": [a.value for a in TEXT_ATTRIBUTES],
                     "target_lang": "en",
                 }
                 created = await api.post("/api/jobs", json=body)
@@ -232,7 +232,8 @@ def main(args: argparse.Namespace) -> Report:
         proxy = stack.enter_context(LoopbackServer(counter.app))
         print(f"llm-check: {server}")
         print(f"llm-check: worker {' '.join(f'{k}={v}' for k, v in worker_env.items())}")
-        print(f"llm-check: {args.products} products × {len(Attribute)} fields; logs in {folder.relative_to(ROOT)}")
+        fields = len(TEXT_ATTRIBUTES)
+        print(f"llm-check: {args.products} products × {fields} fields; logs in {folder.relative_to(ROOT)}")
         base = stack.enter_context(admin_database(DATA_DIR))
         run = asyncio.run(
             run_job(base, proxy.url, model, worker_env, folder, products=args.products, deadline=args.deadline)

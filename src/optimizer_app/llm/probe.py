@@ -16,7 +16,7 @@ from typing import Any
 
 import openai
 
-from ..domain.attributes import Attribute
+from ..domain.attributes import TEXT_ATTRIBUTES, Attribute
 from ..domain.products import Product
 from .base import GenerationRequest
 from .budget import output_token_budget
@@ -102,7 +102,7 @@ class Capabilities:
                 "bounds what the worker will try."
             )
         # A four-field answer writes up to its budget; a one-field one about a fifteenth of it.
-        longest = self.latency_seconds * output_token_budget(Attribute) / output_token_budget([Attribute.TITLE])
+        longest = self.latency_seconds * output_token_budget(TEXT_ATTRIBUTES) / output_token_budget([Attribute.TITLE])
         if longest * 3 > timeout_seconds:
             lines.append(
                 f"An answer with every field may take about {longest:.0f} s here: set "
