@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -17,56 +16,24 @@ import httpx
 import pytest
 
 from optimizer_app import credits
-from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
-from optimizer_sandbox.runner import LoopbackServer, _free_port
-from optimizer_sandbox.shopify import create_shopify_sandbox
+from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.woocommerce import create_woocommerce_sandbox
 from tests.factories import assert_ledger_balanced
+from tests.integration import shopify_stack
 from tests.integration.conftest import Drain, WixSite, new_site
 
-API_KEY = "5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e"
-API_SECRET = "shpss_catalog_query_tests_secret_0123456789abcdef0123456789abcdef"
+# The app beside the Shopify sandbox (tests/integration/shopify_stack.py).
+web_port, shopify_sandbox, settings, web = (
+    shopify_stack.web_port,
+    shopify_stack.shopify_sandbox,
+    shopify_stack.settings,
+    shopify_stack.web,
+)
+shop_session = shopify_stack.shop_session
+
 WOO_KEY, WOO_SECRET = "ck_" + "c3" * 20, "cs_" + "d4" * 20
-
-
-@pytest.fixture
-def web_port() -> int:
-    return _free_port("127.0.0.1")
-
-
-@pytest.fixture
-def shopify_sandbox(web_port: int) -> Iterator[LoopbackServer]:
-    app = create_shopify_sandbox(
-        api_key=API_KEY, api_secret=API_SECRET, app_url=f"http://127.0.0.1:{web_port}", restore_rate=1000
-    )
-    with LoopbackServer(app) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(settings: Settings, shopify_sandbox: LoopbackServer, web_port: int) -> Settings:
-    return replace(
-        settings,
-        shopify_api_key=API_KEY,
-        shopify_api_secret=API_SECRET,
-        shopify_admin_base=shopify_sandbox.url,
-        app_base_url=f"http://127.0.0.1:{web_port}",
-        # These tests page through whole catalogs quickly; the per-store limit has its own tests.
-        api_rate_limit_per_minute=0,
-    )
-
-
-@pytest.fixture
-def web(settings: Settings, web_port: int) -> Iterator[LoopbackServer]:
-    with LoopbackServer(create_app(settings), port=web_port) as server:
-        yield server
-
-
-def shop_session(shop: str) -> dict[str, str]:
-    token = shopify_auth.sign_session_token(shop, api_key=API_KEY, api_secret=API_SECRET)
-    return {"Authorization": f"Bearer {token}"}
 
 
 def wix_raw_products(sandbox: LoopbackServer, site: WixSite) -> list[dict[str, Any]]:

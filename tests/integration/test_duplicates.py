@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -17,20 +15,23 @@ import httpx
 import pytest
 
 from optimizer_app import catalog
-from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.near_duplicates import jaccard, shingles
 from optimizer_app.duplicates import ASK_AGAIN_NOTE
-from optimizer_app.settings import Settings
-from optimizer_app.web.app import create_app
-from optimizer_sandbox.runner import LoopbackServer, _free_port
-from optimizer_sandbox.shopify import create_shopify_sandbox
+from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import assert_ledger_balanced
+from tests.integration import shopify_stack
 from tests.integration.conftest import Drain, new_site
 from tests.integration.test_catalog_query import all_pages, grant, store_id, wix_raw_products
 
-API_KEY = "7d6c5b4a39281706f5e4d3c2b1a09f8e"
-API_SECRET = "shpss_duplicates_tests_secret_0123456789abcdef0123456789abcdef01"
+# The app beside the Shopify sandbox (tests/integration/shopify_stack.py).
+web_port, shopify_sandbox, settings, web = (
+    shopify_stack.web_port,
+    shopify_stack.shopify_sandbox,
+    shopify_stack.settings,
+    shopify_stack.web,
+)
+shop_session = shopify_stack.shop_session
 
 SHIRT = (
     "<p>The Linen Shirt is cut from washed European linen, soft from the first wear and cool on warm "
@@ -55,43 +56,6 @@ ABAYA_COPY = (
     .replace("اليومي", "اليوميّ")
     .replace("منخفضة", "معتدلة")
 )
-
-
-@pytest.fixture
-def web_port() -> int:
-    return _free_port("127.0.0.1")
-
-
-@pytest.fixture
-def shopify_sandbox(web_port: int) -> Iterator[LoopbackServer]:
-    app = create_shopify_sandbox(
-        api_key=API_KEY, api_secret=API_SECRET, app_url=f"http://127.0.0.1:{web_port}", restore_rate=1000
-    )
-    with LoopbackServer(app) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(settings: Settings, shopify_sandbox: LoopbackServer, web_port: int) -> Settings:
-    return replace(
-        settings,
-        shopify_api_key=API_KEY,
-        shopify_api_secret=API_SECRET,
-        shopify_admin_base=shopify_sandbox.url,
-        app_base_url=f"http://127.0.0.1:{web_port}",
-        api_rate_limit_per_minute=0,
-    )
-
-
-@pytest.fixture
-def web(settings: Settings, web_port: int) -> Iterator[LoopbackServer]:
-    with LoopbackServer(create_app(settings), port=web_port) as server:
-        yield server
-
-
-def shop_session(shop: str) -> dict[str, str]:
-    token = shopify_auth.sign_session_token(shop, api_key=API_KEY, api_secret=API_SECRET)
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def resync(pool: asyncpg.Pool) -> None:

@@ -8,8 +8,6 @@ ids are refused."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -17,52 +15,24 @@ import httpx
 import pytest
 
 from optimizer_app import credits
-from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.domain.empty_fields import is_empty
-from optimizer_app.settings import Settings
-from optimizer_app.web.app import create_app
-from optimizer_sandbox.runner import LoopbackServer, _free_port
-from optimizer_sandbox.shopify import create_shopify_sandbox
+from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import assert_ledger_balanced
+from tests.integration import shopify_stack
 from tests.integration.conftest import Drain, new_site
 
-API_KEY = "6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f"
-API_SECRET = "shpss_fact_gate_tests_secret_0123456789abcdef0123456789abcdef00"
+# The app beside the Shopify sandbox (tests/integration/shopify_stack.py).
+web_port, shopify_sandbox, settings, web = (
+    shopify_stack.web_port,
+    shopify_stack.shopify_sandbox,
+    shopify_stack.settings,
+    shopify_stack.web,
+)
+shop_session = shopify_stack.shop_session
+
 Headers = dict[str, str]
 Items = list[dict[str, Any]]
-
-
-@pytest.fixture
-def web_port() -> int:
-    return _free_port("127.0.0.1")
-
-
-@pytest.fixture
-def shopify_sandbox(web_port: int) -> Iterator[LoopbackServer]:
-    app = create_shopify_sandbox(
-        api_key=API_KEY, api_secret=API_SECRET, app_url=f"http://127.0.0.1:{web_port}", restore_rate=1000
-    )
-    with LoopbackServer(app) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(settings: Settings, shopify_sandbox: LoopbackServer, web_port: int) -> Settings:
-    return replace(
-        settings,
-        shopify_api_key=API_KEY,
-        shopify_api_secret=API_SECRET,
-        shopify_admin_base=shopify_sandbox.url,
-        app_base_url=f"http://127.0.0.1:{web_port}",
-        api_rate_limit_per_minute=0,
-    )
-
-
-@pytest.fixture
-def web(settings: Settings, web_port: int) -> Iterator[LoopbackServer]:
-    with LoopbackServer(create_app(settings), port=web_port) as server:
-        yield server
 
 
 def wix_store() -> Headers:
@@ -71,9 +41,7 @@ def wix_store() -> Headers:
 
 async def shopify_store(api: httpx.AsyncClient, sandbox: LoopbackServer, products: int = 0) -> Headers:
     shop = f"shop-{uuid.uuid4().hex[:10]}.myshopify.com"
-    headers = {
-        "Authorization": f"Bearer {shopify_auth.sign_session_token(shop, api_key=API_KEY, api_secret=API_SECRET)}"
-    }
+    headers = shop_session(shop)
     assert (await api.get("/api/me", headers=headers)).status_code == 200
     if products:
         httpx.post(f"{sandbox.url}/_sandbox/shops/{shop}/products", json={"count": products}).raise_for_status()
