@@ -115,6 +115,8 @@ export type JobStatus = "PENDING" | "RUNNING" | "DONE" | "DONE_WITH_FAILURES" | 
 
 export interface Job {
   id: number;
+  /** The brand voice the job was written in (a copy taken when it was made); null: none. */
+  brand_voice?: { id: number; name: string } | null;
   status: JobStatus;
   source_scope: string;
   source_ids: string[];

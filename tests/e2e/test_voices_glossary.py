@@ -172,6 +172,8 @@ async def test_a_banned_word_is_refused_and_the_reason_worded(
 
     await section(app, words, words.results)
     await expect(app.get_by_text(words.refused)).to_be_visible(timeout=20_000)
+    # The Results screen names the voice the job was written in.
+    await expect(app.get_by_test_id("job-voice")).to_contain_text("Crisp")
     await fits_sideways(app.locator("main"))
     await shot(page, f"results-glossary-refused-{locale}-{width}")
 

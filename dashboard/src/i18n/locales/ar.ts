@@ -348,6 +348,7 @@ export const ar: Record<Key, Entry> = {
   "res.reverted": "أُعيد {field} إلى قيمته السابقة في متجرك.",
   "res.loading": "جارٍ تحميل النتائج…",
   "res.creditsUsed": "النقاط المستخدمة: {count}",
+  "res.voice": "أسلوب العلامة: {name}",
   "res.progress": "اكتمل {done} من {total} — تظهر النتائج أدناه فور وصولها.",
   "res.publishSelected": "نشر المحدد ({count})",
   "res.publishing": "جارٍ النشر…",

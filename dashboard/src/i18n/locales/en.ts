@@ -263,6 +263,7 @@ export const en = {
   "res.reverted": "{field} changed back to its previous value in your store.",
   "res.loading": "Loading the results…",
   "res.creditsUsed": { one: "{count} credit used", other: "{count} credits used" },
+  "res.voice": "Voice: {name}",
   "res.progress": "{done} of {total} done — results appear below as they arrive.",
   "res.publishSelected": "Publish selected ({count})",
   "res.publishing": "Publishing…",

@@ -369,6 +369,14 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
             </h2>
             <div className="muted small">
               {jobLanguage(job)} · {t("res.creditsUsed", { count: job.credits_charged - job.credits_refunded })} · {when(job.created_at)}
+              {job.brand_voice ? (
+                <>
+                  {" · "}
+                  <span data-testid="job-voice" dir="auto">
+                    {t("res.voice", { name: job.brand_voice.name })}
+                  </span>
+                </>
+              ) : null}
             </div>
             {noChange ? (
               <div className="muted small" data-testid="no-change-summary">
