@@ -56,3 +56,7 @@ async def test_seo_fields_are_greyed_out_with_the_reason_only_where_no_seo_plugi
                 await expect(box).to_be_enabled()
                 await expect(box).to_be_checked()
             await expect(fields.get_by_text(NO_PLUGIN)).to_have_count(0)
+        # The product pictures come from the site: let them load, then leave the page, before the
+        # site stops (a picture still loading would meet a closed port).
+        await page.wait_for_load_state("networkidle")
+        await page.goto("about:blank")
