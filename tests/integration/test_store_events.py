@@ -142,3 +142,29 @@ async def test_the_end_of_another_plan_and_a_kept_plan_change_nothing(pool: asyn
     own = await apply(pool, CIPHER, event("k.myshopify.com", "k-3", ev.PlanChanged("free", if_current="scale")))
     assert own.store is not None and own.store.plan_id == "free"
     await assert_ledger_balanced(pool, own.store.id)
+
+
+async def test_product_changes_are_recorded_once_per_product_whatever_the_number_of_deliveries(
+    pool: asyncpg.Pool,
+) -> None:
+    installed = await apply(pool, CIPHER, event("p.myshopify.com", "p-0", ev.Installed()))
+    assert installed.store is not None
+    await apply(pool, CIPHER, event("p.myshopify.com", "p-1", ev.ProductsChanged(("gid://1",), created=True)))
+    for n in range(2, 6):
+        await apply(pool, CIPHER, event("p.myshopify.com", f"p-{n}", ev.ProductsChanged(("gid://1", "gid://2"), False)))
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT product_id, created, changes, source FROM automation_changes WHERE store_id = $1 ORDER BY 1",
+            installed.store.id,
+        )
+    assert [(r["product_id"], r["created"], r["changes"], r["source"]) for r in rows] == [
+        ("gid://1", True, 5, "test/topic"),
+        ("gid://2", False, 4, "test/topic"),
+    ]
+
+
+async def test_product_changes_of_an_uninstalled_store_are_not_recorded(pool: asyncpg.Pool) -> None:
+    await apply(pool, CIPHER, event("q.myshopify.com", "q-0", ev.Installed()))
+    await apply(pool, CIPHER, event("q.myshopify.com", "q-1", ev.Uninstalled()))
+    await apply(pool, CIPHER, event("q.myshopify.com", "q-2", ev.ProductsChanged(("gid://1",), created=True)))
+    assert await count(pool, "SELECT count(*) FROM automation_changes") == 0

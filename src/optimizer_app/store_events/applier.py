@@ -11,7 +11,7 @@ from typing import Literal
 
 import asyncpg
 
-from .. import credits, db, stores, tokens
+from .. import automation, credits, db, stores, tokens
 from ..crypto import TokenCipher
 from ..errors import MalformedRequest
 from ..stores import Store
@@ -21,6 +21,7 @@ from .events import (
     PlanEnds,
     PlanKept,
     PlatformEvent,
+    ProductsChanged,
     Redacted,
     StoreEvent,
     SubscriptionStatusChanged,
@@ -46,7 +47,7 @@ async def apply(pool: asyncpg.Pool, cipher: TokenCipher, event: PlatformEvent, *
     """Record the event id and apply its effects in order, all in one transaction; a replay of an
     event id already recorded applies nothing. A MalformedRequest raised on the way rolls back
     the record too."""
-    target = _Target(cipher, event.platform, event.external_id, today or datetime.now(UTC).date())
+    target = _Target(cipher, event.platform, event.external_id, event.event_type, today or datetime.now(UTC).date())
     async with db.acquire(pool) as conn, conn.transaction():
         store = await stores.find(conn, event.platform, event.external_id)
         first = await stores.record_webhook(
@@ -81,6 +82,7 @@ class _Target:
     cipher: TokenCipher
     platform: str
     external_id: str
+    event_type: str
     today: date
 
 
@@ -115,6 +117,12 @@ async def _apply_one(
         await credits.change_plan(conn, store.id, effect.plan_id, cycle=effect.cycle)
     elif isinstance(effect, PlanEnds):
         await stores.schedule_plan_end(conn, store.id, effect.on or store.credits_reset_on)
+    elif isinstance(effect, ProductsChanged):
+        if store.installed:
+            await automation.note_product_changes(
+                conn, store.id, effect.product_ids, created=effect.created, source=target.event_type
+            )
+        return store
     elif isinstance(effect, TokensIssued):
         await tokens.save(conn, target.cipher, store.id, effect)
     elif isinstance(effect, Redacted):

@@ -73,8 +73,25 @@ class SubscriptionStatusChanged:
     cycle: str | None = None
 
 
+@dataclass(frozen=True)
+class ProductsChanged:
+    """Products were created (`created`) or changed in the store, by the owner or by anyone; the
+    automation step decides whether that makes a job (automation.py)."""
+
+    product_ids: tuple[str, ...]
+    created: bool
+
+
 StoreEvent = (
-    Installed | Uninstalled | PlanChanged | PlanEnds | PlanKept | Redacted | TokensIssued | SubscriptionStatusChanged
+    Installed
+    | Uninstalled
+    | PlanChanged
+    | PlanEnds
+    | PlanKept
+    | Redacted
+    | TokensIssued
+    | SubscriptionStatusChanged
+    | ProductsChanged
 )
 
 
