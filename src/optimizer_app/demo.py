@@ -164,6 +164,7 @@ def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
         print(f"  Shopify admin (sandbox):   {sandboxes.shopify.url}/_sandbox/admin?shop={DEMO_SHOP}")
         print(f"  WooCommerce connect page:  {app_url}/app/woocommerce")
         print(f"      site {sandboxes.woo.url}  key {DEMO_WOO_KEYS[0]}  secret {DEMO_WOO_KEYS[1]}")
+        print(f"  WordPress admin (sandbox): {sandboxes.woo.url}/_sandbox/admin")
         print(f"  API with curl: curl -H 'X-Wix-Instance: {sandbox_instance(settings)}' {app_url}/api/me")
         print("  Press Ctrl-C to stop.")
         print()

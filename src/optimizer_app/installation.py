@@ -8,6 +8,8 @@ comes here as it was sent. Every dependency is an argument: nothing here knows a
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -28,6 +30,8 @@ from .outbound import parse_site_url, site_key
 from .platforms.base import PlatformAuthError, PlatformUnavailable, StorePlatformError
 from .platforms.woocommerce import KeysReadOnly, SiteRedirected
 from .stores import Store
+
+log = logging.getLogger(__name__)
 
 
 async def installed(pool: asyncpg.Pool, platform: str, external_id: str) -> Store | None:
@@ -97,15 +101,18 @@ async def install_shopify(
     cipher: TokenCipher,
     session: shopify_auth.SessionToken,
     session_token: str,
+    *,
+    webhook_url: str,
 ) -> Store:
     """The shop of a verified App Bridge session token; on its first open (or after a reinstall,
-    or when its credentials were refused) the token is exchanged for an offline access token."""
+    or when its credentials were refused) the token is exchanged for an offline access token and
+    the product webhooks are subscribed to `webhook_url`."""
     store = await installed(pool, "shopify", session.shop)
     if store is not None and not store.needs_reauth:
         return store
     offline = await clients.exchange_shopify(session.shop, session_token)
     async with db.acquire(pool) as conn, conn.transaction():
-        return await _install_with_tokens(
+        store = await _install_with_tokens(
             conn,
             cipher,
             platform="shopify",
@@ -113,6 +120,20 @@ async def install_shopify(
             display_name=session.shop.removesuffix(".myshopify.com"),
             issued=offline,
         )
+    await _subscribe_product_webhooks(store, clients.shopify_client(store).subscribe_webhooks(webhook_url))
+    return store
+
+
+async def _subscribe_product_webhooks(store: Store, subscribing: Awaitable[list[str]]) -> None:
+    """Product webhooks only start automation: a platform that refuses them now leaves the store
+    installed (manual jobs work) and is logged; the next install or connect subscribes again."""
+    try:
+        created = await subscribing
+    except StorePlatformError as exc:
+        log.warning("%s store %s: product webhooks not subscribed: %s", store.platform, store.external_id, exc)
+        return
+    if created:
+        log.info("%s store %s: subscribed to %s", store.platform, store.external_id, ", ".join(created))
 
 
 async def installed_shopify(pool: asyncpg.Pool, shop: str) -> Store:
@@ -171,10 +192,18 @@ async def install_salla(
 
 
 async def connect_woocommerce(
-    pool: asyncpg.Pool, clients: StoreClients, site_url: object, key: object, secret: object
+    pool: asyncpg.Pool,
+    clients: StoreClients,
+    site_url: object,
+    key: object,
+    secret: object,
+    *,
+    product_webhook: Callable[[Store], tuple[str, str]],
 ) -> Store:
     """Prove the REST API keys changing nothing in the store, then install the site with its keys
-    encrypted. The address and keys are the owner's input: anything wrong with them is a 4xx."""
+    encrypted and subscribe its product webhooks (`product_webhook`: the delivery address and
+    secret for the store). The address and keys are the owner's input: anything wrong with them
+    is a 4xx."""
     url = parse_site_url(site_url, clients.outbound_policy)
     if not (isinstance(key, str) and key.startswith("ck_") and isinstance(secret, str) and secret.startswith("cs_")):
         raise InvalidRequest(
@@ -216,4 +245,5 @@ async def connect_woocommerce(
         await stores.merge_site_facts(conn, store.id, client.site.to_json())
         saved = await stores.get(conn, store.id)
     assert saved is not None
+    await _subscribe_product_webhooks(saved, client.subscribe_webhooks(*product_webhook(saved)))
     return saved

@@ -23,10 +23,23 @@ a bad variable is refused the way Shopify refuses it. What it follows from Shopi
 - Webhooks carry `X-Shopify-Topic`, `X-Shopify-Hmac-Sha256` (base64 HMAC of the raw body),
   `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id` and `X-Shopify-Event-Id`
   (the same for every delivery of one event).
+- Product webhooks: `webhookSubscriptionCreate(topic:, webhookSubscription: {uri})` and
+  `webhookSubscriptions(topics:, uri:)` keep subscriptions per shop; a second subscription of a
+  topic to the same address is refused with "Address for this topic has already been taken"
+  (https://shopify.dev/docs/api/admin-graphql/latest/mutations/webhookSubscriptionCreate,
+  https://shopify.dev/docs/api/admin-graphql/latest/enums/PubSubWebhookSubscriptionCreateUserErrorCode);
+  uninstalling deletes them (https://shopify.dev/docs/apps/auth/installation/uninstall-app).
+  `products/create` goes out when the owner adds a product in the admin, `products/update` when
+  `productUpdate` changes one (the app's own publish included), each with the REST Product body
+  (https://shopify.dev/docs/api/webhooks?reference=graphql), after the request is answered.
+  Shopify retries a failed delivery 8 times over 4 hours with exponential backoff
+  (https://shopify.dev/changelog/updates-to-webhook-retry-mechanism); the sandbox retries twice,
+  quickly, with the same event id.
 
-Simplifications: the actual cost equals the requested cost (Shopify refunds the difference for
-short pages), and the shop comes from the token rather than from the host name (the app points
-`SHOPIFY_ADMIN_BASE` at the sandbox). Routes under `/_sandbox/` are not Shopify's: they let tests
+Simplifications: subscriptions take `http://` addresses on loopback (Shopify wants https), the
+actual cost equals the requested cost (Shopify refunds the difference for short pages), and the
+shop comes from the token rather than from the host name (the app points `SHOPIFY_ADMIN_BASE` at
+the sandbox). Routes under `/_sandbox/` are not Shopify's: they let tests
 and the demo look inside, throttle, inject faults, sign session tokens, send webhooks and frame
 the app like the Shopify admin; `/_sandbox/app-bridge.js` stands in for App Bridge, handing the
 framed app session tokens through the admin page.
@@ -34,6 +47,7 @@ framed app session tokens through the admin page.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import functools
@@ -50,7 +64,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from graphql import (
@@ -76,6 +90,7 @@ from graphql import (
 )
 from jinja2 import Environment, select_autoescape
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -86,12 +101,17 @@ from optimizer_app.errors import Unauthorized
 from . import images
 from .faults import Faults
 from .shopify_catalog import build_catalog, more_products
+from .webhook_outbox import WebhookOutbox
 
 ADMIN_ORIGIN = "https://admin.shopify.com"
 API_VERSION = "2026-10"
 ACCESS_TOKEN_TTL = 3600
 MIGRATION_RETRY_SECONDS = 7 * 24 * 3600
 REFRESH_TOKEN_TTL = 90 * 86400
+# The sandbox's stand-in for Shopify's 8 retries over 4 hours (see the module docstring).
+WEBHOOK_RETRY_DELAYS = (0.5, 1.0)
+# WebhookSubscriptionTopic values and the X-Shopify-Topic each one delivers.
+WEBHOOK_TOPICS = {"PRODUCTS_CREATE": "products/create", "PRODUCTS_UPDATE": "products/update"}
 MAX_PAGE = 250
 MAX_QUERY_COST = 1000
 SCHEMA_PATH = Path(
@@ -110,6 +130,11 @@ header { grid-column: 1 / 3; background: #1a1a1a; color: #fff; display: flex; al
   padding: 0 1rem; gap: 1rem; position: relative; }
 nav { background: #ebebeb; padding: 1rem; font-size: .9rem; color: #303030; }
 nav div { padding: .4rem 0; }
+#add-product { margin-top: 1rem; display: flex; flex-direction: column; gap: .4rem; font-size: .85rem; }
+#add-product input, #add-product textarea { font: inherit; padding: .3rem; border: 1px solid #b5b5b5;
+  border-radius: 6px; }
+#add-product button { font: inherit; border-radius: 8px; padding: .35rem .6rem; background: #303030; color: #fff;
+  border: 0; cursor: pointer; }
 main { display: flex; flex-direction: column; min-width: 0; min-height: 0; }
 #title-bar { flex: none; height: 44px; display: flex; align-items: center; padding: 0 1rem; font-weight: 650;
   background: #f1f1f1; border-bottom: 1px solid #e3e3e3; overflow: hidden; white-space: nowrap; }
@@ -137,7 +162,14 @@ iframe { border: 0; width: 100%; flex: 1; min-height: 0; }
 <span><button type="button" class="discard">Discard</button>
 <button type="button" class="save">Save</button></span></div>
 </header>
-<nav><div>Home</div><div>Products</div><div>Apps</div><div><strong>Optimizer App</strong></div></nav>
+<nav><div>Home</div><div>Products</div><div>Apps</div><div><strong>Optimizer App</strong></div>
+<form id="add-product" aria-labelledby="add-product-title">
+<strong id="add-product-title">Add product</strong>
+<label for="new-title">Title</label><input id="new-title" name="title" required maxlength="255">
+<label for="new-description">Description</label><textarea id="new-description" name="description" rows="3"></textarea>
+<button type="submit">Add product</button>
+<span id="add-product-result" role="status" aria-live="polite"></span>
+</form></nav>
 <main><div id="title-bar" data-testid="admin-title-bar">Optimizer App</div>
 <iframe id="app" title="Optimizer App" src="{{ src }}"></iframe></main>
 <div id="toasts" role="status" aria-live="polite"></div>
@@ -152,6 +184,20 @@ const saveBar = document.getElementById("save-bar");
 const toasts = document.getElementById("toasts");
 let saveBarId = null;
 window.appBridgeEvents = [];
+// "Add product" as the admin's product form: the sandbox creates it and sends products/create.
+document.getElementById("add-product").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const result = document.getElementById("add-product-result");
+  const res = await fetch("/_sandbox/admin/products", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ store: {{ shop | tojson }}, title: form.title.value, description: form.description.value }),
+  });
+  const body = await res.json();
+  result.textContent = res.ok ? "Product added: " + body.product_id : "Not added: " + JSON.stringify(body.errors);
+  if (res.ok) form.reset();
+});
 function tellApp(message) {
   frame.contentWindow.postMessage(message, appOrigin);
 }
@@ -233,6 +279,8 @@ class _Shop:
     base_url: str = ""
     # The scopes the shop granted the app: fileUpdate needs write_files (or write_themes).
     scopes: tuple[str, ...] = ("read_products", "write_products", "write_files")
+    # Webhook subscriptions the app created by API: number -> {id, topic, uri, createdAt}.
+    webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def gid(kind: str, number: int) -> str:
@@ -414,6 +462,7 @@ class ShopifySandbox:
         self.counts: Counter[str] = Counter()
         self.lock = threading.RLock()
         self.next_id = 1000
+        self.outbox = WebhookOutbox(WEBHOOK_RETRY_DELAYS)
 
     def shop(self, domain: str) -> _Shop:
         with self.lock:
@@ -559,7 +608,16 @@ class ShopifySandbox:
                     out.append(self.collection_node(shop, c) if c else None)
             return out
 
+        def webhook_subscriptions(info: Any, **args: Any) -> dict[str, Any]:
+            items = sorted(shop.webhooks.values(), key=lambda w: w["id"])
+            if args.get("topics"):
+                items = [w for w in items if w["topic"] in args["topics"]]
+            if args.get("uri") is not None:
+                items = [w for w in items if w["uri"] == args["uri"]]
+            return connection(items, args, self.webhook_node)
+
         return {
+            "webhookSubscriptions": webhook_subscriptions,
             "products": products,
             "product": product,
             "collections": collections,
@@ -568,7 +626,29 @@ class ShopifySandbox:
             "shop": {"name": shop.domain.split(".")[0].replace("-", " ").title(), "myshopifyDomain": shop.domain},
         }
 
-    def mutation_root(self, shop: _Shop, base_url: str) -> dict[str, Any]:
+    def webhook_node(self, w: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "__typename": "WebhookSubscription",
+            "id": gid("WebhookSubscription", w["id"]),
+            "legacyResourceId": str(w["id"]),
+            "topic": w["topic"],
+            "uri": w["uri"],
+            "callbackUrl": w["uri"],
+            "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": w["uri"]},
+            "format": "JSON",
+            "includeFields": [],
+            "metafieldNamespaces": [],
+            "metafields": [],
+            "filter": None,
+            "name": None,
+            "apiVersion": {"handle": API_VERSION, "displayName": API_VERSION, "supported": True},
+            "createdAt": w["createdAt"],
+            "updatedAt": w["createdAt"],
+        }
+
+    def mutation_root(self, shop: _Shop, base_url: str, updated: list[int] | None = None) -> dict[str, Any]:
+        """Shopify's mutations on `shop`; each product `productUpdate` changes is added to `updated`."""
+
         def product_update(info: Any, **args: Any) -> dict[str, Any]:
             data = args.get("product") or args.get("input")
             if data is None:
@@ -616,7 +696,29 @@ class ShopifySandbox:
                     if key in seo:
                         p["seo"][key] = seo[key]
                 p["updatedAt"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+                if updated is not None:
+                    updated.append(number)
                 return {"product": self.product_node(shop, p), "userErrors": []}
+
+        def webhook_subscription_create(info: Any, **args: Any) -> dict[str, Any]:
+            topic, given = args["topic"], args["webhookSubscription"]
+            self.counts["webhookSubscriptionCreate"] += 1
+            uri = str(given.get("uri") or given.get("callbackUrl") or "").strip()
+            field_name = ["webhookSubscription", "uri"]
+            problem = None
+            if not uri:
+                problem = "Address can't be blank"
+            elif not _webhook_address_ok(uri):
+                problem = "Address is invalid"
+            elif any(w["topic"] == topic and w["uri"] == uri for w in shop.webhooks.values()):
+                problem = "Address for this topic has already been taken"
+            if problem:
+                return {"webhookSubscription": None, "userErrors": [{"field": field_name, "message": problem}]}
+            number = self.new_id()
+            created = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            with self.lock:
+                shop.webhooks[number] = {"id": number, "topic": topic, "uri": uri, "createdAt": created}
+            return {"webhookSubscription": self.webhook_node(shop.webhooks[number]), "userErrors": []}
 
         def app_subscription_create(info: Any, **args: Any) -> dict[str, Any]:
             items = args.get("lineItems") or []
@@ -693,6 +795,7 @@ class ShopifySandbox:
             return {"files": [self.media_node(shop, by_id[e["id"]]) for e in files], "userErrors": []}
 
         return {
+            "webhookSubscriptionCreate": webhook_subscription_create,
             "productUpdate": product_update,
             "appSubscriptionCreate": app_subscription_create,
             "fileUpdate": file_update,
@@ -790,7 +893,9 @@ class ShopifySandbox:
             shop.available -= requested
             throttle["currentlyAvailable"] = int(shop.available)
         is_mutation = operation.operation == OperationType.MUTATION
-        root = self.mutation_root(shop, str(request.base_url).rstrip("/")) if is_mutation else self.query_root(shop)
+        updated: list[int] = []
+        base = str(request.base_url).rstrip("/")
+        root = self.mutation_root(shop, base, updated) if is_mutation else self.query_root(shop)
         result = execute_sync(
             self.schema, document, root_value=root, variable_values=variables, operation_name=body.get("operationName")
         )
@@ -800,7 +905,9 @@ class ShopifySandbox:
         out["extensions"] = {
             "cost": {"requestedQueryCost": requested, "actualQueryCost": requested, "throttleStatus": throttle}
         }
-        return JSONResponse(out)
+        changed = [shop.products[n] for n in dict.fromkeys(updated) if n in shop.products]
+        background = BackgroundTask(self.notify, shop, "PRODUCTS_UPDATE", changed) if changed else None
+        return JSONResponse(out, background=background)
 
     async def access_token(self, request: Request) -> JSONResponse:
         self.counts["access_token"] += 1
@@ -961,7 +1068,21 @@ class ShopifySandbox:
         event_id: str | None = None,
     ) -> httpx.Response:
         raw = json.dumps(payload).encode()
-        headers = {
+        headers = self.webhook_headers(topic, domain, raw, webhook_id=webhook_id, secret=secret, event_id=event_id)
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.post(url, content=raw, headers=headers)
+
+    def webhook_headers(
+        self,
+        topic: str,
+        domain: str,
+        raw: bytes,
+        *,
+        webhook_id: str | None = None,
+        secret: str | None = None,
+        event_id: str | None = None,
+    ) -> dict[str, str]:
+        return {
             "Content-Type": "application/json",
             "X-Shopify-Topic": topic,
             "X-Shopify-Hmac-Sha256": shopify_auth.sign_webhook(raw, secret or self.api_secret),
@@ -973,8 +1094,23 @@ class ShopifySandbox:
             "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
             "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
         }
-        async with httpx.AsyncClient(timeout=10) as client:
-            return await client.post(url, content=raw, headers=headers)
+
+    async def notify(self, shop: _Shop, topic: str, products: list[dict[str, Any]]) -> None:
+        """Deliver `topic` for each product to every subscription of the shop to it: one event
+        (one event id) per product, delivered to each address, retried on failure."""
+        header_topic = WEBHOOK_TOPICS[topic]
+        with self.lock:
+            targets = [w["uri"] for w in shop.webhooks.values() if w["topic"] == topic]
+            bodies = [json.dumps(rest_product(shop, p)).encode() for p in products]
+        sends = []
+        for raw in bodies:
+            event_id = str(uuid.uuid4())
+            for uri in targets:
+                headers = self.webhook_headers(header_topic, shop.domain, raw, event_id=event_id)
+                sends.append(
+                    self.outbox.send(uri, header_topic, raw, headers, store=shop.domain, success=range(200, 300))
+                )
+        await asyncio.gather(*sends)
 
     # -- routes that are the sandbox's own, not Shopify's --
 
@@ -1011,6 +1147,45 @@ class ShopifySandbox:
                 for c in in_collections:
                     shop.collections[c]["product_ids"].append(product["id"])
         return JSONResponse({"products": len(shop.products)})
+
+    async def admin_add_product(self, request: Request) -> Response:
+        """`POST /_sandbox/admin/products` `{"store": shop domain, "title", "description"}`: the owner
+        adds a product in the admin (an active product with one picture); `products/create` goes to
+        the shop's subscriptions after the answer."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"errors": "The body is not JSON"}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse({"errors": "The body is not a JSON object"}, status_code=400)
+        domain, title = body.get("store"), body.get("title")
+        description = body.get("description", "")
+        if not isinstance(domain, str) or not shopify_auth.is_shop_domain(domain):
+            return JSONResponse({"errors": {"store": ["is not a shop's myshopify.com domain"]}}, status_code=422)
+        # "Title can't be blank" (https://shopify.dev/docs/api/admin-graphql/latest/mutations/productCreate).
+        if not isinstance(title, str) or not title.strip():
+            return JSONResponse({"errors": {"title": ["can't be blank"]}}, status_code=422)
+        if not isinstance(description, str):
+            return JSONResponse({"errors": {"description": ["is not text"]}}, status_code=422)
+        shop = self.shop(domain)
+        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        with self.lock:
+            number = max(shop.products) - 8000000000 + 1
+            ((product, _),) = more_products(shop.domain, number, 1)
+            product.update(
+                title=title.strip(),
+                descriptionHtml=description,
+                handle=re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") + f"-{number}",
+                seo={"title": None, "description": None},
+                createdAt=now,
+                updatedAt=now,
+            )
+            shop.products[product["id"]] = product
+        return JSONResponse(
+            {"product_id": gid("Product", product["id"])},
+            status_code=201,
+            background=BackgroundTask(self.notify, shop, "PRODUCTS_CREATE", [product]),
+        )
 
     async def delete_product(self, request: Request) -> Response:
         """The owner deletes a product in the Shopify admin."""
@@ -1052,6 +1227,8 @@ class ShopifySandbox:
         shop = self.shop(domain)
         shop.installed = False
         self.revoke(domain)
+        with self.lock:
+            shop.webhooks.clear()
         status = None
         target = (await request.json() if await request.body() else {}).get("url") or (
             f"{self.app_url}/webhooks/shopify" if self.app_url else ""
@@ -1122,6 +1299,8 @@ class ShopifySandbox:
             images.ROUTE,
             Route("/_sandbox/webhooks", self.send_webhook, methods=["POST"]),
             Route("/_sandbox/admin", self.admin, methods=["GET"]),
+            Route("/_sandbox/admin/products", self.admin_add_product, methods=["POST"]),
+            Route("/_sandbox/webhook-deliveries", self.outbox.listing, methods=["GET"]),
             Route("/_sandbox/reset", self.reset, methods=["POST"]),
         ]
 
@@ -1129,6 +1308,54 @@ class ShopifySandbox:
         app = Starlette(routes=self.routes())
         app.state.shopify = self
         return app
+
+
+def _webhook_address_ok(uri: str) -> bool:
+    """An https address, or http on loopback (the sandbox's one allowance, for tests and the demo)."""
+    parts = urlsplit(uri)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def rest_product(shop: _Shop, p: dict[str, Any]) -> dict[str, Any]:
+    """The Product resource as products/create and products/update deliver it (REST field names:
+    https://shopify.dev/docs/api/webhooks?reference=graphql), for the sandbox's product `p`."""
+    pictures = [
+        {
+            "id": m["id"],
+            "product_id": p["id"],
+            "position": index,
+            "alt": m["alt"] or None,
+            "src": images.url(shop.base_url, m["file"]),
+            "admin_graphql_api_id": gid("ProductImage", m["id"]),
+        }
+        for index, m in enumerate(p["media"], start=1)
+    ]
+    return {
+        "admin_graphql_api_id": gid("Product", p["id"]),
+        "body_html": p["descriptionHtml"],
+        "created_at": p["createdAt"],
+        "handle": p["handle"],
+        "id": p["id"],
+        "product_type": p["productType"],
+        "published_at": p["createdAt"],
+        "template_suffix": None,
+        "title": p["title"],
+        "updated_at": p["updatedAt"],
+        "vendor": p["vendor"],
+        "status": "active",
+        "published_scope": "global",
+        "tags": ", ".join(p["tags"]),
+        "variants": [],
+        "options": [],
+        "images": pictures,
+        "image": pictures[0] if pictures else None,
+        "media": [],
+        "variant_gids": [],
+        "has_variants_that_requires_components": False,
+        "category": None,
+    }
 
 
 def create_shopify_sandbox(

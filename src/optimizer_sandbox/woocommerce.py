@@ -31,6 +31,24 @@ get_home_url(). `PATCH /_sandbox/site` switches the plugin, sets `home` and make
 `/wp-json/` request answer 301 to `redirect_to` (a site moved to https or www). A sandbox made with
 `extra_categories` has that many more (empty) categories, paged like every list.
 Served over TLS (`LoopbackServer(..., tls=...)`) the request itself is HTTPS.
+
+Webhooks, as WooCommerce keeps and sends them (woocommerce/woocommerce,
+plugins/woocommerce/includes/class-wc-webhook.php and
+includes/rest-api/Controllers/Version1/class-wc-rest-webhooks-v1-controller.php;
+https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks): `/wp-json/wc/v3/webhooks`
+lists, creates, reads, updates and deletes them (a topic is `<resource>.<event>` or `action.<hook>`,
+else 400 `woocommerce_rest_shop_webhook_invalid_topic`; the delivery URL http(s), else
+`…_invalid_delivery_url`; the secret is never shown; delete needs `force=true`). Creating one pings
+its address first (`webhook_id=<id>`, unsigned). A product added with `POST /_sandbox/admin/products`
+(the admin's "Add new product") sends `product.created`, a product changed through the REST API
+`product.updated`, to each active webhook of the topic, after the request is answered (WooCommerce
+delivers from the Action Scheduler queue by default): the product as `GET /products/<id>` shows
+it, signed `X-WC-Webhook-Signature` = base64 HMAC-SHA256 of the body with the webhook's secret,
+with `X-WC-Webhook-Source`, `-Topic`, `-Resource`, `-Event`, `-ID` and `-Delivery-ID`. WooCommerce
+does not retry a failed delivery: it counts consecutive failures (an answer outside 200–302) and
+disables the webhook once more than five have failed in a row (WC_Webhook::log_delivery and
+failed_delivery); the sandbox does the same. `GET /_sandbox/admin` is the admin page with the
+"Add product" form, `GET /_sandbox/webhook-deliveries` the deliveries so far.
 """
 
 from __future__ import annotations
@@ -39,21 +57,30 @@ import base64
 import copy
 import hashlib
 import hmac
+import json
 import random
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+
+from optimizer_app.auth.woocommerce import sign_webhook
 
 from . import images
 from .faults import Faults
+from .webhook_outbox import WebhookOutbox
 
 READ, WRITE, READ_WRITE = "read", "write", "read_write"
 
@@ -75,6 +102,16 @@ _NAMES = {
     18: ["Watering Can", "Terracotta Pot", "Garden Gloves", "Pruning Shears", "Bird Feeder"],
 }
 _WINDOW = 15 * 60
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
+# wc_is_webhook_valid_topic and wc_get_webhook_statuses (includes/wc-webhook-functions.php).
+WEBHOOK_RESOURCES = ("coupon", "customer", "order", "product")
+WEBHOOK_EVENTS = ("created", "updated", "deleted", "restored")
+WEBHOOK_STATUSES = ("active", "paused", "disabled")
+# WC_Webhook::failed_delivery: `woocommerce_max_webhook_delivery_failures`, 5 by default.
+MAX_DELIVERY_FAILURES = 5
+USER_AGENT = "WooCommerce/10.3.0 Hookshot (WordPress/6.8.3)"
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -300,6 +337,9 @@ class WooCommerceSandbox:
         self.counts: dict[str, int] = {}
         self.strips_authorization = False
         self.lock = threading.Lock()
+        # id -> {id, name, status, topic, delivery_url, secret, failure_count, date_created}
+        self.webhooks: dict[int, dict[str, Any]] = {}
+        self.outbox = WebhookOutbox()
 
     def view(self, product: dict[str, Any], request: Request) -> dict[str, Any]:
         """A product as the REST API answers it: with its page's address (`permalink`, the
@@ -453,6 +493,7 @@ class WooCommerceSandbox:
                 return _error(400, "woocommerce_product_invalid_image_id", problem)
             with self.lock:
                 _update(found, body, self.attachments)
+            return JSONResponse(self.view(found, request), background=self.notify("updated", [found], request))
         return JSONResponse(self.view(found, request))
 
     async def batch(self, request: Request) -> Response:
@@ -493,7 +534,8 @@ class WooCommerceSandbox:
                     continue
                 _update(found, entry, self.attachments)
                 results.append(self.view(found, request))
-        return JSONResponse({"update": results})
+        changed = [self.products[r["id"]] for r in results if "error" not in r]
+        return JSONResponse({"update": results}, background=self.notify("updated", changed, request))
 
     async def categories(self, request: Request) -> Response:
         denied = self.authenticate(request)
@@ -508,7 +550,9 @@ class WooCommerceSandbox:
                 "id": cid,
                 "name": name,
                 "slug": name.lower().replace(" ", "-"),
-                "count": sum(1 for p in self.products.values() if p["categories"][0]["id"] == cid),
+                "count": sum(
+                    1 for p in self.products.values() if p["categories"][:1] and p["categories"][0]["id"] == cid
+                ),
             }
             for cid, name in self.categories_list
         ]
@@ -605,6 +649,179 @@ class WooCommerceSandbox:
     async def stats(self, request: Request) -> Response:
         return JSONResponse({"requests": dict(self.counts)})
 
+    # -- webhooks (sources in the module docstring) --
+
+    def webhook_view(self, hook: dict[str, Any]) -> dict[str, Any]:
+        resource, _, event = hook["topic"].partition(".")
+        return {
+            "id": hook["id"],
+            "name": hook["name"],
+            "status": hook["status"],
+            "topic": hook["topic"],
+            "resource": resource,
+            "event": event,
+            "hooks": [],
+            "delivery_url": hook["delivery_url"],
+            "date_created": hook["date_created"],
+            "date_created_gmt": hook["date_created"],
+            "date_modified": hook["date_created"],
+            "date_modified_gmt": hook["date_created"],
+        }
+
+    async def list_webhooks(self, request: Request) -> Response:
+        denied = self.authenticate(request)
+        if denied is not None:
+            return denied
+        page_size = _page_size(request)
+        if isinstance(page_size, Response):
+            return page_size
+        status = request.query_params.get("status", "all")
+        if status not in ("all", *WEBHOOK_STATUSES):
+            return _error(400, "rest_invalid_param", "Invalid parameter(s): status")
+        rows = [w for w in self.webhooks.values() if status in ("all", w["status"])]
+        return _paged(request, rows, *page_size, self.webhook_view)
+
+    async def create_webhook(self, request: Request) -> Response:
+        denied = self.authenticate(request)
+        if denied is not None:
+            return denied
+        body = await _json_object(request)
+        problem = _webhook_problem(body, creating=True)
+        if problem is not None:
+            return problem
+        with self.lock:
+            number = max(self.webhooks, default=0) + 1
+            self.webhooks[number] = {
+                "id": number,
+                "name": str(body.get("name") or f"Webhook created on {datetime.now(UTC):%b %d, %Y @ %I:%M %p}"),
+                "status": body.get("status") or "active",
+                "topic": str(body["topic"]).lower(),
+                "delivery_url": str(body["delivery_url"]),
+                "secret": str(body.get("secret") or secrets.token_urlsafe(37)),
+                "failure_count": 0,
+                "date_created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+            hook = self.webhooks[number]
+        # The REST controller answers after `deliver_ping()`: a POST of `webhook_id=<id>`.
+        ping = f"webhook_id={number}".encode()
+        await self.outbox.send(
+            hook["delivery_url"],
+            "ping",
+            ping,
+            {"User-Agent": USER_AGENT},
+            store=self.home_url(request),
+            success=range(200, 201),
+        )
+        location = f"{self.home_url(request)}/wp-json/wc/v3/webhooks/{number}"
+        return JSONResponse(self.webhook_view(hook), status_code=201, headers={"Location": location})
+
+    async def webhook(self, request: Request) -> Response:
+        denied = self.authenticate(request)
+        if denied is not None:
+            return denied
+        hook = self.webhooks.get(int(request.path_params["webhook_id"]))
+        if hook is None:
+            return _error(404, "woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.")
+        if request.method == "DELETE":
+            if request.query_params.get("force") not in ("true", "1"):
+                return _error(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
+            with self.lock:
+                del self.webhooks[hook["id"]]
+            return JSONResponse(self.webhook_view(hook))
+        if request.method == "PUT":
+            body = await _json_object(request)
+            problem = _webhook_problem(body, creating=False)
+            if problem is not None:
+                return problem
+            with self.lock:
+                for key in ("topic", "delivery_url", "secret", "status", "name"):
+                    if body.get(key):
+                        hook[key] = str(body[key]).lower() if key == "topic" else str(body[key])
+                if hook["status"] == "active":
+                    hook["failure_count"] = 0
+        return JSONResponse(self.webhook_view(hook))
+
+    def notify(self, event: str, products: list[dict[str, Any]], request: Request) -> BackgroundTask | None:
+        """`product.<event>` for each product to each active webhook of that topic, sent after the
+        answer; None when no webhook wants it."""
+        topic = f"product.{event}"
+        with self.lock:
+            hooks = [dict(w) for w in self.webhooks.values() if w["topic"] == topic and w["status"] == "active"]
+            bodies = [json.dumps(self.view(p, request)).encode() for p in products]
+        if not hooks or not bodies:
+            return None
+        return BackgroundTask(self.deliver_all, hooks, bodies, self.home_url(request))
+
+    async def deliver_all(self, hooks: list[dict[str, Any]], bodies: list[bytes], home: str) -> None:
+        for body in bodies:
+            for hook in hooks:
+                await self.deliver(hook, body, home)
+
+    async def deliver(self, hook: dict[str, Any], body: bytes, home: str) -> None:
+        resource, _, event = hook["topic"].partition(".")
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-WC-Webhook-Source": home + "/",
+            "X-WC-Webhook-Topic": hook["topic"],
+            "X-WC-Webhook-Resource": resource,
+            "X-WC-Webhook-Event": event,
+            "X-WC-Webhook-Signature": sign_webhook(body, hook["secret"]),
+            "X-WC-Webhook-ID": str(hook["id"]),
+            # wp_hash( webhook id . the current second ): an md5-long hex hash.
+            "X-WC-Webhook-Delivery-ID": hashlib.md5(f"{hook['id']}{int(time.time())}".encode()).hexdigest(),  # nosec B324
+        }
+        status = await self.outbox.send(
+            hook["delivery_url"], hook["topic"], body, headers, store=home, success=range(200, 303)
+        )
+        with self.lock:
+            stored = self.webhooks.get(hook["id"])
+            if stored is None:
+                return
+            if status is not None and 200 <= status < 303:
+                stored["failure_count"] = 0
+            elif stored["failure_count"] > MAX_DELIVERY_FAILURES:
+                stored["status"] = "disabled"
+            else:
+                stored["failure_count"] += 1
+
+    async def admin_add_product(self, request: Request) -> Response:
+        """`POST /_sandbox/admin/products` `{"store": the site's address, "title", "description"}`:
+        a published simple product with one picture, as "Add new product" saves it."""
+        body = await _json_object(request)
+        store, title, description = body.get("store"), body.get("title"), body.get("description", "")
+        if not isinstance(store, str) or store.rstrip("/") != self.home_url(request):
+            return _error(404, "sandbox_unknown_store", f"This sandbox is the site {self.home_url(request)}")
+        if not isinstance(title, str) or not title.strip() or not isinstance(description, str):
+            return _error(400, "rest_invalid_param", "Invalid parameter(s): title, description")
+        with self.lock:
+            number = max(self.products) + 1
+            attachment = max(self.attachments, default=0) + 1
+            self.attachments[attachment] = {"id": attachment, "file": f"woo-{number}-1", "name": title, "alt": ""}
+            self.products[number] = {
+                "id": number,
+                "name": title.strip(),
+                "slug": re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"),
+                "type": "simple",
+                "status": "publish",
+                "description": description,
+                "short_description": "",
+                "price": "",
+                "categories": [],
+                "images": [attachment],
+                "attributes": [],
+                "meta_data": [],
+            }
+            product = self.products[number]
+        return JSONResponse(
+            {"product_id": str(number)}, status_code=201, background=self.notify("created", [product], request)
+        )
+
+    async def admin(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(
+            _templates.get_template("woocommerce_admin.html").render(site=self.home_url(request), name=SITE_NAME)
+        )
+
     def routes(self) -> list[Route]:
         prefix = "/wp-json/wc/v3"
         return [
@@ -613,6 +830,12 @@ class WooCommerceSandbox:
             Route(f"{prefix}/products/batch", self.batch, methods=["POST"]),
             Route(f"{prefix}/products/categories", self.categories, methods=["GET"]),
             Route(f"{prefix}/products/{{product_id:int}}", self.product, methods=["GET", "PUT"]),
+            Route(f"{prefix}/webhooks", self.list_webhooks, methods=["GET"]),
+            Route(f"{prefix}/webhooks", self.create_webhook, methods=["POST"]),
+            Route(f"{prefix}/webhooks/{{webhook_id:int}}", self.webhook, methods=["GET", "PUT", "DELETE"]),
+            Route("/_sandbox/admin", self.admin, methods=["GET"]),
+            Route("/_sandbox/admin/products", self.admin_add_product, methods=["POST"]),
+            Route("/_sandbox/webhook-deliveries", self.outbox.listing, methods=["GET"]),
             Route("/_sandbox/products/{product_id:int}", self.raw_product, methods=["GET"]),
             Route("/_sandbox/faults", self.faults.add, methods=["POST"]),
             Route("/_sandbox/keys", self.add_key, methods=["POST"]),
@@ -627,6 +850,31 @@ class WooCommerceSandbox:
         app = Starlette(routes=self.routes())
         app.state.woocommerce = self
         return app
+
+
+def _webhook_problem(body: dict[str, Any], *, creating: bool) -> JSONResponse | None:
+    """WooCommerce's refusal of a webhook's topic, delivery URL or status, if any."""
+    topic = str(body.get("topic") or "").lower()
+    if creating or topic:
+        resource, _, event = topic.partition(".")
+        valid = (resource == "action" and bool(event)) or (resource in WEBHOOK_RESOURCES and event in WEBHOOK_EVENTS)
+        if not valid:
+            return _error(
+                400, "woocommerce_rest_shop_webhook_invalid_topic", "Webhook topic is required and must be valid."
+            )
+    url = body.get("delivery_url")
+    if creating or url:
+        parts = urlsplit(str(url or ""))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return _error(
+                400,
+                "woocommerce_rest_shop_webhook_invalid_delivery_url",
+                "Webhook delivery URL must be a valid URL starting with http:// or https://.",
+            )
+    status = body.get("status")
+    if status and status not in WEBHOOK_STATUSES:
+        return _error(400, "woocommerce_rest_shop_webhook_invalid_status", "Webhook status must be valid.")
+    return None
 
 
 def create_woocommerce_sandbox(

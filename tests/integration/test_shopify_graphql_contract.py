@@ -109,6 +109,11 @@ SAMPLE_VARIABLES: dict[str, dict[str, Any]] = {
         ]
     },
     "Shop": {},
+    "WebhookSubscriptions": {"topics": ["PRODUCTS_CREATE", "PRODUCTS_UPDATE"], "first": 100, "after": None},
+    "WebhookSubscriptionCreate": {
+        "topic": "PRODUCTS_CREATE",
+        "webhookSubscription": {"uri": "https://app.example.com/webhooks/shopify", "format": "JSON"},
+    },
     "AppSubscriptionCreate": {
         "name": "Pro",
         "returnUrl": "https://app.example.com/app/shopify?shop=a.myshopify.com",

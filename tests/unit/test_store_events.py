@@ -17,6 +17,7 @@ from optimizer_app.store_events.events import (
     PlanEnds,
     PlanKept,
     PlatformEvent,
+    ProductsChanged,
     Redacted,
     StoreEvent,
     SubscriptionState,
@@ -94,7 +95,7 @@ CUSTOMER = {**SHOP, "customer": {"id": 1}}
         ("customers/data_request", {**CUSTOMER, "orders_requested": [1]}, []),
         ("customers/redact", {**CUSTOMER, "orders_to_redact": [1]}, []),
         ("shop/redact", SHOP, [Redacted()]),
-        ("products/update", {"id": 1}, []),
+        ("products/update", {"id": 1}, [ProductsChanged(("gid://shopify/Product/1",), created=False)]),
     ],
 )
 def test_shopify_topics(topic: str, payload: dict[str, Any], effects: list[StoreEvent]) -> None:

@@ -260,6 +260,9 @@ def check_webhook_payload(topic: str, shop: str, payload: dict[str, Any]) -> Non
     elif topic == "app/uninstalled":
         _check_shop_fields(payload, "myshopify_domain", "id", shop)
         ok = "app_subscription" not in payload
+    elif topic in PRODUCT_TOPICS:
+        product_gid(payload)  # raises MalformedRequest unless the body names one product
+        return
     elif topic == "app_subscriptions/update":
         sub = payload.get("app_subscription")
         ok = isinstance(sub, dict) and all(
@@ -270,6 +273,25 @@ def check_webhook_payload(topic: str, shop: str, payload: dict[str, Any]) -> Non
         return
     if not ok:
         raise MalformedRequest(f"The webhook body is not a {topic} payload.")
+
+
+# products/create and products/update carry the Product resource: its numeric `id` and, unless the
+# subscription narrowed the fields, `admin_graphql_api_id`
+# (https://shopify.dev/docs/api/webhooks?reference=graphql, topics products/create and
+# products/update; https://shopify.dev/docs/apps/build/webhooks/delivery-structure).
+PRODUCT_TOPICS = ("products/create", "products/update")
+
+
+def product_gid(payload: dict[str, Any]) -> str:
+    """The product a products/* body is about, as the Admin GraphQL API names it (our client's
+    product id); MalformedRequest when the body names none or two different ones."""
+    number = payload.get("id")
+    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+        raise MalformedRequest("The product webhook body has no numeric product id.")
+    given = payload.get("admin_graphql_api_id")
+    if given is not None and given != f"gid://shopify/Product/{number}":
+        raise MalformedRequest("The product webhook body names two different products.")
+    return f"gid://shopify/Product/{number}"
 
 
 def _check_shop_fields(payload: dict[str, Any], domain_key: str, id_key: str, shop: str) -> None:

@@ -189,6 +189,31 @@ mutation AppSubscriptionCreate(
 }
 """
 
+# Product webhooks, subscribed per shop at install
+# (https://shopify.dev/docs/api/admin-graphql/latest/mutations/webhookSubscriptionCreate;
+# `uri` replaces the deprecated `callbackUrl`). Shopify deletes a shop's subscriptions when the app
+# is uninstalled (https://shopify.dev/docs/apps/auth/installation/uninstall-app), so a reinstall
+# subscribes again; a subscription already there with our address is kept.
+PRODUCT_WEBHOOK_TOPICS = ("PRODUCTS_CREATE", "PRODUCTS_UPDATE")
+
+WEBHOOK_SUBSCRIPTIONS_QUERY = """
+query WebhookSubscriptions($topics: [WebhookSubscriptionTopic!], $first: Int!, $after: String) {
+  webhookSubscriptions(topics: $topics, first: $first, after: $after) {
+    nodes { id topic uri }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE_MUTATION = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
+
 # Products written by one request: each under its own alias, with its own userErrors. Shopify runs
 # the mutations of a document in order and charges each its own cost, so this saves round trips,
 # not points. (bulkOperationRunMutation is asynchronous, one at a time per shop and minutes long:
@@ -216,6 +241,8 @@ DOCUMENTS = {
     "FileUpdate": FILE_UPDATE_MUTATION,
     "Shop": SHOP_QUERY,
     "AppSubscriptionCreate": APP_SUBSCRIPTION_CREATE_MUTATION,
+    "WebhookSubscriptions": WEBHOOK_SUBSCRIPTIONS_QUERY,
+    "WebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE_MUTATION,
     **{f"ProductsUpdate{n}": products_update_mutation(n) for n in range(1, UPDATE_BATCH + 1)},
 }
 
@@ -516,6 +543,33 @@ class ShopifyClient(PlatformHttp):
         return AppSubscription(
             id=str(sub.get("id") or ""), status=str(sub.get("status") or ""), confirmation_url=result["confirmationUrl"]
         )
+
+    async def subscribe_webhooks(self, uri: str, topics: Sequence[str] = PRODUCT_WEBHOOK_TOPICS) -> list[str]:
+        """Subscribe `uri` to each of `topics` that has no subscription with that address yet;
+        returns the topics subscribed now (none when all were there already)."""
+        present: set[str] = set()
+        after: str | None = None
+        while True:
+            data = await self.graphql("WebhookSubscriptions", {"topics": list(topics), "first": 100, "after": after})
+            found = data.get("webhookSubscriptions") or {}
+            present |= {str(n.get("topic")) for n in found.get("nodes") or [] if n.get("uri") == uri}
+            page = found.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                break
+            after = page.get("endCursor")
+        created = []
+        for topic in topics:
+            if topic in present:
+                continue
+            data = await self.graphql(
+                "WebhookSubscriptionCreate", {"topic": topic, "webhookSubscription": {"uri": uri, "format": "JSON"}}
+            )
+            errors = (data.get("webhookSubscriptionCreate") or {}).get("userErrors") or []
+            if errors:
+                text = "; ".join(str(e.get("message")) for e in errors)
+                raise StorePlatformError(f"Shopify refused the {topic} webhook: {text}", platform_code="USER_ERROR")
+            created.append(topic)
+        return created
 
 
 def _updated(product_id: str, result: dict[str, Any] | None) -> Product:

@@ -62,7 +62,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from ..auth.woocommerce import WooCredentials, oauth1_params
+from ..auth.woocommerce import PRODUCT_TOPICS, WooCredentials, oauth1_params
 from ..domain import image_alt
 from ..domain.attributes import Attribute
 from ..domain.products import Collection, Product, ProductImage, ProductPage
@@ -357,6 +357,42 @@ class WooCommerceClient(PlatformHttp):
             outcomes.get(i, StorePlatformError("WooCommerce returned no result for this product."))
             for i in range(len(items))
         ]
+
+    async def subscribe_webhooks(
+        self, delivery_url: str, secret: str, topics: Sequence[str] = PRODUCT_TOPICS
+    ) -> list[str]:
+        """A webhook to `delivery_url` for each of `topics`, through the REST API's webhooks
+        endpoint (https://woocommerce.github.io/woocommerce-rest-api-docs/#create-a-webhook).
+        One already there with that address is kept, its secret written again (WooCommerce never
+        shows it) and its delivery resumed: WooCommerce disables a webhook after repeated failed
+        deliveries (WC_Webhook::failed_delivery). Returns the topics created now."""
+        existing: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            res = await self._request("GET", "/webhooks", params={"per_page": MAX_PER_PAGE, "page": page})
+            rows = _json(res)
+            existing += [w for w in rows if isinstance(w, dict)] if isinstance(rows, list) else []
+            if page >= _total_pages(res, page):
+                break
+            page += 1
+        created = []
+        for topic in topics:
+            mine = next(
+                (w for w in existing if w.get("topic") == topic and w.get("delivery_url") == delivery_url), None
+            )
+            if mine is not None:
+                await self._request("PUT", f"/webhooks/{int(mine['id'])}", json={"secret": secret, "status": "active"})
+                continue
+            body = {
+                "name": f"Optimizer App: {topic}",
+                "topic": topic,
+                "delivery_url": delivery_url,
+                "secret": secret,
+                "status": "active",
+            }
+            await self._request("POST", "/webhooks", json=body)
+            created.append(topic)
+        return created
 
 
 def _meta(data: dict[str, Any]) -> dict[str, str]:

@@ -3,8 +3,16 @@ https://shopify.dev/docs/apps/build/privacy-law-compliance) as store events."""
 
 from __future__ import annotations
 
-from ..auth.shopify import ShopifyWebhook
-from .events import PlatformEvent, Redacted, StoreEvent, SubscriptionState, SubscriptionStatusChanged, Uninstalled
+from ..auth.shopify import ShopifyWebhook, product_gid
+from .events import (
+    PlatformEvent,
+    ProductsChanged,
+    Redacted,
+    StoreEvent,
+    SubscriptionState,
+    SubscriptionStatusChanged,
+    Uninstalled,
+)
 
 # AppSubscriptionStatus values that end a subscription; ACTIVE starts one, PENDING, ACCEPTED and
 # DECLINED change nothing yet.
@@ -27,6 +35,9 @@ def _effects(webhook: ShopifyWebhook) -> list[StoreEvent]:
         return [SubscriptionStatusChanged(subscription["admin_graphql_api_id"], state, cycle)]
     if topic == "shop/redact":
         return [Redacted()]
+    if topic in ("products/create", "products/update"):
+        # https://shopify.dev/docs/api/webhooks?reference=graphql (products/create, products/update)
+        return [ProductsChanged((product_gid(payload),), created=topic == "products/create")]
     # customers/data_request and customers/redact: the app keeps no customer data (products
     # only), so there is nothing to report or erase.
     return []

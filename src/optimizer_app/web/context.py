@@ -105,7 +105,9 @@ async def _identify_by_platform_token(svc: Services, request: Request) -> tuple[
         raise Unauthorized("Missing credentials: send X-Wix-Instance or an app session.")
     if token.count(".") == 2:  # a JWT: Shopify App Bridge session token
         session = _verified_shopify_session(svc, token)
-        return await installation.install_shopify(svc.pool, svc.clients, svc.cipher, session, token), session.user_id
+        return await installation.install_shopify(
+            svc.pool, svc.clients, svc.cipher, session, token, webhook_url=shopify_webhook_url(svc)
+        ), session.user_id
     raise Unauthorized("Unrecognised token.")
 
 
@@ -155,7 +157,14 @@ def wix_instance_user(svc: Services, instance: str) -> str | None:
 async def store_from_shopify_session(svc: Services, token: str) -> Store:
     """The shop of an App Bridge session token, installed on its first open."""
     session = _verified_shopify_session(svc, token)
-    return await installation.install_shopify(svc.pool, svc.clients, svc.cipher, session, token)
+    return await installation.install_shopify(
+        svc.pool, svc.clients, svc.cipher, session, token, webhook_url=shopify_webhook_url(svc)
+    )
+
+
+def shopify_webhook_url(svc: Services) -> str:
+    """Where Shopify delivers this app's webhooks: the app's public address (APP_BASE_URL)."""
+    return f"{svc.settings.app_base_url}/webhooks/shopify"
 
 
 async def store_from_salla_token(svc: Services, token: str) -> Store:

@@ -23,8 +23,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from .. import db, installation, stores
+from ..auth import woocommerce as woo_auth
 from ..crypto import signer
-from ..errors import AppError, Forbidden, InvalidRequest, MalformedRequest, RateLimited
+from ..errors import AppError, Forbidden, InvalidRequest, MalformedRequest, NotFound, RateLimited
+from ..store_events import applier
+from ..store_events import woocommerce as woo_events
 from ..stores import Store
 from . import woocommerce_signin as signin
 from .context import current_store, issue_session, json_body, services
@@ -62,7 +65,12 @@ async def connect(request: Request) -> JSONResponse:
         raise MalformedRequest("Send the site address and keys as JSON (Content-Type: application/json).")
     body = await json_body(request)
     store = await installation.connect_woocommerce(
-        svc.pool, svc.clients, body.get("site_url"), body.get("consumer_key"), body.get("consumer_secret")
+        svc.pool,
+        svc.clients,
+        body.get("site_url"),
+        body.get("consumer_key"),
+        body.get("consumer_secret"),
+        product_webhook=lambda store: product_webhook(svc, store),
     )
     return JSONResponse({"session": issue_session(svc, store), "me": me_json(store, svc.settings)}, status_code=201)
 
@@ -196,7 +204,12 @@ async def connect_form(request: Request) -> Response:
         response = RedirectResponse(_page_url(request), status_code=303)
         try:
             store = await installation.connect_woocommerce(
-                svc.pool, svc.clients, form.get("site_url"), form.get("consumer_key"), form.get("consumer_secret")
+                svc.pool,
+                svc.clients,
+                form.get("site_url"),
+                form.get("consumer_key"),
+                form.get("consumer_secret"),
+                product_webhook=lambda store: product_webhook(svc, store),
             )
         except AppError as exc:
             kept = {name: _typed(form, name) for name in KEPT_FIELDS}
@@ -234,7 +247,33 @@ async def disconnect_form(request: Request) -> Response:
     return response
 
 
+def product_webhook(svc: Services, store: Store) -> tuple[str, str]:
+    """Where the site delivers its product webhooks and the secret they are signed with: the
+    address names the store (a delivery's own source header is not signed)."""
+    secret = woo_auth.webhook_secret(svc.settings.secret_keys[0], store.external_id)
+    return f"{svc.settings.app_base_url}/webhooks/woocommerce/{store.id}", secret
+
+
+async def woocommerce_webhook(request: Request) -> JSONResponse:
+    """A site's product.created / product.updated delivery: verified with the store's secret,
+    recorded once per delivery and product. The ping a new webhook sends is answered and ignored."""
+    svc = services(request)
+    body = await request.body()
+    if woo_auth.is_ping(body, request.headers):
+        return JSONResponse({"status": "ping"})
+    async with db.acquire(svc.pool) as conn:
+        store = await stores.get(conn, request.path_params["store_id"])
+    if store is None or store.platform != "woocommerce":
+        raise NotFound("No WooCommerce site is connected at this webhook address.")
+    site_secrets = [woo_auth.webhook_secret(key, store.external_id) for key in svc.settings.secret_keys]
+    webhook = woo_auth.verify_webhook_request(body, request.headers, secrets=site_secrets)
+    event = woo_events.store_events(webhook, site=store.external_id)
+    outcome = await applier.apply(svc.pool, svc.cipher, event)
+    return JSONResponse({"status": outcome.status, "event_id": outcome.event_id})
+
+
 routes = [
+    Route("/webhooks/woocommerce/{store_id:int}", woocommerce_webhook, methods=["POST"]),
     Route("/api/woocommerce/connect", connect, methods=["POST"]),
     Route("/api/woocommerce/connect", disconnect, methods=["DELETE"]),
     Route("/app/woocommerce", connect_page, methods=["GET"]),
