@@ -24,10 +24,13 @@ from optimizer_app.platforms.woocommerce import WooCommerceClient
 from optimizer_app.settings import Settings
 from optimizer_sandbox.runner import LoopbackServer, _free_port
 from optimizer_sandbox.woocommerce import WooCommerceSandbox, create_woocommerce_sandbox
-from tests.factories import contract
+from tests.factories import CONTRACTS
 
 KEY, SECRET = "ck_" + "7" * 40, "cs_" + "8" * 40
 TOPICS = {"product.created", "product.updated"}
+
+# The documented delivery (its `source` is a list, as in the other WooCommerce fixtures).
+WOO_DELIVERY: dict[str, Any] = json.loads((CONTRACTS / "woocommerce" / "webhook_product_created.json").read_text())
 
 
 @pytest.fixture
@@ -152,13 +155,10 @@ def post(web: LoopbackServer, store_id: int, body: bytes, headers: dict[str, str
     return httpx.post(f"{web.url}/webhooks/woocommerce/{store_id}", content=body, headers=headers)
 
 
-DELIVERY = contract("woocommerce", "webhook_product_created")
-
-
 def signed(body: bytes, secret: str, *, delivery: str = "") -> dict[str, str]:
     """The documented delivery headers, signed with `secret`, with a new delivery id unless given."""
     return {
-        **DELIVERY["headers"],
+        **WOO_DELIVERY["headers"],
         "X-WC-Webhook-Delivery-ID": delivery or uuid.uuid4().hex,
         "X-WC-Webhook-Signature": woo_auth.sign_webhook(body, secret),
     }
@@ -171,7 +171,7 @@ async def test_pings_forged_replayed_and_malformed_deliveries(
     async with pool.acquire() as conn:
         site_url = await conn.fetchval("SELECT external_id FROM stores WHERE id = $1", store_id)
     secret = woo_auth.webhook_secret(settings.secret_keys[0], site_url)
-    body = json.dumps(DELIVERY["example"]).encode()
+    body = json.dumps(WOO_DELIVERY["example"]).encode()
 
     ping = post(web, store_id, b"webhook_id=12", {"Content-Type": "application/x-www-form-urlencoded"})
     assert ping.status_code == 200 and ping.json() == {"status": "ping"}
@@ -186,14 +186,14 @@ async def test_pings_forged_replayed_and_malformed_deliveries(
         assert await conn.fetchval("SELECT count(*) FROM webhook_events WHERE store_id = $1", store_id) == 0
     assert await changes(pool, store_id) == []
 
-    headers = signed(body, secret, delivery=DELIVERY["headers"]["X-WC-Webhook-Delivery-ID"])
+    headers = signed(body, secret, delivery=WOO_DELIVERY["headers"]["X-WC-Webhook-Delivery-ID"])
     first, replay = post(web, store_id, body, headers), post(web, store_id, body, headers)
     assert (first.json()["status"], replay.json()["status"]) == ("processed", "duplicate")
     [row] = await changes(pool, store_id)
     assert (row["product_id"], row["created"], row["changes"]) == ("794", True, 1)
 
     # The same delivery id for another product (two saved in one second) is another event.
-    other = json.dumps({**DELIVERY["example"], "id": 795}).encode()
+    other = json.dumps({**WOO_DELIVERY["example"], "id": 795}).encode()
     assert (
         post(web, store_id, other, signed(other, secret, delivery=headers["X-WC-Webhook-Delivery-ID"])).json()["status"]
         == "processed"

@@ -76,6 +76,7 @@ def test_the_contract_fixtures_name_their_sources() -> None:
         "products_batch.json",
         "products_list.json",
         "rest_index.json",
+        "webhook_product_created.json",
     ]
     for name in names:
         sources = json.loads((CONTRACTS / name).read_text())["source"]

@@ -13,11 +13,14 @@ from optimizer_app.auth import woocommerce as woo_auth
 from optimizer_app.errors import MalformedRequest, Unauthorized
 from optimizer_app.store_events import shopify, woocommerce
 from optimizer_app.store_events.events import PlatformEvent, ProductsChanged
-from tests.factories import contract
+from tests.factories import CONTRACTS, contract
 
 SHOP = "a-shop.myshopify.com"
 SHOPIFY_SECRET = "shpss_unit"
 SITE = "https://shop.example.com"
+
+# The documented delivery (its `source` is a list, as in the other WooCommerce fixtures).
+WOO_DELIVERY: dict[str, Any] = json.loads((CONTRACTS / "woocommerce" / "webhook_product_created.json").read_text())
 
 
 def shopify_delivery(name: str, event_id: str = "evt-1") -> shopify_auth.ShopifyWebhook:
@@ -65,7 +68,7 @@ def test_a_shopify_product_body_naming_no_product_or_two_is_malformed(payload: d
 
 
 def woo_delivery(body: bytes, secret: str, **headers: str) -> dict[str, str]:
-    fixture = contract("woocommerce", "webhook_product_created")
+    fixture = WOO_DELIVERY
     return {
         **{k.lower(): v for k, v in fixture["headers"].items()},
         "x-wc-webhook-signature": woo_auth.sign_webhook(body, secret),
@@ -75,7 +78,7 @@ def woo_delivery(body: bytes, secret: str, **headers: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(("topic", "created"), [("product.created", True), ("product.updated", False)])
 def test_woocommerce_product_topics(topic: str, created: bool) -> None:
-    fixture = contract("woocommerce", "webhook_product_created")
+    fixture = WOO_DELIVERY
     body = json.dumps(fixture["example"]).encode()
     secret = woo_auth.webhook_secret("key-1", SITE)
     headers = woo_delivery(body, secret, **{"x-wc-webhook-topic": topic})
@@ -98,7 +101,7 @@ def test_woocommerce_other_topics_change_nothing() -> None:
 def test_woocommerce_secrets_are_per_site_and_key_and_a_rotated_key_still_verifies() -> None:
     old, new = woo_auth.webhook_secret("key-old", SITE), woo_auth.webhook_secret("key-new", SITE)
     assert len({old, new, woo_auth.webhook_secret("key-new", "https://other.example.com")}) == 3
-    body = json.dumps(contract("woocommerce", "webhook_product_created")["example"]).encode()
+    body = json.dumps(WOO_DELIVERY["example"]).encode()
     woo_auth.verify_webhook_request(body, woo_delivery(body, old), secrets=[new, old])
     with pytest.raises(Unauthorized):
         woo_auth.verify_webhook_request(body, woo_delivery(body, old), secrets=[new])
