@@ -104,6 +104,9 @@ async def test_wix_product_created_and_updated_reach_automation(
         ("wix.stores.catalog.v3.product_updated", wix_hooks),
     ]
 
+    # The admin page's "Add product" form posts to the same path for its own site.
+    admin = httpx.get(f"{wix_sandbox.url}/_sandbox/admin", params={"instance_id": site.instance_id}).text
+    assert 'id="add-product"' in admin and f'store: "{site.instance_id}"' in admin
     added = httpx.post(
         f"{wix_sandbox.url}/_sandbox/admin/products",
         json={"store": site.instance_id, "title": "Linen shirt", "description": "<p>Sand colour.</p>"},
