@@ -67,16 +67,7 @@ class StoreClients:
                 remember_version=partial(self._remember_catalog_version, store.id),
             )
         if store.platform == "salla":
-            tokens = StoredTokenSource(
-                self.pool, store.id, self.cipher, self._refresh_salla, refusals=(salla_auth.RefreshRejected,)
-            )
-            return SallaClient(
-                api_base=self.settings.salla_api_base,
-                tokens=tokens,
-                http=self.http,
-                pacer=self.pacers.for_store("salla", store.external_id, SALLA_REQUESTS_PER_MINUTE),
-                language=str(effective_settings("salla", store.settings)["default_language"]),
-            )
+            return self.salla_client(store)
         if store.platform == "shopify":
             return self.shopify_client(store)
         if store.platform == "woocommerce":
@@ -87,6 +78,18 @@ class StoreClients:
                 store_id=store.id,
             )
         raise Forbidden(f"The {store.platform} platform is not supported.")
+
+    def salla_client(self, store: Store) -> SallaClient:
+        tokens = StoredTokenSource(
+            self.pool, store.id, self.cipher, self._refresh_salla, refusals=(salla_auth.RefreshRejected,)
+        )
+        return SallaClient(
+            api_base=self.settings.salla_api_base,
+            tokens=tokens,
+            http=self.http,
+            pacer=self.pacers.for_store("salla", store.external_id, SALLA_REQUESTS_PER_MINUTE),
+            language=str(effective_settings("salla", store.settings)["default_language"]),
+        )
 
     async def _remember_catalog_version(self, store_id: int, version: str) -> None:
         async with self.pool.acquire() as conn:

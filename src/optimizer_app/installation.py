@@ -29,6 +29,7 @@ from .errors import InvalidRequest, Unauthorized
 from .outbound import parse_site_url, site_key
 from .platforms.base import PlatformAuthError, PlatformUnavailable, StorePlatformError
 from .platforms.woocommerce import KeysReadOnly, SiteRedirected
+from .store_events import salla as salla_events
 from .stores import Store
 
 log = logging.getLogger(__name__)
@@ -189,6 +190,24 @@ async def install_salla(
             display_name=merchant.name,
             issued=issued,
         )
+
+
+async def subscribe_salla_webhooks(clients: StoreClients, store: Store, *, webhook_url: str) -> None:
+    """Subscribe an installed Salla store's product events to the app's webhook address, once:
+    a subscription the store already has for our address is kept, and Salla itself refuses to
+    duplicate one ("New subscriptions with the same URL will update events / restore old
+    webhooks": https://docs.salla.dev/5394134e0.md). Store events reach an app only once
+    subscribed (https://docs.salla.dev/421119m0.md). Products still reach the app through the
+    sweep without them, so a failure is logged and tried again at the next authorisation (Salla
+    sends `app.store.authorize` after every app update too)."""
+    client = clients.salla_client(store)
+    try:
+        present = {(s.event, s.url) for s in await client.webhook_subscriptions()}
+        for event in salla_events.PRODUCT_EVENTS:
+            if (event, webhook_url) not in present:
+                await client.subscribe_webhook(event, webhook_url, name=f"Optimizer App {event}")
+    except StorePlatformError as exc:
+        log.warning("Salla store %s: product webhooks not subscribed: %s", store.id, exc)
 
 
 async def connect_woocommerce(

@@ -8,6 +8,11 @@ Unix time, single-use refresh tokens (reusing one answers `invalid_grant` and re
 and a per-store leaky bucket announced in `X-RateLimit-Limit/Remaining/Reset` with `Retry-After`
 on 429. Routes under `/_sandbox/` are the sandbox's own; `/_sandbox/events` sends the app the
 subscription, trial and add-on events in their documented shape (see `billing_event`).
+
+Store webhooks: a store's subscriptions are registered with Register Webhook and listed with List
+Webhooks (`webhook_routes`); a product created in the merchant dashboard
+(`POST /_sandbox/admin/products`) sends `product.created`, and a product changed through the
+Merchant API sends `product.updated`, to every subscription of that store and event (`notify`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from optimizer_app.auth.salla import sign_body
 
 from . import images
 from .faults import Faults
+from .webhook_outbox import WebhookOutbox
 
 ACCESS_TTL = 14 * 24 * 3600
 _templates = Environment(
@@ -66,10 +72,12 @@ _DESCRIPTIONS = [
 
 @dataclass
 class _Store:
+    merchant: str
     products: dict[str, dict[str, Any]]
     categories: list[dict[str, Any]]
     level: float = 0.0
     last_leak: float = field(default_factory=time.monotonic)
+    webhooks: list[dict[str, Any]] = field(default_factory=list)  # as Register Webhook answers them
 
 
 def _seed(merchant: str) -> _Store:
@@ -114,7 +122,47 @@ def _seed(merchant: str) -> _Store:
                         "url": f"https://salla.sa/sandbox/p{pid}",
                     },
                 }
-    return _Store(products=products, categories=categories)
+    return _Store(merchant=merchant, products=products, categories=categories)
+
+
+def _product(merchant: str, pid: str, name: str, description: str) -> dict[str, Any]:
+    """A product as the merchant dashboard creates it: on sale, uncategorised, one picture and no
+    SEO text (the same record `_seed` keeps)."""
+    return {
+        "id": int(pid),
+        "sku": f"SKU-{pid}",
+        "name": name,
+        "description": description,
+        "price": {"amount": 100.0, "currency": "SAR"},
+        "status": "sale",
+        "images": [{"id": int(pid) * 10 + 1, "file": f"salla-{pid}-1", "alt": "", "sort": 1}],
+        "url": f"https://salla.sa/sandbox-{merchant}/p{pid}",
+        "urls": {
+            "customer": f"https://salla.sa/sandbox-{merchant}/p{pid}",
+            "admin": f"https://s.salla.sa/products/{pid}",
+        },
+        "categories": [],
+        "metadata": {"title": None, "description": None, "url": f"https://salla.sa/sandbox/p{pid}"},
+    }
+
+
+# The store events a store can subscribe to (List Events, https://docs.salla.dev/5394136e0.md: one
+# entry per event); the sandbox lists those of products (https://docs.salla.dev/433805m0.md) and the
+# two order events most apps take, and sends only the product ones.
+WEBHOOK_EVENTS = (
+    ("product.created", "Product Created"),
+    ("product.updated", "Product Updated"),
+    ("product.deleted", "Product Deleted"),
+    ("product.available", "Product Available"),
+    ("product.quantity.low", "Product Quantity Low"),
+    ("order.created", "Order Created"),
+    ("order.updated", "Order Updated"),
+)
+# Salla resends a failed delivery 3 times about 5 minutes apart and takes only 200 or 201 as
+# received (https://docs.salla.dev/421119m0.md, as SallaApp/salla-partners-agent-kit
+# `.agents/skills/salla-webhooks/references/operations.md` quotes it); the sandbox retries twice, at
+# once, with the same body.
+RETRY_DELAYS = (0.5, 1.0)
 
 
 # Salla's translatable product fields: a value per language, Arabic the store's default. A body is
@@ -242,6 +290,8 @@ class SallaSandbox:
         self.lock = threading.Lock()
         self.base_url = ""  # where this sandbox serves its pictures (the last request's address)
         self.uploads = 0  # pictures replaced through Update Image
+        self.outbox = WebhookOutbox(RETRY_DELAYS)
+        self.webhook_ids = 0
 
     def store(self, merchant: str) -> _Store:
         with self.lock:
@@ -259,7 +309,7 @@ class SallaSandbox:
             "access_token": access,
             "expires": int(expires),
             "refresh_token": refresh,
-            "scope": "offline_access products.read_write categories.read",
+            "scope": "offline_access products.read_write categories.read webhooks.read_write",
         }
 
     def gate(self, request: Request) -> tuple[_Store | None, JSONResponse | None, dict[str, str]]:
@@ -449,6 +499,7 @@ class SallaSandbox:
                 if "metadata_description" in body:
                     product["metadata"]["description"] = body["metadata_description"]
             response = _ok(self.view(product, language), status=201)
+        self.notify(shop, "product.updated", product)
         response.headers.update(headers)
         return response
 
@@ -502,6 +553,10 @@ class SallaSandbox:
             if alt is not None:
                 found["alt"] = alt
             url = images.url(self.base_url, found["file"])
+            owner = next(p for p in shop.products.values() if found in p["images"])
+        # The docs do not say which endpoints send product.updated; a picture's new alt text is a
+        # change of the product as the dashboard shows it, so the sandbox sends it here too.
+        self.notify(shop, "product.updated", owner)
         sizes = {"url": url, "width": 16, "height": 16}
         body = {
             "id": found["id"],
@@ -515,6 +570,143 @@ class SallaSandbox:
         response = _ok(body, status=201)
         response.headers.update(headers)
         return response
+
+    def notify(self, shop: _Store, event: str, product: dict[str, Any]) -> None:
+        """Send `event` about `product` to the store's subscriptions to it, signed as Salla signs
+        with the Signature strategy: `X-Salla-Signature`, the hex HMAC-SHA256 of the raw body with
+        the app's webhook secret, and `X-Salla-Security-Strategy: Signature`, the default for
+        Partner Apps and for a webhook registered without a strategy
+        (https://docs.salla.dev/421119m0.md); plus the subscription's own `headers`. The body is the
+        Product webhook events model, `{event, merchant, created_at, data}` with the product in
+        `data` (https://docs.salla.dev/433805m0.md)."""
+        with self.lock:
+            hooks = [h for h in shop.webhooks if h["event"] == event]
+            data = self.view(product, DEFAULT_LANGUAGE)
+        if not hooks:
+            return
+        payload = {
+            "event": event,
+            "merchant": int(shop.merchant),
+            # The documented example's form: "Mon Apr 17 2023 12:14:21 GMT+0300".
+            "created_at": time.strftime("%a %b %d %Y %H:%M:%S GMT+0000", time.gmtime()),
+            "data": data,
+        }
+        raw = json.dumps(payload).encode()
+        signed = {
+            "Content-Type": "application/json",
+            "X-Salla-Signature": sign_body(raw, self.webhook_secret),
+            "X-Salla-Security-Strategy": "Signature",
+        }
+        for hook in hooks:
+            self.outbox.send_later(
+                hook["url"], event, raw, {**hook["headers"], **signed}, store=shop.merchant, success=(200, 201)
+            )
+
+    async def list_webhooks(self, request: Request) -> JSONResponse:
+        """List Webhooks, `GET /webhooks`: the store's subscriptions, paged
+        (https://docs.salla.dev/5394135e0.md)."""
+        shop, denied, headers = self.gate(request)
+        if shop is None:
+            assert denied is not None
+            return denied
+        with self.lock:
+            listed = copy.deepcopy(shop.webhooks)
+        return self.paged(listed, request, headers)
+
+    async def list_webhook_events(self, request: Request) -> JSONResponse:
+        """List Events, `GET /webhooks/events`: `{id, label, event}` per store event
+        (https://docs.salla.dev/5394136e0.md)."""
+        shop, denied, headers = self.gate(request)
+        if shop is None:
+            assert denied is not None
+            return denied
+        events = [{"id": n, "label": label, "event": event} for n, (event, label) in enumerate(WEBHOOK_EVENTS, 1)]
+        return self.paged(events, request, headers)
+
+    async def subscribe_webhook(self, request: Request) -> JSONResponse:
+        """Register Webhook, `POST /webhooks/subscribe` (https://docs.salla.dev/5394134e0.md): `event`
+        (one of List Events) and `url` required; `name`, `version` (1 or 2, default 2), `rule` and
+        `headers` (`[{key, value}]`) optional. "New subscriptions with the same URL will update
+        events / restore old webhooks": the same URL and event answer the existing subscription.
+        The answer's `headers` is an object, as the response example shows
+        (`{"Authorization": …, "Accept-Language": …}`)."""
+        shop, denied, headers = self.gate(request)
+        if shop is None:
+            assert denied is not None
+            return denied
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _fail(400, "bad_request", "The request body must be a JSON object")
+        problems: dict[str, list[str]] = {}
+        event, url, version = body.get("event"), body.get("url"), body.get("version", 2)
+        if not isinstance(event, str) or not event:
+            problems["event"] = ["The event field is required."]
+        elif event not in dict(WEBHOOK_EVENTS):
+            problems["event"] = ["The selected event is invalid."]
+        if not isinstance(url, str) or not url:
+            problems["url"] = ["The url field is required."]
+        elif not url.startswith(("https://", "http://")):
+            problems["url"] = ["The url format is invalid."]
+        if version not in (1, 2):
+            problems["version"] = ["The selected version is invalid."]
+        extra = body.get("headers") or []
+        if not isinstance(extra, list) or not all(
+            isinstance(h, dict) and isinstance(h.get("key"), str) and isinstance(h.get("value"), str) for h in extra
+        ):
+            problems["headers"] = ["The headers must be a list of {key, value}."]
+        for key in ("name", "rule"):
+            if body.get(key) is not None and not isinstance(body[key], str):
+                problems[key] = [f"The {key} must be a string."]
+        if problems:
+            return _fail(422, "validation_failed", "alert.invalid_fields", problems)
+        with self.lock:
+            hook = next((h for h in shop.webhooks if h["url"] == url and h["event"] == event), None)
+            if hook is None:
+                self.webhook_ids += 1
+                hook = {"id": self.webhook_ids, "event": event, "url": url, "type": "app"}
+                shop.webhooks.append(hook)
+            hook.update(
+                name=body.get("name") or hook.get("name") or event,
+                version=version,
+                rule=body.get("rule"),
+                headers={h["key"]: h["value"] for h in extra},
+            )
+            answer = copy.deepcopy(hook)
+        response = _ok(answer)
+        response.headers.update(headers)
+        return response
+
+    async def admin_add_product(self, request: Request) -> JSONResponse:
+        """`POST /_sandbox/admin/products {store, title, description}`: the merchant adds a product
+        in the Salla dashboard; the store's `product.created` subscriptions hear of it."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
+        merchant, title = str(body.get("store") or ""), body.get("title")
+        description = body.get("description", "")
+        if not merchant.isdecimal():
+            return JSONResponse({"error": "store must be the merchant's numeric id"}, status_code=400)
+        if not isinstance(title, str) or not title.strip() or not isinstance(description, str):
+            return JSONResponse({"error": "title (non-empty) and description must be strings"}, status_code=400)
+        shop = self.store(merchant)
+        with self.lock:
+            pid = str(max((int(p) for p in shop.products), default=800000) + 1)
+            shop.products[pid] = _product(merchant, pid, title.strip(), description)
+            product = shop.products[pid]
+        self.notify(shop, "product.created", product)
+        return JSONResponse({"product_id": pid}, status_code=201)
+
+    async def webhook_subscriptions(self, request: Request) -> JSONResponse:
+        """`GET /_sandbox/webhook-subscriptions?store=`: what the store has registered."""
+        shop = self.store(request.query_params.get("store", "1"))
+        with self.lock:
+            return JSONResponse({"subscriptions": copy.deepcopy(shop.webhooks)})
 
     async def list_categories(self, request: Request) -> JSONResponse:
         shop, denied, headers = self.gate(request)
@@ -617,6 +809,12 @@ class SallaSandbox:
             Route("/admin/v2/products/{product_id}", self.get_product, methods=["GET"]),
             Route("/admin/v2/products/{product_id}", self.update_product, methods=["PUT"]),
             Route("/admin/v2/categories", self.list_categories, methods=["GET"]),
+            Route("/admin/v2/webhooks", self.list_webhooks, methods=["GET"]),
+            Route("/admin/v2/webhooks/events", self.list_webhook_events, methods=["GET"]),
+            Route("/admin/v2/webhooks/subscribe", self.subscribe_webhook, methods=["POST"]),
+            Route("/_sandbox/admin/products", self.admin_add_product, methods=["POST"]),
+            Route("/_sandbox/webhook-deliveries", self.outbox.listing, methods=["GET"]),
+            Route("/_sandbox/webhook-subscriptions", self.webhook_subscriptions, methods=["GET"]),
             Route("/_sandbox/authorize", self.authorize, methods=["POST"]),
             Route("/_sandbox/events", self.send_event, methods=["POST"]),
             Route("/_sandbox/embedded-token", self.embedded_token, methods=["GET"]),

@@ -21,6 +21,16 @@ refuses the category filter, which only Search Products takes
 
 Routes under `/_sandbox/` are not Wix's: they let tests and the demo look inside, inject faults,
 sign instances and webhooks, and show an admin page that frames the app like the Wix dashboard.
+
+Product webhooks: an app subscribes to webhooks in its app dashboard (Develop → Webhooks: event and
+callback URL), never through an API
+(https://dev.wix.com/docs/build-apps/develop-your-app/frameworks/self-hosting/webhooks/handle-events-with-webhooks-for-self-hosting-without-the-java-script-sdk.md),
+and Wix then sends them for every site the app is installed on. The sandbox holds that
+configuration as `webhook_url` (the app's `/webhooks/wix` by default; `PUT /_sandbox/app-webhooks`
+changes it, as its developer would) with the product events of both catalogs (`APP_WEBHOOKS`). A
+product created in the site's dashboard (`POST /_sandbox/admin/products`) sends Product Created, and
+one changed through the API sends Product Updated (V3) or Product Changed (V1), each in its
+catalog's form (`notify`).
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ import json
 import secrets
 import threading
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -50,6 +61,7 @@ from optimizer_app.auth import wix as wix_auth
 
 from . import images
 from .faults import Faults
+from .webhook_outbox import WebhookOutbox
 from .wix_catalog import build_catalog, more_products
 
 TOKEN_TTL = 14_400
@@ -64,6 +76,19 @@ V1_CATALOG, V3_CATALOG, STORES_NOT_INSTALLED = "V1_CATALOG", "V3_CATALOG", "STOR
 # Query Products (V3) filters on these only; the category filter is Search's
 # (wix/skills `find-products-query-and-search-catalog-v3.md`, STEP 4).
 _QUERY_FILTERS = {"id", "handle", "options.id", "slug", "createdDate", "updatedDate", "visible"}
+
+# The product events the app's dashboard subscribes it to, per catalog: (created, updated). A site
+# sends only its own catalog's events (wix/skills `skills/wix-app/references/STORES_VERSIONING.md`:
+# "Subscribe to BOTH V1 and V3 webhooks so your app handles every site").
+APP_WEBHOOKS = {
+    V3_CATALOG: ("wix.stores.catalog.v3.product_created", "wix.stores.catalog.v3.product_updated"),
+    V1_CATALOG: ("com.wix.ecommerce.catalog.api.v1.ProductCreated", "com.wix.ecommerce.catalog.api.v1.ProductChanged"),
+}
+# "A webhook can fail due to a timeout error (1250 ms) or if a 200 status code isn't received. In
+# case of failure, up to 12 additional attempts are made", the first a minute later and the last
+# 12 hours after the one before (https://dev.wix.com/docs/rest/articles/getting-started/webhook-resend-policy);
+# the sandbox retries twice, at once, with the same body.
+RETRY_DELAYS = (0.5, 1.0)
 
 
 @dataclass
@@ -260,6 +285,7 @@ class WixSandbox:
         webhook_private_key_pem: str | None = None,
         rate_limit_per_minute: int = 200,
         app_url: str = "",
+        webhook_url: str | None = None,
     ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
@@ -273,6 +299,8 @@ class WixSandbox:
         self.lock = threading.Lock()
         self.base_url = ""  # where this sandbox serves its pictures (the last request's address)
         self.imported = 0  # media items imported from a URL
+        self.webhook_url = webhook_url if webhook_url is not None else (f"{app_url}/webhooks/wix" if app_url else "")
+        self.outbox = WebhookOutbox(RETRY_DELAYS)
 
     def instance(self, instance_id: str) -> _Instance:
         with self.lock:
@@ -530,6 +558,7 @@ class WixSandbox:
         if status != 200:
             code = result.get("code")
             return _error(status, result["message"], code) if code else _error(status, result["message"])
+        self.notify(inst, result["product"]["id"], created=False, changed=sorted(patch), by_app=True)
         return JSONResponse(result)
 
     async def bulk_update(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
@@ -549,6 +578,10 @@ class WixSandbox:
                 if status == 200 and body.get("returnEntity"):
                     item["item"] = result["product"]
                 results.append(item)
+        for entry, result in zip(entries, results, strict=True):
+            if result["itemMetadata"]["success"]:
+                patch = (entry or {}).get("product") or {}
+                self.notify(inst, result["itemMetadata"]["id"], created=False, changed=sorted(patch), by_app=True)
         ok = sum(1 for r in results if r["itemMetadata"]["success"])
         return JSONResponse(
             {"results": results, "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok}}
@@ -650,7 +683,9 @@ class WixSandbox:
                     product[ours] = copy.deepcopy(patch[theirs])
             product["revision"] = str(int(product["revision"]) + 1)
             product["updatedDate"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            return JSONResponse({"product": _v1_view(product, site_url(inst.instance_id), self.base_url)})
+            answer = {"product": _v1_view(product, site_url(inst.instance_id), self.base_url)}
+        self.notify(inst, product["id"], created=False, changed=sorted(patch), by_app=True)
+        return JSONResponse(answer)
 
     async def v1_query_collections(self, request: Request, inst: _Instance, body: dict[str, Any]) -> JSONResponse:
         paging = (body.get("query") or {}).get("paging") or {}
@@ -675,7 +710,129 @@ class WixSandbox:
             }
         )
 
+    def notify(self, inst: _Instance, product_id: str, *, created: bool, changed: list[str], by_app: bool) -> None:
+        """Send the site's catalog's product event to the app's configured webhook URL, as Wix
+        sends every webhook: the body an RS256 JWT signed with the app's key (`auth.wix.sign_webhook`,
+        https://dev.wix.com/docs/rest/articles/get-started/webhook-structure), its `identity` the
+        app for a change through the API and the site owner for one in the dashboard.
+
+        Catalog V3, standardised: `{id, entityFqdn: "wix.stores.catalog.v3.product", slug,
+        entityId, eventTime, triggeredByAnonymizeRequest, createdEvent.entityAsJson |
+        updatedEvent.currentEntityAsJson}` (webhook-structure; the V3 events' payload names per
+        STORES_VERSIONING.md). Catalog V1, legacy: Product Created `{productId, name, price,
+        visible, media, sku, productPageUrl, …}` and Product Changed `{productId, changedFields,
+        originatedFromVersion}`, without an event id
+        (https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v1/catalog/product-created,
+        .../product-changed)."""
+        if not self.webhook_url or not self.webhook_private_key_pem or inst.catalog_version not in APP_WEBHOOKS:
+            return
+        topic = APP_WEBHOOKS[inst.catalog_version][0 if created else 1]
+        with self.lock:
+            product = copy.deepcopy(inst.products[product_id])
+        site = site_url(inst.instance_id)
+        event_id: str | None = None
+        if inst.catalog_version == V3_CATALOG:
+            entity = json.dumps(_project(product, ["MEDIA_ITEMS_INFO", "URL", *_FIELD_KEYS], site, self.base_url))
+            event_id = str(uuid.uuid4())
+            payload: dict[str, Any] = {
+                "entityFqdn": "wix.stores.catalog.v3.product",
+                "slug": "created" if created else "updated",
+                "entityId": product_id,
+                "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "triggeredByAnonymizeRequest": False,
+                **(
+                    {"createdEvent": {"entityAsJson": entity}}
+                    if created
+                    else {"updatedEvent": {"currentEntityAsJson": entity}}
+                ),
+            }
+        elif created:
+            view = _v1_view(product, site, self.base_url)
+            keys = ("name", "price", "visible", "media", "productPageUrl")
+            payload = {"productId": product_id, **{k: view[k] for k in keys if k in view}, "sku": ""}
+        else:
+            payload = {"productId": product_id, "changedFields": changed, "originatedFromVersion": V1_CATALOG}
+        owner = wix_auth.new_instance_payload(inst.instance_id, self.app_id)["uid"]
+        identity = (
+            {"identityType": "APP", "appId": self.app_id}
+            if by_app
+            else {"identityType": "WIX_USER", "wixUserId": owner}
+        )
+        token = wix_auth.sign_webhook(
+            topic,
+            inst.instance_id,
+            payload,
+            private_key_pem=self.webhook_private_key_pem,
+            event_id=event_id,
+            identity=identity,
+        )
+        # The JWT is the whole body.
+        self.outbox.send_later(
+            self.webhook_url,
+            topic,
+            token.encode(),
+            {"Content-Type": "text/plain"},
+            store=inst.instance_id,
+            success=(200,),
+        )
+
     # -- routes that are the sandbox's own, not Wix's --
+
+    async def admin_add_product(self, request: Request) -> JSONResponse:
+        """`POST /_sandbox/admin/products {store, title, description}`: the owner adds a product in
+        the site's dashboard (Store Products → New Product): visible, no SEO tags, one picture; the
+        app hears of it through its product-created webhook."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return JSONResponse({"message": "the body must be a JSON object"}, status_code=400)
+        instance_id, title, description = body.get("store"), body.get("title"), body.get("description", "")
+        if not isinstance(instance_id, str) or not instance_id:
+            return JSONResponse({"message": "store must be the site's instance id"}, status_code=400)
+        if not (isinstance(title, str) and 1 <= len(title.strip()) <= 80) or not isinstance(description, str):
+            return JSONResponse(
+                {"message": "title (1 to 80 characters) and description must be strings"}, status_code=400
+            )
+        inst = self.instance(instance_id)
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        with self.lock:
+            product = more_products(inst.instance_id, len(inst.products) + 1000, 1)[0]
+            pid = str(uuid.uuid4())
+            slug = "-".join(title.lower().split())[:60] or "product"
+            product.update(
+                id=pid,
+                name=title.strip(),
+                plainDescription=description,
+                slug=f"{slug}-{pid[:6]}",
+                createdDate=now,
+                updatedDate=now,
+                brand=None,
+                ribbon=None,
+                seoData={"tags": [], "settings": {"preventAutoRedirect": False, "keywords": []}},
+            )
+            product["media"]["items"] = product["media"]["items"][:1]
+            inst.products[pid] = product
+        self.notify(inst, pid, created=True, changed=[], by_app=False)
+        return JSONResponse({"product_id": pid}, status_code=201)
+
+    async def configure_webhooks(self, request: Request) -> JSONResponse:
+        """`PUT /_sandbox/app-webhooks {"url": …}`: the developer sets the callback URL of the app's
+        product webhooks in its app dashboard ("" turns them off)."""
+        body = await request.json()
+        url = body.get("url") if isinstance(body, dict) else None
+        if not isinstance(url, str):
+            return JSONResponse({"message": "url must be a string"}, status_code=400)
+        self.webhook_url = url
+        return JSONResponse({"url": url})
+
+    async def webhook_subscriptions(self, request: Request) -> JSONResponse:
+        """`GET /_sandbox/webhook-subscriptions?store=`: the app's configured webhooks as they
+        apply to the site: its catalog's product events, to the configured URL."""
+        inst = self.instance(request.query_params.get("store") or "demo-site")
+        topics = APP_WEBHOOKS.get(inst.catalog_version, ()) if self.webhook_url else ()
+        return JSONResponse({"subscriptions": [{"event": t, "url": self.webhook_url} for t in topics]})
 
     async def raw_product(self, request: Request) -> JSONResponse:
         inst = self.instance(request.path_params["instance_id"])
@@ -777,7 +934,9 @@ class WixSandbox:
         query = urlencode({"instance": signed, "locale": locale, "viewMode": "dashboard"})
         src = f"{self.app_url}/app/wix?{query}"
         site = self.instance(instance_id).site_name
-        return HTMLResponse(_templates.get_template("wix_admin.html").render(src=src, site=site))
+        return HTMLResponse(
+            _templates.get_template("wix_admin.html").render(src=src, site=site, instance_id=instance_id)
+        )
 
     async def reset(self, request: Request) -> Response:
         with self.lock:
@@ -820,6 +979,10 @@ class WixSandbox:
             Route("/_sandbox/instance", self.signed_instance, methods=["GET"]),
             Route("/_sandbox/webhooks", self.send_webhook, methods=["POST"]),
             Route("/_sandbox/admin", self.admin, methods=["GET"]),
+            Route("/_sandbox/admin/products", self.admin_add_product, methods=["POST"]),
+            Route("/_sandbox/app-webhooks", self.configure_webhooks, methods=["PUT"]),
+            Route("/_sandbox/webhook-deliveries", self.outbox.listing, methods=["GET"]),
+            Route("/_sandbox/webhook-subscriptions", self.webhook_subscriptions, methods=["GET"]),
             Route("/_sandbox/reset", self.reset, methods=["POST"]),
         ]
 
@@ -836,6 +999,7 @@ def create_wix_sandbox(
     webhook_private_key_pem: str | None = None,
     rate_limit_per_minute: int = 200,
     app_url: str = "",
+    webhook_url: str | None = None,
 ) -> Starlette:
     return WixSandbox(
         app_id=app_id,
@@ -843,6 +1007,7 @@ def create_wix_sandbox(
         webhook_private_key_pem=webhook_private_key_pem,
         rate_limit_per_minute=rate_limit_per_minute,
         app_url=app_url,
+        webhook_url=webhook_url,
     ).app()
 
 

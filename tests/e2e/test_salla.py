@@ -5,9 +5,11 @@ Then the whole loop, in Arabic and right to left, from listing to revert."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from playwright.async_api import expect
@@ -43,6 +45,7 @@ def salla(database_url: str) -> Iterator[LoopbackServer]:
         dashboard = dashboard_url(sandbox.url)
         settings = web_settings(
             database_url,
+            app_base_url=f"http://127.0.0.1:{web_port}",
             salla_client_id=CLIENT_ID,
             salla_client_secret=CLIENT_SECRET,
             salla_webhook_secret=WEBHOOK_SECRET,
@@ -104,6 +107,39 @@ async def test_the_whole_loop_in_arabic_after_the_handshake(
     await steps.revert(app, steps.item_row(card, "description"), "أُعيد الوصف إلى قيمته السابقة في متجرك.", steps.ARABIC)
     reverted = raw_product(salla, first)
     assert (reverted["name"], reverted["description"]) == (original["name"], original["description"])
+
+
+async def test_a_product_added_in_the_dashboard_reaches_the_app(
+    salla: LoopbackServer, browser: Browser, database_url: str
+) -> None:
+    """The merchant adds a product with the dashboard's form; the store, subscribed at install,
+    sends product.created to the app, which records the new product for automation."""
+    page = browser.page
+    await page.goto(f"{dashboard_url(salla.url)}/_sandbox/admin?merchant={MERCHANT}")
+    await page.get_by_label("اسم المنتج").fill("مبخرة نحاسية")
+    await page.get_by_label("الوصف").fill("<p>مبخرة يدوية الصنع.</p>")
+    await page.get_by_role("button", name="إضافة منتج").click()
+    await expect(page.locator("#product-added")).to_contain_text("أضيف المنتج")
+    product_id = str(await page.locator("#product-added").text_content()).split()[-1]
+    assert raw_product(salla, product_id)["name"] == "مبخرة نحاسية"
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        for _ in range(100):
+            created = await conn.fetchval(
+                "SELECT c.created FROM automation_changes c JOIN stores s ON s.id = c.store_id"
+                " WHERE s.external_id = $1 AND c.product_id = $2",
+                str(MERCHANT),
+                product_id,
+            )
+            if created is not None:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+    assert created is True
+    sent = httpx.get(f"{salla.url}/_sandbox/webhook-deliveries", params={"topic": "product.created"}).json()
+    assert [d["status"] for d in sent] == [200]
 
 
 async def test_the_overlay_stays_when_the_app_cannot_open(salla: LoopbackServer, browser: Browser) -> None:

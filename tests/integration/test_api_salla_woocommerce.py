@@ -199,7 +199,7 @@ async def test_salla_install_job_publish_revert_billing_uninstall(
 
 
 async def test_salla_oauth_callback_installs_with_the_merchant_from_user_info(
-    api: httpx.AsyncClient, pool: asyncpg.Pool, salla: LoopbackServer
+    api: httpx.AsyncClient, pool: asyncpg.Pool, salla: LoopbackServer, settings: Settings
 ) -> None:
     start = await api.get("/oauth/salla/install", follow_redirects=False)
     assert start.status_code == 302 and "scope=offline_access" in start.headers["location"]
@@ -212,6 +212,12 @@ async def test_salla_oauth_callback_installs_with_the_merchant_from_user_info(
     async with pool.acquire() as conn:
         store = await conn.fetchrow("SELECT * FROM stores WHERE platform = 'salla' AND external_id = '4455'")
     assert store is not None and store["refresh_token_enc"] is not None
+    # Custom Mode installs subscribe the store's product events too.
+    subscribed = httpx.get(f"{salla.url}/_sandbox/webhook-subscriptions", params={"store": "4455"}).json()
+    assert sorted((s["event"], s["url"]) for s in subscribed["subscriptions"]) == [
+        ("product.created", f"{settings.app_base_url}/webhooks/salla"),
+        ("product.updated", f"{settings.app_base_url}/webhooks/salla"),
+    ]
 
 
 async def test_a_salla_oauth_state_works_once_and_expires(

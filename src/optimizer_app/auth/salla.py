@@ -78,7 +78,10 @@ def verify_webhook(body: bytes, signature: str | None, *, secret: str) -> SallaW
 # `end_date`). A signed body whose fields have other types is refused with a 400 before anything
 # is written.
 _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "app.store.authorize": {"access_token": str, "expires": int}
+    "app.store.authorize": {"access_token": str, "expires": int},
+    # Product webhook events carry the product, `id` its integer id (https://docs.salla.dev/433805m0.md).
+    "product.created": {"id": int},
+    "product.updated": {"id": int},
 }
 _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "refresh_token": str,

@@ -218,8 +218,28 @@ _EVENT_FIELDS: dict[str, dict[str, type]] = {
 }
 
 
+# The product events name the product by `entityId` (Catalog V3, a standardised event:
+# https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/product-created)
+# or by `productId` (Catalog V1, a legacy event:
+# https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v1/catalog/product-created and
+# .../catalog-v1/catalog/product-changed): without it, a signed event says nothing the app can act on.
+V3_PRODUCT_CREATED = "wix.stores.catalog.v3.product_created"
+V3_PRODUCT_UPDATED = "wix.stores.catalog.v3.product_updated"
+V1_PRODUCT_CREATED = "com.wix.ecommerce.catalog.api.v1.ProductCreated"
+V1_PRODUCT_CHANGED = "com.wix.ecommerce.catalog.api.v1.ProductChanged"
+PRODUCT_ID_FIELDS: dict[str, str] = {
+    V3_PRODUCT_CREATED: "entityId",
+    V3_PRODUCT_UPDATED: "entityId",
+    V1_PRODUCT_CREATED: "productId",
+    V1_PRODUCT_CHANGED: "productId",
+}
+
+
 def check_event_payload(event: WixWebhookEvent, *, app_id: str) -> None:
     """Raise MalformedRequest unless the payload has the fields its event type documents."""
+    required = PRODUCT_ID_FIELDS.get(event.event_type)
+    if required is not None and not (isinstance(event.payload.get(required), str) and event.payload[required]):
+        raise MalformedRequest(f"The Wix {event.event_type} event has no {required}.")
     for key, kind in _EVENT_FIELDS.get(event.event_type, {}).items():
         value = event.payload.get(key)
         if value is not None and not isinstance(value, kind):

@@ -15,6 +15,11 @@ request ("You can only update one image per request"), whose `photo` is marked r
 own URL is sent as `photo` with the new `alt`
 (https://docs.salla.dev/docs/merchant/doc-422688/doc-422610/doc-422988/doc-421412/api-5394188).
 Only images whose alt text changes are sent, so each costs a request of the store's bucket once.
+
+Webhooks: the store's subscriptions are read with List Webhooks, `GET /webhooks`
+(https://docs.salla.dev/5394135e0.md), and added with Register Webhook, `POST /webhooks/subscribe`
+`{name, event, url, version}` (https://docs.salla.dev/5394134e0.md), both under the
+`webhooks.read_write` scope.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -64,6 +69,13 @@ class _RateLimitHeaders(SendHooks):
         remaining, reset = res.headers.get("x-ratelimit-remaining"), res.headers.get("x-ratelimit-reset")
         if self.client.pacer is not None and remaining == "0" and reset and reset.isdigit():
             self.client.pacer.pause_until(time.monotonic() + self.client.policy.wait(0, self.retry_after(res)))
+
+
+@dataclass(frozen=True)
+class WebhookSubscription:
+    id: str
+    event: str
+    url: str
 
 
 class SallaClient(PlatformHttp):
@@ -184,6 +196,32 @@ class SallaClient(PlatformHttp):
             return product
         data, _ = await self._request("PUT", f"/products/{product.id}", json=to_salla_update(text))
         return to_product(data)
+
+    async def webhook_subscriptions(self) -> list[WebhookSubscription]:
+        """Every webhook the store has registered, page by page."""
+        found: list[WebhookSubscription] = []
+        page = 1
+        while True:
+            data, body = await self._request("GET", "/webhooks", params={"page": page})
+            found.extend(
+                WebhookSubscription(str(w.get("id")), str(w.get("event") or ""), str(w.get("url") or ""))
+                for w in data or []
+                if isinstance(w, dict)
+            )
+            pagination = body.get("pagination") or {}
+            if int(pagination.get("currentPage", page)) >= int(pagination.get("totalPages", page)):
+                return found
+            page += 1
+
+    async def subscribe_webhook(self, event: str, url: str, *, name: str) -> WebhookSubscription:
+        """Register `url` for `event`, as version 2 (the default; said so that it never changes).
+        Salla signs it as the app's other webhooks: the Signature strategy is the default
+        (https://docs.salla.dev/421119m0.md)."""
+        data, _ = await self._request(
+            "POST", "/webhooks/subscribe", json={"name": name, "event": event, "url": url, "version": 2}
+        )
+        data = data if isinstance(data, dict) else {}
+        return WebhookSubscription(str(data.get("id")), str(data.get("event") or event), str(data.get("url") or url))
 
     async def _update_alts(self, product: Product, value: str) -> Product:
         wanted = image_alt.by_image(value)

@@ -14,6 +14,11 @@ cancelled, takes one away: the store stays on its plan (free, for a new store) u
 `app.subscription.started` names the plan it paid for. Sources: SallaApp/salla-partners-agent-kit
 `.agents/skills/salla-app-billing/SKILL.md` and `references/subscription-events.md`,
 `.agents/skills/salla-app-lifecycle/references/lifecycle-payloads.md`.
+
+Products: the store events `product.created` and `product.updated` carry the product in `data`,
+its integer `id` the id the Merchant API names it by (Product webhook events,
+https://docs.salla.dev/433805m0.md). The app subscribes the store to them at install
+(`installation.subscribe_salla_webhooks`).
 """
 
 from __future__ import annotations
@@ -22,11 +27,23 @@ from datetime import date, datetime
 
 from ..auth.salla import SallaWebhookEvent, parse_tokens
 from ..domain.plans import FREE_PLAN, PlanMap, plan_for
-from .events import Installed, PlanChanged, PlanEnds, PlanKept, PlatformEvent, StoreEvent, TokensIssued, Uninstalled
+from .events import (
+    Installed,
+    PlanChanged,
+    PlanEnds,
+    PlanKept,
+    PlatformEvent,
+    ProductsChanged,
+    StoreEvent,
+    TokensIssued,
+    Uninstalled,
+)
 
 STARTED_EVENTS = ("app.subscription.started", "app.subscription.renewed")
 SUBSCRIPTION_EVENTS = (*STARTED_EVENTS, "app.subscription.canceled", "app.subscription.expired")
 TRIAL_EVENTS = ("app.trial.started", "app.trial.expired", "app.trial.canceled")
+PRODUCT_CREATED, PRODUCT_UPDATED = "product.created", "product.updated"
+PRODUCT_EVENTS = (PRODUCT_CREATED, PRODUCT_UPDATED)
 
 
 def store_events(event: SallaWebhookEvent, *, now: datetime, plan_map: PlanMap = ()) -> PlatformEvent:
@@ -40,6 +57,9 @@ def _effects(event: SallaWebhookEvent, now: datetime, plan_map: PlanMap) -> list
         return [Installed()]
     if kind == "app.uninstalled":
         return [Uninstalled()]
+    if kind in PRODUCT_EVENTS:
+        # auth.salla has checked that `data.id` is the product's integer id.
+        return [ProductsChanged((str(data["id"]),), created=kind == PRODUCT_CREATED)]
     if kind == "app.store.authorize":
         # Easy Mode: the tokens come in this signed event instead of an OAuth callback.
         tokens = parse_tokens(data, now=now)

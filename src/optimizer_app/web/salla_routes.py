@@ -34,9 +34,15 @@ async def salla_webhook(request: Request) -> JSONResponse:
     mapped = salla_events.store_events(event, now=datetime.now(UTC), plan_map=svc.settings.salla_plan_map)
     outcome = await applier.apply(svc.pool, svc.cipher, mapped)
     issued = next((e for e in mapped.effects if isinstance(e, TokensIssued)), None)
-    if outcome.status == "processed" and issued and outcome.store and not outcome.store.display_name:
-        await _name_from_salla(svc, outcome.store.id, issued.access_token)
+    if outcome.status == "processed" and issued and outcome.store:
+        if not outcome.store.display_name:
+            await _name_from_salla(svc, outcome.store.id, issued.access_token)
+        await installation.subscribe_salla_webhooks(svc.clients, outcome.store, webhook_url=_webhook_url(svc))
     return JSONResponse({"status": outcome.status, "event_id": outcome.event_id})
+
+
+def _webhook_url(svc: Services) -> str:
+    return f"{svc.settings.app_base_url}/webhooks/salla"
 
 
 async def _name_from_salla(svc: Services, store_id: int, access_token: str) -> None:
@@ -101,6 +107,7 @@ async def salla_callback(request: Request) -> JSONResponse:
         client_secret=svc.settings.salla_client_secret,
         redirect_uri=f"{svc.settings.app_base_url}/oauth/salla/callback",
     )
+    await installation.subscribe_salla_webhooks(svc.clients, store, webhook_url=_webhook_url(svc))
     return JSONResponse({"status": "installed", "store_id": store.id})
 
 
