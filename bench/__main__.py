@@ -15,7 +15,7 @@ from typing import Any
 
 from tests.factories import admin_database
 
-from . import scenarios
+from . import endurance, scenarios
 from .harness import DATA_DIR, ROOT, median
 
 
@@ -156,6 +156,29 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
         ("transaction: … first 10 s after / before", f"{median([r['after_share'] for r in held]):.0%}", "≥ 90%")
     )
 
+    # A few minutes: one run by default (200,000 items), 1,000,000 items with --long.
+    worn = await endurance.endurance(
+        base, items=args.endurance_items or (1_000_000 if args.long else 200_000), waves=args.endurance_waves
+    )
+    out["scenarios"]["endurance"] = worn
+    first_wave, last_wave = worn["waves"][0], worn["waves"][-1]
+    rows.append(
+        (
+            f"wave: {worn['items']:,} items in {len(worn['waves'])} waves, retention on: last / first wave",
+            f"{worn['throughput_share']:.0%}",
+            "≥ 70%",
+        )
+    )
+    rows.append(
+        (
+            "wave: … job_items table+indexes after the first / last wave",
+            f"{first_wave['size_bytes'] / 2**20:.0f} / {last_wave['size_bytes'] / 2**20:.0f} MiB",
+            "last ≤ 2 × first",
+        )
+    )
+    rows.append(("wave: … dead tuples after the last wave", f"{last_wave['dead_tuples']:,}", ""))
+    rows.append(("wave: … worker memory, first → last wave", f"{worn['rss_change']:+.1%}", "within ±10%"))
+
     checks = await _repeat(runs, lambda: scenarios.limit_check(base))
     out["scenarios"]["g_limit_check"] = {"runs": checks}
     rows.append(
@@ -185,6 +208,8 @@ def cli() -> None:
     parser.add_argument("--txn-seconds", type=float, default=120.0, help="the long transaction's length")
     parser.add_argument("--open-loop-rates", type=int, nargs="*", default=[100, 200, 300, 400, 500, 600, 800])
     parser.add_argument("--open-loop-seconds", type=float, default=10.0, help="length of each open-loop step")
+    parser.add_argument("--endurance-items", type=int, default=0, help="items through the endurance scenario")
+    parser.add_argument("--endurance-waves", type=int, default=10)
     parser.add_argument("--long", action="store_true", help="the full runs: every scenario repeated")
     args = parser.parse_args()
     with admin_database(DATA_DIR) as base:

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from dataclasses import replace
+from datetime import timedelta
 
 from optimizer_app import db
 from optimizer_app.llm.base import LLMProvider
@@ -39,6 +40,10 @@ async def main(dsn: str, provider_name: str, llm_url: str | None) -> None:
         poll_seconds=0.05,
         lease_seconds=float(os.environ.get("BENCH_LEASE_SECONDS", "120")),
         maintenance_interval_seconds=float(os.environ.get("BENCH_MAINTENANCE_SECONDS", "0")),
+        # The endurance scenario's short retention period (RETENTION_DAYS in production).
+        retention=timedelta(seconds=float(os.environ["BENCH_RETENTION_SECONDS"]))
+        if os.environ.get("BENCH_RETENTION_SECONDS")
+        else None,
         max_attempts=10,
     )
     try:

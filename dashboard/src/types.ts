@@ -144,6 +144,8 @@ export interface Job {
   created_at: string | null;
   started_at: string | null;
   finished_at: string | null;
+  /** When retention removed the job's items (RETENTION_DAYS after it finished); its counts and publish log stay. */
+  items_expired_at?: string | null;
 }
 
 /** A draft's quality score and the codes of what lowered it (the API's `quality`). */

@@ -12,6 +12,7 @@ AppError
 ├── Forbidden           403
 ├── NotFound            404  unknown id, or an id of another store
 ├── Conflict            409  state does not allow the action (already reverted, ...)
+├── Gone                410  it existed and was removed for good (a job's items past retention)
 ├── PayloadTooLarge     413
 ├── RateLimited         429  with retry_after seconds
 ├── PlatformError       502  the store platform failed or refused (see platforms.base)
@@ -74,6 +75,11 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = 409
     code = "conflict"
+
+
+class Gone(AppError):
+    status = 410
+    code = "gone"
 
 
 class PayloadTooLarge(AppError):

@@ -14,11 +14,17 @@ import asyncpg
 from . import glossaries, sql
 from .domain.attributes import Attribute
 from .domain.jobs import ITEM_FILTERS, ItemStatus, JobStatus, ReviewState, eta_seconds
-from .errors import Conflict, InvalidRequest, NotFound
+from .errors import Conflict, Gone, InvalidRequest, NotFound
 from .llm.checks import check_value
 from .llm.scoring import score_value
 
 Q = sql.load("jobs")
+
+
+class ItemsExpired(Gone):
+    """The job's items were removed by retention (retention.py)."""
+
+    code = "items_expired"
 
 
 def _iso(ts: datetime | None) -> str | None:
@@ -82,6 +88,8 @@ def job_json(r: asyncpg.Record, review: Mapping[str, int], fallback_rate: float 
         "created_at": _iso(r["created_at"]),
         "started_at": _iso(started),
         "finished_at": _iso(r["finished_at"]),
+        # When retention removed its items (RETENTION_DAYS after it finished); None: they are there.
+        "items_expired_at": _iso(r["items_expired_at"]),
         "usage": usage_json(r),
         "brand_voice": r["brand_voice"],  # {id, name} of the voice it was written in, or None
     }
@@ -178,8 +186,15 @@ async def list_items(
     unknown = [a for a in attributes if a not in Attribute.__members__.values()]
     if unknown:
         raise InvalidRequest(f"unknown attribute {unknown[0]!r}", allowed=[a.value for a in Attribute])
-    if await conn.fetchrow(Q["get_job"], job_id, store_id) is None:
+    job = await conn.fetchrow(Q["get_job"], job_id, store_id)
+    if job is None:
         raise NotFound("No such job.")
+    if job["items_expired_at"] is not None:
+        raise ItemsExpired(
+            "This job finished long enough ago that its items were removed; its counts and the "
+            "changes it published remain (in the job and the publish log).",
+            items_expired_at=_iso(job["items_expired_at"]),
+        )
     rows = await conn.fetch(
         Q["list_items"],
         job_id,

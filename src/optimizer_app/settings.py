@@ -268,6 +268,11 @@ class Settings:
     worker_retry_base_seconds: float = 5.0
     worker_shutdown_grace_seconds: float = 20.0
     maintenance_interval_seconds: float = 30.0
+    # Days a finished job keeps its items (each field's before and after, review state, flags) in the
+    # queue table; after that the maintenance step deletes them and the Results screen says so. The
+    # job's row with its counters and costs, its publish log and its activity are kept for good.
+    # Fractions are allowed; 0 keeps items for ever.
+    retention_days: float = 90.0
 
     @property
     def development(self) -> bool:

@@ -20,11 +20,11 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 
-from . import batches, credits, duplicates, outcomes, queue
+from . import batches, credits, duplicates, outcomes, queue, retention
 from .llm.base import LLMProvider
 from .llm.concurrency import AdaptsInFlight
 from .llm.pricing import DEFAULT_PRICES, Price, parse_prices
@@ -49,6 +49,7 @@ class WorkerConfig:
     retry_base_seconds: float
     shutdown_grace_seconds: float
     maintenance_interval_seconds: float
+    retention: timedelta | None = None  # None: finished items are kept for ever
     flush_size: int = 100
     flush_interval_seconds: float = 0.1
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
@@ -63,6 +64,7 @@ def config_from_settings(settings: Settings) -> WorkerConfig:
         retry_base_seconds=settings.worker_retry_base_seconds,
         shutdown_grace_seconds=settings.worker_shutdown_grace_seconds,
         maintenance_interval_seconds=settings.maintenance_interval_seconds,
+        retention=timedelta(days=settings.retention_days) if settings.retention_days > 0 else None,
         prices=parse_prices(settings.llm_prices),
     )
 
@@ -289,7 +291,9 @@ class Worker:
     async def _maintenance_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await run_maintenance(self.pool, max_attempts=self.config.max_attempts)
+                await run_maintenance(
+                    self.pool, max_attempts=self.config.max_attempts, retention_period=self.config.retention
+                )
                 await batches.run_step(
                     self.pool,
                     self.provider,
@@ -302,14 +306,21 @@ class Worker:
             await _sleep_or_stop(stop, self.config.maintenance_interval_seconds)
 
 
-async def run_maintenance(pool: asyncpg.Pool, *, max_attempts: int, today: date | None = None) -> dict[str, int]:
-    """Expired leases back to the queue, and monthly credit resets. Safe to run from every worker."""
+async def run_maintenance(
+    pool: asyncpg.Pool, *, max_attempts: int, today: date | None = None, retention_period: timedelta | None = None
+) -> dict[str, int]:
+    """Expired leases back to the queue, monthly credit resets, and with a retention period one
+    bounded pass removing the items of jobs finished longer ago. Safe to run from every worker."""
     async with pool.acquire() as conn:
         recovered = await queue.recover_expired_leases(conn, max_attempts=max_attempts)
         reset = await credits.reset_due_credits(conn, today=today or date.today())
     if recovered:
         log.info("recovered %d items with expired leases", recovered)
-    return {"recovered": recovered, "credits_reset": reset}
+    done = {"recovered": recovered, "credits_reset": reset}
+    if retention_period is not None:
+        kept = await retention.expire_finished_items(pool, period=retention_period)
+        done |= {"items_removed": kept.items_removed, "jobs_expired": kept.jobs_expired}
+    return done
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

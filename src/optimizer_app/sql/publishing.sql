@@ -24,11 +24,12 @@ WHERE id = ANY($1::bigint[])
 
 -- name: insert_publish_logs
 -- The product's title is the one its job showed the owner (as the job's items list it); the rows
--- keep the order they are given in, as their ids show; who published them: actor $7, user $8.
+-- keep the order they are given in, as their ids show; who published them: actor $7, user $8. Each
+-- row names its item's job too, which outlives the item (retention.sql).
 -- params: $1 store_id, $2 item_ids, $3 product_ids, $4 attributes, $5 old_values, $6 new_values, $7 actor_kind, $8 actor_user
 INSERT INTO publish_logs
-    (store_id, job_item_id, product_id, product_title, attribute, old_value, new_value, actor_kind, actor_user)
-SELECT $1, l.item_id, l.product_id, jp.snapshot->>'title', l.attribute, l.old_value, l.new_value, $7, $8
+    (store_id, job_item_id, job_id, product_id, product_title, attribute, old_value, new_value, actor_kind, actor_user)
+SELECT $1, l.item_id, ji.job_id, l.product_id, jp.snapshot->>'title', l.attribute, l.old_value, l.new_value, $7, $8
 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
      AS l(item_id, product_id, attribute, old_value, new_value, n)
 JOIN job_items ji ON ji.id = l.item_id
@@ -49,12 +50,12 @@ ORDER BY id DESC LIMIT $3
 SELECT * FROM publish_logs WHERE id = ANY($1::bigint[]) AND store_id = $2 ORDER BY id
 
 -- name: live_publish_logs_of_job
--- The log rows of job $1's items (store $2) not reverted yet: what reverting the job undoes.
+-- The log rows of job $1's items (store $2) not reverted yet: what reverting the job undoes (also
+-- once retention removed the items: the rows name their job).
 -- params: $1 job_id, $2 store_id
-SELECT pl.* FROM job_items ji
-JOIN publish_logs pl ON pl.job_item_id = ji.id AND pl.reverted_at IS NULL
-WHERE ji.job_id = $1 AND ji.store_id = $2 AND pl.store_id = $2
-ORDER BY pl.id
+SELECT * FROM publish_logs
+WHERE job_id = $1 AND store_id = $2 AND reverted_at IS NULL
+ORDER BY id
 
 -- name: lock_publish_logs
 -- Log rows of store $2, locked while they are reverted (a concurrent revert of the same rows waits,
@@ -83,10 +84,9 @@ SELECT id FROM jobs WHERE id = $1 AND store_id = $2
 -- Every log row of store $1's product $2, of field $3 (NULL: every field), with the job each came
 -- from, in order.
 -- params: $1 store_id, $2 product_id, $3 attribute
-SELECT pl.*, ji.job_id, j.number AS job_number
+SELECT pl.*, j.number AS job_number
 FROM publish_logs pl
-LEFT JOIN job_items ji ON ji.id = pl.job_item_id
-LEFT JOIN jobs j ON j.id = ji.job_id
+LEFT JOIN jobs j ON j.id = pl.job_id
 WHERE pl.store_id = $1 AND pl.product_id = $2 AND ($3::text IS NULL OR pl.attribute = $3)
 ORDER BY pl.attribute, pl.id
 
@@ -94,10 +94,9 @@ ORDER BY pl.attribute, pl.id
 -- The log rows of store $1's product $2, field $3, locked while a version of the field is put
 -- back (a concurrent one waits, then sees the row this one adds).
 -- params: $1 store_id, $2 product_id, $3 attribute
-SELECT pl.*, ji.job_id, j.number AS job_number
+SELECT pl.*, j.number AS job_number
 FROM publish_logs pl
-LEFT JOIN job_items ji ON ji.id = pl.job_item_id
-LEFT JOIN jobs j ON j.id = ji.job_id
+LEFT JOIN jobs j ON j.id = pl.job_id
 WHERE pl.store_id = $1 AND pl.product_id = $2 AND pl.attribute = $3
 ORDER BY pl.id
 FOR UPDATE OF pl

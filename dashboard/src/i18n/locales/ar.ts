@@ -113,6 +113,8 @@ export const ar: Record<Key, Entry> = {
   "error.code.malformed_request": "في الطلب ما هو غير صالح. راجع ما أدخلته وحاول مرة أخرى.",
   "error.code.insufficient_credits": "رصيد نقاطك لا يكفي لهذا.",
   "error.code.not_found": "لم نعد نجد هذا العنصر.",
+  "error.code.items_expired": "هذه المهمة قديمة، فحُذفت حقولها. ما نشرته باقٍ في «السجل».",
+  "error.code.gone": "لم يعد هذا محفوظًا.",
   "error.code.conflict": "تغيّر هذا في أثناء ذلك. أعد تحميل الصفحة وحاول مرة أخرى.",
   "error.code.payload_too_large": "هذا أكثر مما يمكن دفعة واحدة. اختر منتجات أقل وحاول مرة أخرى.",
   "error.code.rate_limited": "طلبات كثيرة في وقت واحد. انتظر بضع ثوانٍ ثم حاول مرة أخرى.",
@@ -350,6 +352,8 @@ export const ar: Record<Key, Entry> = {
   "res.creditsUsed": "النقاط المستخدمة: {count}",
   "res.voice": "أسلوب العلامة: {name}",
   "res.progress": "اكتمل {done} من {total} — تظهر النتائج أدناه فور وصولها.",
+  "res.itemsExpired":
+    "هذه المهمة قديمة، فحُذفت حقولها في {date}: كُتب {done} من {total}. ما نشرته باقٍ في «السجل»، ويمكن التراجع عنه من هناك.",
   "res.publishSelected": "نشر المحدد ({count})",
   "res.publishing": "جارٍ النشر…",
   "res.noChanges": "لا توجد تغييرات لعرضها في هذه المهمة.",

@@ -68,6 +68,8 @@ export const en = {
   "error.code.malformed_request": "Something in the request was not valid. Check what you entered and try again.",
   "error.code.insufficient_credits": "You do not have enough credits for this.",
   "error.code.not_found": "We could not find this any more.",
+  "error.code.items_expired": "This job is old enough that its fields were removed. What it published stays in Activity.",
+  "error.code.gone": "This is no longer kept.",
   "error.code.conflict": "This changed in the meantime. Reload the page and try again.",
   "error.code.payload_too_large": "That is too much at once. Choose fewer products and try again.",
   "error.code.rate_limited": "Too many requests at once. Wait a few seconds and try again.",
@@ -265,6 +267,8 @@ export const en = {
   "res.creditsUsed": { one: "{count} credit used", other: "{count} credits used" },
   "res.voice": "Voice: {name}",
   "res.progress": "{done} of {total} done — results appear below as they arrive.",
+  "res.itemsExpired":
+    "This job is old enough that its fields were removed on {date}: {done} of {total} were written. What it published stays in Activity, where it can be reverted.",
   "res.publishSelected": "Publish selected ({count})",
   "res.publishing": "Publishing…",
   "res.noChanges": "This job has no changes to show.",

@@ -395,6 +395,11 @@ export function JobResults({ jobId, onChanged }: { jobId: number; onChanged: () 
             </button>
           ) : null}
         </div>
+        {job.items_expired_at ? (
+          <p className="muted" data-testid="items-expired">
+            {t("res.itemsExpired", { date: when(job.items_expired_at), done: job.counts.done, total: job.counts.total })}
+          </p>
+        ) : null}
         {active ? (
           <>
             <Progress done={job.counts.done} failed={job.counts.failed} canceled={job.counts.canceled} total={job.counts.total} />

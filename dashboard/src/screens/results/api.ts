@@ -21,6 +21,8 @@ export async function fetchJob(jobId: number, seenKey: string, force: boolean, s
   const job = await api<ReviewJob>(`/api/jobs/${jobId}`, { signal });
   const key = jobKey(job);
   if (key === seenKey && !force) return { job, key };
+  // Past retention the items are gone for good (their endpoint answers 410): nothing to page through.
+  if (job.items_expired_at) return { job, key, items: [] };
   const items: ReviewItem[] = [];
   let after = 0;
   for (;;) {
