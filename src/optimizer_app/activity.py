@@ -56,7 +56,8 @@ async def record(
     product_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> int:
-    """Append one entry; call it inside the transaction of the action it records."""
+    """Append one entry; call it inside the transaction of the action it records (on a connection
+    of db's, whose jsonb codec writes `detail` as the object it is)."""
     return int(
         await conn.fetchval(
             Q["record"],
@@ -67,7 +68,7 @@ async def record(
             job_id,
             publish_log_id,
             product_id,
-            json.dumps(detail or {}),
+            detail or {},
         )
     )
 
@@ -76,7 +77,8 @@ async def record_many(
     conn: asyncpg.Connection, store_id: int, actor: Actor, action: Action, entries: Sequence[Entry]
 ) -> None:
     """Append one entry per element of `entries`, in their order, in one statement (a job of
-    thousands of fields is one round trip); call it inside the transaction of the action."""
+    thousands of fields is one round trip); call it inside the transaction of the action. The
+    details go as JSON text, cast in the statement: an array parameter takes no codec of ours."""
     if not entries:
         return
     await conn.execute(
@@ -120,7 +122,7 @@ def _entry_json(r: asyncpg.Record) -> dict[str, Any]:
         "job_number": r["job_number"],
         "publish_log_id": r["publish_log_id"],
         "product_id": r["product_id"],
-        "detail": json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"],
+        "detail": r["detail"],
         "revertible": r["action"] in REVERTIBLE_ACTIONS and has_log and r["log_reverted_at"] is None,
         # What the publish log entry wrote, for the owner to read before reverting it.
         "change": {

@@ -196,6 +196,19 @@ async def test_a_publish_by_automation_is_listed_under_automation_and_reverted_b
     assert len(await trail(api, site, actor="owner")) == len(published)
 
 
+async def test_every_detail_is_stored_as_a_json_object(
+    drain: Drain, api: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    """What SQL reads of the trail (a report, a later migration) finds objects, not JSON text."""
+    site = new_site()
+    products = await first_products(api, site, 1)
+    _, items = await job_of(api, drain, site, [products[0]["id"]], ["seo_description"])
+    await publish(api, site, items)
+    async with pool.acquire() as conn:
+        kinds = await conn.fetch("SELECT action, jsonb_typeof(detail) AS kind FROM activity ORDER BY id")
+    assert [(r["action"], r["kind"]) for r in kinds] == [("job_created", "object"), ("published", "object")]
+
+
 async def test_a_product_webhook_is_one_webhook_entry_per_delivery_and_a_replay_adds_none(
     api: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
 ) -> None:
