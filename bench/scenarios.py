@@ -20,6 +20,7 @@ import openai
 
 from optimizer_app import catalog, db, queue
 from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.history import OWNER
 from optimizer_app.llm.base import GenerationRequest
 from optimizer_app.llm.prompts import build_messages, response_format
 from optimizer_app.web.context import session_serializer, signed_session
@@ -201,6 +202,7 @@ async def fairness(base_url: str, *, big_products: int, llm_latency: float) -> d
                 small = await queue.enqueue_job(
                     conn, store_id=b.id, source_scope="products", source_ids=[f"b{i}" for i in range(10)],
                     attributes=(Attribute.TITLE,), target_lang="en", user_prompt="", products=products(10, "b"),
+                    actor=OWNER,
                 )  # fmt: skip
                 b_seconds = await wait_finished(conn, small.job_id, poll=0.01)
                 big_done = await conn.fetchval("SELECT items_done FROM jobs WHERE id = $1", big)
@@ -227,6 +229,7 @@ async def rate_limited_llm(
             await queue.enqueue_job(
                 conn, store_id=store.id, source_scope="products", source_ids=[f"p{i}" for i in range(n)],
                 attributes=(Attribute.TITLE,), target_lang="en", user_prompt="", products=products(n),
+                actor=OWNER,
             )  # fmt: skip
             with ExitStack() as stack:
                 llm_url = stack.enter_context(llm_sandbox(latency_seconds=latency, rpm_limit=rpm_limit))

@@ -20,6 +20,7 @@ import asyncpg
 
 from optimizer_app import credits, db, embedded_pg, queue, stores
 from optimizer_app.domain.attributes import TEXT_ATTRIBUTES, Attribute
+from optimizer_app.domain.history import OWNER
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, LLMTransientError, Usage
 from optimizer_app.settings import Settings
@@ -139,6 +140,7 @@ async def enqueue(
             user_prompt="",
             products=items,
             economy=economy,
+            actor=OWNER,
         )
 
 

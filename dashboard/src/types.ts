@@ -198,6 +198,40 @@ export interface PublishLog {
   reverted_at: string | null;
 }
 
+/** Who did something in the store, as the audit trail names them. */
+export type ActorKind = "owner" | "automation" | "webhook";
+
+/** One entry of the store's audit trail (`GET /api/activity`). */
+export interface ActivityEntry {
+  id: number;
+  at: string;
+  actor: { kind: ActorKind; user_id: string | null };
+  /** job_created, published, reverted, restored, product_changed, products_queued, sweep, cap_reached, automation_changed; newer ones may come. */
+  action: string;
+  job_id: number | null;
+  job_number: number | null;
+  publish_log_id: number | null;
+  product_id: string | null;
+  detail: Record<string, unknown>;
+  /** A published or restored value still in the store: `POST /api/publish-logs/{id}/revert` undoes it. */
+  revertible: boolean;
+  /** What the publish log entry wrote, when the entry is about one. */
+  change: {
+    product_title: string | null;
+    attribute: Attribute;
+    old_value: string | null;
+    new_value: string | null;
+    reverted_at: string | null;
+  } | null;
+  /** A job automation made with something of it still in the store: `POST /api/jobs/{id}/revert` undoes it. */
+  job_revertible: boolean;
+}
+
+export interface ActivityPage {
+  entries: ActivityEntry[];
+  next_before: number | null;
+}
+
 export interface PublishOutcome {
   item_id: number;
   status: string;

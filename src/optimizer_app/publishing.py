@@ -22,7 +22,8 @@ forced.
 Any earlier version of a field (domain.history) can be put back the same way: read, refused when
 the store's value is no longer the one the app last wrote unless forced, written, and logged as an
 entry of its own. Every entry records who made the app write it (an Actor), and a revert who
-reverted it.
+reverted it; each publish, revert and restore is also an entry of the store's audit trail
+(activity.py), written in the same transaction.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from typing import Any
 
 import asyncpg
 
-from . import db, duplicates, sql
+from . import activity, db, duplicates, sql
+from .activity import Action
 from .domain import history
 from .domain.attributes import Attribute
 from .domain.history import OWNER, Actor, Side, actor_json, same_text
@@ -157,7 +159,7 @@ async def _publish_chunk(
             outcomes += [PublishOutcome(r["id"], "error", error.message) for r in rows_by_product[pid]]
         done = [(pid, r) for pid in written for r in rows_by_product[pid]]
         if done:
-            await conn.execute(
+            logged = await conn.fetch(
                 Q["insert_publish_logs"],
                 store_id,
                 [r["id"] for _, r in done],
@@ -169,6 +171,14 @@ async def _publish_chunk(
                 actor.user_id,
             )
             await conn.execute(Q["mark_published"], [r["id"] for _, r in done])
+            item_of = {r["job_item_id"]: r["id"] for r in logged}
+            await activity.record_many(
+                conn,
+                store_id,
+                actor,
+                Action.PUBLISHED,
+                [activity.Entry(r["job_id"], item_of[r["id"]], pid, {"attribute": r["attribute"]}) for pid, r in done],
+            )
             await duplicates.index_descriptions(conn, store_id, duplicates.written_descriptions(values, list(written)))
     return outcomes + [PublishOutcome(r["id"], "published") for _, r in done]
 
@@ -420,15 +430,26 @@ async def _revert_chunk(
                 _fail(report, to_revert[pid], error)
             done = [r for pid in written for r in to_revert[pid]]
             if done:
-                reverted = await conn.fetch(
-                    Q["mark_reverted"], [r["id"] for r in done], actor.kind.value, actor.user_id
+                reverted = sorted(
+                    await conn.fetch(Q["mark_reverted"], [r["id"] for r in done], actor.kind.value, actor.user_id),
+                    key=lambda r: r["id"],
+                )
+                await activity.record_many(
+                    conn,
+                    store_id,
+                    actor,
+                    Action.REVERTED,
+                    [
+                        activity.Entry(r["job_id"], r["id"], r["product_id"], {"attribute": r["attribute"]})
+                        for r in reverted
+                    ],
                 )
                 items = [r["job_item_id"] for r in done if r["job_item_id"] is not None]
                 await conn.execute(Q["unpublish_items"], items)
                 await duplicates.index_descriptions(
                     conn, store_id, duplicates.written_descriptions(values, list(written))
                 )
-                report.reverted += [_log_json(r) for r in sorted(reverted, key=lambda r: r["id"])]
+                report.reverted += [_log_json(r) for r in reverted]
             if not stale:
                 return
             pending = stale
@@ -538,6 +559,15 @@ async def restore(
             actor.kind.value,
             actor.user_id,
             log_id,
+        )
+        await activity.record(
+            conn,
+            store_id,
+            actor,
+            Action.RESTORED,
+            publish_log_id=row["id"],
+            product_id=product_id,
+            detail={"attribute": attribute.value, "restored_from": log_id},
         )
     return _log_json(row)
 

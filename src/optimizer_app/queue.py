@@ -20,11 +20,12 @@ from typing import Any
 
 import asyncpg
 
-from . import credits, sql
+from . import activity, credits, sql
 from .domain.attributes import Attribute
 from .domain.brand_voices import BrandVoice
 from .domain.empty_fields import fields_to_write
 from .domain.glossary import DEFAULT_GLOSSARY, Glossary
+from .domain.history import Actor
 from .domain.jobs import MAX_REGENERATIONS, ItemReason, ReviewState
 from .domain.plans import items_cost, job_cost
 from .domain.products import Product
@@ -127,8 +128,10 @@ async def enqueue_job(
     collection_names: Sequence[str] = (),
     only_empty: bool = False,
     brand_voice: BrandVoice | None = None,
+    actor: Actor,
 ) -> EnqueuedJob:
-    """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
+    """Charge credits and create the job with all its items, in one transaction, then NOTIFY;
+    `actor` (the owner, or automation) is who asked for it, as the store's audit trail records.
 
     An economy job costs less and its items wait for the LLM's Batch API (batches.py) instead of
     the live claim. `query` is the filter a "query" job was made from, `collection_names` the names
@@ -182,6 +185,14 @@ async def enqueue_job(
                 for seq, (p, written) in enumerate(plan.products)
                 for a in written
             ],
+        )
+        await activity.record(
+            conn,
+            store_id,
+            actor,
+            activity.Action.JOB_CREATED,
+            job_id=job_id,
+            detail={"products": len(plan.products), "fields": items_total},
         )
         if items_total >= _ANALYZE_AFTER_ITEMS:
             # Inside the transaction: the statistics commit with the rows, so no worker woken by

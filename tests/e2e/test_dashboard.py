@@ -85,7 +85,8 @@ async def test_optimise_review_edit_publish_and_revert(
 
     await tab(app, "Activity")
     log_rows = app.locator("table.activity tbody tr")
-    await expect(log_rows).to_have_count(6)
+    # The trail: the job created, its six fields published, and the title reverted.
+    await expect(log_rows).to_have_count(8)
     await expect(log_rows.filter(has_text="Reverted")).to_have_count(1)
     await expect(log_rows.get_by_role("button", name="Revert")).to_have_count(5)
     await shot(page, "activity")

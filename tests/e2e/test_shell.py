@@ -299,7 +299,7 @@ async def test_the_shell_keeps_the_owners_place_work_and_language(
         assert published.status_code == 200, published.text
     await section(app, words, "activity")
     entries = app.get_by_test_id("activity-entry")
-    await expect(entries).to_have_count(8)
+    await expect(entries).to_have_count(9)  # the job created and its eight fields published
     await screenshot(page, words, size, "activity")
     display = await entries.first.evaluate("el => getComputedStyle(el).display")
     assert display == ("block" if size == "phone" else "table-row")

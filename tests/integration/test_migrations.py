@@ -101,3 +101,72 @@ async def test_existing_publish_logs_get_their_titles_and_failed_items_their_rea
         await pool.close()
     assert reasons == ["left_out", None]
     assert logged_title == products(1)[0].title
+
+
+async def test_the_trail_begins_with_the_jobs_and_publish_log_of_before_in_the_order_they_happened(
+    empty_database: str, tmp_path: Path
+) -> None:
+    for path in db.migration_files():
+        if path.name < "028":
+            (tmp_path / path.name).write_text(path.read_text())
+    await db.migrate(empty_database, tmp_path)
+    pool = await db.create_pool(empty_database, max_size=2)
+    try:
+        store, other = await new_store(pool), await new_store(pool)
+        async with pool.acquire() as conn:
+            job_id = await conn.fetchval(
+                "INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, credits_charged,"
+                " items_total, number, created_at) VALUES ($1, 'products', '{p0}', '{title,seo_title}', 'en', 2, 2,"
+                " 1, now() - interval '3 days') RETURNING id",
+                store.id,
+            )
+            await conn.execute(
+                "INSERT INTO job_items (job_id, store_id, product_id, seq, attribute)"
+                " VALUES ($1, $2, 'p0', 0, 'title'), ($1, $2, 'p0', 0, 'seo_title')",
+                job_id,
+                store.id,
+            )
+            title, seo = [r["id"] for r in await conn.fetch("SELECT id FROM job_items ORDER BY id")]
+            log = (
+                "INSERT INTO publish_logs (store_id, job_item_id, product_id, attribute, old_value, new_value,"
+                " published_at, actor_user, reverted_at, reverted_by_kind, restored_from)"
+                " VALUES ($1, $2, 'p0', $3, 'old', 'new', now() - $4::text::interval, 'u1',"
+                " now() - $5::text::interval, $6, $7)"
+                " RETURNING id"
+            )
+            published = await conn.fetchval(log, store.id, title, "title", "2 days", "1 day", "owner", None)
+            kept = await conn.fetchval(log, store.id, seo, "seo_title", "2 days", None, None, None)
+            restored = await conn.fetchval(log, store.id, None, "title", "12 hours", None, None, published)
+            # A store whose trail has begun keeps it as it is.
+            await conn.execute(
+                "INSERT INTO publish_logs (store_id, product_id, attribute, old_value, new_value)"
+                " VALUES ($1, 'q', 'title', 'a', 'b')",
+                other.id,
+            )
+            await conn.execute(
+                "INSERT INTO activity (store_id, actor_kind, action) VALUES ($1, 'owner', 'published')", other.id
+            )
+        for path in db.migration_files():
+            (tmp_path / path.name).write_text(path.read_text())
+        await db.migrate(empty_database, tmp_path)
+        async with pool.acquire() as conn:
+            rows = await conn.fetch("SELECT * FROM activity WHERE store_id = $1 ORDER BY id", store.id)
+            others = await conn.fetchval("SELECT count(*) FROM activity WHERE store_id = $1", other.id)
+    finally:
+        await pool.close()
+    assert [(r["action"], r["actor_kind"], r["actor_user"], r["job_id"], r["publish_log_id"]) for r in rows] == [
+        ("job_created", "owner", None, job_id, None),
+        ("published", "owner", "u1", job_id, published),
+        ("published", "owner", "u1", job_id, kept),
+        ("reverted", "owner", None, job_id, published),
+        ("restored", "owner", "u1", None, restored),
+    ]
+    assert [r["detail"] for r in rows] == [
+        {"products": 1, "fields": 2},
+        {"attribute": "title"},
+        {"attribute": "seo_title"},
+        {"attribute": "title"},
+        {"attribute": "title", "restored_from": published},
+    ]
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    assert others == 1

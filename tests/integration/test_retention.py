@@ -66,7 +66,7 @@ async def test_items_of_jobs_finished_before_the_period_go_and_the_history_stays
         await conn.execute("UPDATE jobs SET created_at = now() - interval '200 days' WHERE id = $1", unfinished)
         [item] = await conn.fetch("SELECT id, product_id, attribute FROM job_items WHERE job_id = $1 LIMIT 1", old)
         [log] = await conn.fetch(
-            sql.load("publishing")["insert_publish_logs"] + " RETURNING id",
+            sql.load("publishing")["insert_publish_logs"],
             store.id, [item["id"]], [item["product_id"]], [item["attribute"]], ["before"], ["after"], "owner", None,
         )  # fmt: skip
         entry = await activity.record(

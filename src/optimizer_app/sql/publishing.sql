@@ -8,10 +8,10 @@ SELECT id, job_id, product_id, attribute, status, after_value, published_at, rev
 FROM job_items WHERE id = ANY($1::bigint[]) AND store_id = $2
 
 -- name: lock_unpublished_items
--- Items still to publish, with what decides whether they may be (their review, read again under
--- the lock); rows another request is publishing or regenerating are skipped.
+-- Items still to publish, with their job and what decides whether they may be (their review, read
+-- again under the lock); rows another request is publishing or regenerating are skipped.
 -- params: $1 item_ids, $2 store_id
-SELECT id, attribute, after_value, review_state, flags, (quality->>'score')::int AS score FROM job_items
+SELECT id, job_id, attribute, after_value, review_state, flags, (quality->>'score')::int AS score FROM job_items
 WHERE id = ANY($1::bigint[]) AND store_id = $2 AND status = 'DONE' AND published_at IS NULL
 ORDER BY id
 FOR UPDATE SKIP LOCKED
@@ -25,7 +25,8 @@ WHERE id = ANY($1::bigint[])
 -- name: insert_publish_logs
 -- The product's title is the one its job showed the owner (as the job's items list it); the rows
 -- keep the order they are given in, as their ids show; who published them: actor $7, user $8. Each
--- row names its item's job too, which outlives the item (retention.sql).
+-- row names its item's job too, which outlives the item (retention.sql). Returns each new row's id
+-- and item.
 -- params: $1 store_id, $2 item_ids, $3 product_ids, $4 attributes, $5 old_values, $6 new_values, $7 actor_kind, $8 actor_user
 INSERT INTO publish_logs
     (store_id, job_item_id, job_id, product_id, product_title, attribute, old_value, new_value, actor_kind, actor_user)
@@ -35,6 +36,7 @@ FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH O
 JOIN job_items ji ON ji.id = l.item_id
 LEFT JOIN job_products jp ON jp.job_id = ji.job_id AND jp.product_id = ji.product_id
 ORDER BY l.n
+RETURNING id, job_item_id
 
 -- name: list_publish_logs
 -- Store $1's publish log, newest first, before id $2.
@@ -64,10 +66,12 @@ ORDER BY id
 SELECT * FROM publish_logs WHERE id = ANY($1::bigint[]) AND store_id = $2 ORDER BY id FOR UPDATE
 
 -- name: mark_reverted
--- The log rows' old values are back in the store, written for actor $2 (user $3); returns the rows.
+-- The log rows' old values are back in the store, written for actor $2 (user $3); returns the rows,
+-- with the job each one's item belongs to.
 -- params: $1 log_ids, $2 actor_kind, $3 actor_user
-UPDATE publish_logs SET reverted_at = now(), reverted_by_kind = $2, reverted_by_user = $3
-WHERE id = ANY($1::bigint[]) RETURNING *
+UPDATE publish_logs pl SET reverted_at = now(), reverted_by_kind = $2, reverted_by_user = $3
+WHERE pl.id = ANY($1::bigint[])
+RETURNING pl.*
 
 -- name: unpublish_items
 -- The items' values are no longer in the store.

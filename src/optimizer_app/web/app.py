@@ -17,6 +17,7 @@ from ..metrics import QueueDepthGauge
 from ..settings import Settings
 from . import (
     account_routes,
+    activity_routes,
     catalog_routes,
     export_routes,
     glossary_routes,
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> Starlette:
         *export_routes.routes,
         *history_routes.routes,
         *publish_routes.routes,
+        *activity_routes.routes,
         *review_routes.routes,
         *voice_routes.routes,
         *glossary_routes.routes,

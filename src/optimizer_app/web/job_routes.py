@@ -25,7 +25,7 @@ from ..domain.store_settings import effective_settings
 from ..errors import InsufficientCredits, InvalidRequest, MalformedRequest
 from ..platforms.wix import WixClient
 from ..stores import Store
-from .context import current_store, fresh_catalog_index, int_param, json_body, list_param, services
+from .context import current_caller, current_store, fresh_catalog_index, int_param, json_body, list_param, services
 from .services import Services
 
 MAX_PROMPT_CHARS = 2000
@@ -162,7 +162,7 @@ async def _known_catalog(svc: Services, store: Store, body: dict[str, Any]) -> S
 
 
 async def create_job(request: Request) -> JSONResponse:
-    store = await current_store(request)
+    store, actor = await current_caller(request)
     svc = services(request)
     limit = svc.settings.max_job_products
     body = await json_body(request)
@@ -199,6 +199,7 @@ async def create_job(request: Request) -> JSONResponse:
             collection_names=collection_names,
             only_empty=job.only_empty,
             brand_voice=brand_voice,
+            actor=actor,
         )
     return JSONResponse(
         {

@@ -11,12 +11,13 @@ from starlette.routing import Route
 
 from ..domain import brand_voices, glossary
 from ..domain.attributes import TEXT_ATTRIBUTES, Attribute
-from ..domain.history import Side
+from ..domain.history import ActorKind, Side
 from ..domain.jobs import ITEM_FILTERS, MAX_NOTE_CHARS, SOURCE_SCOPES, ItemStatus, JobStatus
 from ..domain.languages import OFFERED_LANGUAGES
 from ..domain.plans import FREE_PLAN, PLANS
 from ..domain.product_query import MAX_ID_CHARS, MAX_TEXT_CHARS
 from ..spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
+from .activity_routes import DEFAULT_ACTIVITY_PAGE, MAX_ACTIVITY_PAGE
 from .history_routes import MAX_PRODUCT_ID_CHARS
 from .job_routes import MAX_PROMPT_CHARS
 from .publish_routes import MAX_ITEMS_PER_PUBLISH, MAX_LOGS_PER_REVERT
@@ -480,6 +481,23 @@ def _paths() -> dict[str, Schema]:
                 parameters=[
                     _query("before", _ID, "only entries with a smaller id (paging)"),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "page size (50)"),
+                ],
+            )
+        },
+        "/api/activity": {
+            "get": _operation(
+                "The store's audit trail, newest first: who (owner, automation, a platform webhook) did what, "
+                "when, and the job or publish log entry it was about; `revertible` entries can be reverted",
+                200,
+                422,
+                parameters=[
+                    _query("actor", {"enum": [k.value for k in ActorKind]}, "only this actor's entries"),
+                    _query("before", _ID, "only entries with a smaller id (paging: the answer's next_before)"),
+                    _query(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ACTIVITY_PAGE},
+                        f"page size ({DEFAULT_ACTIVITY_PAGE})",
+                    ),
                 ],
             )
         },
