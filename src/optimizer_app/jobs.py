@@ -92,6 +92,7 @@ def job_json(r: asyncpg.Record, review: Mapping[str, int], fallback_rate: float 
         "items_expired_at": _iso(r["items_expired_at"]),
         "usage": usage_json(r),
         "brand_voice": r["brand_voice"],  # {id, name} of the voice it was written in, or None
+        "origin": r["origin"],  # who made it: "owner" or "automation"
     }
 
 

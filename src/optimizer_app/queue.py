@@ -25,7 +25,7 @@ from .domain.attributes import Attribute
 from .domain.brand_voices import BrandVoice
 from .domain.empty_fields import fields_to_write
 from .domain.glossary import DEFAULT_GLOSSARY, Glossary
-from .domain.history import Actor
+from .domain.history import Actor, ActorKind
 from .domain.jobs import MAX_REGENERATIONS, ItemReason, ReviewState
 from .domain.plans import items_cost, job_cost
 from .domain.products import Product
@@ -138,7 +138,7 @@ async def enqueue_job(
     of the collections it covers (its title says them). With `only_empty` the fields that already
     have a value in `products` are skipped: never enqueued, never charged. Raises
     InsufficientCredits (and writes nothing) when the store cannot pay, InvalidRequest when every
-    field is skipped."""
+    field is skipped. The job's `origin` is "automation" when automation asked for it, else "owner"."""
     plan = fields_to_write(products, attributes, only_empty=only_empty)
     if plan.fields == 0:
         raise InvalidRequest(
@@ -165,6 +165,7 @@ async def enqueue_job(
             only_empty,
             plan.skipped,
             brand_voice.to_snapshot() if brand_voice else None,
+            "automation" if actor.kind == ActorKind.AUTOMATION else "owner",
         )
         if job is None:
             raise NotFound("No such store.")

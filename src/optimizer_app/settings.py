@@ -274,6 +274,13 @@ class Settings:
     # Fractions are allowed; 0 keeps items for ever.
     retention_days: float = 90.0
 
+    # Automation (docs/automation.md): how often the worker looks for product changes to queue and
+    # finished automation jobs to publish when no NOTIFY wakes it (0: the worker has no automation
+    # step), and the length of a "day" and a "week" of the scheduled sweep.
+    automation_poll_seconds: float = 5.0
+    automation_sweep_daily_seconds: float = 86400.0
+    automation_sweep_weekly_seconds: float = 604800.0
+
     @property
     def development(self) -> bool:
         return self.app_env == "development"
