@@ -3,7 +3,6 @@ action is recorded in the transaction that takes it, so the trail never claims w
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Any
 
@@ -49,6 +48,6 @@ async def record(
             job_id,
             publish_log_id,
             product_id,
-            json.dumps(detail or {}),
+            detail or {},
         )
     )

@@ -84,6 +84,7 @@ def job_json(r: asyncpg.Record, review: Mapping[str, int], fallback_rate: float 
         "finished_at": _iso(r["finished_at"]),
         "usage": usage_json(r),
         "brand_voice": r["brand_voice"],  # {id, name} of the voice it was written in, or None
+        "origin": r["origin"],  # who made it: "owner" or "automation"
     }
 
 

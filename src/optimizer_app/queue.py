@@ -127,6 +127,7 @@ async def enqueue_job(
     collection_names: Sequence[str] = (),
     only_empty: bool = False,
     brand_voice: BrandVoice | None = None,
+    origin: str = "owner",
 ) -> EnqueuedJob:
     """Charge credits and create the job with all its items, in one transaction, then NOTIFY.
 
@@ -135,7 +136,7 @@ async def enqueue_job(
     of the collections it covers (its title says them). With `only_empty` the fields that already
     have a value in `products` are skipped: never enqueued, never charged. Raises
     InsufficientCredits (and writes nothing) when the store cannot pay, InvalidRequest when every
-    field is skipped."""
+    field is skipped. `origin`: who made the job ("owner", or "automation" for automation.py's)."""
     plan = fields_to_write(products, attributes, only_empty=only_empty)
     if plan.fields == 0:
         raise InvalidRequest(
@@ -162,6 +163,7 @@ async def enqueue_job(
             only_empty,
             plan.skipped,
             brand_voice.to_snapshot() if brand_voice else None,
+            origin,
         )
         if job is None:
             raise NotFound("No such store.")

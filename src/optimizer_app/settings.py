@@ -269,6 +269,13 @@ class Settings:
     worker_shutdown_grace_seconds: float = 20.0
     maintenance_interval_seconds: float = 30.0
 
+    # Automation (docs/automation.md): how often the worker looks for product changes to queue and
+    # finished automation jobs to publish when no NOTIFY wakes it (0: the worker has no automation
+    # step), and the length of a "day" and a "week" of the scheduled sweep.
+    automation_poll_seconds: float = 5.0
+    automation_sweep_daily_seconds: float = 86400.0
+    automation_sweep_weekly_seconds: float = 604800.0
+
     @property
     def development(self) -> bool:
         return self.app_env == "development"

@@ -7,6 +7,7 @@
 SELECT id, number, status, source_scope, source_ids, query, collection_names, attributes, target_lang, user_prompt,
        economy, only_empty, fields_skipped, credits_charged, credits_refunded, items_total, items_done, items_failed,
        items_canceled, created_at, started_at, finished_at, prompt_tokens, completion_tokens, cost_usd, now() AS now,
+       origin,
        CASE WHEN brand_voice IS NOT NULL
             THEN jsonb_build_object('id', brand_voice -> 'id', 'name', brand_voice -> 'name') END AS brand_voice
 FROM jobs
@@ -19,6 +20,7 @@ ORDER BY id DESC LIMIT $4
 SELECT id, number, status, source_scope, source_ids, query, collection_names, attributes, target_lang, user_prompt,
        economy, only_empty, fields_skipped, credits_charged, credits_refunded, items_total, items_done, items_failed,
        items_canceled, created_at, started_at, finished_at, prompt_tokens, completion_tokens, cost_usd, now() AS now,
+       origin,
        CASE WHEN brand_voice IS NOT NULL
             THEN jsonb_build_object('id', brand_voice -> 'id', 'name', brand_voice -> 'name') END AS brand_voice
 FROM jobs WHERE id = $1 AND store_id = $2

@@ -5,15 +5,16 @@
 -- A new job, already paid for; its items are copied in after it. It takes the store's next job
 -- number, which a rolled-back creation gives back: numbers run 1, 2, 3… per store without gaps.
 -- $12: the job writes only empty fields, $13 of the products' fields were skipped for having a value;
--- $14 is a copy of the brand voice the job is written in (null: none).
--- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 query, $11 collection_names, $12 only_empty, $13 fields_skipped, $14 brand_voice
+-- $14 is a copy of the brand voice the job is written in (null: none); $15 who made it ('owner' or
+-- 'automation').
+-- params: $1 store_id, $2 source_scope, $3 source_ids, $4 attributes, $5 target_lang, $6 user_prompt, $7 credits_charged, $8 items_total, $9 economy, $10 query, $11 collection_names, $12 only_empty, $13 fields_skipped, $14 brand_voice, $15 origin
 WITH numbered AS (
     UPDATE stores SET jobs_created = jobs_created + 1 WHERE id = $1 RETURNING jobs_created
 )
 INSERT INTO jobs (store_id, source_scope, source_ids, attributes, target_lang, user_prompt,
                   credits_charged, items_total, economy, number, query, collection_names, only_empty, fields_skipped,
-                  brand_voice)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11, $12, $13, $14
+                  brand_voice, origin)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11, $12, $13, $14, $15
 FROM numbered
 RETURNING id, number
 

@@ -17,6 +17,7 @@ from ..metrics import QueueDepthGauge
 from ..settings import Settings
 from . import (
     account_routes,
+    automation_routes,
     catalog_routes,
     export_routes,
     glossary_routes,
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> Starlette:
         *review_routes.routes,
         *voice_routes.routes,
         *glossary_routes.routes,
+        *automation_routes.routes,
         *webhook_routes.routes,
         *salla_routes.routes,
         *shopify_routes.routes,

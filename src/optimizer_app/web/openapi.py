@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from ..domain import brand_voices, glossary
 from ..domain.attributes import TEXT_ATTRIBUTES, Attribute
+from ..domain.automation import MAX_MONTHLY_CAP, Mode, Sweep
 from ..domain.history import Side
 from ..domain.jobs import ITEM_FILTERS, MAX_NOTE_CHARS, SOURCE_SCOPES, ItemStatus, JobStatus
 from ..domain.languages import OFFERED_LANGUAGES
@@ -414,6 +415,7 @@ def _paths() -> dict[str, Schema]:
             )
         },
         **_voice_and_glossary_paths(),
+        **_automation_paths(),
         "/api/items/{item_id}/review": {
             "post": _operation(
                 "Accept or reject a suggestion before publishing, or take the decision back",
@@ -652,6 +654,47 @@ def _voice_and_glossary_paths() -> dict[str, Schema]:
                     },
                 ),
             ),
+        },
+    }
+
+
+def _automation_paths() -> dict[str, Schema]:
+    rules = {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "any subset of the rules; the others are kept",
+        "properties": {
+            "mode": {
+                "enum": [m.value for m in Mode],
+                "description": "review: drafts wait; publish: drafts that "
+                "pass every gate are published, the others wait for review",
+            },
+            "paused": {"type": "boolean"},
+            "attributes": _ATTRIBUTES,
+            "language": {"enum": [*OFFERED_LANGUAGES, None], "description": "null: the store's default language"},
+            "voice_id": {**_NULLABLE_ID, "description": "a brand voice of the store; null: its default voice"},
+            "only_empty": {"type": "boolean"},
+            "min_score": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+            "monthly_credit_cap": {"type": "integer", "minimum": 0, "maximum": MAX_MONTHLY_CAP},
+            "sweep": {"enum": [s.value for s in Sweep]},
+        },
+    }
+    return {
+        "/api/automation": {
+            "get": _operation("The store's automation rules, with the month's automation credits", 200),
+            "put": _operation(
+                "Change the automation rules (recorded in the store's activity)",
+                200,
+                422,
+                body=_body(rules, {"mode": "publish", "monthly_credit_cap": 200, "sweep": "daily"}),
+            ),
+        },
+        "/api/automation/summary": {
+            "get": _operation(
+                "What automation did lately: products optimised, published, waiting for review, failed",
+                200,
+                parameters=[_query("days", {"type": "integer", "minimum": 1, "maximum": 366}, "how far back; 7")],
+            )
         },
     }
 
