@@ -3,7 +3,7 @@ import { useApp } from "../context";
 import { rich, t } from "../i18n";
 import type { AutomationRules, AutomationSummary as Summary } from "../types";
 import { useApi } from "../useApi";
-import { TabLink } from "./TabLink";
+import { AUTOMATION_SECTION } from "../screens/settings/AutomationPanel";
 
 /**
  * What automation did this week, shown when the app opens while automation is on: how many products
@@ -11,7 +11,7 @@ import { TabLink } from "./TabLink";
  * Nothing while automation is off, and nothing when the summary cannot be read (it is a courtesy).
  */
 export function AutomationSummary({ onDismiss }: { onDismiss: () => void }) {
-  const { goTo } = useApp();
+  const { go, goTo } = useApp();
   const summary = useApi<Summary>("/api/automation/summary?days=7").data;
   // The day the cap lifts is part of the rules, read only when the cap stops automation.
   const rules = useApi<AutomationRules>(summary?.cap_reached ? "/api/automation" : null).data;
@@ -22,7 +22,19 @@ export function AutomationSummary({ onDismiss }: { onDismiss: () => void }) {
       {t("auto.sum.seeJobs")}
     </button>
   );
-  const settingsLink = <TabLink tab="settings" label={t("auto.sum.settings")} />;
+  // Settings opened on its Automation section, which a phone shows below the fold.
+  const toRules = (label: string) => (
+    <button
+      type="button"
+      className="link"
+      onClick={() => {
+        go("settings");
+        window.requestAnimationFrame(() => document.getElementById(AUTOMATION_SECTION)?.scrollIntoView());
+      }}
+    >
+      {label}
+    </button>
+  );
 
   let kind: "warning" | "info";
   let words;
@@ -31,11 +43,11 @@ export function AutomationSummary({ onDismiss }: { onDismiss: () => void }) {
     words = rich("auto.sum.capReached", {
       count: summary.monthly_credit_cap,
       date: rules ? day(rules.period_resets_on) : t("auto.sum.nextMonth"),
-      raise: <TabLink tab="settings" label={t("auto.sum.raiseCap")} />,
+      raise: toRules(t("auto.sum.raiseCap")),
     });
   } else if (summary.paused) {
     kind = "info";
-    words = rich("auto.sum.paused", { settings: settingsLink });
+    words = rich("auto.sum.paused", { settings: toRules(t("auto.sum.settings")) });
   } else {
     kind = "info";
     const parts =

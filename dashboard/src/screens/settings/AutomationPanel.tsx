@@ -93,12 +93,15 @@ function refusedRule(e: unknown): RuleName | null {
   return mentioned[0]?.name ?? null;
 }
 
+/** The id of the section's heading, for links that open it. */
+export const AUTOMATION_SECTION = "automation-title";
+
 /** Settings: automation's rules. New and changed products are improved on their own, as the owner chooses here. */
 export function AutomationPanel() {
   const state = useApi<AutomationRules>("/api/automation");
   return (
-    <section className="card narrow automation" aria-labelledby="automation-title" data-testid="automation">
-      <h2 id="automation-title">{t("auto.title")}</h2>
+    <section className="card narrow automation" aria-labelledby={AUTOMATION_SECTION} data-testid="automation">
+      <h2 id={AUTOMATION_SECTION}>{t("auto.title")}</h2>
       <p className="muted small">{t("auto.intro")}</p>
       <Loaded state={state} loading={t("auto.loading")} error={(m) => t("auto.loadError", { error: m })}>
         {(rules) => <AutomationForm initial={rules} />}
@@ -148,7 +151,7 @@ function AutomationForm({ initial }: { initial: AutomationRules }) {
 
   return (
     // The server judges every rule: its refusal is shown beside the field it names.
-    <form onSubmit={save} noValidate aria-labelledby="automation-title">
+    <form onSubmit={save} noValidate aria-labelledby={AUTOMATION_SECTION}>
       <AutomationStatus rules={rules} busy={saving} onTogglePause={togglePause} />
 
       <fieldset className="fields modes">
