@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # A burst of saves in a platform's admin arrives as several webhooks within a second or two.
 SETTLE_SECONDS = 2.0
+# Workers LISTEN here for product changes (wake_automation).
+CHANNEL = "optimizer_automation"
 
 
 async def note_product_changes(
@@ -152,7 +154,7 @@ async def update_rules(conn: asyncpg.Connection, store: Store, body: dict[str, A
             Q["ensure_rules"], store.id, [a.value for a in Rules().attributes], Rules().monthly_credit_cap
         )
         before = _rules(await conn.fetchrow(Q["rules_for_update"], store.id))
-        rules, changed = apply_changes(before, changes, now=await conn.fetchval("SELECT now()"))
+        rules, changed = apply_changes(before, changes, now=await conn.fetchval(Q["now"]))
         updated_at = await conn.fetchval(
             Q["save_rules"],
             store.id,
@@ -175,7 +177,7 @@ async def update_rules(conn: asyncpg.Connection, store: Store, body: dict[str, A
 async def summary(conn: asyncpg.Connection, store: Store, *, days: int) -> dict[str, Any]:
     """What automation did in the last `days` days, for the notice on open (docs/api.md)."""
     rules = await get_rules(conn, store.id)
-    since = await conn.fetchval("SELECT now() - make_interval(days => $1)", days)
+    since = await conn.fetchval(Q["days_ago"], days)
     counts = await conn.fetchrow(Q["summary"], store.id, since)
     period = store.credits_reset_on
     return {
@@ -245,6 +247,12 @@ async def run_step(pool: asyncpg.Pool, clients: StoreClients, config: StepConfig
     published = await publish_finished(pool, clients)
     swept = await run_sweeps(pool, clients, config)
     return {"queued": queued, "published": published, "swept": swept}
+
+
+async def seconds_to_next_change(conn: asyncpg.Connection, *, most: float) -> float:
+    """How long until the next product change is due (at most `most`; 0 when one is due)."""
+    seconds = await conn.fetchval(Q["seconds_to_next_change"])
+    return most if seconds is None else max(0.0, min(most, float(seconds)))
 
 
 async def queue_changes(pool: asyncpg.Pool, clients: StoreClients, config: StepConfig) -> int:
@@ -323,7 +331,7 @@ async def _queue_products(
         )
         for r in await conn.fetch(Q["product_facts"], store.id, [p.id for p in products], [a.value for a in attributes])
     }
-    now = await conn.fetchval("SELECT now()")
+    now = await conn.fetchval(Q["now"])
     chosen: list[Product] = []
     postponed: dict[str, datetime] = {}
     for product in products:

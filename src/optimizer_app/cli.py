@@ -169,7 +169,12 @@ async def _llm_check(settings: Settings, url: str) -> int:
 
 
 async def _worker(settings: Settings, url: str) -> int:
+    import httpx
+
     from . import llm_servers
+    from .automation import StepConfig
+    from .clients import StoreClients
+    from .crypto import TokenCipher
     from .llm.factory import build_provider
     from .llm.probe import remember
     from .worker import Worker, config_from_settings
@@ -185,11 +190,23 @@ async def _worker(settings: Settings, url: str) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    worker = Worker(pool, provider, config_from_settings(settings), listen_dsn=url)
+    # The automation step reads and writes stores through the same clients the web process uses.
+    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+    clients = StoreClients(settings, pool, TokenCipher(*settings.token_encryption_keys), http)
+    worker = Worker(
+        pool,
+        provider,
+        config_from_settings(settings),
+        listen_dsn=url,
+        clients=clients,
+        automation_config=StepConfig.from_settings(settings),
+    )
     try:
         await worker.run(stop)
     finally:
         await provider.aclose()
+        await clients.aclose()
+        await http.aclose()
         await pool.close()
     return 0
 

@@ -24,7 +24,8 @@ from datetime import date
 
 import asyncpg
 
-from . import batches, credits, duplicates, outcomes, queue
+from . import automation, batches, credits, duplicates, outcomes, queue
+from .clients import StoreClients
 from .llm.base import LLMProvider
 from .llm.concurrency import AdaptsInFlight
 from .llm.pricing import DEFAULT_PRICES, Price, parse_prices
@@ -80,13 +81,20 @@ class Worker:
         *,
         listen_dsn: str | None = None,
         worker_id: str | None = None,
+        clients: StoreClients | None = None,
+        automation_config: automation.StepConfig | None = None,
     ) -> None:
+        """`clients` (the stores' platform clients) lets the worker run the automation step
+        (automation.run_step) at `automation_config`'s pace; without them it only works the queue."""
         self.pool = pool
         self.provider = provider
         self.config = config
         self.listen_dsn = listen_dsn
         self.worker_id = worker_id or new_worker_id()
+        self.clients = clients
+        self.automation_config = automation_config or automation.StepConfig()
         self._wake = asyncio.Event()
+        self._automation_wake = asyncio.Event()
         self._in_flight = 0  # products (LLM calls) in flight
         self._tasks: dict[asyncio.Task[None], list[int]] = {}
         self._results: list[queue.ItemResult] = []
@@ -102,6 +110,9 @@ class Worker:
             background.append(asyncio.create_task(self._listen_loop(stop), name="listen"))
         if self.config.maintenance_interval_seconds > 0:
             background.append(asyncio.create_task(self._maintenance_loop(stop), name="maintenance"))
+        automation_task = None
+        if self.clients is not None and self.automation_config.poll_seconds > 0:
+            automation_task = asyncio.create_task(self._automation_loop(stop, self.clients), name="automation")
         log.info("worker %s started (concurrency %d)", self.worker_id, self.config.concurrency)
         try:
             await self._claim_loop(stop)
@@ -109,6 +120,12 @@ class Worker:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            if automation_task is not None:
+                # Its pass may be publishing: it ends at the pass's end, within the grace period.
+                done, _ = await asyncio.wait({automation_task}, timeout=self.config.shutdown_grace_seconds)
+                if not done:
+                    automation_task.cancel()
+                await asyncio.gather(automation_task, return_exceptions=True)
             await self._drain()
             # The flusher is never cancelled mid-statement: it is told to finish and awaited.
             self._closing = True
@@ -244,6 +261,8 @@ class Worker:
             self._results[:0], self._failures[:0] = results, failures
             return False
         self.processed += outcome.completed + outcome.failed
+        if outcome.completed or outcome.failed:
+            self._automation_wake.set()  # a job may have finished: automation publishes it
         ITEMS_PROCESSED.labels("done").inc(outcome.completed)
         ITEMS_PROCESSED.labels("failed").inc(outcome.failed)
         ITEMS_PROCESSED.labels("retried").inc(outcome.retried)
@@ -279,6 +298,7 @@ class Worker:
             conn.add_termination_listener(lambda _c, lost=lost: lost.set())
             try:
                 await conn.add_listener(queue.CHANNEL, lambda *_: self._wake.set())
+                await conn.add_listener(automation.CHANNEL, lambda *_: self._automation_wake.set())
                 await _wait_any(stop, lost, timeout=None)
             except _DATABASE_ERRORS as exc:
                 log.warning("LISTEN connection lost: %s", exc)
@@ -300,6 +320,24 @@ class Worker:
             except _DATABASE_ERRORS as exc:
                 log.warning("maintenance failed: %s", exc)
             await _sleep_or_stop(stop, self.config.maintenance_interval_seconds)
+
+    async def _automation_loop(self, stop: asyncio.Event, clients: StoreClients) -> None:
+        """Product changes to jobs, publish mode and the sweep (automation.run_step): on NOTIFY,
+        when a change's settle time ends, and at least every poll interval."""
+        config = self.automation_config
+        while not stop.is_set():
+            self._automation_wake.clear()
+            wait = config.poll_seconds
+            try:
+                await automation.run_step(self.pool, clients, config)
+                async with self.pool.acquire() as conn:
+                    wait = await automation.seconds_to_next_change(conn, most=config.poll_seconds)
+            except _DATABASE_ERRORS as exc:
+                log.warning("automation step failed: %s", exc)
+            except Exception:
+                # A store's bad answer must not stop automation for every other store.
+                log.exception("automation step failed")
+            await _wait_any(stop, self._automation_wake, timeout=wait)
 
 
 async def run_maintenance(pool: asyncpg.Pool, *, max_attempts: int, today: date | None = None) -> dict[str, int]:

@@ -56,6 +56,11 @@ SELECT EXISTS (SELECT 1 FROM brand_voices WHERE id = $1 AND store_id = $2)
 -- params: $1 limit
 SELECT DISTINCT store_id FROM automation_changes WHERE due_at <= now() LIMIT $1
 
+-- name: seconds_to_next_change
+-- Seconds until the earliest product change of any store is due (negative: due already); NULL: none.
+-- params: none
+SELECT extract(epoch FROM min(due_at) - now()) FROM automation_changes
+
 -- name: take_due_changes
 -- Up to $2 of store $1's product changes that are due, locked for this transaction; rows another
 -- worker holds are skipped, so any number of workers share them.
@@ -181,3 +186,13 @@ SELECT count(DISTINCT ji.product_id) FILTER (WHERE ji.status = 'DONE' AND ji.rev
        count(DISTINCT ji.product_id) FILTER (WHERE ji.status = 'FAILED') AS failed
 FROM jobs j JOIN job_items ji ON ji.job_id = j.id
 WHERE j.store_id = $1 AND j.origin = 'automation' AND j.created_at >= $2
+
+-- name: now
+-- The database's time: what due times, cooldowns and sweeps are measured against.
+-- params: none
+SELECT now()
+
+-- name: days_ago
+-- The database's time $1 days ago.
+-- params: $1 days
+SELECT now() - make_interval(days => $1)
