@@ -353,7 +353,7 @@ async def test_the_cap_stops_automation_says_so_once_and_manual_jobs_still_run(
     assert sorted(j["origin"] for j in listed) == ["automation", "owner"]
 
 
-async def test_two_workers_sweep_once_a_period_and_either_takes_over_when_the_other_stops(
+async def test_two_workers_sweep_once_a_period_the_other_takes_over_and_a_restart_does_not_sweep_again(
     api: httpx.AsyncClient, pool: asyncpg.Pool, workers: Running
 ) -> None:
     shop = await new_shop(api, pool)
@@ -373,6 +373,10 @@ async def test_two_workers_sweep_once_a_period_and_either_takes_over_when_the_ot
         started = loop.time()
         await eventually(lambda: _more_than(sweeps(), first + both + 2), timeout=10)
         assert loop.time() - started < 7
+    # Every worker stops and one starts again at once: the period that began is not swept twice.
+    before_restart = len(await sweeps())
+    async with workers(1):
+        await eventually(lambda: _more_than(sweeps(), before_restart + 1), timeout=10)
     found = await sweeps()
     assert 3 <= both <= 4, both  # 7 s of 2 s periods
     gaps = [(b["at"] - a["at"]).total_seconds() for a, b in itertools.pairwise(found)]
