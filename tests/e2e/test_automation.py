@@ -47,6 +47,7 @@ class Words:
     cap_stopped: str
     raise_cap: str
     cap_status: str
+    paused_notice: str
 
 
 ENGLISH = Words(
@@ -76,6 +77,7 @@ ENGLISH = Words(
     ),
     raise_cap="raise the cap",
     cap_status="Automation stopped: this month's 3 automation credits are used.",
+    paused_notice="Automation is paused: new and changed products are not improved until you resume it in Settings.",
 )
 
 ARABIC = Words(
@@ -103,6 +105,7 @@ ARABIC = Words(
     cap_stopped="توقفت الأتمتة: استُخدمت نقاط الأتمتة لهذا الشهر (3). تُستأنف في {date}، أو ارفع الحد.",
     raise_cap="ارفع الحد",
     cap_status="توقفت الأتمتة: استُخدمت نقاط الأتمتة لهذا الشهر (3).",
+    paused_notice="الأتمتة متوقفة مؤقتًا: لن تُحسَّن المنتجات الجديدة والمعدّلة حتى تستأنفها من الإعدادات.",
 )
 
 WORDS = {"en": ENGLISH, "ar": ARABIC}
@@ -247,6 +250,13 @@ async def test_the_notice_on_open_counts_automation_and_says_when_the_cap_stoppe
     await expect(page.get_by_test_id("job-origin").first).to_have_text(w.automatic)
     await expect(page.get_by_test_id("automation-summary")).to_have_count(0)
 
+    # Paused: said so, whatever it did this week.
+    await put_rules(stack, site, paused=True)
+    await page.goto(page.url.split("#")[0] + "#optimise")
+    await page.reload()
+    await expect(page.get_by_test_id("automation-summary")).to_have_text(re.compile(re.escape(w.paused_notice)))
+    await put_rules(stack, site, paused=False)
+
     # Automation has spent its cap of 3 (the job's three titles): stopped until the day the cap
     # starts again, or a higher cap.
     await put_rules(stack, site, monthly_credit_cap=3)
@@ -257,7 +267,6 @@ async def test_the_notice_on_open_counts_automation_and_says_when_the_cap_stoppe
             job_id,
         )
     resets_on = (await rules_of(stack, site))["period_resets_on"]
-    await page.goto(page.url.split("#")[0] + "#optimise")
     await page.reload()
     notice = page.get_by_test_id("automation-summary")
     date = await page.evaluate(
