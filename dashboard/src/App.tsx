@@ -8,6 +8,7 @@ import { parseHash, sameRoute, writeRoute, type Route, type Tab } from "./route"
 import type { Job, Me, StoreSettings } from "./types";
 import { useApi } from "./useApi";
 import { insideShopify, shopifyToast, useShopifyTitleBar } from "./host/shopify";
+import { AutomationSummary } from "./components/AutomationSummary";
 import { SectionTabs } from "./components/SectionTabs";
 import { Toasts } from "./components/Toasts";
 import { Optimise } from "./screens/Optimise";
@@ -70,12 +71,15 @@ export function App() {
     };
   }, []);
 
-  const go = useCallback((tab: Tab, jobId?: number) => {
-    const next: Route = { tab, jobId: tab === "results" ? (jobId ?? null) : null };
+  const goTo = useCallback((next: Route) => {
     writeRoute(next, "push");
     setRoute(next);
     window.scrollTo(0, 0);
   }, []);
+  const go = useCallback(
+    (tab: Tab, jobId?: number) => goTo({ tab, jobId: tab === "results" ? (jobId ?? null) : null }),
+    [goTo],
+  );
 
   /** Results opens a job: the owner's choice is a step in history; the newest job chosen for them is not. */
   const openJob = useCallback((jobId: number) => {
@@ -146,8 +150,8 @@ export function App() {
   if (anyActive !== watching) setWatching(anyActive);
 
   const shared = useMemo<AppState>(
-    () => ({ me, setMe, refreshMe, settings, settingsSaved, route, go, jobs, notify }),
-    [me, refreshMe, settings, settingsSaved, route, go, jobs, notify],
+    () => ({ me, setMe, refreshMe, settings, settingsSaved, route, go, goTo, jobs, notify }),
+    [me, refreshMe, settings, settingsSaved, route, go, goTo, jobs, notify],
   );
 
   const current = TABS.find((item) => item.id === route.tab) ?? TABS[0];
@@ -156,6 +160,11 @@ export function App() {
   useEffect(() => {
     document.title = `${title} · ${t("app.name")}`;
   }, [title]);
+
+  // Automation's summary greets the owner on the section the app opened on, until dismissed or left.
+  const [openedOn] = useState(route.tab);
+  const [summaryGone, setSummaryGone] = useState(false);
+  if (route.tab !== openedOn && !summaryGone) setSummaryGone(true);
 
   const low = me.credits.remaining <= Math.max(5, (me.credits.total || 0) * 0.1);
 
@@ -194,6 +203,7 @@ export function App() {
           onGo={(tab) => go(tab)}
         />
         <main className="content" id="main">
+          {summaryGone ? null : <AutomationSummary onDismiss={() => setSummaryGone(true)} />}
           {route.tab === "optimise" && <Optimise draft={draft} setDraft={setDraft} resetDraft={resetDraft} />}
           {route.tab === "queue" && <Queue />}
           {route.tab === "results" && <Results jobId={route.jobId} setJobId={openJob} />}

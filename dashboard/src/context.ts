@@ -25,6 +25,8 @@ export interface AppState {
   route: Route;
   /** Opens a section (and on Results a job) as a new step in the browser's history. */
   go: (tab: Tab, jobId?: number) => void;
+  /** Opens a route (a section with its detail, e.g. the Queue's automation jobs) as a new step. */
+  goTo: (route: Route) => void;
   /** The store's 30 newest jobs; polled while any waits or runs. */
   jobs: ApiState<{ jobs: Job[] }>;
   /** Shows a toast: App Bridge's inside Shopify, the dashboard's own elsewhere. */

@@ -1,7 +1,7 @@
 /**
  * Where the owner is, kept in the page's hash so the browser's history, a reload and a shared link
- * all land on the same section and job: `#optimise`, `#queue`, `#results`, `#results/12`,
- * `#activity`, `#billing`, `#settings`.
+ * all land on the same section and job: `#optimise`, `#queue`, `#queue/automation`, `#results`,
+ * `#results/12`, `#activity`, `#billing`, `#settings`.
  */
 export type Tab = "optimise" | "queue" | "results" | "billing" | "settings" | "activity";
 
@@ -11,6 +11,8 @@ export interface Route {
   tab: Tab;
   /** The job open on Results; null on every other section and on Results before one is chosen. */
   jobId: number | null;
+  /** The Queue showing only the jobs automation started. */
+  automation?: boolean;
 }
 
 /** The route a hash names; anything it cannot read is the Optimise section. */
@@ -18,15 +20,17 @@ export function parseHash(hash: string): Route {
   const [section, id] = hash.replace(/^#\/?/, "").split("/");
   const tab = TAB_IDS.find((candidate) => candidate === section) ?? "optimise";
   const jobId = tab === "results" && id && /^\d{1,12}$/.test(id) ? Number(id) : null;
-  return { tab, jobId };
+  return tab === "queue" && id === "automation" ? { tab, jobId, automation: true } : { tab, jobId };
 }
 
 export function routeHash(route: Route): string {
-  return route.tab === "results" && route.jobId !== null ? `#results/${route.jobId}` : `#${route.tab}`;
+  if (route.tab === "results" && route.jobId !== null) return `#results/${route.jobId}`;
+  if (route.tab === "queue" && route.automation) return "#queue/automation";
+  return `#${route.tab}`;
 }
 
 export function sameRoute(a: Route, b: Route): boolean {
-  return a.tab === b.tab && a.jobId === b.jobId;
+  return a.tab === b.tab && a.jobId === b.jobId && !!a.automation === !!b.automation;
 }
 
 /**

@@ -47,6 +47,48 @@ export interface Me {
   plans: Plan[];
 }
 
+/** How automation treats new and changed products: not at all, drafts for review, or published when every gate passes. */
+export type AutomationMode = "off" | "review" | "publish";
+
+/** How often automation looks through the whole catalog for products with missing fields. */
+export type SweepSchedule = "off" | "daily" | "weekly";
+
+/** The store's automation rules as GET/PUT /api/automation answer them. */
+export interface AutomationRules {
+  mode: AutomationMode;
+  paused: boolean;
+  attributes: Attribute[];
+  language: string;
+  /** A brand voice of the store; null: the store's default voice. */
+  voice_id: number | null;
+  only_empty: boolean;
+  /** In publish mode, drafts scoring lower wait for review; null: no minimum. */
+  min_score: number | null;
+  monthly_credit_cap: number;
+  credits_used_this_month: number;
+  /** The day the month's automation credits start again (ISO date). */
+  period_resets_on: string;
+  cap_reached: boolean;
+  sweep: SweepSchedule;
+  next_sweep_at: string | null;
+  last_sweep_at: string | null;
+  updated_at: string | null;
+}
+
+/** What automation did lately (GET /api/automation/summary): counts over its jobs since `since`. */
+export interface AutomationSummary {
+  mode: AutomationMode;
+  paused: boolean;
+  cap_reached: boolean;
+  since: string;
+  products_optimised: number;
+  published: number;
+  waiting_for_review: number;
+  failed: number;
+  credits_used_this_month: number;
+  monthly_credit_cap: number;
+}
+
 export interface StoreSettings {
   default_language: string;
   default_attributes: Attribute[];
@@ -115,6 +157,8 @@ export type JobStatus = "PENDING" | "RUNNING" | "DONE" | "DONE_WITH_FAILURES" | 
 
 export interface Job {
   id: number;
+  /** Who started the job: the owner, or automation (older servers send none: the owner). */
+  origin?: "owner" | "automation";
   /** The brand voice the job was written in (a copy taken when it was made); null: none. */
   brand_voice?: { id: number; name: string } | null;
   status: JobStatus;

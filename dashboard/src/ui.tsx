@@ -149,6 +149,15 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge ${tone}`}>{statusWords(status)}</span>;
 }
 
+/** Marks a job automation started (the owner's own jobs carry no mark). */
+export function OriginBadge({ origin }: { origin?: string }) {
+  return origin === "automation" ? (
+    <span className="badge info" data-testid="job-origin">
+      {t("queue.automatic")}
+    </span>
+  ) : null;
+}
+
 export function usePolling(fn: () => void, ms: number, active: boolean) {
   const saved = useRef(fn);
   useEffect(() => {

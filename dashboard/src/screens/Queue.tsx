@@ -7,7 +7,7 @@ import { useApp } from "../context";
 import { rich, t } from "../i18n";
 import { etaWords, fieldList, jobCovers, jobLanguage, jobName } from "../jobText";
 import type { Job } from "../types";
-import { Confirm, EmptyCard, Loaded, Notice, Progress, StatusBadge } from "../ui";
+import { Confirm, EmptyCard, Loaded, Notice, OriginBadge, Progress, StatusBadge } from "../ui";
 
 const ACTIVE = new Set(["PENDING", "RUNNING"]);
 
@@ -17,7 +17,8 @@ export function jobSummary(job: Job): string {
 }
 
 export function Queue() {
-  const { go, refreshMe, jobs } = useApp();
+  const { go, goTo, route, refreshMe, jobs } = useApp();
+  const automationOnly = !!route.automation;
   const [canceling, setCanceling] = useState<Job | null>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
@@ -55,12 +56,37 @@ export function Queue() {
       />
       {message ? <Notice kind="info">{message}</Notice> : null}
       <Loaded state={jobs} loading={t("queue.loading")} error={(error) => t("queue.loadError", { error })}>
-        {(data) => (
-          <>
-            <ActiveJobs jobs={data.jobs.filter((j) => ACTIVE.has(j.status))} onCancel={setCanceling} />
-            <RecentJobs jobs={data.jobs.filter((j) => !ACTIVE.has(j.status)).slice(0, 5)} />
-          </>
-        )}
+        {(data) => {
+          const shown = automationOnly ? data.jobs.filter((j) => j.origin === "automation") : data.jobs;
+          return (
+            <>
+              {automationOnly || data.jobs.some((j) => j.origin === "automation") ? (
+                <div className="chips queue-filter" role="group" aria-label={t("queue.show")}>
+                  <button
+                    type="button"
+                    className={`chip${automationOnly ? "" : " on"}`}
+                    aria-pressed={!automationOnly}
+                    onClick={() => goTo({ tab: "queue", jobId: null })}
+                  >
+                    {t("queue.allJobs")}
+                  </button>
+                  <button
+                    type="button"
+                    className={`chip${automationOnly ? " on" : ""}`}
+                    aria-pressed={automationOnly}
+                    onClick={() => goTo({ tab: "queue", jobId: null, automation: true })}
+                  >
+                    {t("queue.automationJobs")}
+                  </button>
+                </div>
+              ) : null}
+              <ActiveJobs jobs={shown.filter((j) => ACTIVE.has(j.status))} onCancel={setCanceling} />
+              <RecentJobs
+                jobs={shown.filter((j) => !ACTIVE.has(j.status)).slice(0, automationOnly ? 10 : 5)}
+              />
+            </>
+          );
+        }}
       </Loaded>
 
       {canceling ? (
@@ -107,7 +133,7 @@ function ActiveJobs({ jobs, onCancel }: { jobs: Job[]; onCancel: (job: Job) => v
             <div className="job-head">
               <div className="job-words">
                 <h2>
-                  {jobName(job)} <StatusBadge status={job.status} />
+                  {jobName(job)} <StatusBadge status={job.status} /> <OriginBadge origin={job.origin} />
                 </h2>
                 <div className="job-covers">{jobCovers(job)}</div>
                 <div className="muted small">
@@ -144,7 +170,7 @@ function RecentJobs({ jobs }: { jobs: Job[] }) {
           <li key={job.id}>
             <span className="job-words">
               <span className="job-line">
-                <strong>{jobName(job)}</strong> <StatusBadge status={job.status} />
+                <strong>{jobName(job)}</strong> <StatusBadge status={job.status} /> <OriginBadge origin={job.origin} />
               </span>
               <span className="job-covers small">{jobCovers(job)}</span>
               <span className="muted small">

@@ -4,7 +4,7 @@ import { TabLink } from "../components/TabLink";
 import { when } from "../config";
 import { jobName } from "../jobText";
 import { rich, t } from "../i18n";
-import { EmptyCard, Loaded, StatusBadge } from "../ui";
+import { EmptyCard, Loaded, OriginBadge, StatusBadge } from "../ui";
 import { useApi } from "../useApi";
 import { JobResults } from "./results/JobResults";
 import type { ReviewJob } from "./results/model";
@@ -45,7 +45,7 @@ export function Results({ jobId, setJobId }: { jobId: number | null; setJobId: (
                     onClick={() => setJobId(j.id)}
                   >
                     <span className="history-title">
-                      {jobName(j)} <StatusBadge status={j.status} />
+                      {jobName(j)} <StatusBadge status={j.status} /> <OriginBadge origin={j.origin} />
                     </span>
                     <span className="muted small">
                       {t("count.changes", { count: j.counts.total })} · {when(j.created_at)}

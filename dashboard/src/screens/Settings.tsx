@@ -8,6 +8,7 @@ import { useApp } from "../context";
 import { t } from "../i18n";
 import type { Attribute, StoreSettings } from "../types";
 import { ErrorBox, Notice } from "../ui";
+import { AutomationPanel } from "./settings/AutomationPanel";
 import { BrandVoices } from "./settings/BrandVoices";
 import { DisconnectSite } from "./settings/DisconnectSite";
 import { GlossaryPanel } from "./settings/GlossaryPanel";
@@ -71,6 +72,7 @@ export function SettingsScreen() {
       </section>
       <DisconnectSite />
     </form>
+    <AutomationPanel />
     <BrandVoices />
     <GlossaryPanel />
     </>

@@ -6,8 +6,17 @@ import type { VoiceList } from "../settings/voiceTypes";
 /**
  * The brand voice of a new job: `undefined` leaves the choice to the server (the store's default
  * voice), `null` asks for none, a number names a voice. Hidden until the store saves a voice.
+ * Without `allowNone` there is no "No brand voice" choice (automation always writes in a voice).
  */
-export function VoiceChooser({ value, onChange }: { value: number | null | undefined; onChange: (voice: number | null | undefined) => void }) {
+export function VoiceChooser({
+  value,
+  onChange,
+  allowNone = true,
+}: {
+  value: number | null | undefined;
+  onChange: (voice: number | null | undefined) => void;
+  allowNone?: boolean;
+}) {
   const id = useId();
   const { data } = useApi<VoiceList>("/api/brand-voices");
   if (!data || data.voices.length === 0) return null;
@@ -34,7 +43,7 @@ export function VoiceChooser({ value, onChange }: { value: number | null | undef
               {v.name}
             </option>
           ))}
-        {fallback ? <option value="none">{t("opt.voiceNone")}</option> : null}
+        {fallback && allowNone ? <option value="none">{t("opt.voiceNone")}</option> : null}
       </select>
     </div>
   );
