@@ -5,7 +5,7 @@ webhook's own transaction); the worker's automation step decides and enqueues.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from . import activity, catalog, db, publishing, queue, sql, stores, voices
-from .activity import Action
+from .activity import Action, Entry
 from .clients import StoreClients
 from .domain.attributes import TEXT_ATTRIBUTES, Attribute
 from .domain.automation import (
@@ -28,6 +28,7 @@ from .domain.automation import (
     decide,
     fingerprint,
     fitting,
+    is_own_change,
     parse_changes,
     sweep_period,
 )
@@ -39,6 +40,7 @@ from .domain.products import Product
 from .domain.publishable import refusal_message, unpublishable
 from .domain.store_settings import effective_settings
 from .errors import AppError, InvalidRequest
+from .platforms.base import StoreClient
 from .settings import Settings
 from .stores import Store
 
@@ -281,14 +283,13 @@ async def _queue_store_changes(pool: asyncpg.Pool, clients: StoreClients, store_
                     return 0
                 ids = [r["product_id"] for r in rows]
                 store = await stores.get(conn, store_id)
-                rules = await get_rules(conn, store_id)
                 outcome = Queued()
-                if store is not None and store.installed and rules.active:
-                    outcome = await _queue_products(conn, clients, store, rules, ids, trigger="webhook")
+                if store is not None and store.installed:
+                    outcome = await _take_changes(conn, clients, store, await get_rules(conn, store_id), rows)
                 await conn.execute(Q["forget_changes"], store_id, [i for i in ids if i not in outcome.postponed])
                 if outcome.postponed:
                     await conn.execute(
-                        Q["postpone_changes"], store_id, list(outcome.postponed), list(outcome.postponed.values())
+                        Q["cool_down_changes"], store_id, list(outcome.postponed), list(outcome.postponed.values())
                     )
                 return outcome.products
         except AppError:
@@ -301,27 +302,59 @@ async def _queue_store_changes(pool: asyncpg.Pool, clients: StoreClients, store_
             raise
 
 
-async def _queue_products(
-    conn: asyncpg.Connection,
-    clients: StoreClients,
-    store: Store,
-    rules: Rules,
-    product_ids: Sequence[str],
-    *,
-    trigger: str,
+async def _take_changes(
+    conn: asyncpg.Connection, clients: StoreClients, store: Store, rules: Rules, rows: Sequence[asyncpg.Record]
 ) -> Queued:
-    """Read the products from the store, decide which to queue (domain.automation.decide), and
-    charge and enqueue one job of those the month's cap leaves room for, in the caller's
-    transaction. Products the store no longer has are let go."""
-    blocked = unpublishable(store.platform, store.site_facts, store.catalog_version)
-    attributes = tuple(a for a in rules.attributes if a not in blocked)
-    if not attributes or not product_ids:
-        return Queued()
+    """Record on the trail each taken change that is not the app's own write arriving back (one
+    entry per row: a burst of deliveries is one, `changes` counts them), whether or not it is then
+    queued; then, when automation is on, queue the products. A product the app never wrote is
+    never its own write and is read only when automation may queue it."""
+    ids = [r["product_id"] for r in rows]
+    attributes = _automated_fields(store, rules) if rules.active else ()
+    written = {r["product_id"] for r in await conn.fetch(Q["products_written"], store.id, ids)}
     client = clients.for_store(store)
+    products = await _read_products(client, ids if attributes else [i for i in ids if i in written], attributes)
+    facts = await _product_facts(conn, store.id, products, (*TEXT_ATTRIBUTES, *attributes))
+    own = {p.id for p in products if is_own_change(p, facts[p.id])}
+    await activity.record_many(
+        conn,
+        store.id,
+        Actor(ActorKind.WEBHOOK),
+        Action.PRODUCT_CHANGED,
+        [
+            Entry(product_id=r["product_id"], detail={"created": r["created"], "source": r["source"], "changes": n})
+            for r in rows
+            # A row taken again after its cooldown counts only the deliveries since (none: no entry).
+            if r["product_id"] not in own and (n := r["changes"]) > 0
+        ],
+    )
+    return await _queue_products(conn, store, rules, attributes, products, facts, trigger="webhook")
+
+
+def _automated_fields(store: Store, rules: Rules) -> tuple[Attribute, ...]:
+    """The rules' fields the store can publish."""
+    blocked = unpublishable(store.platform, store.site_facts, store.catalog_version)
+    return tuple(a for a in rules.attributes if a not in blocked)
+
+
+async def _read_products(
+    client: StoreClient, product_ids: Sequence[str], attributes: Sequence[Attribute]
+) -> list[Product]:
+    """The products the store still has of `product_ids`, with their images when alt text is written."""
+    if not product_ids:
+        return []
     products = await client.get_products(list(product_ids))
     if Attribute.IMAGE_ALT in attributes:
         products = await client.with_images(products)
-    facts = {
+    return products
+
+
+async def _product_facts(
+    conn: asyncpg.Connection, store_id: int, products: Sequence[Product], attributes: Sequence[Attribute]
+) -> dict[str, ProductFacts]:
+    if not products:
+        return {}
+    return {
         r["product_id"]: ProductFacts(
             last_written={Attribute(a): v for a, v in (r["last_written"] or {}).items()},
             baseline=Product.from_snapshot(r["baseline"]) if r["baseline"] else None,
@@ -329,8 +362,27 @@ async def _queue_products(
             fingerprint=r["fingerprint"],
             last_queued_at=r["last_queued_at"],
         )
-        for r in await conn.fetch(Q["product_facts"], store.id, [p.id for p in products], [a.value for a in attributes])
+        for r in await conn.fetch(
+            Q["product_facts"], store_id, [p.id for p in products], list(dict.fromkeys(a.value for a in attributes))
+        )
     }
+
+
+async def _queue_products(
+    conn: asyncpg.Connection,
+    store: Store,
+    rules: Rules,
+    attributes: Sequence[Attribute],
+    products: Sequence[Product],
+    facts: Mapping[str, ProductFacts],
+    *,
+    trigger: str,
+) -> Queued:
+    """Decide which of the products read from the store to queue (domain.automation.decide), and
+    charge and enqueue one job of those the month's cap leaves room for, in the caller's
+    transaction. Products the store no longer has are let go."""
+    if not attributes or not products:
+        return Queued()
     now = await conn.fetchval(Q["now"])
     chosen: list[Product] = []
     postponed: dict[str, datetime] = {}
@@ -463,7 +515,10 @@ async def _sweep_store(
         client = clients.for_store(store)
         await catalog.fresh_index(pool, client, store.id, max_age=config.catalog_max_age, wait=config.catalog_wait)
         found = await _sweep_candidates(pool, store.id, rules, limit=config.max_job_products)
-        queued = await _queue_products(conn, clients, store, rules, found, trigger="sweep")
+        attributes = _automated_fields(store, rules)
+        products = await _read_products(client, found, attributes)
+        facts = await _product_facts(conn, store.id, products, attributes)
+        queued = await _queue_products(conn, store, rules, attributes, products, facts, trigger="sweep")
     await conn.execute(Q["finish_sweep"], store_id, period.total_seconds())
     if store is not None and store.installed and rules.active:
         await activity.record(

@@ -1,8 +1,9 @@
 """`optimizer-app demo`: the whole product on one machine with nothing configured.
 
 Embedded PostgreSQL (unless DATABASE_URL is set), a sandbox for each platform on loopback, the web
-and worker processes, and the offline LLM unless one is configured. Prints, per platform, the
-sandbox admin page that frames the app the way the platform's dashboard does.
+and worker processes, and the offline LLM unless one is configured. Every demo store is installed
+with automation on (Shopify: publish; the others: review). Prints, per platform, the sandbox admin
+page that frames the app the way the platform's dashboard does, and what adding a product there does.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ DEMO_SALLA_MERCHANT = 1234509876
 DEMO_WOO_KEYS = ("ck_" + "d" * 40, "cs_" + "e" * 40)
 DEMO_SHOPIFY = ("5b1e6c0d2f3a4e8b9c7d6e5f4a3b2c1d", "shpss_demo_secret_" + "0123456789abcdef" * 3)
 DEMO_SHOP = "demo-shop.myshopify.com"
+# What automation does with a product added in a demo store's admin (docs/automation.md): the
+# Shopify store publishes what passes every gate on its own, the others keep the drafts for review.
+DEMO_AUTOMATION = {"shopify": "publish", "wix": "review", "salla": "review", "woocommerce": "review"}
+DEMO_AUTOMATION_FIELDS = ["title", "description", "seo_title", "seo_description"]
 
 
 def wix_credentials(settings: Settings) -> tuple[str, str]:
@@ -57,11 +62,15 @@ def sandbox_instance(settings: Settings, instance_id: str = DEMO_INSTANCE_ID) ->
 async def sandbox_session(settings: Settings, platform: str) -> str:
     """An app session for the demo store of `platform` (what the app page would hand out)."""
     with embedded_pg.database_url(settings) as url:
-        conn = await db.connect(url)
-        try:
-            store = await stores.first_of_platform(conn, platform)
-        finally:
-            await conn.close()
+        return await _session_of(settings, url, platform)
+
+
+async def _session_of(settings: Settings, database_url: str, platform: str) -> str:
+    conn = await db.connect(database_url)
+    try:
+        store = await stores.first_of_platform(conn, platform)
+    finally:
+        await conn.close()
     if store is None:
         raise SystemExit(f"No {platform} store yet: run `make demo` first.")
     return signed_session(session_serializer(settings.secret_keys), store)
@@ -156,15 +165,22 @@ def _run(settings: Settings, database_url: str, sandbox_port: int) -> int:
     try:
         _wait_healthy(f"{app_url}/health")
         _install_salla_store(sandboxes.salla.url, app_url)
+        _set_automation_rules(settings, database_url, app_url, sandboxes.woo.url)
         provider = settings.resolved_llm_provider
+        publishes = '"Add product" there: automation optimises it and publishes it (see Activity)'
+        reviews = '"Add product" there: automation optimises it; its drafts wait for review in Results'
         print()
         print(f"  Optimizer App is running at {app_url} (LLM: {provider})")
         print(f"  Wix dashboard (sandbox):   {sandboxes.wix.url}/_sandbox/admin?instance_id={DEMO_INSTANCE_ID}")
+        print(f"      {reviews}")
         print(f"  Salla dashboard (sandbox): {salla_dashboard}/_sandbox/admin?merchant={DEMO_SALLA_MERCHANT}")
+        print(f"      {reviews}")
         print(f"  Shopify admin (sandbox):   {sandboxes.shopify.url}/_sandbox/admin?shop={DEMO_SHOP}")
+        print(f"      {publishes}")
         print(f"  WooCommerce connect page:  {app_url}/app/woocommerce")
         print(f"      site {sandboxes.woo.url}  key {DEMO_WOO_KEYS[0]}  secret {DEMO_WOO_KEYS[1]}")
         print(f"  WordPress admin (sandbox): {sandboxes.woo.url}/_sandbox/admin")
+        print(f"      {reviews}")
         print(f"  API with curl: curl -H 'X-Wix-Instance: {sandbox_instance(settings)}' {app_url}/api/me")
         print("  Press Ctrl-C to stop.")
         print()
@@ -200,6 +216,28 @@ def _install_salla_store(salla_url: str, app_url: str) -> None:
         content=delivered["body"],
         headers={"X-Salla-Signature": delivered["signature"], "X-Salla-Security-Strategy": "Signature"},
     ).raise_for_status()
+
+
+def _set_automation_rules(settings: Settings, database_url: str, app_url: str, woo_url: str) -> None:
+    """Install every demo store as its platform does (the Wix site and the Shopify shop open the
+    app, the WordPress site connects; each registers its product webhooks) and set its automation
+    rules through the app's API, as the owner would in Settings → Automation."""
+    with httpx.Client(base_url=app_url, timeout=30) as api:
+        connected = api.post(
+            "/api/woocommerce/connect",
+            json={"site_url": woo_url, "consumer_key": DEMO_WOO_KEYS[0], "consumer_secret": DEMO_WOO_KEYS[1]},
+        )
+        connected.raise_for_status()
+        owners = {
+            "wix": {"X-Wix-Instance": sandbox_instance(settings)},
+            "shopify": {"Authorization": f"Bearer {sandbox_shopify_token(settings)}"},
+            "salla": {"Authorization": f"Bearer {asyncio.run(_session_of(settings, database_url, 'salla'))}"},
+            "woocommerce": {"Authorization": f"Bearer {connected.json()['session']}"},
+        }
+        for platform, headers in owners.items():
+            api.get("/api/me", headers=headers).raise_for_status()
+            rules = {"mode": DEMO_AUTOMATION[platform], "attributes": DEMO_AUTOMATION_FIELDS}
+            api.put("/api/automation", headers=headers, json=rules).raise_for_status()
 
 
 def _wait_healthy(url: str, timeout: float = 30.0) -> None:

@@ -842,14 +842,19 @@ class WixSandbox:
         return JSONResponse({"product": copy.deepcopy(product)})
 
     async def edit_product(self, request: Request) -> JSONResponse:
-        """Change a product as the owner would in the Wix dashboard (bumps the revision)."""
+        """Change a product as the owner would in the Wix dashboard (bumps the revision); Wix sends
+        the app's product-updated webhook for it as for a change through the API, the owner as its
+        identity (Product Updated, "triggered when a product is updated":
+        https://dev.wix.com/docs/api-reference/business-solutions/stores/catalog-v3/products-v3/product-updated)."""
         inst = self.instance(request.path_params["instance_id"])
         body = await request.json()
         with self.lock:
             product = inst.products[request.path_params["product_id"]]
             product.update(body)
             product["revision"] = str(int(product["revision"]) + 1)
-            return JSONResponse({"product": copy.deepcopy(product)})
+            edited = copy.deepcopy(product)
+        self.notify(inst, edited["id"], created=False, changed=sorted(body), by_app=False)
+        return JSONResponse({"product": edited})
 
     async def add_products(self, request: Request) -> JSONResponse:
         """Add `count` products to a site, as an owner with a larger catalog would have."""

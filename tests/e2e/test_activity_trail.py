@@ -14,7 +14,8 @@ import httpx
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from optimizer_app import publishing, queue, stores
+from optimizer_app import automation, publishing, queue, stores
+from optimizer_app.automation import StepConfig
 from optimizer_app.clients import StoreClients
 from optimizer_app.crypto import TokenCipher
 from optimizer_app.domain.attributes import Attribute
@@ -41,7 +42,7 @@ WORDS = {
         "reverted_badge": "Reverted",
         "changed_back": "changed back in your store.",
         "fields_back": "1 field changed back in your store.",
-        "new_product": "Reported 1 new product",
+        "new_product": "Reported a new product",
     },
     "ar": {
         "filter": "اعرض ما فعله",
@@ -118,6 +119,16 @@ async def platform_reports_a_new_product(stack: Stack, site: WixSite) -> None:
         (ev.ProductsChanged(("new-product-1",), created=True),),
     )
     assert (await apply(stack.pool, cipher, event)).status == "processed"
+    # The worker's automation step takes the change (as soon as it settled) and tells the trail.
+    async with stack.pool.acquire() as conn:
+        await conn.execute("UPDATE automation_changes SET due_at = now()")
+    settings = web_settings(
+        stack.database_url, wix_app_id=WIX_APP_ID, wix_app_secret=WIX_APP_SECRET, wix_api_base=stack.wix.url
+    )
+    async with httpx.AsyncClient() as http:
+        clients = StoreClients(settings, stack.pool, TokenCipher(*settings.token_encryption_keys), http)
+        await automation.queue_changes(stack.pool, clients, StepConfig())
+        await clients.aclose()
 
 
 async def open_activity(page: Page, stack: Stack, site: WixSite, *, locale: str, width: int) -> None:

@@ -1,10 +1,12 @@
 """The store's audit trail through the web API on the Wix sandbox and the sandbox LLM: a job the
 owner creates, publishes and reverts is on the trail with the owner and the ids it was about; a
 publish by automation is listed under automation and reverted through the revert routes; a
-product webhook is a webhook entry; another store's entries never show; bad parameters are 422."""
+product change a platform reports is one webhook entry when automation takes it, unless it is the
+app's own publish arriving back; another store's entries never show; bad parameters are 422."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
@@ -15,7 +17,8 @@ import asyncpg
 import httpx
 import pytest
 
-from optimizer_app import publishing, queue, stores
+from optimizer_app import automation, publishing, queue, stores
+from optimizer_app.automation import StepConfig
 from optimizer_app.clients import StoreClients
 from optimizer_app.crypto import TokenCipher
 from optimizer_app.domain.attributes import Attribute
@@ -24,6 +27,7 @@ from optimizer_app.platforms.base import StoreClient
 from optimizer_app.settings import Settings
 from optimizer_app.store_events import events as ev
 from optimizer_app.store_events.applier import apply
+from optimizer_sandbox.runner import LoopbackServer
 from tests.integration.conftest import Drain, WixSite, new_site
 from tests.integration.test_api_review import job_of
 from tests.integration.test_api_wix import first_products
@@ -209,8 +213,17 @@ async def test_every_detail_is_stored_as_a_json_object(
     assert [(r["action"], r["kind"]) for r in kinds] == [("job_created", "object"), ("published", "object")]
 
 
-async def test_a_product_webhook_is_one_webhook_entry_per_delivery_and_a_replay_adds_none(
-    api: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+async def take_changes(pool: asyncpg.Pool, clients: StoreClients) -> None:
+    """The worker's automation step takes the store's product changes now, as once they settled."""
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE automation_changes SET due_at = now()")
+    await automation.queue_changes(pool, clients, StepConfig())
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM automation_changes") == 0
+
+
+async def test_a_product_change_is_one_webhook_entry_when_taken_and_a_replay_adds_none(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings, clients: StoreClients
 ) -> None:
     site = new_site()
     await first_products(api, site, 1)  # the site installs the app on its first call
@@ -223,23 +236,71 @@ async def test_a_product_webhook_is_one_webhook_entry_per_delivery_and_a_replay_
     await apply(pool, cipher, delivery("d-1", ("prod-1",), True))
     await apply(pool, cipher, delivery("d-2", ("prod-1", "prod-2", "prod-2"), False))
     assert (await apply(pool, cipher, delivery("d-2", ("prod-1", "prod-2"), False))).status == "duplicate"
+    assert await trail(api, site, actor="webhook") == []  # told when automation takes the changes
 
+    await take_changes(pool, clients)
+    webhook = {"kind": "webhook", "user_id": None}
     entries = await trail(api, site, actor="webhook")
-    assert [(e["action"], e["actor"], e["product_id"], e["detail"]) for e in entries] == [
-        (
+    # One entry per product however many deliveries named it, the first delivery's event type.
+    assert len(entries) == 2
+    assert {e["product_id"]: (e["action"], e["actor"], e["detail"]) for e in entries} == {
+        "prod-1": (
             "product_changed",
-            {"kind": "webhook", "user_id": None},
-            None,
-            {"created": False, "source": "wix.stores.v3.product_updated", "products": 2},
+            webhook,
+            {"created": True, "source": "wix.stores.v3.product_created", "changes": 2},
         ),
-        (
+        "prod-2": (
             "product_changed",
-            {"kind": "webhook", "user_id": None},
-            "prod-1",
-            {"created": True, "source": "wix.stores.v3.product_created", "products": 1},
+            webhook,
+            {"created": False, "source": "wix.stores.v3.product_updated", "changes": 1},
         ),
-    ]
+    }
     assert await trail(api, site) == entries
+
+
+async def delivered(wix_sandbox: LoopbackServer, site: WixSite, n: int) -> list[dict[str, Any]]:
+    """The site's first `n` webhook deliveries, once Wix has sent them and the app answered 200."""
+    for _ in range(100):
+        sent: list[dict[str, Any]] = httpx.get(
+            f"{wix_sandbox.url}/_sandbox/webhook-deliveries", params={"store": site.instance_id}
+        ).json()
+        if len(sent) >= n:
+            assert [d["status"] for d in sent] == [200] * len(sent), sent
+            return sent
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{n} deliveries not sent within 10 s")
+
+
+async def test_the_apps_own_publish_arriving_back_leaves_no_entry_and_the_owners_edit_leaves_one(
+    drain: Drain,
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    clients: StoreClients,
+    web: LoopbackServer,
+    wix_sandbox: LoopbackServer,
+) -> None:
+    site = new_site()
+    httpx.put(f"{wix_sandbox.url}/_sandbox/app-webhooks", json={"url": f"{web.url}/webhooks/wix"}).raise_for_status()
+    [product] = await first_products(api, site, 1)
+    _, items = await job_of(api, drain, site, [product["id"]], ["seo_description", "title"])
+    await publish(api, site, items)
+    # Wix reports the app's own update of the product; automation takes it for what it is.
+    [ours] = await delivered(wix_sandbox, site, 1)
+    await take_changes(pool, clients)
+    assert await trail(api, site, actor="webhook") == []
+
+    # The owner renames the product in the Wix dashboard: the platform's report is on the trail.
+    edited = httpx.patch(
+        f"{wix_sandbox.url}/_sandbox/instances/{site.instance_id}/products/{product['id']}",
+        json={"name": "Renamed in the dashboard"},
+    )
+    edited.raise_for_status()
+    [_, theirs] = await delivered(wix_sandbox, site, 2)
+    assert theirs["topic"] == ours["topic"]
+    await take_changes(pool, clients)
+    [entry] = await trail(api, site, actor="webhook")
+    assert (entry["action"], entry["product_id"]) == ("product_changed", product["id"])
+    assert entry["detail"] == {"created": False, "source": theirs["topic"], "changes": 1}
 
 
 async def test_another_stores_entries_never_show_and_pages_follow_next_before(

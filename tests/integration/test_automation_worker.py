@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,14 +20,11 @@ import pytest
 
 from optimizer_app import automation, credits
 from optimizer_app.automation import StepConfig
-from optimizer_app.clients import StoreClients
-from optimizer_app.crypto import TokenCipher
-from optimizer_app.llm.openai_provider import OpenAIProvider
 from optimizer_app.settings import Settings
-from optimizer_app.worker import Worker
 from optimizer_sandbox.runner import LoopbackServer
-from tests.factories import quick_worker_config, wait_for_job
+from tests.factories import wait_for_job
 from tests.integration import shopify_stack
+from tests.integration.automation_stack import QUICK, eventually, running_workers
 
 # The app beside the Shopify sandbox (tests/integration/shopify_stack.py).
 web_port, shopify_sandbox, settings, web = (
@@ -39,7 +35,6 @@ web_port, shopify_sandbox, settings, web = (
 )
 
 SEO = ["seo_title", "seo_description"]
-QUICK = StepConfig(poll_seconds=0.2, sweep_daily_seconds=2.0)
 
 
 @dataclass
@@ -98,18 +93,6 @@ async def webhook_says_changed(pool: asyncpg.Pool, shop: Shop, *ids: str, settle
         )
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 20.0) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        found = await check()
-        if found:
-            return found
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {timeout} s")
-        await asyncio.sleep(0.1)
-
-
 async def automation_jobs(pool: asyncpg.Pool, shop: Shop) -> list[asyncpg.Record]:
     async with pool.acquire() as conn:
         return list(
@@ -144,40 +127,10 @@ Running = Callable[..., Any]  # workers(n) → an async context manager
 def workers(
     settings: Settings, pool: asyncpg.Pool, database_url: str, llm_sandbox: LoopbackServer
 ) -> Callable[..., Any]:
-    """`async with workers(n)` runs `n` workers with the automation step, as `optimizer-app worker`
-    runs them (the stores' clients, LISTEN on the database), each stoppable on its own."""
+    """`async with workers(n)` runs `n` workers with the automation step (automation_stack)."""
 
-    @asynccontextmanager
-    async def run(n: int = 1, config: StepConfig = QUICK) -> AsyncIterator[list[asyncio.Event]]:
-        async with httpx.AsyncClient(timeout=30) as http:
-            clients = StoreClients(settings, pool, TokenCipher(*settings.token_encryption_keys), http)
-            providers = [
-                OpenAIProvider(api_key="sandbox", base_url=f"{llm_sandbox.url}/v1", model="gpt-4o-mini")
-                for _ in range(n)
-            ]
-            stops = [asyncio.Event() for _ in range(n)]
-            tasks = [
-                asyncio.create_task(
-                    Worker(
-                        pool,
-                        provider,
-                        quick_worker_config(),
-                        listen_dsn=database_url,
-                        clients=clients,
-                        automation_config=config,
-                    ).run(stop)
-                )
-                for provider, stop in zip(providers, stops, strict=True)
-            ]
-            try:
-                yield stops
-            finally:
-                for stop in stops:
-                    stop.set()
-                await asyncio.gather(*tasks)
-                for provider in providers:
-                    await provider.aclose()
-                await clients.aclose()
+    def run(n: int = 1, config: StepConfig = QUICK) -> Any:
+        return running_workers(settings, pool, database_url, llm_sandbox, n, config)
 
     return run
 

@@ -1,6 +1,7 @@
-"""The embedded PostgreSQL stops with whatever started it: the demo on Ctrl-C, a pytest run however
-it ends, the CLI commands; a second process attaches to a running server and leaves it running; a
-server left by an earlier run is never reused."""
+"""The embedded PostgreSQL stops with whatever started it: the demo (whose Shopify store publishes
+a product added in its admin on its own) on Ctrl-C, a pytest run however it ends, the CLI commands;
+a second process attaches to a running server and leaves it running; a server left by an earlier
+run is never reused."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from optimizer_app import demo as demo_module
 from optimizer_app import embedded_pg
+from optimizer_app.auth import shopify as shopify_auth
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "optimizer_app.cli"]
@@ -84,7 +87,17 @@ def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> int:
         return process.wait(timeout=10)
 
 
-def test_the_demo_stopped_with_ctrl_c_leaves_no_postgres_running(data_dir: Path, tmp_path: Path) -> None:
+def _published_by_automation(app_url: str) -> bool:
+    """Whether automation has published a product of the demo's Shopify store (its summary says so)."""
+    api_key, api_secret = demo_module.DEMO_SHOPIFY
+    token = shopify_auth.sign_session_token(demo_module.DEMO_SHOP, api_key=api_key, api_secret=api_secret)
+    res = httpx.get(f"{app_url}/api/automation/summary", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    return res.status_code == 200 and res.json()["published"] >= 1
+
+
+def test_the_demo_shows_automation_and_stopped_with_ctrl_c_leaves_no_postgres_running(
+    data_dir: Path, tmp_path: Path
+) -> None:
     port, sandbox_port = _free_ports(1), _free_ports(4)
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
@@ -99,6 +112,15 @@ def test_the_demo_stopped_with_ctrl_c_leaves_no_postgres_running(data_dir: Path,
         _wait_for(lambda: "Press Ctrl-C to stop" in log.read_text(), "the demo did not come up", log)
         assert _healthy(f"http://127.0.0.1:{port}/health")
         assert embedded_pg.postgres_serving(data_dir), "the demo runs no embedded PostgreSQL"
+        assert '"Add product" there: automation optimises it and publishes it' in log.read_text()
+        # The owner adds a product in the Shopify admin: the demo store's rules publish it.
+        shopify = f"http://127.0.0.1:{sandbox_port + 3}"
+        added = httpx.post(
+            f"{shopify}/_sandbox/admin/products",
+            json={"store": demo_module.DEMO_SHOP, "title": "Linen Apron", "description": "<p>Washed linen.</p>"},
+        )
+        assert added.status_code == 201, added.text
+        _wait_for(lambda: _published_by_automation(f"http://127.0.0.1:{port}"), "nothing published", log, timeout=60)
     finally:
         code = _stop(demo)
     assert code == 0, log.read_text()

@@ -6,9 +6,6 @@ vision is on; refused on a Wix Catalog V1 site; bad input."""
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
@@ -19,53 +16,15 @@ from optimizer_app.domain import image_alt
 from optimizer_app.llm.images import ImageFetcher
 from optimizer_app.llm.openai_provider import OpenAIProvider
 from optimizer_app.outbound import OutboundPolicy
-from optimizer_app.settings import Settings
 from optimizer_app.worker import Worker
 from optimizer_sandbox import images
 from optimizer_sandbox.runner import LoopbackServer
 from tests.factories import assert_ledger_balanced, quick_worker_config, wait_for_job
-from tests.integration.all_platforms import SALLA_MERCHANT, AllPlatforms, all_platforms
+from tests.integration.all_platforms import SALLA_MERCHANT, AllPlatforms
+from tests.integration.automation_stack import PLATFORMS, Caller, api, platforms, sign_in
 from tests.integration.conftest import new_site
 
-PLATFORMS = ("wix", "shopify", "salla", "woocommerce")
-
-
-@dataclass
-class Caller:
-    platform: str
-    store_id: int
-    headers: dict[str, str]
-    external_id: str
-
-
-@pytest.fixture
-def platforms(settings: Settings) -> Iterator[AllPlatforms]:
-    with all_platforms(replace(settings, api_rate_limit_per_minute=0)) as running:
-        yield running
-
-
-@pytest.fixture
-async def api(platforms: AllPlatforms) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=platforms.web.url, timeout=30) as client:
-        yield client
-
-
-async def sign_in(platforms: AllPlatforms, api: httpx.AsyncClient, platform: str) -> Caller:
-    if platform == "wix":
-        site = new_site()
-        headers, external = site.headers, site.instance_id
-    elif platform == "shopify":
-        headers, external = platforms.shopify_headers(), platforms.shop
-    elif platform == "salla":
-        platforms.install_salla()
-        page = await api.get("/app/salla", params={"token": platforms.salla_embedded_token()})
-        session = json.loads(page.text.split('type="application/json">')[1].split("</script>")[0])["session"]
-        headers, external = {"Authorization": f"Bearer {session}"}, str(SALLA_MERCHANT)
-    else:
-        session = (await api.post("/api/woocommerce/connect", json=platforms.woo_keys())).json()["session"]
-        headers, external = {"Authorization": f"Bearer {session}"}, platforms.woo.url
-    me = (await api.get("/api/me", headers=headers)).json()
-    return Caller(platform, me["store"]["id"], headers, external)
+__all__ = ["api", "platforms"]
 
 
 def store_alts(platforms: AllPlatforms, wix: LoopbackServer, caller: Caller, product_id: str) -> dict[str, str]:

@@ -23,6 +23,7 @@ from optimizer_app.settings import Settings
 from optimizer_app.web.app import create_app
 from optimizer_sandbox.runner import LoopbackServer, _free_port
 from optimizer_sandbox.salla import create_salla_sandbox
+from tests.integration.automation_stack import deliveries
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, new_site
 
 SALLA_ID, SALLA_SECRET, SALLA_HOOKS = "salla-app", "salla-secret", "salla-webhook-secret"
@@ -54,13 +55,6 @@ async def store_id_of(pool: asyncpg.Pool, platform: str, external_id: str) -> in
             "SELECT id FROM stores WHERE platform = $1 AND external_id = $2", platform, external_id
         )
     return found
-
-
-def deliveries(sandbox: LoopbackServer, store: str) -> list[dict[str, Any]]:
-    listed: list[dict[str, Any]] = httpx.get(
-        f"{sandbox.url}/_sandbox/webhook-deliveries", params={"store": store}
-    ).json()
-    return listed
 
 
 # -- Wix --

@@ -20,6 +20,7 @@ from optimizer_app.domain.automation import (
     decide,
     fingerprint,
     fitting,
+    is_own_change,
     is_own_write,
     parse_changes,
 )
@@ -117,6 +118,21 @@ def test_fields_the_app_did_not_write_are_compared_with_the_product_its_job_read
     assert not is_own_write(product(seo_title="Blue mug"), ProductFacts({Attribute.SEO_TITLE: "Blue mug"}), TEXT)
     # A product the app never wrote is never its own write.
     assert not is_own_write(product(), ProductFacts({}, baseline=baseline), TEXT)
+
+
+def test_for_the_trail_a_change_is_the_apps_own_when_every_text_field_holds_what_the_app_left() -> None:
+    baseline = product()
+    facts = ProductFacts(last_written={Attribute.SEO_TITLE: "Blue mug"}, baseline=baseline)
+    assert is_own_change(product(seo_title="Blue mug"), facts)
+    # Whatever automation writes: the owner's new title is theirs, even with SEO fields configured.
+    assert is_own_write(product(seo_title="Blue mug", title="Mug, renamed"), facts, (Attribute.SEO_TITLE,))
+    assert not is_own_change(product(seo_title="Blue mug", title="Mug, renamed"), facts)
+    # A product the app never wrote, or whose written field the owner changed since.
+    assert not is_own_change(product(), ProductFacts({}))
+    assert not is_own_change(product(seo_title="Red mug"), facts)
+    # Only its images' alt text written: the text fields hold what the job that wrote it read.
+    with_images = ProductFacts({}, baseline=product(seo_title="Blue mug"))
+    assert is_own_change(product(seo_title="Blue mug"), with_images)
 
 
 def test_a_changed_product_is_queued_unless_a_rule_holds_it_back() -> None:

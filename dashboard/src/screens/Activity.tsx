@@ -55,9 +55,11 @@ function What({ entry }: { entry: ActivityEntry }) {
       said = rich(`act.do.${entry.action}`, { field, product });
       break;
     case "product_changed":
-      said = rich(entry.detail.created === true ? "act.do.productCreated" : "act.do.productChanged", {
-        count: count(entry, "products"),
-      });
+      // One entry per product the platform reported; `changes` counts its deliveries.
+      said =
+        entry.detail.created === true
+          ? rich("act.do.productCreated", { product })
+          : rich("act.do.productChanged", { product, count: Math.max(1, count(entry, "changes")) });
       break;
     case "products_queued":
       said = rich("act.do.products_queued", { job: job ?? "", count: count(entry, "products") });

@@ -261,6 +261,27 @@ def is_own_write(product: Product, facts: ProductFacts, attributes: Sequence[Att
     never written any of them."""
     if not any(a in facts.last_written for a in attributes):
         return False
+    return _holds_what_the_app_left(product, facts, attributes)
+
+
+def is_own_change(product: Product, facts: ProductFacts) -> bool:
+    """Whether a change the platform reported is the app's own write arriving back, for the audit
+    trail, whatever fields automation is set to: the app has written the product, and each text
+    field (and the images' alt text, when the product was read with its images and the app wrote
+    or read them) holds what the app last wrote to it or what it held when the app's newest write
+    read the product. A change to fields the app never reads (price, stock) on a product whose
+    written fields still hold the app's values cannot be told from it."""
+    if not facts.last_written and facts.baseline is None:
+        return False
+    compared = list(TEXT_ATTRIBUTES)
+    if product.images is not None and (
+        Attribute.IMAGE_ALT in facts.last_written or (facts.baseline is not None and facts.baseline.images is not None)
+    ):
+        compared.append(Attribute.IMAGE_ALT)
+    return _holds_what_the_app_left(product, facts, compared)
+
+
+def _holds_what_the_app_left(product: Product, facts: ProductFacts, attributes: Sequence[Attribute]) -> bool:
     for a in attributes:
         if a in facts.last_written:
             expected: str | None = facts.last_written[a]

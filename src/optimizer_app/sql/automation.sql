@@ -4,13 +4,15 @@
 -- name: note_change
 -- Record that store $1's products $2 were created ($3) or changed, by the platform event $4; a
 -- product already waiting keeps its place and due time (a burst of saves is one change). Due
--- $5 seconds after the first delivery.
+-- $5 seconds after the first delivery. A row kept for its cooldown (changes 0: its deliveries
+-- were told already) takes the new delivery's event type.
 -- params: $1 store_id, $2 product_ids, $3 created, $4 source, $5 settle_seconds
 INSERT INTO automation_changes AS c (store_id, product_id, created, source, due_at)
 SELECT $1, p, $3, $4, now() + make_interval(secs => $5)
 FROM unnest($2::text[]) AS p
 ON CONFLICT (store_id, product_id) DO UPDATE
-SET changes = c.changes + 1, created = c.created OR EXCLUDED.created, last_seen_at = now()
+SET changes = c.changes + 1, created = c.created OR EXCLUDED.created, last_seen_at = now(),
+    source = CASE WHEN c.changes = 0 THEN EXCLUDED.source ELSE c.source END
 
 -- name: wake_automation
 -- Tell listening workers that product changes arrived.
@@ -77,11 +79,25 @@ FOR UPDATE SKIP LOCKED
 DELETE FROM automation_changes WHERE store_id = $1 AND product_id = ANY($2::text[])
 
 -- name: postpone_changes
--- Store $1's changed products $2 are taken again at the times $3 (their cooldown's end).
+-- Store $1's changed products $2 are taken again at the times $3 (the store could not be read:
+-- nothing of them was decided or recorded).
 -- params: $1 store_id, $2 product_ids, $3 due_at
 UPDATE automation_changes c SET due_at = p.due_at
 FROM unnest($2::text[], $3::timestamptz[]) AS p(product_id, due_at)
 WHERE c.store_id = $1 AND c.product_id = p.product_id
+
+-- name: cool_down_changes
+-- Store $1's changed products $2, recorded on the trail, are taken again at the times $3 (their
+-- cooldown's end); the deliveries counted so far are told, so the count starts again from 0.
+-- params: $1 store_id, $2 product_ids, $3 due_at
+UPDATE automation_changes c SET due_at = p.due_at, changes = 0, created = false
+FROM unnest($2::text[], $3::timestamptz[]) AS p(product_id, due_at)
+WHERE c.store_id = $1 AND c.product_id = p.product_id
+
+-- name: products_written
+-- Which of store $1's products $2 the app has written (a publish-log entry of any field).
+-- params: $1 store_id, $2 product_ids
+SELECT DISTINCT product_id FROM publish_logs WHERE store_id = $1 AND product_id = ANY($2::text[])
 
 -- name: product_facts
 -- For each of store $1's products $2, over the fields $3: the value the app last wrote per field

@@ -11,10 +11,8 @@ from typing import Literal
 
 import asyncpg
 
-from .. import activity, automation, credits, db, stores, tokens
-from ..activity import Action
+from .. import automation, credits, db, stores, tokens
 from ..crypto import TokenCipher
-from ..domain.history import Actor, ActorKind
 from ..errors import MalformedRequest
 from ..stores import Store
 from .events import (
@@ -124,7 +122,6 @@ async def _apply_one(
             await automation.note_product_changes(
                 conn, store.id, effect.product_ids, created=effect.created, source=target.event_type
             )
-            await _record_product_changes(conn, store.id, effect, target.event_type)
         return store
     elif isinstance(effect, TokensIssued):
         await tokens.save(conn, target.cipher, store.id, effect)
@@ -132,20 +129,3 @@ async def _apply_one(
         await stores.redact(conn, store.id)
         return None
     return await stores.get(conn, store.id)
-
-
-async def _record_product_changes(
-    conn: asyncpg.Connection, store_id: int, effect: ProductsChanged, event_type: str
-) -> None:
-    """One entry of the audit trail per delivery, naming the product when it is about one."""
-    ids = list(dict.fromkeys(p for p in effect.product_ids if p))
-    if not ids:
-        return
-    await activity.record(
-        conn,
-        store_id,
-        Actor(ActorKind.WEBHOOK),
-        Action.PRODUCT_CHANGED,
-        product_id=ids[0] if len(ids) == 1 else None,
-        detail={"created": effect.created, "source": event_type, "products": len(ids)},
-    )

@@ -564,17 +564,12 @@ export const ar: Record<Key, Entry> = {
   "act.do.published": "نشر {field} للمنتج {product}",
   "act.do.reverted": "أعاد {field} للمنتج {product} إلى قيمته السابقة",
   "act.do.restored": "استرجع نسخة سابقة من {field} للمنتج {product}",
-  "act.do.productCreated": {
-    one: "أبلغ عن منتج جديد",
-    two: "أبلغ عن منتجين جديدين",
-    few: "أبلغ عن {count} منتجات جديدة",
-    other: "أبلغ عن {count} منتج جديد",
-  },
+  "act.do.productCreated": "أبلغ عن منتج جديد: {product}",
   "act.do.productChanged": {
-    one: "أبلغ عن تغيير في منتج واحد",
-    two: "أبلغ عن تغيير في منتجين",
-    few: "أبلغ عن تغييرات في {count} منتجات",
-    other: "أبلغ عن تغييرات في {count} منتج",
+    one: "أبلغ عن تغيير في {product}",
+    two: "أبلغ عن تغييرين في {product}",
+    few: "أبلغ عن {count} تغييرات في {product}",
+    other: "أبلغ عن {count} تغيير في {product}",
   },
   "act.do.products_queued": {
     one: "أضاف منتجًا واحدًا إلى {job}",
