@@ -70,12 +70,14 @@ async def run(
     async def one(i: int, due: float) -> None:
         # Waiting here for a free connection counts in the latency: it is measured from `due`.
         async with slots:
-            conn = idle.pop() if idle else _Connection(*await asyncio.open_connection(host, port))
+            conn: _Connection | None = idle.pop() if idle else None
             try:
+                conn = conn or _Connection(*await asyncio.open_connection(host, port))
                 status = await conn.send(f"{host}:{port}", next_request(i))
             except (OSError, ConnectionError, ValueError, asyncio.IncompleteReadError):
                 result.failures += 1
-                conn.writer.close()
+                if conn:
+                    conn.writer.close()
                 return
             result.latencies.append(time.perf_counter() - due)
             result.statuses[status] = result.statuses.get(status, 0) + 1
@@ -93,7 +95,12 @@ async def run(
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     if tasks:
-        await asyncio.wait(tasks, timeout=30)
+        _, unanswered = await asyncio.wait(tasks, timeout=30)
+        # Still waiting 30 s after the last one was due: failures, not left out of the percentiles.
+        result.failures += len(unanswered)
+        for task in unanswered:
+            task.cancel()
+        await asyncio.gather(*unanswered, return_exceptions=True)
     for conn in idle:
         conn.writer.close()
     return result
