@@ -102,7 +102,7 @@ async def run_limit_check(args: argparse.Namespace, base: str) -> list[dict[str,
 def limit_check_rows(checks: list[dict[str, Any]]) -> list[Row]:
     return [
         (
-            "g. per-store limit check in PostgreSQL (one row update): p50",
+            "g. per-store limit check in PostgreSQL (one row update, the store read with it): p50",
             f"{median([r['p50_us'] for r in checks]):,.0f} µs",
             "",
         ),

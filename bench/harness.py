@@ -120,10 +120,13 @@ def process(
 
 
 @contextmanager
-def llm_sandbox(**config: object) -> Iterator[str]:
-    """The sandbox LLM server in its own process; yields its base URL (…/v1 is the API)."""
+def llm_sandbox(nice: int = 0, /, **config: object) -> Iterator[str]:
+    """The sandbox LLM server in its own process; yields its base URL (…/v1 is the API). `nice`
+    (the first argument): its CPU priority lowered by that much, where it stands for a provider on
+    other machines and what is measured is this machine's own processes beside it."""
     port = free_port()
     args = [
+        *(["nice", "-n", str(nice)] if nice else []),
         sys.executable, "-m", "uvicorn", "--factory", "optimizer_sandbox.llm:create_llm_sandbox",
         "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip

@@ -624,7 +624,9 @@ async def open_loop_api(
                 process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health")
             )
             unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
-            llm_url = stack.enter_context(llm_sandbox(**unbound))
+            # The sandbox LLM stands for a provider on other machines: it yields this machine's
+            # CPU as the workers do (WORKER_NICE), so what it costs here is not charged to the web.
+            llm_url = stack.enter_context(llm_sandbox(10, **unbound))
             _workers(stack, dsn, workers, "openai", llm_url, SDK_DRAIN_CONCURRENCY)
             await _idle_workers_ready()
             await open_loop.run(url, 50, 3, request)  # warm-up: connections, pools, plans
