@@ -120,10 +120,13 @@ def process(
 
 
 @contextmanager
-def llm_sandbox(**config: object) -> Iterator[str]:
-    """The sandbox LLM server in its own process; yields its base URL (…/v1 is the API)."""
+def llm_sandbox(nice: int = 0, /, **config: object) -> Iterator[str]:
+    """The sandbox LLM server in its own process; yields its base URL (…/v1 is the API). `nice`
+    (the first argument): its CPU priority lowered by that much, where it stands for a provider on
+    other machines and what is measured is this machine's own processes beside it."""
     port = free_port()
     args = [
+        *(["nice", "-n", str(nice)] if nice else []),
         sys.executable, "-m", "uvicorn", "--factory", "optimizer_sandbox.llm:create_llm_sandbox",
         "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
@@ -142,3 +145,15 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def backend_pids(conn: asyncpg.Connection, application_name: str) -> list[int]:
+    """The server processes serving the connections that named themselves `application_name`."""
+    rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE application_name = $1", application_name)
+    return [r["pid"] for r in rows]

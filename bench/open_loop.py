@@ -27,6 +27,10 @@ class Result:
     failures: int = 0
 
 
+class _ClosedBeforeAnswer(ConnectionError):
+    pass
+
+
 class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
@@ -35,9 +39,12 @@ class _Connection:
         head = [f"{req.method} {req.path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(req.body)}"]
         head += [f"{k}: {v}" for k, v in req.headers.items()]
         self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + req.body)
-        status_line = await self.reader.readline()
+        try:
+            status_line = await self.reader.readline()
+        except ConnectionResetError as exc:
+            raise _ClosedBeforeAnswer from exc
         if not status_line:
-            raise ConnectionError("the server closed the connection")
+            raise _ClosedBeforeAnswer("the server closed the connection before answering")
         status = int(status_line.split()[1])
         length, chunked = 0, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -70,12 +77,24 @@ async def run(
     async def one(i: int, due: float) -> None:
         # Waiting here for a free connection counts in the latency: it is measured from `due`.
         async with slots:
-            conn = idle.pop() if idle else _Connection(*await asyncio.open_connection(host, port))
+            conn: _Connection | None = idle.pop() if idle else None
             try:
-                status = await conn.send(f"{host}:{port}", next_request(i))
+                if conn is not None:
+                    try:
+                        status = await conn.send(f"{host}:{port}", next_request(i))
+                    except _ClosedBeforeAnswer:
+                        # The server closed this idle keep-alive connection (its keep-alive
+                        # timeout) before the request reached it: sent again on a new one, as
+                        # HTTP clients do.
+                        conn.writer.close()
+                        conn = None
+                if conn is None:
+                    conn = _Connection(*await asyncio.open_connection(host, port))
+                    status = await conn.send(f"{host}:{port}", next_request(i))
             except (OSError, ConnectionError, ValueError, asyncio.IncompleteReadError):
                 result.failures += 1
-                conn.writer.close()
+                if conn:
+                    conn.writer.close()
                 return
             result.latencies.append(time.perf_counter() - due)
             result.statuses[status] = result.statuses.get(status, 0) + 1
@@ -93,7 +112,12 @@ async def run(
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     if tasks:
-        await asyncio.wait(tasks, timeout=30)
+        _, unanswered = await asyncio.wait(tasks, timeout=30)
+        # Still waiting 30 s after the last one was due: failures, not left out of the percentiles.
+        result.failures += len(unanswered)
+        for task in unanswered:
+            task.cancel()
+        await asyncio.gather(*unanswered, return_exceptions=True)
     for conn in idle:
         conn.writer.close()
     return result

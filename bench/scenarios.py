@@ -26,7 +26,16 @@ from optimizer_app.llm.prompts import build_messages, response_format
 from optimizer_app.web.context import session_serializer, signed_session
 from tests.factories import enqueue, new_store, products
 
-from .harness import free_port, fresh_database, llm_sandbox, percentile, process, wait_finished
+from .harness import (
+    backend_pids,
+    cpu_seconds,
+    free_port,
+    fresh_database,
+    llm_sandbox,
+    percentile,
+    process,
+    wait_finished,
+)
 
 FIELDS = 4
 
@@ -371,6 +380,62 @@ async def limit_check(base_url: str, *, checks: int = 5000, stores: int = 200) -
     }
 
 
+async def limit_share(
+    base_url: str, *, per_minute: int = 600, rate: int = 50, seconds: float = 20.0, processes: int = 2
+) -> dict[str, Any]:
+    """The per-store limit across web processes: one store sends GET /api/me at `rate` requests a
+    second to each of `processes` web processes for `seconds` (several times its limit in all).
+    What they let through, against what the limit allows in that time (its burst, a sixth of a
+    minute's worth, plus the refill over the time between the first and the last request): 100 %
+    when the processes share one bucket, `processes` × 100 % when each kept its own."""
+    from . import open_loop
+
+    async with fresh_database(base_url) as dsn:
+        conn = await db.connect(dsn)
+        store = await new_store(conn, granted=10)
+        await conn.close()
+        secret = "bench-secret"
+        session = signed_session(session_serializer((secret,)), store)
+        ports = [free_port() for _ in range(processes)]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        me = open_loop.Request("GET", "/api/me", {"Authorization": f"Bearer {session}"})
+        with ExitStack() as stack:
+            for port, url in zip(ports, urls, strict=True):
+                env = {
+                    "APP_ENV": "development",
+                    "DATABASE_URL": dsn,
+                    "PORT": str(port),
+                    "SECRET_KEY": secret,
+                    "WIX_APP_ID": "b",
+                    "WIX_APP_SECRET": "b",
+                    "API_RATE_LIMIT_PER_MINUTE": str(per_minute),
+                }
+                serve = [sys.executable, "-m", "optimizer_app.cli", "serve"]
+                stack.enter_context(process(serve, env, ready_url=f"{url}/health"))
+            started = time.perf_counter()
+            results = await asyncio.gather(*(open_loop.run(url, rate, seconds, lambda _i: me) for url in urls))
+            # open_loop.run's first request leaves 0.1 s after its call, its last one 1/rate before the end.
+            window = seconds - 1 / rate
+            assert time.perf_counter() - started >= window
+    allowed = sum(r.statuses.get(200, 0) for r in results)
+    refused = sum(r.statuses.get(429, 0) for r in results)
+    others = sum(n for r in results for s, n in r.statuses.items() if s not in (200, 429)) + sum(
+        r.failures for r in results
+    )
+    limit = max(1.0, per_minute / 6) + per_minute / 60 * window
+    return {
+        "processes": processes,
+        "per_minute": per_minute,
+        "sent": rate * processes * int(seconds),
+        "allowed": allowed,
+        "refused": refused,
+        "other_answers": others,
+        "limit_allows": limit,
+        "share_of_limit": allowed / limit,
+        "per_process_allowed": [r.statuses.get(200, 0) for r in results],
+    }
+
+
 async def pickup(base_url: str, *, jobs: int = 200) -> dict[str, Any]:
     """Pickup latency on an idle system: one web process and one worker process waiting; `jobs`
     one-field jobs posted one after another, each once the last has finished. Measured from the
@@ -529,10 +594,10 @@ async def open_loop_api(
         big = await new_store(conn, granted=10_000_000)
         for start in range(0, 200_000, 10_000):
             await enqueue(conn, big.id, products(10_000, f"big{start}-"))
-        await conn.close()
         env = {
             "APP_ENV": "development",
-            "DATABASE_URL": dsn,
+            # Named, so the CPU its connections use on the server can be told apart from the workers'.
+            "DATABASE_URL": f"{dsn}?application_name=bench-web",
             "PORT": str(port),
             "SECRET_KEY": secret,
             "WIX_APP_ID": "b",
@@ -558,26 +623,38 @@ async def open_loop_api(
 
         steps: list[dict[str, Any]] = []
         with ExitStack() as stack:
-            stack.enter_context(
+            web = stack.enter_context(
                 process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health")
             )
             unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
-            llm_url = stack.enter_context(llm_sandbox(**unbound))
+            # The sandbox LLM stands for a provider on other machines: it yields this machine's
+            # CPU as the workers do (WORKER_NICE), so what it costs here is not charged to the web.
+            llm_url = stack.enter_context(llm_sandbox(10, **unbound))
             _workers(stack, dsn, workers, "openai", llm_url, SDK_DRAIN_CONCURRENCY)
             await _idle_workers_ready()
             await open_loop.run(url, 50, 3, request)  # warm-up: connections, pools, plans
             for rate in rates:
+                # What one request costs in CPU, in the web process and in the server processes
+                # of its connections: what the latencies cannot show on a machine shared with others.
+                servers = await backend_pids(conn, "bench-web")
+                web_cpu, server_cpu = cpu_seconds(web.pid), sum(cpu_seconds(pid) for pid in servers)
                 result = await open_loop.run(url, rate, seconds, request)
+                web_cpu = cpu_seconds(web.pid) - web_cpu
+                server_cpu = sum(cpu_seconds(pid) for pid in servers) - server_cpu
                 errors = {s: n for s, n in result.statuses.items() if s >= 400}
+                answered = len(result.latencies)
                 steps.append(
                     {
                         "rate": rate,
-                        "answered": len(result.latencies),
+                        "answered": answered,
                         "p50_ms": percentile(result.latencies, 50) * 1000 if result.latencies else None,
                         "p99_ms": percentile(result.latencies, 99) * 1000 if result.latencies else None,
                         "errors": errors,
                         "failures": result.failures,
+                        "web_cpu_ms_per_request": web_cpu / max(1, answered) * 1000,
+                        "db_cpu_ms_per_request": server_cpu / max(1, answered) * 1000,
                     }
                 )
+        await conn.close()
     good = [s["rate"] for s in steps if s["p99_ms"] is not None and s["p99_ms"] <= 50 and not s["errors"]]
     return {"steps": steps, "knee_rate": max(good) if good else 0, "mix": dict(OPEN_LOOP_MIX)}

@@ -17,12 +17,15 @@ from optimizer_app import db
 from optimizer_app.llm.base import LLMProvider
 from optimizer_app.llm.openai_provider import OpenAIProvider
 from optimizer_app.settings import Settings
-from optimizer_app.worker import Worker, config_from_settings
+from optimizer_app.worker import Worker, config_from_settings, lower_priority
 
 from .harness import InstantProvider, LoggedCalls
 
 
 async def main(dsn: str, provider_name: str, llm_url: str | None) -> None:
+    # Settings from the environment for WORKER_NICE, applied as `optimizer-app worker` does; the
+    # rest of the config is the benchmark's own (below).
+    lower_priority(Settings.from_env().worker_nice)
     pool = await db.create_pool(dsn, min_size=2, max_size=4)
     provider: LLMProvider
     if provider_name == "openai":

@@ -177,8 +177,9 @@ async def _worker(settings: Settings, url: str) -> int:
     from .crypto import TokenCipher
     from .llm.factory import build_provider
     from .llm.probe import remember
-    from .worker import Worker, config_from_settings
+    from .worker import Worker, config_from_settings, lower_priority
 
+    lower_priority(settings.worker_nice)
     pool = await db.create_pool(url, min_size=1, max_size=4)
     if settings.resolved_llm_provider == "openai":
         async with pool.acquire() as conn:

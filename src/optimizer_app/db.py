@@ -11,6 +11,7 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 import asyncpg
+import orjson
 
 from . import sql
 from .errors import DatabaseUnavailable
@@ -22,12 +23,28 @@ _MIGRATION_LOCK_ID = 0x0971_3A1E
 Q = sql.load("schema_migrations")
 
 
+def _dumps(value: Any) -> bytes:
+    # orjson: a 40,000-item enqueue reads 10,000 product snapshots and writes them again (3-4×
+    # faster than json). What it cannot encode (an integer beyond 64 bits) goes through json.
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value).encode()
+
+
+def _loads(data: bytes | str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)  # an integer beyond 64 bits, which orjson refuses
+
+
 def _encode_jsonb(value: Any) -> bytes:
-    return b"\x01" + json.dumps(value).encode()
+    return b"\x01" + _dumps(value)
 
 
 def _decode_jsonb(data: bytes) -> Any:
-    return json.loads(data[1:])
+    return _loads(data[1:])
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -35,7 +52,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec(
         "jsonb", encoder=_encode_jsonb, decoder=_decode_jsonb, schema="pg_catalog", format="binary"
     )
-    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=_loads, schema="pg_catalog")
 
 
 async def connect(dsn: str) -> asyncpg.Connection:
@@ -44,12 +61,22 @@ async def connect(dsn: str) -> asyncpg.Connection:
     return conn
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """A connection going back to the pool keeps its session as it is: asyncpg still rolls back a
+    transaction left open and drops listeners, but skips its default reset statement (advisory
+    locks, cursors, LISTEN, RESET ALL), a round trip on every release, twice per API request.
+    Nothing we run on a pooled connection leaves session state behind: settings are SET LOCAL,
+    LISTEN has a connection of its own (worker.py), and the one session advisory lock taken on a
+    pooled connection (retention.py) is released in a `finally` before the connection returns."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        reset=_keep_session,
         # A restarted server leaves dead connections in the pool; drop them quickly.
         max_inactive_connection_lifetime=60,
     )

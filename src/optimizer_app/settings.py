@@ -267,6 +267,10 @@ class Settings:
     worker_poll_seconds: float = 2.0
     worker_retry_base_seconds: float = 5.0
     worker_shutdown_grace_seconds: float = 20.0
+    # Added to the worker process's nice value at start: on a machine it shares with a web
+    # process, the drain takes the CPU the web's requests leave (docs/performance.md); alone on
+    # its machine, or beside PostgreSQL only, it changes nothing but who goes first.
+    worker_nice: int = 10
     maintenance_interval_seconds: float = 30.0
     # Days a finished job keeps its items (each field's before and after, review state, flags) in the
     # queue table; after that the maintenance step deletes them and the Results screen says so. The

@@ -70,6 +70,13 @@ def config_from_settings(settings: Settings) -> WorkerConfig:
     )
 
 
+def lower_priority(increment: int) -> None:
+    """Make this process nicer by `increment` (WORKER_NICE): the CPU goes to the web process's
+    requests first wherever the two share a machine."""
+    if increment > 0:
+        os.nice(increment)
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -137,6 +144,10 @@ class Worker:
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before the claim, not after an empty one: a NOTIFY landing while the claim
+            # runs (its commit too late for the claim's snapshot) must still end the wait below,
+            # or that job waits out a whole poll interval.
+            self._wake.clear()
             free = self._capacity() - self._in_flight
             claimed: list[queue.ClaimedItem] = []
             if free > 0:
@@ -155,7 +166,6 @@ class Worker:
             if groups and len(groups) >= free:
                 await self._wait_for_slot(stop)
             elif not claimed:
-                self._wake.clear()
                 await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
 
     def _capacity(self) -> int:

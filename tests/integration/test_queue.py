@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 import pytest
@@ -281,6 +282,42 @@ async def test_notify_wakes_an_idle_worker_long_before_its_poll(pool: asyncpg.Po
         await asyncio.sleep(0.5)  # idle: the first claim found nothing, the next poll is a minute away
         job = await enqueue(pool, store.id, products(2), (Attribute.TITLE,))
         row = await wait_for_job(pool, job.job_id, timeout=10)
+    finally:
+        stop.set()
+        await task
+    assert row["status"] == "DONE"
+
+
+async def test_a_notify_that_lands_while_a_claim_runs_still_wakes_the_worker(
+    pool: asyncpg.Pool, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job is committed, and its NOTIFY delivered, after the claim took its snapshot and before
+    it answered (empty): the worker must claim again at once, not a poll interval later."""
+    store = await new_store(pool)
+    provider = ScriptedProvider()
+    worker = Worker(pool, provider, replace(FAST, poll_seconds=60), listen_dsn=database_url)
+    real_claim = queue.claim
+    idle = asyncio.Event()
+    jobs: list[int] = []
+
+    async def claim_meeting_a_new_job(conn: asyncpg.Connection, **kwargs: Any) -> list[queue.ClaimedItem]:
+        claimed = await real_claim(conn, **kwargs)
+        if not claimed and idle.is_set() and not jobs:
+            jobs.append((await enqueue(pool, store.id, products(1), (Attribute.TITLE,))).job_id)
+            await asyncio.sleep(0.5)  # the NOTIFY reaches the worker's listener meanwhile
+        return claimed
+
+    monkeypatch.setattr(queue, "claim", claim_meeting_a_new_job)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        await asyncio.sleep(0.5)  # the listener is connected; the worker waits on its next poll
+        idle.set()
+        async with pool.acquire() as conn:
+            await queue.wake_workers(conn)  # one more claim, during which the job arrives
+        while not jobs:
+            await asyncio.sleep(0.01)
+        row = await wait_for_job(pool, jobs[0], timeout=10)
     finally:
         stop.set()
         await task

@@ -151,3 +151,23 @@ async def test_sigterm_finishes_or_releases_every_claimed_item(
     assert "RUNNING" not in counts and stranded == 0
     assert counts.get("DONE", 0) >= 4
     assert counts.get("DONE", 0) + counts.get("PENDING", 0) == 160
+
+
+def _nice(pid: int) -> int:
+    # /proc/<pid>/stat: the 19th field is the nice value (proc(5)); fields counted after the name.
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
+
+
+@pytest.mark.parametrize("increment", [10, 0])
+async def test_the_worker_yields_the_cpu_by_worker_nice(
+    pool: asyncpg.Pool, database_url: str, slow_llm: LoopbackServer, tmp_path: Path, increment: int
+) -> None:
+    store = await new_store(pool, plan="starter")
+    await enqueue(pool, store.id, products(4))
+    worker = start_worker(database_url, slow_llm.url, tmp_path / "worker.log", WORKER_NICE=str(increment))
+    try:
+        await wait_until_running(pool, 1)  # started and working: its priority is set by then
+        assert _nice(worker.pid) == min(19, _nice(os.getpid()) + increment)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

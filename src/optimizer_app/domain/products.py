@@ -30,6 +30,15 @@ class ProductImage:
         )
 
 
+# The field holding each text attribute's value (Product.value: called once per item at enqueue).
+_TEXT_FIELDS = {
+    Attribute.TITLE: "title",
+    Attribute.DESCRIPTION: "description_html",
+    Attribute.SEO_TITLE: "seo_title",
+    Attribute.SEO_DESCRIPTION: "seo_description",
+}
+
+
 @dataclass(frozen=True)
 class Product:
     id: str
@@ -58,12 +67,8 @@ class Product:
             if self.images is None:
                 raise ValueError(f"the images of product {self.id} were not read")
             return encode(ImageAlt(i.id, i.alt) for i in self.images)
-        return {
-            Attribute.TITLE: self.title,
-            Attribute.DESCRIPTION: self.description_html,
-            Attribute.SEO_TITLE: self.seo_title,
-            Attribute.SEO_DESCRIPTION: self.seo_description,
-        }[attribute]
+        value: str = getattr(self, _TEXT_FIELDS[attribute])
+        return value
 
     def to_snapshot(self) -> dict[str, Any]:
         return {

@@ -3,7 +3,8 @@
 
 -- name: try_lock
 -- One retention pass at a time across every worker: true when this session took the lock
--- (held until unlock, or until the connection goes back to the pool, which unlocks all).
+-- (held until unlock, which retention.py runs in a `finally` before the connection goes back to
+-- the pool: pooled connections are not reset, db.py).
 -- params: $1 lock_key
 SELECT pg_try_advisory_lock($1)
 

@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
-from .. import catalog, db, installation, stores
+from .. import catalog, db, installation
 from ..auth import shopify as shopify_auth
 from ..auth import wix as wix_auth
 from ..crypto import signer
@@ -54,8 +54,7 @@ async def current_caller(request: Request) -> tuple[Store, Actor]:
     if session is not None:
         async with db.acquire(svc.pool) as conn:
             # Limited before anything else is asked: a store over its limit costs one row update.
-            await svc.rate_limiter.check(conn, session.store_id)
-            store = await stores.get(conn, session.store_id)
+            store = await svc.rate_limiter.store_within_limit(conn, session.store_id)
         if store is None or not store.installed:
             raise Unauthorized("The app is not installed on this store.")
         if store.session_version != session.version:

@@ -2,7 +2,8 @@
 
 Per store: `API_RATE_LIMIT_PER_MINUTE` requests a minute, with bursts of a sixth of that; beyond
 it 429 with Retry-After. The bucket is a row in PostgreSQL (sql/ratelimit.sql), so the limit holds
-for the store across every web process, at the cost of one single-row update per request.
+for the store across every web process, at the cost of one single-row update per request, made in
+the statement that reads the store's row.
 
 Per client address: `CONNECT_ATTEMPTS_PER_10_MINUTES` attempts to connect a WooCommerce site
 (each one makes us call an address a stranger chose), all of them at once at most. Kept in each
@@ -16,9 +17,10 @@ from collections.abc import Hashable
 
 import asyncpg
 
-from .. import sql
+from .. import sql, stores
 from ..domain.ratelimit import TokenBucket
 from ..errors import RateLimited
+from ..stores import Store
 
 Q = sql.load("ratelimit")
 
@@ -63,12 +65,19 @@ class StoreRateLimiter:
         self.burst = max(1.0, per_minute / 6)
 
     async def check(self, conn: asyncpg.Connection, store_id: int) -> None:
+        """RateLimited when the store is over its limit; otherwise one token is taken."""
+        await self.store_within_limit(conn, store_id)
+
+    async def store_within_limit(self, conn: asyncpg.Connection, store_id: int) -> Store | None:
+        """The store (None when there is none) once a token is taken, RateLimited when there is
+        none to take: the limit checked and the store read in one round trip."""
         if self.per_second <= 0:
-            return
+            return await stores.get(conn, store_id)
         row = await conn.fetchrow(Q["take_token"], store_id, self.per_second, self.burst)
         assert row is not None  # an upsert with RETURNING always answers a row
-        if not row["allowed"]:
-            raise RateLimited(self.MESSAGE, retry_after=(1 - row["tokens"]) / self.per_second)
+        if not row["bucket_allowed"]:
+            raise RateLimited(self.MESSAGE, retry_after=(1 - row["bucket_tokens"]) / self.per_second)
+        return Store.from_row(row) if row["id"] is not None else None
 
 
 class ConnectRateLimiter(KeyedRateLimiter):
