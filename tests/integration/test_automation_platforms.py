@@ -66,7 +66,7 @@ async def store_with_rules(
     platform: str,
     mode: str,
 ) -> Caller:
-    hear_wix_products(wix_sandbox, platforms)
+    hear_wix_products(wix_sandbox, platforms.web.url)
     caller = await sign_in(platforms, api, platform)
     async with pool.acquire() as conn:
         await credits.grant_credits(conn, caller.store_id, 1000, reason="test")
