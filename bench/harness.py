@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -117,6 +117,24 @@ def process(
             child.wait(timeout=30)
         except subprocess.TimeoutExpired:
             child.kill()
+
+
+def web_process(
+    database_url: str, port: int, secret: str, **settings: str
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """`optimizer-app serve` on `port`, once it answers /health: development mode, sessions signed
+    with `secret`, a stand-in Wix app, and `settings` as further environment variables."""
+    env = {
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "SECRET_KEY": secret,
+        "WIX_APP_ID": "bench",
+        "WIX_APP_SECRET": "bench",
+        **settings,
+    }
+    serve = [sys.executable, "-m", "optimizer_app.cli", "serve"]
+    return process(serve, env, ready_url=f"http://127.0.0.1:{port}/health")
 
 
 @contextmanager
