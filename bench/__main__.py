@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import sys
-import time
-from pathlib import Path
 from typing import Any
 
 from tests.factories import admin_database
 
 from . import endurance, scenarios
-from .harness import DATA_DIR, ROOT, median
+from .harness import DATA_DIR, median, write_result
 
 
 def _machine() -> dict[str, Any]:
@@ -280,11 +277,7 @@ def cli() -> None:
     args = arguments().parse_args()
     with admin_database(DATA_DIR) as base:
         result = asyncio.run(main(args, base))
-    folder = ROOT / "bench" / "results"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / time.strftime("%Y%m%d-%H%M%S.json")
-    path.write_text(json.dumps(result, indent=2, default=str))
-    print(f"\nwritten: {Path(path).relative_to(ROOT)}")
+    write_result(result)
 
 
 if __name__ == "__main__":

@@ -143,7 +143,7 @@ def cli() -> None:
 
     from tests.factories import admin_database
 
-    from .harness import DATA_DIR, ROOT
+    from .harness import DATA_DIR, write_result
 
     parser = argparse.ArgumentParser(prog="python -m bench.endurance")
     parser.add_argument("--items", type=int, default=200_000)
@@ -153,9 +153,7 @@ def cli() -> None:
     with admin_database(DATA_DIR) as base:
         result = asyncio.run(endurance(base, items=1_000_000 if args.long else args.items, waves=args.waves))
     print(json.dumps({k: v for k, v in result.items() if k != "waves"}, indent=2))
-    folder = ROOT / "bench" / "results"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / time.strftime("endurance-%Y%m%d-%H%M%S.json")).write_text(json.dumps(result, indent=2))
+    write_result(result, "endurance-")
 
 
 if __name__ == "__main__":

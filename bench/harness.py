@@ -4,6 +4,7 @@ database, servers in their own processes, and waiting for a job to finish."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -12,8 +13,9 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -24,6 +26,16 @@ from tests.factories import drop_database, migrated_database
 ROOT = Path(__file__).resolve().parents[1]
 # The embedded server's data when DATABASE_URL is not set (tests.factories.admin_database).
 DATA_DIR = ROOT / ".pgdata-bench"
+
+
+def write_result(result: dict[str, Any], prefix: str = "") -> Path:
+    """The run's result as bench/results/<prefix><date>-<time>.json; says where it went."""
+    folder = ROOT / "bench" / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / time.strftime(f"{prefix}%Y%m%d-%H%M%S.json")
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(f"\nwritten: {path.relative_to(ROOT)}")
+    return path
 
 
 @asynccontextmanager
@@ -117,6 +129,24 @@ def process(
             child.wait(timeout=30)
         except subprocess.TimeoutExpired:
             child.kill()
+
+
+def web_process(
+    database_url: str, port: int, secret: str, **settings: str
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """`optimizer-app serve` on `port`, once it answers /health: development mode, sessions signed
+    with `secret`, a stand-in Wix app, and `settings` as further environment variables."""
+    env = {
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "SECRET_KEY": secret,
+        "WIX_APP_ID": "bench",
+        "WIX_APP_SECRET": "bench",
+        **settings,
+    }
+    serve = [sys.executable, "-m", "optimizer_app.cli", "serve"]
+    return process(serve, env, ready_url=f"http://127.0.0.1:{port}/health")
 
 
 @contextmanager

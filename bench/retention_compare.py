@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import time
 from typing import Any
 
@@ -29,7 +28,7 @@ import asyncpg
 from optimizer_app import db, sql
 from tests.factories import admin_database, enqueue, new_store, products
 
-from .harness import DATA_DIR, ROOT, fresh_database, median
+from .harness import DATA_DIR, fresh_database, median, write_result
 
 Q = sql.load("queue")
 FIELDS = 4
@@ -243,11 +242,7 @@ def cli() -> None:
     args = parser.parse_args()
     with admin_database(DATA_DIR) as base:
         result = asyncio.run(main(args, base))
-    folder = ROOT / "bench" / "results"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / time.strftime("retention-%Y%m%d-%H%M%S.json")
-    path.write_text(json.dumps(result, indent=2, default=str))
-    print(f"\nwritten: {path.relative_to(ROOT)}")
+    write_result(result, "retention-")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from .harness import (
     percentile,
     process,
     wait_finished,
+    web_process,
 )
 
 FIELDS = 4
@@ -162,14 +163,6 @@ async def enqueue_api(base_url: str, *, n_products: int, repeats: int) -> dict[s
         await catalog.remember(conn, store.id, items)
         await conn.close()
         port, secret = free_port(), "bench-secret"
-        env = {
-            "APP_ENV": "development",
-            "DATABASE_URL": dsn,
-            "PORT": str(port),
-            "SECRET_KEY": secret,
-            "WIX_APP_ID": "bench",
-            "WIX_APP_SECRET": "bench",
-        }
         url = f"http://127.0.0.1:{port}"
         session = signed_session(session_serializer((secret,)), store)
         body = {
@@ -178,7 +171,7 @@ async def enqueue_api(base_url: str, *, n_products: int, repeats: int) -> dict[s
             "attributes": ["title", "description", "seo_title", "seo_description"],
         }
         latencies = []
-        with process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health"):
+        with web_process(dsn, port, secret):
             async with httpx.AsyncClient(
                 base_url=url, timeout=60, headers={"Authorization": f"Bearer {session}"}
             ) as http:
@@ -281,17 +274,9 @@ async def api_load(base_url: str, *, clients: int, seconds: float) -> dict[str, 
             await catalog.remember(conn, store.id, products(1))
             sessions.append(signed_session(serializer, store))
         await conn.close()
-        env = {
-            "APP_ENV": "development",
-            "DATABASE_URL": dsn,
-            "PORT": str(port),
-            "SECRET_KEY": secret,
-            "WIX_APP_ID": "b",
-            "WIX_APP_SECRET": "b",
-        }
         url = f"http://127.0.0.1:{port}"
         body = {"source_scope": "products", "source_ids": ["p0"], "attributes": ["title"]}
-        with process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health"):
+        with web_process(dsn, port, secret):
             limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
             async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
 
@@ -400,18 +385,8 @@ async def limit_share(
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         me = open_loop.Request("GET", "/api/me", {"Authorization": f"Bearer {session}"})
         with ExitStack() as stack:
-            for port, url in zip(ports, urls, strict=True):
-                env = {
-                    "APP_ENV": "development",
-                    "DATABASE_URL": dsn,
-                    "PORT": str(port),
-                    "SECRET_KEY": secret,
-                    "WIX_APP_ID": "b",
-                    "WIX_APP_SECRET": "b",
-                    "API_RATE_LIMIT_PER_MINUTE": str(per_minute),
-                }
-                serve = [sys.executable, "-m", "optimizer_app.cli", "serve"]
-                stack.enter_context(process(serve, env, ready_url=f"{url}/health"))
+            for port in ports:
+                stack.enter_context(web_process(dsn, port, secret, API_RATE_LIMIT_PER_MINUTE=str(per_minute)))
             started = time.perf_counter()
             results = await asyncio.gather(*(open_loop.run(url, rate, seconds, lambda _i: me) for url in urls))
             # open_loop.run's first request leaves 0.1 s after its call, its last one 1/rate before the end.
@@ -447,24 +422,13 @@ async def pickup(base_url: str, *, jobs: int = 200) -> dict[str, Any]:
         items = products(jobs)
         await catalog.remember(conn, store.id, items)
         port, secret = free_port(), "bench-secret"
-        env = {
-            "APP_ENV": "development",
-            "DATABASE_URL": dsn,
-            "PORT": str(port),
-            "SECRET_KEY": secret,
-            "WIX_APP_ID": "bench",
-            "WIX_APP_SECRET": "bench",
-            "API_RATE_LIMIT_PER_MINUTE": "0",
-        }
         url = f"http://127.0.0.1:{port}"
         session = signed_session(session_serializer((secret,)), store)
         waits: list[float] = []
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             calls = Path(tmp) / "calls.log"
             calls.touch()
-            stack.enter_context(
-                process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health")
-            )
+            stack.enter_context(web_process(dsn, port, secret, API_RATE_LIMIT_PER_MINUTE="0"))
             stack.enter_context(
                 process([sys.executable, "-m", "bench.worker_child", dsn, "instant"], {"BENCH_CALL_LOG": str(calls)})
             )
@@ -594,15 +558,8 @@ async def open_loop_api(
         big = await new_store(conn, granted=10_000_000)
         for start in range(0, 200_000, 10_000):
             await enqueue(conn, big.id, products(10_000, f"big{start}-"))
-        env = {
-            "APP_ENV": "development",
-            # Named, so the CPU its connections use on the server can be told apart from the workers'.
-            "DATABASE_URL": f"{dsn}?application_name=bench-web",
-            "PORT": str(port),
-            "SECRET_KEY": secret,
-            "WIX_APP_ID": "b",
-            "WIX_APP_SECRET": "b",
-        }
+        # Named, so the CPU its connections use on the server can be told apart from the workers'.
+        web_database_url = f"{dsn}?application_name=bench-web"
         url = f"http://127.0.0.1:{port}"
         post_body = json.dumps({"source_scope": "products", "source_ids": ["p0"], "attributes": ["title"]}).encode()
         kinds = [kind for kind, weight in OPEN_LOOP_MIX for _ in range(weight)]
@@ -623,9 +580,7 @@ async def open_loop_api(
 
         steps: list[dict[str, Any]] = []
         with ExitStack() as stack:
-            web = stack.enter_context(
-                process([sys.executable, "-m", "optimizer_app.cli", "serve"], env, ready_url=f"{url}/health")
-            )
+            web = stack.enter_context(web_process(web_database_url, port, secret))
             unbound = {"rpm_limit": 10_000_000, "tpm_limit": 10_000_000_000}
             # The sandbox LLM stands for a provider on other machines: it yields this machine's
             # CPU as the workers do (WORKER_NICE), so what it costs here is not charged to the web.

@@ -20,7 +20,7 @@ import asyncpg
 
 from optimizer_app import credits, db, embedded_pg, queue, stores
 from optimizer_app.domain.attributes import TEXT_ATTRIBUTES, Attribute
-from optimizer_app.domain.history import OWNER
+from optimizer_app.domain.history import OWNER, Actor
 from optimizer_app.domain.products import Product
 from optimizer_app.llm.base import Generation, GenerationRequest, LLMTransientError, Usage
 from optimizer_app.settings import Settings
@@ -128,7 +128,9 @@ async def enqueue(
     attributes: Sequence[Attribute] = ALL,
     *,
     economy: bool = False,
+    actor: Actor = OWNER,
 ) -> queue.EnqueuedJob:
+    """A job of the products' fields in English, as `actor` asks for it (the owner unless given)."""
     async with connection(database) as conn:
         return await queue.enqueue_job(
             conn,
@@ -140,7 +142,7 @@ async def enqueue(
             user_prompt="",
             products=items,
             economy=economy,
-            actor=OWNER,
+            actor=actor,
         )
 
 

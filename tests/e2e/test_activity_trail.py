@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from optimizer_app import automation, publishing, queue, stores
+from optimizer_app import automation, publishing, stores
 from optimizer_app.automation import StepConfig
 from optimizer_app.clients import StoreClients
 from optimizer_app.crypto import TokenCipher
@@ -25,6 +25,7 @@ from optimizer_app.store_events.applier import apply
 from tests.e2e.conftest import Browser, Stack, StartWorker, web_settings
 from tests.e2e.results_steps import finished_job, items_of, no_sideways_scroll
 from tests.e2e.steps import shot
+from tests.factories import enqueue
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, WixSite, new_site
 
 AUTOMATION = Actor(ActorKind.AUTOMATION)
@@ -82,18 +83,7 @@ async def automation_publishes(stack: Stack, site: WixSite, products: list[dict[
         clients = StoreClients(settings, stack.pool, TokenCipher(*settings.token_encryption_keys), http)
         client = clients.for_store(store)
         read = await client.get_products([p["id"] for p in products])
-        async with stack.pool.acquire() as conn:
-            enqueued = await queue.enqueue_job(
-                conn,
-                store_id=store.id,
-                source_scope="products",
-                source_ids=[p.id for p in read],
-                attributes=(Attribute.TITLE,),
-                target_lang="en",
-                user_prompt="",
-                products=read,
-                actor=AUTOMATION,
-            )
+        enqueued = await enqueue(stack.pool, store.id, read, (Attribute.TITLE,), actor=AUTOMATION)
         for _ in range(300):
             async with stack.pool.acquire() as conn:
                 if await conn.fetchval("SELECT finished_at FROM jobs WHERE id = $1", enqueued.job_id):

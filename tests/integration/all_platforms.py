@@ -4,6 +4,7 @@ what the log and fuzz tests drive."""
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -44,15 +45,18 @@ class AllPlatforms:
         token: str = res.json()["token"]
         return token
 
-    def install_salla(self) -> None:
-        """Salla's Easy Mode: the tokens arrive in a signed app.store.authorize webhook."""
+    def install_salla(self) -> str:
+        """Salla's Easy Mode: the tokens arrive in a signed app.store.authorize webhook; the new
+        access token."""
         delivered = httpx.post(f"{self.salla.url}/_sandbox/authorize", json={"merchant": SALLA_MERCHANT}).json()
         res = httpx.post(
             f"{self.web.url}/webhooks/salla",
             content=delivered["body"],
             headers={"X-Salla-Signature": delivered["signature"], "X-Salla-Security-Strategy": "Signature"},
         )
-        res.raise_for_status()
+        assert res.status_code == 200 and res.json()["status"] == "processed", res.text
+        token: str = json.loads(delivered["body"])["data"]["access_token"]
+        return token
 
     def woo_keys(self) -> dict[str, str]:
         return {"site_url": self.woo.url, "consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET}

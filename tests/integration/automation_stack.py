@@ -79,10 +79,12 @@ async def sign_in(platforms: AllPlatforms, api: httpx.AsyncClient, platform: str
     return Caller(platform, me.json()["store"]["id"], headers, external)
 
 
-def hear_wix_products(wix_sandbox: LoopbackServer, platforms: AllPlatforms) -> None:
-    """The app's Wix product webhooks, configured in its (sandbox) app dashboard to the app's address."""
-    url = f"{platforms.web.url}/webhooks/wix"
+def hear_wix_products(wix_sandbox: LoopbackServer, app_url: str) -> str:
+    """The app's Wix product webhooks, configured in its (sandbox) app dashboard to the app's
+    address; that address."""
+    url = f"{app_url}/webhooks/wix"
     httpx.put(f"{wix_sandbox.url}/_sandbox/app-webhooks", json={"url": url}).raise_for_status()
+    return url
 
 
 def sandbox_of(platforms: AllPlatforms, wix_sandbox: LoopbackServer, platform: str) -> LoopbackServer:
@@ -121,6 +123,25 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 20
         if loop.time() > deadline:
             raise AssertionError(f"not within {timeout} s")
         await asyncio.sleep(0.1)
+
+
+async def automation_changes(pool: asyncpg.Pool, store_id: int) -> list[asyncpg.Record]:
+    """The store's product changes waiting for automation: product_id, created, source, changes."""
+    async with pool.acquire() as conn:
+        rows: list[asyncpg.Record] = await conn.fetch(
+            "SELECT product_id, created, source, changes FROM automation_changes WHERE store_id = $1", store_id
+        )
+    return rows
+
+
+async def wait_for_change(pool: asyncpg.Pool, store_id: int, product_id: str, timeout: float = 5.0) -> asyncpg.Record:
+    """The product's waiting change once a webhook has recorded it; AssertionError after `timeout` seconds."""
+
+    async def recorded() -> asyncpg.Record | None:
+        return next((r for r in await automation_changes(pool, store_id) if r["product_id"] == product_id), None)
+
+    row: asyncpg.Record = await eventually(recorded, timeout=timeout)
+    return row
 
 
 @asynccontextmanager

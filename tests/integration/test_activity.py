@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 
-from optimizer_app import automation, publishing, queue, stores
+from optimizer_app import automation, publishing, stores
 from optimizer_app.automation import StepConfig
 from optimizer_app.clients import StoreClients
 from optimizer_app.crypto import TokenCipher
@@ -28,6 +28,7 @@ from optimizer_app.settings import Settings
 from optimizer_app.store_events import events as ev
 from optimizer_app.store_events.applier import apply
 from optimizer_sandbox.runner import LoopbackServer
+from tests.factories import enqueue
 from tests.integration.conftest import Drain, WixSite, new_site
 from tests.integration.test_api_review import job_of
 from tests.integration.test_api_wix import first_products
@@ -156,18 +157,7 @@ async def test_a_publish_by_automation_is_listed_under_automation_and_reverted_b
     client: StoreClient = clients.for_store(store)
     # A job automation made, published by automation.
     read = await client.get_products([p["id"] for p in products])
-    async with pool.acquire() as conn:
-        enqueued = await queue.enqueue_job(
-            conn,
-            store_id=store.id,
-            source_scope="products",
-            source_ids=[p.id for p in read],
-            attributes=(Attribute.SEO_DESCRIPTION,),
-            target_lang="en",
-            user_prompt="",
-            products=read,
-            actor=AUTOMATION,
-        )
+    enqueued = await enqueue(pool, store.id, read, (Attribute.SEO_DESCRIPTION,), actor=AUTOMATION)
     await drain(enqueued.job_id)
     async with pool.acquire() as conn:
         item_ids = [r["id"] for r in await conn.fetch("SELECT id FROM job_items WHERE job_id = $1", enqueued.job_id)]

@@ -8,7 +8,9 @@ delivered and queues nothing and leaves no trail entry. In mode review the draft
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -66,7 +68,7 @@ async def store_with_rules(
     platform: str,
     mode: str,
 ) -> Caller:
-    hear_wix_products(wix_sandbox, platforms)
+    hear_wix_products(wix_sandbox, platforms.web.url)
     caller = await sign_in(platforms, api, platform)
     async with pool.acquire() as conn:
         await credits.grant_credits(conn, caller.store_id, 1000, reason="test")
@@ -143,8 +145,22 @@ async def own_write_arrives_back(
         await automation.run_step(pool, clients, QUICK)
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
-async def test_a_product_added_in_the_admin_is_published_by_automation_within_seconds_and_its_echo_is_quiet(
+@dataclass
+class AddedProduct:
+    """A product the owner added in the platform's admin of a store with automation rules."""
+
+    caller: Caller
+    sandbox: LoopbackServer
+    product_id: str
+    title: str
+    added_at: float
+
+
+AddsAProduct = Callable[[str], AbstractAsyncContextManager[AddedProduct]]
+
+
+@pytest.fixture
+def owner_adds_a_product(
     platform: str,
     platforms: AllPlatforms,
     api: httpx.AsyncClient,
@@ -152,22 +168,36 @@ async def test_a_product_added_in_the_admin_is_published_by_automation_within_se
     database_url: str,
     wix_sandbox: LoopbackServer,
     llm_sandbox: LoopbackServer,
-    clients: StoreClients,
+) -> AddsAProduct:
+    """With rules in the given mode and workers running, the owner adds a product in the admin."""
+
+    @asynccontextmanager
+    async def added(mode: str) -> AsyncIterator[AddedProduct]:
+        caller = await store_with_rules(platforms, api, pool, wix_sandbox, platform, mode)
+        sandbox = sandbox_of(platforms, wix_sandbox, platform)
+        async with running_workers(platforms.settings, pool, database_url, llm_sandbox):
+            title, description = NEW_PRODUCT.get(platform, NEW_PRODUCT["default"])
+            added_at = asyncio.get_running_loop().time()
+            product_id = add_product(sandbox, caller, title, description)
+            yield AddedProduct(caller, sandbox, product_id, title, added_at)
+
+    return added
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_product_added_in_the_admin_is_published_by_automation_within_seconds_and_its_echo_is_quiet(
+    platform: str, api: httpx.AsyncClient, pool: asyncpg.Pool, clients: StoreClients, owner_adds_a_product: AddsAProduct
 ) -> None:
-    caller = await store_with_rules(platforms, api, pool, wix_sandbox, platform, "publish")
-    sandbox = sandbox_of(platforms, wix_sandbox, platform)
-    loop = asyncio.get_running_loop()
-    async with running_workers(platforms.settings, pool, database_url, llm_sandbox):
-        started = loop.time()
-        title, description = NEW_PRODUCT.get(platform, NEW_PRODUCT["default"])
-        product_id = add_product(sandbox, caller, title, description)
+    async with owner_adds_a_product("publish") as added:
+        caller, sandbox, product_id, title = added.caller, added.sandbox, added.product_id, added.title
 
         async def published() -> list[asyncpg.Record] | None:
             logs = [r for r in await publish_logs(pool, caller) if r["product_id"] == product_id]
             return logs if len(logs) == len(FIELDS) else None
 
         logs: list[asyncpg.Record] = await eventually(published)
-        print(f"\n{platform}: product created to published by automation in {loop.time() - started:.1f} s")
+        seconds = asyncio.get_running_loop().time() - added.added_at
+        print(f"\n{platform}: product created to published by automation in {seconds:.1f} s")
 
         # The platform's product-created webhook reached the app.
         sent = deliveries(sandbox, caller.external_id)
@@ -211,20 +241,10 @@ async def test_a_product_added_in_the_admin_is_published_by_automation_within_se
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_in_review_mode_a_new_products_drafts_wait_and_nothing_is_published(
-    platform: str,
-    platforms: AllPlatforms,
-    api: httpx.AsyncClient,
-    pool: asyncpg.Pool,
-    database_url: str,
-    wix_sandbox: LoopbackServer,
-    llm_sandbox: LoopbackServer,
-    clients: StoreClients,
+    api: httpx.AsyncClient, pool: asyncpg.Pool, clients: StoreClients, owner_adds_a_product: AddsAProduct
 ) -> None:
-    caller = await store_with_rules(platforms, api, pool, wix_sandbox, platform, "review")
-    sandbox = sandbox_of(platforms, wix_sandbox, platform)
-    async with running_workers(platforms.settings, pool, database_url, llm_sandbox):
-        title, description = NEW_PRODUCT.get(platform, NEW_PRODUCT["default"])
-        product_id = add_product(sandbox, caller, title, description)
+    async with owner_adds_a_product("review") as added:
+        caller, product_id, title = added.caller, added.product_id, added.title
 
         async def finished() -> list[asyncpg.Record]:
             return [j for j in await automation_jobs(pool, caller) if j["finished_at"] is not None]

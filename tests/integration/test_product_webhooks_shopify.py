@@ -5,7 +5,6 @@ automation change, and forged, replayed or malformed deliveries record nothing m
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
@@ -20,6 +19,7 @@ from optimizer_app.platforms.shopify import DOCUMENTS, to_product_input
 from optimizer_sandbox.runner import LoopbackServer
 from optimizer_sandbox.shopify import ShopifySandbox
 from tests.factories import contract
+from tests.integration.automation_stack import automation_changes, wait_for_change
 from tests.integration.shopify_stack import API_SECRET, settings, shop_session, shopify_sandbox, web, web_port
 
 __all__ = ["settings", "shopify_sandbox", "web", "web_port"]
@@ -46,23 +46,6 @@ async def install(web: LoopbackServer, shop: str) -> int:
     assert me.status_code == 200, me.text
     store_id: int = me.json()["store"]["id"]
     return store_id
-
-
-async def changes(pool: asyncpg.Pool, store_id: int) -> list[asyncpg.Record]:
-    async with pool.acquire() as conn:
-        rows: list[asyncpg.Record] = await conn.fetch(
-            "SELECT product_id, created, source, changes FROM automation_changes WHERE store_id = $1", store_id
-        )
-    return rows
-
-
-async def wait_for_change(pool: asyncpg.Pool, store_id: int, product_id: str, seconds: float = 5) -> asyncpg.Record:
-    for _ in range(int(seconds / 0.1)):
-        row = next((r for r in await changes(pool, store_id) if r["product_id"] == product_id), None)
-        if row is not None:
-            return row
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no automation change for {product_id} within {seconds} s")
 
 
 def post_webhook(
@@ -126,7 +109,7 @@ async def test_a_product_added_in_the_admin_reaches_automation_as_created(
 
     row = await wait_for_change(pool, store_id, product_id)
     assert row["created"] is True and row["source"] == "products/create"
-    assert [r["product_id"] for r in await changes(pool, store_id)] == [product_id]
+    assert [r["product_id"] for r in await automation_changes(pool, store_id)] == [product_id]
     deliveries = httpx.get(f"{shopify_sandbox.url}/_sandbox/webhook-deliveries").json()
     mine = [d for d in deliveries if d["store"] == shop]
     assert [(d["topic"], d["status"]) for d in mine] == [("products/create", 200)]
@@ -165,11 +148,11 @@ async def test_forged_replayed_and_malformed_deliveries(web: LoopbackServer, poo
         assert res.status_code == 400, res.text
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM webhook_events WHERE store_id = $1", store_id) == 0
-    assert await changes(pool, store_id) == []
+    assert await automation_changes(pool, store_id) == []
 
     event_id = str(uuid.uuid4())
     first = post_webhook(web, "products/create", shop, created, event_id=event_id)
     replay = post_webhook(web, "products/create", shop, created, event_id=event_id)
     assert (first.json()["status"], replay.json()["status"]) == ("processed", "duplicate")
-    [row] = await changes(pool, store_id)
+    [row] = await automation_changes(pool, store_id)
     assert row["product_id"] == "gid://shopify/Product/788032119674292922" and row["changes"] == 1

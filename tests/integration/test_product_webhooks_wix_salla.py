@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
@@ -19,34 +17,29 @@ import pytest
 
 from optimizer_app.auth import salla as salla_auth
 from optimizer_app.auth import wix as wix_auth
-from optimizer_app.settings import Settings
-from optimizer_app.web.app import create_app
-from optimizer_sandbox.runner import LoopbackServer, _free_port
-from optimizer_sandbox.salla import create_salla_sandbox
-from tests.integration.automation_stack import deliveries
+from optimizer_sandbox.runner import LoopbackServer
+from tests.integration.all_platforms import SALLA_HOOKS, SALLA_MERCHANT, AllPlatforms
+from tests.integration.automation_stack import (
+    automation_changes,
+    deliveries,
+    hear_wix_products,
+    platforms,
+    wait_for_change,
+)
 from tests.integration.conftest import WIX_APP_ID, WIX_APP_SECRET, new_site
 
-SALLA_ID, SALLA_SECRET, SALLA_HOOKS = "salla-app", "salla-secret", "salla-webhook-secret"
-MERCHANT = 445566
-ARRIVES_WITHIN = 5.0
+__all__ = ["platforms"]
 
 
 async def changes(pool: asyncpg.Pool, store_id: int) -> dict[str, bool]:
     """The store's waiting product changes: product id → created."""
-    async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT product_id, created FROM automation_changes WHERE store_id = $1", store_id)
-    return {r["product_id"]: r["created"] for r in rows}
+    return {r["product_id"]: r["created"] for r in await automation_changes(pool, store_id)}
 
 
 async def arrives(pool: asyncpg.Pool, store_id: int, product_id: str) -> bool:
     """Whether the product's change is recorded within a few seconds; its `created` flag."""
-    deadline = asyncio.get_running_loop().time() + ARRIVES_WITHIN
-    while asyncio.get_running_loop().time() < deadline:
-        found = await changes(pool, store_id)
-        if product_id in found:
-            return found[product_id]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no change recorded for product {product_id} of store {store_id}")
+    created: bool = (await wait_for_change(pool, store_id, product_id))["created"]
+    return created
 
 
 async def store_id_of(pool: asyncpg.Pool, platform: str, external_id: str) -> int:
@@ -62,10 +55,7 @@ async def store_id_of(pool: asyncpg.Pool, platform: str, external_id: str) -> in
 
 @pytest.fixture
 def wix_hooks(web: LoopbackServer, wix_sandbox: LoopbackServer) -> str:
-    """The app's product webhooks, configured in its (sandbox) app dashboard to the app's address."""
-    url = f"{web.url}/webhooks/wix"
-    httpx.put(f"{wix_sandbox.url}/_sandbox/app-webhooks", json={"url": url}).raise_for_status()
-    return url
+    return hear_wix_products(wix_sandbox, web.url)
 
 
 def wix_token(wix_sandbox: LoopbackServer, instance_id: str) -> str:
@@ -83,11 +73,7 @@ def wix_token(wix_sandbox: LoopbackServer, instance_id: str) -> str:
 
 
 async def test_wix_product_created_and_updated_reach_automation(
-    api: httpx.AsyncClient,
-    pool: asyncpg.Pool,
-    wix_sandbox: LoopbackServer,
-    wix_hooks: str,
-    wix_keys: tuple[str, str],
+    api: httpx.AsyncClient, pool: asyncpg.Pool, wix_sandbox: LoopbackServer, wix_hooks: str
 ) -> None:
     site = new_site()
     assert (await api.get("/api/me", headers=site.headers)).status_code == 200
@@ -201,92 +187,53 @@ async def test_wix_forged_replayed_and_malformed_product_webhooks(
 # -- Salla --
 
 
-@dataclass
-class SallaStack:
-    web: LoopbackServer
-    salla: LoopbackServer
-    app_url: str
-
-    def authorize(self) -> str:
-        """Easy Mode: deliver app.store.authorize as Salla does; the new access token."""
-        delivered = httpx.post(f"{self.salla.url}/_sandbox/authorize", json={"merchant": MERCHANT}).json()
-        res = httpx.post(
-            f"{self.web.url}/webhooks/salla",
-            content=delivered["body"],
-            headers={"X-Salla-Signature": delivered["signature"], "X-Salla-Security-Strategy": "Signature"},
-        )
-        assert res.json()["status"] == "processed", res.text
-        token: str = json.loads(delivered["body"])["data"]["access_token"]
-        return token
-
-    def post_event(self, body: bytes, secret: str = SALLA_HOOKS) -> httpx.Response:
-        headers = {"X-Salla-Signature": salla_auth.sign_body(body, secret), "X-Salla-Security-Strategy": "Signature"}
-        return httpx.post(f"{self.web.url}/webhooks/salla", content=body, headers=headers)
-
-
-@pytest.fixture
-def salla_stack(settings: Settings) -> Iterator[SallaStack]:
-    """The app at the address it registers webhooks for, beside the Salla sandbox."""
-    port = _free_port("127.0.0.1")
-    app_url = f"http://127.0.0.1:{port}"
-    sandbox = create_salla_sandbox(client_id=SALLA_ID, client_secret=SALLA_SECRET, webhook_secret=SALLA_HOOKS)
-    with LoopbackServer(sandbox) as salla:
-        configured = replace(
-            settings,
-            app_base_url=app_url,
-            salla_client_id=SALLA_ID,
-            salla_client_secret=SALLA_SECRET,
-            salla_webhook_secret=SALLA_HOOKS,
-            salla_api_base=f"{salla.url}/admin/v2",
-            salla_auth_base=salla.url,
-            salla_introspect_base=salla.url,
-        )
-        with LoopbackServer(create_app(configured), port=port) as web:
-            yield SallaStack(web, salla, app_url)
+def post_salla_event(platforms: AllPlatforms, body: bytes, secret: str = SALLA_HOOKS) -> httpx.Response:
+    headers = {"X-Salla-Signature": salla_auth.sign_body(body, secret), "X-Salla-Security-Strategy": "Signature"}
+    return httpx.post(f"{platforms.web.url}/webhooks/salla", content=body, headers=headers)
 
 
 def salla_event(event: str, data: dict[str, Any]) -> bytes:
     return json.dumps(
-        {"event": event, "merchant": MERCHANT, "created_at": "2026-11-30 10:00:00", "data": data}
+        {"event": event, "merchant": SALLA_MERCHANT, "created_at": "2026-11-30 10:00:00", "data": data}
     ).encode()
 
 
-async def test_salla_install_subscribes_product_events_once(salla_stack: SallaStack) -> None:
-    salla = salla_stack.salla
-    salla_stack.authorize()
-    url = f"{salla_stack.app_url}/webhooks/salla"
+async def test_salla_install_subscribes_product_events_once(platforms: AllPlatforms) -> None:
+    salla = platforms.salla
+    platforms.install_salla()
+    url = f"{platforms.web.url}/webhooks/salla"
 
     def subscriptions() -> list[tuple[str, str]]:
-        res = httpx.get(f"{salla.url}/_sandbox/webhook-subscriptions", params={"store": MERCHANT})
+        res = httpx.get(f"{salla.url}/_sandbox/webhook-subscriptions", params={"store": SALLA_MERCHANT})
         return sorted((s["event"], s["url"]) for s in res.json()["subscriptions"])
 
     assert subscriptions() == [("product.created", url), ("product.updated", url)]
     # Uninstalled and installed again (and Salla's authorisation after an app update): the
     # subscriptions found are kept, none is registered twice.
-    assert salla_stack.post_event(salla_event("app.uninstalled", {})).json()["status"] == "processed"
-    salla_stack.authorize()
-    salla_stack.authorize()
+    assert post_salla_event(platforms, salla_event("app.uninstalled", {})).json()["status"] == "processed"
+    platforms.install_salla()
+    platforms.install_salla()
     assert subscriptions() == [("product.created", url), ("product.updated", url)]
     requests = httpx.get(f"{salla.url}/_sandbox/stats").json()["requests"]
     assert requests["/admin/v2/webhooks/subscribe"] == 2
     assert requests["/admin/v2/webhooks"] == 3
 
 
-async def test_salla_product_created_and_updated_reach_automation(salla_stack: SallaStack, pool: asyncpg.Pool) -> None:
-    salla = salla_stack.salla
-    token = salla_stack.authorize()
-    store_id = await store_id_of(pool, "salla", str(MERCHANT))
+async def test_salla_product_created_and_updated_reach_automation(platforms: AllPlatforms, pool: asyncpg.Pool) -> None:
+    salla = platforms.salla
+    token = platforms.install_salla()
+    store_id = await store_id_of(pool, "salla", str(SALLA_MERCHANT))
 
     added = httpx.post(
         f"{salla.url}/_sandbox/admin/products",
-        json={"store": str(MERCHANT), "title": "عطر العنبر", "description": "<p>عطر شرقي.</p>"},
+        json={"store": str(SALLA_MERCHANT), "title": "عطر العنبر", "description": "<p>عطر شرقي.</p>"},
     )
     assert added.status_code == 201
     created_id = added.json()["product_id"]
     assert await arrives(pool, store_id, created_id) is True
-    sent = deliveries(salla, str(MERCHANT))
+    sent = deliveries(salla, str(SALLA_MERCHANT))
     assert [(d["topic"], d["url"], d["status"]) for d in sent] == [
-        ("product.created", f"{salla_stack.app_url}/webhooks/salla", 200)
+        ("product.created", f"{platforms.web.url}/webhooks/salla", 200)
     ]
 
     seeded = httpx.get(f"{salla.url}/admin/v2/products", headers={"Authorization": f"Bearer {token}"}).json()
@@ -302,28 +249,28 @@ async def test_salla_product_created_and_updated_reach_automation(salla_stack: S
 
 
 async def test_salla_forged_replayed_and_malformed_product_webhooks(
-    salla_stack: SallaStack, pool: asyncpg.Pool
+    platforms: AllPlatforms, pool: asyncpg.Pool
 ) -> None:
-    salla_stack.authorize()
-    store_id = await store_id_of(pool, "salla", str(MERCHANT))
+    platforms.install_salla()
+    store_id = await store_id_of(pool, "salla", str(SALLA_MERCHANT))
     body = salla_event("product.created", {"id": 1025569331, "name": "Oud"})
 
-    assert salla_stack.post_event(body, secret="not-the-secret").status_code == 401
+    assert post_salla_event(platforms, body, secret="not-the-secret").status_code == 401
     assert await changes(pool, store_id) == {}
 
-    assert [salla_stack.post_event(body).json()["status"] for _ in range(2)] == ["processed", "duplicate"]
+    assert [post_salla_event(platforms, body).json()["status"] for _ in range(2)] == ["processed", "duplicate"]
     assert await changes(pool, store_id) == {"1025569331": True}
 
     for malformed in (salla_event("product.updated", {"id": "1025569331"}), salla_event("product.updated", {}), b"{"):
-        res = salla_stack.post_event(malformed)
+        res = post_salla_event(platforms, malformed)
         assert res.status_code == 400, res.text
     assert await changes(pool, store_id) == {"1025569331": True}
 
 
-async def test_salla_register_webhook_is_validated_as_documented(salla_stack: SallaStack) -> None:
-    token = salla_stack.authorize()
+async def test_salla_register_webhook_is_validated_as_documented(platforms: AllPlatforms) -> None:
+    token = platforms.install_salla()
     headers = {"Authorization": f"Bearer {token}"}
-    url = f"{salla_stack.salla.url}/admin/v2/webhooks/subscribe"
+    url = f"{platforms.salla.url}/admin/v2/webhooks/subscribe"
     missing = httpx.post(url, json={"name": "x"}, headers=headers)
     assert missing.status_code == 422
     assert set(missing.json()["error"]["fields"]) == {"event", "url"}

@@ -6,7 +6,6 @@ nothing more."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -25,6 +24,7 @@ from optimizer_app.settings import Settings
 from optimizer_sandbox.runner import LoopbackServer, _free_port
 from optimizer_sandbox.woocommerce import WooCommerceSandbox, create_woocommerce_sandbox
 from tests.factories import CONTRACTS
+from tests.integration.automation_stack import automation_changes, wait_for_change
 
 KEY, SECRET = "ck_" + "7" * 40, "cs_" + "8" * 40
 TOPICS = {"product.created", "product.updated"}
@@ -75,23 +75,6 @@ async def connect(api: httpx.AsyncClient, site: LoopbackServer) -> int:
     assert res.status_code == 201, res.text
     store_id: int = res.json()["me"]["store"]["id"]
     return store_id
-
-
-async def changes(pool: asyncpg.Pool, store_id: int) -> list[asyncpg.Record]:
-    async with pool.acquire() as conn:
-        rows: list[asyncpg.Record] = await conn.fetch(
-            "SELECT product_id, created, source, changes FROM automation_changes WHERE store_id = $1", store_id
-        )
-    return rows
-
-
-async def wait_for_change(pool: asyncpg.Pool, store_id: int, product_id: str, seconds: float = 5) -> asyncpg.Record:
-    for _ in range(int(seconds / 0.1)):
-        row = next((r for r in await changes(pool, store_id) if r["product_id"] == product_id), None)
-        if row is not None:
-            return row
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no automation change for {product_id} within {seconds} s")
 
 
 def deliveries(site: LoopbackServer, topic: str) -> list[dict[str, Any]]:
@@ -184,12 +167,12 @@ async def test_pings_forged_replayed_and_malformed_deliveries(
     assert post(web, store_id, body, no_delivery_id).status_code == 400
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM webhook_events WHERE store_id = $1", store_id) == 0
-    assert await changes(pool, store_id) == []
+    assert await automation_changes(pool, store_id) == []
 
     headers = signed(body, secret, delivery=WOO_DELIVERY["headers"]["X-WC-Webhook-Delivery-ID"])
     first, replay = post(web, store_id, body, headers), post(web, store_id, body, headers)
     assert (first.json()["status"], replay.json()["status"]) == ("processed", "duplicate")
-    [row] = await changes(pool, store_id)
+    [row] = await automation_changes(pool, store_id)
     assert (row["product_id"], row["created"], row["changes"]) == ("794", True, 1)
 
     # The same delivery id for another product (two saved in one second) is another event.
