@@ -19,7 +19,7 @@ copy; after the last attempt the item fails with that reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import asyncpg
@@ -106,6 +106,11 @@ async def index_descriptions(conn: asyncpg.Connection, store_id: int, descriptio
 def written_descriptions(values: Mapping[str, Mapping[Attribute, str]], written: Sequence[str]) -> dict[str, str]:
     """The descriptions among values written to the store, by product (for index_descriptions)."""
     return {pid: values[pid][Attribute.DESCRIPTION] for pid in written if Attribute.DESCRIPTION in values.get(pid, {})}
+
+
+async def stores_with_signatures(conn: asyncpg.Connection, store_ids: Iterable[int]) -> set[int]:
+    """The stores among `store_ids` whose catalog index holds a description to compare with."""
+    return {r["store_id"] for r in await conn.fetch(Q["stores_with_signatures"], list(set(store_ids)))}
 
 
 async def near_copies(conn: asyncpg.Connection, store_id: int, product_id: str, text: str) -> list[NearCopy]:

@@ -150,19 +150,23 @@ class Worker:
             self._wake.clear()
             free = self._capacity() - self._in_flight
             claimed: list[queue.ClaimedItem] = []
+            indexed: set[int] = set()
             if free > 0:
                 try:
                     async with self.pool.acquire() as conn:
                         claimed = await queue.claim(
                             conn, worker_id=self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
                         )
+                        # One lookup per claim instead of one per product for a store with none.
+                        if claimed:
+                            indexed = await duplicates.stores_with_signatures(conn, (i.store_id for i in claimed))
                 except _DATABASE_ERRORS as exc:
                     log.warning("claim failed, retrying: %s", exc)
                     await _sleep_or_stop(stop, 1.0)
                     continue
             groups = outcomes.by_product(claimed)
             for group in groups:
-                self._start(group)
+                self._start(group, compare_descriptions=group[0].store_id in indexed)
             if groups and len(groups) >= free:
                 await self._wait_for_slot(stop)
             elif not claimed:
@@ -173,9 +177,9 @@ class Worker:
             return min(self.config.concurrency, 2 * self.provider.in_flight.current)
         return self.config.concurrency
 
-    def _start(self, items: list[queue.ClaimedItem]) -> None:
+    def _start(self, items: list[queue.ClaimedItem], *, compare_descriptions: bool) -> None:
         self._in_flight += 1
-        task = asyncio.create_task(self._process(items))
+        task = asyncio.create_task(self._process(items, compare_descriptions=compare_descriptions))
         self._tasks[task] = [i.id for i in items]
         task.add_done_callback(self._finished)
 
@@ -194,7 +198,9 @@ class Worker:
             self._wake.clear()
             await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
 
-    async def _process(self, items: list[queue.ClaimedItem]) -> None:
+    async def _process(self, items: list[queue.ClaimedItem], *, compare_descriptions: bool) -> None:
+        """`compare_descriptions`: the store has descriptions indexed (as of the claim) that a
+        generated one could be a near copy of."""
         items, settled = outcomes.without_pictures(items)
         if settled:
             self._take((settled, []))
@@ -213,7 +219,10 @@ class Worker:
         self._record_call("ok", started)
         try:
             # A description too close to another product's is refused and asked for once more.
-            generation = await duplicates.ask_again(self.pool, self.provider, request, items[0].store_id, generation)
+            if compare_descriptions:
+                generation = await duplicates.ask_again(
+                    self.pool, self.provider, request, items[0].store_id, generation
+                )
         except _DATABASE_ERRORS as exc:
             self._take(outcomes.of_error(items, exc, self.config.retry_base_seconds))
             return

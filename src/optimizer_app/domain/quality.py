@@ -140,6 +140,8 @@ def names_product(text: str, name: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
+    if text.isascii():  # nothing to decompose: most drafts, scored in the worker's hot path
+        return _WORD.findall(text.casefold())
     decomposed = unicodedata.normalize("NFD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _WORD.findall(plain)

@@ -78,3 +78,10 @@ WHERE s.store_id = $1 AND s.product_id IN (
     JOIN description_bands b ON b.store_id = $1 AND b.band = n.band AND b.bucket = n.bucket
     WHERE b.product_id <> $2
 )
+
+-- name: stores_with_signatures
+-- Which of stores $1 have any description indexed: a draft of another store's product has
+-- nothing to be a near copy of, and the worker skips the lookup.
+-- params: $1 store_ids
+SELECT s.store_id FROM unnest($1::bigint[]) AS s(store_id)
+WHERE EXISTS (SELECT 1 FROM description_signatures d WHERE d.store_id = s.store_id)
