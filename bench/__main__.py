@@ -36,6 +36,44 @@ Row = tuple[str, str, str]
 
 
 # The scenarios bench/only.py can run alone: each runs with __main__'s arguments and gives its rows.
+async def run_drain(args: argparse.Namespace, base: str) -> dict[str, Any]:
+    ours = await _repeat(args.repeats, lambda: scenarios.drain(base, n_products=args.products))
+    theirs = await _repeat(args.repeats, lambda: scenarios.pgqueuer_drain(base, n_jobs=args.products * 4))
+    ratio = median([r["items_per_s"] for r in ours]) / median([r["jobs_per_s"] for r in theirs])
+    return {"runs": ours, "pgqueuer_runs": theirs, "ratio": ratio}
+
+
+def drain_rows(args: argparse.Namespace, drained: dict[str, Any]) -> list[Row]:
+    ours_rate = median([r["items_per_s"] for r in drained["runs"]])
+    theirs_rate = median([r["jobs_per_s"] for r in drained["pgqueuer_runs"]])
+    return [
+        ("a. drain, 1 worker process, zero-latency provider", f"{ours_rate:,.0f} items/s", ""),
+        ("a. PgQueuer 1.6.0, same database, batch 100", f"{theirs_rate:,.0f} jobs/s", ""),
+        ("a. ours / PgQueuer", f"{drained['ratio']:.2f}×", "≥ 1.5×"),
+    ]
+
+
+async def run_sdk(args: argparse.Namespace, base: str) -> dict[str, Any]:
+    sdk = await _repeat(args.repeats, lambda: scenarios.drain(base, n_products=args.products, provider="openai"))
+    bare = await _repeat(args.repeats, scenarios.sdk_ceiling)
+    return {"runs": sdk, "ceiling_runs": bare}
+
+
+def sdk_rows(args: argparse.Namespace, through_sdk: dict[str, Any]) -> list[Row]:
+    sdk, bare = through_sdk["runs"], through_sdk["ceiling_runs"]
+    bare_rate = median([r["calls_per_s"] for r in bare])
+    return [
+        (
+            "b. openai SDK → sandbox LLM (0 latency), per worker process",
+            f"{median([r['items_per_s'] for r in sdk]):,.0f} items/s",
+            "≥ 1,500",
+        ),
+        ("b. LLM calls per product (4 fields)", f"{median([r['llm_calls_per_product'] for r in sdk]):.2f}", "1"),
+        ("b. … the bare SDK's ceiling here (no queue): calls/s × 4 fields", f"{bare_rate * 4:,.0f} items/s", ""),
+        ("b. … CPU per SDK call", f"{median([r['cpu_ms_per_call'] for r in bare]):.1f} ms", ""),
+    ]
+
+
 async def run_enqueue(args: argparse.Namespace, base: str) -> dict[str, Any]:
     return await scenarios.enqueue_api(base, n_products=args.products, repeats=max(5, args.repeats * 2))
 
@@ -127,14 +165,9 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
     out: dict[str, Any] = {"machine": _machine(), "command": " ".join(sys.argv), "scenarios": {}}
     rows: list[Row] = []
 
-    ours = await _repeat(runs, lambda: scenarios.drain(base, n_products=n))
-    theirs = await _repeat(runs, lambda: scenarios.pgqueuer_drain(base, n_jobs=n * 4))
-    ours_rate = median([r["items_per_s"] for r in ours])
-    theirs_rate = median([r["jobs_per_s"] for r in theirs])
-    out["scenarios"]["a_drain"] = {"runs": ours, "pgqueuer_runs": theirs, "ratio": ours_rate / theirs_rate}
-    rows.append(("a. drain, 1 worker process, zero-latency provider", f"{ours_rate:,.0f} items/s", ""))
-    rows.append(("a. PgQueuer 1.6.0, same database, batch 100", f"{theirs_rate:,.0f} jobs/s", ""))
-    rows.append(("a. ours / PgQueuer", f"{ours_rate / theirs_rate:.2f}×", "≥ 1.5×"))
+    drained = await run_drain(args, base)
+    out["scenarios"]["a_drain"] = drained
+    rows += drain_rows(args, drained)
 
     for count in args.scale:
         runs_n = await _repeat(runs, lambda c=count: scenarios.drain(base, n_products=n, workers=c))
@@ -142,19 +175,10 @@ async def main(args: argparse.Namespace, base: str) -> dict[str, Any]:
         out["scenarios"][f"scale_{count}_workers"] = {"runs": runs_n}
         rows.append((f"scaling: {count} worker process(es)", f"{rate:,.0f} items/s", ""))
 
-    sdk = await _repeat(runs, lambda: scenarios.drain(base, n_products=n, provider="openai"))
-    sdk_rate = median([r["items_per_s"] for r in sdk])
-    calls = median([r["llm_calls_per_product"] for r in sdk])
-    out["scenarios"]["b_sdk"] = {"runs": sdk}
-    rows.append(("b. openai SDK → sandbox LLM (0 latency), per worker process", f"{sdk_rate:,.0f} items/s", "≥ 1,500"))
-    rows.append(("b. LLM calls per product (4 fields)", f"{calls:.2f}", "1"))
-    bare = await _repeat(runs, scenarios.sdk_ceiling)
-    bare_rate = median([r["calls_per_s"] for r in bare])
-    out["scenarios"]["b_sdk_ceiling"] = {"runs": bare}
-    rows.append(
-        ("b. … the bare SDK's ceiling here (no queue): calls/s × 4 fields", f"{bare_rate * 4:,.0f} items/s", "")
-    )
-    rows.append(("b. … CPU per SDK call", f"{median([r['cpu_ms_per_call'] for r in bare]):.1f} ms", ""))
+    through_sdk = await run_sdk(args, base)
+    out["scenarios"]["b_sdk"] = {"runs": through_sdk["runs"]}
+    out["scenarios"]["b_sdk_ceiling"] = {"runs": through_sdk["ceiling_runs"]}
+    rows += sdk_rows(args, through_sdk)
 
     limited = await _repeat(runs, lambda: scenarios.rate_limited_llm(base, rpm_limit=3000, latency=1.0))
     share = median([r["share_of_limit"] for r in limited])

@@ -14,23 +14,29 @@ from tests.factories import admin_database
 from .__main__ import (
     Row,
     arguments,
+    drain_rows,
     enqueue_rows,
     limit_check_rows,
     limit_share_rows,
     open_loop_rows,
     pickup_rows,
     print_rows,
+    run_drain,
     run_enqueue,
     run_limit_check,
     run_limit_share,
     run_open_loop,
     run_pickup,
+    run_sdk,
+    sdk_rows,
 )
 from .harness import DATA_DIR
 
 Scenario = tuple[Callable[[Any, str], Coroutine[Any, Any, Any]], Callable[[Any, Any], list[Row]]]
 
 SCENARIOS: dict[str, Scenario] = {
+    "drain": (run_drain, drain_rows),
+    "sdk": (run_sdk, sdk_rows),
     "enqueue": (run_enqueue, enqueue_rows),
     "pickup": (run_pickup, lambda _args, runs: pickup_rows(runs)),
     "open_loop": (run_open_loop, open_loop_rows),
