@@ -37,9 +37,8 @@ interface Draft {
   sweep: SweepSchedule;
 }
 
-/** A rule the server may refuse, as PUT /api/automation names it. */
-type RuleName = "mode" | "paused" | "attributes" | "language" | "voice_id" | "only_empty" | "min_score" | "monthly_credit_cap" | "sweep";
-const RULE_NAMES: readonly RuleName[] = [
+/** The rules the server may refuse, as PUT /api/automation names them. */
+const RULE_NAMES = [
   "mode",
   "paused",
   "attributes",
@@ -49,7 +48,8 @@ const RULE_NAMES: readonly RuleName[] = [
   "min_score",
   "monthly_credit_cap",
   "sweep",
-];
+] as const;
+type RuleName = (typeof RULE_NAMES)[number];
 
 function draftOf(rules: AutomationRules): Draft {
   return {
