@@ -25,11 +25,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -38,13 +36,11 @@ from starlette.routing import Route
 from optimizer_app.auth.salla import sign_body
 
 from . import images
+from .admin_pages import render_admin_page
 from .faults import Faults
 from .webhook_outbox import WebhookOutbox
 
 ACCESS_TTL = 14 * 24 * 3600
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
 EMBEDDED_TTL = 300
 
 _CATEGORIES = [
@@ -775,8 +771,8 @@ class SallaSandbox:
         locale = "en" if request.query_params.get("locale") == "en" else "ar"
         token = "em_tok_" + secrets.token_urlsafe(16)
         self.embedded[token] = (merchant, time.time() + EMBEDDED_TTL)
-        page = _templates.get_template("salla_admin.html").render(
-            src=f"{self.app_url}/app/salla?token={token}", merchant=merchant, locale=locale
+        page = render_admin_page(
+            "salla_admin.html", src=f"{self.app_url}/app/salla?token={token}", merchant=merchant, locale=locale
         )
         return HTMLResponse(page)
 

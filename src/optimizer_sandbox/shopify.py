@@ -88,7 +88,6 @@ from graphql import (
     parse,
     validate,
 )
-from jinja2 import Environment, select_autoescape
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -99,6 +98,7 @@ from optimizer_app.auth import shopify as shopify_auth
 from optimizer_app.errors import Unauthorized
 
 from . import images
+from .admin_pages import render_admin_page
 from .faults import Faults
 from .shopify_catalog import build_catalog, more_products
 from .webhook_outbox import WebhookOutbox
@@ -119,143 +119,6 @@ SCHEMA_PATH = Path(
     or Path(__file__).resolve().parent / "contracts" / "shopify-admin-2026-10.introspection.json.gz"
 )
 _INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
-_ADMIN_PAGE = Environment(autoescape=select_autoescape(default=True)).from_string(
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Shopify admin (sandbox)</title><link rel="icon" href="data:,">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body { margin: 0; font-family: system-ui, sans-serif; height: 100vh; display: grid;
-  grid-template-columns: 220px minmax(0, 1fr); grid-template-rows: 56px minmax(0, 1fr); }
-header { grid-column: 1 / 3; background: #1a1a1a; color: #fff; display: flex; align-items: center;
-  padding: 0 1rem; gap: 1rem; position: relative; }
-nav { background: #ebebeb; padding: 1rem; font-size: .9rem; color: #303030; }
-nav div { padding: .4rem 0; }
-#add-product { margin-top: 1rem; display: flex; flex-direction: column; gap: .4rem; font-size: .85rem; }
-#add-product input, #add-product textarea { font: inherit; padding: .3rem; border: 1px solid #b5b5b5;
-  border-radius: 6px; }
-#add-product button { font: inherit; border-radius: 8px; padding: .35rem .6rem; background: #303030; color: #fff;
-  border: 0; cursor: pointer; }
-main { display: flex; flex-direction: column; min-width: 0; min-height: 0; }
-#title-bar { flex: none; height: 44px; display: flex; align-items: center; padding: 0 1rem; font-weight: 650;
-  background: #f1f1f1; border-bottom: 1px solid #e3e3e3; overflow: hidden; white-space: nowrap; }
-iframe { border: 0; width: 100%; flex: 1; min-height: 0; }
-.badge { background: #008060; border-radius: 4px; padding: .1rem .4rem; font-size: .75rem; }
-#save-bar { position: absolute; inset: 0; background: #1a1a1a; color: #fff; display: flex; align-items: center;
-  justify-content: space-between; gap: .5rem; padding: 0 1rem; }
-#save-bar[hidden] { display: none; }
-#save-bar button { font: inherit; border-radius: 8px; padding: .35rem .9rem; cursor: pointer; border: 1px solid #555; }
-#save-bar .save { background: #fff; color: #1a1a1a; }
-#save-bar .discard { background: transparent; color: #fff; }
-#toasts { position: fixed; bottom: 1rem; left: 50%; transform: translateX(-50%); display: flex;
-  flex-direction: column; gap: .5rem; z-index: 10; max-width: calc(100vw - 2rem); }
-.toast { background: #1a1a1a; color: #fff; border-radius: 8px; padding: .6rem .9rem; display: flex; gap: .8rem;
-  align-items: center; }
-.toast.error { background: #8e1f0b; }
-.toast button { font: inherit; background: none; border: 0; color: #fff; cursor: pointer; text-decoration: underline; }
-/* On a phone Shopify's admin gives the app the whole width. */
-@media (max-width: 700px) { body { grid-template-columns: minmax(0, 1fr); } nav { display: none; }
-  header { grid-column: 1; } }
-</style></head>
-<body>
-<header><strong>shopify</strong><span>{{ shop }}</span><span class="badge">sandbox</span>
-<div id="save-bar" role="region" aria-label="Unsaved changes" hidden><span>Unsaved changes</span>
-<span><button type="button" class="discard">Discard</button>
-<button type="button" class="save">Save</button></span></div>
-</header>
-<nav><div>Home</div><div>Products</div><div>Apps</div><div><strong>Optimizer App</strong></div>
-<form id="add-product" aria-labelledby="add-product-title">
-<strong id="add-product-title">Add product</strong>
-<label for="new-title">Title</label><input id="new-title" name="title" required maxlength="255">
-<label for="new-description">Description</label><textarea id="new-description" name="description" rows="3"></textarea>
-<button type="submit">Add product</button>
-<span id="add-product-result" role="status" aria-live="polite"></span>
-</form></nav>
-<main><div id="title-bar" data-testid="admin-title-bar">Optimizer App</div>
-<iframe id="app" title="Optimizer App" src="{{ src }}"></iframe></main>
-<div id="toasts" role="status" aria-live="polite"></div>
-<script>
-// The host side of the App Bridge stand-in (/_sandbox/app-bridge.js), as the Shopify admin answers
-// it: a fresh session token for its shop on request, the app's title in the admin's title bar, its
-// toasts, and its save bar, whose Save and Discard go back to the app's ui-save-bar buttons.
-const frame = document.getElementById("app");
-const appOrigin = new URL(frame.src).origin;
-const titleBar = document.getElementById("title-bar");
-const saveBar = document.getElementById("save-bar");
-const toasts = document.getElementById("toasts");
-let saveBarId = null;
-window.appBridgeEvents = [];
-// "Add product" as the admin's product form: the sandbox creates it and sends products/create.
-document.getElementById("add-product").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = event.target;
-  const result = document.getElementById("add-product-result");
-  const res = await fetch("/_sandbox/admin/products", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ store: {{ shop | tojson }}, title: form.title.value, description: form.description.value }),
-  });
-  const body = await res.json();
-  result.textContent = res.ok ? "Product added: " + body.product_id : "Not added: " + JSON.stringify(body.errors);
-  if (res.ok) form.reset();
-});
-function tellApp(message) {
-  frame.contentWindow.postMessage(message, appOrigin);
-}
-function dropToast(id, byOwner) {
-  const el = document.getElementById(id);
-  if (!el) return;
-  el.remove();
-  tellApp({ type: "sandbox-app-bridge:toast-dismissed", id, byOwner });
-}
-saveBar.querySelector(".save").addEventListener("click", () => {
-  tellApp({ type: "sandbox-app-bridge:save-bar-action", id: saveBarId, action: "save" });
-});
-saveBar.querySelector(".discard").addEventListener("click", () => {
-  tellApp({ type: "sandbox-app-bridge:save-bar-action", id: saveBarId, action: "discard" });
-});
-window.addEventListener("message", async (event) => {
-  const data = event.data || {};
-  if (event.source !== frame.contentWindow || event.origin !== appOrigin) return;
-  if (typeof data.type !== "string" || !data.type.startsWith("sandbox-app-bridge:")) return;
-  if (data.type !== "sandbox-app-bridge:id-token-request") window.appBridgeEvents.push(data);
-  if (data.type === "sandbox-app-bridge:id-token-request") {
-    const query = new URLSearchParams({ shop: {{ shop | tojson }}, api_key: String(data.apiKey) });
-    const body = await (await fetch("/_sandbox/session-token?" + query)).json();
-    tellApp({ type: "sandbox-app-bridge:id-token", id: data.id, token: body.token, error: body.error });
-  } else if (data.type === "sandbox-app-bridge:title-bar") {
-    titleBar.textContent = data.title || "Optimizer App";
-  } else if (data.type === "sandbox-app-bridge:save-bar") {
-    saveBarId = data.visible ? data.id : null;
-    saveBar.hidden = !data.visible;
-  } else if (data.type === "sandbox-app-bridge:toast") {
-    const el = document.createElement("div");
-    el.id = data.id;
-    el.className = "toast" + (data.isError ? " error" : "");
-    el.dataset.testid = "admin-toast";
-    el.append(document.createTextNode(String(data.message)));
-    if (data.action) {
-      const action = document.createElement("button");
-      action.type = "button";
-      action.textContent = String(data.action);
-      action.addEventListener("click", () => tellApp({ type: "sandbox-app-bridge:toast-action", id: data.id }));
-      el.append(action);
-    }
-    const close = document.createElement("button");
-    close.type = "button";
-    close.setAttribute("aria-label", "Dismiss");
-    close.textContent = "×";
-    close.addEventListener("click", () => dropToast(data.id, true));
-    el.append(close);
-    toasts.append(el);
-    setTimeout(() => dropToast(data.id, false), Number(data.duration) || 5000);
-  } else if (data.type === "sandbox-app-bridge:toast-hide") {
-    dropToast(data.id, false);
-  }
-});
-</script>
-</body></html>
-"""
-)
 APP_BRIDGE_JS = Path(__file__).resolve().parent / "static" / "shopify-app-bridge.js"
 
 
@@ -1267,7 +1130,7 @@ class ShopifySandbox:
         forwarded = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "shop"])
         src = f"{self.app_url}/app/shopify?shop={domain}&host={host}&id_token={token}&embedded=1"
         src += f"&{forwarded}" if forwarded else ""
-        return HTMLResponse(_ADMIN_PAGE.render(src=src, shop=domain))
+        return HTMLResponse(render_admin_page("shopify_admin.html", src=src, shop=domain))
 
     async def reset(self, request: Request) -> Response:
         with self.lock:

@@ -46,12 +46,10 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -60,14 +58,12 @@ from starlette.routing import Route
 from optimizer_app.auth import wix as wix_auth
 
 from . import images
+from .admin_pages import render_admin_page
 from .faults import Faults
 from .webhook_outbox import WebhookOutbox
 from .wix_catalog import build_catalog, more_products
 
 TOKEN_TTL = 14_400
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
 MAX_PAGE = 100
 
 
@@ -939,9 +935,7 @@ class WixSandbox:
         query = urlencode({"instance": signed, "locale": locale, "viewMode": "dashboard"})
         src = f"{self.app_url}/app/wix?{query}"
         site = self.instance(instance_id).site_name
-        return HTMLResponse(
-            _templates.get_template("wix_admin.html").render(src=src, site=site, instance_id=instance_id)
-        )
+        return HTMLResponse(render_admin_page("wix_admin.html", src=src, site=site, instance_id=instance_id))
 
     async def reset(self, request: Request) -> Response:
         with self.lock:

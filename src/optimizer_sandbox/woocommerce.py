@@ -65,11 +65,9 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -79,6 +77,7 @@ from starlette.routing import Route
 from optimizer_app.auth.woocommerce import sign_webhook
 
 from . import images
+from .admin_pages import render_admin_page
 from .faults import Faults
 from .webhook_outbox import WebhookOutbox
 
@@ -102,9 +101,6 @@ _NAMES = {
     18: ["Watering Can", "Terracotta Pot", "Garden Gloves", "Pruning Shears", "Bird Feeder"],
 }
 _WINDOW = 15 * 60
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
-)
 # wc_is_webhook_valid_topic and wc_get_webhook_statuses (includes/wc-webhook-functions.php).
 WEBHOOK_RESOURCES = ("coupon", "customer", "order", "product")
 WEBHOOK_EVENTS = ("created", "updated", "deleted", "restored")
@@ -818,9 +814,7 @@ class WooCommerceSandbox:
         )
 
     async def admin(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(
-            _templates.get_template("woocommerce_admin.html").render(site=self.home_url(request), name=SITE_NAME)
-        )
+        return HTMLResponse(render_admin_page("woocommerce_admin.html", site=self.home_url(request), name=SITE_NAME))
 
     def routes(self) -> list[Route]:
         prefix = "/wp-json/wc/v3"
