@@ -9,6 +9,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from functools import lru_cache
+
+from prometheus_client import Counter
 
 from .domain.attributes import Attribute
 from .domain.jobs import ItemReason, retry_delay
@@ -141,9 +144,10 @@ def spend(model: str, usage: Usage, parts: int, prices: Mapping[str, Price]) -> 
     """Count a call's tokens and cost, and split them evenly over the `parts` items it served
     (the first ones take the remainder, so the shares add up to the call)."""
     cost = price_of(model, prices).cost(usage.prompt_tokens, usage.completion_tokens)
-    LLM_TOKENS.labels(model, "prompt").inc(usage.prompt_tokens)
-    LLM_TOKENS.labels(model, "completion").inc(usage.completion_tokens)
-    LLM_COST.labels(model).inc(float(cost))
+    prompt_tokens, completion_tokens, dollars = _spend_counters(model)
+    prompt_tokens.inc(usage.prompt_tokens)
+    completion_tokens.inc(usage.completion_tokens)
+    dollars.inc(float(cost))
     pt, pt_rest = divmod(usage.prompt_tokens, parts)
     ct, ct_rest = divmod(usage.completion_tokens, parts)
     cost_share = (cost / parts).quantize(Decimal("1e-8"))
@@ -151,6 +155,12 @@ def spend(model: str, usage: Usage, parts: int, prices: Mapping[str, Price]) -> 
         ItemUsage(pt + (i < pt_rest), ct + (i < ct_rest), cost - cost_share * (parts - 1) if i == 0 else cost_share)
         for i in range(parts)
     ]
+
+
+@lru_cache(maxsize=256)
+def _spend_counters(model: str) -> tuple[Counter, Counter, Counter]:
+    # Every answer counts into these: look the labelled counters up once per model.
+    return LLM_TOKENS.labels(model, "prompt"), LLM_TOKENS.labels(model, "completion"), LLM_COST.labels(model)
 
 
 def _failure(

@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from . import activity, credits, sql
+from . import activity, credits, db, sql
 from .domain.attributes import Attribute
 from .domain.brand_voices import BrandVoice
 from .domain.empty_fields import fields_to_write
@@ -33,6 +33,7 @@ from .errors import Conflict, InsufficientCredits, InvalidRequest, NotFound
 from .llm.facts import FactFlag
 
 CHANNEL = "job_items"
+_ATTRIBUTES = {a.value: a for a in Attribute}  # a claim names thousands of attributes: no Enum call each
 Q = sql.load("queue")
 
 # Jobs of at least this many items refresh job_items' statistics as they are enqueued.
@@ -230,25 +231,25 @@ async def wake_workers(conn: asyncpg.Connection) -> None:
 def claimed_items(rows: Sequence[asyncpg.Record]) -> list[ClaimedItem]:
     """Items from rows shaped as the claim returns them (the snapshot on each product's first item)."""
     products = {
-        (r["job_id"], r["product_id"]): Product.from_snapshot(json.loads(r["snapshot"]))
+        (r["job_id"], r["product_id"]): Product.from_snapshot(db.loads(r["snapshot"]))
         for r in rows
         if r["snapshot"] is not None
     }
     settings: dict[int, dict[str, Any]] = {}
-    voices = {r["job_id"]: BrandVoice.from_snapshot(json.loads(r["brand_voice"])) for r in rows if r["brand_voice"]}
+    voices = {r["job_id"]: BrandVoice.from_snapshot(db.loads(r["brand_voice"])) for r in rows if r["brand_voice"]}
     glossaries = {r["store_id"]: _glossary(r["glossary"]) for r in rows if r["glossary"]}
     items = []
     for r in rows:
         key = (r["job_id"], r["product_id"])
         if r["store_id"] not in settings:
-            settings[r["store_id"]] = json.loads(r["settings"]) if r["settings"] else {}
+            settings[r["store_id"]] = db.loads(r["settings"]) if r["settings"] else {}
         items.append(
             ClaimedItem(
                 id=r["id"],
                 job_id=r["job_id"],
                 store_id=r["store_id"],
                 product_id=r["product_id"],
-                attribute=Attribute(r["attribute"]),
+                attribute=_ATTRIBUTES[r["attribute"]],
                 attempts=r["attempts"],
                 product=products[key],
                 target_lang=r["target_lang"],
@@ -283,8 +284,8 @@ async def settle(
     Items whose lease the worker lost are skipped (counted in fenced_out). Results that improve
     their fields, the common case, take one statement; failures and answers that needed no change
     move credits too."""
-    flags = [json.dumps(r.flags) if r.flags else "[]" for r in results]
-    qualities = [json.dumps(r.quality) if r.quality is not None else None for r in results]
+    flags = [db.dumps(r.flags).decode() if r.flags else "[]" for r in results]
+    qualities = [db.dumps(r.quality).decode() if r.quality is not None else None for r in results]
     saved = (
         worker_id,
         [r.item_id for r in results],

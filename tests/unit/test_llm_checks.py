@@ -69,6 +69,21 @@ class TestVisibleText:
     def test_drops_script_content(self) -> None:
         assert visible_text("<p>a</p><script>var x = 1;</script>") == "a"
 
+    @pytest.mark.parametrize(
+        "plain",
+        [
+            "Linen shirt",
+            "  a\r\n b\t c  ",
+            "5 > 3 \"quoted\" 'x'",
+            "size=L; fits / wide",
+            "ثوب\u00a0كتان\u2028أبيض",
+            "",
+        ],
+    )
+    def test_plain_text_reads_as_the_parsed_markup_would(self, plain: str) -> None:
+        # Text without markup skips the HTML parser; wrapped in a paragraph it goes through it.
+        assert visible_text(plain) == visible_text(f"<p>{plain}</p>")
+
 
 class TestCheckValue:
     @pytest.mark.parametrize("after", [None, 42, ["x"], "", "   \n ", "<p> </p>"])

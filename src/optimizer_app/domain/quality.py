@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .attributes import Attribute
@@ -65,6 +66,7 @@ _MIN_WORDS_TO_RATE = 20
 _LONG_WORD_LETTERS = 6
 _SENTENCE_END = re.compile(r"[.!?;؟؛…\n]+|\s[-•·]\s")
 _WORD = re.compile(r"[^\W\d_]+|\d+")
+_RATED = frozenset({Attribute.DESCRIPTION, Attribute.SEO_DESCRIPTION})
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,13 @@ class Readability:
 
 def readability(text: str) -> Readability:
     """Words, sentences and LIX of plain text."""
-    sentences = [s for s in _SENTENCE_END.split(text) if _WORD.search(s)]
-    words = _WORD.findall(text)
+    return _rated(text, _WORD.findall(text))
+
+
+def _rated(text: str, words: list[str]) -> Readability:
     if not words:
         return Readability(0, 0, 0.0)
+    sentences = [s for s in _SENTENCE_END.split(text) if _WORD.search(s)]
     long_words = sum(1 for w in words if len(w) > _LONG_WORD_LETTERS)
     lix = len(words) / max(1, len(sentences)) + 100 * long_words / len(words)
     return Readability(len(words), max(1, len(sentences)), round(lix, 1))
@@ -112,18 +117,19 @@ def quality(
         penalties["too_long"] = PENALTIES["too_long"]
     if attribute is Attribute.SEO_TITLE and not names_product(text, product_name):
         penalties["name_missing"] = PENALTIES["name_missing"]
-    if attribute in (Attribute.DESCRIPTION, Attribute.SEO_DESCRIPTION):
-        rated = readability(text)
-        if rated.words >= _MIN_WORDS_TO_RATE:
-            hard = HARD_LIX.get(language.split("-", 1)[0].lower(), _DEFAULT_HARD_LIX)
-            if rated.lix > hard:
-                penalties["hard_to_read"] = PENALTIES["hard_to_read"]
-            if rated.words_per_sentence > LONG_SENTENCE_WORDS:
-                penalties["long_sentences"] = PENALTIES["long_sentences"]
+    if attribute in _RATED and len(words := _WORD.findall(text)) >= _MIN_WORDS_TO_RATE:
+        rated = _rated(text, words)  # sentences are split only for a text long enough to rate
+        hard = HARD_LIX.get(language.split("-", 1)[0].lower(), _DEFAULT_HARD_LIX)
+        if rated.lix > hard:
+            penalties["hard_to_read"] = PENALTIES["hard_to_read"]
+        if rated.words_per_sentence > LONG_SENTENCE_WORDS:
+            penalties["long_sentences"] = PENALTIES["long_sentences"]
     if flags > 0:
         penalties["unsupported_facts"] = PENALTIES["unsupported_facts"] * min(flags, MAX_FACT_PENALTIES)
     if duplicate_penalty > 0:
         penalties["duplicate"] = min(100, duplicate_penalty)
+    if not penalties:
+        return {"score": 100, "reasons": []}
     reasons = sorted(penalties, key=lambda r: (-penalties[r], REASONS.index(r)))
     return {"score": max(0, 100 - sum(penalties.values())), "reasons": reasons}
 
@@ -132,11 +138,17 @@ def names_product(text: str, name: str) -> bool:
     """Whether `text` names the product: at least half of the first four words of its name that
     carry meaning (three letters or more, or a number), compared without case or accents. True
     when the name has no such word."""
-    wanted = [w for w in _words(name) if len(w) >= 3 or w.isdigit()][:4]
+    wanted = _meaningful_words(name)
     if not wanted:
         return True
     present = set(_words(text))
     return sum(1 for w in wanted if w in present) >= math.ceil(len(wanted) / 2)
+
+
+@lru_cache(maxsize=1024)
+def _meaningful_words(name: str) -> tuple[str, ...]:
+    # A product's name is compared with each of its SEO titles: split it once.
+    return tuple([w for w in _words(name) if len(w) >= 3 or w.isdigit()][:4])
 
 
 def _words(text: str) -> list[str]:

@@ -36,6 +36,7 @@ ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "b", "em", "i",
 _DIRECTED_TAGS = ("p", "ul", "ol", "h2", "h3", "h4")
 _DIRECTED_BLOCK = re.compile(r"<(?:p|ul|ol|h2|h3|h4)\b")
 _UNDIRECTED_BLOCK = re.compile(r"<(p|ul|ol|h2|h3|h4)>")
+_MARKUP_OR_NUL = re.compile("[<&\x00]")
 _RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 _CONTENT_DROPPED_TAGS = frozenset({"script", "style", "noscript", "iframe", "template", "object"})
 
@@ -316,6 +317,8 @@ def sanitize_html(value: str) -> str:
 
 def visible_text(value: str) -> str:
     """What a shopper reads: no tags, entities decoded, whitespace collapsed."""
+    if not _MARKUP_OR_NUL.search(value):  # plain text, as most short drafts are: nothing to parse
+        return " ".join(value.split())
     spaced = _BLOCK_TAG.sub(" ", value)
     return " ".join(html.unescape(_TEXT_CLEANER.clean(spaced)).split())
 
