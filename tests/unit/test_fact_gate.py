@@ -5,11 +5,13 @@ states (in any of the five languages) are not."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from optimizer_app.domain.attributes import Attribute
+from optimizer_app.llm import facts
 from optimizer_app.llm.checks import check_value
 from optimizer_app.llm.facts import LANGUAGES, FactFlag, fold, unsupported_facts
 
@@ -172,3 +174,44 @@ def test_every_concept_has_words_in_every_language(language: str) -> None:
 def test_folding() -> None:
     assert fold("Éco-Friendly ÄÖÜ ß") == "eco-friendly aou ss"
     assert fold("الإيطاليّة ١٢٫٥٪") == "الايطاليه 12.5%"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Plain text, no markup",
+        "<p>Cuir&nbsp;v\u00e9ritable &amp; soie</p><br/>Stra\u00dfe 5&#8239;kg &unknown; a < b > c",
+        "<h2>الجلد الإيطاليّة</h2>\t١٢٫٥٪",
+        "n\u0303 e\u0301 \u2019 \u2013 \u00a0 &lt;tag&gt; <<b>>",
+    ],
+)
+def test_the_quick_folding_reads_what_the_spans_are_measured_on(value: str) -> None:
+    # Flags are placed with _normalise; a draft is searched in _folded's text: they must agree.
+    for html_value in (False, True):
+        assert facts._folded(value, html_value=html_value) == facts._normalise(value, html_value=html_value)[0]
+
+
+def test_words_that_begin_alike_match_as_a_plain_longest_first_alternation_would() -> None:
+    words = {"sil", "silk", "silver", "silver plated", "stainless", "stainless steel", "steel", "قطن"}
+    shared = re.compile(rf"(?<![^\W_])(?:{facts._alternatives(words)})(?![^\W_])")
+    plain = "|".join(r"[\s-]+".join(map(re.escape, w.split(" "))) for w in sorted(words, key=len, reverse=True))
+    reference = re.compile(rf"(?<![^\W_])(?:{plain})(?![^\W_])")
+    text = "silver-plated sil silky silk stainless  steel stainless-steels steel silverplated قطن"
+    assert [m.group() for m in shared.finditer(text)] == [
+        "silver-plated",
+        "sil",
+        "silk",
+        "stainless  steel",
+        "stainless",
+        "steel",
+        "قطن",
+    ]
+    assert [m.span() for m in shared.finditer(text)] == [m.span() for m in reference.finditer(text)]
+
+
+def test_every_vocabulary_word_is_found_where_it_stands() -> None:
+    gate = facts._gate()
+    for vocabulary in (gate.units, gate.materials, gate.claims):
+        for word in vocabulary.concepts:
+            found = vocabulary.find(f"( {word} )")
+            assert found and found[0][0] == 2, word

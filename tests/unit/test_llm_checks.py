@@ -15,6 +15,7 @@ from optimizer_app.llm.checks import (
     visible_text,
 )
 from optimizer_app.llm.facts import messages, unsupported_facts
+from optimizer_app.llm.language_id import other_language
 
 
 def fact_flags(text: str, source: str) -> list[str]:
@@ -233,6 +234,25 @@ class TestLanguage:
             Attribute.TITLE, before="Mug", after=text, source_text="", language=language, check_language=True
         )
         assert result.value == text
+
+    @pytest.mark.parametrize("language", ["en", "fr", "pt-BR", "tr"])
+    def test_a_text_all_in_arabic_script_is_arabic_whatever_was_asked(self, language: str) -> None:
+        arabic = "كوب قهوة، سيراميك مصنوع يدويًا (٢٥٠ مل)"
+        assert other_language(arabic, language) == "ar"
+        assert other_language(arabic, "ar") is None
+
+    @pytest.mark.parametrize(
+        ("text", "language", "found"),
+        [
+            # Latin words beside the Arabic ones: the detector decides, as for any text.
+            ("حذاء جري خفيف للرجال من Nike Air Max", "ar", None),
+            ("Tasse à café en céramique كوب قهوة سيراميك مصنوع يدويًا بلمسة نهائية مطفية", "ar", None),
+            ("Tasse à café en céramique faite main avec un émail mat كوب", "ar", "fr"),
+            ("كوب قهوة سيراميك", "en", None),  # three words: too short to tell
+        ],
+    )
+    def test_mixed_scripts_and_short_texts(self, text: str, language: str, found: str | None) -> None:
+        assert other_language(text, language) == found
 
     def test_the_language_is_only_checked_when_asked(self) -> None:
         assert check(Attribute.TITLE, "Handmade ceramic coffee mug with a matte glaze", language="fr").ok

@@ -152,7 +152,7 @@ def glossary_error(text: str, glossary: Glossary, language: str) -> str | None:
 
 def banned_words_in(text: str, glossary: Glossary, language: str) -> list[str]:
     """The banned words `text` uses, as written there, in order of appearance, each once."""
-    pattern = _banned_pattern(glossary.banned_for(language))
+    pattern = _banned_pattern_of(glossary, base_language(language))
     if pattern is None:
         return []
     return list(dict.fromkeys(" ".join(m.group().split()) for m in pattern.finditer(text)))
@@ -229,6 +229,13 @@ def _term_pattern(terms: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, st
     if not bodies:
         return None
     return re.compile(f"{_EDGE_BEFORE}(?:{'|'.join(bodies)}){_EDGE_AFTER}", re.IGNORECASE), by_skeleton
+
+
+@lru_cache(maxsize=256)
+def _banned_pattern_of(glossary: Glossary, language: str) -> re.Pattern[str] | None:
+    # Every field of every answer is checked against the same few glossaries: the words each
+    # refuses in a language are gathered once, not per value.
+    return _banned_pattern(glossary.banned_for(language))
 
 
 @lru_cache(maxsize=256)

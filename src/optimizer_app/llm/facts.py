@@ -59,12 +59,21 @@ _BOUNDARY_BEFORE = r"(?<![^\W_])"
 _BOUNDARY_AFTER = r"(?![^\W_])"
 _TAG = re.compile(r"<[^<>]*>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_MARKUP = re.compile(f"{_TAG.pattern}|{_ENTITY.pattern}")
 _NUMBER = r"(?<![\d.,])(\d+(?:[.,]\d+)*)"
 
 
 def fold(text: str) -> str:
     """`text` as the gate compares it."""
-    return _normalise(text, html_value=False)[0]
+    return text.translate(_FOLDED)
+
+
+def _folded(value: str, *, html_value: bool) -> str:
+    """The folded text a shopper reads (what `_normalise` gives, without where each character came
+    from, which only a flag needs)."""
+    if html_value and ("<" in value or "&" in value):
+        value = _MARKUP.sub(lambda m: " " if m.group().startswith("<") else html.unescape(m.group()), value)
+    return fold(value)
 
 
 def _normalise(value: str, *, html_value: bool) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
@@ -87,6 +96,17 @@ def _normalise(value: str, *, html_value: bool) -> tuple[str, tuple[int, ...], t
                 ends.append(end)
         i = end
     return "".join(out), tuple(starts), tuple(ends)
+
+
+class _Folds(dict[int, str]):
+    """Each character's folded form by code point, for str.translate, worked out once per character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLDED = _Folds()
 
 
 @lru_cache(maxsize=4096)
@@ -148,19 +168,45 @@ class _Vocabulary:
 
 
 def _alternatives(words: set[str]) -> str:
-    """The words as one alternation, longest first; one that matches nothing when there are none."""
-    return "|".join(_word_pattern(w) for w in sorted(words, key=len, reverse=True)) or r"(?!x)x"
+    """The words as one alternation, longest first; one that matches nothing when there are none.
+    Words that begin alike share their beginning ("silk|silver" is written "sil(?:k|ver)"): the
+    regex engine tries every alternative at every word start, and a vocabulary has hundreds."""
+    return _shared_beginnings([_atoms(w) for w in sorted(words, key=len, reverse=True)]) or r"(?!x)x"
+
+
+_SEPARATOR = r"[\s-]+"
+
+
+def _atoms(word: str) -> list[str]:
+    """A key as a sequence of patterns, one per character: a space matches spaces or a hyphen."""
+    return [_SEPARATOR if c == " " else re.escape(c) for c in word]
+
+
+def _shared_beginnings(alternatives: list[list[str]]) -> str:
+    """Alternatives (in the order they are to be tried) as one pattern that matches the same text
+    the same way: those with a common first atom are grouped under it, keeping their order. Groups
+    with different first atoms can never match at the same place (keys hold no hyphen and their
+    spaces are separators), so their order does not matter; an alternative that ends where others
+    go on is shorter than them, so it stays last, as longest first had it."""
+    groups: dict[str, list[list[str]]] = {}
+    ends_here = False
+    for atoms in alternatives:
+        if atoms:
+            groups.setdefault(atoms[0], []).append(atoms[1:])
+        else:
+            ends_here = True
+    branches = [first + _shared_beginnings(rests) for first, rests in groups.items()]
+    if ends_here:
+        branches.append("")
+    if len(branches) == 1:
+        return branches[0]
+    return f"(?:{'|'.join(branches)})" if branches else ""
 
 
 def _key(words: str) -> str:
     """Folded words with hyphens and runs of spaces as one space: "water-resistant" and
     "water  resistant" are one key."""
     return " ".join(words.replace("-", " ").split())
-
-
-def _word_pattern(word: str) -> str:
-    """A key as a pattern: a space matches spaces or a hyphen."""
-    return r"[\s-]+".join(re.escape(p) for p in word.split(" "))
 
 
 @dataclass(frozen=True)
@@ -228,7 +274,7 @@ def unsupported_facts(value: str, source_text: str, *, html_value: bool = False)
     the owner's own words) does not state, in order of appearance."""
     gate = _gate()
     known = _known(source_text)
-    text, starts, ends = _normalise(value, html_value=html_value)
+    text = _folded(value, html_value=html_value)
     hits: list[tuple[int, int, str, str]] = []
     for m in gate.quantity.finditer(text):
         unit_concepts = gate.units.named(m.group(2)) if m.group(2) else frozenset()
@@ -240,6 +286,9 @@ def unsupported_facts(value: str, source_text: str, *, html_value: bool = False)
         for start, end, concepts in vocabulary.find(text):
             if not {f"{kind}:{c}" for c in concepts} & known.concepts:
                 hits.append((start, end, kind, f"{kind}:{min(concepts)}"))
+    if not hits:
+        return []
+    _, starts, ends = _normalise(value, html_value=html_value)
     flags: list[FactFlag] = []
     for start, end, code, term in sorted(hits):
         raw_start, raw_end = starts[start], ends[end - 1]

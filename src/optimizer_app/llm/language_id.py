@@ -13,7 +13,9 @@ four libraries on 20 short product texts per offered language (`python -m bench.
 
 A text is refused only when the detector is sure: several words, another offered language well
 ahead and the target language all but ruled out. Brand names and model numbers ("Samsung Galaxy
-S24 Ultra") leave it unsure, and an unsure answer is kept.
+S24 Ultra") leave it unsure, and an unsure answer is kept. A text whose every word is in Arabic
+script is Arabic without asking the detector: no other offered language is written so (lingua
+answers the same, certain, from the script alone).
 """
 
 from __future__ import annotations
@@ -29,15 +31,19 @@ _MIN_WORDS = 4
 _SURE = 0.6  # the detected language's share at least
 _RULED_OUT = 0.1  # the target language's share at most
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_ARABIC_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
 
 
 def _primary(code: str) -> str:
     return code.split("-", 1)[0].lower()
 
 
+_OFFERED = frozenset(_primary(code) for code in OFFERED_LANGUAGES)
+
+
 @lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
-    codes = sorted({_primary(code) for code in OFFERED_LANGUAGES})
+    codes = sorted(_OFFERED)
     return LanguageDetectorBuilder.from_iso_codes_639_1(*(IsoCode639_1.from_str(c) for c in codes)).build()
 
 
@@ -45,8 +51,11 @@ def other_language(text: str, target: str) -> str | None:
     """The offered language `text` is surely written in when that is not `target`, else None
     (right language, too short to tell, unsure, or a target the detector does not know)."""
     wanted = _primary(target)
-    if wanted not in {_primary(code) for code in OFFERED_LANGUAGES} or len(_WORD.findall(text)) < _MIN_WORDS:
+    words = _WORD.findall(text)
+    if wanted not in _OFFERED or len(words) < _MIN_WORDS:
         return None
+    if all(_ARABIC_WORD.fullmatch(word) for word in words):
+        return None if wanted == "ar" else "ar"
     shares = {
         v.language.iso_code_639_1.name.lower(): v.value for v in _detector().compute_language_confidence_values(text)
     }
