@@ -252,10 +252,11 @@ async def _copy_cached_products(
     if len(rows) != len(ids):
         raise InvalidRequest("Some of these products were just removed from the store; look at the selection again.")
     values = {r["product_id"]: r["values"] for r in rows}
+    names = [a.value for a in attributes]
     return [
-        (job_id, store_id, product_id, seq, a.value, before, economy)
+        (job_id, store_id, product_id, seq, name, before, economy)
         for seq, product_id in enumerate(ids)
-        for a, before in zip(attributes, values[product_id], strict=True)
+        for name, before in zip(names, values[product_id], strict=True)
     ]
 
 
