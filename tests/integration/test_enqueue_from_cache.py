@@ -185,3 +185,34 @@ async def test_deleting_a_job_or_its_store_deletes_its_items_and_products(pool: 
         await conn.execute("DELETE FROM stores WHERE id = $1", store.id)
     assert await counts(kept.job_id) == (0, 0)
     assert await counts(of_other.job_id) == (2, 2)
+
+
+async def test_items_name_only_batches_that_exist_and_leave_a_deleted_one(pool: asyncpg.Pool) -> None:
+    store = await new_store(pool, granted=100)
+    job = await enqueue(pool, store.id, products(2), (Attribute.TITLE,), economy=True)
+    async with pool.acquire() as conn:
+        batch = await conn.fetchval("INSERT INTO llm_batches DEFAULT VALUES RETURNING id")
+        with pytest.raises(asyncpg.ForeignKeyViolationError):
+            await conn.execute("UPDATE job_items SET batch_id = $1 WHERE job_id = $2", batch + 1000, job.job_id)
+        with pytest.raises(asyncpg.ForeignKeyViolationError):
+            await conn.execute(
+                "INSERT INTO job_items (job_id, store_id, product_id, seq, attribute, batch_id) "
+                "VALUES ($1, $2, 'x', 9, 'title', $3)",
+                job.job_id,
+                store.id,
+                batch + 1000,
+            )
+        await conn.execute("UPDATE job_items SET batch_id = $1 WHERE job_id = $2", batch, job.job_id)
+        await conn.execute(
+            "INSERT INTO job_items (job_id, store_id, product_id, seq, attribute, batch_id) "
+            "VALUES ($1, $2, 'x', 9, 'title', $3)",
+            job.job_id,
+            store.id,
+            batch,
+        )
+        assert await conn.fetchval("SELECT count(*) FROM job_items WHERE batch_id = $1", batch) == 3
+        await conn.execute("DELETE FROM llm_batches WHERE id = $1", batch)
+        assert (
+            await conn.fetchval("SELECT count(*) FROM job_items WHERE job_id = $1 AND batch_id IS NULL", job.job_id)
+            == 3
+        )
