@@ -8,7 +8,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Coroutine, Sequence
+from collections.abc import Container, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,20 +52,43 @@ async def products_by_id(
         async with db.acquire(pool) as conn:
             rows = await conn.fetch(Q["fresh_products"], store_id, list(product_ids), max_age)
     found = {r["product_id"]: Product.from_snapshot(r["snapshot"]) for r in rows}
-    missing = [pid for pid in product_ids if pid not in found]
+    found.update(await _read_from_store(pool, client, store_id, [pid for pid in product_ids if pid not in found]))
+    _refuse_unknown(product_ids, found.keys())
+    return [found[pid] for pid in product_ids]
+
+
+async def cache_products(pool: asyncpg.Pool, client: StoreClient, store_id: int, product_ids: Sequence[str]) -> None:
+    """Have every one of the products in the cache as read within FRESH_FOR, reading the others
+    from the store now, without decoding any snapshot (a job copies them inside PostgreSQL,
+    queue.CachedProducts).
+
+    Raises InvalidRequest naming the ids the store does not have."""
+    async with db.acquire(pool) as conn:
+        rows = await conn.fetch(Q["fresh_product_ids"], store_id, list(product_ids), FRESH_FOR)
+    cached = {r["product_id"] for r in rows}
+    fetched = await _read_from_store(pool, client, store_id, [pid for pid in product_ids if pid not in cached])
+    _refuse_unknown(product_ids, cached | fetched.keys())
+
+
+async def _read_from_store(
+    pool: asyncpg.Pool, client: StoreClient, store_id: int, product_ids: Sequence[str]
+) -> dict[str, Product]:
+    """The products the store has among `product_ids`, read now and remembered."""
     fetched: list[Product] = []
-    for start in range(0, len(missing), _FETCH_CHUNK):
-        fetched.extend(await client.get_products(missing[start : start + _FETCH_CHUNK]))
+    for start in range(0, len(product_ids), _FETCH_CHUNK):
+        fetched.extend(await client.get_products(product_ids[start : start + _FETCH_CHUNK]))
     if fetched:
         async with db.acquire(pool) as conn:
             await remember(conn, store_id, fetched)
-    found.update((p.id, p) for p in fetched)
+    return {p.id: p for p in fetched}
+
+
+def _refuse_unknown(product_ids: Sequence[str], found: Container[str]) -> None:
     unknown = [pid for pid in product_ids if pid not in found]
     if unknown:
         raise InvalidRequest(
             f"{len(unknown)} product(s) were not found in the store.", unknown_product_ids=unknown[:50]
         )
-    return [found[pid] for pid in product_ids]
 
 
 async def products_of_collections(

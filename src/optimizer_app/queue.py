@@ -23,12 +23,12 @@ import asyncpg
 from . import activity, credits, db, sql
 from .domain.attributes import Attribute
 from .domain.brand_voices import BrandVoice
-from .domain.empty_fields import fields_to_write
+from .domain.empty_fields import FieldsToWrite, fields_to_write
 from .domain.glossary import DEFAULT_GLOSSARY, Glossary
 from .domain.history import Actor, ActorKind
 from .domain.jobs import MAX_REGENERATIONS, ItemReason, ReviewState
 from .domain.plans import items_cost, job_cost
-from .domain.products import Product
+from .domain.products import TEXT_FIELDS, Product
 from .errors import Conflict, InsufficientCredits, InvalidRequest, NotFound
 from .llm.facts import FactFlag
 
@@ -47,6 +47,22 @@ class EnqueuedJob:
     remaining: int
     number: int
     skipped_fields: int = 0
+
+
+@dataclass(frozen=True)
+class CachedProducts:
+    """A job's products by id, in job order, as the products cache holds them (catalog.cache_products
+    put them there): enqueue_job copies their snapshots inside PostgreSQL, none decoded in Python.
+    For jobs whose fields need nothing but the snapshot: every asked field written (no `only_empty`)
+    and text fields only (image alt text needs images read apart from the cache)."""
+
+    ids: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+_ItemRow = tuple[int, int, str, int, str, str | None, bool]
 
 
 @dataclass(frozen=True)
@@ -123,7 +139,7 @@ async def enqueue_job(
     attributes: Sequence[Attribute],
     target_lang: str,
     user_prompt: str,
-    products: Sequence[Product],
+    products: Sequence[Product] | CachedProducts,
     economy: bool = False,
     query: dict[str, Any] | None = None,
     collection_names: Sequence[str] = (),
@@ -137,18 +153,25 @@ async def enqueue_job(
     An economy job costs less and its items wait for the LLM's Batch API (batches.py) instead of
     the live claim. `query` is the filter a "query" job was made from, `collection_names` the names
     of the collections it covers (its title says them). With `only_empty` the fields that already
-    have a value in `products` are skipped: never enqueued, never charged. Raises
-    InsufficientCredits (and writes nothing) when the store cannot pay, InvalidRequest when every
-    field is skipped. The job's `origin` is "automation" when automation asked for it, else "owner"."""
-    plan = fields_to_write(products, attributes, only_empty=only_empty)
-    if plan.fields == 0:
+    have a value in `products` are skipped: never enqueued, never charged. `products` given as
+    CachedProducts are copied from the products cache (InvalidRequest when one has left it meanwhile).
+    Raises InsufficientCredits (and writes nothing) when the store cannot pay, InvalidRequest when
+    every field is skipped. The job's `origin` is "automation" when automation asked for it, else "owner"."""
+    if isinstance(products, CachedProducts):
+        if only_empty or Attribute.IMAGE_ALT in attributes:
+            raise ValueError("only every text field of cached products can be enqueued without decoding them")
+        plan = FieldsToWrite([], skipped=0)
+        items_total, products_total = len(products) * len(attributes), len(products)
+    else:
+        plan = fields_to_write(products, attributes, only_empty=only_empty)
+        items_total, products_total = plan.fields, len(plan.products)
+    if items_total == 0:
         raise InvalidRequest(
             "Every selected field already has a value; there is nothing to write.",
             reason="nothing_to_write",
             skipped_fields=plan.skipped,
         )
-    cost = items_cost(plan.fields, economy=economy)
-    items_total = plan.fields
+    cost = items_cost(items_total, economy=economy)
     async with conn.transaction():
         job = await conn.fetchrow(
             Q["insert_job"],
@@ -174,19 +197,25 @@ async def enqueue_job(
         remaining = await credits.charge(conn, store_id=store_id, credits=cost, job_id=job_id)
         if remaining is None:
             raise InsufficientCredits(required=cost, remaining=await credits.remaining(conn, store_id))
-        await conn.copy_records_to_table(
-            "job_products",
-            columns=["job_id", "product_id", "snapshot"],
-            records=[(job_id, p.id, p.to_snapshot()) for p, _ in plan.products],
-        )
-        await conn.copy_records_to_table(
-            "job_items",
-            columns=["job_id", "store_id", "product_id", "seq", "attribute", "before_value", "via_batch"],
-            records=[
+        if isinstance(products, CachedProducts):
+            item_rows = await _copy_cached_products(
+                conn, job_id=job_id, store_id=store_id, ids=products.ids, attributes=attributes, economy=economy
+            )
+        else:
+            await conn.copy_records_to_table(
+                "job_products",
+                columns=["job_id", "product_id", "snapshot"],
+                records=[(job_id, p.id, p.to_snapshot()) for p, _ in plan.products],
+            )
+            item_rows = [
                 (job_id, store_id, p.id, seq, a.value, p.value(a), economy)
                 for seq, (p, written) in enumerate(plan.products)
                 for a in written
-            ],
+            ]
+        await conn.copy_records_to_table(
+            "job_items",
+            columns=["job_id", "store_id", "product_id", "seq", "attribute", "before_value", "via_batch"],
+            records=item_rows,
         )
         await activity.record(
             conn,
@@ -194,7 +223,7 @@ async def enqueue_job(
             actor,
             activity.Action.JOB_CREATED,
             job_id=job_id,
-            detail={"products": len(plan.products), "fields": items_total},
+            detail={"products": products_total, "fields": items_total},
         )
         if items_total >= _ANALYZE_AFTER_ITEMS:
             # Inside the transaction: the statistics commit with the rows, so no worker woken by
@@ -205,6 +234,31 @@ async def enqueue_job(
     return EnqueuedJob(
         job_id=job_id, credits_charged=cost, remaining=int(remaining), number=job["number"], skipped_fields=plan.skipped
     )
+
+
+async def _copy_cached_products(
+    conn: asyncpg.Connection,
+    *,
+    job_id: int,
+    store_id: int,
+    ids: Sequence[str],
+    attributes: Sequence[Attribute],
+    economy: bool,
+) -> list[_ItemRow]:
+    """Copy the job's products from the cache into job_products; its item rows, in job order, with
+    the values the fields hold there."""
+    rows = await conn.fetch(
+        Q["copy_cached_products"], job_id, store_id, list(ids), [TEXT_FIELDS[a] for a in attributes]
+    )
+    if len(rows) != len(ids):
+        raise InvalidRequest("Some of these products were just removed from the store; look at the selection again.")
+    values = {r["product_id"]: r["values"] for r in rows}
+    names = [a.value for a in attributes]
+    return [
+        (job_id, store_id, product_id, seq, name, before, economy)
+        for seq, product_id in enumerate(ids)
+        for name, before in zip(names, values[product_id], strict=True)
+    ]
 
 
 async def claim(conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedItem]:

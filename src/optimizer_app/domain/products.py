@@ -30,8 +30,9 @@ class ProductImage:
         )
 
 
-# The field holding each text attribute's value (Product.value: called once per item at enqueue).
-_TEXT_FIELDS = {
+# The field (and snapshot key) holding each text attribute's value: Product.value, and the same rule
+# in queue.sql's copy_cached_products (the key's value; "" when the snapshot lacks the key).
+TEXT_FIELDS = {
     Attribute.TITLE: "title",
     Attribute.DESCRIPTION: "description_html",
     Attribute.SEO_TITLE: "seo_title",
@@ -67,7 +68,7 @@ class Product:
             if self.images is None:
                 raise ValueError(f"the images of product {self.id} were not read")
             return encode(ImageAlt(i.id, i.alt) for i in self.images)
-        value: str = getattr(self, _TEXT_FIELDS[attribute])
+        value: str = getattr(self, TEXT_FIELDS[attribute])
         return value
 
     def to_snapshot(self) -> dict[str, Any]:

@@ -13,6 +13,12 @@ ON CONFLICT (store_id, product_id) DO UPDATE SET snapshot = excluded.snapshot, f
 SELECT product_id, snapshot FROM catalog_products
 WHERE store_id = $1 AND product_id = ANY($2::text[]) AND fetched_at > now() - $3::interval
 
+-- name: fresh_product_ids
+-- The ids among $2 of store $1's products read within the last $3 (their snapshots stay in the cache).
+-- params: $1 store_id, $2 product_ids, $3 fresh_for
+SELECT product_id FROM catalog_products
+WHERE store_id = $1 AND product_id = ANY($2::text[]) AND fetched_at > now() - $3::interval
+
 -- name: sync_state
 -- Store $1's index: when it was last complete, which publish-log events it reflects, whether a
 -- sync holds the lease now, and the database's clock.

@@ -18,6 +18,19 @@ SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, numbered.jobs_created, $10, $11, $12,
 FROM numbered
 RETURNING id, number
 
+-- name: copy_cached_products
+-- Job $1's products: those among $3 in store $2's products cache, their snapshots copied as the
+-- cache holds them (written by Product.to_snapshot), none of them through the application.
+-- Returns each product's values of the snapshot keys $4 (the fields the job writes), by the rule
+-- of Product.value for text fields: the key's value, '' when the snapshot lacks the key.
+-- params: $1 job_id, $2 store_id, $3 product_ids, $4 keys
+INSERT INTO job_products (job_id, product_id, snapshot)
+SELECT $1, c.product_id, c.snapshot FROM catalog_products c
+WHERE c.store_id = $2 AND c.product_id = ANY($3::text[])
+RETURNING product_id,
+          ARRAY(SELECT CASE WHEN snapshot ? k.key THEN snapshot->>k.key ELSE '' END
+                FROM unnest($4::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n) AS "values"
+
 -- name: wake_workers
 -- Wake the workers listening on channel $1 (delivered when the transaction commits).
 -- params: $1 channel

@@ -179,10 +179,17 @@ async def create_job(request: Request) -> JSONResponse:
         )
         if least > store.credits_remaining:
             raise InsufficientCredits(required=least, remaining=store.credits_remaining)
-    products = await _products(svc, store, job, limit, fresh=job.only_empty)
-    if Attribute.IMAGE_ALT in job.attributes:
-        # Image alt text needs the images (Shopify reads them apart from the products).
-        products = await svc.clients.for_store(store).with_images(products)
+    products: list[Product] | queue.CachedProducts
+    if job.scope == "products" and not job.only_empty and Attribute.IMAGE_ALT not in job.attributes:
+        # Every text field, whatever it holds: the cache's snapshots are all the job needs, and
+        # they go from the cache into the job inside PostgreSQL.
+        await catalog.cache_products(svc.pool, svc.clients.for_store(store), store.id, job.source_ids)
+        products = queue.CachedProducts(job.source_ids)
+    else:
+        products = await _products(svc, store, job, limit, fresh=job.only_empty)
+        if Attribute.IMAGE_ALT in job.attributes:
+            # Image alt text needs the images (Shopify reads them apart from the products).
+            products = await svc.clients.for_store(store).with_images(products)
     collection_names = await _collection_names(svc, store, job)
     async with db.acquire(svc.pool) as conn:
         enqueued = await queue.enqueue_job(
