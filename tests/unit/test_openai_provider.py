@@ -1,10 +1,19 @@
-"""OpenAIProvider's reading of rate-limit and retry headers and messages, without a server."""
+"""OpenAIProvider's reading of rate-limit and retry headers and messages, and the body it posts,
+without a server."""
 
 from __future__ import annotations
 
-import pytest
+import copy
 
+import pytest
+from openai._utils import async_maybe_transform
+from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+
+from optimizer_app.domain.attributes import Attribute
+from optimizer_app.domain.products import Product, ProductImage
+from optimizer_app.llm.base import GenerationRequest, Rewrite
 from optimizer_app.llm.openai_provider import RateLimits, parse_reset_duration, parse_retry_after
+from optimizer_app.llm.prompts import MODES, build_messages, image_keys, response_format
 from optimizer_sandbox.llm import format_duration
 
 
@@ -48,3 +57,36 @@ class TestParsing:
         assert RateLimits.from_headers(headers) == RateLimits(5000, 4999, 0.012, 2_000_000, 1_999_000, 360.0)
         assert RateLimits.from_headers({"x-request-id": "r"}) is None
         assert RateLimits.from_headers({"x-ratelimit-remaining-tokens": "-1"}) == RateLimits(remaining_tokens=-1)
+
+
+class TestRequestBody:
+    @pytest.mark.parametrize("mode", MODES)
+    async def test_the_sdks_typed_transform_would_change_nothing_in_the_body(self, mode: str) -> None:
+        # The provider posts its chat body as it is, skipping the transform `create` runs on it.
+        product = Product(
+            id="p1",
+            title="ceramic mug",
+            description_html="<p>A mug &amp; a saucer.</p>",
+            extra={"material": "ceramic", "capacity": "350 ml"},
+            images=(ProductImage("m1", "https://cdn.example/1.png"), ProductImage("m2", alt="old")),
+        )
+        request = GenerationRequest(
+            product=product,
+            attributes=tuple(Attribute),
+            language="ar",
+            instructions="Keep it short.",
+            rewrites=(Rewrite(Attribute.TITLE, "old title", "less formal"),),
+        )
+        keys = tuple(image_keys(product))
+        body: dict[str, object] = {
+            "model": "gpt-4o-mini",
+            "messages": build_messages(
+                request, mode=mode, images={k: "data:image/png;base64,iVBORw0KGgo=" for k in keys}
+            ),
+            "temperature": 0.3,
+            "max_tokens": 900,
+        }
+        fmt = response_format(mode, request.attributes, keys)
+        if fmt is not None:
+            body["response_format"] = fmt
+        assert await async_maybe_transform(copy.deepcopy(body), CompletionCreateParamsNonStreaming) == body
