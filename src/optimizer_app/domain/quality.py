@@ -11,7 +11,6 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from .attributes import Attribute
@@ -138,17 +137,11 @@ def names_product(text: str, name: str) -> bool:
     """Whether `text` names the product: at least half of the first four words of its name that
     carry meaning (three letters or more, or a number), compared without case or accents. True
     when the name has no such word."""
-    wanted = _meaningful_words(name)
+    wanted = [w for w in _words(name) if len(w) >= 3 or w.isdigit()][:4]
     if not wanted:
         return True
     present = set(_words(text))
     return sum(1 for w in wanted if w in present) >= math.ceil(len(wanted) / 2)
-
-
-@lru_cache(maxsize=1024)
-def _meaningful_words(name: str) -> tuple[str, ...]:
-    # A product's name is compared with each of its SEO titles: split it once.
-    return tuple([w for w in _words(name) if len(w) >= 3 or w.isdigit()][:4])
 
 
 def _words(text: str) -> list[str]:
