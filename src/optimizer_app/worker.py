@@ -26,6 +26,7 @@ import asyncpg
 
 from . import automation, batches, credits, duplicates, outcomes, queue, retention
 from .clients import StoreClients
+from .llm import language_id
 from .llm.base import LLMProvider
 from .llm.concurrency import AdaptsInFlight
 from .llm.pricing import DEFAULT_PRICES, Price, parse_prices
@@ -113,6 +114,7 @@ class Worker:
         self.processed = 0
 
     async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.to_thread(language_id.warm_up)  # before the first claim, whose leases run
         flusher = asyncio.create_task(self._flush_loop(), name="flush")
         background = []
         if self.listen_dsn:

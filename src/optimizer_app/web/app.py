@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from starlette.middleware import Middleware
 from .. import db
 from ..clients import StoreClients
 from ..crypto import TokenCipher
+from ..llm import language_id
 from ..metrics import QueueDepthGauge
 from ..settings import Settings
 from . import (
@@ -50,6 +52,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(language_id.warm_up)  # an owner's edit checks its language
         pool = await db.create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
         cipher = TokenCipher(*settings.token_encryption_keys)
