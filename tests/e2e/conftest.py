@@ -56,7 +56,9 @@ class Stack:
         return f"{self.wix.url}/_sandbox/admin?instance_id={instance_id}"
 
     def sandbox_product(self, instance_id: str, product_id: str) -> dict[str, Any]:
-        res = httpx.get(f"{self.wix.url}/_sandbox/instances/{instance_id}/products/{product_id}")
+        # The sandbox shares this process with the web app, which may be busy publishing or
+        # answering the sandbox's webhooks: httpx's 5 s default is not a bound worth failing on.
+        res = httpx.get(f"{self.wix.url}/_sandbox/instances/{instance_id}/products/{product_id}", timeout=30)
         res.raise_for_status()
         product: dict[str, Any] = res.json()["product"]
         return product
