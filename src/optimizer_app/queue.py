@@ -61,6 +61,11 @@ class CachedProducts:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @staticmethod
+    def serve(attributes: Sequence[Attribute], *, only_empty: bool) -> bool:
+        """Whether a job of these fields can be made from the cache's snapshots alone."""
+        return not only_empty and Attribute.IMAGE_ALT not in attributes
+
 
 _ItemRow = tuple[int, int, str, int, str, str | None, bool]
 
@@ -161,7 +166,7 @@ async def enqueue_job(
     Raises InsufficientCredits (and writes nothing) when the store cannot pay, InvalidRequest when
     every field is skipped. The job's `origin` is "automation" when automation asked for it, else "owner"."""
     if isinstance(products, CachedProducts):
-        if only_empty or Attribute.IMAGE_ALT in attributes:
+        if not CachedProducts.serve(attributes, only_empty=only_empty):
             raise ValueError("only every text field of cached products can be enqueued without decoding them")
         plan = FieldsToWrite([], skipped=0)
         items_total, products_total = len(products) * len(attributes), len(products)

@@ -180,7 +180,7 @@ async def create_job(request: Request) -> JSONResponse:
         if least > store.credits_remaining:
             raise InsufficientCredits(required=least, remaining=store.credits_remaining)
     products: list[Product] | queue.CachedProducts
-    if job.scope == "products" and not job.only_empty and Attribute.IMAGE_ALT not in job.attributes:
+    if job.scope == "products" and queue.CachedProducts.serve(job.attributes, only_empty=job.only_empty):
         # Every text field, whatever it holds: the cache's snapshots are all the job needs, and
         # they go from the cache into the job inside PostgreSQL.
         await catalog.cache_products(svc.pool, svc.clients.for_store(store), store.id, job.source_ids)
