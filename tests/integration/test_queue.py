@@ -14,6 +14,7 @@ import pytest
 from optimizer_app import queue
 from optimizer_app.domain.attributes import Attribute
 from optimizer_app.errors import Conflict, InsufficientCredits, NotFound
+from optimizer_app.llm.base import Generation, GenerationRequest
 from optimizer_app.worker import Worker, WorkerConfig, run_maintenance
 from tests.factories import (
     ScriptedProvider,
@@ -127,6 +128,43 @@ async def test_four_workers_drain_one_job_without_processing_any_item_twice(pool
         )
     assert wrong == 0
     await assert_ledger_balanced(pool, store.id)
+
+
+class CountsInFlight(ScriptedProvider):
+    """Records the most calls it had at once."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.now = self.most = 0
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            return await super().generate(request)
+        finally:
+            self.now -= 1
+
+
+async def test_the_claim_loops_together_never_call_for_more_products_than_the_concurrency(
+    pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_claim = queue.claim
+
+    async def slow_claim(conn: asyncpg.Connection, **kwargs: Any) -> list[queue.ClaimedItem]:
+        claimed = await real_claim(conn, **kwargs)
+        await asyncio.sleep(0.03)  # a busy database: each loop's claim overlaps the other's
+        return claimed
+
+    monkeypatch.setattr(queue, "claim", slow_claim)
+    store = await new_store(pool, plan="pro")
+    job = await enqueue(pool, store.id, products(120))
+    provider = CountsInFlight(delay=0.02)
+    worker = Worker(pool, provider, replace(FAST, concurrency=8))
+    row = await run_workers(pool, [worker], job.job_id)
+    assert (row["status"], row["items_done"]) == ("DONE", 480)
+    # Both loops claim, so the process keeps all 8 slots busy, and never more.
+    assert provider.most == 8
 
 
 async def test_transient_failures_retry_then_succeed(pool: asyncpg.Pool) -> None:
