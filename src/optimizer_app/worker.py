@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 import asyncpg
 
-from . import automation, batches, credits, duplicates, outcomes, queue, retention
+from . import automation, batches, credits, duplicates, heap, outcomes, queue, retention
 from .clients import StoreClients
 from .llm import language_id
 from .llm.base import LLMProvider
@@ -122,6 +122,7 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(language_id.warm_up)  # before the first claim, whose leases run
+        heap.freeze_startup_objects()
         flusher = asyncio.create_task(self._flush_loop(), name="flush")
         background = []
         if self.listen_dsn:

@@ -11,7 +11,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from .. import db
+from .. import db, heap
 from ..clients import StoreClients
 from ..crypto import TokenCipher
 from ..llm import language_id
@@ -68,6 +68,7 @@ def create_app(settings: Settings) -> Starlette:
             connect_limiter=ConnectRateLimiter(settings.connect_attempts_per_10_minutes),
         )
         app.state.queue_depth = QueueDepthGauge(pool)
+        heap.freeze_startup_objects()
         try:
             yield
         finally:
