@@ -4,9 +4,9 @@ No transaction or connection is held across an LLM call. In-flight work is bound
 `concurrency` (products held, one LLM call each) and, for a provider that adapts its calls in
 flight to its server, by twice its limit of the moment: enough for the next call to start as one
 ends, and no more, since a product waiting in the process for a slot holds its lease meanwhile.
-Two claim loops share the slots, each asking for at most half of them: while one waits for
-its claim's answer, the other's products are being processed, so the database's work and the
-process's overlap instead of taking turns. A dedicated
+A claim asks for the free slots, at most half of them; a second, standby loop claims only when
+the process is about to run out of work while a claim is still on its way, so calls that end
+faster than a claim's round trip do not leave the process idle. A dedicated
 connection LISTENs for new work and polling is the fallback. On stop, in-flight calls get a grace
 period, then their items are released unprocessed, so nothing is stranded.
 """
@@ -38,10 +38,6 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 _CLOSING_FLUSH_TRIES = 5
-# Measured with the zero-latency provider (bench/, drain a, interleaved runs): one loop claiming
-# every free slot left the process idle for each claim's round trip; two took ~20 % more items a
-# second, three no more than two.
-CLAIM_LOOPS = 2
 # What a lost or restarting database raises through asyncpg, its pool and the socket below it.
 _DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
@@ -113,6 +109,7 @@ class Worker:
         self._automation_wake = asyncio.Event()
         self._in_flight = 0  # products (LLM calls) in flight
         self._claiming = 0  # slots asked for by claims whose answer has not come back
+        self._call_ended = asyncio.Event()  # the standby claim loop's own wake-up
         self._tasks: dict[asyncio.Task[None], list[int]] = {}
         self._results: list[queue.ItemResult] = []
         self._failures: list[queue.ItemFailure] = []
@@ -135,8 +132,8 @@ class Worker:
         log.info("worker %s started (concurrency %d)", self.worker_id, self.config.concurrency)
         try:
             async with asyncio.TaskGroup() as claims:
-                for number in range(CLAIM_LOOPS):
-                    claims.create_task(self._claim_loop(stop, polls=number == 0), name=f"claim-{number}")
+                claims.create_task(self._claim_loop(stop), name="claim")
+                claims.create_task(self._standby_claim_loop(stop), name="standby claim")
         finally:
             for task in background:
                 task.cancel()
@@ -154,41 +151,70 @@ class Worker:
             await flusher
             log.info("worker %s stopped", self.worker_id)
 
-    async def _claim_loop(self, stop: asyncio.Event, *, polls: bool) -> None:
-        """`polls`: this loop also claims every poll interval when idle (one of them does; the
-        others wait for a NOTIFY or a finished product, so an idle worker polls once per interval)."""
+    async def _claim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             # Cleared before the claim, not after an empty one: a NOTIFY landing while the claim
             # runs (its commit too late for the claim's snapshot) must still end the wait below,
             # or that job waits out a whole poll interval.
             self._wake.clear()
-            capacity = self._capacity()
-            free = min(capacity - self._in_flight - self._claiming, max(1, capacity // CLAIM_LOOPS))
-            claimed: list[queue.ClaimedItem] = []
-            indexed: set[int] = set()
-            if free > 0:
-                self._claiming += free
-                try:
-                    async with self.pool.acquire() as conn:
-                        claimed = await queue.claim(
-                            conn, worker_id=self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
-                        )
-                        # One lookup per claim instead of one per product for a store with none.
-                        if claimed:
-                            indexed = await duplicates.stores_with_signatures(conn, (i.store_id for i in claimed))
-                except _DATABASE_ERRORS as exc:
-                    log.warning("claim failed, retrying: %s", exc)
-                    await _sleep_or_stop(stop, 1.0)
-                    continue
-                finally:
-                    self._claiming -= free
-            groups = outcomes.by_product(claimed)
-            for group in groups:
-                self._start(group, compare_descriptions=group[0].store_id in indexed)
+            free = self._free_slots()
+            groups = await self._claim_and_start(stop, free)
+            if groups is None:
+                continue
             if groups and len(groups) >= free:
                 await self._wait_for_slot(stop)
-            elif not claimed:
-                await _wait_any(stop, self._wake, timeout=self.config.poll_seconds if polls else None)
+            elif not groups:
+                await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
+
+    async def _standby_claim_loop(self, stop: asyncio.Event) -> None:
+        """Claims while the other loop's claim is on its way and fewer than a quarter of the slots
+        are busy: calls that end faster than a claim's round trip (a fast or local model) would
+        otherwise leave the process idle until it comes back. With a model that answers in
+        seconds it never claims: the slots are busy long after every claim returns.
+
+        Measured with the zero-latency provider (bench/, drain a, interleaved runs): ~19.3k →
+        ~22k items a second. Two loops claiming alike gained as much there but cost the SDK drain
+        of two workers a quarter of its rate: twice the claims for the same work."""
+        while not stop.is_set():
+            self._call_ended.clear()
+            free = self._free_slots()
+            if free > 0 and self._claiming and self._in_flight < max(1, self._capacity() // 4):
+                await self._claim_and_start(stop, free)
+                continue
+            await _wait_any(stop, self._call_ended, timeout=None)
+
+    def _free_slots(self) -> int:
+        """Slots neither busy nor asked for by a claim on its way, at most half of them: with
+        the other loop's claim that may follow, never more than the concurrency."""
+        capacity = self._capacity()
+        return min(capacity - self._in_flight - self._claiming, max(1, capacity // 2))
+
+    async def _claim_and_start(self, stop: asyncio.Event, free: int) -> list[list[queue.ClaimedItem]] | None:
+        """Claim up to `free` products and start them; the groups started, or None after a
+        database error (logged, and waited out for a second)."""
+        if free <= 0:
+            return []
+        claimed: list[queue.ClaimedItem] = []
+        indexed: set[int] = set()
+        self._claiming += free
+        try:
+            async with self.pool.acquire() as conn:
+                claimed = await queue.claim(
+                    conn, worker_id=self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
+                )
+                # One lookup per claim instead of one per product for a store with none.
+                if claimed:
+                    indexed = await duplicates.stores_with_signatures(conn, (i.store_id for i in claimed))
+        except _DATABASE_ERRORS as exc:
+            log.warning("claim failed, retrying: %s", exc)
+            await _sleep_or_stop(stop, 1.0)
+            return None
+        finally:
+            self._claiming -= free
+        groups = outcomes.by_product(claimed)
+        for group in groups:
+            self._start(group, compare_descriptions=group[0].store_id in indexed)
+        return groups
 
     def _capacity(self) -> int:
         if isinstance(self.provider, AdaptsInFlight):
@@ -205,6 +231,7 @@ class Worker:
         self._tasks.pop(task, None)
         self._in_flight -= 1
         self._wake.set()
+        self._call_ended.set()
 
     async def _wait_for_slot(self, stop: asyncio.Event) -> None:
         # Claim again only when a quarter of the slots are free: a few large claims cost far less

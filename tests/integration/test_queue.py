@@ -163,7 +163,7 @@ async def test_the_claim_loops_together_never_call_for_more_products_than_the_co
     worker = Worker(pool, provider, replace(FAST, concurrency=8))
     row = await run_workers(pool, [worker], job.job_id)
     assert (row["status"], row["items_done"]) == ("DONE", 480)
-    # Both loops claim, so the process keeps all 8 slots busy, and never more.
+    # The claims keep all 8 slots busy, and never more.
     assert provider.most == 8
 
 
