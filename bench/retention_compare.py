@@ -25,7 +25,7 @@ from typing import Any
 
 import asyncpg
 
-from optimizer_app import db, sql
+from optimizer_app import db, queue, sql
 from tests.factories import admin_database, enqueue, new_store, products
 
 from .harness import DATA_DIR, fresh_database, median, write_result
@@ -80,7 +80,7 @@ async def _drain(dsn: str, loops: int = 2) -> None:
         worker = f"compare-{n}"
         try:
             while True:
-                rows = await conn.fetch(Q["claim"], worker, CLAIM_PRODUCTS, 120.0)
+                rows = await conn.fetch(Q["claim"], worker, CLAIM_PRODUCTS, 120.0, *queue.QUEUE_START)
                 if not rows:
                     return
                 ids = [r["id"] for r in rows]

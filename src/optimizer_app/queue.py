@@ -91,6 +91,7 @@ class ClaimedItem:
     regenerated: bool = False
     note: str | None = None
     previous: str | None = None
+    seq: int = 0  # the product's place in its job: claims go by (seq, job_id)
 
 
 @dataclass(frozen=True)
@@ -269,11 +270,23 @@ async def _copy_cached_products(
     ]
 
 
-async def claim(conn: asyncpg.Connection, *, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedItem]:
-    """Lease up to `limit` products, with all their pending items."""
+# Before every (seq, job_id): a field written again waits at seq -1, ahead of every job's next product.
+QUEUE_START = (-(2**31), 0)
+
+
+async def claim(
+    conn: asyncpg.Connection,
+    *,
+    worker_id: str,
+    limit: int,
+    lease_seconds: float,
+    after: tuple[int, int] = QUEUE_START,
+) -> list[ClaimedItem]:
+    """Lease up to `limit` products, with all their pending items; `after`: the (seq, job_id) to
+    look from (see next_claim_from), the start of the queue by default."""
     if limit <= 0:
         return []
-    rows = await conn.fetch(Q["claim"], worker_id, limit, float(lease_seconds))
+    rows = await conn.fetch(Q["claim"], worker_id, limit, float(lease_seconds), *after)
     if not rows:
         return []
     await mark_jobs_running(conn, (r["job_id"] for r in rows))
@@ -322,6 +335,7 @@ def claimed_items(rows: Sequence[asyncpg.Record]) -> list[ClaimedItem]:
                 regenerated=r["regenerations"] > 0,
                 note=r["note"],
                 previous=r["previous"],
+                seq=r["seq"],
             )
         )
     return items

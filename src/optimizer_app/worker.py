@@ -38,6 +38,9 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 _CLOSING_FLUSH_TRIES = 5
+# A claim looks from where the last one found work; from the queue's start again at least this
+# often (a retry come due, a job whose NOTIFY was lost) and on every NOTIFY (a new job).
+_RESCAN_SECONDS = 1.0
 # What a lost or restarting database raises through asyncpg, its pool and the socket below it.
 _DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
@@ -110,6 +113,8 @@ class Worker:
         self._in_flight = 0  # products (LLM calls) in flight
         self._claiming = 0  # slots asked for by claims whose answer has not come back
         self._call_ended = asyncio.Event()  # the standby claim loop's own wake-up
+        self._claim_from = queue.QUEUE_START
+        self._rescan_at = 0.0
         self._tasks: dict[asyncio.Task[None], list[int]] = {}
         self._results: list[queue.ItemResult] = []
         self._failures: list[queue.ItemFailure] = []
@@ -183,6 +188,15 @@ class Worker:
                 continue
             await _wait_any(stop, self._call_ended, timeout=None)
 
+    def _next_claim_from(self, after: tuple[int, int], claimed: list[queue.ClaimedItem]) -> tuple[int, int]:
+        """Where the next claim looks from: the first product this claim found (what lies before it
+        was done, taken by another worker or not yet due), or the queue's start when it found
+        nothing after `after`. Never back past a mark another loop's claim has since moved on to."""
+        if not claimed:
+            return queue.QUEUE_START
+        first = min((i.seq, i.job_id) for i in claimed)
+        return max(first, self._claim_from)
+
     def _free_slots(self) -> int:
         """Slots neither busy nor asked for by a claim on its way, at most half of them: with
         the other loop's claim that may follow, never more than the concurrency."""
@@ -197,10 +211,14 @@ class Worker:
         claimed: list[queue.ClaimedItem] = []
         indexed: set[int] = set()
         self._claiming += free
+        now = time.monotonic()
+        if now >= self._rescan_at:
+            self._claim_from, self._rescan_at = queue.QUEUE_START, now + _RESCAN_SECONDS
+        after = self._claim_from
         try:
             async with self.pool.acquire() as conn:
                 claimed = await queue.claim(
-                    conn, worker_id=self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
+                    conn, worker_id=self.worker_id, limit=free, lease_seconds=self.config.lease_seconds, after=after
                 )
                 # One lookup per claim instead of one per product for a store with none.
                 if claimed:
@@ -211,10 +229,17 @@ class Worker:
             return None
         finally:
             self._claiming -= free
+        self._claim_from = self._next_claim_from(after, claimed)
         groups = outcomes.by_product(claimed)
         for group in groups:
             self._start(group, compare_descriptions=group[0].store_id in indexed)
         return groups
+
+    def _new_work(self) -> None:
+        """A job was enqueued: the next claim looks from the queue's start, where its first
+        products are."""
+        self._rescan_at = 0.0
+        self._wake.set()
 
     def _capacity(self) -> int:
         if isinstance(self.provider, AdaptsInFlight):
@@ -363,7 +388,7 @@ class Worker:
             lost = asyncio.Event()
             conn.add_termination_listener(lambda _c, lost=lost: lost.set())
             try:
-                await conn.add_listener(queue.CHANNEL, lambda *_: self._wake.set())
+                await conn.add_listener(queue.CHANNEL, lambda *_: self._new_work())
                 await conn.add_listener(automation.CHANNEL, lambda *_: self._automation_wake.set())
                 await _wait_any(stop, lost, timeout=None)
             except _DATABASE_ERRORS as exc:

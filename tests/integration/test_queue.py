@@ -167,6 +167,30 @@ async def test_the_claim_loops_together_never_call_for_more_products_than_the_co
     assert provider.most == 8
 
 
+async def test_a_job_enqueued_mid_drain_is_reached_at_once_though_claims_look_past_done_work(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    """Claims look from where the last one found work; a new job's first products lie before that
+    point (seq 0), and its NOTIFY sends the next claim back to the queue's start."""
+    store = await new_store(pool, plan="pro")
+    await enqueue(pool, store.id, products(400, "big"))
+    provider = ScriptedProvider(delay=0.01)
+    worker = Worker(pool, provider, replace(FAST, concurrency=4, poll_seconds=60), listen_dsn=database_url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        while len(provider.calls) < 80:  # well into the big job: its claims now look from seq ~80
+            await asyncio.sleep(0.01)
+        small = await enqueue(pool, store.id, products(2, "small"), (Attribute.TITLE,))
+        await wait_for_job(pool, small.job_id, timeout=10)
+        big_calls_meanwhile = sum(1 for pid, _ in provider.calls[80:] if pid.startswith("big"))
+    finally:
+        stop.set()
+        await task
+    # Two products of a new job wait behind at most a claim or two of the big one's, not its rest.
+    assert big_calls_meanwhile < 40, big_calls_meanwhile
+
+
 async def test_transient_failures_retry_then_succeed(pool: asyncpg.Pool) -> None:
     store = await new_store(pool)
     job = await enqueue(pool, store.id, products(3), (Attribute.TITLE,))
@@ -391,7 +415,8 @@ async def test_a_large_job_refreshes_the_queue_statistics(pool: asyncpg.Pool) ->
     await enqueue(pool, store.id, products(1500))
     async with pool.acquire() as conn:
         after_large = await conn.fetchval("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'job_items'")
-        plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + queue.Q["claim"], "w", 256, 30.0))
+        explained = await conn.fetch("EXPLAIN " + queue.Q["claim"], "w", 256, 30.0, *queue.QUEUE_START)
+        plan = "\n".join(r[0] for r in explained)
     assert before is None and after_small is None and after_large is not None
     assert "job_items_pending" in plan and "Seq Scan on job_products" not in plan
     # Every product's siblings are found through the pending index too, not a scan per product.

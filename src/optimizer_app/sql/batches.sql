@@ -30,7 +30,7 @@ WHERE ji.id IN (SELECT id FROM picked)
 -- The items batch owner $1 still holds, shaped as queue.sql's claim returns them (the snapshot on
 -- each product's first item, the voice on each job's, the glossary on each store's), in id order.
 -- params: $1 owner
-SELECT ji.id, ji.job_id, ji.store_id, ji.product_id, ji.attribute, ji.attempts, ji.regenerations, ji.note,
+SELECT ji.id, ji.job_id, ji.seq, ji.store_id, ji.product_id, ji.attribute, ji.attempts, ji.regenerations, ji.note,
        CASE WHEN ji.regenerations > 0 THEN ji.after_value END AS previous,
        CASE WHEN ji.id = min(ji.id) OVER (PARTITION BY ji.job_id, ji.product_id) THEN
            (SELECT jp.snapshot::text FROM job_products jp WHERE jp.job_id = ji.job_id AND jp.product_id = ji.product_id)

@@ -48,12 +48,14 @@ SELECT pg_notify($1, '')
 -- first item (as text: decoding the same JSON once per field was most of a claim's cost in Python),
 -- and so do the job's brand voice (on the job's first item) and the store's glossary (on the
 -- store's first item; none saved: the defaults). In id order, so a product's fields reach the
--- model in the order the job lists them.
--- params: $1 worker_id, $2 max_products, $3 lease_seconds
+-- model in the order the job lists them. The scan starts at ($4 seq, $5 job_id), where the worker's
+-- last claim found work (queue.QUEUE_START: from the start): next to a long transaction, the index keeps an
+-- entry for every item claimed since it began, and a scan from the start walks them all.
+-- params: $1 worker_id, $2 max_products, $3 lease_seconds, $4 from_seq, $5 from_job_id
 WITH candidates AS (
     SELECT id FROM (
         SELECT DISTINCT ON (seq, job_id) id, run_after FROM job_items
-        WHERE status = 'PENDING' AND NOT via_batch
+        WHERE status = 'PENDING' AND NOT via_batch AND (seq, job_id) >= ($4::int, $5::bigint)
         ORDER BY seq, job_id, id) heads
     WHERE run_after <= now()
     LIMIT $2 * 2
@@ -74,10 +76,10 @@ WITH candidates AS (
     SET status = 'RUNNING', lease_owner = $1, lease_until = now() + make_interval(secs => $3),
         attempts = ji.attempts + 1, updated_at = now()
     WHERE ji.id = ANY(ARRAY(SELECT id FROM picked UNION ALL SELECT id FROM siblings))
-    RETURNING ji.id, ji.job_id, ji.store_id, ji.product_id, ji.attribute, ji.attempts, ji.regenerations, ji.note,
-              CASE WHEN ji.regenerations > 0 THEN ji.after_value END AS previous
+    RETURNING ji.id, ji.job_id, ji.seq, ji.store_id, ji.product_id, ji.attribute, ji.attempts, ji.regenerations,
+              ji.note, CASE WHEN ji.regenerations > 0 THEN ji.after_value END AS previous
 )
-SELECT c.id, c.job_id, c.store_id, c.product_id, c.attribute, c.attempts, c.regenerations, c.note, c.previous,
+SELECT c.id, c.job_id, c.seq, c.store_id, c.product_id, c.attribute, c.attempts, c.regenerations, c.note, c.previous,
        CASE WHEN c.id = min(c.id) OVER (PARTITION BY c.job_id, c.product_id) THEN
            (SELECT jp.snapshot::text FROM job_products jp WHERE jp.job_id = c.job_id AND jp.product_id = c.product_id)
        END AS snapshot,
