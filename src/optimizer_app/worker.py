@@ -188,10 +188,10 @@ class Worker:
                 continue
             await _wait_any(stop, self._call_ended, timeout=None)
 
-    def _next_claim_from(self, after: tuple[int, int], claimed: list[queue.ClaimedItem]) -> tuple[int, int]:
+    def _next_claim_from(self, claimed: list[queue.ClaimedItem]) -> tuple[int, int]:
         """Where the next claim looks from: the first product this claim found (what lies before it
         was done, taken by another worker or not yet due), or the queue's start when it found
-        nothing after `after`. Never back past a mark another loop's claim has since moved on to."""
+        nothing. Never back past a mark another loop's claim has since moved on to."""
         if not claimed:
             return queue.QUEUE_START
         first = min((i.seq, i.job_id) for i in claimed)
@@ -229,7 +229,7 @@ class Worker:
             return None
         finally:
             self._claiming -= free
-        self._claim_from = self._next_claim_from(after, claimed)
+        self._claim_from = self._next_claim_from(claimed)
         groups = outcomes.by_product(claimed)
         for group in groups:
             self._start(group, compare_descriptions=group[0].store_id in indexed)
