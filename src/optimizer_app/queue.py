@@ -283,7 +283,7 @@ async def claim(
     after: tuple[int, int] = QUEUE_START,
 ) -> list[ClaimedItem]:
     """Lease up to `limit` products, with all their pending items; `after`: the (seq, job_id) to
-    look from (see next_claim_from), the start of the queue by default."""
+    look from (the worker's `_next_claim_from`), the start of the queue by default."""
     if limit <= 0:
         return []
     rows = await conn.fetch(Q["claim"], worker_id, limit, float(lease_seconds), *after)

@@ -184,7 +184,7 @@ class Worker:
         while not stop.is_set():
             self._call_ended.clear()
             free = self._free_slots()
-            if free > 0 and self._claiming and self._in_flight < max(1, self._capacity() // 4):
+            if free > 0 and self._claiming and self._in_flight < _quarter(self._capacity()):
                 await self._claim_and_start(stop, free)
                 continue
             await _wait_any(stop, self._call_ended, timeout=None)
@@ -264,7 +264,7 @@ class Worker:
         # than one small claim per finished call.
         while not stop.is_set():
             capacity = self._capacity()  # grows as the provider's limit does
-            if self._in_flight + self._claiming <= capacity - max(1, capacity // 4):
+            if self._in_flight + self._claiming <= capacity - _quarter(capacity):
                 return
             self._wake.clear()
             await _wait_any(stop, self._wake, timeout=self.config.poll_seconds)
@@ -449,6 +449,11 @@ async def run_maintenance(
         kept = await retention.expire_finished_items(pool, period=retention_period)
         done |= {"items_removed": kept.items_removed, "jobs_expired": kept.jobs_expired}
     return done
+
+
+def _quarter(capacity: int) -> int:
+    """A quarter of the slots, at least one: the share whose freeing is worth a claim."""
+    return max(1, capacity // 4)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
